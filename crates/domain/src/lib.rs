@@ -1,0 +1,8 @@
+//! The pure core of motcua: rules and types, no I/O, no async, no clock.
+//! "Now" is always passed in by the caller.
+
+pub mod account;
+pub mod agency;
+pub mod audit;
+pub mod calendar;
+pub mod unit;

@@ -1,0 +1,325 @@
+//! Users, browser sessions, API tokens and login throttling.
+//!
+//! Session ids and API tokens are stored only as SHA-256 hashes, so a copy of the
+//! database does not let anyone sign in.
+
+use crate::audit::append;
+use crate::tx::on_tx;
+use crate::{Store, StoreError, on_pool};
+use chrono::{DateTime, Duration, Utc};
+use motcua_domain::account::{LOGIN_LOCK_MINUTES, LOGIN_MAX_FAILURES, Role, Username};
+use motcua_domain::audit::AuditEntry;
+use uuid::Uuid;
+
+/// A user as the edge needs it. The password hash stays here for verification only.
+#[derive(Debug, Clone)]
+pub struct UserRecord {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub agency_code: Option<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A user to create; the caller has already validated and hashed.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: Username,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub agency_code: Option<String>,
+}
+
+type UserRow = (Uuid, String, String, String, String, Option<String>, bool, DateTime<Utc>);
+
+const SELECT_USER: &str = "SELECT u.id, u.username, u.display_name, u.password_hash, u.role, \
+     u.agency_code, u.active, u.created_at FROM users u";
+
+fn user_from_row(r: UserRow) -> Result<UserRecord, StoreError> {
+    let role = r.4.parse::<Role>().map_err(|e| StoreError::Config(e.to_string()))?;
+    Ok(UserRecord {
+        id: r.0,
+        username: r.1,
+        display_name: r.2,
+        password_hash: r.3,
+        role,
+        agency_code: r.5,
+        active: r.6,
+        created_at: r.7,
+    })
+}
+
+/// Where a login key stands after a failure, or before an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThrottleState {
+    Open,
+    LockedUntil(DateTime<Utc>),
+}
+
+impl Store {
+    /// Creates a user and its audit event in one transaction.
+    pub async fn create_user(
+        &self,
+        user: &NewUser,
+        at: DateTime<Utc>,
+        audit: AuditEntry,
+    ) -> Result<UserRecord, StoreError> {
+        let id = Uuid::now_v7();
+        let mut tx = self.begin_write().await?;
+        if let Some(agency) = &user.agency_code {
+            let exists: Option<i32> = on_tx!(&mut tx, |conn| {
+                sqlx::query_scalar("SELECT 1 FROM agencies WHERE code = $1")
+                    .bind(agency)
+                    .fetch_optional(&mut *conn)
+                    .await?
+            });
+            if exists.is_none() {
+                return Err(StoreError::NotFound(format!("cơ quan {agency}")));
+            }
+        }
+        let sql = "INSERT INTO users \
+            (id, username, display_name, password_hash, role, agency_code, active, created_at) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+        let inserted = on_tx!(&mut tx, |conn| {
+            sqlx::query(sql)
+                .bind(id)
+                .bind(user.username.as_str())
+                .bind(&user.display_name)
+                .bind(&user.password_hash)
+                .bind(user.role.as_str())
+                .bind(&user.agency_code)
+                .bind(true)
+                .bind(at)
+                .execute(&mut *conn)
+                .await
+                .map(|r| r.rows_affected())
+        });
+        if let Err(err) = inserted {
+            return Err(if StoreError::is_unique_violation(&err) {
+                StoreError::Conflict {
+                    code: "username_taken",
+                    detail: format!("tên đăng nhập {} đã được dùng", user.username),
+                }
+            } else {
+                err.into()
+            });
+        }
+        append(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(UserRecord {
+            id,
+            username: user.username.as_str().to_owned(),
+            display_name: user.display_name.clone(),
+            password_hash: user.password_hash.clone(),
+            role: user.role,
+            agency_code: user.agency_code.clone(),
+            active: true,
+            created_at: at,
+        })
+    }
+
+    pub async fn find_user_by_username(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
+        let sql = format!("{SELECT_USER} WHERE u.username = $1");
+        let row: Option<UserRow> = on_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(username).fetch_optional(pool).await?
+        });
+        row.map(user_from_row).transpose()
+    }
+
+    pub async fn count_users(&self) -> Result<i64, StoreError> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await?
+        }))
+    }
+
+    /// Opens a browser session; `id_hash` is the SHA-256 of the cookie value.
+    pub async fn create_session(
+        &self,
+        id_hash: &str,
+        user_id: Uuid,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        audit: AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let sql = "INSERT INTO sessions (id_hash, user_id, created_at, expires_at, last_seen_at) \
+            VALUES ($1, $2, $3, $4, $3)";
+        on_tx!(&mut tx, |conn| {
+            sqlx::query(sql)
+                .bind(id_hash)
+                .bind(user_id)
+                .bind(at)
+                .bind(expires_at)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
+        });
+        append(&mut tx, audit).await?;
+        tx.commit().await
+    }
+
+    /// The active user behind a live session, if any.
+    pub async fn user_for_session(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        let sql = format!(
+            "{SELECT_USER} JOIN sessions s ON s.user_id = u.id \
+             WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.active"
+        );
+        let row: Option<UserRow> = on_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(id_hash)
+                .bind(now)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(user_from_row).transpose()
+    }
+
+    /// Ends a session; returns whether there was one.
+    pub async fn delete_session(&self, id_hash: &str, audit: Option<AuditEntry>) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let deleted = on_tx!(&mut tx, |conn| {
+            sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                .bind(id_hash)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
+        });
+        if deleted > 0 {
+            if let Some(audit) = audit {
+                append(&mut tx, audit).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(deleted > 0)
+    }
+
+    /// Removes expired sessions and tokens; returns how many rows went.
+    pub async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let n = on_tx!(&mut tx, |conn| {
+            let a = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                .bind(now)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            let b = sqlx::query("DELETE FROM api_tokens WHERE expires_at <= $1")
+                .bind(now)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            a + b
+        });
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    pub async fn create_api_token(
+        &self,
+        token_hash: &str,
+        user_id: Uuid,
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        audit: AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let sql = "INSERT INTO api_tokens (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)";
+        on_tx!(&mut tx, |conn| {
+            sqlx::query(sql)
+                .bind(token_hash)
+                .bind(user_id)
+                .bind(at)
+                .bind(expires_at)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
+        });
+        append(&mut tx, audit).await?;
+        tx.commit().await
+    }
+
+    pub async fn user_for_api_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        let sql = format!(
+            "{SELECT_USER} JOIN api_tokens t ON t.user_id = u.id \
+             WHERE t.token_hash = $1 AND t.expires_at > $2 AND u.active"
+        );
+        let row: Option<UserRow> = on_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(user_from_row).transpose()
+    }
+
+    /// Whether a login key (a username or a client address) may try now.
+    pub async fn throttle_state(&self, key: &str, now: DateTime<Utc>) -> Result<ThrottleState, StoreError> {
+        let sql = "SELECT locked_until FROM login_throttle WHERE throttle_key = $1";
+        let locked: Option<Option<DateTime<Utc>>> =
+            on_pool!(self, |pool| sqlx::query_scalar(sql).bind(key).fetch_optional(pool).await?);
+        Ok(match locked.flatten() {
+            Some(until) if until > now => ThrottleState::LockedUntil(until),
+            _ => ThrottleState::Open,
+        })
+    }
+
+    /// Counts a failed login against each key; a key locks after too many failures
+    /// inside the window. The counting is one transaction, so parallel guesses all count.
+    pub async fn record_login_failure(&self, keys: &[String], now: DateTime<Utc>) -> Result<ThrottleState, StoreError> {
+        let window_start_min = now - Duration::minutes(LOGIN_LOCK_MINUTES);
+        let lock_until = now + Duration::minutes(LOGIN_LOCK_MINUTES);
+        let mut state = ThrottleState::Open;
+        let mut tx = self.begin_write().await?;
+        for key in keys {
+            // A window that has passed starts over at one failure.
+            let upsert = "INSERT INTO login_throttle (throttle_key, failures, window_start, locked_until) \
+                VALUES ($1, 1, $2, NULL) \
+                ON CONFLICT (throttle_key) DO UPDATE SET \
+                  failures = CASE WHEN login_throttle.window_start < $3 THEN 1 ELSE login_throttle.failures + 1 END, \
+                  window_start = CASE WHEN login_throttle.window_start < $3 THEN $2 ELSE login_throttle.window_start END \
+                RETURNING failures";
+            let failures: i64 = on_tx!(&mut tx, |conn| {
+                sqlx::query_scalar(upsert)
+                    .bind(key)
+                    .bind(now)
+                    .bind(window_start_min)
+                    .fetch_one(&mut *conn)
+                    .await?
+            });
+            if failures >= LOGIN_MAX_FAILURES {
+                let lock = "UPDATE login_throttle SET locked_until = $2 WHERE throttle_key = $1";
+                on_tx!(&mut tx, |conn| {
+                    sqlx::query(lock).bind(key).bind(lock_until).execute(&mut *conn).await?.rows_affected()
+                });
+                state = ThrottleState::LockedUntil(lock_until);
+            }
+        }
+        tx.commit().await?;
+        Ok(state)
+    }
+
+    /// A successful login clears the username's count (not the address's).
+    pub async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        on_tx!(&mut tx, |conn| {
+            sqlx::query("DELETE FROM login_throttle WHERE throttle_key = $1")
+                .bind(key)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
+        });
+        tx.commit().await
+    }
+}

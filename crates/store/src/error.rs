@@ -1,0 +1,22 @@
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("không tìm thấy: {0}")]
+    NotFound(String),
+    /// A uniqueness or state rule was violated; `code` is stable for API clients.
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("cấu hình cơ sở dữ liệu không hợp lệ: {0}")]
+    Config(String),
+    #[error("lỗi cơ sở dữ liệu: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("lỗi nâng cấp cơ sở dữ liệu: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
+        matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+    }
+}

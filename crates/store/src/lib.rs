@@ -1,0 +1,216 @@
+//! Persistence for motcua: one API over SQLite (the default) and PostgreSQL.
+//!
+//! Each backend has its own migrations; queries share SQL text where the two agree
+//! (both accept `$1` placeholders) and branch only where they differ. Every write runs
+//! in one transaction together with its audit event.
+
+mod accounts;
+mod audit;
+mod error;
+mod schema;
+mod settings;
+mod tx;
+mod units;
+
+pub use accounts::{NewUser, ThrottleState, UserRecord};
+pub use audit::AuditVerification;
+pub use error::StoreError;
+pub use units::{SeedData, UnitCounts};
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Matches on the pools and runs the same body against either, so one piece of
+/// query code serves both backends with concrete types.
+macro_rules! on_pool {
+    ($store:expr, |$pool:ident| $body:expr) => {
+        match &*$store.pools {
+            $crate::Pools::Sqlite { reader: $pool, .. } => $body,
+            $crate::Pools::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+pub(crate) enum Pools {
+    /// SQLite allows one writer at a time: writes go through a single connection,
+    /// reads through a pool, so readers never wait for the write lock.
+    Sqlite {
+        writer: SqlitePool,
+        reader: SqlitePool,
+    },
+    Postgres(PgPool),
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// `postgres://…` for PostgreSQL, `sqlite:PATH` for a given SQLite file;
+    /// None means `DATA_DIR/motcua.sqlite3`.
+    pub database_url: Option<String>,
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Connection counts for the metrics endpoint.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolStats {
+    pub name: &'static str,
+    pub size: u32,
+    pub idle: usize,
+    pub max: u32,
+}
+
+/// The handle every part of motcua uses to reach the database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) pools: Arc<Pools>,
+}
+
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+const SQLITE_READERS: u32 = 4;
+const POSTGRES_CONNECTIONS: u32 = 16;
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+impl Store {
+    /// Opens (and for SQLite creates) the database. Does not migrate.
+    pub async fn open(config: &StoreConfig) -> Result<Store, StoreError> {
+        match config.database_url.as_deref() {
+            Some(url) if is_postgres_url(url) => Store::open_postgres(url).await,
+            Some(url) => {
+                let path = url
+                    .strip_prefix("sqlite://")
+                    .or_else(|| url.strip_prefix("sqlite:"))
+                    .ok_or_else(|| StoreError::Config(format!("unsupported database URL: {url}")))?;
+                Store::open_sqlite(Path::new(path)).await
+            }
+            None => {
+                std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+                    StoreError::Config(format!("cannot create {}: {e}", config.data_dir.display()))
+                })?;
+                Store::open_sqlite(&config.data_dir.join("motcua.sqlite3")).await
+            }
+        }
+    }
+
+    pub async fn open_sqlite(path: &Path) -> Result<Store, StoreError> {
+        let base = SqliteConnectOptions::new()
+            .filename(path)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL keeps every acknowledged commit through a power cut, not only a crash.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(base.clone().create_if_missing(true))
+            .await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(SQLITE_READERS)
+            .connect_with(base.read_only(true))
+            .await?;
+        Ok(Store { pools: Arc::new(Pools::Sqlite { writer, reader }) })
+    }
+
+    pub async fn open_postgres(url: &str) -> Result<Store, StoreError> {
+        let options = sqlx::postgres::PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(POSTGRES_CONNECTIONS)
+            .acquire_timeout(BUSY_TIMEOUT)
+            .connect_with(options)
+            .await?;
+        Ok(Store { pools: Arc::new(Pools::Postgres(pool)) })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match &*self.pools {
+            Pools::Sqlite { .. } => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies pending migrations; returns how many were applied.
+    pub async fn migrate(&self) -> Result<usize, StoreError> {
+        let before = self.applied_migrations().await.unwrap_or(0);
+        match &*self.pools {
+            Pools::Sqlite { writer, .. } => sqlx::migrate!("./migrations/sqlite").run(writer).await?,
+            Pools::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(self.applied_migrations().await? - before)
+    }
+
+    async fn applied_migrations(&self) -> Result<usize, StoreError> {
+        let sql = "SELECT COUNT(*) FROM _sqlx_migrations WHERE success";
+        let n: i64 = on_pool!(self, |pool| sqlx::query_scalar(sql).fetch_one(pool).await?);
+        Ok(n as usize)
+    }
+
+    /// Answers whether the database responds; used by `/readyz`.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let one: i32 = on_pool!(self, |pool| sqlx::query_scalar("SELECT 1").fetch_one(pool).await?);
+        debug_assert_eq!(one, 1);
+        Ok(())
+    }
+
+    pub fn pool_stats(&self) -> Vec<PoolStats> {
+        match &*self.pools {
+            Pools::Sqlite { writer, reader } => vec![
+                PoolStats { name: "sqlite_writer", size: writer.size(), idle: writer.num_idle(), max: 1 },
+                PoolStats {
+                    name: "sqlite_reader",
+                    size: reader.size(),
+                    idle: reader.num_idle(),
+                    max: SQLITE_READERS,
+                },
+            ],
+            Pools::Postgres(pool) => vec![PoolStats {
+                name: "postgres",
+                size: pool.size(),
+                idle: pool.num_idle(),
+                max: POSTGRES_CONNECTIONS,
+            }],
+        }
+    }
+
+    /// Closes every connection; SQLite checkpoints its WAL on the last close.
+    pub async fn close(&self) {
+        match &*self.pools {
+            Pools::Sqlite { writer, reader } => {
+                reader.close().await;
+                writer.close().await;
+            }
+            Pools::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// The table layout as (table, column, nullable) and (index, table, columns, unique),
+    /// for the test that keeps the two backends' schemas alike.
+    pub async fn describe_schema(&self) -> Result<SchemaDescription, StoreError> {
+        schema::describe(self).await
+    }
+}
+
+pub use schema::{ColumnInfo, IndexInfo, SchemaDescription};
