@@ -77,7 +77,9 @@ impl fmt::Display for Role {
 pub enum AccountError {
     #[error("vai trò không hợp lệ: {0}")]
     UnknownRole(String),
-    #[error("tên đăng nhập phải dài 3–64 ký tự, gồm chữ thường không dấu, số, dấu chấm, gạch ngang hoặc gạch dưới")]
+    #[error(
+        "tên đăng nhập phải dài 3–64 ký tự, gồm chữ thường không dấu, số, dấu chấm, gạch ngang hoặc gạch dưới"
+    )]
     InvalidUsername,
     #[error("mật khẩu phải dài ít nhất {min} ký tự")]
     PasswordTooShort { min: usize },
@@ -170,17 +172,18 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
         }
-        assert_eq!(
-            "boss".parse::<Role>().unwrap_err().code(),
-            "unknown_role"
-        );
+        assert_eq!("boss".parse::<Role>().unwrap_err().code(), "unknown_role");
     }
 
     #[test]
     fn usernames_are_normalised_and_validated() {
         assert_eq!(Username::parse(" Le.Van_A ").unwrap().as_str(), "le.van_a");
         for bad in ["ab", "có dấu", "a b c", "x/y", &"a".repeat(65)] {
-            assert_eq!(Username::parse(bad), Err(AccountError::InvalidUsername), "{bad}");
+            assert_eq!(
+                Username::parse(bad),
+                Err(AccountError::InvalidUsername),
+                "{bad}"
+            );
         }
     }
 
@@ -193,10 +196,18 @@ mod tests {
 
     #[test]
     fn only_officer_roles_need_an_agency() {
-        let bound: Vec<_> = Role::ALL.into_iter().filter(|r| r.requires_agency()).collect();
+        let bound: Vec<_> = Role::ALL
+            .into_iter()
+            .filter(|r| r.requires_agency())
+            .collect();
         assert_eq!(
             bound,
-            [Role::Receiver, Role::Specialist, Role::Leader, Role::UnitAdmin]
+            [
+                Role::Receiver,
+                Role::Specialist,
+                Role::Leader,
+                Role::UnitAdmin
+            ]
         );
     }
 }

@@ -28,9 +28,8 @@ impl AgencyCode {
         let code = raw.trim().to_ascii_uppercase();
         let parts: Vec<&str> = code.split('.').collect();
         let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
-        let level_one = |s: &str| {
-            s.len() == 3 && s.as_bytes()[0].is_ascii_uppercase() && digits(&s[1..], 2)
-        };
+        let level_one =
+            |s: &str| s.len() == 3 && s.as_bytes()[0].is_ascii_uppercase() && digits(&s[1..], 2);
         let valid = match parts.as_slice() {
             [v, z, y, m] => digits(v, 3) && digits(z, 2) && digits(y, 2) && level_one(m),
             [m, y, z] => level_one(m) && digits(y, 3) && digits(z, 2),
@@ -139,16 +138,33 @@ mod tests {
 
     #[test]
     fn accepts_both_layouts_and_normalises_case() {
-        assert_eq!(AgencyCode::parse("000.00.00.H37").unwrap().as_str(), "000.00.00.H37");
-        assert_eq!(AgencyCode::parse(" 000.12.31.h37 ").unwrap().as_str(), "000.12.31.H37");
-        assert_eq!(AgencyCode::parse("H37.001.05").unwrap().as_str(), "H37.001.05");
+        assert_eq!(
+            AgencyCode::parse("000.00.00.H37").unwrap().as_str(),
+            "000.00.00.H37"
+        );
+        assert_eq!(
+            AgencyCode::parse(" 000.12.31.h37 ").unwrap().as_str(),
+            "000.12.31.H37"
+        );
+        assert_eq!(
+            AgencyCode::parse("H37.001.05").unwrap().as_str(),
+            "H37.001.05"
+        );
     }
 
     #[test]
     fn rejects_malformed_identifiers() {
         for bad in [
-            "", "H37", "000.00.00", "000.00.00.37", "00.00.00.H37", "000.0A.00.H37",
-            "000.00.00.H371", "37H.001.05", "H37.01.05", "000-00-00-H37",
+            "",
+            "H37",
+            "000.00.00",
+            "000.00.00.37",
+            "00.00.00.H37",
+            "000.0A.00.H37",
+            "000.00.00.H371",
+            "37H.001.05",
+            "H37.01.05",
+            "000-00-00-H37",
         ] {
             assert!(AgencyCode::parse(bad).is_err(), "{bad} should be rejected");
         }

@@ -70,7 +70,12 @@ pub fn seal(entry: AuditEntry, prev: Option<(i64, &str)>) -> AuditEvent {
         None => (1, GENESIS_HASH.to_owned()),
     };
     let hash = chain_hash(seq, &entry, &prev_hash);
-    AuditEvent { seq, entry, prev_hash, hash }
+    AuditEvent {
+        seq,
+        entry,
+        prev_hash,
+        hash,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -95,7 +100,10 @@ pub fn verify_chain<'a>(events: impl IntoIterator<Item = &'a AuditEvent>) -> Vec
         let expected_prev = prev.map_or(GENESIS_HASH, |p| p.hash.as_str());
         let expected_seq = prev.map_or(1, |p| p.seq + 1);
         if event.seq != expected_seq {
-            breaks.push(ChainBreak::Gap { after: expected_seq - 1, next: event.seq });
+            breaks.push(ChainBreak::Gap {
+                after: expected_seq - 1,
+                next: event.seq,
+            });
         } else if event.prev_hash != expected_prev {
             breaks.push(ChainBreak::Unlinked { seq: event.seq });
         }
@@ -147,7 +155,10 @@ mod tests {
     fn a_deleted_row_is_reported() {
         let mut events = chain(5);
         events.remove(1);
-        assert_eq!(verify_chain(&events), vec![ChainBreak::Gap { after: 1, next: 3 }]);
+        assert_eq!(
+            verify_chain(&events),
+            vec![ChainBreak::Gap { after: 1, next: 3 }]
+        );
     }
 
     #[test]
@@ -159,6 +170,9 @@ mod tests {
             e.seq = i as i64 + 1;
         }
         let breaks = verify_chain(&events);
-        assert!(breaks.contains(&ChainBreak::Unlinked { seq: 4 }), "{breaks:?}");
+        assert!(
+            breaks.contains(&ChainBreak::Unlinked { seq: 4 }),
+            "{breaks:?}"
+        );
     }
 }

@@ -169,12 +169,18 @@ mod tests {
 
     #[test]
     fn validity_is_inclusive_at_both_ends() {
-        let v = Validity { valid_from: d(2008, 1, 1), valid_to: Some(d(2025, 6, 30)) };
+        let v = Validity {
+            valid_from: d(2008, 1, 1),
+            valid_to: Some(d(2025, 6, 30)),
+        };
         assert!(v.contains(d(2008, 1, 1)));
         assert!(v.contains(d(2025, 6, 30)));
         assert!(!v.contains(d(2025, 7, 1)));
         assert!(!v.contains(d(2007, 12, 31)));
-        let open = Validity { valid_from: d(2025, 7, 1), valid_to: None };
+        let open = Validity {
+            valid_from: d(2025, 7, 1),
+            valid_to: None,
+        };
         assert!(open.contains(d(2100, 1, 1)));
     }
 

@@ -34,13 +34,24 @@ pub struct NewUser {
     pub agency_code: Option<String>,
 }
 
-type UserRow = (Uuid, String, String, String, String, Option<String>, bool, DateTime<Utc>);
+type UserRow = (
+    Uuid,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    bool,
+    DateTime<Utc>,
+);
 
 const SELECT_USER: &str = "SELECT u.id, u.username, u.display_name, u.password_hash, u.role, \
      u.agency_code, u.active, u.created_at FROM users u";
 
 fn user_from_row(r: UserRow) -> Result<UserRecord, StoreError> {
-    let role = r.4.parse::<Role>().map_err(|e| StoreError::Config(e.to_string()))?;
+    let role =
+        r.4.parse::<Role>()
+            .map_err(|e| StoreError::Config(e.to_string()))?;
     Ok(UserRecord {
         id: r.0,
         username: r.1,
@@ -122,17 +133,25 @@ impl Store {
         })
     }
 
-    pub async fn find_user_by_username(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
+    pub async fn find_user_by_username(
+        &self,
+        username: &str,
+    ) -> Result<Option<UserRecord>, StoreError> {
         let sql = format!("{SELECT_USER} WHERE u.username = $1");
         let row: Option<UserRow> = on_pool!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(username).fetch_optional(pool).await?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(username)
+                .fetch_optional(pool)
+                .await?
         });
         row.map(user_from_row).transpose()
     }
 
     pub async fn count_users(&self) -> Result<i64, StoreError> {
         Ok(on_pool!(self, |pool| {
-            sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(pool).await?
+            sqlx::query_scalar("SELECT COUNT(*) FROM users")
+                .fetch_one(pool)
+                .await?
         }))
     }
 
@@ -183,7 +202,11 @@ impl Store {
     }
 
     /// Ends a session; returns whether there was one.
-    pub async fn delete_session(&self, id_hash: &str, audit: Option<AuditEntry>) -> Result<bool, StoreError> {
+    pub async fn delete_session(
+        &self,
+        id_hash: &str,
+        audit: Option<AuditEntry>,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         let deleted = on_tx!(&mut tx, |conn| {
             sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
@@ -192,10 +215,10 @@ impl Store {
                 .await?
                 .rows_affected()
         });
-        if deleted > 0 {
-            if let Some(audit) = audit {
-                append(&mut tx, audit).await?;
-            }
+        if deleted > 0
+            && let Some(audit) = audit
+        {
+            append(&mut tx, audit).await?;
         }
         tx.commit().await?;
         Ok(deleted > 0)
@@ -265,10 +288,16 @@ impl Store {
     }
 
     /// Whether a login key (a username or a client address) may try now.
-    pub async fn throttle_state(&self, key: &str, now: DateTime<Utc>) -> Result<ThrottleState, StoreError> {
+    pub async fn throttle_state(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ThrottleState, StoreError> {
         let sql = "SELECT locked_until FROM login_throttle WHERE throttle_key = $1";
-        let locked: Option<Option<DateTime<Utc>>> =
-            on_pool!(self, |pool| sqlx::query_scalar(sql).bind(key).fetch_optional(pool).await?);
+        let locked: Option<Option<DateTime<Utc>>> = on_pool!(self, |pool| sqlx::query_scalar(sql)
+            .bind(key)
+            .fetch_optional(pool)
+            .await?);
         Ok(match locked.flatten() {
             Some(until) if until > now => ThrottleState::LockedUntil(until),
             _ => ThrottleState::Open,
@@ -277,7 +306,11 @@ impl Store {
 
     /// Counts a failed login against each key; a key locks after too many failures
     /// inside the window. The counting is one transaction, so parallel guesses all count.
-    pub async fn record_login_failure(&self, keys: &[String], now: DateTime<Utc>) -> Result<ThrottleState, StoreError> {
+    pub async fn record_login_failure(
+        &self,
+        keys: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<ThrottleState, StoreError> {
         let window_start_min = now - Duration::minutes(LOGIN_LOCK_MINUTES);
         let lock_until = now + Duration::minutes(LOGIN_LOCK_MINUTES);
         let mut state = ThrottleState::Open;
@@ -301,7 +334,12 @@ impl Store {
             if failures >= LOGIN_MAX_FAILURES {
                 let lock = "UPDATE login_throttle SET locked_until = $2 WHERE throttle_key = $1";
                 on_tx!(&mut tx, |conn| {
-                    sqlx::query(lock).bind(key).bind(lock_until).execute(&mut *conn).await?.rows_affected()
+                    sqlx::query(lock)
+                        .bind(key)
+                        .bind(lock_until)
+                        .execute(&mut *conn)
+                        .await?
+                        .rows_affected()
                 });
                 state = ThrottleState::LockedUntil(lock_until);
             }

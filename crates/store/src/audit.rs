@@ -35,12 +35,27 @@ pub(crate) async fn append(tx: &mut Tx, entry: AuditEntry) -> Result<AuditEvent,
             .bind(&e.hash)
             .execute(&mut *conn)
             .await?;
-        sqlx::query(update).bind(e.seq).bind(&e.hash).execute(&mut *conn).await?;
+        sqlx::query(update)
+            .bind(e.seq)
+            .bind(&e.hash)
+            .execute(&mut *conn)
+            .await?;
     });
     Ok(event)
 }
 
-type EventRow = (i64, DateTime<Utc>, String, Option<String>, Option<String>, String, String, String, String, String);
+type EventRow = (
+    i64,
+    DateTime<Utc>,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
 
 fn from_row(r: EventRow) -> AuditEvent {
     AuditEvent {
@@ -89,7 +104,10 @@ impl Store {
     pub async fn recent_audit_events(&self, limit: i64) -> Result<Vec<AuditEvent>, StoreError> {
         let sql = format!("{SELECT_EVENTS} ORDER BY seq DESC LIMIT $1");
         let rows: Vec<EventRow> = on_pool!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(limit).fetch_all(pool).await?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
         });
         Ok(rows.into_iter().map(from_row).collect())
     }
@@ -97,7 +115,10 @@ impl Store {
     pub async fn audit_events_for(&self, subject: &str) -> Result<Vec<AuditEvent>, StoreError> {
         let sql = format!("{SELECT_EVENTS} WHERE subject = $1 ORDER BY seq");
         let rows: Vec<EventRow> = on_pool!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(subject).fetch_all(pool).await?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(subject)
+                .fetch_all(pool)
+                .await?
         });
         Ok(rows.into_iter().map(from_row).collect())
     }
@@ -106,20 +127,33 @@ impl Store {
     pub async fn verify_audit_chain(&self) -> Result<AuditVerification, StoreError> {
         let sql = format!("{SELECT_EVENTS} ORDER BY seq");
         let rows: Vec<EventRow> = on_pool!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_all(pool)
+                .await?
         });
         let head_sql = "SELECT seq, hash FROM audit_head WHERE id = 1";
-        let (head_seq, head_hash): (i64, String) =
-            on_pool!(self, |pool| sqlx::query_as(head_sql).fetch_one(pool).await?);
+        let (head_seq, head_hash): (i64, String) = on_pool!(self, |pool| sqlx::query_as(head_sql)
+            .fetch_one(pool)
+            .await?);
         let events: Vec<AuditEvent> = rows.into_iter().map(from_row).collect();
         let mut breaks = verify_chain(&events);
         match events.last() {
             Some(last) if last.seq != head_seq || last.hash != head_hash => {
-                breaks.push(ChainBreak::Gap { after: last.seq, next: head_seq + 1 });
+                breaks.push(ChainBreak::Gap {
+                    after: last.seq,
+                    next: head_seq + 1,
+                });
             }
-            None if head_seq != 0 => breaks.push(ChainBreak::Gap { after: 0, next: head_seq + 1 }),
+            None if head_seq != 0 => breaks.push(ChainBreak::Gap {
+                after: 0,
+                next: head_seq + 1,
+            }),
             _ => {}
         }
-        Ok(AuditVerification { events: events.len(), head_seq, breaks })
+        Ok(AuditVerification {
+            events: events.len(),
+            head_seq,
+            breaks,
+        })
     }
 }

@@ -104,7 +104,9 @@ impl Store {
                 let path = url
                     .strip_prefix("sqlite://")
                     .or_else(|| url.strip_prefix("sqlite:"))
-                    .ok_or_else(|| StoreError::Config(format!("unsupported database URL: {url}")))?;
+                    .ok_or_else(|| {
+                        StoreError::Config(format!("unsupported database URL: {url}"))
+                    })?;
                 Store::open_sqlite(Path::new(path)).await
             }
             None => {
@@ -132,7 +134,9 @@ impl Store {
             .max_connections(SQLITE_READERS)
             .connect_with(base.read_only(true))
             .await?;
-        Ok(Store { pools: Arc::new(Pools::Sqlite { writer, reader }) })
+        Ok(Store {
+            pools: Arc::new(Pools::Sqlite { writer, reader }),
+        })
     }
 
     pub async fn open_postgres(url: &str) -> Result<Store, StoreError> {
@@ -142,7 +146,9 @@ impl Store {
             .acquire_timeout(BUSY_TIMEOUT)
             .connect_with(options)
             .await?;
-        Ok(Store { pools: Arc::new(Pools::Postgres(pool)) })
+        Ok(Store {
+            pools: Arc::new(Pools::Postgres(pool)),
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -156,7 +162,9 @@ impl Store {
     pub async fn migrate(&self) -> Result<usize, StoreError> {
         let before = self.applied_migrations().await.unwrap_or(0);
         match &*self.pools {
-            Pools::Sqlite { writer, .. } => sqlx::migrate!("./migrations/sqlite").run(writer).await?,
+            Pools::Sqlite { writer, .. } => {
+                sqlx::migrate!("./migrations/sqlite").run(writer).await?
+            }
             Pools::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
         Ok(self.applied_migrations().await? - before)
@@ -170,7 +178,9 @@ impl Store {
 
     /// Answers whether the database responds; used by `/readyz`.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        let one: i32 = on_pool!(self, |pool| sqlx::query_scalar("SELECT 1").fetch_one(pool).await?);
+        let one: i32 = on_pool!(self, |pool| sqlx::query_scalar("SELECT 1")
+            .fetch_one(pool)
+            .await?);
         debug_assert_eq!(one, 1);
         Ok(())
     }
@@ -178,7 +188,12 @@ impl Store {
     pub fn pool_stats(&self) -> Vec<PoolStats> {
         match &*self.pools {
             Pools::Sqlite { writer, reader } => vec![
-                PoolStats { name: "sqlite_writer", size: writer.size(), idle: writer.num_idle(), max: 1 },
+                PoolStats {
+                    name: "sqlite_writer",
+                    size: writer.size(),
+                    idle: writer.num_idle(),
+                    max: 1,
+                },
                 PoolStats {
                     name: "sqlite_reader",
                     size: reader.size(),

@@ -35,31 +35,43 @@ pub(crate) async fn describe(store: &Store) -> Result<SchemaDescription, StoreEr
     let mut indexes = BTreeSet::new();
     match &*store.pools {
         Pools::Sqlite { reader, .. } => {
-            let tables: Vec<String> =
-                sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-                    .fetch_all(reader)
-                    .await?;
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+            )
+            .fetch_all(reader)
+            .await?;
             for table in tables.into_iter().filter(|t| is_ours(t)) {
                 // (cid, name, type, notnull, default, pk)
-                let cols: Vec<(i64, String, String, bool, Option<String>, i64)> =
-                    sqlx::query_as(sqlx::AssertSqlSafe(format!("PRAGMA table_info(\"{table}\")")))
-                        .fetch_all(reader)
-                        .await?;
+                let cols: Vec<(i64, String, String, bool, Option<String>, i64)> = sqlx::query_as(
+                    sqlx::AssertSqlSafe(format!("PRAGMA table_info(\"{table}\")")),
+                )
+                .fetch_all(reader)
+                .await?;
                 for (_, name, _, notnull, _, _) in cols {
-                    columns.insert(ColumnInfo { table: table.clone(), column: name, nullable: !notnull });
+                    columns.insert(ColumnInfo {
+                        table: table.clone(),
+                        column: name,
+                        nullable: !notnull,
+                    });
                 }
                 // (seq, name, unique, origin, partial)
-                let list: Vec<(i64, String, bool, String, bool)> =
-                    sqlx::query_as(sqlx::AssertSqlSafe(format!("PRAGMA index_list(\"{table}\")")))
-                        .fetch_all(reader)
-                        .await?;
+                let list: Vec<(i64, String, bool, String, bool)> = sqlx::query_as(
+                    sqlx::AssertSqlSafe(format!("PRAGMA index_list(\"{table}\")")),
+                )
+                .fetch_all(reader)
+                .await?;
                 for (_, index, unique, _, _) in list {
-                    let info: Vec<(i64, i64, Option<String>)> =
-                        sqlx::query_as(sqlx::AssertSqlSafe(format!("PRAGMA index_info(\"{index}\")")))
-                            .fetch_all(reader)
-                            .await?;
+                    let info: Vec<(i64, i64, Option<String>)> = sqlx::query_as(
+                        sqlx::AssertSqlSafe(format!("PRAGMA index_info(\"{index}\")")),
+                    )
+                    .fetch_all(reader)
+                    .await?;
                     let columns = info.into_iter().filter_map(|(_, _, c)| c).collect();
-                    indexes.insert(IndexInfo { table: table.clone(), columns, unique });
+                    indexes.insert(IndexInfo {
+                        table: table.clone(),
+                        columns,
+                        unique,
+                    });
                 }
             }
         }
@@ -71,7 +83,11 @@ pub(crate) async fn describe(store: &Store) -> Result<SchemaDescription, StoreEr
             .fetch_all(pool)
             .await?;
             for (table, column, nullable) in cols.into_iter().filter(|c| is_ours(&c.0)) {
-                columns.insert(ColumnInfo { table, column, nullable: nullable == "YES" });
+                columns.insert(ColumnInfo {
+                    table,
+                    column,
+                    nullable: nullable == "YES",
+                });
             }
             let idx: Vec<(String, bool, Vec<String>)> = sqlx::query_as(
                 "SELECT t.relname::text, ix.indisunique, \
@@ -83,7 +99,11 @@ pub(crate) async fn describe(store: &Store) -> Result<SchemaDescription, StoreEr
             .fetch_all(pool)
             .await?;
             for (table, unique, columns) in idx.into_iter().filter(|i| is_ours(&i.0)) {
-                indexes.insert(IndexInfo { table, columns, unique });
+                indexes.insert(IndexInfo {
+                    table,
+                    columns,
+                    unique,
+                });
             }
         }
     }

@@ -30,11 +30,21 @@ pub struct UnitCounts {
 
 impl UnitCounts {
     pub fn of(&self, kind: UnitKind) -> i64 {
-        self.by_kind.iter().find(|(k, _)| *k == kind).map_or(0, |(_, n)| *n)
+        self.by_kind
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(0, |(_, n)| *n)
     }
 }
 
-type UnitRow = (String, String, String, Option<String>, NaiveDate, Option<NaiveDate>);
+type UnitRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    NaiveDate,
+    Option<NaiveDate>,
+);
 type AgencyRow = (String, String, String, String, Option<String>);
 
 fn unit_from_row(r: UnitRow) -> Result<AdminUnit, StoreError> {
@@ -43,7 +53,10 @@ fn unit_from_row(r: UnitRow) -> Result<AdminUnit, StoreError> {
         name: r.1,
         kind: r.2.parse().map_err(StoreError::Config)?,
         parent_code: r.3,
-        validity: Validity { valid_from: r.4, valid_to: r.5 },
+        validity: Validity {
+            valid_from: r.4,
+            valid_to: r.5,
+        },
     })
 }
 
@@ -135,7 +148,12 @@ async fn insert_user(tx: &mut Tx, u: &NewUser, at: DateTime<Utc>) -> Result<(), 
 impl Store {
     /// Loads seed data in one transaction with one audit event. Parents must come
     /// before children in `agencies`, because parents are checked by foreign key.
-    pub async fn load_seed(&self, seed: &SeedData, at: DateTime<Utc>, audit: AuditEntry) -> Result<(), StoreError> {
+    pub async fn load_seed(
+        &self,
+        seed: &SeedData,
+        at: DateTime<Utc>,
+        audit: AuditEntry,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         for unit in &seed.units {
             insert_unit(&mut tx, unit).await?;
@@ -157,48 +175,75 @@ impl Store {
     }
 
     /// The unit with this code valid at `at`.
-    pub async fn unit_at(&self, code: &str, at: NaiveDate) -> Result<Option<AdminUnit>, StoreError> {
+    pub async fn unit_at(
+        &self,
+        code: &str,
+        at: NaiveDate,
+    ) -> Result<Option<AdminUnit>, StoreError> {
         let sql = "SELECT code, name, kind, parent_code, valid_from, valid_to FROM admin_units \
             WHERE code = $1 AND valid_from <= $2 AND (valid_to IS NULL OR valid_to >= $2)";
-        let row: Option<UnitRow> =
-            on_pool!(self, |pool| sqlx::query_as(sql).bind(code).bind(at).fetch_optional(pool).await?);
+        let row: Option<UnitRow> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(code)
+            .bind(at)
+            .fetch_optional(pool)
+            .await?);
         row.map(unit_from_row).transpose()
     }
 
     /// The units under `parent` valid at `at`, by code.
-    pub async fn child_units_at(&self, parent: &str, at: NaiveDate) -> Result<Vec<AdminUnit>, StoreError> {
+    pub async fn child_units_at(
+        &self,
+        parent: &str,
+        at: NaiveDate,
+    ) -> Result<Vec<AdminUnit>, StoreError> {
         let sql = "SELECT code, name, kind, parent_code, valid_from, valid_to FROM admin_units \
             WHERE parent_code = $1 AND valid_from <= $2 AND (valid_to IS NULL OR valid_to >= $2) \
             ORDER BY code";
-        let rows: Vec<UnitRow> =
-            on_pool!(self, |pool| sqlx::query_as(sql).bind(parent).bind(at).fetch_all(pool).await?);
+        let rows: Vec<UnitRow> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(parent)
+            .bind(at)
+            .fetch_all(pool)
+            .await?);
         rows.into_iter().map(unit_from_row).collect()
     }
 
-    pub async fn count_child_units_at(&self, parent: &str, at: NaiveDate) -> Result<UnitCounts, StoreError> {
+    pub async fn count_child_units_at(
+        &self,
+        parent: &str,
+        at: NaiveDate,
+    ) -> Result<UnitCounts, StoreError> {
         let sql = "SELECT kind, COUNT(*) FROM admin_units \
             WHERE parent_code = $1 AND valid_from <= $2 AND (valid_to IS NULL OR valid_to >= $2) \
             GROUP BY kind ORDER BY kind";
-        let rows: Vec<(String, i64)> =
-            on_pool!(self, |pool| sqlx::query_as(sql).bind(parent).bind(at).fetch_all(pool).await?);
+        let rows: Vec<(String, i64)> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(parent)
+            .bind(at)
+            .fetch_all(pool)
+            .await?);
         let mut counts = UnitCounts::default();
         for (kind, n) in rows {
             counts.total += n;
-            counts.by_kind.push((kind.parse().map_err(StoreError::Config)?, n));
+            counts
+                .by_kind
+                .push((kind.parse().map_err(StoreError::Config)?, n));
         }
         Ok(counts)
     }
 
     pub async fn count_successions(&self) -> Result<i64, StoreError> {
         Ok(on_pool!(self, |pool| {
-            sqlx::query_scalar("SELECT COUNT(*) FROM unit_successions").fetch_one(pool).await?
+            sqlx::query_scalar("SELECT COUNT(*) FROM unit_successions")
+                .fetch_one(pool)
+                .await?
         }))
     }
 
     pub async fn agency(&self, code: &str) -> Result<Option<Agency>, StoreError> {
         let sql = "SELECT code, name, kind, unit_code, parent_code FROM agencies WHERE code = $1";
-        let row: Option<AgencyRow> =
-            on_pool!(self, |pool| sqlx::query_as(sql).bind(code).fetch_optional(pool).await?);
+        let row: Option<AgencyRow> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(code)
+            .fetch_optional(pool)
+            .await?);
         row.map(agency_from_row).transpose()
     }
 
@@ -206,7 +251,10 @@ impl Store {
         let sql = "SELECT code, name, kind, unit_code, parent_code FROM agencies \
             WHERE ($1 IS NULL OR kind = $1) ORDER BY code";
         let kind = kind.map(AgencyKind::as_str);
-        let rows: Vec<AgencyRow> = on_pool!(self, |pool| sqlx::query_as(sql).bind(kind).fetch_all(pool).await?);
+        let rows: Vec<AgencyRow> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(kind)
+            .fetch_all(pool)
+            .await?);
         rows.into_iter().map(agency_from_row).collect()
     }
 }

@@ -27,7 +27,14 @@ fn date(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
-fn unit(code: &str, name: &str, kind: UnitKind, parent: Option<&str>, from: (i32, u32, u32), to: Option<(i32, u32, u32)>) -> AdminUnit {
+fn unit(
+    code: &str,
+    name: &str,
+    kind: UnitKind,
+    parent: Option<&str>,
+    from: (i32, u32, u32),
+    to: Option<(i32, u32, u32)>,
+) -> AdminUnit {
     AdminUnit {
         code: code.into(),
         name: name.into(),
@@ -50,10 +57,38 @@ fn seed() -> SeedData {
     };
     SeedData {
         units: vec![
-            unit("20", "Tỉnh Lạng Sơn", UnitKind::Province, None, (1945, 9, 2), None),
-            unit("05977", "Phường Vĩnh Trại", UnitKind::Ward, Some("20"), (2008, 1, 1), Some((2025, 6, 30))),
-            unit("05977", "Phường Đông Kinh", UnitKind::Ward, Some("20"), (2025, 7, 1), None),
-            unit("06040", "Xã Mai Pha", UnitKind::Commune, Some("20"), (2025, 7, 1), None),
+            unit(
+                "20",
+                "Tỉnh Lạng Sơn",
+                UnitKind::Province,
+                None,
+                (1945, 9, 2),
+                None,
+            ),
+            unit(
+                "05977",
+                "Phường Vĩnh Trại",
+                UnitKind::Ward,
+                Some("20"),
+                (2008, 1, 1),
+                Some((2025, 6, 30)),
+            ),
+            unit(
+                "05977",
+                "Phường Đông Kinh",
+                UnitKind::Ward,
+                Some("20"),
+                (2025, 7, 1),
+                None,
+            ),
+            unit(
+                "06040",
+                "Xã Mai Pha",
+                UnitKind::Commune,
+                Some("20"),
+                (2025, 7, 1),
+                None,
+            ),
         ],
         successions: vec![UnitSuccession {
             old_code: "05977".into(),
@@ -63,8 +98,20 @@ fn seed() -> SeedData {
             legal_basis: "1672/NQ-UBTVQH15".into(),
         }],
         agencies: vec![
-            agency("000.00.00.H37", "UBND tỉnh Lạng Sơn", AgencyKind::ProvincialCommittee, "20", None),
-            agency("000.00.01.H37", "UBND phường Đông Kinh", AgencyKind::CommuneCommittee, "05977", Some("000.00.00.H37")),
+            agency(
+                "000.00.00.H37",
+                "UBND tỉnh Lạng Sơn",
+                AgencyKind::ProvincialCommittee,
+                "20",
+                None,
+            ),
+            agency(
+                "000.00.01.H37",
+                "UBND phường Đông Kinh",
+                AgencyKind::CommuneCommittee,
+                "05977",
+                Some("000.00.00.H37"),
+            ),
         ],
         users: vec![],
         settings: vec![("demo".into(), "test".into())],
@@ -72,25 +119,70 @@ fn seed() -> SeedData {
 }
 
 async fn scenario(store: Store) {
-    assert!(store.migrate().await.unwrap() >= 1, "a new database gets its migrations");
-    assert_eq!(store.migrate().await.unwrap(), 0, "migrating twice applies nothing");
+    assert!(
+        store.migrate().await.unwrap() >= 1,
+        "a new database gets its migrations"
+    );
+    assert_eq!(
+        store.migrate().await.unwrap(),
+        0,
+        "migrating twice applies nothing"
+    );
     store.ping().await.unwrap();
-    store.load_seed(&seed(), t0(), audit("seed.loaded", "seed:test")).await.unwrap();
+    store
+        .load_seed(&seed(), t0(), audit("seed.loaded", "seed:test"))
+        .await
+        .unwrap();
 
     // Units are codes at dates: the same code names two different wards.
-    let before = store.unit_at("05977", date(2025, 6, 30)).await.unwrap().unwrap();
-    let after = store.unit_at("05977", date(2025, 7, 1)).await.unwrap().unwrap();
+    let before = store
+        .unit_at("05977", date(2025, 6, 30))
+        .await
+        .unwrap()
+        .unwrap();
+    let after = store
+        .unit_at("05977", date(2025, 7, 1))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(before.name, "Phường Vĩnh Trại");
     assert_eq!(after.name, "Phường Đông Kinh");
-    let counts = store.count_child_units_at("20", date(2025, 7, 1)).await.unwrap();
-    assert_eq!((counts.total, counts.of(UnitKind::Ward), counts.of(UnitKind::Commune)), (2, 1, 1));
-    assert_eq!(store.child_units_at("20", date(2025, 6, 1)).await.unwrap().len(), 1);
+    let counts = store
+        .count_child_units_at("20", date(2025, 7, 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            counts.total,
+            counts.of(UnitKind::Ward),
+            counts.of(UnitKind::Commune)
+        ),
+        (2, 1, 1)
+    );
+    assert_eq!(
+        store
+            .child_units_at("20", date(2025, 6, 1))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(store.count_successions().await.unwrap(), 1);
-    assert_eq!(store.setting("demo").await.unwrap().as_deref(), Some("test"));
+    assert_eq!(
+        store.setting("demo").await.unwrap().as_deref(),
+        Some("test")
+    );
 
     let commune = store.agency("000.00.01.H37").await.unwrap().unwrap();
     assert_eq!(commune.parent_code.unwrap().as_str(), "000.00.00.H37");
-    assert_eq!(store.agencies(Some(AgencyKind::CommuneCommittee)).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .agencies(Some(AgencyKind::CommuneCommittee))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(store.agencies(None).await.unwrap().len(), 2);
 
     // Users: create, find, refuse duplicates and unknown agencies without writing anything.
@@ -101,29 +193,106 @@ async fn scenario(store: Store) {
         role: Role::Receiver,
         agency_code: Some("000.00.01.H37".into()),
     };
-    let user = store.create_user(&new_user, t0(), audit("user.created", "user:mot.cua")).await.unwrap();
-    let found = store.find_user_by_username("mot.cua").await.unwrap().unwrap();
-    assert_eq!((found.id, found.role, found.agency_code.as_deref()), (user.id, Role::Receiver, Some("000.00.01.H37")));
-    let dup = store.create_user(&new_user, t0(), audit("user.created", "user:mot.cua")).await;
-    assert!(matches!(dup, Err(StoreError::Conflict { code: "username_taken", .. })), "{dup:?}");
+    let user = store
+        .create_user(&new_user, t0(), audit("user.created", "user:mot.cua"))
+        .await
+        .unwrap();
+    let found = store
+        .find_user_by_username("mot.cua")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (found.id, found.role, found.agency_code.as_deref()),
+        (user.id, Role::Receiver, Some("000.00.01.H37"))
+    );
+    let dup = store
+        .create_user(&new_user, t0(), audit("user.created", "user:mot.cua"))
+        .await;
+    assert!(
+        matches!(
+            dup,
+            Err(StoreError::Conflict {
+                code: "username_taken",
+                ..
+            })
+        ),
+        "{dup:?}"
+    );
     let mut orphan = new_user.clone();
     orphan.username = Username::parse("orphan").unwrap();
     orphan.agency_code = Some("000.99.99.H37".into());
-    assert!(matches!(store.create_user(&orphan, t0(), audit("user.created", "user:orphan")).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(
+        store
+            .create_user(&orphan, t0(), audit("user.created", "user:orphan"))
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
     assert_eq!(store.count_users().await.unwrap(), 1);
 
     // Sessions and tokens expire.
     let later = t0() + Duration::hours(1);
-    store.create_session("s1", user.id, t0(), later, audit("session.login", "user:mot.cua")).await.unwrap();
-    assert_eq!(store.user_for_session("s1", t0()).await.unwrap().unwrap().id, user.id);
+    store
+        .create_session(
+            "s1",
+            user.id,
+            t0(),
+            later,
+            audit("session.login", "user:mot.cua"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .user_for_session("s1", t0())
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        user.id
+    );
     assert!(store.user_for_session("s1", later).await.unwrap().is_none());
-    assert!(store.user_for_session("nope", t0()).await.unwrap().is_none());
-    store.create_api_token("t1", user.id, t0(), later, audit("token.issued", "user:mot.cua")).await.unwrap();
-    assert_eq!(store.user_for_api_token("t1", t0()).await.unwrap().unwrap().username, "mot.cua");
-    assert!(store.delete_session("s1", Some(audit("session.logout", "user:mot.cua"))).await.unwrap());
+    assert!(
+        store
+            .user_for_session("nope", t0())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store
+        .create_api_token(
+            "t1",
+            user.id,
+            t0(),
+            later,
+            audit("token.issued", "user:mot.cua"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .user_for_api_token("t1", t0())
+            .await
+            .unwrap()
+            .unwrap()
+            .username,
+        "mot.cua"
+    );
+    assert!(
+        store
+            .delete_session("s1", Some(audit("session.logout", "user:mot.cua")))
+            .await
+            .unwrap()
+    );
     assert!(!store.delete_session("s1", None).await.unwrap());
     assert_eq!(store.purge_expired(later).await.unwrap(), 1);
-    assert!(store.user_for_api_token("t1", t0()).await.unwrap().is_none());
+    assert!(
+        store
+            .user_for_api_token("t1", t0())
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // Throttling locks a key after the limit and forgets old windows.
     let keys = vec!["user:mot.cua".to_string(), "ip:127.0.0.1".to_string()];
@@ -133,24 +302,64 @@ async fn scenario(store: Store) {
     }
     let locked = store.record_login_failure(&keys, t0()).await.unwrap();
     assert!(matches!(locked, ThrottleState::LockedUntil(_)));
-    assert!(matches!(store.throttle_state("ip:127.0.0.1", t0()).await.unwrap(), ThrottleState::LockedUntil(_)));
-    assert_eq!(store.throttle_state("ip:127.0.0.1", t0() + Duration::hours(1)).await.unwrap(), ThrottleState::Open);
+    assert!(matches!(
+        store.throttle_state("ip:127.0.0.1", t0()).await.unwrap(),
+        ThrottleState::LockedUntil(_)
+    ));
+    assert_eq!(
+        store
+            .throttle_state("ip:127.0.0.1", t0() + Duration::hours(1))
+            .await
+            .unwrap(),
+        ThrottleState::Open
+    );
     store.clear_login_failures("user:mot.cua").await.unwrap();
-    assert_eq!(store.throttle_state("user:mot.cua", t0()).await.unwrap(), ThrottleState::Open);
-    let fresh_window = store.record_login_failure(&keys[1..], t0() + Duration::hours(2)).await.unwrap();
-    assert_eq!(fresh_window, ThrottleState::Open, "a new window starts over");
+    assert_eq!(
+        store.throttle_state("user:mot.cua", t0()).await.unwrap(),
+        ThrottleState::Open
+    );
+    let fresh_window = store
+        .record_login_failure(&keys[1..], t0() + Duration::hours(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        fresh_window,
+        ThrottleState::Open,
+        "a new window starts over"
+    );
 
     // The audit chain holds every committed event and nothing from failed writes.
     let verification = store.verify_audit_chain().await.unwrap();
     assert!(verification.is_intact(), "{:?}", verification.breaks);
-    let actions: Vec<String> = store.recent_audit_events(100).await.unwrap().into_iter().rev().map(|e| e.entry.action).collect();
-    assert_eq!(actions, ["seed.loaded", "user.created", "session.login", "token.issued", "session.logout"]);
-    assert_eq!(store.audit_events_for("user:mot.cua").await.unwrap().len(), 4);
+    let actions: Vec<String> = store
+        .recent_audit_events(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .rev()
+        .map(|e| e.entry.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "seed.loaded",
+            "user.created",
+            "session.login",
+            "token.issued",
+            "session.logout"
+        ]
+    );
+    assert_eq!(
+        store.audit_events_for("user:mot.cua").await.unwrap().len(),
+        4
+    );
     store.close().await;
 }
 
 async fn sqlite_store(dir: &tempfile::TempDir) -> Store {
-    Store::open_sqlite(&dir.path().join("test.sqlite3")).await.unwrap()
+    Store::open_sqlite(&dir.path().join("test.sqlite3"))
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -161,13 +370,17 @@ async fn sqlite_conformance() {
 
 #[tokio::test]
 async fn postgres_conformance() {
-    let Some(url) = motcua_testkit::fresh_postgres_url().await else { return };
+    let Some(url) = motcua_testkit::fresh_postgres_url().await else {
+        return;
+    };
     scenario(Store::open_postgres(&url).await.unwrap()).await;
 }
 
 #[tokio::test]
 async fn both_backends_have_the_same_schema() {
-    let Some(url) = motcua_testkit::fresh_postgres_url().await else { return };
+    let Some(url) = motcua_testkit::fresh_postgres_url().await else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let sqlite = sqlite_store(&dir).await;
     let postgres = Store::open_postgres(&url).await.unwrap();
@@ -178,10 +391,16 @@ async fn both_backends_have_the_same_schema() {
     assert!(a.columns.len() > 30, "the description reads real columns");
     let only_sqlite: Vec<_> = a.columns.difference(&b.columns).collect();
     let only_postgres: Vec<_> = b.columns.difference(&a.columns).collect();
-    assert!(only_sqlite.is_empty() && only_postgres.is_empty(), "columns differ:\nsqlite only: {only_sqlite:#?}\npostgres only: {only_postgres:#?}");
+    assert!(
+        only_sqlite.is_empty() && only_postgres.is_empty(),
+        "columns differ:\nsqlite only: {only_sqlite:#?}\npostgres only: {only_postgres:#?}"
+    );
     let only_sqlite: Vec<_> = a.indexes.difference(&b.indexes).collect();
     let only_postgres: Vec<_> = b.indexes.difference(&a.indexes).collect();
-    assert!(only_sqlite.is_empty() && only_postgres.is_empty(), "indexes differ:\nsqlite only: {only_sqlite:#?}\npostgres only: {only_postgres:#?}");
+    assert!(
+        only_sqlite.is_empty() && only_postgres.is_empty(),
+        "indexes differ:\nsqlite only: {only_sqlite:#?}\npostgres only: {only_postgres:#?}"
+    );
 }
 
 #[tokio::test]
@@ -192,8 +411,19 @@ async fn a_failed_seed_leaves_nothing_behind() {
     let mut bad = seed();
     // The second agency names a parent that does not exist: the whole load must roll back.
     bad.agencies[1].parent_code = Some(AgencyCode::parse("000.09.09.H37").unwrap());
-    assert!(store.load_seed(&bad, t0(), audit("seed.loaded", "seed:test")).await.is_err());
-    assert!(store.unit_at("20", date(2025, 7, 1)).await.unwrap().is_none());
+    assert!(
+        store
+            .load_seed(&bad, t0(), audit("seed.loaded", "seed:test"))
+            .await
+            .is_err()
+    );
+    assert!(
+        store
+            .unit_at("20", date(2025, 7, 1))
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(store.agencies(None).await.unwrap().is_empty());
     assert_eq!(store.verify_audit_chain().await.unwrap().events, 0);
 }

@@ -34,7 +34,9 @@ async fn connect_with_retry(url: &str) -> sqlx::PgConnection {
     loop {
         match sqlx::PgConnection::connect(url).await {
             Ok(conn) => return conn,
-            Err(err) if Instant::now() > deadline => panic!("cannot reach PostgreSQL at {url}: {err}"),
+            Err(err) if Instant::now() > deadline => {
+                panic!("cannot reach PostgreSQL at {url}: {err}")
+            }
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
         }
     }
@@ -67,7 +69,9 @@ fn socket_url(dir: &Path, db: &str) -> String {
 }
 
 fn replace_database(url: &str, db: &str) -> String {
-    let (head, query) = url.split_once('?').map_or((url, None), |(h, q)| (h, Some(q)));
+    let (head, query) = url
+        .split_once('?')
+        .map_or((url, None), |(h, q)| (h, Some(q)));
     let scheme_end = head.find("://").map_or(0, |i| i + 3);
     let base = match head[scheme_end..].find('/') {
         Some(i) => &head[..scheme_end + i],
@@ -123,10 +127,15 @@ fn is_root() -> bool {
 
 /// Leftover clusters of test processes that no longer run.
 fn remove_stale_clusters(tmp: &Path) {
-    let Ok(entries) = std::fs::read_dir(tmp) else { return };
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name.strip_prefix(PREFIX).and_then(|rest| rest.split('-').next()) else {
+        let Some(pid) = name
+            .strip_prefix(PREFIX)
+            .and_then(|rest| rest.split('-').next())
+        else {
             continue;
         };
         if !Path::new("/proc").join(pid).exists() {
@@ -139,7 +148,11 @@ fn start_cluster() -> Result<Server, String> {
     let bin = find_bin_dir().ok_or("no initdb/postgres on PATH or under /usr/lib/postgresql")?;
     let tmp = std::env::temp_dir();
     remove_stale_clusters(&tmp);
-    let root = tmp.join(format!("{PREFIX}{}-{}", std::process::id(), uuid::Uuid::now_v7().simple()));
+    let root = tmp.join(format!(
+        "{PREFIX}{}-{}",
+        std::process::id(),
+        uuid::Uuid::now_v7().simple()
+    ));
     let data = root.join("data");
     let socket = root.join("socket");
     std::fs::create_dir_all(&socket).map_err(|e| e.to_string())?;
@@ -164,13 +177,26 @@ fn start_cluster() -> Result<Server, String> {
     user_prefix(&mut initdb);
     let out = initdb
         .arg(bin.join("initdb"))
-        .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C", "--no-sync", "-D"])
+        .args([
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+            "-D",
+        ])
         .arg(&data)
         .stdin(Stdio::null())
         .output()
         .map_err(|e| format!("initdb: {e}"))?;
     if !out.status.success() {
-        return Err(format!("initdb failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "initdb failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     // The server lives in a thread that never ends; with a parent-death signal it
     // stops when this test process exits, however the process ends.
@@ -186,7 +212,14 @@ fn start_cluster() -> Result<Server, String> {
             .arg(&data2)
             .arg("-k")
             .arg(&socket2)
-            .args(["-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off"])
+            .args([
+                "-c",
+                "listen_addresses=",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+            ])
             .args(["-c", "full_page_writes=off", "-c", "max_connections=200"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -208,7 +241,10 @@ fn start_cluster() -> Result<Server, String> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    Ok(Server { admin_url: socket_url(&socket, "postgres"), base: Base::Socket(socket) })
+    Ok(Server {
+        admin_url: socket_url(&socket, "postgres"),
+        base: Base::Socket(socket),
+    })
 }
 
 #[cfg(test)]
@@ -217,8 +253,17 @@ mod tests {
 
     #[test]
     fn swaps_the_database_name_and_keeps_parameters() {
-        assert_eq!(replace_database("postgres://u:p@h:5/postgres", "t1"), "postgres://u:p@h:5/t1");
-        assert_eq!(replace_database("postgres://u@h", "t1"), "postgres://u@h/t1");
-        assert_eq!(replace_database("postgres://u@h/x?sslmode=disable", "t1"), "postgres://u@h/t1?sslmode=disable");
+        assert_eq!(
+            replace_database("postgres://u:p@h:5/postgres", "t1"),
+            "postgres://u:p@h:5/t1"
+        );
+        assert_eq!(
+            replace_database("postgres://u@h", "t1"),
+            "postgres://u@h/t1"
+        );
+        assert_eq!(
+            replace_database("postgres://u@h/x?sslmode=disable", "t1"),
+            "postgres://u@h/t1?sslmode=disable"
+        );
     }
 }

@@ -1,0 +1,65 @@
+//! Vietnamese lunisolar calendar, holidays, working time and statutory deadlines.
+//!
+//! Everything here is pure: no I/O, no clock. Instants are Vietnamese local
+//! time (UTC+7, no daylight saving) as [`chrono::NaiveDateTime`]; use
+//! [`to_vn_local`] / [`from_vn_local`] at the edges.
+//!
+//! - [`lunar`]: solar ↔ lunar conversion at UTC+7 (1900..=2100).
+//! - [`holidays`]: Labour Code 2019 Art. 112 holidays, compensatory days, and
+//!   the yearly arrangements an administrator layers over them.
+//! - [`working_time`]: agency working hours with seasons; 1 working day = 480 minutes.
+//! - [`deadline`]: receipt rules, due dates, pauses and remaining time.
+
+pub mod deadline;
+pub mod holidays;
+pub mod lunar;
+pub mod working_time;
+
+pub use deadline::{
+    Channel, DeadlineClock, Pause, add_working_days, add_working_time, counting_start, due_at,
+    next_working_instant, remaining_minutes, working_minutes_between,
+};
+pub use holidays::{
+    DayOff, Holiday, HolidayCalendar, HolidayKind, YearArrangement, default_holidays,
+};
+pub use lunar::{
+    LunarDate, MAX_SOLAR_DATE, MIN_SOLAR_DATE, leap_month, lunar_month_length, lunar_to_solar,
+    solar_to_lunar, tet,
+};
+pub use working_time::{
+    MonthDay, Season, Session, VN_OFFSET, WORKING_DAY_MINUTES, WorkingHours, WorkingHoursConfig,
+    from_vn_local, to_vn_local, working_day_hours,
+};
+
+use chrono::NaiveDate;
+
+/// Errors of the calendar module. [`CalendarError::code`] is stable for APIs;
+/// `Display` gives a Vietnamese message for people.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CalendarError {
+    #[error("Ngày {date} nằm ngoài phạm vi lịch hỗ trợ (1900-01-01 đến 2100-12-31)")]
+    DateOutOfRange { date: NaiveDate },
+    #[error("Ngày âm lịch {date} nằm ngoài phạm vi lịch hỗ trợ (1900-01-01 đến 2100-12-31)")]
+    LunarDateOutOfRange { date: LunarDate },
+    #[error("Ngày âm lịch không tồn tại: {date}")]
+    InvalidLunarDate { date: LunarDate },
+    #[error("Năm âm lịch {year} không có tháng {month} nhuận")]
+    NoLeapMonth { year: i32, month: u8 },
+    #[error("Cấu hình giờ làm việc không hợp lệ: {reason}")]
+    InvalidWorkingHours { reason: String },
+    #[error("Phương án nghỉ lễ năm {year} không hợp lệ: {reason}")]
+    InvalidArrangement { year: i32, reason: String },
+}
+
+impl CalendarError {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::DateOutOfRange { .. } | Self::LunarDateOutOfRange { .. } => "date_out_of_range",
+            Self::InvalidLunarDate { .. } => "invalid_lunar_date",
+            Self::NoLeapMonth { .. } => "no_leap_month",
+            Self::InvalidWorkingHours { .. } => "invalid_working_hours",
+            Self::InvalidArrangement { .. } => "invalid_arrangement",
+        }
+    }
+}

@@ -1,0 +1,337 @@
+//! `motcua`: one binary for the whole system. Run without a command, it serves.
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use motcua::demo;
+use motcua::{DataLocation, server};
+use motcua_domain::account::{Role, Username, check_password_policy};
+use motcua_domain::audit::AuditEntry;
+use motcua_store::{NewUser, Store};
+use motcua_web::WebConfig;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// motcua: dịch vụ công một cửa cho chính quyền địa phương hai cấp.
+///
+/// One-stop public services for a Vietnamese province under the two-tier local
+/// government: procedures, dossiers, deadlines, units and dashboards. Without a
+/// command it runs the server, seeding the Lạng Sơn demo into an empty database.
+#[derive(Parser)]
+#[command(name = "motcua", version, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    data: DataArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args, Clone)]
+struct DataArgs {
+    /// Folder for the SQLite database and stored documents.
+    #[arg(
+        long,
+        env = "MOTCUA_DATA_DIR",
+        default_value = "motcua-data",
+        global = true
+    )]
+    data_dir: PathBuf,
+    /// Database URL: `postgres://…` for PostgreSQL, or `sqlite:PATH`. Default: SQLite in the data folder.
+    #[arg(
+        long,
+        env = "MOTCUA_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (pages and API); the default command.
+    Serve(ServeArgs),
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "MOTCUA_ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Do not seed the demo into an empty database, and do not list demo accounts.
+    #[arg(long, env = "MOTCUA_NO_DEMO")]
+    no_demo: bool,
+    /// Log format.
+    #[arg(long, env = "MOTCUA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// Mark cookies Secure: `auto` does so unless listening on a loopback address.
+    #[arg(long, env = "MOTCUA_COOKIE_SECURE", value_enum, default_value_t = CookieSecure::Auto)]
+    cookie_secure: CookieSecure,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        ServeArgs {
+            addr: "127.0.0.1:8080".parse().expect("valid address"),
+            no_demo: std::env::var("MOTCUA_NO_DEMO").is_ok_and(|v| v == "1" || v == "true"),
+            log_format: match std::env::var("MOTCUA_LOG_FORMAT").as_deref() {
+                Ok("json") => LogFormat::Json,
+                _ => LogFormat::Text,
+            },
+            cookie_secure: CookieSecure::Auto,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CookieSecure {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. The password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// citizen, receiver, specialist, leader, unit_admin, province_admin or auditor.
+        #[arg(long)]
+        role: String,
+        /// The agency's identifier (required for receiver, specialist, leader, unit_admin).
+        #[arg(long)]
+        agency: Option<String>,
+        /// The name shown on pages; defaults to the username.
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from standard input (the only way, so it never shows in the process list).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Re-hash the audit chain and report any changed, deleted or inserted event.
+    Verify {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let location = DataLocation {
+        data_dir: cli.data.data_dir.clone(),
+        database_url: cli.data.database_url.clone(),
+    };
+    match cli.command {
+        None => serve(location, ServeArgs::default()).await,
+        Some(Command::Serve(args)) => serve(location, args).await,
+        Some(Command::Migrate) => {
+            init_logging(LogFormat::Text);
+            let (store, applied) = location.open_and_migrate().await?;
+            println!(
+                "Đã áp dụng {applied} bản nâng cấp cơ sở dữ liệu ({}). Applied {applied} migration(s).",
+                store.backend().as_str()
+            );
+            store.close().await;
+            Ok(())
+        }
+        Some(Command::User(UserCommand::Add {
+            username,
+            role,
+            agency,
+            name,
+            password_stdin: _,
+        })) => {
+            let (store, _) = location.open_and_migrate().await?;
+            let result = add_user(&store, &username, &role, agency, name).await;
+            store.close().await;
+            result
+        }
+        Some(Command::Audit(AuditCommand::Verify { json })) => {
+            let (store, _) = location.open_and_migrate().await?;
+            let report = store.verify_audit_chain().await?;
+            store.close().await;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else if report.is_intact() {
+                println!(
+                    "Chuỗi nhật ký nguyên vẹn: {} sự kiện. Audit chain intact: {} events.",
+                    report.events, report.events
+                );
+            } else {
+                println!("Chuỗi nhật ký bị thay đổi. Audit chain broken:");
+                for problem in &report.breaks {
+                    println!("  {}", serde_json::to_string(problem)?);
+                }
+            }
+            if !report.is_intact() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn add_user(
+    store: &Store,
+    username: &str,
+    role: &str,
+    agency: Option<String>,
+    name: Option<String>,
+) -> anyhow::Result<()> {
+    let username = Username::parse(username)?;
+    let role: Role = role.parse()?;
+    let agency = match agency {
+        Some(code) => Some(motcua_domain::agency::AgencyCode::parse(&code)?.to_string()),
+        None if role.requires_agency() => {
+            bail!(motcua_domain::account::AccountError::AgencyRequired(role))
+        }
+        None => None,
+    };
+    let mut password = String::new();
+    std::io::stdin()
+        .read_to_string(&mut password)
+        .context("cannot read the password from standard input")?;
+    let password = password.trim_end_matches(['\n', '\r']).to_owned();
+    check_password_policy(&password)?;
+    let hash = tokio::task::spawn_blocking(move || motcua_web::hash_password(&password)).await?;
+    let user = NewUser {
+        display_name: name.unwrap_or_else(|| username.to_string()),
+        username,
+        password_hash: hash,
+        role,
+        agency_code: agency,
+    };
+    let audit = AuditEntry {
+        at: motcua_web::now(),
+        actor: "system".into(),
+        actor_role: None,
+        agency_code: user.agency_code.clone(),
+        action: "user.created".into(),
+        subject: format!("user:{}", user.username),
+        detail: serde_json::json!({ "role": role.as_str(), "via": "cli" }).to_string(),
+    };
+    let created = store.create_user(&user, motcua_web::now(), audit).await?;
+    println!(
+        "Đã tạo tài khoản {} ({}). Created user {}.",
+        created.username,
+        role.label_vi(),
+        created.username
+    );
+    Ok(())
+}
+
+async fn serve(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> {
+    init_logging(args.log_format);
+    let started = Instant::now();
+    let (store, applied) = location.open_and_migrate().await?;
+    if applied > 0 {
+        tracing::info!(
+            applied,
+            backend = store.backend().as_str(),
+            "database migrated"
+        );
+    }
+    let demo_on = !args.no_demo;
+    if demo_on && demo::is_empty(&store).await? {
+        let credentials = demo::seed(&store).await?;
+        announce_demo(&location, &credentials)?;
+    }
+    let demo_accounts = if demo_on
+        && store.setting(demo::DEMO_SETTING).await?.as_deref() == Some(demo::DEMO_NAME)
+    {
+        demo::accounts_for_login_page(&store).await?
+    } else {
+        Vec::new()
+    };
+    let today = motcua_web::now()
+        .with_timezone(&motcua_web::vn_offset())
+        .date_naive();
+    let province_name = store
+        .unit_at(demo::PROVINCE_CODE, today)
+        .await?
+        .map_or_else(|| format!("Tỉnh {}", demo::PROVINCE_CODE), |u| u.name);
+    let config = WebConfig {
+        province_name,
+        cookie_secure: match args.cookie_secure {
+            CookieSecure::Always => true,
+            CookieSecure::Never => false,
+            CookieSecure::Auto => !args.addr.ip().is_loopback(),
+        },
+        ..WebConfig::default()
+    };
+    let running = server::start(store.clone(), args.addr, config, demo_accounts)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    tracing::info!(addr = %running.addr, ready_ms = started.elapsed().as_millis() as u64, "ready");
+    println!(
+        "motcua đang phục vụ tại / serving at http://{}",
+        running.addr
+    );
+    running.run_until_signal().await?;
+    store.close().await;
+    Ok(())
+}
+
+fn announce_demo(
+    location: &DataLocation,
+    credentials: &[demo::DemoCredential],
+) -> anyhow::Result<()> {
+    let mut text =
+        String::from("Tài khoản trình diễn (demo accounts) — username / password / role\n");
+    for c in credentials {
+        text.push_str(&format!(
+            "  {:<20} {:<18} {}\n",
+            c.username, c.password, c.role
+        ));
+    }
+    let path = location.data_dir.join("demo-accounts.txt");
+    write_private(&path, &text).with_context(|| format!("cannot write {}", path.display()))?;
+    println!(
+        "\nĐã nạp dữ liệu trình diễn tỉnh Lạng Sơn. Seeded the Lạng Sơn demo.\n{text}(also saved in {})\n",
+        path.display()
+    );
+    Ok(())
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
+}

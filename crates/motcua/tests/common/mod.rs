@@ -1,0 +1,172 @@
+//! Starts the real application on port 0 with a fresh database of its own.
+#![allow(dead_code)]
+
+use motcua::{demo, server};
+use motcua_store::Store;
+use motcua_web::WebConfig;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    /// Demo username → password.
+    pub passwords: HashMap<String, String>,
+    pub data_dir: tempfile::TempDir,
+    server: Option<server::RunningServer>,
+}
+
+pub fn demo_password(username: &str) -> String {
+    format!("{username}-Mat-Khau-Thu")
+}
+
+pub struct Options {
+    pub demo: bool,
+    pub cookie_secure: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            demo: true,
+            cookie_secure: false,
+        }
+    }
+}
+
+impl TestApp {
+    /// None when the backend is PostgreSQL and none is available (the skip is announced).
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        TestApp::spawn_with(backend, Options::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, options: Options) -> Option<TestApp> {
+        let data_dir = tempfile::tempdir().unwrap();
+        let database_url = match backend {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(motcua_testkit::fresh_postgres_url().await?),
+        };
+        let location = motcua::DataLocation {
+            data_dir: data_dir.path().to_path_buf(),
+            database_url,
+        };
+        let (store, _) = location.open_and_migrate().await.unwrap();
+        let mut passwords = HashMap::new();
+        let mut demo_accounts = Vec::new();
+        if options.demo {
+            let (seed, credentials) = demo::build(demo_password).unwrap();
+            let audit = motcua_domain::audit::AuditEntry {
+                at: motcua_web::now(),
+                actor: "system".into(),
+                actor_role: None,
+                agency_code: None,
+                action: "demo.seeded".into(),
+                subject: "demo:lang_son".into(),
+                detail: "{}".into(),
+            };
+            store
+                .load_seed(&seed, motcua_web::now(), audit)
+                .await
+                .unwrap();
+            passwords = credentials
+                .into_iter()
+                .map(|c| (c.username, c.password))
+                .collect();
+            demo_accounts = demo::accounts_for_login_page(&store).await.unwrap();
+        }
+        let config = WebConfig {
+            cookie_secure: options.cookie_secure,
+            ..WebConfig::default()
+        };
+        let running = server::start(
+            store.clone(),
+            "127.0.0.1:0".parse().unwrap(),
+            config,
+            demo_accounts,
+        )
+        .await
+        .unwrap();
+        Some(TestApp {
+            base: format!("http://{}", running.addr),
+            store,
+            passwords,
+            data_dir,
+            server: Some(running),
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A client that keeps cookies and does not follow redirects, so tests see them.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await.unwrap();
+        }
+        self.store.close().await;
+    }
+}
+
+/// The CSRF token embedded in a page's forms.
+pub fn csrf_from(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+/// Loads the login page (getting the CSRF cookie) and signs in through the form.
+pub async fn login(
+    app: &TestApp,
+    client: &reqwest::Client,
+    username: &str,
+    password: &str,
+) -> reqwest::Response {
+    let page = client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = csrf_from(&page);
+    client
+        .post(app.url("/login"))
+        .form(&[
+            ("username", username),
+            ("password", password),
+            ("csrf_token", &token),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+pub async fn api_token(app: &TestApp, username: &str) -> String {
+    let response = reqwest::Client::new()
+        .post(app.url("/api/v1/auth/token"))
+        .json(&serde_json::json!({ "username": username, "password": app.passwords[username] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}

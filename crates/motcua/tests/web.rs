@@ -1,0 +1,585 @@
+//! The web shell, accounts and the API foundation, against the real server.
+
+mod common;
+
+use common::{Backend, Options, TestApp, api_token, csrf_from, login};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+async fn problem(response: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(response.status().as_u16(), status);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    for field in ["type", "title", "detail"] {
+        assert!(
+            body[field].as_str().is_some_and(|s| !s.is_empty()),
+            "{field} missing in {body}"
+        );
+    }
+    body
+}
+
+/// The scenario both backends must pass: the home page counts, sign-in, tokens.
+async fn shell_and_accounts(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let client = app.client();
+    let home = client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(home.status(), 200);
+    let html = home.text().await.unwrap();
+    assert!(html.contains("<html lang=\"vi\""));
+    assert!(html.contains("Tỉnh Lạng Sơn"));
+    assert!(
+        html.contains("<strong>65</strong> đơn vị hành chính cấp xã"),
+        "{html}"
+    );
+    assert!(html.contains("<strong>61</strong> xã") && html.contains("<strong>4</strong> phường"));
+
+    let response = login(
+        &app,
+        &client,
+        "motcua.dongkinh",
+        &app.passwords["motcua.dongkinh"],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let session_cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("motcua_session="))
+        .expect("a session cookie");
+    assert!(
+        session_cookie.contains("HttpOnly") && session_cookie.contains("SameSite=Lax"),
+        "{session_cookie}"
+    );
+    let html = client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Hoàng Thị Bình") && html.contains("Cán bộ một cửa"),
+        "signed in: {html}"
+    );
+
+    // The session cookie works for the API from the browser.
+    let me: Value = client
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["username"], "motcua.dongkinh");
+    assert_eq!(me["via"], "session");
+    assert_eq!(
+        me["agency_code"],
+        "000.25.40.H37".replace("25", &agency_index(&app).await)
+    );
+
+    let token = api_token(&app, "thanhtra").await;
+    let me: Value = reqwest::Client::new()
+        .get(app.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            me["username"].as_str(),
+            me["role"].as_str(),
+            me["via"].as_str()
+        ),
+        (Some("thanhtra"), Some("auditor"), Some("token"))
+    );
+
+    // Logging out ends the session on the server, not only in the browser.
+    let html = client
+        .get(app.url("/logout"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = csrf_from(&html);
+    let out = client
+        .post(app.url("/logout"))
+        .form(&[("csrf_token", token)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    let stale = reqwest::Client::new()
+        .get(app.url("/api/v1/me"))
+        .header("cookie", session_cookie.split(';').next().unwrap())
+        .send()
+        .await
+        .unwrap();
+    problem(stale, 401, "unauthenticated").await;
+    let verification = app.store.verify_audit_chain().await.unwrap();
+    assert!(verification.is_intact());
+    let actions: Vec<String> = app
+        .store
+        .recent_audit_events(10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.entry.action)
+        .collect();
+    assert_eq!(
+        actions[..3],
+        ["session.logout", "token.issued", "session.login"]
+    );
+    app.stop().await;
+}
+
+/// The agency index of UBND phường Đông Kinh in the demo's illustrative numbering.
+async fn agency_index(app: &TestApp) -> String {
+    let agencies = app
+        .store
+        .agencies(Some(motcua_domain::agency::AgencyKind::CommuneCommittee))
+        .await
+        .unwrap();
+    let dong_kinh = agencies
+        .iter()
+        .find(|a| a.name == "Ủy ban nhân dân phường Đông Kinh")
+        .unwrap();
+    dong_kinh.code.as_str()[4..6].to_owned()
+}
+
+#[tokio::test]
+async fn shell_and_accounts_on_sqlite() {
+    shell_and_accounts(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn shell_and_accounts_on_postgres() {
+    shell_and_accounts(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn login_failures_get_one_generic_answer_and_then_a_lock() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let client = app.client();
+    let wrong_password = login(&app, &client, "thanhtra", "not-the-password").await;
+    assert_eq!(wrong_password.status(), StatusCode::UNAUTHORIZED);
+    let a = wrong_password.text().await.unwrap();
+    let unknown_user = login(&app, &client, "khongtontai", "not-the-password").await;
+    assert_eq!(unknown_user.status(), StatusCode::UNAUTHORIZED);
+    let b = unknown_user.text().await.unwrap();
+    let message = "Tên đăng nhập hoặc mật khẩu không đúng.";
+    assert!(a.contains(message) && b.contains(message));
+    assert!(
+        b.contains("value=\"khongtontai\""),
+        "the username is kept in the form"
+    );
+
+    // Five failures in all from this address lock it, even for the right password.
+    for _ in 0..3 {
+        login(&app, &client, "thanhtra", "still-wrong").await;
+    }
+    let locked = login(&app, &client, "thanhtra", &app.passwords["thanhtra"]).await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked.text().await.unwrap().contains("quá nhiều lần"));
+    let api = reqwest::Client::new()
+        .post(app.url("/api/v1/auth/token"))
+        .json(&serde_json::json!({"username": "congdan", "password": app.passwords["congdan"]}))
+        .send()
+        .await
+        .unwrap();
+    problem(api, 429, "too_many_attempts").await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn forms_without_a_valid_csrf_token_are_refused() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let client = app.client();
+    // No cookie, no token.
+    let bare = reqwest::Client::new()
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "thanhtra"),
+            ("password", app.passwords["thanhtra"].as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bare.status(), StatusCode::FORBIDDEN);
+    assert!(bare.text().await.unwrap().contains("Biểu mẫu đã hết hạn"));
+    // A cookie, but a token from elsewhere.
+    client.get(app.url("/login")).send().await.unwrap();
+    let forged = client
+        .post(app.url("/login"))
+        .form(&[
+            ("username", "thanhtra"),
+            ("password", app.passwords["thanhtra"].as_str()),
+            ("csrf_token", "x".repeat(43).as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let prefs = client
+        .post(app.url("/preferences"))
+        .form(&[("font", "larger")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(prefs.status(), StatusCode::FORBIDDEN);
+    // Nothing was written: no session was opened.
+    let events = app.store.recent_audit_events(10).await.unwrap();
+    assert!(events.iter().all(|e| e.entry.action != "session.login"));
+
+    // A signed-in browser calling the API with its cookie must send the token as a header.
+    login(
+        &app,
+        &client,
+        "quantri.tinh",
+        &app.passwords["quantri.tinh"],
+    )
+    .await;
+    let without = client
+        .post(app.url("/api/v1/auth/token"))
+        .json(&serde_json::json!({"username": "x", "password": "y"}))
+        .send()
+        .await
+        .unwrap();
+    problem(without, 403, "csrf_token_invalid").await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn display_preferences_stick_and_apply_to_every_page() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let client = app.client();
+    let html = client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("class=\"font-normal\""));
+    let token = csrf_from(&html);
+    for (field, value) in [
+        ("font", "larger"),
+        ("font", "larger"),
+        ("contrast", "toggle"),
+    ] {
+        let response = client
+            .post(app.url("/preferences"))
+            .form(&[(field, value), ("csrf_token", &token), ("next", "/login")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()["location"], "/login");
+    }
+    for path in ["/", "/login", "/khong-co-trang-nay"] {
+        let html = client
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("class=\"font-larger contrast-high\""),
+            "{path}: {html}"
+        );
+        assert!(html.contains("aria-pressed=\"true\""));
+    }
+    // A redirect target off this site is ignored.
+    let response = client
+        .post(app.url("/preferences"))
+        .form(&[
+            ("font", "normal"),
+            ("csrf_token", &token),
+            ("next", "//evil.example/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["location"], "/");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_login_page_lists_demo_accounts_only_with_the_demo_on() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let html = app
+        .client()
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for username in [
+        "congdan",
+        "motcua.dongkinh",
+        "chuyenvien.tuphap",
+        "lanhdao.tuphap",
+        "quantri.dongkinh",
+        "quantri.tinh",
+        "thanhtra",
+    ] {
+        assert!(
+            html.contains(&format!("<code>{username}</code>")),
+            "{username} not listed"
+        );
+    }
+    assert!(
+        !html.contains(&app.passwords["thanhtra"]),
+        "passwords never appear on the page"
+    );
+    app.stop().await;
+    let bare = TestApp::spawn_with(
+        Backend::Sqlite,
+        Options {
+            demo: false,
+            cookie_secure: false,
+        },
+    )
+    .await
+    .unwrap();
+    let html = bare
+        .client()
+        .get(bare.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("Tài khoản trình diễn"));
+    bare.stop().await;
+}
+
+#[tokio::test]
+async fn secure_cookies_when_configured() {
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        Options {
+            demo: true,
+            cookie_secure: true,
+        },
+    )
+    .await
+    .unwrap();
+    let response = reqwest::Client::new()
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("Secure")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn api_errors_are_problem_documents() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let client = reqwest::Client::new();
+    let post = |body: Vec<u8>| {
+        client
+            .post(app.url("/api/v1/auth/token"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    problem(
+        post(b"{\"username\": ".to_vec()).await.unwrap(),
+        400,
+        "malformed_json",
+    )
+    .await;
+    problem(
+        post(b"{\"user\": 1}".to_vec()).await.unwrap(),
+        422,
+        "invalid_json_fields",
+    )
+    .await;
+    let huge = format!(
+        "{{\"username\":\"{}\",\"password\":\"x\"}}",
+        "a".repeat(2 * 1024 * 1024)
+    );
+    problem(
+        post(huge.into_bytes()).await.unwrap(),
+        413,
+        "payload_too_large",
+    )
+    .await;
+    let unsupported = client
+        .post(app.url("/api/v1/auth/token"))
+        .body("username=a")
+        .send()
+        .await
+        .unwrap();
+    problem(unsupported, 415, "json_content_type_required").await;
+    for path in ["/api/v1/khong-co", "/api/khong-co", "/api"] {
+        let body = problem(
+            client.get(app.url(path)).send().await.unwrap(),
+            404,
+            "route_not_found",
+        )
+        .await;
+        assert!(body["detail"].as_str().unwrap().contains("API"));
+    }
+    problem(
+        client.get(app.url("/api/v1/me")).send().await.unwrap(),
+        401,
+        "unauthenticated",
+    )
+    .await;
+    let bad_token = client
+        .get(app.url("/api/v1/me"))
+        .bearer_auth("forged")
+        .send()
+        .await
+        .unwrap();
+    problem(bad_token, 401, "invalid_token").await;
+    let bad_scheme = client
+        .get(app.url("/api/v1/me"))
+        .header("authorization", "Basic eA==")
+        .send()
+        .await
+        .unwrap();
+    problem(bad_scheme, 400, "invalid_authorization").await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn pages_answer_errors_with_readable_pages() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let response = app
+        .client()
+        .get(app.url("/khong-co-trang-nay"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Không tìm thấy trang") && html.contains("href=\"/\""));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let client = reqwest::Client::new();
+    assert_eq!(
+        client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    client.get(app.url("/")).send().await.unwrap();
+    client.get(app.url("/")).send().await.unwrap();
+    let metrics = client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("motcua_http_requests_total{method=\"GET\",route=\"/\",status=\"200\"} 2"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("motcua_http_request_duration_seconds_bucket{le="));
+    assert!(
+        metrics.contains("motcua_db_pool_connections{pool=\"sqlite_reader\",state=\"max\"} 4"),
+        "{metrics}"
+    );
+
+    // With the database gone, the process still lives but is not ready.
+    app.store.close().await;
+    assert_eq!(
+        client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        503
+    );
+    assert_eq!(
+        client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_3_1_and_matches_its_snapshot() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    for path in ["/api/v1/auth/token", "/api/v1/me"] {
+        assert!(doc["paths"][path].is_object(), "{path} documented");
+    }
+    insta::assert_json_snapshot!("openapi", doc);
+    app.stop().await;
+}

@@ -1,0 +1,56 @@
+//! Extractors whose rejections are problem+json with stable codes.
+
+use crate::error::ApiError;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+
+/// Like `axum::Json`, but a bad body answers problem+json:
+/// 400 for malformed JSON, 422 for well-formed JSON of the wrong shape,
+/// 415 without a JSON content type, 413 over the size limit.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> ApiError {
+    match rejection {
+        JsonRejection::JsonSyntaxError(e) => ApiError::bad_request(
+            "malformed_json",
+            format!("Nội dung JSON không đúng cú pháp: {}", e.body_text()),
+        ),
+        JsonRejection::JsonDataError(e) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_json_fields",
+            format!(
+                "Nội dung JSON thiếu trường hoặc sai kiểu: {}",
+                e.body_text()
+            ),
+        ),
+        JsonRejection::MissingJsonContentType(_) => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "json_content_type_required",
+            "Yêu cầu phải có Content-Type: application/json.",
+        ),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!(
+                "Nội dung gửi lên vượt quá {} byte.",
+                crate::BODY_LIMIT_BYTES
+            ),
+        ),
+        other => ApiError::bad_request(
+            "unreadable_body",
+            format!("Không đọc được nội dung yêu cầu: {}", other.body_text()),
+        ),
+    }
+}

@@ -1,0 +1,74 @@
+//! The HTTP edge of motcua: the JSON API under `/api/v1`, server-rendered pages,
+//! sessions, authentication, CSRF protection, metrics and problem+json errors.
+//!
+//! Handlers parse input into domain types, call the store, and render; they hold no rules.
+
+pub mod api;
+pub mod auth;
+mod csrf;
+pub mod error;
+mod metrics;
+mod ops;
+mod pages;
+mod prefs;
+mod state;
+
+pub use auth::password::{hash_password, verify_password};
+pub use state::{AppState, DemoAccount, WebConfig};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::timeout::TimeoutLayer;
+
+/// Largest request body accepted by default; routes that take uploads raise it for themselves.
+pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The whole application: pages, API, and operational endpoints.
+pub fn router(state: AppState) -> Router {
+    let pages = pages::router()
+        .fallback(pages::not_found)
+        .layer(CatchPanicLayer::custom(pages::panic_page));
+    let api = api::router()
+        .fallback(api::not_found)
+        .layer(CatchPanicLayer::custom(api::panic_problem));
+    Router::new()
+        .merge(ops::router())
+        .nest("/api/v1", api)
+        // Anything else under /api is an unknown API route, not a page.
+        .route("/api", axum::routing::any(api::not_found))
+        .route("/api/{*rest}", axum::routing::any(api::not_found))
+        .merge(pages)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::identify,
+        ))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::observe,
+        ))
+        .with_state(state)
+}
+
+/// Now, at the precision both databases keep (microseconds), so what is stored
+/// reads back equal.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}
+
+/// Vietnam's time zone, UTC+7 all year.
+pub fn vn_offset() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(7 * 3600).expect("valid offset")
+}

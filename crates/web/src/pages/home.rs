@@ -1,0 +1,42 @@
+//! The home page: the province, its commune-level units, and where to go next.
+
+use super::{Chrome, PageError, render};
+use crate::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use motcua_domain::unit::UnitKind;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    chrome: Chrome,
+    commune_total: i64,
+    /// (label, count) for each commune-level kind present.
+    commune_kinds: Vec<(&'static str, i64)>,
+    today: String,
+}
+
+pub(super) async fn home(
+    State(state): State<AppState>,
+    chrome: Chrome,
+) -> Result<Response, PageError> {
+    let today = crate::now().with_timezone(&crate::vn_offset()).date_naive();
+    let counts = state
+        .store
+        .count_child_units_at(&state.config.province_code, today)
+        .await?;
+    let commune_kinds = [UnitKind::Commune, UnitKind::Ward, UnitKind::SpecialZone]
+        .into_iter()
+        .map(|k| (k.label_vi(), counts.of(k)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let page = HomePage {
+        chrome,
+        commune_total: counts.total,
+        commune_kinds,
+        today: today.format("%d/%m/%Y").to_string(),
+    };
+    Ok(render(StatusCode::OK, &page))
+}

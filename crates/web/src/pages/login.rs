@@ -1,0 +1,221 @@
+//! Signing in and out. Failures get one generic message, whether or not the user
+//! exists, and repeated failures lock the username and the client address for a while.
+
+use super::{Chrome, render};
+use crate::auth::password::{dummy_hash, verify_password};
+use crate::auth::{SESSION_COOKIE, random_token, safe_next, token_hash};
+use crate::csrf::csrf_cookie;
+use crate::{AppState, DemoAccount};
+use askama::Template;
+use axum::Form;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use chrono::Duration;
+use motcua_domain::audit::AuditEntry;
+use motcua_store::{ThrottleState, UserRecord};
+use serde::Deserialize;
+use std::net::SocketAddr;
+
+pub(crate) const BAD_CREDENTIALS: &str = "Tên đăng nhập hoặc mật khẩu không đúng.";
+pub(crate) const LOCKED: &str =
+    "Đăng nhập không thành công quá nhiều lần. Vui lòng thử lại sau 15 phút hoặc liên hệ quản trị.";
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    username: String,
+    next: String,
+    error: Option<String>,
+    demo_accounts: Vec<DemoAccount>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct NextQuery {
+    next: Option<String>,
+}
+
+fn login_page(
+    state: &AppState,
+    chrome: Chrome,
+    username: String,
+    next: String,
+    error: Option<&str>,
+) -> LoginPage {
+    LoginPage {
+        chrome,
+        username,
+        next,
+        error: error.map(str::to_owned),
+        demo_accounts: state.demo_accounts.to_vec(),
+    }
+}
+
+pub(super) async fn form(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    if chrome.user.is_some() {
+        return Redirect::to(&safe_next(q.next.as_deref())).into_response();
+    }
+    let next = safe_next(q.next.as_deref());
+    render(
+        StatusCode::OK,
+        &login_page(&state, chrome, String::new(), next, None),
+    )
+}
+
+#[derive(Deserialize)]
+pub(super) struct LoginForm {
+    username: String,
+    password: String,
+    next: Option<String>,
+}
+
+/// The outcome of checking credentials, before anything is written.
+pub(crate) enum LoginCheck {
+    Ok(UserRecord),
+    Rejected,
+    Locked,
+}
+
+/// Shared by the login page and the token endpoint: throttling, lookup and a
+/// constant-effort password check.
+pub(crate) async fn check_credentials(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    client: &str,
+) -> Result<LoginCheck, motcua_store::StoreError> {
+    let now = crate::now();
+    let name = username.trim().to_ascii_lowercase();
+    let keys = [format!("user:{name}"), format!("ip:{client}")];
+    for key in &keys {
+        if let ThrottleState::LockedUntil(_) = state.store.throttle_state(key, now).await? {
+            return Ok(LoginCheck::Locked);
+        }
+    }
+    let user = state.store.find_user_by_username(&name).await?;
+    let stored = user
+        .as_ref()
+        .map_or_else(|| dummy_hash().to_owned(), |u| u.password_hash.clone());
+    let password = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+        .await
+        .unwrap_or(false);
+    match user {
+        Some(user) if matches && user.active => {
+            state.store.clear_login_failures(&keys[0]).await?;
+            Ok(LoginCheck::Ok(user))
+        }
+        _ => match state.store.record_login_failure(&keys, now).await? {
+            ThrottleState::LockedUntil(_) => Ok(LoginCheck::Locked),
+            ThrottleState::Open => Ok(LoginCheck::Rejected),
+        },
+    }
+}
+
+pub(crate) fn audit_for(user: &UserRecord, action: &str, detail: serde_json::Value) -> AuditEntry {
+    AuditEntry {
+        at: crate::now(),
+        actor: user.username.clone(),
+        actor_role: Some(user.role.as_str().to_owned()),
+        agency_code: user.agency_code.clone(),
+        action: action.to_owned(),
+        subject: format!("user:{}", user.username),
+        detail: detail.to_string(),
+    }
+}
+
+pub(super) async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    chrome: Chrome,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, super::PageError> {
+    let next = safe_next(form.next.as_deref());
+    let client = peer.ip().to_string();
+    let check = check_credentials(&state, &form.username, &form.password, &client).await?;
+    let user = match check {
+        LoginCheck::Ok(user) => user,
+        LoginCheck::Rejected | LoginCheck::Locked => {
+            let (status, message) = match check {
+                LoginCheck::Locked => (StatusCode::TOO_MANY_REQUESTS, LOCKED),
+                _ => (StatusCode::UNAUTHORIZED, BAD_CREDENTIALS),
+            };
+            let page = login_page(
+                &state,
+                chrome,
+                form.username.trim().to_owned(),
+                next,
+                Some(message),
+            );
+            return Ok(render(status, &page));
+        }
+    };
+    let session = random_token();
+    let now = crate::now();
+    let expires = now + Duration::hours(state.config.session_hours);
+    let audit = audit_for(
+        &user,
+        "session.login",
+        serde_json::json!({ "client": client }),
+    );
+    state
+        .store
+        .create_session(&token_hash(&session), user.id, now, expires, audit)
+        .await?;
+    let secure = state.config.cookie_secure;
+    let cookie = Cookie::build((SESSION_COOKIE, session))
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Lax)
+        .max_age(cookie::time::Duration::hours(state.config.session_hours))
+        .build();
+    // A new CSRF token at login, so one planted before it is worthless after.
+    let jar = jar.add(cookie).add(csrf_cookie(random_token(), secure));
+    Ok((jar, Redirect::to(&next)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "logout.html")]
+struct LogoutPage {
+    chrome: Chrome,
+}
+
+pub(super) async fn logout_form(chrome: Chrome) -> Response {
+    if chrome.user.is_none() {
+        return Redirect::to("/").into_response();
+    }
+    render(StatusCode::OK, &LogoutPage { chrome })
+}
+
+pub(super) async fn logout(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    jar: CookieJar,
+) -> Result<Response, super::PageError> {
+    if let Some(cookie) = jar.get(SESSION_COOKIE) {
+        let audit = chrome.user.as_ref().map(|u| AuditEntry {
+            at: crate::now(),
+            actor: u.username.clone(),
+            actor_role: Some(u.role.as_str().to_owned()),
+            agency_code: u.agency_code.clone(),
+            action: "session.logout".into(),
+            subject: format!("user:{}", u.username),
+            detail: "{}".into(),
+        });
+        state
+            .store
+            .delete_session(&token_hash(cookie.value()), audit)
+            .await?;
+    }
+    let removal = Cookie::build((SESSION_COOKIE, "")).path("/").build();
+    Ok((jar.remove(removal), Redirect::to("/")).into_response())
+}

@@ -1,0 +1,195 @@
+//! Server-rendered pages. Each works without JavaScript.
+
+mod home;
+pub(crate) mod login;
+
+use crate::AppState;
+use crate::auth::{AuthUser, Identity};
+use crate::csrf::CsrfToken;
+use crate::prefs::Preferences;
+use askama::Template;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use axum_extra::extract::CookieJar;
+use serde::Deserialize;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::home))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", get(login::logout_form).post(login::logout))
+        .route("/preferences", post(preferences))
+        .route("/static/motcua.css", get(stylesheet))
+}
+
+/// What every page's frame needs: names, preferences, the CSRF token and the user.
+pub(crate) struct Chrome {
+    pub portal_name: String,
+    pub province_name: String,
+    pub html_class: String,
+    pub csrf_token: String,
+    pub user: Option<AuthUser>,
+    /// The current path, so preference buttons come back here.
+    pub here: String,
+}
+
+impl Chrome {
+    pub fn role_label(&self) -> &'static str {
+        self.user.as_ref().map_or("", |u| u.role.label_vi())
+    }
+}
+
+impl FromRequestParts<AppState> for Chrome {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(chrome_of(parts, state))
+    }
+}
+
+fn chrome_of(parts: &Parts, state: &AppState) -> Chrome {
+    let jar = CookieJar::from_headers(&parts.headers);
+    Chrome {
+        portal_name: state.config.portal_name.clone(),
+        province_name: state.province_name(),
+        html_class: Preferences::from_cookies(&jar).html_class(),
+        csrf_token: parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default(),
+        user: parts.extensions.get::<Identity>().and_then(|i| i.0.clone()),
+        here: parts
+            .uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_owned(),
+    }
+}
+
+/// Renders a template into an HTML response; a rendering failure becomes a plain 500.
+pub(crate) fn render(status: StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "template rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Lỗi hiển thị trang").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    status: u16,
+    heading: String,
+    message: String,
+}
+
+fn heading_for(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        400 => "Yêu cầu không hợp lệ",
+        403 => "Không được phép",
+        404 => "Không tìm thấy trang",
+        413 => "Dữ liệu quá lớn",
+        429 => "Quá nhiều yêu cầu",
+        500..=599 => "Hệ thống đang gặp sự cố",
+        _ => "Có lỗi xảy ra",
+    }
+}
+
+/// A readable error page outside any request context (no user, default preferences).
+pub(crate) fn error_page(status: StatusCode, message: &str) -> Response {
+    let chrome = Chrome {
+        portal_name: crate::WebConfig::default().portal_name,
+        province_name: String::new(),
+        html_class: Preferences::default().html_class(),
+        csrf_token: String::new(),
+        user: None,
+        here: "/".into(),
+    };
+    error_page_with(chrome, status, message)
+}
+
+pub(crate) fn error_page_with(chrome: Chrome, status: StatusCode, message: &str) -> Response {
+    let page = ErrorPage {
+        chrome,
+        status: status.as_u16(),
+        heading: heading_for(status).to_owned(),
+        message: message.to_owned(),
+    };
+    render(status, &page)
+}
+
+pub(crate) async fn not_found(chrome: Chrome) -> Response {
+    error_page_with(
+        chrome,
+        StatusCode::NOT_FOUND,
+        "Trang bạn tìm không tồn tại hoặc đã được chuyển đi. Hãy quay về trang chủ.",
+    )
+}
+
+pub(crate) fn panic_page(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a page handler panicked");
+    error_page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Đã có lỗi ngoài dự kiến. Vui lòng thử lại sau ít phút.",
+    )
+}
+
+/// A page handler's failure: logged, and shown as a 500 page.
+pub(crate) struct PageError(pub Response);
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        self.0
+    }
+}
+
+impl From<motcua_store::StoreError> for PageError {
+    fn from(err: motcua_store::StoreError) -> PageError {
+        tracing::error!(error = %err, "store error on a page");
+        PageError(error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Không đọc được dữ liệu. Vui lòng thử lại sau ít phút.",
+        ))
+    }
+}
+
+#[derive(Deserialize)]
+struct PreferencesForm {
+    font: Option<String>,
+    contrast: Option<String>,
+    next: Option<String>,
+}
+
+async fn preferences(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    jar: CookieJar,
+    Form(form): Form<PreferencesForm>,
+) -> impl IntoResponse {
+    let prefs =
+        Preferences::from_cookies(&jar).apply(form.font.as_deref(), form.contrast.as_deref());
+    let [font, contrast] = prefs.cookies(state.config.cookie_secure);
+    (
+        jar.add(font).add(contrast),
+        Redirect::to(&crate::auth::safe_next(form.next.as_deref())),
+    )
+}
+
+async fn stylesheet(_: Request) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/motcua.css"),
+    )
+}

@@ -1,0 +1,62 @@
+use crate::metrics::Metrics;
+use motcua_store::Store;
+use std::sync::Arc;
+
+/// Settings the web layer needs, fixed at start.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    pub portal_name: String,
+    /// The province this instance serves (statistics code), e.g. `20` for Lạng Sơn.
+    pub province_code: String,
+    /// Its name for page headers, e.g. `Tỉnh Lạng Sơn`.
+    pub province_name: String,
+    /// Mark cookies `Secure`. On for anything but a loopback address, where browsers
+    /// may refuse secure cookies over plain HTTP.
+    pub cookie_secure: bool,
+    pub session_hours: i64,
+    pub api_token_days: i64,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            portal_name: "Cổng dịch vụ công".into(),
+            province_code: "20".into(),
+            province_name: "Tỉnh Lạng Sơn".into(),
+            cookie_secure: true,
+            session_hours: 12,
+            api_token_days: 30,
+        }
+    }
+}
+
+/// A demo account listed on the login page while the demo is on.
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub username: String,
+    pub role_label: String,
+    pub agency_name: Option<String>,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<WebConfig>,
+    pub(crate) metrics: Arc<Metrics>,
+    pub(crate) demo_accounts: Arc<Vec<DemoAccount>>,
+}
+
+impl AppState {
+    pub fn province_name(&self) -> String {
+        self.config.province_name.clone()
+    }
+
+    pub fn new(store: Store, config: WebConfig, demo_accounts: Vec<DemoAccount>) -> AppState {
+        AppState {
+            store,
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::new()),
+            demo_accounts: Arc::new(demo_accounts),
+        }
+    }
+}
