@@ -26,6 +26,26 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+impl AuditEntry {
+    /// An event done by the system itself (the CLI, seeding, background work).
+    pub fn system(
+        at: DateTime<Utc>,
+        action: &str,
+        subject: impl Into<String>,
+        detail: serde_json::Value,
+    ) -> AuditEntry {
+        AuditEntry {
+            at,
+            actor: "system".into(),
+            actor_role: None,
+            agency_code: None,
+            action: action.into(),
+            subject: subject.into(),
+            detail: detail.to_string(),
+        }
+    }
+}
+
 /// An event as stored: its place in the chain and the hashes that seal it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEvent {

@@ -289,21 +289,18 @@ pub async fn is_empty(store: &Store) -> anyhow::Result<bool> {
 pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoCredential>> {
     let (seed, credentials) =
         tokio::task::spawn_blocking(|| build(|_| generate_password())).await??;
-    let audit = AuditEntry {
-        at: motcua_web::now(),
-        actor: "system".into(),
-        actor_role: None,
-        agency_code: None,
-        action: "demo.seeded".into(),
-        subject: format!("demo:{DEMO_NAME}"),
-        detail: serde_json::json!({
-            "units": seed.units.len(),
-            "successions": seed.successions.len(),
-            "agencies": seed.agencies.len(),
-            "users": seed.users.len(),
-        })
-        .to_string(),
-    };
+    let detail = serde_json::json!({
+        "units": seed.units.len(),
+        "successions": seed.successions.len(),
+        "agencies": seed.agencies.len(),
+        "users": seed.users.len(),
+    });
+    let audit = AuditEntry::system(
+        motcua_web::now(),
+        "demo.seeded",
+        format!("demo:{DEMO_NAME}"),
+        detail,
+    );
     store.load_seed(&seed, motcua_web::now(), audit).await?;
     Ok(credentials)
 }

@@ -234,15 +234,13 @@ async fn add_user(
         role,
         agency_code: agency,
     };
-    let audit = AuditEntry {
-        at: motcua_web::now(),
-        actor: "system".into(),
-        actor_role: None,
-        agency_code: user.agency_code.clone(),
-        action: "user.created".into(),
-        subject: format!("user:{}", user.username),
-        detail: serde_json::json!({ "role": role.as_str(), "via": "cli" }).to_string(),
-    };
+    let mut audit = AuditEntry::system(
+        motcua_web::now(),
+        "user.created",
+        format!("user:{}", user.username),
+        serde_json::json!({ "role": role.as_str(), "via": "cli" }),
+    );
+    audit.agency_code = user.agency_code.clone();
     let created = store.create_user(&user, motcua_web::now(), audit).await?;
     println!(
         "Đã tạo tài khoản {} ({}). Created user {}.",

@@ -68,7 +68,9 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now().trunc_subsecs(6)
 }
 
-/// Vietnam's time zone, UTC+7 all year.
-pub fn vn_offset() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(7 * 3600).expect("valid offset")
+/// Today's date in Vietnam (UTC+7).
+pub fn today_vn() -> chrono::NaiveDate {
+    now()
+        .with_timezone(&motcua_domain::calendar::VN_OFFSET)
+        .date_naive()
 }

@@ -60,15 +60,12 @@ impl TestApp {
         let mut demo_accounts = Vec::new();
         if options.demo {
             let (seed, credentials) = demo::build(demo_password).unwrap();
-            let audit = motcua_domain::audit::AuditEntry {
-                at: motcua_web::now(),
-                actor: "system".into(),
-                actor_role: None,
-                agency_code: None,
-                action: "demo.seeded".into(),
-                subject: "demo:lang_son".into(),
-                detail: "{}".into(),
-            };
+            let audit = motcua_domain::audit::AuditEntry::system(
+                motcua_web::now(),
+                "demo.seeded",
+                "demo:lang_son",
+                serde_json::json!({}),
+            );
             store
                 .load_seed(&seed, motcua_web::now(), audit)
                 .await

@@ -1,9 +1,10 @@
 //! Extractors whose rejections are problem+json with stable codes.
 
 use crate::error::ApiError;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 /// Like `axum::Json`, but a bad body answers problem+json:
@@ -52,5 +53,23 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
             "unreadable_body",
             format!("Không đọc được nội dung yêu cầu: {}", other.body_text()),
         ),
+    }
+}
+
+/// Like `axum::extract::Query`, but a bad query string answers 400 problem+json
+/// (`invalid_query`) naming the parameter that failed.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(ApiError::bad_request(
+                "invalid_query",
+                format!("Tham số truy vấn không hợp lệ: {}", e.body_text()),
+            )),
+            Err(other) => Err(ApiError::bad_request("invalid_query", other.body_text())),
+        }
     }
 }

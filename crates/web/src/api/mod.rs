@@ -3,7 +3,7 @@
 mod auth;
 mod extract;
 
-pub use extract::ApiJson;
+pub use extract::{ApiJson, ApiQuery};
 
 use crate::AppState;
 use crate::error::{ApiError, Problem};

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use base64::Engine;
 use motcua_domain::account::Role;
+use motcua_domain::audit::AuditEntry;
 use motcua_store::UserRecord;
 use rand::RngCore;
 use serde::Serialize;
@@ -43,6 +44,33 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
+    /// Refuses with 403 unless the user has one of `roles`.
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+
+    /// An audit entry for something this user did.
+    pub fn audit(
+        &self,
+        action: &str,
+        subject: impl Into<String>,
+        detail: serde_json::Value,
+    ) -> AuditEntry {
+        AuditEntry {
+            at: crate::now(),
+            actor: self.username.clone(),
+            actor_role: Some(self.role.as_str().to_owned()),
+            agency_code: self.agency_code.clone(),
+            action: action.to_owned(),
+            subject: subject.into(),
+            detail: detail.to_string(),
+        }
+    }
+
     fn from_record(user: UserRecord, via: AuthVia) -> AuthUser {
         AuthUser {
             id: user.id,

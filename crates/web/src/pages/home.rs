@@ -22,7 +22,7 @@ pub(super) async fn home(
     State(state): State<AppState>,
     chrome: Chrome,
 ) -> Result<Response, PageError> {
-    let today = crate::now().with_timezone(&crate::vn_offset()).date_naive();
+    let today = crate::today_vn();
     let counts = state
         .store
         .count_child_units_at(&state.config.province_code, today)

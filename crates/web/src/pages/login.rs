@@ -202,14 +202,12 @@ pub(super) async fn logout(
     jar: CookieJar,
 ) -> Result<Response, super::PageError> {
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
-        let audit = chrome.user.as_ref().map(|u| AuditEntry {
-            at: crate::now(),
-            actor: u.username.clone(),
-            actor_role: Some(u.role.as_str().to_owned()),
-            agency_code: u.agency_code.clone(),
-            action: "session.logout".into(),
-            subject: format!("user:{}", u.username),
-            detail: "{}".into(),
+        let audit = chrome.user.as_ref().map(|u| {
+            u.audit(
+                "session.logout",
+                format!("user:{}", u.username),
+                serde_json::json!({}),
+            )
         });
         state
             .store

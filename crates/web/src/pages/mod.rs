@@ -144,22 +144,28 @@ pub(crate) fn panic_page(_: Box<dyn std::any::Any + Send + 'static>) -> Response
     )
 }
 
-/// A page handler's failure: logged, and shown as a 500 page.
-pub(crate) struct PageError(pub Response);
+/// A page handler's failure, already rendered as a readable page (boxed: responses are large).
+pub(crate) struct PageError(pub Box<Response>);
+
+impl PageError {
+    pub fn new(status: StatusCode, message: &str) -> PageError {
+        PageError(Box::new(error_page(status, message)))
+    }
+}
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        self.0
+        *self.0
     }
 }
 
 impl From<motcua_store::StoreError> for PageError {
     fn from(err: motcua_store::StoreError) -> PageError {
         tracing::error!(error = %err, "store error on a page");
-        PageError(error_page(
+        PageError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Không đọc được dữ liệu. Vui lòng thử lại sau ít phút.",
-        ))
+        )
     }
 }
 
