@@ -274,9 +274,7 @@ async fn serve(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> {
     } else {
         Vec::new()
     };
-    let today = motcua_web::now()
-        .with_timezone(&motcua_web::vn_offset())
-        .date_naive();
+    let today = motcua_web::today_vn();
     let province_name = store
         .unit_at(demo::PROVINCE_CODE, today)
         .await?
