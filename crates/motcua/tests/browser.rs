@@ -1,0 +1,160 @@
+//! A real browser (headless Chromium through chromedriver) signs in and uses the display
+//! controls. Skips loudly without chromedriver; fails instead when MOTCUA_REQUIRE_BROWSER=1.
+
+mod common;
+
+use common::{Backend, TestApp};
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const REQUIRE: &str = "MOTCUA_REQUIRE_BROWSER";
+
+struct Driver {
+    process: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+fn find(binary: &str) -> Option<std::path::PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(binary)).find(|p| p.is_file())
+}
+
+fn start_driver() -> Result<Driver, String> {
+    let driver = find("chromedriver").ok_or("chromedriver is not installed (apt install chromium-driver)")?;
+    find("chromium").ok_or("chromium is not installed (apt install chromium)")?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+    let process = Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let profile = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if Instant::now() > deadline {
+            return Err("chromedriver did not start".into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(Driver { process, port, _profile: profile })
+}
+
+async fn connect(driver: &Driver) -> Client {
+    let profile = driver._profile.path().display().to_string();
+    let args = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,900",
+        &format!("--user-data-dir={profile}"),
+    ];
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), "chrome".into());
+    caps.insert("goog:chromeOptions".into(), serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }));
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a WebDriver session")
+}
+
+fn artefact(name: &str) -> std::path::PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    std::fs::create_dir_all(&target).ok();
+    target.join(name)
+}
+
+async fn html_class(browser: &Client) -> Result<String, String> {
+    let html = browser.find(Locator::Css("html")).await.map_err(|e| e.to_string())?;
+    Ok(html.attr("class").await.map_err(|e| e.to_string())?.unwrap_or_default())
+}
+
+async fn click(browser: &Client, css: &str) -> Result<(), String> {
+    browser.find(Locator::Css(css)).await.map_err(|e| format!("{css}: {e}"))?.click().await.map_err(|e| e.to_string())
+}
+
+/// Waits for the page to satisfy `check`, since a click's navigation finishes asynchronously.
+async fn wait_for(browser: &Client, what: &str, check: impl Fn(&str) -> bool) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let source = browser.source().await.map_err(|e| e.to_string())?;
+        if check(&source) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("timed out waiting for {what}"));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn scenario(app: &TestApp, browser: &Client) -> Result<(), String> {
+    browser.goto(&app.url("/login")).await.map_err(|e| e.to_string())?;
+    let form = browser.form(Locator::Css("form.form")).await.map_err(|e| e.to_string())?;
+    form.set_by_name("username", "chuyenvien.tuphap").await.map_err(|e| e.to_string())?;
+    form.set_by_name("password", &app.passwords["chuyenvien.tuphap"]).await.map_err(|e| e.to_string())?;
+    form.submit().await.map_err(|e| e.to_string())?;
+    wait_for(browser, "the signed-in home page", |s| s.contains("Lý Văn Cường")).await?;
+
+    click(browser, "button[name=font][value=larger]").await?;
+    wait_for(browser, "larger text", |s| s.contains("font-large")).await?;
+    click(browser, "#contrast-toggle").await?;
+    wait_for(browser, "high contrast", |s| s.contains("contrast-high")).await?;
+
+    browser.refresh().await.map_err(|e| e.to_string())?;
+    let class = html_class(browser).await?;
+    if !(class.contains("font-large") && class.contains("contrast-high")) {
+        return Err(format!("after reload <html class=\"{class}\">"));
+    }
+    browser.goto(&app.url("/trang-khong-ton-tai")).await.map_err(|e| e.to_string())?;
+    let class = html_class(browser).await?;
+    if !(class.contains("font-large") && class.contains("contrast-high")) {
+        return Err(format!("on another page <html class=\"{class}\">"));
+    }
+    let pressed = browser.find(Locator::Css("#contrast-toggle")).await.map_err(|e| e.to_string())?;
+    if pressed.attr("aria-pressed").await.map_err(|e| e.to_string())?.as_deref() != Some("true") {
+        return Err("the contrast switch does not announce its state".into());
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_user_signs_in_and_display_settings_stick_across_reloads() {
+    let driver = match start_driver() {
+        Ok(driver) => driver,
+        Err(why) => {
+            motcua_testkit::skip_or_fail("a browser", REQUIRE, &why);
+            return;
+        }
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let browser = connect(&driver).await;
+    let outcome = scenario(&app, &browser).await;
+    if let Err(why) = &outcome {
+        let path = artefact("browser-failure.png");
+        if let Ok(png) = browser.screenshot().await {
+            std::fs::write(&path, png).ok();
+        }
+        let _ = browser.close().await;
+        panic!("{why} (screenshot: {})", path.display());
+    }
+    browser.close().await.unwrap();
+    app.stop().await;
+}
