@@ -24,13 +24,19 @@ impl Drop for Driver {
 }
 
 fn find(binary: &str) -> Option<std::path::PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(binary)).find(|p| p.is_file())
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|d| d.join(binary))
+        .find(|p| p.is_file())
 }
 
 fn start_driver() -> Result<Driver, String> {
-    let driver = find("chromedriver").ok_or("chromedriver is not installed (apt install chromium-driver)")?;
+    let driver = find("chromedriver")
+        .ok_or("chromedriver is not installed (apt install chromium-driver)")?;
     find("chromium").ok_or("chromium is not installed (apt install chromium)")?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port();
     let process = Command::new(driver)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
@@ -45,7 +51,11 @@ fn start_driver() -> Result<Driver, String> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    Ok(Driver { process, port, _profile: profile })
+    Ok(Driver {
+        process,
+        port,
+        _profile: profile,
+    })
 }
 
 async fn connect(driver: &Driver) -> Client {
@@ -65,7 +75,10 @@ async fn connect(driver: &Driver) -> Client {
     ];
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), "chrome".into());
-    caps.insert("goog:chromeOptions".into(), serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }));
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }),
+    );
     ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{}", driver.port))
@@ -82,16 +95,33 @@ fn artefact(name: &str) -> std::path::PathBuf {
 }
 
 async fn html_class(browser: &Client) -> Result<String, String> {
-    let html = browser.find(Locator::Css("html")).await.map_err(|e| e.to_string())?;
-    Ok(html.attr("class").await.map_err(|e| e.to_string())?.unwrap_or_default())
+    let html = browser
+        .find(Locator::Css("html"))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(html
+        .attr("class")
+        .await
+        .map_err(|e| e.to_string())?
+        .unwrap_or_default())
 }
 
 async fn click(browser: &Client, css: &str) -> Result<(), String> {
-    browser.find(Locator::Css(css)).await.map_err(|e| format!("{css}: {e}"))?.click().await.map_err(|e| e.to_string())
+    browser
+        .find(Locator::Css(css))
+        .await
+        .map_err(|e| format!("{css}: {e}"))?
+        .click()
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Waits for the page to satisfy `check`, since a click's navigation finishes asynchronously.
-async fn wait_for(browser: &Client, what: &str, check: impl Fn(&str) -> bool) -> Result<(), String> {
+async fn wait_for(
+    browser: &Client,
+    what: &str,
+    check: impl Fn(&str) -> bool,
+) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let source = browser.source().await.map_err(|e| e.to_string())?;
@@ -106,12 +136,25 @@ async fn wait_for(browser: &Client, what: &str, check: impl Fn(&str) -> bool) ->
 }
 
 async fn scenario(app: &TestApp, browser: &Client) -> Result<(), String> {
-    browser.goto(&app.url("/login")).await.map_err(|e| e.to_string())?;
-    let form = browser.form(Locator::Css("form.form")).await.map_err(|e| e.to_string())?;
-    form.set_by_name("username", "chuyenvien.tuphap").await.map_err(|e| e.to_string())?;
-    form.set_by_name("password", &app.passwords["chuyenvien.tuphap"]).await.map_err(|e| e.to_string())?;
+    browser
+        .goto(&app.url("/login"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let form = browser
+        .form(Locator::Css("form.form"))
+        .await
+        .map_err(|e| e.to_string())?;
+    form.set_by_name("username", "chuyenvien.tuphap")
+        .await
+        .map_err(|e| e.to_string())?;
+    form.set_by_name("password", &app.passwords["chuyenvien.tuphap"])
+        .await
+        .map_err(|e| e.to_string())?;
     form.submit().await.map_err(|e| e.to_string())?;
-    wait_for(browser, "the signed-in home page", |s| s.contains("Lý Văn Cường")).await?;
+    wait_for(browser, "the signed-in home page", |s| {
+        s.contains("Lý Văn Cường")
+    })
+    .await?;
 
     click(browser, "button[name=font][value=larger]").await?;
     wait_for(browser, "larger text", |s| s.contains("font-large")).await?;
@@ -123,13 +166,25 @@ async fn scenario(app: &TestApp, browser: &Client) -> Result<(), String> {
     if !(class.contains("font-large") && class.contains("contrast-high")) {
         return Err(format!("after reload <html class=\"{class}\">"));
     }
-    browser.goto(&app.url("/trang-khong-ton-tai")).await.map_err(|e| e.to_string())?;
+    browser
+        .goto(&app.url("/trang-khong-ton-tai"))
+        .await
+        .map_err(|e| e.to_string())?;
     let class = html_class(browser).await?;
     if !(class.contains("font-large") && class.contains("contrast-high")) {
         return Err(format!("on another page <html class=\"{class}\">"));
     }
-    let pressed = browser.find(Locator::Css("#contrast-toggle")).await.map_err(|e| e.to_string())?;
-    if pressed.attr("aria-pressed").await.map_err(|e| e.to_string())?.as_deref() != Some("true") {
+    let pressed = browser
+        .find(Locator::Css("#contrast-toggle"))
+        .await
+        .map_err(|e| e.to_string())?;
+    if pressed
+        .attr("aria-pressed")
+        .await
+        .map_err(|e| e.to_string())?
+        .as_deref()
+        != Some("true")
+    {
         return Err("the contrast switch does not announce its state".into());
     }
     Ok(())

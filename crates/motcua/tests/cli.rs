@@ -7,13 +7,24 @@ use std::time::Duration;
 fn motcua(data_dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_motcua"));
     cmd.arg("--data-dir").arg(data_dir);
-    cmd.env_remove("MOTCUA_DATABASE_URL").env_remove("MOTCUA_ADDR");
+    cmd.env_remove("MOTCUA_DATABASE_URL")
+        .env_remove("MOTCUA_ADDR");
     cmd
 }
 
 fn run_with_stdin(mut cmd: Command, input: &str) -> Output {
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -23,13 +34,28 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn help_explains_every_command() {
-    let out = Command::new(env!("CARGO_BIN_EXE_motcua")).arg("--help").output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_motcua"))
+        .arg("--help")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let help = text(&out.stdout);
-    for word in ["serve", "migrate", "user", "audit", "--data-dir", "--database-url", "MOTCUA_DATA_DIR", "MOTCUA_DATABASE_URL"] {
+    for word in [
+        "serve",
+        "migrate",
+        "user",
+        "audit",
+        "--data-dir",
+        "--database-url",
+        "MOTCUA_DATA_DIR",
+        "MOTCUA_DATABASE_URL",
+    ] {
         assert!(help.contains(word), "--help lacks {word}:\n{help}");
     }
-    let serve = Command::new(env!("CARGO_BIN_EXE_motcua")).args(["serve", "--help"]).output().unwrap();
+    let serve = Command::new(env!("CARGO_BIN_EXE_motcua"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
     let serve = text(&serve.stdout);
     for word in ["--addr", "MOTCUA_ADDR", "--no-demo"] {
         assert!(serve.contains(word), "serve --help lacks {word}");
@@ -46,7 +72,11 @@ fn migrate_creates_the_data_folder_and_is_repeatable() {
     assert!(data.join("documents").is_dir());
     assert!(!text(&first.stdout).contains("Applied 0 "));
     let second = motcua(&data).arg("migrate").output().unwrap();
-    assert!(text(&second.stdout).contains("Applied 0 migration"), "{}", text(&second.stdout));
+    assert!(
+        text(&second.stdout).contains("Applied 0 migration"),
+        "{}",
+        text(&second.stdout)
+    );
 }
 
 #[test]
@@ -58,34 +88,89 @@ fn user_add_reads_the_password_from_stdin_and_validates_everything() {
         cmd.args(["user", "add", "--password-stdin"]).args(args);
         run_with_stdin(cmd, password)
     };
-    let ok = add(&["--username", "Admin.Tinh", "--role", "province_admin", "--name", "Quản trị tỉnh"], "mot-mat-khau-dai\n");
+    let ok = add(
+        &[
+            "--username",
+            "Admin.Tinh",
+            "--role",
+            "province_admin",
+            "--name",
+            "Quản trị tỉnh",
+        ],
+        "mot-mat-khau-dai\n",
+    );
     assert!(ok.status.success(), "{}", text(&ok.stderr));
     assert!(text(&ok.stdout).contains("admin.tinh"));
 
     let cases: [(&[&str], &str, &str); 5] = [
-        (&["--username", "admin.tinh", "--role", "auditor"], "mot-mat-khau-dai", "đã được dùng"),
-        (&["--username", "ngan", "--role", "auditor"], "ngan", "ít nhất 10"),
-        (&["--username", "x", "--role", "auditor"], "mot-mat-khau-dai", "tên đăng nhập"),
-        (&["--username", "motcua", "--role", "receiver"], "mot-mat-khau-dai", "phải gắn với một cơ quan"),
-        (&["--username", "motcua", "--role", "receiver", "--agency", "000.00.09.H37"], "mot-mat-khau-dai", "không tìm thấy"),
+        (
+            &["--username", "admin.tinh", "--role", "auditor"],
+            "mot-mat-khau-dai",
+            "đã được dùng",
+        ),
+        (
+            &["--username", "ngan", "--role", "auditor"],
+            "ngan",
+            "ít nhất 10",
+        ),
+        (
+            &["--username", "x", "--role", "auditor"],
+            "mot-mat-khau-dai",
+            "tên đăng nhập",
+        ),
+        (
+            &["--username", "motcua", "--role", "receiver"],
+            "mot-mat-khau-dai",
+            "phải gắn với một cơ quan",
+        ),
+        (
+            &[
+                "--username",
+                "motcua",
+                "--role",
+                "receiver",
+                "--agency",
+                "000.00.09.H37",
+            ],
+            "mot-mat-khau-dai",
+            "không tìm thấy",
+        ),
     ];
     for (args, password, expected) in cases {
         let out = add(args, password);
         assert!(!out.status.success(), "{args:?} should fail");
-        assert!(text(&out.stderr).to_lowercase().contains(&expected.to_lowercase()), "{args:?}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stderr)
+                .to_lowercase()
+                .contains(&expected.to_lowercase()),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
     }
-    let bad_role = add(&["--username", "ai.do", "--role", "boss"], "mot-mat-khau-dai");
+    let bad_role = add(
+        &["--username", "ai.do", "--role", "boss"],
+        "mot-mat-khau-dai",
+    );
     assert!(text(&bad_role.stderr).contains("vai trò không hợp lệ"));
 
     // Only the one good account exists, with an argon2id hash of the password given.
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let store = motcua_store::Store::open_sqlite(&data.join("motcua.sqlite3")).await.unwrap();
+        let store = motcua_store::Store::open_sqlite(&data.join("motcua.sqlite3"))
+            .await
+            .unwrap();
         assert_eq!(store.count_users().await.unwrap(), 1);
-        let user = store.find_user_by_username("admin.tinh").await.unwrap().unwrap();
+        let user = store
+            .find_user_by_username("admin.tinh")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(user.display_name, "Quản trị tỉnh");
         assert!(user.password_hash.starts_with("$argon2id$"));
-        assert!(motcua_web::verify_password("mot-mat-khau-dai", &user.password_hash));
+        assert!(motcua_web::verify_password(
+            "mot-mat-khau-dai",
+            &user.password_hash
+        ));
         let events = store.audit_events_for("user:admin.tinh").await.unwrap();
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].entry.action, "user.created");
@@ -99,22 +184,40 @@ fn audit_verify_finds_a_tampered_event() {
     let data = dir.path();
     for name in ["mot.nguoi", "hai.nguoi"] {
         let mut cmd = motcua(data);
-        cmd.args(["user", "add", "--password-stdin", "--role", "auditor", "--username", name]);
+        cmd.args([
+            "user",
+            "add",
+            "--password-stdin",
+            "--role",
+            "auditor",
+            "--username",
+            name,
+        ]);
         assert!(run_with_stdin(cmd, "mot-mat-khau-dai").status.success());
     }
     let ok = motcua(data).args(["audit", "verify"]).output().unwrap();
     assert!(ok.status.success());
-    assert!(text(&ok.stdout).contains("2 sự kiện"), "{}", text(&ok.stdout));
+    assert!(
+        text(&ok.stdout).contains("2 sự kiện"),
+        "{}",
+        text(&ok.stdout)
+    );
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         use sqlx::Connection;
         let url = format!("sqlite:{}", data.join("motcua.sqlite3").display());
         let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        sqlx::query("UPDATE audit_events SET subject = 'user:ke.gian' WHERE seq = 1").execute(&mut conn).await.unwrap();
+        sqlx::query("UPDATE audit_events SET subject = 'user:ke.gian' WHERE seq = 1")
+            .execute(&mut conn)
+            .await
+            .unwrap();
         conn.close().await.unwrap();
     });
-    let broken = motcua(data).args(["audit", "verify", "--json"]).output().unwrap();
+    let broken = motcua(data)
+        .args(["audit", "verify", "--json"])
+        .output()
+        .unwrap();
     assert!(!broken.status.success());
     let report: serde_json::Value = serde_json::from_slice(&broken.stdout).unwrap();
     assert_eq!(report["breaks"][0]["problem"], "altered");
@@ -143,20 +246,45 @@ fn serve_seeds_the_demo_and_shuts_down_gracefully() {
             break rest.trim().to_owned();
         }
     };
-    assert!(printed.contains("quantri.tinh"), "demo accounts are printed at first start:\n{printed}");
+    assert!(
+        printed.contains("quantri.tinh"),
+        "demo accounts are printed at first start:\n{printed}"
+    );
     let saved = std::fs::read_to_string(data.join("demo-accounts.txt")).unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(data.join("demo-accounts.txt")).unwrap().permissions().mode();
-        assert_eq!(mode & 0o077, 0, "only the owner may read the demo passwords");
+        let mode = std::fs::metadata(data.join("demo-accounts.txt"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "only the owner may read the demo passwords"
+        );
     }
-    let password = saved.lines().find(|l| l.trim_start().starts_with("thanhtra")).unwrap().split_whitespace().nth(1).unwrap().to_owned();
+    let password = saved
+        .lines()
+        .find(|l| l.trim_start().starts_with("thanhtra"))
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_owned();
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let client = reqwest::Client::new();
-        assert_eq!(client.get(format!("{address}/healthz")).send().await.unwrap().status(), 200);
+        assert_eq!(
+            client
+                .get(format!("{address}/healthz"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
         let token = client
             .post(format!("{address}/api/v1/auth/token"))
             .json(&serde_json::json!({"username": "thanhtra", "password": password}))
@@ -165,24 +293,38 @@ fn serve_seeds_the_demo_and_shuts_down_gracefully() {
             .unwrap();
         assert_eq!(token.status(), 200);
     });
-    let kill = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(kill.success());
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        assert!(std::time::Instant::now() < deadline, "server did not stop within 10 s");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "server did not stop within 10 s"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
 
     // A second start finds the data and does not seed again.
-    let second = motcua(&data).args(["serve", "--addr", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let second = motcua(&data)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let mut second = second;
     let mut lines = BufReader::new(second.stdout.take().unwrap()).lines();
     let first_line = lines.next().unwrap().unwrap();
-    assert!(first_line.contains("serving at"), "no demo seeding on an existing database: {first_line}");
+    assert!(
+        first_line.contains("serving at"),
+        "no demo seeding on an existing database: {first_line}"
+    );
     second.kill().unwrap();
     second.wait().unwrap();
 }
