@@ -40,6 +40,7 @@ pub async fn start(
 ) -> std::io::Result<RunningServer> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
+    tokio::spawn(purge_expired_periodically(store.clone()));
     let app = motcua_web::router(AppState::new(store, config, demo_accounts));
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -53,6 +54,20 @@ pub async fn start(
         .await
     });
     Ok(RunningServer { addr, stop, task })
+}
+
+/// Expired sessions and tokens go once an hour. Deleting is idempotent, so several
+/// nodes may all do it.
+async fn purge_expired_periodically(store: Store) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match store.purge_expired(motcua_web::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "purged expired sessions and tokens"),
+            Err(err) => tracing::warn!(error = %err, "purging expired sessions failed"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

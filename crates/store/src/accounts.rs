@@ -224,7 +224,7 @@ impl Store {
         Ok(deleted > 0)
     }
 
-    /// Removes expired sessions and tokens; returns how many rows went.
+    /// Removes expired sessions, tokens and login-throttle rows; returns how many rows went.
     pub async fn purge_expired(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let mut tx = self.begin_write().await?;
         let n = on_tx!(&mut tx, |conn| {
@@ -238,7 +238,17 @@ impl Store {
                 .execute(&mut *conn)
                 .await?
                 .rows_affected();
-            a + b
+            // Throttle rows whose window and lock have both passed count for nothing.
+            let c = sqlx::query(
+                "DELETE FROM login_throttle WHERE window_start < $1 \
+                 AND (locked_until IS NULL OR locked_until < $2)",
+            )
+            .bind(now - Duration::minutes(LOGIN_LOCK_MINUTES))
+            .bind(now)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            a + b + c
         });
         tx.commit().await?;
         Ok(n)

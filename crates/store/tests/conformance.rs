@@ -285,7 +285,11 @@ async fn scenario(store: Store) {
             .unwrap()
     );
     assert!(!store.delete_session("s1", None).await.unwrap());
-    assert_eq!(store.purge_expired(later).await.unwrap(), 1);
+    assert_eq!(
+        store.purge_expired(later).await.unwrap(),
+        1,
+        "the expired token goes"
+    );
     assert!(
         store
             .user_for_api_token("t1", t0())
