@@ -5,4 +5,5 @@ pub mod account;
 pub mod agency;
 pub mod audit;
 pub mod calendar;
+pub mod dossier;
 pub mod unit;

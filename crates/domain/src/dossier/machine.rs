@@ -1,0 +1,653 @@
+//! The dossier state machine: which action is allowed in which state, and what it changes.
+//! Pure: time, the calendar and the process come in through [`Context`].
+
+use super::identity::DossierCode;
+use super::rating::Rating;
+use super::status::DossierState;
+use crate::account::Role;
+use crate::agency::AgencyCode;
+use crate::calendar::{
+    Channel, DeadlineClock, HolidayCalendar, WORKING_DAY_MINUTES, WorkingHours, counting_start,
+    working_minutes_between,
+};
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+/// A supplement request after appraisal must go out within this many working days of receipt.
+pub const SUPPLEMENT_WINDOW_DAYS: u32 = 3;
+/// An apology with a new date must come at least this many working days before the due time.
+pub const APOLOGY_NOTICE_DAYS: u32 = 1;
+
+/// One step of an agency's internal process.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessStep {
+    pub name: String,
+    /// The role that does the step.
+    pub role: Role,
+    /// Another agency that does this step (inter-agency handling); None means the handling agency.
+    pub agency: Option<AgencyCode>,
+    pub budget_minutes: u32,
+}
+
+/// The apology letter (form 04) and the one new date it sets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Apology {
+    pub at: NaiveDateTime,
+    pub reason: String,
+    pub previous_due: NaiveDateTime,
+    pub new_due: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DossierResult {
+    pub name: String,
+    pub electronic: bool,
+}
+
+/// A dossier's state as the rules see it. Times are Vietnamese local time (UTC+7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dossier {
+    pub code: DossierCode,
+    pub channel: Channel,
+    pub receiving_agency: AgencyCode,
+    /// The lead agency; changes on transfer.
+    pub handling_agency: AgencyCode,
+    pub state: DossierState,
+    /// Index of the current process step.
+    pub step: usize,
+    pub assignee: Option<String>,
+    pub submitted_at: NaiveDateTime,
+    pub received_at: Option<NaiveDateTime>,
+    pub clock: Option<DeadlineClock>,
+    /// The appointment date in force: from the clock, or the apology's new date. None while paused.
+    pub due_at: Option<NaiveDateTime>,
+    pub apology: Option<Apology>,
+    pub finished_at: Option<NaiveDateTime>,
+    pub returned_at: Option<NaiveDateTime>,
+    pub supplements_at_receipt: u8,
+    pub supplements_after_appraisal: u8,
+    pub fee_requested_vnd: i64,
+    pub paid_vnd: i64,
+    pub result: Option<DossierResult>,
+    pub rating: Option<Rating>,
+    /// Optimistic concurrency: every applied action adds one.
+    pub version: i64,
+}
+
+/// What an action needs from outside the dossier.
+pub struct Context<'a> {
+    pub now: NaiveDateTime,
+    pub hours: &'a WorkingHours,
+    pub holidays: &'a HolidayCalendar,
+    /// The process version the dossier started on.
+    pub steps: &'a [ProcessStep],
+    /// The time limit in working minutes (the process total, within the legal time).
+    pub budget_minutes: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    Accept,
+    RequestSupplement {
+        missing: Vec<String>,
+    },
+    SupplementReceived,
+    RefuseAtReceipt {
+        reason: String,
+    },
+    Assign {
+        assignee: String,
+    },
+    Forward,
+    SendBack {
+        reason: String,
+    },
+    Transfer {
+        to_agency: AgencyCode,
+    },
+    RequestPayment {
+        amount_vnd: i64,
+    },
+    RecordPayment {
+        amount_vnd: i64,
+    },
+    Approve,
+    RefuseAfterAppraisal {
+        reason: String,
+    },
+    Finish {
+        result: String,
+        electronic: bool,
+    },
+    ReturnResult,
+    Withdraw {
+        reason: String,
+    },
+    Stop {
+        reason: String,
+    },
+    Apologise {
+        reason: String,
+        new_due: NaiveDateTime,
+    },
+    Rate {
+        rating: Rating,
+    },
+}
+
+/// The action without its data, for access rules and event names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    Accept,
+    RequestSupplement,
+    SupplementReceived,
+    RefuseAtReceipt,
+    Assign,
+    Forward,
+    SendBack,
+    Transfer,
+    RequestPayment,
+    RecordPayment,
+    Approve,
+    RefuseAfterAppraisal,
+    Finish,
+    ReturnResult,
+    Withdraw,
+    Stop,
+    Apologise,
+    Rate,
+}
+
+impl ActionKind {
+    pub const ALL: [ActionKind; 18] = [
+        ActionKind::Accept,
+        ActionKind::RequestSupplement,
+        ActionKind::SupplementReceived,
+        ActionKind::RefuseAtReceipt,
+        ActionKind::Assign,
+        ActionKind::Forward,
+        ActionKind::SendBack,
+        ActionKind::Transfer,
+        ActionKind::RequestPayment,
+        ActionKind::RecordPayment,
+        ActionKind::Approve,
+        ActionKind::RefuseAfterAppraisal,
+        ActionKind::Finish,
+        ActionKind::ReturnResult,
+        ActionKind::Withdraw,
+        ActionKind::Stop,
+        ActionKind::Apologise,
+        ActionKind::Rate,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Accept => "accept",
+            ActionKind::RequestSupplement => "request_supplement",
+            ActionKind::SupplementReceived => "supplement_received",
+            ActionKind::RefuseAtReceipt => "refuse_at_receipt",
+            ActionKind::Assign => "assign",
+            ActionKind::Forward => "forward",
+            ActionKind::SendBack => "send_back",
+            ActionKind::Transfer => "transfer",
+            ActionKind::RequestPayment => "request_payment",
+            ActionKind::RecordPayment => "record_payment",
+            ActionKind::Approve => "approve",
+            ActionKind::RefuseAfterAppraisal => "refuse_after_appraisal",
+            ActionKind::Finish => "finish",
+            ActionKind::ReturnResult => "return_result",
+            ActionKind::Withdraw => "withdraw",
+            ActionKind::Stop => "stop",
+            ActionKind::Apologise => "apologise",
+            ActionKind::Rate => "rate",
+        }
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            ActionKind::Accept => "Tiếp nhận",
+            ActionKind::RequestSupplement => "Yêu cầu bổ sung",
+            ActionKind::SupplementReceived => "Nhận hồ sơ bổ sung",
+            ActionKind::RefuseAtReceipt => "Từ chối tiếp nhận",
+            ActionKind::Assign => "Phân công",
+            ActionKind::Forward => "Chuyển bước tiếp theo",
+            ActionKind::SendBack => "Trả lại bước trước",
+            ActionKind::Transfer => "Liên thông sang cơ quan khác",
+            ActionKind::RequestPayment => "Yêu cầu thực hiện nghĩa vụ tài chính",
+            ActionKind::RecordPayment => "Ghi nhận thanh toán",
+            ActionKind::Approve => "Phê duyệt",
+            ActionKind::RefuseAfterAppraisal => "Từ chối giải quyết",
+            ActionKind::Finish => "Hoàn thành, có kết quả",
+            ActionKind::ReturnResult => "Trả kết quả",
+            ActionKind::Withdraw => "Rút hồ sơ",
+            ActionKind::Stop => "Dừng xử lý",
+            ActionKind::Apologise => "Xin lỗi, hẹn lại ngày trả",
+            ActionKind::Rate => "Đánh giá",
+        }
+    }
+}
+
+impl Action {
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Action::Accept => ActionKind::Accept,
+            Action::RequestSupplement { .. } => ActionKind::RequestSupplement,
+            Action::SupplementReceived => ActionKind::SupplementReceived,
+            Action::RefuseAtReceipt { .. } => ActionKind::RefuseAtReceipt,
+            Action::Assign { .. } => ActionKind::Assign,
+            Action::Forward => ActionKind::Forward,
+            Action::SendBack { .. } => ActionKind::SendBack,
+            Action::Transfer { .. } => ActionKind::Transfer,
+            Action::RequestPayment { .. } => ActionKind::RequestPayment,
+            Action::RecordPayment { .. } => ActionKind::RecordPayment,
+            Action::Approve => ActionKind::Approve,
+            Action::RefuseAfterAppraisal { .. } => ActionKind::RefuseAfterAppraisal,
+            Action::Finish { .. } => ActionKind::Finish,
+            Action::ReturnResult => ActionKind::ReturnResult,
+            Action::Withdraw { .. } => ActionKind::Withdraw,
+            Action::Stop { .. } => ActionKind::Stop,
+            Action::Apologise { .. } => ActionKind::Apologise,
+            Action::Rate { .. } => ActionKind::Rate,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DossierError {
+    #[error("không thể \"{}\" khi hồ sơ ở trạng thái \"{}\"", .action.label_vi(), .state.label_vi())]
+    NotAllowedInState {
+        action: ActionKind,
+        state: DossierState,
+    },
+    #[error("đã yêu cầu bổ sung một lần ở giai đoạn này; không được yêu cầu lần nữa")]
+    SupplementAlreadyRequested,
+    #[error(
+        "quá thời hạn {SUPPLEMENT_WINDOW_DAYS} ngày làm việc kể từ khi tiếp nhận để yêu cầu bổ sung"
+    )]
+    SupplementWindowPassed,
+    #[error("phải nêu ít nhất một thành phần cần bổ sung")]
+    NothingMissing,
+    #[error("đây là bước cuối của quy trình; hãy phê duyệt hoặc từ chối")]
+    NoNextStep,
+    #[error("đây là bước đầu của quy trình")]
+    NoPreviousStep,
+    #[error("chỉ phê duyệt ở bước cuối của quy trình")]
+    NotAtLastStep,
+    #[error("phải nêu lý do")]
+    ReasonRequired,
+    #[error("số tiền phải lớn hơn 0")]
+    InvalidAmount,
+    #[error("chỉ được hẹn lại ngày trả kết quả một lần")]
+    ApologyAlreadyGiven,
+    #[error("phải xin lỗi và hẹn lại ít nhất {APOLOGY_NOTICE_DAYS} ngày làm việc trước hạn")]
+    ApologyTooLate,
+    #[error("ngày hẹn mới phải sau ngày hẹn cũ")]
+    NewDateNotLater,
+    #[error("hồ sơ chưa có ngày hẹn trả")]
+    NoDueDate,
+    #[error("hồ sơ đã được đánh giá")]
+    AlreadyRated,
+    #[error("quy trình không có bước nào")]
+    EmptyProcess,
+    #[error("cơ quan nhận liên thông trùng cơ quan đang giải quyết")]
+    TransferToSelf,
+}
+
+impl DossierError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            DossierError::NotAllowedInState { .. } => "action_not_allowed",
+            DossierError::SupplementAlreadyRequested => "supplement_already_requested",
+            DossierError::SupplementWindowPassed => "supplement_window_passed",
+            DossierError::NothingMissing => "nothing_missing",
+            DossierError::NoNextStep => "no_next_step",
+            DossierError::NoPreviousStep => "no_previous_step",
+            DossierError::NotAtLastStep => "not_at_last_step",
+            DossierError::ReasonRequired => "reason_required",
+            DossierError::InvalidAmount => "invalid_amount",
+            DossierError::ApologyAlreadyGiven => "apology_already_given",
+            DossierError::ApologyTooLate => "apology_too_late",
+            DossierError::NewDateNotLater => "new_date_not_later",
+            DossierError::NoDueDate => "no_due_date",
+            DossierError::AlreadyRated => "already_rated",
+            DossierError::EmptyProcess => "empty_process",
+            DossierError::TransferToSelf => "transfer_to_self",
+        }
+    }
+}
+
+fn require_reason(reason: &str) -> Result<(), DossierError> {
+    if reason.trim().is_empty() {
+        Err(DossierError::ReasonRequired)
+    } else {
+        Ok(())
+    }
+}
+
+impl Dossier {
+    /// A dossier just registered, online or at the counter.
+    pub fn submitted(
+        code: DossierCode,
+        channel: Channel,
+        agency: AgencyCode,
+        now: NaiveDateTime,
+    ) -> Dossier {
+        Dossier {
+            code,
+            channel,
+            receiving_agency: agency.clone(),
+            handling_agency: agency,
+            state: DossierState::Submitted,
+            step: 0,
+            assignee: None,
+            submitted_at: now,
+            received_at: None,
+            clock: None,
+            due_at: None,
+            apology: None,
+            finished_at: None,
+            returned_at: None,
+            supplements_at_receipt: 0,
+            supplements_after_appraisal: 0,
+            fee_requested_vnd: 0,
+            paid_vnd: 0,
+            result: None,
+            rating: None,
+            version: 1,
+        }
+    }
+
+    /// The agency doing the current step.
+    pub fn step_agency<'a>(&'a self, steps: &'a [ProcessStep]) -> &'a AgencyCode {
+        steps
+            .get(self.step)
+            .and_then(|s| s.agency.as_ref())
+            .unwrap_or(&self.handling_agency)
+    }
+
+    /// Late: finished after the appointment date, or still open past it.
+    pub fn is_late(&self, now: NaiveDateTime) -> bool {
+        match (self.due_at, self.finished_at) {
+            (Some(due), Some(done)) => done > due,
+            (Some(due), None) => self.state.is_in_flight() && now > due,
+            _ => false,
+        }
+    }
+
+    /// Applies `action` and returns the dossier after it; `self` is unchanged on error.
+    pub fn apply(&self, action: &Action, ctx: &Context<'_>) -> Result<Dossier, DossierError> {
+        use DossierState as S;
+        let mut next = self.clone();
+        let not_allowed = || DossierError::NotAllowedInState {
+            action: action.kind(),
+            state: self.state,
+        };
+        let now = ctx.now;
+        match (action, self.state) {
+            (Action::Accept, S::Submitted) => {
+                if ctx.steps.is_empty() {
+                    return Err(DossierError::EmptyProcess);
+                }
+                let start = counting_start(now, self.channel, ctx.hours, ctx.holidays);
+                let clock = DeadlineClock::new(start, ctx.budget_minutes);
+                next.due_at = clock.due_at(ctx.hours, ctx.holidays);
+                next.clock = Some(clock);
+                next.received_at = Some(now);
+                next.state = S::Received;
+                next.step = 0;
+            }
+            (Action::RequestSupplement { missing }, S::Submitted) => {
+                if missing.iter().all(|m| m.trim().is_empty()) {
+                    return Err(DossierError::NothingMissing);
+                }
+                if self.supplements_at_receipt > 0 {
+                    return Err(DossierError::SupplementAlreadyRequested);
+                }
+                next.supplements_at_receipt += 1;
+                next.state = S::AwaitingSupplementAtReceipt;
+            }
+            (Action::RequestSupplement { missing }, S::Received | S::Processing) => {
+                if missing.iter().all(|m| m.trim().is_empty()) {
+                    return Err(DossierError::NothingMissing);
+                }
+                if self.supplements_after_appraisal > 0 {
+                    return Err(DossierError::SupplementAlreadyRequested);
+                }
+                let clock = self.clock.as_ref().ok_or(DossierError::NoDueDate)?;
+                let used = working_minutes_between(clock.start, now, ctx.hours, ctx.holidays);
+                if used > i64::from(SUPPLEMENT_WINDOW_DAYS * WORKING_DAY_MINUTES) {
+                    return Err(DossierError::SupplementWindowPassed);
+                }
+                next.supplements_after_appraisal += 1;
+                next.pause_clock(now);
+                next.state = S::AwaitingSupplement;
+            }
+            (Action::SupplementReceived, S::AwaitingSupplementAtReceipt) => {
+                next.state = S::Submitted
+            }
+            (Action::SupplementReceived, S::AwaitingSupplement) => {
+                // The time limit starts again from zero once the dossier is complete.
+                let start = counting_start(now, self.channel, ctx.hours, ctx.holidays);
+                if let Some(clock) = next.clock.as_mut() {
+                    clock.restart_at(start);
+                }
+                next.refresh_due(ctx);
+                next.state = S::Processing;
+            }
+            (Action::RefuseAtReceipt { reason }, S::Submitted | S::AwaitingSupplementAtReceipt) => {
+                require_reason(reason)?;
+                next.finished_at = Some(now);
+                next.state = S::RefusedAtReceipt;
+            }
+            (Action::Assign { assignee }, S::Received | S::Processing) => {
+                if assignee.trim().is_empty() {
+                    return Err(DossierError::ReasonRequired);
+                }
+                next.assignee = Some(assignee.trim().to_owned());
+                next.state = S::Processing;
+            }
+            (Action::Forward, S::Received | S::Processing) => {
+                if self.step + 1 >= ctx.steps.len() {
+                    return Err(DossierError::NoNextStep);
+                }
+                next.step += 1;
+                next.assignee = None;
+                next.state = S::Processing;
+            }
+            (Action::SendBack { reason }, S::Processing) => {
+                require_reason(reason)?;
+                if self.step == 0 {
+                    return Err(DossierError::NoPreviousStep);
+                }
+                next.step -= 1;
+                next.assignee = None;
+            }
+            (Action::Transfer { to_agency }, S::Received | S::Processing) => {
+                if *to_agency == self.handling_agency {
+                    return Err(DossierError::TransferToSelf);
+                }
+                next.handling_agency = to_agency.clone();
+                next.assignee = None;
+                next.state = S::Processing;
+            }
+            (Action::RequestPayment { amount_vnd }, S::Received | S::Processing) => {
+                if *amount_vnd <= 0 {
+                    return Err(DossierError::InvalidAmount);
+                }
+                next.fee_requested_vnd += amount_vnd;
+                next.pause_clock(now);
+                next.state = S::AwaitingPayment;
+            }
+            (Action::RecordPayment { amount_vnd }, S::AwaitingPayment) => {
+                if *amount_vnd <= 0 {
+                    return Err(DossierError::InvalidAmount);
+                }
+                next.paid_vnd += amount_vnd;
+                if next.paid_vnd >= next.fee_requested_vnd {
+                    if let Some(clock) = next.clock.as_mut() {
+                        clock.resume_at(now);
+                    }
+                    next.refresh_due(ctx);
+                    next.state = S::Processing;
+                }
+            }
+            (Action::Approve, S::Received | S::Processing) => {
+                if self.step + 1 < ctx.steps.len() {
+                    return Err(DossierError::NotAtLastStep);
+                }
+                next.state = S::Approved;
+            }
+            (
+                Action::RefuseAfterAppraisal { reason },
+                S::Received | S::Processing | S::Approved,
+            ) => {
+                require_reason(reason)?;
+                next.finished_at = Some(now);
+                next.state = S::Refused;
+            }
+            (Action::Finish { result, electronic }, S::Approved) => {
+                if result.trim().is_empty() {
+                    return Err(DossierError::ReasonRequired);
+                }
+                next.result = Some(DossierResult {
+                    name: result.trim().to_owned(),
+                    electronic: *electronic,
+                });
+                next.finished_at = Some(now);
+                next.state = S::Finished;
+            }
+            (Action::ReturnResult, S::Finished | S::Refused) => {
+                next.returned_at = Some(now);
+                next.state = S::Returned;
+            }
+            (
+                Action::Withdraw { reason },
+                S::Submitted
+                | S::AwaitingSupplementAtReceipt
+                | S::Received
+                | S::Processing
+                | S::AwaitingSupplement
+                | S::AwaitingPayment,
+            ) => {
+                require_reason(reason)?;
+                next.finished_at = Some(now);
+                next.state = S::Withdrawn;
+            }
+            (
+                Action::Stop { reason },
+                S::Received | S::Processing | S::AwaitingSupplement | S::AwaitingPayment,
+            ) => {
+                require_reason(reason)?;
+                next.finished_at = Some(now);
+                next.state = S::Stopped;
+            }
+            (
+                Action::Apologise { reason, new_due },
+                S::Received | S::Processing | S::AwaitingPayment | S::Approved,
+            ) => {
+                require_reason(reason)?;
+                if self.apology.is_some() {
+                    return Err(DossierError::ApologyAlreadyGiven);
+                }
+                let due = self.due_at.ok_or(DossierError::NoDueDate)?;
+                if *new_due <= due {
+                    return Err(DossierError::NewDateNotLater);
+                }
+                let notice = working_minutes_between(now, due, ctx.hours, ctx.holidays);
+                if notice < i64::from(APOLOGY_NOTICE_DAYS * WORKING_DAY_MINUTES) {
+                    return Err(DossierError::ApologyTooLate);
+                }
+                next.apology = Some(Apology {
+                    at: now,
+                    reason: reason.trim().to_owned(),
+                    previous_due: due,
+                    new_due: *new_due,
+                });
+                next.due_at = Some(*new_due);
+            }
+            (Action::Rate { rating }, S::Returned) => {
+                if self.rating.is_some() {
+                    return Err(DossierError::AlreadyRated);
+                }
+                next.rating = Some(rating.clone());
+            }
+            _ => return Err(not_allowed()),
+        }
+        next.version += 1;
+        Ok(next)
+    }
+
+    fn pause_clock(&mut self, now: NaiveDateTime) {
+        if let Some(clock) = self.clock.as_mut() {
+            clock.pause_at(now);
+        }
+        if self.apology.is_none() {
+            self.due_at = None;
+        }
+    }
+
+    /// Recomputes the appointment date from the clock, unless an apology fixed a new one.
+    fn refresh_due(&mut self, ctx: &Context<'_>) {
+        if self.apology.is_none() {
+            self.due_at = self
+                .clock
+                .as_ref()
+                .and_then(|c| c.due_at(ctx.hours, ctx.holidays));
+        }
+    }
+
+    /// The actions the state machine would accept now (access rules aside).
+    pub fn allowed_actions(&self, steps: &[ProcessStep]) -> Vec<ActionKind> {
+        use ActionKind as A;
+        use DossierState as S;
+        let last_step = self.step + 1 >= steps.len();
+        let mut actions = match self.state {
+            S::Submitted => vec![
+                A::Accept,
+                A::RequestSupplement,
+                A::RefuseAtReceipt,
+                A::Withdraw,
+            ],
+            S::AwaitingSupplementAtReceipt => {
+                vec![A::SupplementReceived, A::RefuseAtReceipt, A::Withdraw]
+            }
+            S::Received | S::Processing => {
+                let mut a = vec![
+                    A::Assign,
+                    A::Transfer,
+                    A::RequestPayment,
+                    A::RefuseAfterAppraisal,
+                    A::Withdraw,
+                    A::Stop,
+                ];
+                a.push(if last_step { A::Approve } else { A::Forward });
+                if self.state == S::Processing && self.step > 0 {
+                    a.push(A::SendBack);
+                }
+                if self.supplements_after_appraisal == 0 {
+                    a.push(A::RequestSupplement);
+                }
+                a
+            }
+            S::AwaitingSupplement => vec![A::SupplementReceived, A::Withdraw, A::Stop],
+            S::AwaitingPayment => vec![A::RecordPayment, A::Withdraw, A::Stop],
+            S::Approved => vec![A::Finish, A::RefuseAfterAppraisal],
+            S::Finished | S::Refused => vec![A::ReturnResult],
+            S::Returned if self.rating.is_none() => vec![A::Rate],
+            S::Returned | S::RefusedAtReceipt | S::Withdrawn | S::Stopped => vec![],
+        };
+        if self.apology.is_none()
+            && self.due_at.is_some()
+            && matches!(
+                self.state,
+                S::Received | S::Processing | S::AwaitingPayment | S::Approved
+            )
+        {
+            actions.push(A::Apologise);
+        }
+        actions.sort_by_key(|a| ActionKind::ALL.iter().position(|k| k == a));
+        actions
+    }
+}
