@@ -133,16 +133,16 @@ async fn answer(
             };
             let (_, holidays) = holidays?;
             let agency = agency.map(|c| c.as_str().to_owned());
-            cal::compute_due(question, &hours, &holidays, agency).and_then(|answer| {
+            cal::compute_due(question, &hours, &holidays, agency).map(|answer| {
                 if json {
-                    Ok(serde_json::to_string(&answer).expect("serialisable"))
+                    serde_json::to_string(&answer).expect("serialisable")
                 } else {
-                    Ok(format!(
+                    format!(
                         "Bắt đầu tính: {}\nHạn giải quyết: {} ({})",
                         when(answer.counting_from),
                         when(answer.due_at),
                         answer.due_at.to_rfc3339()
-                    ))
+                    )
                 }
             })
         }
