@@ -400,9 +400,15 @@ fn require_province_admin(
     }
 }
 
+/// The year's default holidays, and any of the next January's that the arrangement
+/// removes (a notice may reach into it), so saving the form keeps them.
 fn defaults_of(year: i32, removed: &[NaiveDate]) -> Vec<DefaultRow> {
+    let next_year = default_holidays(year + 1)
+        .into_iter()
+        .filter(|h| removed.contains(&h.date));
     default_holidays(year)
         .into_iter()
+        .chain(next_year)
         .map(|h| DefaultRow {
             date: dmy(h.date),
             iso: h.date.to_string(),
