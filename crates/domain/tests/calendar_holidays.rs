@@ -218,3 +218,62 @@ fn invalid_arrangements_are_rejected() {
         "invalid_arrangement"
     );
 }
+
+#[test]
+fn an_arrangement_is_checked_on_its_own() {
+    assert_eq!(swap_2025().validate(), Ok(()));
+    let reason = |arrangement: YearArrangement| {
+        let error = arrangement.validate().unwrap_err();
+        assert_eq!(error.code(), "invalid_arrangement");
+        error.to_string()
+    };
+    let mut blank_number = swap_2025();
+    blank_number.notice_number = "  ".into();
+    assert!(reason(blank_number).contains("số hiệu"));
+
+    let mut far_away = swap_2025();
+    far_away.working_days.push(ymd(2027, 1, 2));
+    assert!(reason(far_away).contains("2027-01-02"));
+    let mut next_january = swap_2025();
+    next_january.working_days.push(ymd(2026, 1, 3));
+    assert_eq!(
+        next_january.validate(),
+        Ok(()),
+        "a notice may reach into January"
+    );
+
+    let mut twice = swap_2025();
+    twice.extra_days_off.push(DayOff {
+        date: ymd(2025, 5, 2),
+        name: "Lần nữa".into(),
+    });
+    assert!(reason(twice).contains("nhiều lần"));
+
+    let mut unnamed = swap_2025();
+    unnamed.extra_days_off[0].name = String::new();
+    assert!(reason(unnamed).contains("chưa có tên"));
+
+    let mut weekday = swap_2025();
+    weekday.working_days.push(ymd(2025, 3, 4));
+    assert!(reason(weekday).contains("vốn đã là ngày làm việc"));
+    // A default holiday may be worked.
+    let mut worked_holiday = swap_2025();
+    worked_holiday.working_days.push(ymd(2025, 9, 1));
+    assert_eq!(worked_holiday.validate(), Ok(()));
+
+    let mut ancient = swap_2025();
+    ancient.year = 1800;
+    assert_eq!(ancient.validate().unwrap_err().code(), "date_out_of_range");
+}
+
+#[test]
+fn supported_years() {
+    use motcua_domain::calendar::check_year;
+    assert_eq!(check_year(1900), Ok(1900));
+    assert_eq!(check_year(2100), Ok(2100));
+    for year in [1899, 2101, -5, i64::MAX] {
+        let error = check_year(year).unwrap_err();
+        assert_eq!(error.code(), "date_out_of_range");
+        assert!(error.to_string().contains(&year.to_string()));
+    }
+}

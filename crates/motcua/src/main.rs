@@ -1,5 +1,7 @@
 //! `motcua`: one binary for the whole system. Run without a command, it serves.
 
+mod cli_calendar;
+
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use motcua::demo;
@@ -59,6 +61,9 @@ enum Command {
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Lunar dates, holidays and due dates (lịch âm, ngày nghỉ, hạn giải quyết).
+    #[command(subcommand)]
+    Calendar(cli_calendar::CalendarCommand),
 }
 
 #[derive(Args, Clone)]
@@ -179,6 +184,7 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
             result
         }
+        Some(Command::Calendar(command)) => cli_calendar::run(command, &location).await,
         Some(Command::Audit(AuditCommand::Verify { json })) => {
             let (store, _) = location.open_and_migrate().await?;
             let report = store.verify_audit_chain().await?;

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod audit;
+mod calendar;
 mod error;
 mod schema;
 mod settings;
@@ -14,6 +15,7 @@ mod units;
 
 pub use accounts::{NewUser, ThrottleState, UserRecord};
 pub use audit::AuditVerification;
+pub use calendar::{StoredArrangement, StoredWorkingHours};
 pub use error::StoreError;
 pub use units::{SeedData, UnitCounts};
 

@@ -360,6 +360,218 @@ async fn scenario(store: Store) {
     store.close().await;
 }
 
+/// Holiday arrangements and working hours: stored exactly, versioned, audited, and
+/// refused as a whole when they do not fit.
+async fn calendar_scenario(store: Store) {
+    use motcua_domain::calendar::{
+        DayOff, MonthDay, Season, Session, WorkingHoursConfig, YearArrangement,
+    };
+    store.migrate().await.unwrap();
+    store
+        .load_seed(&seed(), t0(), audit("seed.loaded", "seed:test"))
+        .await
+        .unwrap();
+    let (version, none) = store.holiday_arrangements().await.unwrap();
+    assert_eq!((version, none.len()), (0, 0));
+    assert!(store.holiday_arrangement(2026).await.unwrap().is_none());
+
+    let arrangement = YearArrangement {
+        year: 2026,
+        notice_number: "6150/TB-BLĐTBXH".into(),
+        notice_date: date(2025, 11, 14),
+        // Out of order on purpose: the stored form keeps what was written.
+        extra_days_off: vec![
+            DayOff {
+                date: date(2026, 2, 13),
+                name: "Nghỉ Tết (hoán đổi)".into(),
+            },
+            DayOff {
+                date: date(2026, 1, 2),
+                name: "Nghỉ hoán đổi \"Tết Dương lịch\"".into(),
+            },
+        ],
+        working_days: vec![date(2026, 1, 10), date(2026, 2, 28)],
+        removed_defaults: vec![date(2026, 9, 1)],
+    };
+    let v1 = store
+        .put_holiday_arrangement(
+            &arrangement,
+            t0(),
+            "quantri.tinh",
+            audit("calendar.arrangement_saved", "holiday_arrangement:2026"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(v1, 1);
+    let stored = store.holiday_arrangement(2026).await.unwrap().unwrap();
+    assert_eq!(stored.arrangement, arrangement, "round trip is exact");
+    assert_eq!(
+        (stored.updated_at, stored.updated_by.as_str()),
+        (t0(), "quantri.tinh")
+    );
+
+    // Replacing the year's arrangement keeps one row and moves the version on.
+    let mut revised = arrangement.clone();
+    revised.notice_number = "6151/TB-BLĐTBXH".into();
+    revised.working_days.pop();
+    let later = t0() + Duration::days(1);
+    let v2 = store
+        .put_holiday_arrangement(
+            &revised,
+            later,
+            "quantri.tinh",
+            audit("calendar.arrangement_saved", "holiday_arrangement:2026"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(v2, 2);
+    let next_year = YearArrangement {
+        year: 2027,
+        notice_number: "1/TB".into(),
+        notice_date: date(2026, 10, 1),
+        extra_days_off: vec![],
+        working_days: vec![],
+        removed_defaults: vec![],
+    };
+    store
+        .put_holiday_arrangement(
+            &next_year,
+            later,
+            "quantri.tinh",
+            audit("calendar.arrangement_saved", "holiday_arrangement:2027"),
+        )
+        .await
+        .unwrap();
+    let (version, all) = store.holiday_arrangements().await.unwrap();
+    assert_eq!(version, 3);
+    assert_eq!(store.calendar_version().await.unwrap(), 3);
+    assert_eq!(
+        all.iter().map(|s| &s.arrangement).collect::<Vec<_>>(),
+        [&revised, &next_year]
+    );
+
+    // An arrangement that clashes with another year's is refused and writes nothing.
+    let mut clash = next_year.clone();
+    clash.extra_days_off.push(DayOff {
+        date: date(2026, 1, 10),
+        name: "Trùng".into(),
+    });
+    clash.year = 2025;
+    let refused = store
+        .put_holiday_arrangement(
+            &clash,
+            later,
+            "quantri.tinh",
+            audit("calendar.arrangement_saved", "holiday_arrangement:2025"),
+        )
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(StoreError::Conflict {
+                code: "arrangement_conflict",
+                ..
+            })
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(store.calendar_version().await.unwrap(), 3);
+    assert!(store.holiday_arrangement(2025).await.unwrap().is_none());
+
+    // Working hours: defaults until set, exact round trip, unknown agencies refused.
+    let agency = "000.00.01.H37";
+    assert!(store.agency_working_hours(agency).await.unwrap().is_none());
+    let seasonal = WorkingHoursConfig {
+        seasons: vec![
+            Season {
+                from: MonthDay::new(4, 15),
+                sessions: vec![Session::hm(7, 0, 11, 30), Session::hm(13, 30, 17, 0)],
+            },
+            Season {
+                from: MonthDay::new(10, 15),
+                sessions: vec![Session::hm(7, 30, 11, 30), Session::hm(13, 0, 17, 0)],
+            },
+        ],
+        ..WorkingHoursConfig::default()
+    };
+    store
+        .put_agency_working_hours(
+            agency,
+            &seasonal,
+            t0(),
+            "quantri.dongkinh",
+            audit("agency.working_hours_saved", "agency:000.00.01.H37"),
+        )
+        .await
+        .unwrap();
+    let hours = store.agency_working_hours(agency).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            hours.agency_code.as_str(),
+            &hours.config,
+            hours.updated_by.as_str()
+        ),
+        (agency, &seasonal, "quantri.dongkinh")
+    );
+    let plain = WorkingHoursConfig::default();
+    store
+        .put_agency_working_hours(
+            agency,
+            &plain,
+            later,
+            "quantri.tinh",
+            audit("agency.working_hours_saved", "agency:000.00.01.H37"),
+        )
+        .await
+        .unwrap();
+    let hours = store.agency_working_hours(agency).await.unwrap().unwrap();
+    assert_eq!((hours.config, hours.updated_at), (plain.clone(), later));
+    assert!(matches!(
+        store
+            .put_agency_working_hours(
+                "000.09.09.H37",
+                &plain,
+                later,
+                "quantri.tinh",
+                audit("agency.working_hours_saved", "agency:000.09.09.H37"),
+            )
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(
+        store.calendar_version().await.unwrap(),
+        3,
+        "working hours are not cached, so they leave the version alone"
+    );
+
+    let verification = store.verify_audit_chain().await.unwrap();
+    assert!(verification.is_intact(), "{:?}", verification.breaks);
+    assert_eq!(verification.events, 6, "one event per committed change");
+    assert_eq!(
+        store
+            .audit_events_for("holiday_arrangement:2026")
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    store.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_calendar_conformance() {
+    let dir = tempfile::tempdir().unwrap();
+    calendar_scenario(sqlite_store(&dir).await).await;
+}
+
+#[tokio::test]
+async fn postgres_calendar_conformance() {
+    let Some(url) = motcua_testkit::fresh_postgres_url().await else {
+        return;
+    };
+    calendar_scenario(Store::open_postgres(&url).await.unwrap()).await;
+}
+
 async fn sqlite_store(dir: &tempfile::TempDir) -> Store {
     Store::open_sqlite(&dir.path().join("test.sqlite3"))
         .await

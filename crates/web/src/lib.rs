@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod calendar;
 mod csrf;
 pub mod error;
 mod metrics;

@@ -44,6 +44,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) demo_accounts: Arc<Vec<DemoAccount>>,
+    /// The holiday calendar, rebuilt only when the stored arrangements change.
+    pub(crate) calendar: Arc<crate::calendar::CalendarCache>,
 }
 
 impl AppState {
@@ -57,6 +59,7 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
             demo_accounts: Arc::new(demo_accounts),
+            calendar: Arc::default(),
         }
     }
 }

@@ -59,6 +59,68 @@ pub struct YearArrangement {
     pub removed_defaults: Vec<NaiveDate>,
 }
 
+/// Longest notice number or day-off name accepted.
+pub const MAX_ARRANGEMENT_TEXT: usize = 200;
+
+impl YearArrangement {
+    /// Checks the arrangement on its own (conflicts with other years are
+    /// checked by [`HolidayCalendar::new`]):
+    /// - the year is supported and the notice number is given;
+    /// - every date falls in `year` or the next one (a notice may reach into January);
+    /// - no date is listed twice, every day off has a name;
+    /// - a working day is a weekend day or a default holiday (otherwise it is already worked).
+    pub fn validate(&self) -> Result<(), CalendarError> {
+        super::check_year(i64::from(self.year))?;
+        let invalid = |reason: String| CalendarError::InvalidArrangement {
+            year: self.year,
+            reason,
+        };
+        let number = self.notice_number.trim();
+        if number.is_empty() {
+            return Err(invalid("thiếu số hiệu văn bản thông báo".into()));
+        }
+        if number.chars().count() > MAX_ARRANGEMENT_TEXT {
+            return Err(invalid("số hiệu văn bản quá dài".into()));
+        }
+        let lists: [Vec<NaiveDate>; 3] = [
+            self.extra_days_off.iter().map(|day| day.date).collect(),
+            self.working_days.clone(),
+            self.removed_defaults.clone(),
+        ];
+        for list in lists {
+            let mut seen = BTreeSet::new();
+            for date in list {
+                if date.year() != self.year && date.year() != self.year + 1 {
+                    return Err(invalid(format!(
+                        "ngày {date} không thuộc năm {} hoặc năm sau",
+                        self.year
+                    )));
+                }
+                if !seen.insert(date) {
+                    return Err(invalid(format!("ngày {date} được khai nhiều lần")));
+                }
+            }
+        }
+        for day in &self.extra_days_off {
+            let name = day.name.trim();
+            if name.is_empty() {
+                return Err(invalid(format!("ngày nghỉ {} chưa có tên", day.date)));
+            }
+            if name.chars().count() > MAX_ARRANGEMENT_TEXT {
+                return Err(invalid(format!("tên ngày nghỉ {} quá dài", day.date)));
+            }
+        }
+        for &date in &self.working_days {
+            if !is_weekend(date) && !default_holidays(date.year()).iter().any(|h| h.date == date) {
+                return Err(invalid(format!(
+                    "ngày {date} vốn đã là ngày làm việc, không cần làm bù"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
 const NEW_YEAR: &str = "Tết Dương lịch";
 const LUNAR_NEW_YEAR: &str = "Tết Nguyên Đán";
 const HUNG_KINGS: &str = "Giỗ Tổ Hùng Vương";

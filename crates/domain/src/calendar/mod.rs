@@ -20,7 +20,8 @@ pub use deadline::{
     next_working_instant, remaining_minutes, working_minutes_between,
 };
 pub use holidays::{
-    DayOff, Holiday, HolidayCalendar, HolidayKind, YearArrangement, default_holidays,
+    DayOff, Holiday, HolidayCalendar, HolidayKind, MAX_ARRANGEMENT_TEXT, YearArrangement,
+    default_holidays,
 };
 pub use lunar::{
     LunarDate, MAX_SOLAR_DATE, MIN_SOLAR_DATE, leap_month, lunar_month_length, lunar_to_solar,
@@ -31,7 +32,17 @@ pub use working_time::{
     from_vn_local, to_vn_local, working_day_hours,
 };
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
+
+/// The years the calendar supports (those of [`MIN_SOLAR_DATE`]..=[`MAX_SOLAR_DATE`]).
+pub fn check_year(year: i64) -> Result<i32, CalendarError> {
+    let range = i64::from(MIN_SOLAR_DATE.year())..=i64::from(MAX_SOLAR_DATE.year());
+    if range.contains(&year) {
+        Ok(year as i32)
+    } else {
+        Err(CalendarError::YearOutOfRange { year })
+    }
+}
 
 /// Errors of the calendar module. [`CalendarError::code`] is stable for APIs;
 /// `Display` gives a Vietnamese message for people.
@@ -41,6 +52,8 @@ pub enum CalendarError {
     DateOutOfRange { date: NaiveDate },
     #[error("Ngày âm lịch {date} nằm ngoài phạm vi lịch hỗ trợ (1900-01-01 đến 2100-12-31)")]
     LunarDateOutOfRange { date: LunarDate },
+    #[error("Năm {year} nằm ngoài phạm vi lịch hỗ trợ (1900 đến 2100)")]
+    YearOutOfRange { year: i64 },
     #[error("Ngày âm lịch không tồn tại: {date}")]
     InvalidLunarDate { date: LunarDate },
     #[error("Năm âm lịch {year} không có tháng {month} nhuận")]
@@ -55,7 +68,9 @@ impl CalendarError {
     /// Stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::DateOutOfRange { .. } | Self::LunarDateOutOfRange { .. } => "date_out_of_range",
+            Self::DateOutOfRange { .. }
+            | Self::LunarDateOutOfRange { .. }
+            | Self::YearOutOfRange { .. } => "date_out_of_range",
             Self::InvalidLunarDate { .. } => "invalid_lunar_date",
             Self::NoLeapMonth { .. } => "no_leap_month",
             Self::InvalidWorkingHours { .. } => "invalid_working_hours",

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, described by an OpenAPI 3.1 document.
 
 mod auth;
+pub(crate) mod calendar;
 mod extract;
 
 pub use extract::{ApiJson, ApiQuery};
@@ -20,10 +21,25 @@ use utoipa::OpenApi;
         description = "Dịch vụ công một cửa cho chính quyền địa phương hai cấp. Every error is RFC 9457 problem+json with a stable `code`.",
         license(name = "AGPL-3.0-or-later"),
     ),
-    paths(auth::issue_token, auth::me, openapi_json),
-    components(schemas(Problem, auth::TokenRequest, auth::TokenResponse, crate::auth::AuthUser, crate::auth::AuthVia)),
+    paths(
+        auth::issue_token, auth::me, openapi_json,
+        calendar::lunar, calendar::solar, calendar::holidays, calendar::due,
+        calendar::arrangements, calendar::arrangement, calendar::put_arrangement,
+        calendar::working_hours, calendar::put_working_hours,
+    ),
+    components(schemas(
+        Problem, auth::TokenRequest, auth::TokenResponse, crate::auth::AuthUser, crate::auth::AuthVia,
+        calendar::LunarDateView, calendar::SolarDateView, calendar::HolidayView, crate::calendar::DueAnswer,
+        calendar::ArrangementBody, calendar::ArrangementView, calendar::DayOffBody,
+        calendar::WorkingHoursBody, calendar::WorkingHoursView, calendar::WeekdayName,
+        calendar::SessionBody, calendar::SeasonBody, calendar::MonthDayBody,
+    )),
     modifiers(&BearerAuth),
-    tags((name = "auth", description = "Tokens and the current user"), (name = "meta", description = "This document")),
+    tags(
+        (name = "auth", description = "Tokens and the current user"),
+        (name = "calendar", description = "Lunar dates, holidays, working hours and statutory deadlines"),
+        (name = "meta", description = "This document"),
+    ),
 )]
 pub struct ApiDoc;
 
@@ -45,6 +61,19 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/openapi.json", get(openapi_json))
         .route("/auth/token", post(auth::issue_token))
         .route("/me", get(auth::me))
+        .route("/calendar/lunar", get(calendar::lunar))
+        .route("/calendar/solar", get(calendar::solar))
+        .route("/calendar/holidays", get(calendar::holidays))
+        .route("/calendar/due", get(calendar::due))
+        .route("/calendar/arrangements", get(calendar::arrangements))
+        .route(
+            "/calendar/arrangements/{year}",
+            get(calendar::arrangement).put(calendar::put_arrangement),
+        )
+        .route(
+            "/agencies/{code}/working-hours",
+            get(calendar::working_hours).put(calendar::put_working_hours),
+        )
 }
 
 /// The OpenAPI 3.1 document of this API.

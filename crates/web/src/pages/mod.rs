@@ -1,5 +1,6 @@
 //! Server-rendered pages. Each works without JavaScript.
 
+mod calendar;
 mod home;
 pub(crate) mod login;
 
@@ -23,6 +24,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", get(login::logout_form).post(login::logout))
         .route("/preferences", post(preferences))
+        .route("/calendar", get(calendar::year_view))
+        .route(
+            "/calendar/arrangements/{year}",
+            get(calendar::arrangement_form).post(calendar::arrangement_submit),
+        )
         .route("/static/motcua.css", get(stylesheet))
 }
 
