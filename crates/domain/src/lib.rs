@@ -5,4 +5,6 @@ pub mod account;
 pub mod agency;
 pub mod audit;
 pub mod calendar;
+pub mod procedure;
+pub mod text;
 pub mod unit;
