@@ -6,6 +6,7 @@
 
 mod accounts;
 mod audit;
+mod catalogue;
 mod error;
 mod schema;
 mod settings;
@@ -14,6 +15,11 @@ mod units;
 
 pub use accounts::{NewUser, ThrottleState, UserRecord};
 pub use audit::AuditVerification;
+pub use catalogue::{
+    ApplicableProcedure, AssignmentRecord, CatalogueLoad, Decision, DecisionCount, DecisionRef,
+    Devolution, LoadOutcome, NewDecision, ProcedureRecord, ProcedureSet, Publication,
+    PublicationOutcome, PublishedEntry, Sector, VersionRecord, VersionSummary,
+};
 pub use error::StoreError;
 pub use units::{SeedData, UnitCounts};
 
