@@ -6,4 +6,6 @@ pub mod agency;
 pub mod audit;
 pub mod calendar;
 pub mod dossier;
+pub mod procedure;
+pub mod text;
 pub mod unit;

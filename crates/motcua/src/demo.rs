@@ -272,6 +272,7 @@ pub fn build(
         agencies,
         users,
         settings: vec![(DEMO_SETTING.into(), DEMO_NAME.into())],
+        catalogue: None,
     };
     Ok((seed, credentials))
 }
