@@ -8,7 +8,10 @@ mod accounts;
 mod audit;
 mod calendar;
 mod catalogue;
+mod documents;
+mod dossiers;
 mod error;
+mod processes;
 mod schema;
 mod settings;
 mod tx;
@@ -22,7 +25,14 @@ pub use catalogue::{
     Devolution, LoadOutcome, NewDecision, ProcedureRecord, ProcedureSet, Publication,
     PublicationOutcome, PublishedEntry, Sector, VersionRecord, VersionSummary,
 };
+pub use documents::{DocumentRecord, NewDocument};
+pub use dossiers::{
+    AgencyCount, CHECK_MAX_FAILURES, CHECK_WINDOW_MINUTES, ControlSheetRow, DossierEvent,
+    DossierFilter, DossierPage, DossierRecord, DossierSummary, IdempotencyKey, ReceiveNow,
+    Submission, Submitted, Visibility, control_sheet, utc,
+};
 pub use error::StoreError;
+pub use processes::{MissingProcess, ProcessDraft, ProcessRecord, level_of_kind};
 pub use units::{SeedData, UnitCounts};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};

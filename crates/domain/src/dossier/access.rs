@@ -125,3 +125,12 @@ pub fn can_act(
         Err(AccessDenied::Forbidden)
     }
 }
+
+/// The actions `actor` may take now: the state machine's, less those the access rules refuse.
+pub fn allowed_for(actor: Actor<'_>, dossier: &Dossier, steps: &[ProcessStep]) -> Vec<ActionKind> {
+    dossier
+        .allowed_actions(steps)
+        .into_iter()
+        .filter(|a| can_act(actor, dossier, steps, *a).is_ok())
+        .collect()
+}

@@ -367,6 +367,17 @@ impl Dossier {
             .unwrap_or(&self.handling_agency)
     }
 
+    /// The agency whose desk the dossier is on, that is, who must act next: the receiving
+    /// agency before receipt and once decided (it hands the result back), otherwise the
+    /// agency of the current step.
+    pub fn desk_agency<'a>(&'a self, steps: &'a [ProcessStep]) -> &'a AgencyCode {
+        if self.state.is_in_flight() {
+            self.step_agency(steps)
+        } else {
+            &self.receiving_agency
+        }
+    }
+
     /// Late: finished after the appointment date, or still open past it.
     pub fn is_late(&self, now: NaiveDateTime) -> bool {
         match (self.due_at, self.finished_at) {

@@ -1,16 +1,20 @@
 //! Dossiers (hồ sơ): identifiers, the state machine, access rules and ratings.
 
 pub mod access;
+pub mod applicant;
 pub mod identity;
 pub mod machine;
+pub mod process;
 pub mod rating;
 pub mod status;
 
-pub use access::{AccessDenied, Actor, can_act, can_view};
+pub use access::{AccessDenied, Actor, allowed_for, can_act, can_view};
+pub use applicant::{Applicant, ApplicantError, ApplicantKind, MaskedApplicant, mask_name};
 pub use identity::{CitizenId, DossierCode, IdentityError, PhoneNumber, TaxCode};
 pub use machine::{
     APOLOGY_NOTICE_DAYS, Action, ActionKind, Apology, Context, Dossier, DossierError,
     DossierResult, ProcessStep, SUPPLEMENT_WINDOW_DAYS,
 };
+pub use process::{ProcessError, ProcessState, check_steps};
 pub use rating::{Rating, RatingCriterion, RatingError};
-pub use status::{DossierState, NationalStatus};
+pub use status::{DossierState, DueState, NationalStatus};

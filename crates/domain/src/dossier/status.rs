@@ -175,3 +175,42 @@ mod tests {
         }
     }
 }
+
+/// Where an open dossier stands against its appointment date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DueState {
+    OnTime,
+    /// Due within one working day.
+    DueSoon,
+    Overdue,
+}
+
+impl DueState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DueState::OnTime => "on_time",
+            DueState::DueSoon => "due_soon",
+            DueState::Overdue => "overdue",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DueState> {
+        [DueState::OnTime, DueState::DueSoon, DueState::Overdue]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+    }
+
+    /// `soon` is the instant one working day from `now`. None for a dossier without a
+    /// running appointment date (not received yet, paused, or decided).
+    pub fn of<T: PartialOrd>(due: Option<&T>, now: &T, soon: &T) -> Option<DueState> {
+        let due = due?;
+        Some(if due < now {
+            DueState::Overdue
+        } else if due <= soon {
+            DueState::DueSoon
+        } else {
+            DueState::OnTime
+        })
+    }
+}

@@ -1,0 +1,1011 @@
+//! Dossiers: submission with a per-agency daily code sequence allocated in the database,
+//! idempotent online submission, actions under optimistic concurrency, the officers'
+//! queue, events (audit events with subject `dossier:<code>`), the transition hook and
+//! public-lookup throttling.
+
+use crate::audit::append;
+use crate::processes::{agency_kind_in_tx, approved_for_in_tx, published_in_tx};
+use crate::tx::{Tx, on_tx};
+use crate::{Store, StoreError, ThrottleState, on_pool};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use motcua_domain::agency::AgencyCode;
+use motcua_domain::audit::AuditEntry;
+use motcua_domain::calendar::{Channel, HolidayCalendar, WorkingHours, from_vn_local, to_vn_local};
+use motcua_domain::dossier::{
+    Action, Applicant, Context, Dossier, DossierCode, DossierState, DueState, ProcessStep,
+};
+use motcua_domain::text::fold;
+use serde::Serialize;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Failed public lookups allowed per client address and per code within the window.
+pub const CHECK_MAX_FAILURES: i64 = 10;
+pub const CHECK_WINDOW_MINUTES: i64 = 15;
+
+/// Vietnamese local time → the UTC instant stored.
+pub fn utc(local: NaiveDateTime) -> DateTime<Utc> {
+    from_vn_local(local).with_timezone(&Utc)
+}
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Config(format!("dữ liệu hồ sơ hỏng: {what}"))
+}
+
+fn json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(corrupt)
+}
+
+pub fn channel_str(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Paper => "paper",
+        Channel::Online => "online",
+        Channel::Postal => "postal",
+    }
+}
+
+/// The key an online submission was sent with, per principal (user).
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub principal: String,
+    pub key: String,
+    /// A hash of the request body: the same key with another body is refused.
+    pub request_hash: String,
+}
+
+/// Receive the dossier at once (a paper dossier at the counter): the calendar to date it.
+#[derive(Clone)]
+pub struct ReceiveNow {
+    pub hours: WorkingHours,
+    pub holidays: Arc<HolidayCalendar>,
+}
+
+/// A dossier to register.
+#[derive(Clone)]
+pub struct Submission {
+    pub procedure_code: String,
+    /// The receiving agency; its code opens the dossier code.
+    pub agency: AgencyCode,
+    pub channel: Channel,
+    pub applicant: Applicant,
+    /// The signed-in citizen who submitted, if any: they see it among their dossiers.
+    pub owner: Option<String>,
+    pub idempotency: Option<IdempotencyKey>,
+    pub at: DateTime<Utc>,
+    /// Who submits; the store fills in action, subject and detail.
+    pub actor: AuditEntry,
+    pub receive: Option<ReceiveNow>,
+}
+
+/// What a submission came to.
+#[derive(Debug, Clone)]
+pub enum Submitted {
+    Created(DossierRecord),
+    /// The idempotency key was seen before with the same body: the first answer again.
+    Replayed(DossierRecord),
+}
+
+impl Submitted {
+    pub fn record(&self) -> &DossierRecord {
+        match self {
+            Submitted::Created(r) | Submitted::Replayed(r) => r,
+        }
+    }
+    pub fn into_record(self) -> DossierRecord {
+        match self {
+            Submitted::Created(r) | Submitted::Replayed(r) => r,
+        }
+    }
+}
+
+/// A dossier with what it refers to.
+#[derive(Debug, Clone)]
+pub struct DossierRecord {
+    /// The state as the rules see it (times in Vietnamese local time).
+    pub dossier: Dossier,
+    pub procedure_code: String,
+    pub procedure_name: String,
+    pub procedure_version_id: Uuid,
+    pub procedure_version_no: i64,
+    pub process_id: Uuid,
+    pub process_version_no: i64,
+    /// The steps of the process version the dossier started on.
+    pub steps: Vec<ProcessStep>,
+    pub budget_minutes: i64,
+    pub applicant: Applicant,
+    pub owner: Option<String>,
+    pub desk_agency: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl DossierRecord {
+    pub fn code(&self) -> &str {
+        self.dossier.code.as_str()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct RecordRow {
+    body: String,
+    applicant: String,
+    owner: Option<String>,
+    procedure_code: String,
+    procedure_version_id: Uuid,
+    process_id: Uuid,
+    desk_agency: String,
+    updated_at: DateTime<Utc>,
+    procedure_name: String,
+    procedure_version_no: i64,
+    steps: String,
+    budget_minutes: i64,
+    process_version_no: i64,
+}
+
+const SELECT_RECORD: &str = "SELECT d.body, d.applicant, d.owner, d.procedure_code, \
+    d.procedure_version_id, d.process_id, d.desk_agency, d.updated_at, v.name AS procedure_name, \
+    v.version_no AS procedure_version_no, p.steps, p.budget_minutes, p.version_no AS process_version_no \
+    FROM dossiers d JOIN procedure_versions v ON v.id = d.procedure_version_id \
+    JOIN processes p ON p.id = d.process_id WHERE d.code = $1";
+
+impl TryFrom<RecordRow> for DossierRecord {
+    type Error = StoreError;
+    fn try_from(r: RecordRow) -> Result<Self, StoreError> {
+        Ok(DossierRecord {
+            dossier: serde_json::from_str(&r.body).map_err(corrupt)?,
+            applicant: serde_json::from_str(&r.applicant).map_err(corrupt)?,
+            owner: r.owner,
+            procedure_code: r.procedure_code,
+            procedure_name: r.procedure_name,
+            procedure_version_id: r.procedure_version_id,
+            procedure_version_no: r.procedure_version_no,
+            process_id: r.process_id,
+            process_version_no: r.process_version_no,
+            steps: serde_json::from_str(&r.steps).map_err(corrupt)?,
+            budget_minutes: r.budget_minutes,
+            desk_agency: r.desk_agency,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+async fn record_in_tx(tx: &mut Tx, code: &str) -> Result<Option<DossierRecord>, StoreError> {
+    let row: Option<RecordRow> = on_tx!(tx, |conn| sqlx::query_as(SELECT_RECORD)
+        .bind(code)
+        .fetch_optional(&mut *conn)
+        .await?);
+    row.map(DossierRecord::try_from).transpose()
+}
+
+/// The audit event of a dossier change.
+fn event_entry(
+    actor: &AuditEntry,
+    at: DateTime<Utc>,
+    kind: &str,
+    before: Option<&Dossier>,
+    after: &Dossier,
+    steps: &[ProcessStep],
+    extra: serde_json::Value,
+) -> AuditEntry {
+    let step = steps.get(after.step);
+    let detail = serde_json::json!({
+        "from": before.map(|d| d.state.as_str()),
+        "to": after.state.as_str(),
+        "step": after.step,
+        "step_name": step.map(|s| s.name.as_str()),
+        "desk_agency": after.desk_agency(steps).as_str(),
+        "assignee": after.assignee,
+        "version": after.version,
+        "data": extra,
+    });
+    AuditEntry {
+        at,
+        action: format!("dossier.{kind}"),
+        subject: format!("dossier:{}", after.code),
+        detail: detail.to_string(),
+        ..actor.clone()
+    }
+}
+
+async fn insert_dossier(
+    tx: &mut Tx,
+    record: &DossierRecord,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let d = &record.dossier;
+    let sql = "INSERT INTO dossiers (code, procedure_code, procedure_version_id, process_id, \
+        receiving_agency, handling_agency, desk_agency, state, national_status, channel, step_no, \
+        assignee, applicant_kind, applicant_name, applicant_name_folded, applicant_id, applicant, \
+        owner, submitted_at, received_at, due_at, finished_at, returned_at, version, body, updated_at) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+        $19, $20, $21, $22, $23, $24, $25, $26)";
+    let a = &record.applicant;
+    let applicant_id = a
+        .citizen_id
+        .as_ref()
+        .map(|c| c.as_str().to_owned())
+        .or_else(|| a.tax_code.as_ref().map(|t| t.as_str().to_owned()));
+    let applicant = json(a)?;
+    let body = json(d)?;
+    on_tx!(tx, |conn| sqlx::query(sql)
+        .bind(d.code.as_str())
+        .bind(&record.procedure_code)
+        .bind(record.procedure_version_id)
+        .bind(record.process_id)
+        .bind(d.receiving_agency.as_str())
+        .bind(d.handling_agency.as_str())
+        .bind(&record.desk_agency)
+        .bind(d.state.as_str())
+        .bind(i64::from(u8::from(d.state.national_status())))
+        .bind(channel_str(d.channel))
+        .bind(d.step as i64)
+        .bind(&d.assignee)
+        .bind(a.kind.as_str())
+        .bind(&a.name)
+        .bind(fold(&a.name))
+        .bind(&applicant_id)
+        .bind(&applicant)
+        .bind(&record.owner)
+        .bind(utc(d.submitted_at))
+        .bind(d.received_at.map(utc))
+        .bind(d.due_at.map(utc))
+        .bind(d.finished_at.map(utc))
+        .bind(d.returned_at.map(utc))
+        .bind(d.version)
+        .bind(&body)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected());
+    Ok(())
+}
+
+/// Writes the dossier's new state if its version is still `expected`; false otherwise.
+async fn update_dossier(
+    tx: &mut Tx,
+    d: &Dossier,
+    desk_agency: &str,
+    expected: i64,
+    at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let sql = "UPDATE dossiers SET receiving_agency = $2, handling_agency = $3, desk_agency = $4, \
+        state = $5, national_status = $6, step_no = $7, assignee = $8, received_at = $9, \
+        due_at = $10, finished_at = $11, returned_at = $12, version = $13, body = $14, \
+        updated_at = $15 WHERE code = $1 AND version = $16";
+    let body = json(d)?;
+    let n = on_tx!(tx, |conn| sqlx::query(sql)
+        .bind(d.code.as_str())
+        .bind(d.receiving_agency.as_str())
+        .bind(d.handling_agency.as_str())
+        .bind(desk_agency)
+        .bind(d.state.as_str())
+        .bind(i64::from(u8::from(d.state.national_status())))
+        .bind(d.step as i64)
+        .bind(&d.assignee)
+        .bind(d.received_at.map(utc))
+        .bind(d.due_at.map(utc))
+        .bind(d.finished_at.map(utc))
+        .bind(d.returned_at.map(utc))
+        .bind(d.version)
+        .bind(&body)
+        .bind(at)
+        .bind(expected)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected());
+    Ok(n == 1)
+}
+
+/// The next sequence number of `agency` on `day`, in the caller's transaction: the row
+/// lock (PostgreSQL) or the write lock (SQLite) makes it unique across app nodes.
+async fn next_sequence(tx: &mut Tx, agency: &str, day: NaiveDate) -> Result<i64, StoreError> {
+    let sql = "INSERT INTO dossier_sequences (agency_code, day, last) VALUES ($1, $2, 1) \
+        ON CONFLICT (agency_code, day) DO UPDATE SET last = dossier_sequences.last + 1 \
+        RETURNING last";
+    Ok(on_tx!(tx, |conn| sqlx::query_scalar(sql)
+        .bind(agency)
+        .bind(day)
+        .fetch_one(&mut *conn)
+        .await?))
+}
+
+fn stale(code: &str) -> StoreError {
+    StoreError::Conflict {
+        code: "stale_version",
+        detail: format!(
+            "Hồ sơ {code} vừa được người khác cập nhật. Hãy tải lại hồ sơ rồi thực hiện lại."
+        ),
+    }
+}
+
+/// One submission inside the batch's transaction. `Err` aborts the whole batch (a
+/// database failure); rule failures come back as `Ok(Err(..))` having written nothing.
+async fn submit_in_tx(
+    tx: &mut Tx,
+    s: &Submission,
+) -> Result<Result<Submitted, StoreError>, StoreError> {
+    let agency = s.agency.as_str();
+    let Some(kind) = agency_kind_in_tx(tx, agency).await? else {
+        return Ok(Err(StoreError::Invalid {
+            code: "unknown_agency",
+            detail: format!("Không có cơ quan {agency}."),
+        }));
+    };
+    let Some((version_id, version_no, procedure_name, _)) =
+        published_in_tx(tx, &s.procedure_code).await?
+    else {
+        return Ok(Err(StoreError::Invalid {
+            code: "procedure_not_published",
+            detail: format!("Thủ tục {} chưa được công bố.", s.procedure_code),
+        }));
+    };
+    let Some(process) = approved_for_in_tx(tx, &s.procedure_code, agency, kind).await? else {
+        return Ok(Err(StoreError::Invalid {
+            code: "no_approved_process",
+            detail: format!(
+                "Thủ tục {} chưa có quy trình nội bộ được phê duyệt tại cơ quan {agency}.",
+                s.procedure_code
+            ),
+        }));
+    };
+    if let Some(idem) = &s.idempotency {
+        let claim = "INSERT INTO idempotency_keys (principal, idem_key, request_hash, dossier_code, created_at) \
+            VALUES ($1, $2, $3, NULL, $4) ON CONFLICT (principal, idem_key) DO NOTHING";
+        let claimed = on_tx!(tx, |conn| sqlx::query(claim)
+            .bind(&idem.principal)
+            .bind(&idem.key)
+            .bind(&idem.request_hash)
+            .bind(s.at)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected());
+        if claimed == 0 {
+            let seen = "SELECT request_hash, dossier_code FROM idempotency_keys \
+                WHERE principal = $1 AND idem_key = $2";
+            let (hash, code): (String, Option<String>) = on_tx!(tx, |conn| sqlx::query_as(seen)
+                .bind(&idem.principal)
+                .bind(&idem.key)
+                .fetch_one(&mut *conn)
+                .await?);
+            if hash != idem.request_hash {
+                return Ok(Err(StoreError::Conflict {
+                    code: "idempotency_key_reused",
+                    detail: "Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác.".into(),
+                }));
+            }
+            let code = code.ok_or_else(|| corrupt("idempotency key without a dossier"))?;
+            let record = record_in_tx(tx, &code)
+                .await?
+                .ok_or_else(|| corrupt(format!("idempotency key names {code}")))?;
+            return Ok(Ok(Submitted::Replayed(record)));
+        }
+    }
+    let local = to_vn_local(&s.at);
+    let day = local.date();
+    let seq = next_sequence(tx, agency, day).await?;
+    let code = DossierCode::new(&s.agency, day, seq as u32);
+    let submitted = Dossier::submitted(code, s.channel, s.agency.clone(), local);
+    let mut events = vec![(None, submitted.clone(), "submitted", serde_json::json!({}))];
+    let mut dossier = submitted;
+    if let Some(receive) = &s.receive {
+        let ctx = Context {
+            now: local,
+            hours: &receive.hours,
+            holidays: &receive.holidays,
+            steps: &process.steps,
+            budget_minutes: process.budget_minutes as u32,
+        };
+        match dossier.apply(&Action::Accept, &ctx) {
+            Ok(accepted) => {
+                events.push((
+                    Some(dossier.clone()),
+                    accepted.clone(),
+                    "accept",
+                    serde_json::json!({}),
+                ));
+                dossier = accepted;
+            }
+            Err(err) => {
+                return Ok(Err(StoreError::Conflict {
+                    code: err.code(),
+                    detail: err.to_string(),
+                }));
+            }
+        }
+    }
+    let record = DossierRecord {
+        desk_agency: dossier.desk_agency(&process.steps).to_string(),
+        dossier,
+        procedure_code: s.procedure_code.clone(),
+        procedure_name,
+        procedure_version_id: version_id,
+        procedure_version_no: version_no,
+        process_id: process.id,
+        process_version_no: process.version_no,
+        steps: process.steps.clone(),
+        budget_minutes: process.budget_minutes,
+        applicant: s.applicant.clone(),
+        owner: s.owner.clone(),
+        updated_at: s.at,
+    };
+    insert_dossier(tx, &record, s.at).await?;
+    if let Some(idem) = &s.idempotency {
+        on_tx!(tx, |conn| sqlx::query(
+            "UPDATE idempotency_keys SET dossier_code = $3 WHERE principal = $1 AND idem_key = $2"
+        )
+        .bind(&idem.principal)
+        .bind(&idem.key)
+        .bind(record.code())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected());
+    }
+    for (before, after, kind, extra) in events {
+        let mut extra = extra;
+        if kind == "submitted" {
+            extra = serde_json::json!({
+                "procedure": s.procedure_code,
+                "procedure_version": version_no,
+                "process_version": process.version_no,
+                "channel": channel_str(s.channel),
+            });
+        }
+        let entry = event_entry(
+            &s.actor,
+            s.at,
+            kind,
+            before.as_ref(),
+            &after,
+            &process.steps,
+            extra,
+        );
+        append(tx, entry).await?;
+    }
+    Ok(Ok(Submitted::Created(record)))
+}
+
+/// A page of the queue.
+#[derive(Debug, Clone, Serialize)]
+pub struct DossierPage {
+    pub items: Vec<DossierSummary>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// One line of a queue.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct DossierSummary {
+    pub code: String,
+    pub procedure_code: String,
+    pub procedure_name: String,
+    pub applicant_name: String,
+    pub state: String,
+    pub national_status: i64,
+    pub channel: String,
+    pub receiving_agency: String,
+    pub handling_agency: String,
+    pub desk_agency: String,
+    pub step_no: i64,
+    pub assignee: Option<String>,
+    pub submitted_at: DateTime<Utc>,
+    pub received_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub version: i64,
+}
+
+/// Whose dossiers a caller may list.
+#[derive(Debug, Clone)]
+pub enum Visibility {
+    All,
+    /// Received, handled or now at this agency.
+    Agency(String),
+    /// Submitted by this signed-in citizen.
+    Owner(String),
+}
+
+/// The queue's filters. `now` and `soon` (one working day later) define the due states.
+#[derive(Debug, Clone)]
+pub struct DossierFilter {
+    pub visibility: Visibility,
+    /// Empty: every state.
+    pub states: Vec<DossierState>,
+    /// Received, handled or now at this agency.
+    pub agency: Option<String>,
+    pub due: Option<DueState>,
+    pub now: DateTime<Utc>,
+    pub soon: DateTime<Utc>,
+    /// A dossier code (or its beginning), a citizen ID or tax code, or part of a name.
+    pub q: Option<String>,
+    pub step: Option<i64>,
+    pub assignee: Option<String>,
+    pub procedure_code: Option<String>,
+    /// From 1.
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Open dossiers at an agency's desk.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AgencyCount {
+    pub agency_code: String,
+    pub open: i64,
+    pub due_soon: i64,
+    pub overdue: i64,
+}
+
+enum Bind {
+    Text(String),
+    Int(i64),
+    Time(DateTime<Utc>),
+}
+
+const IN_FLIGHT: &str =
+    "('received','processing','awaiting_supplement','awaiting_payment','approved')";
+const CLOSED: &str = "('refused_at_receipt','returned','withdrawn','stopped')";
+
+/// Builds the WHERE clause (and its binds) of a queue query.
+fn queue_where(f: &DossierFilter) -> (String, Vec<Bind>) {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut binds: Vec<Bind> = Vec::new();
+    let bind = |b: Bind, binds: &mut Vec<Bind>| {
+        binds.push(b);
+        format!("${}", binds.len())
+    };
+    let agency_clause = |code: &str, binds: &mut Vec<Bind>| {
+        let p = bind(Bind::Text(code.to_owned()), binds);
+        format!("(d.desk_agency = {p} OR d.receiving_agency = {p} OR d.handling_agency = {p})")
+    };
+    match &f.visibility {
+        Visibility::All => {}
+        Visibility::Agency(code) => clauses.push(agency_clause(code, &mut binds)),
+        Visibility::Owner(user) => {
+            let p = bind(Bind::Text(user.clone()), &mut binds);
+            clauses.push(format!("d.owner = {p}"));
+        }
+    }
+    if let Some(agency) = &f.agency {
+        clauses.push(agency_clause(agency, &mut binds));
+    }
+    if !f.states.is_empty() {
+        let list: Vec<String> = f
+            .states
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        clauses.push(format!("d.state IN ({})", list.join(",")));
+    }
+    if let Some(due) = f.due {
+        clauses.push(format!("d.state IN {IN_FLIGHT}"));
+        let now = bind(Bind::Time(f.now), &mut binds);
+        match due {
+            DueState::Overdue => clauses.push(format!("d.due_at < {now}")),
+            DueState::DueSoon => {
+                let soon = bind(Bind::Time(f.soon), &mut binds);
+                clauses.push(format!("d.due_at >= {now} AND d.due_at <= {soon}"));
+            }
+            DueState::OnTime => {
+                let soon = bind(Bind::Time(f.soon), &mut binds);
+                clauses.push(format!("d.due_at > {soon}"));
+            }
+        }
+    }
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        if let Ok(code) = DossierCode::parse(q) {
+            let p = bind(Bind::Text(code.to_string()), &mut binds);
+            clauses.push(format!("d.code = {p}"));
+        } else if q.chars().all(|c| c.is_ascii_digit() || c == '-') && q.len() >= 10 {
+            let p = bind(Bind::Text(q.to_owned()), &mut binds);
+            clauses.push(format!("d.applicant_id = {p}"));
+        } else if q.contains('.') && q.chars().any(|c| c.is_ascii_digit()) {
+            let p = bind(
+                Bind::Text(format!("{}%", like_escape(&q.to_ascii_uppercase()))),
+                &mut binds,
+            );
+            clauses.push(format!("d.code LIKE {p} ESCAPE '\\'"));
+        } else {
+            let p = bind(
+                Bind::Text(format!("%{}%", like_escape(&fold(q)))),
+                &mut binds,
+            );
+            clauses.push(format!("d.applicant_name_folded LIKE {p} ESCAPE '\\'"));
+        }
+    }
+    if let Some(step) = f.step {
+        let p = bind(Bind::Int(step), &mut binds);
+        clauses.push(format!("d.step_no = {p}"));
+    }
+    if let Some(assignee) = &f.assignee {
+        let p = bind(Bind::Text(assignee.clone()), &mut binds);
+        clauses.push(format!("d.assignee = {p}"));
+    }
+    if let Some(code) = &f.procedure_code {
+        let p = bind(Bind::Text(code.clone()), &mut binds);
+        clauses.push(format!("d.procedure_code = {p}"));
+    }
+    let sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", clauses.join(" AND "))
+    };
+    (sql, binds)
+}
+
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut q = $query;
+        for b in $binds {
+            q = match b {
+                Bind::Text(s) => q.bind(s.clone()),
+                Bind::Int(i) => q.bind(*i),
+                Bind::Time(t) => q.bind(*t),
+            };
+        }
+        q
+    }};
+}
+
+/// A dossier's event, as the history and the processing control sheet (form 05) need it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DossierEvent {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub actor_role: Option<String>,
+    pub agency_code: Option<String>,
+    /// `submitted`, `accept`, `forward`, … `moved`, `document_added`.
+    pub action: String,
+    pub from_state: Option<String>,
+    pub to_state: Option<String>,
+    pub step: Option<i64>,
+    pub step_name: Option<String>,
+    pub desk_agency: Option<String>,
+    pub assignee: Option<String>,
+    /// The action's own data (reason, missing documents, amount, new date…).
+    pub data: serde_json::Value,
+}
+
+/// One row of the processing control sheet (form 05): a step, who handled it, time in and out.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ControlSheetRow {
+    pub step: i64,
+    pub step_name: Option<String>,
+    pub agency_code: Option<String>,
+    /// Who moved the dossier on (or the assignee while it is still there).
+    pub handler: Option<String>,
+    pub time_in: DateTime<Utc>,
+    pub time_out: Option<DateTime<Utc>>,
+}
+
+/// Rows of form 05 from a dossier's events: a row opens when the dossier is received or
+/// arrives at a step (or another agency) and closes when it leaves.
+pub fn control_sheet(events: &[DossierEvent]) -> Vec<ControlSheetRow> {
+    let mut rows: Vec<ControlSheetRow> = Vec::new();
+    for e in events {
+        let in_flight = e
+            .to_state
+            .as_deref()
+            .and_then(DossierState::parse)
+            .is_some_and(DossierState::is_in_flight);
+        let key = (e.step, e.desk_agency.clone());
+        match rows.last_mut() {
+            Some(open) if open.time_out.is_none() => {
+                let same = (Some(open.step), open.agency_code.clone()) == key;
+                if !in_flight || !same {
+                    open.time_out = Some(e.at);
+                    open.handler = Some(e.actor.clone());
+                } else if e.assignee.is_some() {
+                    open.handler = e.assignee.clone();
+                }
+            }
+            _ => {}
+        }
+        let open_now = rows.last().is_some_and(|r| r.time_out.is_none());
+        if in_flight && !open_now {
+            rows.push(ControlSheetRow {
+                step: e.step.unwrap_or(0),
+                step_name: e.step_name.clone(),
+                agency_code: e.desk_agency.clone(),
+                handler: e.assignee.clone(),
+                time_in: e.at,
+                time_out: None,
+            });
+        }
+    }
+    rows
+}
+
+impl Store {
+    /// Registers one dossier. See [`Store::submit_dossiers`].
+    pub async fn submit_dossier(&self, s: &Submission) -> Result<Submitted, StoreError> {
+        let mut results = self.submit_dossiers(std::slice::from_ref(s)).await?;
+        results.pop().unwrap_or_else(|| Err(corrupt("empty batch")))
+    }
+
+    /// Registers several dossiers in ONE transaction (group commit), each with its own code
+    /// from the agency's daily sequence and its own audit events; nothing is acknowledged
+    /// before the commit. A submission that breaks a rule gets its error and writes nothing;
+    /// a database failure fails them all (and, rolled back, they may all be retried).
+    pub async fn submit_dossiers(
+        &self,
+        batch: &[Submission],
+    ) -> Result<Vec<Result<Submitted, StoreError>>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let mut results = Vec::with_capacity(batch.len());
+        for s in batch {
+            results.push(submit_in_tx(&mut tx, s).await?);
+        }
+        tx.commit().await?;
+        Ok(results)
+    }
+
+    pub async fn dossier(&self, code: &str) -> Result<Option<DossierRecord>, StoreError> {
+        let row: Option<RecordRow> = on_pool!(self, |pool| sqlx::query_as(SELECT_RECORD)
+            .bind(code)
+            .fetch_optional(pool)
+            .await?);
+        row.map(DossierRecord::try_from).transpose()
+    }
+
+    /// Commits an action the domain has already applied (`after = before.apply(action)`),
+    /// with its audit event, if nobody changed the dossier since `before` was read:
+    /// otherwise `Conflict { code: "stale_version" }`.
+    pub async fn commit_dossier_action(
+        &self,
+        before: &DossierRecord,
+        action: &Action,
+        after: &Dossier,
+        at: DateTime<Utc>,
+        actor: AuditEntry,
+    ) -> Result<DossierRecord, StoreError> {
+        let code = before.code();
+        let desk = after.desk_agency(&before.steps).to_string();
+        let mut tx = self.begin_write().await?;
+        if !update_dossier(&mut tx, after, &desk, before.dossier.version, at).await? {
+            return Err(stale(code));
+        }
+        let data = serde_json::to_value(action).map_err(corrupt)?;
+        let entry = event_entry(
+            &actor,
+            at,
+            action.kind().as_str(),
+            Some(&before.dossier),
+            after,
+            &before.steps,
+            data,
+        );
+        append(&mut tx, entry).await?;
+        tx.commit().await?;
+        Ok(DossierRecord {
+            dossier: after.clone(),
+            desk_agency: desk,
+            updated_at: at,
+            ..before.clone()
+        })
+    }
+
+    /// The events of a dossier, oldest first.
+    pub async fn dossier_events(&self, code: &str) -> Result<Vec<DossierEvent>, StoreError> {
+        let events = self.audit_events_for(&format!("dossier:{code}")).await?;
+        Ok(events
+            .into_iter()
+            .map(|e| {
+                let detail: serde_json::Value =
+                    serde_json::from_str(&e.entry.detail).unwrap_or_default();
+                let text = |k: &str| detail.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+                DossierEvent {
+                    seq: e.seq,
+                    at: e.entry.at,
+                    actor: e.entry.actor,
+                    actor_role: e.entry.actor_role,
+                    agency_code: e.entry.agency_code,
+                    action: e
+                        .entry
+                        .action
+                        .strip_prefix("dossier.")
+                        .unwrap_or(&e.entry.action)
+                        .to_owned(),
+                    from_state: text("from"),
+                    to_state: text("to"),
+                    step: detail.get("step").and_then(serde_json::Value::as_i64),
+                    step_name: text("step_name"),
+                    desk_agency: text("desk_agency"),
+                    assignee: text("assignee"),
+                    data: detail.get("data").cloned().unwrap_or_default(),
+                }
+            })
+            .collect())
+    }
+
+    /// The queue: filtered, most urgent first (due date, then submission), one page.
+    pub async fn dossier_queue(&self, f: &DossierFilter) -> Result<DossierPage, StoreError> {
+        let per_page = f.per_page.clamp(1, 200);
+        let page = f.page.max(1);
+        let (clause, binds) = queue_where(f);
+        let count_sql = format!("SELECT COUNT(*) FROM dossiers d{clause}");
+        let total: i64 = on_pool!(self, |pool| {
+            bind_all!(
+                sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.clone())),
+                &binds
+            )
+            .fetch_one(pool)
+            .await?
+        });
+        let sql = format!(
+            "SELECT d.code, d.procedure_code, v.name AS procedure_name, d.applicant_name, d.state, \
+             d.national_status, d.channel, d.receiving_agency, d.handling_agency, d.desk_agency, \
+             d.step_no, d.assignee, d.submitted_at, d.received_at, d.due_at, d.finished_at, d.version \
+             FROM dossiers d JOIN procedure_versions v ON v.id = d.procedure_version_id{clause} \
+             ORDER BY d.due_at IS NULL, d.due_at, d.submitted_at, d.code LIMIT {per_page} OFFSET {}",
+            (page - 1) * per_page
+        );
+        let items: Vec<DossierSummary> = on_pool!(self, |pool| {
+            bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &binds)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(DossierPage {
+            items,
+            total,
+            page,
+            per_page,
+        })
+    }
+
+    /// Open dossiers per desk agency, with how many are due soon or overdue.
+    pub async fn dossier_counts(
+        &self,
+        visibility: &Visibility,
+        now: DateTime<Utc>,
+        soon: DateTime<Utc>,
+    ) -> Result<Vec<AgencyCount>, StoreError> {
+        let (scope, param) = match visibility {
+            Visibility::All => ("", None),
+            Visibility::Agency(code) => (
+                " AND (desk_agency = $3 OR receiving_agency = $3 OR handling_agency = $3)",
+                Some(code.clone()),
+            ),
+            Visibility::Owner(user) => (" AND owner = $3", Some(user.clone())),
+        };
+        let sql = format!(
+            "SELECT desk_agency AS agency_code, COUNT(*) AS open, \
+             SUM(CASE WHEN state IN {IN_FLIGHT} AND due_at >= $1 AND due_at <= $2 THEN 1 ELSE 0 END) AS due_soon, \
+             SUM(CASE WHEN state IN {IN_FLIGHT} AND due_at < $1 THEN 1 ELSE 0 END) AS overdue \
+             FROM dossiers WHERE state NOT IN {CLOSED}{scope} GROUP BY desk_agency ORDER BY desk_agency"
+        );
+        let rows: Vec<AgencyCount> = on_pool!(self, |pool| {
+            let q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(now)
+                .bind(soon);
+            let q = match &param {
+                Some(p) => q.bind(p.clone()),
+                None => q,
+            };
+            q.fetch_all(pool).await?
+        });
+        Ok(rows)
+    }
+
+    /// The transition hook: moves the open dossiers of `from` (received, handled or at the
+    /// desk there) to `to`, deadlines and history unchanged, one audit event each, all in
+    /// one transaction. Returns how many moved.
+    pub async fn move_in_flight_dossiers(
+        &self,
+        from: &AgencyCode,
+        to: &AgencyCode,
+        audit_actor: AuditEntry,
+    ) -> Result<u64, StoreError> {
+        let at = audit_actor.at;
+        let mut tx = self.begin_write().await?;
+        if agency_kind_in_tx(&mut tx, to.as_str()).await?.is_none() {
+            return Err(StoreError::NotFound(format!("cơ quan {to}")));
+        }
+        let sql = format!(
+            "SELECT d.code FROM dossiers d WHERE (d.desk_agency = $1 OR d.receiving_agency = $1 \
+             OR d.handling_agency = $1) AND d.state NOT IN {CLOSED} ORDER BY d.code"
+        );
+        let codes: Vec<String> =
+            on_tx!(&mut tx, |conn| sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .bind(from.as_str())
+                .fetch_all(&mut *conn)
+                .await?);
+        let mut moved = 0;
+        for code in codes {
+            let Some(record) = record_in_tx(&mut tx, &code).await? else {
+                continue;
+            };
+            let before = &record.dossier;
+            let mut after = before.clone();
+            if after.receiving_agency == *from {
+                after.receiving_agency = to.clone();
+            }
+            if after.handling_agency == *from {
+                after.handling_agency = to.clone();
+            }
+            after.version += 1;
+            let mut desk = after.desk_agency(&record.steps).to_string();
+            if desk == from.as_str() {
+                // A step assigned to the abolished agency itself goes to the successor too.
+                desk = to.to_string();
+            }
+            if !update_dossier(&mut tx, &after, &desk, before.version, at).await? {
+                return Err(stale(&code));
+            }
+            let mut entry = event_entry(
+                &audit_actor,
+                at,
+                "moved",
+                Some(before),
+                &after,
+                &record.steps,
+                serde_json::json!({ "from_agency": from.as_str(), "to_agency": to.as_str() }),
+            );
+            entry.detail = {
+                let mut d: serde_json::Value =
+                    serde_json::from_str(&entry.detail).unwrap_or_default();
+                d["desk_agency"] = serde_json::Value::String(desk.clone());
+                d.to_string()
+            };
+            append(&mut tx, entry).await?;
+            moved += 1;
+        }
+        tx.commit().await?;
+        Ok(moved)
+    }
+
+    /// Counts a failed public lookup against each key (client address, dossier code);
+    /// a key locks for the window after [`CHECK_MAX_FAILURES`] failures. Uses the login
+    /// throttle table, so expired rows are purged with the rest.
+    pub async fn record_check_failure(
+        &self,
+        keys: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<ThrottleState, StoreError> {
+        let window_start_min = now - Duration::minutes(CHECK_WINDOW_MINUTES);
+        let lock_until = now + Duration::minutes(CHECK_WINDOW_MINUTES);
+        let mut state = ThrottleState::Open;
+        let mut tx = self.begin_write().await?;
+        for key in keys {
+            let upsert = "INSERT INTO login_throttle (throttle_key, failures, window_start, locked_until) \
+                VALUES ($1, 1, $2, NULL) \
+                ON CONFLICT (throttle_key) DO UPDATE SET \
+                  failures = CASE WHEN login_throttle.window_start < $3 THEN 1 ELSE login_throttle.failures + 1 END, \
+                  window_start = CASE WHEN login_throttle.window_start < $3 THEN $2 ELSE login_throttle.window_start END \
+                RETURNING failures";
+            let failures: i64 = on_tx!(&mut tx, |conn| sqlx::query_scalar(upsert)
+                .bind(key)
+                .bind(now)
+                .bind(window_start_min)
+                .fetch_one(&mut *conn)
+                .await?);
+            if failures >= CHECK_MAX_FAILURES {
+                on_tx!(&mut tx, |conn| sqlx::query(
+                    "UPDATE login_throttle SET locked_until = $2 WHERE throttle_key = $1"
+                )
+                .bind(key)
+                .bind(lock_until)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected());
+                state = ThrottleState::LockedUntil(lock_until);
+            }
+        }
+        tx.commit().await?;
+        Ok(state)
+    }
+
+    /// How many dossiers there are.
+    pub async fn count_dossiers(&self) -> Result<i64, StoreError> {
+        Ok(on_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM dossiers"
+        )
+        .fetch_one(pool)
+        .await?))
+    }
+}

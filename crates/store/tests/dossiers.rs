@@ -1,0 +1,524 @@
+//! Processes and dossiers, run against SQLite and PostgreSQL: both backends must behave alike.
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use motcua_domain::account::Role;
+use motcua_domain::agency::{Agency, AgencyCode, AgencyKind};
+use motcua_domain::audit::AuditEntry;
+use motcua_domain::calendar::{HolidayCalendar, WorkingHours, to_vn_local};
+use motcua_domain::dossier::{
+    Action, Applicant, ApplicantKind, CitizenId, Context, DossierState, DueState, PhoneNumber,
+    ProcessState, ProcessStep,
+};
+use motcua_domain::procedure::{
+    Applicant as Who, Level, OnlineLevel, Procedure, ProcedureCode, ProcessingTime,
+    SubmissionChannel,
+};
+use motcua_store::{
+    CatalogueLoad, DossierFilter, DossierRecord, IdempotencyKey, NewDecision, ProcessDraft,
+    ReceiveNow, SeedData, Store, StoreError, Submission, Submitted, Visibility, control_sheet,
+};
+use std::sync::Arc;
+
+const COMMUNE_A: &str = "000.01.40.H37";
+const COMMUNE_B: &str = "000.02.40.H37";
+const JUSTICE: &str = "000.00.02.H37";
+const BIRTH: &str = "1.001193";
+
+/// Monday 2026-03-02 09:00 in Vietnam.
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 2, 0, 0).unwrap()
+}
+
+fn ac(code: &str) -> AgencyCode {
+    AgencyCode::parse(code).unwrap()
+}
+
+fn actor(user: &str, role: &str, agency: Option<&str>) -> AuditEntry {
+    AuditEntry {
+        at: t0(),
+        actor: user.into(),
+        actor_role: Some(role.into()),
+        agency_code: agency.map(Into::into),
+        action: "test".into(),
+        subject: "test".into(),
+        detail: "{}".into(),
+    }
+}
+
+fn seed() -> SeedData {
+    let agency = |c: &str, name: &str, kind, parent: Option<&str>| Agency {
+        code: ac(c),
+        name: name.into(),
+        kind,
+        unit_code: "20".into(),
+        parent_code: parent.map(ac),
+    };
+    SeedData {
+        agencies: vec![
+            agency(
+                "000.00.00.H37",
+                "UBND tỉnh",
+                AgencyKind::ProvincialCommittee,
+                None,
+            ),
+            agency(
+                JUSTICE,
+                "Sở Tư pháp",
+                AgencyKind::Department,
+                Some("000.00.00.H37"),
+            ),
+            agency(
+                COMMUNE_A,
+                "UBND phường A",
+                AgencyKind::CommuneCommittee,
+                Some("000.00.00.H37"),
+            ),
+            agency(
+                COMMUNE_B,
+                "UBND phường B",
+                AgencyKind::CommuneCommittee,
+                Some("000.00.00.H37"),
+            ),
+        ],
+        ..SeedData::default()
+    }
+}
+
+fn birth_registration() -> Procedure {
+    Procedure {
+        code: ProcedureCode::parse(BIRTH).unwrap(),
+        name: "Đăng ký khai sinh".into(),
+        sector: "ho_tich".into(),
+        levels: vec![Level::Commune],
+        agency_code: None,
+        agency_kind: Some(AgencyKind::CommuneCommittee),
+        applicants: vec![Who::Citizen],
+        processing_time: ProcessingTime::days(3),
+        service_norm: None,
+        fees: vec![],
+        documents: vec![],
+        steps: "Nộp hồ sơ.".into(),
+        channels: vec![SubmissionChannel::Online, SubmissionChannel::InPerson],
+        online_level: OnlineLevel::Full,
+        online_reason: None,
+        results: vec![],
+        legal_bases: vec![],
+        valid_from: Some(NaiveDate::from_ymd_opt(2025, 7, 1).unwrap()),
+        valid_to: None,
+    }
+}
+
+fn steps(minutes: [u32; 3]) -> Vec<ProcessStep> {
+    let step = |name: &str, role, budget| ProcessStep {
+        name: name.into(),
+        role,
+        agency: None,
+        budget_minutes: budget,
+    };
+    vec![
+        step("Tiếp nhận", Role::Receiver, minutes[0]),
+        step("Thẩm định", Role::Specialist, minutes[1]),
+        step("Phê duyệt", Role::Leader, minutes[2]),
+    ]
+}
+
+fn applicant(name: &str) -> Applicant {
+    Applicant {
+        kind: ApplicantKind::Person,
+        name: name.into(),
+        citizen_id: Some(CitizenId::parse("020095001234").unwrap()),
+        tax_code: None,
+        phone: Some(PhoneNumber::parse("0912345678").unwrap()),
+        email: None,
+        address_unit: None,
+        address: None,
+    }
+}
+
+fn submission(agency: &str, name: &str, at: DateTime<Utc>) -> Submission {
+    Submission {
+        procedure_code: BIRTH.into(),
+        agency: ac(agency),
+        channel: motcua_domain::calendar::Channel::Online,
+        applicant: applicant(name),
+        owner: Some("congdan".into()),
+        idempotency: None,
+        at,
+        actor: actor("congdan", "citizen", None),
+        receive: None,
+    }
+}
+
+fn code_of(err: &StoreError) -> &'static str {
+    match err {
+        StoreError::Conflict { code, .. } | StoreError::Invalid { code, .. } => code,
+        StoreError::NotFound(_) => "not_found",
+        _ => "other",
+    }
+}
+
+struct Cal {
+    hours: WorkingHours,
+    holidays: HolidayCalendar,
+}
+
+/// Applies an action through the domain and commits it.
+async fn act(
+    store: &Store,
+    record: &DossierRecord,
+    action: Action,
+    at: DateTime<Utc>,
+    who: AuditEntry,
+) -> Result<DossierRecord, StoreError> {
+    let cal = Cal {
+        hours: WorkingHours::default(),
+        holidays: HolidayCalendar::default(),
+    };
+    let ctx = Context {
+        now: to_vn_local(&at),
+        hours: &cal.hours,
+        holidays: &cal.holidays,
+        steps: &record.steps,
+        budget_minutes: record.budget_minutes as u32,
+    };
+    let after = record.dossier.apply(&action, &ctx).unwrap();
+    store
+        .commit_dossier_action(record, &action, &after, at, who)
+        .await
+}
+
+async fn scenario(store: Store) {
+    store.migrate().await.unwrap();
+    let admin = actor("quantri.tinh", "province_admin", None);
+    store.load_seed(&seed(), t0(), admin.clone()).await.unwrap();
+
+    // No process can be drafted for a procedure that is not published.
+    let draft = ProcessDraft {
+        procedure_code: BIRTH.into(),
+        agency_code: None,
+        level: Level::Commune,
+        steps: steps([240, 960, 240]),
+        note: "Quy trình chung cấp xã".into(),
+    };
+    let err = store
+        .save_process_draft(&draft, t0(), admin.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(&err), "procedure_not_published");
+    let load = CatalogueLoad {
+        decision: NewDecision {
+            number: "01/QĐ-UBND".into(),
+            decided_on: NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(),
+            signer: "Chủ tịch".into(),
+            required_count: None,
+        },
+        procedures: vec![birth_registration()],
+        memberships: vec![],
+    };
+    store
+        .load_catalogue(&load, t0(), admin.clone())
+        .await
+        .unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+    let missing = store.procedures_without_process(today).await.unwrap();
+    assert_eq!(missing.len(), 1);
+    assert_eq!(missing[0].procedure_code, BIRTH);
+
+    // Budgets must fit within the legal time (3 days = 1,440 minutes).
+    let mut over = draft.clone();
+    over.steps = steps([480, 960, 240]);
+    let err = store
+        .save_process_draft(&over, t0(), admin.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(&err), "process_over_legal_time");
+    let first = store
+        .save_process_draft(&draft, t0(), admin.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.version_no, first.state, first.budget_minutes),
+        (1, ProcessState::Draft, 1440)
+    );
+    // Redrafting rewrites the open draft rather than adding a version.
+    let mut again = draft.clone();
+    again.steps = steps([240, 720, 240]);
+    let rewritten = store
+        .save_process_draft(&again, t0(), admin.clone())
+        .await
+        .unwrap();
+    assert_eq!((rewritten.id, rewritten.budget_minutes), (first.id, 1200));
+
+    // Without an approved process nobody can submit.
+    let err = store
+        .submit_dossier(&submission(COMMUNE_A, "Nguyễn Văn An", t0()))
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(&err), "no_approved_process");
+    let approved = store
+        .approve_process(first.id, t0(), admin.clone())
+        .await
+        .unwrap();
+    assert_eq!(approved.state, ProcessState::Approved);
+    let err = store
+        .approve_process(first.id, t0(), admin.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(&err), "process_not_draft");
+    assert!(
+        store
+            .procedures_without_process(today)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Codes: receiving agency, Vietnamese date, daily sequence.
+    let one = store
+        .submit_dossier(&submission(COMMUNE_A, "Nguyễn Văn An", t0()))
+        .await
+        .unwrap()
+        .into_record();
+    assert_eq!(one.code(), format!("{COMMUNE_A}-260302-0001"));
+    assert_eq!(one.dossier.state, DossierState::Submitted);
+    assert_eq!(one.procedure_version_no, 1);
+    assert_eq!(one.process_id, first.id);
+    let other = store
+        .submit_dossier(&submission(COMMUNE_B, "Lê Thị Bích", t0()))
+        .await
+        .unwrap()
+        .into_record();
+    assert_eq!(other.code(), format!("{COMMUNE_B}-260302-0001"));
+    // 23:30 in Vietnam on 2 March is still 2 March; 00:30 is the next day.
+    let late = Utc.with_ymd_and_hms(2026, 3, 2, 16, 30, 0).unwrap();
+    let next_day = store
+        .submit_dossier(&submission(
+            COMMUNE_A,
+            "Hoàng Văn Cường",
+            late + Duration::hours(1),
+        ))
+        .await
+        .unwrap()
+        .into_record();
+    assert_eq!(next_day.code(), format!("{COMMUNE_A}-260303-0001"));
+
+    // Many at once, as from several nodes: every code distinct, no gap.
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .submit_dossier(&submission(COMMUNE_A, &format!("Người {i}"), t0()))
+                .await
+                .unwrap()
+                .into_record()
+                .code()
+                .to_owned()
+        }));
+    }
+    let mut codes = Vec::new();
+    for t in tasks {
+        codes.push(t.await.unwrap());
+    }
+    codes.sort();
+    codes.dedup();
+    assert_eq!(codes.len(), 40);
+    assert_eq!(codes.last().unwrap(), &format!("{COMMUNE_A}-260302-0041"));
+
+    // A batch commits together, each with its own code.
+    let batch: Vec<Submission> = (0..5)
+        .map(|i| submission(COMMUNE_B, &format!("Lô {i}"), t0()))
+        .collect();
+    let results = store.submit_dossiers(&batch).await.unwrap();
+    let batch_codes: Vec<String> = results
+        .iter()
+        .map(|r| r.as_ref().unwrap().record().code().to_owned())
+        .collect();
+    assert_eq!(batch_codes[4], format!("{COMMUNE_B}-260302-0006"));
+
+    // Idempotency: same key and body → the same dossier; another body → refused.
+    let mut keyed = submission(COMMUNE_A, "Đinh Thị Hoa", t0());
+    keyed.idempotency = Some(IdempotencyKey {
+        principal: "congdan".into(),
+        key: "k-1".into(),
+        request_hash: "h-1".into(),
+    });
+    let created = store.submit_dossier(&keyed).await.unwrap();
+    assert!(matches!(created, Submitted::Created(_)));
+    let replayed = store.submit_dossier(&keyed).await.unwrap();
+    assert!(matches!(replayed, Submitted::Replayed(_)));
+    assert_eq!(created.record().code(), replayed.record().code());
+    keyed.idempotency.as_mut().unwrap().request_hash = "h-2".into();
+    let err = store.submit_dossier(&keyed).await.unwrap_err();
+    assert_eq!(code_of(&err), "idempotency_key_reused");
+    // The same key twice in one batch is one dossier.
+    let mut twice = submission(COMMUNE_A, "Trùng Lặp", t0());
+    twice.idempotency = Some(IdempotencyKey {
+        principal: "congdan".into(),
+        key: "k-2".into(),
+        request_hash: "h".into(),
+    });
+    let results = store
+        .submit_dossiers(&[twice.clone(), twice])
+        .await
+        .unwrap();
+    assert_eq!(
+        results[0].as_ref().unwrap().record().code(),
+        results[1].as_ref().unwrap().record().code()
+    );
+    assert!(matches!(results[1], Ok(Submitted::Replayed(_))));
+
+    // Counter receipt: received at once, due three working days later.
+    let mut counter = submission(COMMUNE_A, "Vi Văn Dũng", t0());
+    counter.channel = motcua_domain::calendar::Channel::Paper;
+    counter.owner = None;
+    counter.receive = Some(ReceiveNow {
+        hours: WorkingHours::default(),
+        holidays: Arc::new(HolidayCalendar::default()),
+    });
+    let received = store.submit_dossier(&counter).await.unwrap().into_record();
+    assert_eq!(received.dossier.state, DossierState::Received);
+    assert_eq!(
+        received.dossier.due_at.unwrap().to_string(),
+        "2026-03-04 15:00:00",
+        "1,200 working minutes from Monday 09:00"
+    );
+
+    // Actions: optimistic concurrency.
+    let receiver = actor("motcua.a", "receiver", Some(COMMUNE_A));
+    let accepted = act(&store, &one, Action::Accept, t0(), receiver.clone())
+        .await
+        .unwrap();
+    assert_eq!(accepted.dossier.version, 2);
+    let err = act(&store, &one, Action::Accept, t0(), receiver.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(&err), "stale_version");
+    // Two officers at once from the same read: exactly one wins.
+    let leader = actor("lanhdao.a", "leader", Some(COMMUNE_A));
+    let (a, b) = tokio::join!(
+        act(
+            &store,
+            &accepted,
+            Action::Assign {
+                assignee: "chuyenvien.a".into()
+            },
+            t0(),
+            leader.clone()
+        ),
+        act(&store, &accepted, Action::Forward, t0(), leader.clone()),
+    );
+    assert!(a.is_ok() != b.is_ok(), "exactly one succeeds");
+    let current = store.dossier(one.code()).await.unwrap().unwrap();
+    assert_eq!(current.dossier.version, 3);
+
+    // The queue: by agency, by name, by due state.
+    let now = t0();
+    let soon = now + Duration::days(1);
+    let filter = |visibility| DossierFilter {
+        visibility,
+        states: vec![],
+        agency: None,
+        due: None,
+        now,
+        soon,
+        q: None,
+        step: None,
+        assignee: None,
+        procedure_code: None,
+        page: 1,
+        per_page: 10,
+    };
+    let a_queue = store
+        .dossier_queue(&filter(Visibility::Agency(COMMUNE_A.into())))
+        .await
+        .unwrap();
+    let b_queue = store
+        .dossier_queue(&filter(Visibility::Agency(COMMUNE_B.into())))
+        .await
+        .unwrap();
+    assert_eq!((a_queue.total, b_queue.total), (45, 6));
+    assert_eq!(a_queue.items.len(), 10);
+    assert!(a_queue.items[0].due_at.is_some(), "dated dossiers first");
+    let mut by_name = filter(Visibility::All);
+    by_name.q = Some("nguyen van".into());
+    let found = store.dossier_queue(&by_name).await.unwrap();
+    assert_eq!(found.total, 1);
+    assert_eq!(found.items[0].code, one.code());
+    by_name.q = Some(one.code().to_owned());
+    assert_eq!(store.dossier_queue(&by_name).await.unwrap().total, 1);
+    let mut due = filter(Visibility::All);
+    due.due = Some(DueState::OnTime);
+    assert_eq!(store.dossier_queue(&due).await.unwrap().total, 2);
+    due.now = t0() + Duration::days(30);
+    due.soon = due.now + Duration::days(1);
+    due.due = Some(DueState::Overdue);
+    assert_eq!(store.dossier_queue(&due).await.unwrap().total, 2);
+    let mut mine = filter(Visibility::Owner("congdan".into()));
+    mine.per_page = 100;
+    assert_eq!(store.dossier_queue(&mine).await.unwrap().total, 50);
+    let counts = store
+        .dossier_counts(&Visibility::All, now, soon)
+        .await
+        .unwrap();
+    assert_eq!(counts.iter().map(|c| c.open).sum::<i64>(), 51);
+
+    // Events and the control sheet.
+    let events = store.dossier_events(one.code()).await.unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions[..2], ["submitted", "accept"]);
+    assert_eq!(events[1].from_state.as_deref(), Some("submitted"));
+    assert_eq!(events[1].to_state.as_deref(), Some("received"));
+    let sheet = control_sheet(&events);
+    assert_eq!(sheet[0].step_name.as_deref(), Some("Tiếp nhận"));
+
+    // Transition: commune A's open dossiers move to commune B, deadlines unchanged.
+    let due_before = received.dossier.due_at;
+    let moved = store
+        .move_in_flight_dossiers(&ac(COMMUNE_A), &ac(COMMUNE_B), admin.clone())
+        .await
+        .unwrap();
+    assert_eq!(moved, 45);
+    let after = store.dossier(received.code()).await.unwrap().unwrap();
+    assert_eq!(after.dossier.receiving_agency.as_str(), COMMUNE_B);
+    assert_eq!(after.dossier.handling_agency.as_str(), COMMUNE_B);
+    assert_eq!(after.desk_agency, COMMUNE_B);
+    assert_eq!(after.dossier.due_at, due_before);
+    assert_eq!(after.code(), received.code(), "codes never change");
+    let events = store.dossier_events(received.code()).await.unwrap();
+    assert_eq!(events.last().unwrap().action, "moved");
+    assert_eq!(
+        store
+            .dossier_queue(&filter(Visibility::Agency(COMMUNE_A.into())))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    let err = store
+        .move_in_flight_dossiers(&ac(COMMUNE_B), &ac("000.09.40.H37"), admin.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(code_of(&err), "not_found");
+
+    assert!(store.verify_audit_chain().await.unwrap().is_intact());
+    store.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_dossiers() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_sqlite(&dir.path().join("test.sqlite3"))
+        .await
+        .unwrap();
+    scenario(store).await;
+}
+
+#[tokio::test]
+async fn postgres_dossiers() {
+    let Some(url) = motcua_testkit::fresh_postgres_url().await else {
+        return;
+    };
+    let store = Store::open_postgres(&url).await.unwrap();
+    scenario(store).await;
+}
