@@ -2,6 +2,7 @@
 //! server, shared by `main.rs` and the integration tests.
 
 pub mod demo;
+pub mod samples;
 pub mod server;
 
 use anyhow::Context;

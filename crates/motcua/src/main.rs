@@ -287,6 +287,7 @@ async fn serve(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> {
         .map_or_else(|| format!("Tỉnh {}", demo::PROVINCE_CODE), |u| u.name);
     let config = WebConfig {
         province_name,
+        data_dir: location.data_dir.clone(),
         cookie_secure: match args.cookie_secure {
             CookieSecure::Always => true,
             CookieSecure::Never => false,

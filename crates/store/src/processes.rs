@@ -154,7 +154,9 @@ pub(crate) async fn agency_kind_in_tx(
         .transpose()
 }
 
-/// The approved process for a procedure at an agency: its own, else its level's default.
+/// The approved process for a procedure received at an agency: the agency's own, else the
+/// default of the agency's level, else the default of another level (a commune centre
+/// receives province procedures too, Decree 118/2025).
 pub(crate) async fn approved_for_in_tx(
     tx: &mut Tx,
     procedure_code: &str,
@@ -165,7 +167,8 @@ pub(crate) async fn approved_for_in_tx(
     let default = scope_of(None, level_of_kind(kind));
     let sql = format!(
         "{SELECT_PROCESS} WHERE procedure_code = $1 AND state = 'approved' \
-         AND scope IN ($2, $3) ORDER BY CASE WHEN scope = $2 THEN 0 ELSE 1 END LIMIT 1"
+         AND scope IN ($2, $3, 'level:province', 'level:commune') \
+         ORDER BY CASE WHEN scope = $2 THEN 0 WHEN scope = $3 THEN 1 ELSE 2 END LIMIT 1"
     );
     let row: Option<ProcessRow> = on_tx!(tx, |conn| sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(procedure_code)
@@ -236,16 +239,15 @@ impl Store {
         let scope = scope_of(agency, level);
         let steps = serde_json::to_string(&draft.steps).map_err(corrupt)?;
         let by = audit.actor.clone();
-        let open: Option<Uuid> =
-            on_tx!(&mut tx, |conn| {
-                sqlx::query_scalar(
+        let open: Option<Uuid> = on_tx!(&mut tx, |conn| {
+            sqlx::query_scalar(
             "SELECT id FROM processes WHERE procedure_code = $1 AND scope = $2 AND state = 'draft'"
         )
         .bind(&draft.procedure_code)
         .bind(&scope)
         .fetch_optional(&mut *conn)
         .await?
-            });
+        });
         let id = match open {
             Some(id) => {
                 let sql = "UPDATE processes SET steps = $2, budget_minutes = $3, note = $4, \
@@ -405,7 +407,8 @@ impl Store {
         let default = scope_of(None, level_of_kind(agency.kind));
         let sql = format!(
             "{SELECT_PROCESS} WHERE procedure_code = $1 AND state = 'approved' \
-             AND scope IN ($2, $3) ORDER BY CASE WHEN scope = $2 THEN 0 ELSE 1 END LIMIT 1"
+             AND scope IN ($2, $3, 'level:province', 'level:commune') \
+         ORDER BY CASE WHEN scope = $2 THEN 0 WHEN scope = $3 THEN 1 ELSE 2 END LIMIT 1"
         );
         let row: Option<ProcessRow> =
             on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql))

@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod calendar;
 mod csrf;
+pub mod dossiers;
 pub mod error;
 mod metrics;
 mod ops;

@@ -1,5 +1,6 @@
 use crate::metrics::Metrics;
 use motcua_store::Store;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Settings the web layer needs, fixed at start.
@@ -15,6 +16,8 @@ pub struct WebConfig {
     pub cookie_secure: bool,
     pub session_hours: i64,
     pub api_token_days: i64,
+    /// The data folder; uploaded documents live in its `documents` folder.
+    pub data_dir: PathBuf,
 }
 
 impl Default for WebConfig {
@@ -26,6 +29,7 @@ impl Default for WebConfig {
             cookie_secure: true,
             session_hours: 12,
             api_token_days: 30,
+            data_dir: PathBuf::from("motcua-data"),
         }
     }
 }
@@ -46,6 +50,10 @@ pub struct AppState {
     pub(crate) demo_accounts: Arc<Vec<DemoAccount>>,
     /// The holiday calendar, rebuilt only when the stored arrangements change.
     pub(crate) calendar: Arc<crate::calendar::CalendarCache>,
+    /// The group-commit writer for new dossiers.
+    pub(crate) submitter: Arc<crate::dossiers::Submitter>,
+    /// None when the documents folder cannot be opened (logged at start).
+    pub(crate) documents: Option<Arc<crate::dossiers::DocumentStore>>,
 }
 
 impl AppState {
@@ -53,8 +61,20 @@ impl AppState {
         self.config.province_name.clone()
     }
 
+    /// Needs a Tokio runtime: it starts the submission writer.
     pub fn new(store: Store, config: WebConfig, demo_accounts: Vec<DemoAccount>) -> AppState {
+        let documents = match crate::dossiers::DocumentStore::open(
+            &config.data_dir.join("documents"),
+        ) {
+            Ok(docs) => Some(Arc::new(docs)),
+            Err(err) => {
+                tracing::error!(error = %err, "cannot open the documents folder; uploads are off");
+                None
+            }
+        };
         AppState {
+            submitter: Arc::new(crate::dossiers::Submitter::start(store.clone())),
+            documents,
             store,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),

@@ -78,6 +78,7 @@ impl TestApp {
         }
         let config = WebConfig {
             cookie_secure: options.cookie_secure,
+            data_dir: data_dir.path().to_path_buf(),
             ..WebConfig::default()
         };
         let running = server::start(

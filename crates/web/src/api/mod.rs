@@ -2,7 +2,9 @@
 
 mod auth;
 pub(crate) mod calendar;
+mod dossiers;
 mod extract;
+mod processes;
 
 pub use extract::{ApiJson, ApiQuery};
 
@@ -26,6 +28,10 @@ use utoipa::OpenApi;
         calendar::lunar, calendar::solar, calendar::holidays, calendar::due,
         calendar::arrangements, calendar::arrangement, calendar::put_arrangement,
         calendar::working_hours, calendar::put_working_hours,
+        dossiers::submit, dossiers::list, dossiers::counts, dossiers::one, dossiers::events,
+        dossiers::act, dossiers::upload, dossiers::download,
+        dossiers::public_lookup, dossiers::public_rating,
+        processes::list, processes::draft, processes::one, processes::approve, processes::missing,
     ),
     components(schemas(
         Problem, auth::TokenRequest, auth::TokenResponse, crate::auth::AuthUser, crate::auth::AuthVia,
@@ -33,11 +39,22 @@ use utoipa::OpenApi;
         calendar::ArrangementBody, calendar::ArrangementView, calendar::DayOffBody,
         calendar::WorkingHoursBody, calendar::WorkingHoursView, calendar::WeekdayName,
         calendar::SessionBody, calendar::SeasonBody, calendar::MonthDayBody,
+        dossiers::DossierView, dossiers::ApplicantView, dossiers::ActionView, dossiers::EventView,
+        dossiers::SheetRowView, dossiers::DocumentView, dossiers::CurrentStepView,
+        dossiers::RatingView, dossiers::RatingScoreView, dossiers::ApplicantBody, dossiers::SubmitBody,
+        dossiers::SummaryView, dossiers::QueueView, dossiers::CountView, dossiers::HistoryView,
+        dossiers::ActionBody, dossiers::RatingBody, dossiers::PublicStepView,
+        dossiers::PublicApplicantView, dossiers::PublicDossierView, dossiers::PublicRatingBody,
+        processes::StepBody, processes::ProcessBody, processes::StepView, processes::ProcessView,
+        processes::MissingView,
     )),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Tokens and the current user"),
         (name = "calendar", description = "Lunar dates, holidays, working hours and statutory deadlines"),
+        (name = "dossiers", description = "Submission, the queue, actions, history and documents"),
+        (name = "processes", description = "Internal processes: steps, roles, budgets, versions"),
+        (name = "public", description = "What citizens see without signing in"),
         (name = "meta", description = "This document"),
     ),
 )]
@@ -74,6 +91,27 @@ pub(crate) fn router() -> Router<AppState> {
             "/agencies/{code}/working-hours",
             get(calendar::working_hours).put(calendar::put_working_hours),
         )
+        .route("/dossiers", get(dossiers::list).post(dossiers::submit))
+        .route("/dossiers/counts", get(dossiers::counts))
+        .route("/dossiers/{code}", get(dossiers::one))
+        .route("/dossiers/{code}/events", get(dossiers::events))
+        .route("/dossiers/{code}/actions", post(dossiers::act))
+        .route(
+            "/dossiers/{code}/documents",
+            post(dossiers::upload).layer(axum::extract::DefaultBodyLimit::max(
+                crate::dossiers::MAX_DOCUMENT_BYTES,
+            )),
+        )
+        .route("/dossiers/{code}/documents/{id}", get(dossiers::download))
+        .route("/public/dossiers/{code}", get(dossiers::public_lookup))
+        .route(
+            "/public/dossiers/{code}/rating",
+            post(dossiers::public_rating),
+        )
+        .route("/processes", get(processes::list).post(processes::draft))
+        .route("/processes/missing", get(processes::missing))
+        .route("/processes/{id}", get(processes::one))
+        .route("/processes/{id}/approve", post(processes::approve))
 }
 
 /// The OpenAPI 3.1 document of this API.
