@@ -1067,6 +1067,21 @@ async fn perform(
     actor: Actor<'_>,
     audit: motcua_domain::audit::AuditEntry,
 ) -> ApiResult<DossierRecord> {
+    let now = crate::now();
+    let hours =
+        crate::calendar::agency_hours(&state.store, record.dossier.handling_agency.as_str())
+            .await?
+            .unwrap_or_else(WorkingHours::default);
+    let holidays: Arc<_> = state.calendar.holidays(&state.store).await?;
+    let ctx = Context {
+        now: to_vn_local(&now),
+        hours: &hours,
+        holidays: &holidays,
+        steps: &record.steps,
+        budget_minutes: record.budget_minutes.max(0) as u32,
+    };
+    let after = record.dossier.apply(action, &ctx).map_err(dossier_error)?;
+    // The state machine first (409 for an action out of order), then who may take it.
     can_act(actor, &record.dossier, &record.steps, action.kind()).map_err(access_error)?;
     match action {
         Action::Assign { assignee } => {
@@ -1097,20 +1112,6 @@ async fn perform(
         }
         _ => {}
     }
-    let now = crate::now();
-    let hours =
-        crate::calendar::agency_hours(&state.store, record.dossier.handling_agency.as_str())
-            .await?
-            .unwrap_or_else(WorkingHours::default);
-    let holidays: Arc<_> = state.calendar.holidays(&state.store).await?;
-    let ctx = Context {
-        now: to_vn_local(&now),
-        hours: &hours,
-        holidays: &holidays,
-        steps: &record.steps,
-        budget_minutes: record.budget_minutes.max(0) as u32,
-    };
-    let after = record.dossier.apply(action, &ctx).map_err(dossier_error)?;
     Ok(state
         .store
         .commit_dossier_action(record, action, &after, now, audit)
