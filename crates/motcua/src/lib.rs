@@ -2,6 +2,8 @@
 //! server, shared by `main.rs` and the integration tests.
 
 pub mod demo;
+pub mod generate;
+pub mod loadgen;
 pub mod samples;
 pub mod server;
 
