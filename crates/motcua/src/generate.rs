@@ -20,8 +20,8 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 const SURNAMES: [&str; 18] = [
-    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương",
-    "Lý", "Nông", "Lương", "Vi", "Hà", "Lăng",
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương", "Lý",
+    "Nông", "Lương", "Vi", "Hà", "Lăng",
 ];
 const MIDDLE: [&str; 10] = [
     "Văn", "Thị", "Đức", "Minh", "Thu", "Ngọc", "Quang", "Hữu", "Thanh", "Kim",
@@ -220,7 +220,10 @@ pub async fn dossiers(store: &Store, options: &Options) -> anyhow::Result<u64> {
         .into_iter()
         .map(|a| a.code)
         .collect();
-    anyhow::ensure!(!agencies.is_empty(), "no commune agencies: seed the demo first");
+    anyhow::ensure!(
+        !agencies.is_empty(),
+        "no commune agencies: seed the demo first"
+    );
     let mut sequences = store.dossier_sequences().await?;
     let mut rng = StdRng::seed_from_u64(options.seed);
     let started = Instant::now();

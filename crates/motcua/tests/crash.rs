@@ -1,0 +1,197 @@
+//! A server killed with SIGKILL during a burst of submissions loses no acknowledged dossier
+//! and, once restarted, duplicates none when the unacknowledged ones are retried with
+//! their idempotency keys. Runs the real binary.
+
+mod common;
+
+use motcua::{demo, samples};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::{Mutex, Semaphore};
+
+const BURST: usize = 400;
+const KILL_AFTER: usize = 120;
+
+async fn start(dir: &std::path::Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_motcua"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["serve", "--addr", "127.0.0.1:0", "--no-demo"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(at) = line.find("http://") {
+                return line[at..].trim().to_owned();
+            }
+        }
+        panic!("the server stopped before it was ready");
+    })
+    .await
+    .expect("the server starts");
+    // Keep reading stdout so the child never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, base)
+}
+
+fn body(i: usize, agency: &str) -> Value {
+    json!({
+        "procedure_code": samples::CRIMINAL_RECORD,
+        "agency_code": agency,
+        "applicant": {
+            "kind": "person",
+            "name": format!("Người Nộp {i}"),
+            "citizen_id": "020095001234",
+            "phone": "0912345678"
+        }
+    })
+}
+
+async fn token(base: &str) -> String {
+    let r: Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&json!({ "username": "congdan", "password": common::demo_password("congdan") }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r["token"].as_str().unwrap().to_owned()
+}
+
+async fn submit(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    i: usize,
+    agency: &str,
+) -> Option<String> {
+    let r = client
+        .post(format!("{base}/api/v1/dossiers"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", format!("burst-{i}"))
+        .json(&body(i, agency))
+        .send()
+        .await
+        .ok()?;
+    if r.status() != 201 {
+        return None;
+    }
+    let v: Value = r.json().await.ok()?;
+    v["code"].as_str().map(str::to_owned)
+}
+
+#[tokio::test]
+async fn sigkill_mid_burst_loses_nothing_acknowledged_and_duplicates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let location = motcua::DataLocation {
+        data_dir: dir.path().to_path_buf(),
+        database_url: None,
+    };
+    let (store, _) = location.open_and_migrate().await.unwrap();
+    let (seed, _) = demo::build(common::demo_password).unwrap();
+    let audit = motcua_domain::audit::AuditEntry::system(
+        motcua_web::now(),
+        "demo.seeded",
+        "demo:lang_son",
+        json!({}),
+    );
+    store
+        .load_seed(&seed, motcua_web::now(), audit)
+        .await
+        .unwrap();
+    samples::load(&store).await.unwrap();
+    let agency = store
+        .find_user_by_username("motcua.dongkinh")
+        .await
+        .unwrap()
+        .unwrap()
+        .agency_code
+        .unwrap();
+    store.close().await;
+
+    let (mut child, base) = start(dir.path()).await;
+    let token_1 = token(&base).await;
+    let acked: Arc<Mutex<HashMap<usize, String>>> = Arc::default();
+    let count = Arc::new(AtomicUsize::new(0));
+    let gate = Arc::new(Semaphore::new(16));
+    let client = reqwest::Client::new();
+    let mut tasks = Vec::new();
+    for i in 0..BURST {
+        let permit = gate.clone().acquire_owned().await.unwrap();
+        if count.load(Ordering::SeqCst) >= KILL_AFTER {
+            drop(permit);
+            break;
+        }
+        let (client, base, token, agency, acked, count) = (
+            client.clone(),
+            base.clone(),
+            token_1.clone(),
+            agency.clone(),
+            acked.clone(),
+            count.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            if let Some(code) = submit(&client, &base, &token, i, &agency).await {
+                acked.lock().await.insert(i, code);
+                count.fetch_add(1, Ordering::SeqCst);
+            }
+            drop(permit);
+        }));
+    }
+    // Kill while requests are still in flight.
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let acked = acked.lock().await.clone();
+    assert!(acked.len() >= KILL_AFTER, "acknowledged {}", acked.len());
+
+    // Restart, and retry everything: unacknowledged keys, and acknowledged ones too.
+    let (mut child, base) = start(dir.path()).await;
+    let token_2 = token(&base).await;
+    let mut codes = HashMap::new();
+    for i in 0..BURST {
+        let code = submit(&client, &base, &token_2, i, &agency)
+            .await
+            .unwrap_or_else(|| panic!("retry {i} failed"));
+        if let Some(first) = acked.get(&i) {
+            assert_eq!(
+                first, &code,
+                "key {i} answered another dossier after the crash"
+            );
+        }
+        codes.insert(i, code);
+    }
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+
+    let (store, _) = location.open_and_migrate().await.unwrap();
+    let mut distinct: Vec<&String> = codes.values().collect();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), BURST, "one dossier per key");
+    assert_eq!(
+        store.count_dossiers().await.unwrap(),
+        BURST as i64,
+        "no dossier without its key, none twice"
+    );
+    for code in acked.values() {
+        assert!(store.dossier(code).await.unwrap().is_some(), "{code} lost");
+    }
+    assert!(store.verify_audit_chain().await.unwrap().is_intact());
+    store.close().await;
+}
