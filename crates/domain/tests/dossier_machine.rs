@@ -508,3 +508,97 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_desk_is_the_counter_before_receipt_and_after_the_decision() {
+    let mut w = World::new();
+    let justice = agency("000.00.02.H37");
+    w.steps[1].agency = Some(justice.clone());
+    let d = fresh(Channel::Paper, at(2026, 3, 2, 9, 0));
+    assert_eq!(d.desk_agency(&w.steps), &d.receiving_agency);
+    let d = d
+        .apply(&Action::Accept, &w.ctx(at(2026, 3, 2, 9, 0)))
+        .unwrap();
+    let d = d
+        .apply(&Action::Forward, &w.ctx(at(2026, 3, 2, 9, 5)))
+        .unwrap();
+    assert_eq!(d.desk_agency(&w.steps), &justice, "the step's agency");
+    let d = d
+        .apply(&Action::Forward, &w.ctx(at(2026, 3, 2, 9, 10)))
+        .unwrap();
+    let d = d
+        .apply(&Action::Approve, &w.ctx(at(2026, 3, 2, 9, 15)))
+        .unwrap();
+    let d = d
+        .apply(
+            &Action::Finish {
+                result: "Phiếu".into(),
+                electronic: false,
+            },
+            &w.ctx(at(2026, 3, 2, 9, 20)),
+        )
+        .unwrap();
+    assert_eq!(
+        d.desk_agency(&w.steps),
+        &d.receiving_agency,
+        "back to hand over"
+    );
+}
+
+#[test]
+fn allowed_for_is_the_machine_less_the_access_rules() {
+    let w = World::new();
+    let d = fresh(Channel::Online, at(2026, 3, 2, 9, 0));
+    let home = d.receiving_agency.clone();
+    let receiver = Actor {
+        role: Role::Receiver,
+        agency: Some(&home),
+        is_applicant: false,
+    };
+    assert_eq!(
+        allowed_for(receiver, &d, &w.steps),
+        vec![
+            ActionKind::Accept,
+            ActionKind::RequestSupplement,
+            ActionKind::RefuseAtReceipt,
+            ActionKind::Withdraw
+        ]
+    );
+    let auditor = Actor {
+        role: Role::Auditor,
+        agency: None,
+        is_applicant: false,
+    };
+    assert!(allowed_for(auditor, &d, &w.steps).is_empty());
+    let applicant = Actor {
+        role: Role::Citizen,
+        agency: None,
+        is_applicant: true,
+    };
+    assert_eq!(
+        allowed_for(applicant, &d, &w.steps),
+        vec![ActionKind::Withdraw]
+    );
+}
+
+#[test]
+fn due_states_split_at_now_and_one_working_day() {
+    let now = at(2026, 3, 2, 9, 0);
+    let soon = at(2026, 3, 3, 9, 0);
+    assert_eq!(
+        DueState::of(Some(&at(2026, 3, 2, 8, 0)), &now, &soon),
+        Some(DueState::Overdue)
+    );
+    assert_eq!(
+        DueState::of(Some(&at(2026, 3, 3, 9, 0)), &now, &soon),
+        Some(DueState::DueSoon)
+    );
+    assert_eq!(
+        DueState::of(Some(&at(2026, 3, 4, 9, 0)), &now, &soon),
+        Some(DueState::OnTime)
+    );
+    assert_eq!(DueState::of(None, &now, &soon), None);
+    for s in [DueState::OnTime, DueState::DueSoon, DueState::Overdue] {
+        assert_eq!(DueState::parse(s.as_str()), Some(s));
+    }
+}
