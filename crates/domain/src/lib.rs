@@ -5,4 +5,7 @@ pub mod account;
 pub mod agency;
 pub mod audit;
 pub mod calendar;
+pub mod import;
+pub mod text;
+pub mod transition;
 pub mod unit;

@@ -278,7 +278,7 @@ async fn serve(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> {
     let province_name = store
         .unit_at(demo::PROVINCE_CODE, today)
         .await?
-        .map_or_else(|| format!("Tỉnh {}", demo::PROVINCE_CODE), |u| u.name);
+        .map_or_else(|| format!("Tỉnh {}", demo::PROVINCE_CODE), |u| u.full_name);
     let config = WebConfig {
         province_name,
         cookie_secure: match args.cookie_secure {

@@ -7,15 +7,23 @@
 mod accounts;
 mod audit;
 mod error;
+mod import;
 mod schema;
 mod settings;
+mod transition;
 mod tx;
 mod units;
 
 pub use accounts::{NewUser, ThrottleState, UserRecord};
 pub use audit::AuditVerification;
 pub use error::StoreError;
-pub use units::{SeedData, UnitCounts};
+pub use import::{
+    ImportOutcome, ImportRun, ImportSource, LinkImportSummary, Progress, UnitImportSummary,
+};
+pub use transition::{
+    AGENCY_BOUND, AgencyBound, TransitionMove, TransitionReport, bound_kind_label,
+};
+pub use units::{AgencyQuery, SeedData, SuccessionDetail, UnitCounts, UnitPage, UnitQuery};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -167,6 +175,7 @@ impl Store {
             }
             Pools::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
+        self.backfill_search_names().await?;
         Ok(self.applied_migrations().await? - before)
     }
 
