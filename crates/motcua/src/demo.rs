@@ -139,13 +139,16 @@ pub fn agencies(units: &[AdminUnit]) -> anyhow::Result<Vec<Agency>> {
     }
     // Commune People's Committees: level-3 codes under the illustrative group 40.
     for (i, unit) in new_communes(units).into_iter().enumerate() {
-        agencies.push(Agency::new(
-            code(&format!("000.{:02}.40.H37", i + 1))?,
-            format!("Ủy ban nhân dân {}", lower_first(&unit.full_name)),
-            AgencyKind::CommuneCommittee,
-            unit.code.clone(),
-            Some(code(PROVINCIAL_COMMITTEE)?),
-        ));
+        agencies.push(Agency {
+            valid_from: Some(unit.validity.valid_from),
+            ..Agency::new(
+                code(&format!("000.{:02}.40.H37", i + 1))?,
+                format!("Ủy ban nhân dân {}", lower_first(&unit.full_name)),
+                AgencyKind::CommuneCommittee,
+                unit.code.clone(),
+                Some(code(PROVINCIAL_COMMITTEE)?),
+            )
+        });
     }
     // The People's Committees of the old districts (group 21 onwards) and of their old
     // communes beneath them, which stopped working on 30/6/2025: the transition's input.

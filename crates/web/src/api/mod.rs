@@ -2,6 +2,7 @@
 
 mod auth;
 mod extract;
+pub(crate) mod units;
 
 pub use extract::{ApiJson, ApiQuery};
 
@@ -20,10 +21,24 @@ use utoipa::OpenApi;
         description = "Dịch vụ công một cửa cho chính quyền địa phương hai cấp. Every error is RFC 9457 problem+json with a stable `code`.",
         license(name = "AGPL-3.0-or-later"),
     ),
-    paths(auth::issue_token, auth::me, openapi_json),
-    components(schemas(Problem, auth::TokenRequest, auth::TokenResponse, crate::auth::AuthUser, crate::auth::AuthVia)),
+    paths(
+        auth::issue_token, auth::me, openapi_json,
+        units::list_units, units::get_unit, units::unit_children, units::unit_predecessors,
+        units::unit_successors, units::list_agencies, units::get_agency, units::create_agency,
+        units::update_agency,
+    ),
+    components(schemas(
+        Problem, auth::TokenRequest, auth::TokenResponse, crate::auth::AuthUser, crate::auth::AuthVia,
+        units::UnitView, units::UnitList, units::UnitDetail, units::SuccessionView,
+        units::AgencyView, units::AgencyInput,
+    )),
     modifiers(&BearerAuth),
-    tags((name = "auth", description = "Tokens and the current user"), (name = "meta", description = "This document")),
+    tags(
+        (name = "auth", description = "Tokens and the current user"),
+        (name = "units", description = "Administrative units at a date (public)"),
+        (name = "agencies", description = "Agencies; reads are public, changes need an administrator"),
+        (name = "meta", description = "This document"),
+    ),
 )]
 pub struct ApiDoc;
 
@@ -45,6 +60,19 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/openapi.json", get(openapi_json))
         .route("/auth/token", post(auth::issue_token))
         .route("/me", get(auth::me))
+        .route("/units", get(units::list_units))
+        .route("/units/{code}", get(units::get_unit))
+        .route("/units/{code}/children", get(units::unit_children))
+        .route("/units/{code}/predecessors", get(units::unit_predecessors))
+        .route("/units/{code}/successors", get(units::unit_successors))
+        .route(
+            "/agencies",
+            get(units::list_agencies).post(units::create_agency),
+        )
+        .route(
+            "/agencies/{code}",
+            get(units::get_agency).put(units::update_agency),
+        )
 }
 
 /// The OpenAPI 3.1 document of this API.
