@@ -6,4 +6,7 @@ pub mod agency;
 pub mod audit;
 pub mod calendar;
 pub mod dossier;
+pub mod import;
+pub mod text;
+pub mod transition;
 pub mod unit;

@@ -2,7 +2,9 @@
 //! server, shared by `main.rs` and the integration tests.
 
 pub mod demo;
+pub mod import;
 pub mod server;
+pub mod transition;
 
 use anyhow::Context;
 use motcua_store::{Store, StoreConfig};

@@ -3,11 +3,14 @@
 mod cli_calendar;
 
 use anyhow::{Context, bail};
+use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use motcua::demo;
+use motcua::import::{self, Report};
 use motcua::{DataLocation, server};
 use motcua_domain::account::{Role, Username, check_password_policy};
 use motcua_domain::audit::AuditEntry;
+use motcua_domain::transition::{Assignment, PlanRules};
 use motcua_store::{NewUser, Store};
 use motcua_web::WebConfig;
 use std::io::Read;
@@ -64,6 +67,61 @@ enum Command {
     /// Lunar dates, holidays and due dates (lịch âm, ngày nghỉ, hạn giải quyết).
     #[command(subcommand)]
     Calendar(cli_calendar::CalendarCommand),
+    /// Import administrative units, successions or agencies (all or nothing).
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Move agencies of abolished units, and what is bound to them, to their successors.
+    #[command(subcommand)]
+    Transition(TransitionCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// A unit list (thanglequoc JSON, dvhcvn pre-2025 JSON or CSV) in force from DATE.
+    Units {
+        file: PathBuf,
+        /// The day the list takes effect (YYYY-MM-DD).
+        #[arg(long)]
+        valid_from: NaiveDate,
+        /// Limit the list to this unit's descendants (e.g. `20`); otherwise it is the whole country.
+        #[arg(long)]
+        scope: Option<String>,
+    },
+    /// Succession links (dvhcvn merges.json or CSV) in force from DATE.
+    Successions {
+        file: PathBuf,
+        #[arg(long)]
+        effective: NaiveDate,
+        /// The legal basis recorded with each link that does not give its own.
+        #[arg(long)]
+        legal_basis: Option<String>,
+    },
+    /// Agencies from a CSV: code,name,kind,unit_code,parent_code[,valid_from,valid_to].
+    Agencies { file: PathBuf },
+}
+
+#[derive(Args, Clone)]
+struct TransitionArgs {
+    /// The day the new units take effect (YYYY-MM-DD).
+    #[arg(long)]
+    effective: NaiveDate,
+    /// Decide by hand: OLD=NEW, each an old/new unit code or an agency identifier. Repeatable.
+    #[arg(long = "assign", value_name = "OLD=NEW")]
+    assign: Vec<Assignment>,
+    /// Items with an applicant's address (dossiers) of a split unit follow the new unit it names.
+    #[arg(long)]
+    by_address: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum TransitionCommand {
+    /// List what moves where, and what cannot be decided automatically.
+    Plan(TransitionArgs),
+    /// Carry the plan out in one transaction (idempotent; one audit event per moved item).
+    Apply(TransitionArgs),
 }
 
 #[derive(Args, Clone)]
@@ -185,6 +243,18 @@ async fn main() -> anyhow::Result<()> {
             result
         }
         Some(Command::Calendar(command)) => cli_calendar::run(command, &location).await,
+        Some(Command::Import(command)) => {
+            let (store, _) = location.open_and_migrate().await?;
+            let result = run_import(&store, command).await;
+            store.close().await;
+            result
+        }
+        Some(Command::Transition(command)) => {
+            let (store, _) = location.open_and_migrate().await?;
+            let result = run_transition(&store, command).await;
+            store.close().await;
+            result
+        }
         Some(Command::Audit(AuditCommand::Verify { json })) => {
             let (store, _) = location.open_and_migrate().await?;
             let report = store.verify_audit_chain().await?;
@@ -208,6 +278,117 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// A progress bar on a terminal; nothing when the output goes elsewhere.
+fn progress_bar(what: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    let style = indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({elapsed})")
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_message(what.to_owned());
+    Some(bar)
+}
+
+async fn run_import(store: &Store, command: ImportCommand) -> anyhow::Result<()> {
+    let bar = progress_bar("Đang ghi");
+    let progress = |done: u64, total: u64| {
+        if let Some(bar) = &bar {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    };
+    let (text, rejected) = match command {
+        ImportCommand::Units {
+            file,
+            valid_from,
+            scope,
+        } => {
+            let report =
+                import::import_units(store, &file, valid_from, scope.as_deref(), &progress).await?;
+            (
+                import::describe_units(&report),
+                matches!(report, Report::Rejected(_)),
+            )
+        }
+        ImportCommand::Successions {
+            file,
+            effective,
+            legal_basis,
+        } => {
+            let report = import::import_successions(
+                store,
+                &file,
+                effective,
+                legal_basis.as_deref(),
+                &progress,
+            )
+            .await?;
+            (
+                import::describe_links(&report, "liên kết kế thừa"),
+                matches!(report, Report::Rejected(_)),
+            )
+        }
+        ImportCommand::Agencies { file } => {
+            let report = import::import_agencies(store, &file).await?;
+            (
+                import::describe_links(&report, "cơ quan"),
+                matches!(report, Report::Rejected(_)),
+            )
+        }
+    };
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if rejected {
+        eprint!("{text}");
+        store.close().await;
+        std::process::exit(2);
+    }
+    println!("{text}");
+    Ok(())
+}
+
+async fn run_transition(store: &Store, command: TransitionCommand) -> anyhow::Result<()> {
+    let (args, apply) = match command {
+        TransitionCommand::Plan(args) => (args, false),
+        TransitionCommand::Apply(args) => (args, true),
+    };
+    let rules = PlanRules {
+        assignments: args.assign.clone(),
+        by_address: args.by_address,
+    };
+    if !apply {
+        let plan = motcua::transition::make_plan(store, args.effective, &rules).await?;
+        if args.json {
+            let doc = serde_json::json!({ "plan": plan, "undecided": plan.undecided() });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        } else {
+            print!("{}", motcua::transition::describe_plan(&plan));
+        }
+        return Ok(());
+    }
+    let actor = AuditEntry::system(
+        motcua_web::now(),
+        "transition.applied",
+        format!("transition:{}", args.effective),
+        serde_json::json!({}),
+    );
+    let (plan, report) = motcua::transition::apply(store, args.effective, &rules, &actor).await?;
+    if args.json {
+        let doc =
+            serde_json::json!({ "plan": plan, "undecided": plan.undecided(), "report": report });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        print!("{}", motcua::transition::describe_plan(&plan));
+        println!("\n{}", motcua::transition::describe_report(&report));
+    }
+    Ok(())
 }
 
 async fn add_user(
@@ -284,7 +465,7 @@ async fn serve(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> {
     let province_name = store
         .unit_at(demo::PROVINCE_CODE, today)
         .await?
-        .map_or_else(|| format!("Tỉnh {}", demo::PROVINCE_CODE), |u| u.name);
+        .map_or_else(|| format!("Tỉnh {}", demo::PROVINCE_CODE), |u| u.full_name);
     let config = WebConfig {
         province_name,
         cookie_secure: match args.cookie_secure {

@@ -158,7 +158,7 @@ async fn agency_index(app: &TestApp) -> String {
         .unwrap();
     let dong_kinh = agencies
         .iter()
-        .find(|a| a.name == "Ủy ban nhân dân phường Đông Kinh")
+        .find(|a| a.name == "Ủy ban nhân dân phường Đông Kinh" && a.valid_to.is_none())
         .unwrap();
     dong_kinh.code.as_str()[4..6].to_owned()
 }

@@ -8,8 +8,10 @@ mod accounts;
 mod audit;
 mod calendar;
 mod error;
+mod import;
 mod schema;
 mod settings;
+mod transition;
 mod tx;
 mod units;
 
@@ -17,7 +19,13 @@ pub use accounts::{NewUser, ThrottleState, UserRecord};
 pub use audit::AuditVerification;
 pub use calendar::{StoredArrangement, StoredWorkingHours};
 pub use error::StoreError;
-pub use units::{SeedData, UnitCounts};
+pub use import::{
+    ImportOutcome, ImportRun, ImportSource, LinkImportSummary, Progress, UnitImportSummary,
+};
+pub use transition::{
+    AGENCY_BOUND, AgencyBound, TransitionMove, TransitionReport, bound_kind_label,
+};
+pub use units::{AgencyQuery, SeedData, SuccessionDetail, UnitCounts, UnitPage, UnitQuery};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -169,6 +177,7 @@ impl Store {
             }
             Pools::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
+        self.backfill_search_names().await?;
         Ok(self.applied_migrations().await? - before)
     }
 

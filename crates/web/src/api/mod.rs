@@ -3,6 +3,7 @@
 mod auth;
 pub(crate) mod calendar;
 mod extract;
+pub(crate) mod units;
 
 pub use extract::{ApiJson, ApiQuery};
 
@@ -26,6 +27,9 @@ use utoipa::OpenApi;
         calendar::lunar, calendar::solar, calendar::holidays, calendar::due,
         calendar::arrangements, calendar::arrangement, calendar::put_arrangement,
         calendar::working_hours, calendar::put_working_hours,
+        units::list_units, units::get_unit, units::unit_children, units::unit_predecessors,
+        units::unit_successors, units::list_agencies, units::get_agency, units::create_agency,
+        units::update_agency,
     ),
     components(schemas(
         Problem, auth::TokenRequest, auth::TokenResponse, crate::auth::AuthUser, crate::auth::AuthVia,
@@ -33,11 +37,15 @@ use utoipa::OpenApi;
         calendar::ArrangementBody, calendar::ArrangementView, calendar::DayOffBody,
         calendar::WorkingHoursBody, calendar::WorkingHoursView, calendar::WeekdayName,
         calendar::SessionBody, calendar::SeasonBody, calendar::MonthDayBody,
+        units::UnitView, units::UnitList, units::UnitDetail, units::SuccessionView,
+        units::AgencyView, units::AgencyInput,
     )),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Tokens and the current user"),
         (name = "calendar", description = "Lunar dates, holidays, working hours and statutory deadlines"),
+        (name = "units", description = "Administrative units at a date (public)"),
+        (name = "agencies", description = "Agencies; reads are public, changes need an administrator"),
         (name = "meta", description = "This document"),
     ),
 )]
@@ -73,6 +81,19 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/agencies/{code}/working-hours",
             get(calendar::working_hours).put(calendar::put_working_hours),
+        )
+        .route("/units", get(units::list_units))
+        .route("/units/{code}", get(units::get_unit))
+        .route("/units/{code}/children", get(units::unit_children))
+        .route("/units/{code}/predecessors", get(units::unit_predecessors))
+        .route("/units/{code}/successors", get(units::unit_successors))
+        .route(
+            "/agencies",
+            get(units::list_agencies).post(units::create_agency),
+        )
+        .route(
+            "/agencies/{code}",
+            get(units::get_agency).put(units::update_agency),
         )
 }
 

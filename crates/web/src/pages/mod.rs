@@ -3,6 +3,7 @@
 mod calendar;
 mod home;
 pub(crate) mod login;
+mod units;
 
 use crate::AppState;
 use crate::auth::{AuthUser, Identity};
@@ -29,10 +30,22 @@ pub(crate) fn router() -> Router<AppState> {
             "/calendar/arrangements/{year}",
             get(calendar::arrangement_form).post(calendar::arrangement_submit),
         )
+        .route("/units", get(units::units))
+        .route("/units/{code}", get(units::unit))
+        .route(
+            "/admin/agencies",
+            get(units::agencies).post(units::create_agency),
+        )
+        .route(
+            "/admin/agencies/{code}",
+            get(units::edit_agency).post(units::save_agency),
+        )
+        .route("/transition", get(units::transition))
         .route("/static/motcua.css", get(stylesheet))
 }
 
 /// What every page's frame needs: names, preferences, the CSRF token and the user.
+#[derive(Clone)]
 pub(crate) struct Chrome {
     pub portal_name: String,
     pub province_name: String,
@@ -46,6 +59,27 @@ pub(crate) struct Chrome {
 impl Chrome {
     pub fn role_label(&self) -> &'static str {
         self.user.as_ref().map_or("", |u| u.role.label_vi())
+    }
+
+    /// Whether the user administers agencies (all of them, or their own).
+    pub fn manages_agencies(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| {
+            matches!(
+                u.role,
+                motcua_domain::account::Role::ProvinceAdmin
+                    | motcua_domain::account::Role::UnitAdmin
+            )
+        })
+    }
+
+    /// Whether the user may see the transition plan.
+    pub fn sees_transition(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| {
+            matches!(
+                u.role,
+                motcua_domain::account::Role::ProvinceAdmin | motcua_domain::account::Role::Auditor
+            )
+        })
     }
 }
 
