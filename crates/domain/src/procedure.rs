@@ -326,7 +326,10 @@ pub enum ProcedureError {
     #[error("ngày hết hiệu lực ({to}) trước ngày có hiệu lực ({from})")]
     InvalidValidity { from: NaiveDate, to: NaiveDate },
     #[error("không thể chuyển phiên bản từ \"{}\" sang \"{}\"", from.label_vi(), to.label_vi())]
-    InvalidStateTransition { from: VersionState, to: VersionState },
+    InvalidStateTransition {
+        from: VersionState,
+        to: VersionState,
+    },
     #[error("lĩnh vực không có trong danh mục: {0:?}")]
     UnknownSector(String),
     #[error("cơ quan không có trong danh mục: {0:?}")]
@@ -340,9 +343,7 @@ impl ProcedureError {
             ProcedureError::InvalidCode(_) => "invalid_procedure_code",
             ProcedureError::Missing { .. } => "missing_field",
             ProcedureError::InvalidProcessingTime { .. } => "invalid_processing_time",
-            ProcedureError::ServiceNormExceedsLegalTime { .. } => {
-                "service_norm_exceeds_legal_time"
-            }
+            ProcedureError::ServiceNormExceedsLegalTime { .. } => "service_norm_exceeds_legal_time",
             ProcedureError::InvalidFee { .. } => "invalid_fee",
             ProcedureError::OnlineReasonRequired => "online_reason_required",
             ProcedureError::OnlineChannelRequired => "online_channel_required",
@@ -438,7 +439,11 @@ impl Procedure {
             "agency_code",
             "cơ quan hoặc loại cơ quan thực hiện",
         );
-        missing(self.applicants.is_empty(), "applicants", "đối tượng thực hiện");
+        missing(
+            self.applicants.is_empty(),
+            "applicants",
+            "đối tượng thực hiện",
+        );
         missing(self.channels.is_empty(), "channels", "cách thức thực hiện");
         if self.processing_time.value == 0 {
             problems.push(ProcedureError::InvalidProcessingTime {
@@ -726,7 +731,11 @@ mod tests {
             ]
         );
         p.online_reason = Some("Phải đối chiếu bản chính".into());
-        assert!(!p.problems().iter().any(|e| e.code() == "online_reason_required"));
+        assert!(
+            !p.problems()
+                .iter()
+                .any(|e| e.code() == "online_reason_required")
+        );
     }
 
     #[test]

@@ -38,7 +38,10 @@ mod tests {
             "chung thuc ban sao tu ban chinh"
         );
         assert_eq!(fold("ĐỒNG ĐẲNG"), "dong dang");
-        assert_eq!(fold("Trợ cấp xã hội hằng tháng"), "tro cap xa hoi hang thang");
+        assert_eq!(
+            fold("Trợ cấp xã hội hằng tháng"),
+            "tro cap xa hoi hang thang"
+        );
     }
 
     #[test]

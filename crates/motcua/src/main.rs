@@ -2,6 +2,7 @@
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use motcua::catalogue_files::{self, ImportOptions, ImportReport};
 use motcua::demo;
 use motcua::{DataLocation, server};
 use motcua_domain::account::{Role, Username, check_password_policy};
@@ -59,6 +60,52 @@ enum Command {
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Import data from a file.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Export data to a file or standard output.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import procedures from an Excel (.xlsx), CSV or JSON file (the type is read from
+    /// the content). All or nothing: every row is checked first, each bad row is reported
+    /// (sheet, row, column, reason) and nothing is written if any row is bad. Every
+    /// procedure is published under one decision.
+    Procedures {
+        /// The file to import.
+        file: PathBuf,
+        /// The decision's number, e.g. `1234/QĐ-UBND` (default: `NHAP-<date-time>`).
+        #[arg(long)]
+        decision: Option<String>,
+        /// The decision's date, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        decision_date: Option<chrono::NaiveDate>,
+        /// Who signed the decision.
+        #[arg(long)]
+        signer: Option<String>,
+        /// How many procedures the decision had to publish.
+        #[arg(long)]
+        required_count: Option<i64>,
+        /// Check the file and report, without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Export the published procedure catalogue.
+    Procedures {
+        /// xlsx, csv or json.
+        #[arg(long, default_value = "json")]
+        format: motcua_exchange::Format,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -198,6 +245,104 @@ async fn main() -> anyhow::Result<()> {
             }
             if !report.is_intact() {
                 std::process::exit(1);
+            }
+            Ok(())
+        }
+        Some(Command::Import(ImportCommand::Procedures {
+            file,
+            decision,
+            decision_date,
+            signer,
+            required_count,
+            dry_run,
+        })) => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let (store, _) = location.open_and_migrate().await?;
+            let options = ImportOptions {
+                decision,
+                decision_date,
+                signer,
+                required_count,
+                dry_run,
+            };
+            let result = catalogue_files::import(
+                &store,
+                &bytes,
+                &options,
+                motcua_web::now(),
+                motcua_web::today_vn(),
+            )
+            .await;
+            store.close().await;
+            match result {
+                Ok(ImportReport::Imported {
+                    decision,
+                    format,
+                    rows,
+                    dry_run,
+                }) => {
+                    for r in &rows {
+                        let outcome = match r.outcome {
+                            "created" => "thêm mới",
+                            "updated" => "cập nhật",
+                            _ => "hợp lệ",
+                        };
+                        println!(
+                            "{}, dòng {}: {} {} — {outcome}",
+                            r.sheet, r.row, r.code, r.name
+                        );
+                    }
+                    if dry_run {
+                        println!(
+                            "Tệp {format} hợp lệ: {} thủ tục (chưa ghi gì). File is valid: {} procedures (nothing written).",
+                            rows.len(),
+                            rows.len()
+                        );
+                    } else {
+                        println!(
+                            "Đã nhập {} thủ tục, công bố theo quyết định {decision}. Imported {} procedures.",
+                            rows.len(),
+                            rows.len()
+                        );
+                    }
+                    Ok(())
+                }
+                Ok(ImportReport::Rejected { issues, rows }) => {
+                    for issue in &issues {
+                        println!("{issue}");
+                    }
+                    eprintln!(
+                        "Không nhập gì: {} lỗi trong tệp ({rows} dòng đọc được). Nothing imported: {} problem(s).",
+                        issues.len(),
+                        issues.len()
+                    );
+                    std::process::exit(1);
+                }
+                Err(catalogue_files::ImportError::File(err)) => {
+                    eprintln!("{err} [{}]. Nothing imported.", err.code());
+                    std::process::exit(2);
+                }
+                Err(err) => Err(err.into()),
+            }
+        }
+        Some(Command::Export(ExportCommand::Procedures { format, output })) => {
+            let (store, _) = location.open_and_migrate().await?;
+            let bytes = catalogue_files::export(&store, format).await;
+            store.close().await;
+            let bytes = bytes?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, &bytes)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    eprintln!("Đã ghi {} ({} byte).", path.display(), bytes.len());
+                }
+                None => {
+                    use std::io::Write;
+                    let mut out = std::io::stdout().lock();
+                    out.write_all(&bytes)?;
+                    out.flush()?;
+                }
             }
             Ok(())
         }

@@ -1183,15 +1183,14 @@ impl Store {
             .bind(code)
             .fetch_all(pool)
             .await?);
-        let sets: Vec<String> =
-            on_pool!(self, |pool| {
-                sqlx::query_scalar(
+        let sets: Vec<String> = on_pool!(self, |pool| {
+            sqlx::query_scalar(
             "SELECT set_code FROM procedure_set_members WHERE procedure_code = $1 ORDER BY set_code"
         )
         .bind(code)
         .fetch_all(pool)
         .await?
-            });
+        });
         Ok(Some(ProcedureRecord {
             code: code.to_owned(),
             current: self.published_version(code).await?,

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod catalogue;
 mod csrf;
 pub mod error;
 mod metrics;

@@ -44,6 +44,8 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) demo_accounts: Arc<Vec<DemoAccount>>,
+    /// The procedure catalogue's search index, rebuilt from the store when stale.
+    pub catalogue: Arc<crate::catalogue::CatalogueState>,
 }
 
 impl AppState {
@@ -57,6 +59,7 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
             demo_accounts: Arc::new(demo_accounts),
+            catalogue: Arc::default(),
         }
     }
 }

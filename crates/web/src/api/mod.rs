@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, described by an OpenAPI 3.1 document.
 
 mod auth;
+pub(crate) mod catalogue;
 mod extract;
 
 pub use extract::{ApiJson, ApiQuery};
@@ -20,10 +21,25 @@ use utoipa::OpenApi;
         description = "Dịch vụ công một cửa cho chính quyền địa phương hai cấp. Every error is RFC 9457 problem+json with a stable `code`.",
         license(name = "AGPL-3.0-or-later"),
     ),
-    paths(auth::issue_token, auth::me, openapi_json),
-    components(schemas(Problem, auth::TokenRequest, auth::TokenResponse, crate::auth::AuthUser, crate::auth::AuthVia)),
+    paths(
+        auth::issue_token, auth::me, openapi_json,
+        catalogue::list, catalogue::detail, catalogue::create, catalogue::save_draft,
+        catalogue::publish, catalogue::devolve, catalogue::stats, catalogue::applicable,
+        catalogue::export, catalogue::sectors,
+    ),
+    components(schemas(
+        Problem, auth::TokenRequest, auth::TokenResponse, crate::auth::AuthUser, crate::auth::AuthVia,
+        catalogue::ProcedureSummary, catalogue::ProcedureList, catalogue::ProcedureDetail,
+        catalogue::VersionInfo, catalogue::PublicationRequest, catalogue::PublicationResponse,
+        catalogue::DevolutionRequest, catalogue::CatalogueStats, catalogue::Count,
+        catalogue::DecisionStat, catalogue::SetStat, catalogue::Applicable, catalogue::SectorView,
+    )),
     modifiers(&BearerAuth),
-    tags((name = "auth", description = "Tokens and the current user"), (name = "meta", description = "This document")),
+    tags(
+        (name = "auth", description = "Tokens and the current user"),
+        (name = "catalogue", description = "The procedure catalogue: search, details, statistics, drafts, publication, devolution, exports"),
+        (name = "meta", description = "This document"),
+    ),
 )]
 pub struct ApiDoc;
 
@@ -45,6 +61,17 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/openapi.json", get(openapi_json))
         .route("/auth/token", post(auth::issue_token))
         .route("/me", get(auth::me))
+        .route("/procedures", get(catalogue::list).post(catalogue::create))
+        .route(
+            "/procedures/{code}",
+            get(catalogue::detail).put(catalogue::save_draft),
+        )
+        .route("/procedures/{code}/devolutions", post(catalogue::devolve))
+        .route("/publications", post(catalogue::publish))
+        .route("/catalogue/stats", get(catalogue::stats))
+        .route("/catalogue/applicable", get(catalogue::applicable))
+        .route("/catalogue/export", get(catalogue::export))
+        .route("/sectors", get(catalogue::sectors))
 }
 
 /// The OpenAPI 3.1 document of this API.
