@@ -7,6 +7,7 @@ pub mod audit;
 pub mod calendar;
 pub mod dossier;
 pub mod import;
+pub mod procedure;
 pub mod text;
 pub mod transition;
 pub mod unit;

@@ -1,5 +1,5 @@
-//! Vietnamese text: folding for diacritics-insensitive search, and a spelling key that
-//! treats the two tone-mark placements ("Hòa" and "Hoà") as one spelling.
+//! Vietnamese text as people type it: NFC normalisation, folding for diacritics-insensitive
+//! search, and a spelling key that treats the two tone-mark placements ("Hòa" and "Hoà") as one.
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
@@ -27,6 +27,18 @@ pub fn fold(text: &str) -> String {
         }
     }
     out
+}
+
+/// The same text in Unicode NFC, so that "ế" typed as one code point or as
+/// "e" + two combining marks compares equal.
+pub fn nfc(text: &str) -> String {
+    text.nfc().collect()
+}
+
+/// Whether `text` carries any Vietnamese diacritic (or `đ`).
+pub fn has_diacritics(text: &str) -> bool {
+    text.nfd()
+        .any(|c| is_combining_mark(c) || c == 'đ' || c == 'Đ')
 }
 
 /// The five Vietnamese tone marks as combining characters (huyền, sắc, ngã, hỏi, nặng).
@@ -95,5 +107,35 @@ mod tests {
         assert!(!same_spelling("Bắc Sơn", "Bác Sơn"));
         assert!(!same_spelling("Đông Kinh", "Dông Kinh"));
         assert!(!same_spelling("Vĩnh Trại", "Đông Kinh"));
+    }
+
+    #[test]
+    fn folds_vietnamese_to_plain_ascii() {
+        assert_eq!(fold("Đăng ký khai sinh"), "dang ky khai sinh");
+        assert_eq!(
+            fold("Chứng thực bản sao từ bản chính"),
+            "chung thuc ban sao tu ban chinh"
+        );
+        assert_eq!(fold("ĐỒNG ĐẲNG"), "dong dang");
+        assert_eq!(
+            fold("Trợ cấp xã hội hằng tháng"),
+            "tro cap xa hoi hang thang"
+        );
+    }
+
+    #[test]
+    fn decomposed_and_composed_input_fold_and_normalise_alike() {
+        let composed = "Thuế";
+        let decomposed = "Thue\u{0302}\u{0301}";
+        assert_ne!(composed, decomposed);
+        assert_eq!(nfc(decomposed), composed);
+        assert_eq!(fold(decomposed), "thue");
+    }
+
+    #[test]
+    fn knows_whether_text_has_diacritics() {
+        assert!(has_diacritics("đất"));
+        assert!(has_diacritics("Đ"));
+        assert!(!has_diacritics("Dang ky"));
     }
 }

@@ -8,7 +8,7 @@ use motcua_domain::account::{Role, Username};
 use motcua_domain::agency::{Agency, AgencyCode, AgencyKind};
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::unit::{AdminUnit, UnitKind, UnitSuccession, Validity};
-use motcua_store::{NewUser, SeedData, Store};
+use motcua_store::{CatalogueLoad, NewDecision, NewUser, SeedData, Store};
 use motcua_web::DemoAccount;
 use rand::Rng;
 use serde::Deserialize;
@@ -20,6 +20,11 @@ pub const RESOLUTION: &str = "1672/NQ-UBTVQH15";
 
 const UNITS_CSV: &str = include_str!("../demo/lang_son_units.csv");
 const SUCCESSIONS_CSV: &str = include_str!("../demo/lang_son_successions.csv");
+const PROCEDURES_JSON: &str = include_str!("../demo/lang_son_procedures.json");
+/// The demo's (illustrative) decision publishing the catalogue.
+pub const CATALOGUE_DECISION: &str = "1150/QĐ-UBND";
+/// The named set of essential online services.
+pub const ESSENTIAL_SET: &str = "dvc_thiet_yeu";
 
 #[derive(Deserialize)]
 struct UnitRow {
@@ -196,6 +201,34 @@ fn lower_first(name: &str) -> String {
         .map_or_else(String::new, |c| c.to_lowercase().chain(chars).collect())
 }
 
+/// The demo's procedure catalogue, read through the same code as an import, and
+/// published under one decision of the provincial People's Committee.
+pub fn catalogue() -> anyhow::Result<CatalogueLoad> {
+    let parsed = motcua_exchange::parse(PROCEDURES_JSON.as_bytes())?;
+    if let Some(issue) = parsed.issues.first() {
+        bail!("demo catalogue: {issue}");
+    }
+    let entries = parsed.entries();
+    let memberships = entries
+        .iter()
+        .flat_map(|e| {
+            e.sets
+                .iter()
+                .map(|s| (s.clone(), e.procedure.code.to_string()))
+        })
+        .collect();
+    Ok(CatalogueLoad {
+        decision: NewDecision {
+            number: CATALOGUE_DECISION.into(),
+            decided_on: NaiveDate::from_ymd_opt(2025, 6, 30).expect("valid date"),
+            signer: "Chủ tịch Ủy ban nhân dân tỉnh Lạng Sơn".into(),
+            required_count: Some(entries.len() as i64),
+        },
+        procedures: entries.into_iter().map(|e| e.procedure).collect(),
+        memberships,
+    })
+}
+
 /// One demo account per role, with its agency where the role needs one.
 pub struct DemoUserSpec {
     pub username: &'static str,
@@ -342,6 +375,7 @@ pub fn build(
         agencies,
         users,
         settings: vec![(DEMO_SETTING.into(), DEMO_NAME.into())],
+        catalogue: Some(catalogue()?),
     };
     Ok((seed, credentials))
 }
@@ -364,6 +398,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoCredential>> {
         "successions": seed.successions.len(),
         "agencies": seed.agencies.len(),
         "users": seed.users.len(),
+        "procedures": seed.catalogue.as_ref().map_or(0, |c| c.procedures.len()),
     });
     let audit = AuditEntry::system(
         motcua_web::now(),
@@ -485,6 +520,60 @@ mod tests {
         let codes: std::collections::BTreeSet<_> =
             seed.agencies.iter().map(|a| a.code.as_str()).collect();
         assert_eq!(codes.len(), seed.agencies.len(), "agency codes are unique");
+    }
+
+    #[test]
+    fn the_demo_catalogue_is_valid_and_as_the_conference_counted() {
+        use motcua_domain::procedure::{Level, OnlineLevel};
+        let load = catalogue().unwrap();
+        assert!(load.procedures.len() >= 40, "{}", load.procedures.len());
+        let units = units().unwrap();
+        let agencies: Vec<String> = agencies(&units)
+            .unwrap()
+            .iter()
+            .map(|a| a.code.to_string())
+            .collect();
+        for p in &load.procedures {
+            let problems = p.clone().validated().err().unwrap_or_default();
+            assert!(problems.is_empty(), "{}: {problems:?}", p.code);
+            if let Some(agency) = &p.agency_code {
+                assert!(agencies.contains(&agency.to_string()), "{}", p.code);
+            }
+        }
+        for level in [Level::Province, Level::Commune] {
+            assert!(
+                load.procedures
+                    .iter()
+                    .filter(|p| p.levels.contains(&level))
+                    .count()
+                    >= 15
+            );
+        }
+        let sectors: std::collections::BTreeSet<_> =
+            load.procedures.iter().map(|p| p.sector.as_str()).collect();
+        for sector in [
+            "ho_tich",
+            "chung_thuc",
+            "dat_dai",
+            "xay_dung",
+            "kinh_doanh",
+            "bao_tro_xa_hoi",
+        ] {
+            assert!(sectors.contains(sector), "{sector}");
+        }
+        let essential: Vec<_> = load
+            .memberships
+            .iter()
+            .filter(|(s, _)| s == ESSENTIAL_SET)
+            .map(|(_, c)| c)
+            .collect();
+        let full = load
+            .procedures
+            .iter()
+            .filter(|p| essential.contains(&&p.code.to_string()))
+            .filter(|p| p.online_level == OnlineLevel::Full)
+            .count();
+        assert_eq!((essential.len(), full), (25, 21));
     }
 
     #[test]

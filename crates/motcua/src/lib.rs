@@ -1,6 +1,7 @@
 //! The motcua binary's library half: opening the store, the demo, and running the
 //! server, shared by `main.rs` and the integration tests.
 
+pub mod catalogue_files;
 pub mod demo;
 pub mod import;
 pub mod server;

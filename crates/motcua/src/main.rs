@@ -5,6 +5,7 @@ mod cli_calendar;
 use anyhow::{Context, bail};
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use motcua::catalogue_files::{self, ImportOptions, ImportReport};
 use motcua::demo;
 use motcua::import::{self, Report};
 use motcua::{DataLocation, server};
@@ -67,16 +68,20 @@ enum Command {
     /// Lunar dates, holidays and due dates (lịch âm, ngày nghỉ, hạn giải quyết).
     #[command(subcommand)]
     Calendar(cli_calendar::CalendarCommand),
-    /// Import administrative units, successions or agencies (all or nothing).
+    /// Import units, successions, agencies or procedures (all or nothing).
     #[command(subcommand)]
     Import(ImportCommand),
     /// Move agencies of abolished units, and what is bound to them, to their successors.
     #[command(subcommand)]
     Transition(TransitionCommand),
+    /// Export data to a file or standard output.
+    #[command(subcommand)]
+    Export(ExportCommand),
 }
 
+/// The registers of units, their successions, and agencies.
 #[derive(Subcommand)]
-enum ImportCommand {
+enum RegisterImport {
     /// A unit list (thanglequoc JSON, dvhcvn pre-2025 JSON or CSV) in force from DATE.
     Units {
         file: PathBuf,
@@ -98,6 +103,35 @@ enum ImportCommand {
     },
     /// Agencies from a CSV: code,name,kind,unit_code,parent_code[,valid_from,valid_to].
     Agencies { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    #[command(flatten)]
+    Register(RegisterImport),
+    /// Import procedures from an Excel (.xlsx), CSV or JSON file (the type is read from
+    /// the content). All or nothing: every row is checked first, each bad row is reported
+    /// (sheet, row, column, reason) and nothing is written if any row is bad. Every
+    /// procedure is published under one decision.
+    Procedures {
+        /// The file to import.
+        file: PathBuf,
+        /// The decision's number, e.g. `1234/QĐ-UBND` (default: `NHAP-<date-time>`).
+        #[arg(long)]
+        decision: Option<String>,
+        /// The decision's date, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        decision_date: Option<chrono::NaiveDate>,
+        /// Who signed the decision.
+        #[arg(long)]
+        signer: Option<String>,
+        /// How many procedures the decision had to publish.
+        #[arg(long)]
+        required_count: Option<i64>,
+        /// Check the file and report, without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -122,6 +156,19 @@ enum TransitionCommand {
     Plan(TransitionArgs),
     /// Carry the plan out in one transaction (idempotent; one audit event per moved item).
     Apply(TransitionArgs),
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Export the published procedure catalogue.
+    Procedures {
+        /// xlsx, csv or json.
+        #[arg(long, default_value = "json")]
+        format: motcua_exchange::Format,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -243,7 +290,85 @@ async fn main() -> anyhow::Result<()> {
             result
         }
         Some(Command::Calendar(command)) => cli_calendar::run(command, &location).await,
-        Some(Command::Import(command)) => {
+        Some(Command::Import(ImportCommand::Procedures {
+            file,
+            decision,
+            decision_date,
+            signer,
+            required_count,
+            dry_run,
+        })) => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let (store, _) = location.open_and_migrate().await?;
+            let options = ImportOptions {
+                decision,
+                decision_date,
+                signer,
+                required_count,
+                dry_run,
+            };
+            let result = catalogue_files::import(
+                &store,
+                &bytes,
+                &options,
+                motcua_web::now(),
+                motcua_web::today_vn(),
+            )
+            .await;
+            store.close().await;
+            match result {
+                Ok(ImportReport::Imported {
+                    decision,
+                    format,
+                    rows,
+                    dry_run,
+                }) => {
+                    for r in &rows {
+                        let outcome = match r.outcome {
+                            "created" => "thêm mới",
+                            "updated" => "cập nhật",
+                            _ => "hợp lệ",
+                        };
+                        println!(
+                            "{}, dòng {}: {} {} — {outcome}",
+                            r.sheet, r.row, r.code, r.name
+                        );
+                    }
+                    if dry_run {
+                        println!(
+                            "Tệp {format} hợp lệ: {} thủ tục (chưa ghi gì). File is valid: {} procedures (nothing written).",
+                            rows.len(),
+                            rows.len()
+                        );
+                    } else {
+                        println!(
+                            "Đã nhập {} thủ tục, công bố theo quyết định {decision}. Imported {} procedures.",
+                            rows.len(),
+                            rows.len()
+                        );
+                    }
+                    Ok(())
+                }
+                Ok(ImportReport::Rejected { issues, rows }) => {
+                    for issue in &issues {
+                        println!("{issue}");
+                    }
+                    eprintln!(
+                        "Không nhập gì: {} lỗi trong tệp ({rows} dòng đọc được). Nothing imported: {} problem(s).",
+                        issues.len(),
+                        issues.len()
+                    );
+                    std::process::exit(1);
+                }
+                Err(catalogue_files::ImportError::File(err)) => {
+                    eprintln!("{err} [{}]. Nothing imported.", err.code());
+                    std::process::exit(2);
+                }
+                Err(err) => Err(err.into()),
+            }
+        }
+        Some(Command::Import(ImportCommand::Register(command))) => {
             let (store, _) = location.open_and_migrate().await?;
             let result = run_import(&store, command).await;
             store.close().await;
@@ -277,6 +402,26 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Some(Command::Export(ExportCommand::Procedures { format, output })) => {
+            let (store, _) = location.open_and_migrate().await?;
+            let bytes = catalogue_files::export(&store, format).await;
+            store.close().await;
+            let bytes = bytes?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, &bytes)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    eprintln!("Đã ghi {} ({} byte).", path.display(), bytes.len());
+                }
+                None => {
+                    use std::io::Write;
+                    let mut out = std::io::stdout().lock();
+                    out.write_all(&bytes)?;
+                    out.flush()?;
+                }
+            }
+            Ok(())
+        }
     }
 }
 
@@ -295,7 +440,7 @@ fn progress_bar(what: &str) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-async fn run_import(store: &Store, command: ImportCommand) -> anyhow::Result<()> {
+async fn run_import(store: &Store, command: RegisterImport) -> anyhow::Result<()> {
     let bar = progress_bar("Đang ghi");
     let progress = |done: u64, total: u64| {
         if let Some(bar) = &bar {
@@ -304,7 +449,7 @@ async fn run_import(store: &Store, command: ImportCommand) -> anyhow::Result<()>
         }
     };
     let (text, rejected) = match command {
-        ImportCommand::Units {
+        RegisterImport::Units {
             file,
             valid_from,
             scope,
@@ -316,7 +461,7 @@ async fn run_import(store: &Store, command: ImportCommand) -> anyhow::Result<()>
                 matches!(report, Report::Rejected(_)),
             )
         }
-        ImportCommand::Successions {
+        RegisterImport::Successions {
             file,
             effective,
             legal_basis,
@@ -334,7 +479,7 @@ async fn run_import(store: &Store, command: ImportCommand) -> anyhow::Result<()>
                 matches!(report, Report::Rejected(_)),
             )
         }
-        ImportCommand::Agencies { file } => {
+        RegisterImport::Agencies { file } => {
             let report = import::import_agencies(store, &file).await?;
             (
                 import::describe_links(&report, "cơ quan"),

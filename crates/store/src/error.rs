@@ -7,6 +7,9 @@ pub enum StoreError {
     /// A uniqueness or state rule was violated; `code` is stable for API clients.
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// The input breaks a rule or names something that does not exist (a sector, an agency).
+    #[error("{detail}")]
+    Invalid { code: &'static str, detail: String },
     #[error("cấu hình cơ sở dữ liệu không hợp lệ: {0}")]
     Config(String),
     #[error("lỗi cơ sở dữ liệu: {0}")]

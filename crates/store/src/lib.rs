@@ -7,6 +7,7 @@
 mod accounts;
 mod audit;
 mod calendar;
+mod catalogue;
 mod error;
 mod import;
 mod schema;
@@ -18,6 +19,11 @@ mod units;
 pub use accounts::{NewUser, ThrottleState, UserRecord};
 pub use audit::AuditVerification;
 pub use calendar::{StoredArrangement, StoredWorkingHours};
+pub use catalogue::{
+    ApplicableProcedure, AssignmentRecord, CatalogueLoad, Decision, DecisionCount, DecisionRef,
+    Devolution, LoadOutcome, NewDecision, ProcedureRecord, ProcedureSet, Publication,
+    PublicationOutcome, PublishedEntry, Sector, VersionRecord, VersionSummary,
+};
 pub use error::StoreError;
 pub use import::{
     ImportOutcome, ImportRun, ImportSource, LinkImportSummary, Progress, UnitImportSummary,

@@ -21,6 +21,8 @@ pub struct SeedData {
     pub agencies: Vec<Agency>,
     pub users: Vec<NewUser>,
     pub settings: Vec<(String, String)>,
+    /// A procedure catalogue to publish with the rest, in the same transaction.
+    pub catalogue: Option<crate::CatalogueLoad>,
 }
 
 /// How many units of each kind a parent has at a date.
@@ -337,6 +339,9 @@ impl Store {
         }
         for (key, value) in &seed.settings {
             crate::settings::put(&mut tx, key, value).await?;
+        }
+        if let Some(catalogue) = &seed.catalogue {
+            crate::catalogue::load_catalogue_in_tx(&mut tx, catalogue, at, &audit).await?;
         }
         append(&mut tx, audit).await?;
         tx.commit().await

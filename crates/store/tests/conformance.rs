@@ -118,6 +118,7 @@ fn seed() -> SeedData {
         ],
         users: vec![],
         settings: vec![("demo".into(), "test".into())],
+        catalogue: None,
     }
 }
 

@@ -93,6 +93,9 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict { code, detail } => {
                 ApiError::new(StatusCode::CONFLICT, code, detail)
             }
+            StoreError::Invalid { code, detail } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
+            }
             other => {
                 tracing::error!(error = %other, "store error");
                 ApiError::internal()

@@ -46,6 +46,8 @@ pub struct AppState {
     pub(crate) demo_accounts: Arc<Vec<DemoAccount>>,
     /// The holiday calendar, rebuilt only when the stored arrangements change.
     pub(crate) calendar: Arc<crate::calendar::CalendarCache>,
+    /// The procedure catalogue's search index, rebuilt from the store when stale.
+    pub catalogue: Arc<crate::catalogue::CatalogueState>,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             demo_accounts: Arc::new(demo_accounts),
             calendar: Arc::default(),
+            catalogue: Arc::default(),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod auth;
 pub(crate) mod calendar;
+pub(crate) mod catalogue;
 mod extract;
 pub(crate) mod units;
 
@@ -30,6 +31,9 @@ use utoipa::OpenApi;
         units::list_units, units::get_unit, units::unit_children, units::unit_predecessors,
         units::unit_successors, units::list_agencies, units::get_agency, units::create_agency,
         units::update_agency,
+        catalogue::list, catalogue::detail, catalogue::create, catalogue::save_draft,
+        catalogue::publish, catalogue::devolve, catalogue::stats, catalogue::applicable,
+        catalogue::export, catalogue::sectors,
     ),
     components(schemas(
         Problem, auth::TokenRequest, auth::TokenResponse, crate::auth::AuthUser, crate::auth::AuthVia,
@@ -39,6 +43,10 @@ use utoipa::OpenApi;
         calendar::SessionBody, calendar::SeasonBody, calendar::MonthDayBody,
         units::UnitView, units::UnitList, units::UnitDetail, units::SuccessionView,
         units::AgencyView, units::AgencyInput,
+        catalogue::ProcedureSummary, catalogue::ProcedureList, catalogue::ProcedureDetail,
+        catalogue::VersionInfo, catalogue::PublicationRequest, catalogue::PublicationResponse,
+        catalogue::DevolutionRequest, catalogue::CatalogueStats, catalogue::Count,
+        catalogue::DecisionStat, catalogue::SetStat, catalogue::Applicable, catalogue::SectorView,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -46,6 +54,7 @@ use utoipa::OpenApi;
         (name = "calendar", description = "Lunar dates, holidays, working hours and statutory deadlines"),
         (name = "units", description = "Administrative units at a date (public)"),
         (name = "agencies", description = "Agencies; reads are public, changes need an administrator"),
+        (name = "catalogue", description = "The procedure catalogue: search, details, statistics, drafts, publication, devolution, exports"),
         (name = "meta", description = "This document"),
     ),
 )]
@@ -95,6 +104,17 @@ pub(crate) fn router() -> Router<AppState> {
             "/agencies/{code}",
             get(units::get_agency).put(units::update_agency),
         )
+        .route("/procedures", get(catalogue::list).post(catalogue::create))
+        .route(
+            "/procedures/{code}",
+            get(catalogue::detail).put(catalogue::save_draft),
+        )
+        .route("/procedures/{code}/devolutions", post(catalogue::devolve))
+        .route("/publications", post(catalogue::publish))
+        .route("/catalogue/stats", get(catalogue::stats))
+        .route("/catalogue/applicable", get(catalogue::applicable))
+        .route("/catalogue/export", get(catalogue::export))
+        .route("/sectors", get(catalogue::sectors))
 }
 
 /// The OpenAPI 3.1 document of this API.

@@ -1,6 +1,7 @@
 //! Server-rendered pages. Each works without JavaScript.
 
 mod calendar;
+mod catalogue;
 mod home;
 pub(crate) mod login;
 mod units;
@@ -10,7 +11,7 @@ use crate::auth::{AuthUser, Identity};
 use crate::csrf::CsrfToken;
 use crate::prefs::Preferences;
 use askama::Template;
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -42,6 +43,39 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/transition", get(units::transition))
         .route("/static/motcua.css", get(stylesheet))
+        .route("/procedures", get(catalogue::list))
+        .route("/procedures.xlsx", get(download_xlsx))
+        .route("/procedures.csv", get(download_csv))
+        .route("/procedures.json", get(download_json))
+        .route(
+            "/procedures/new",
+            get(catalogue::new_form).post(catalogue::create),
+        )
+        .route("/procedures/{code}", get(catalogue::detail))
+        .route(
+            "/procedures/{code}/edit",
+            get(catalogue::edit_form).post(catalogue::save),
+        )
+        .route(
+            "/procedures/{code}/devolve",
+            get(catalogue::devolve_form).post(catalogue::devolve_submit),
+        )
+        .route(
+            "/publications",
+            get(catalogue::publications_form).post(catalogue::publications_submit),
+        )
+}
+
+async fn download_xlsx(State(state): State<AppState>, chrome: Chrome) -> Response {
+    catalogue::download(state, chrome, motcua_exchange::Format::Xlsx).await
+}
+
+async fn download_csv(State(state): State<AppState>, chrome: Chrome) -> Response {
+    catalogue::download(state, chrome, motcua_exchange::Format::Csv).await
+}
+
+async fn download_json(State(state): State<AppState>, chrome: Chrome) -> Response {
+    catalogue::download(state, chrome, motcua_exchange::Format::Json).await
 }
 
 /// What every page's frame needs: names, preferences, the CSRF token and the user.

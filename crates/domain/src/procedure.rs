@@ -1,0 +1,834 @@
+//! Administrative procedures (thủ tục hành chính) as the province publishes them:
+//! what a procedure holds, the rules it must satisfy, its version states, and the
+//! assignment of procedures to levels and agencies over time.
+
+use crate::agency::{AgencyCode, AgencyKind};
+use crate::calendar::WORKING_DAY_MINUTES;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+
+/// A procedure's code in the national database, e.g. `1.000494`, or with the
+/// provincial agency suffix, `1.000494.000.00.00.H37`. Opaque: only its shape is checked.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct ProcedureCode(String);
+
+pub const PROCEDURE_CODE_MAX: usize = 64;
+
+impl ProcedureCode {
+    /// Trimmed, non-empty, at most 64 characters of ASCII letters, digits, `.`, `-`, `_`.
+    pub fn parse(raw: &str) -> Result<ProcedureCode, ProcedureError> {
+        let code = raw.trim();
+        let allowed = |c: char| c.is_ascii_alphanumeric() || ".-_".contains(c);
+        if !code.is_empty()
+            && code.len() <= PROCEDURE_CODE_MAX
+            && code.chars().all(allowed)
+            && code.chars().any(|c| c.is_ascii_alphanumeric())
+        {
+            Ok(ProcedureCode(code.to_owned()))
+        } else {
+            Err(ProcedureError::InvalidCode(raw.to_owned()))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ProcedureCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for ProcedureCode {
+    type Err = ProcedureError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ProcedureCode::parse(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for ProcedureCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        ProcedureCode::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Declares a closed set of names with their code strings and Vietnamese labels.
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident = $code:literal / $label:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            pub fn label_vi(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let s = s.trim();
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| format!("{} không hợp lệ: {s:?} (dùng: {})", $what,
+                        $name::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")))
+            }
+        }
+    };
+}
+
+named_enum!(
+    /// The tier that handles a procedure (cấp thực hiện).
+    Level, "cấp thực hiện" {
+        Province = "province" / "Cấp tỉnh",
+        Commune = "commune" / "Cấp xã",
+    }
+);
+
+named_enum!(
+    /// How far a procedure runs online (Decree 42/2022 and later texts).
+    OnlineLevel, "mức độ trực tuyến" {
+        /// Toàn trình: submitted, handled and answered online.
+        Full = "full" / "Toàn trình",
+        /// Một phần: anything less than end to end.
+        Partial = "partial" / "Một phần",
+        None = "none" / "Không trực tuyến",
+    }
+);
+
+named_enum!(
+    /// Who may apply (đối tượng thực hiện).
+    Applicant, "đối tượng thực hiện" {
+        Citizen = "citizen" / "Công dân",
+        Business = "business" / "Tổ chức, doanh nghiệp",
+    }
+);
+
+named_enum!(
+    /// How a dossier may be submitted (cách thức thực hiện).
+    SubmissionChannel, "cách thức nộp" {
+        InPerson = "in_person" / "Trực tiếp",
+        Online = "online" / "Trực tuyến",
+        Postal = "postal" / "Qua bưu chính công ích",
+    }
+);
+
+named_enum!(
+    TimeUnit, "đơn vị thời gian" {
+        WorkingDays = "working_days" / "ngày làm việc",
+        WorkingHours = "working_hours" / "giờ làm việc",
+    }
+);
+
+named_enum!(
+    /// The form of a result.
+    ResultForm, "hình thức kết quả" {
+        Paper = "paper" / "Bản giấy",
+        Electronic = "electronic" / "Bản điện tử",
+    }
+);
+
+named_enum!(
+    /// Where a procedure version stands: draft → published → superseded or withdrawn.
+    VersionState, "trạng thái phiên bản" {
+        Draft = "draft" / "Dự thảo",
+        Published = "published" / "Đã công bố",
+        Superseded = "superseded" / "Đã được thay thế",
+        Withdrawn = "withdrawn" / "Đã bãi bỏ",
+    }
+);
+
+/// A time limit in working days or working hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessingTime {
+    pub value: u32,
+    pub unit: TimeUnit,
+}
+
+impl ProcessingTime {
+    pub fn days(value: u32) -> ProcessingTime {
+        ProcessingTime {
+            value,
+            unit: TimeUnit::WorkingDays,
+        }
+    }
+
+    pub fn hours(value: u32) -> ProcessingTime {
+        ProcessingTime {
+            value,
+            unit: TimeUnit::WorkingHours,
+        }
+    }
+
+    /// Working minutes, at 480 minutes (8 hours) a working day.
+    pub fn minutes(self) -> i64 {
+        match self.unit {
+            TimeUnit::WorkingDays => i64::from(self.value) * i64::from(WORKING_DAY_MINUTES),
+            TimeUnit::WorkingHours => i64::from(self.value) * 60,
+        }
+    }
+}
+
+impl fmt::Display for ProcessingTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.value, self.unit.label_vi())
+    }
+}
+
+/// One fee or charge (phí, lệ phí), in đồng. Zero is allowed: some procedures are free.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fee {
+    pub name: String,
+    pub amount_vnd: i64,
+}
+
+/// A document the applicant must supply (thành phần hồ sơ).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequiredDocument {
+    pub name: String,
+    #[serde(default)]
+    pub originals: u32,
+    #[serde(default)]
+    pub copies: u32,
+    /// The form template's name, e.g. `Mẫu số 01/HT`.
+    #[serde(default)]
+    pub form_template: Option<String>,
+    /// Circular 01/2023/TT-VPCP: this component must be digitised on receipt.
+    #[serde(default)]
+    pub digitisation_required: bool,
+    /// Can be taken from the applicant's document store instead of being supplied again.
+    #[serde(default)]
+    pub reusable: bool,
+}
+
+/// How long a result is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Retention {
+    Years(u32),
+    Permanent,
+}
+
+impl fmt::Display for Retention {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Retention::Years(n) => write!(f, "{n} năm"),
+            Retention::Permanent => f.write_str("Vĩnh viễn"),
+        }
+    }
+}
+
+/// A result the procedure returns (kết quả thực hiện).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcedureResult {
+    pub name: String,
+    pub form: ResultForm,
+    pub retention: Retention,
+}
+
+/// Everything the province publishes about one procedure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Procedure {
+    pub code: ProcedureCode,
+    pub name: String,
+    /// A sector code from the sectors table, e.g. `ho_tich`.
+    pub sector: String,
+    pub levels: Vec<Level>,
+    /// The implementing agency, when one agency handles it everywhere.
+    #[serde(default)]
+    pub agency_code: Option<AgencyCode>,
+    /// The kind of agency that handles it, e.g. every commune People's Committee.
+    #[serde(default)]
+    pub agency_kind: Option<AgencyKind>,
+    pub applicants: Vec<Applicant>,
+    /// The legal processing time.
+    pub processing_time: ProcessingTime,
+    /// The province's own service norm, never longer than the legal time.
+    #[serde(default)]
+    pub service_norm: Option<ProcessingTime>,
+    #[serde(default)]
+    pub fees: Vec<Fee>,
+    #[serde(default)]
+    pub documents: Vec<RequiredDocument>,
+    /// The steps, as published text.
+    #[serde(default)]
+    pub steps: String,
+    pub channels: Vec<SubmissionChannel>,
+    pub online_level: OnlineLevel,
+    /// The published reason why the procedure is not end-to-end online.
+    #[serde(default)]
+    pub online_reason: Option<String>,
+    #[serde(default)]
+    pub results: Vec<ProcedureResult>,
+    #[serde(default)]
+    pub legal_bases: Vec<String>,
+    #[serde(default)]
+    pub valid_from: Option<NaiveDate>,
+    #[serde(default)]
+    pub valid_to: Option<NaiveDate>,
+}
+
+/// What is wrong with a procedure, a version change or a reference.
+/// `code` is stable for programs; `Display` is Vietnamese for people.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProcedureError {
+    #[error(
+        "mã thủ tục không hợp lệ: {0:?} (chữ, số, dấu chấm, gạch ngang; tối đa {PROCEDURE_CODE_MAX} ký tự)"
+    )]
+    InvalidCode(String),
+    #[error("thiếu thông tin bắt buộc: {label}")]
+    Missing {
+        field: &'static str,
+        label: &'static str,
+    },
+    #[error("thời hạn giải quyết phải lớn hơn 0")]
+    InvalidProcessingTime { field: &'static str },
+    #[error("chuẩn phục vụ ({norm}) vượt thời hạn giải quyết theo quy định ({legal})")]
+    ServiceNormExceedsLegalTime {
+        norm: ProcessingTime,
+        legal: ProcessingTime,
+    },
+    #[error("phí, lệ phí \"{name}\" không hợp lệ: {amount_vnd} đồng (phải từ 0 trở lên, có tên)")]
+    InvalidFee { name: String, amount_vnd: i64 },
+    #[error("thủ tục chưa trực tuyến toàn trình phải nêu lý do được công khai")]
+    OnlineReasonRequired,
+    #[error("thủ tục có dịch vụ trực tuyến phải có cách thức nộp trực tuyến")]
+    OnlineChannelRequired,
+    #[error("thành phần hồ sơ thứ {index} thiếu tên")]
+    InvalidDocument { index: usize },
+    #[error("kết quả thứ {index} thiếu tên hoặc thời hạn lưu trữ bằng 0")]
+    InvalidResult { index: usize },
+    #[error("ngày hết hiệu lực ({to}) trước ngày có hiệu lực ({from})")]
+    InvalidValidity { from: NaiveDate, to: NaiveDate },
+    #[error("không thể chuyển phiên bản từ \"{}\" sang \"{}\"", from.label_vi(), to.label_vi())]
+    InvalidStateTransition {
+        from: VersionState,
+        to: VersionState,
+    },
+    #[error("lĩnh vực không có trong danh mục: {0:?}")]
+    UnknownSector(String),
+    #[error("cơ quan không có trong danh mục: {0:?}")]
+    UnknownAgency(String),
+}
+
+impl ProcedureError {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProcedureError::InvalidCode(_) => "invalid_procedure_code",
+            ProcedureError::Missing { .. } => "missing_field",
+            ProcedureError::InvalidProcessingTime { .. } => "invalid_processing_time",
+            ProcedureError::ServiceNormExceedsLegalTime { .. } => "service_norm_exceeds_legal_time",
+            ProcedureError::InvalidFee { .. } => "invalid_fee",
+            ProcedureError::OnlineReasonRequired => "online_reason_required",
+            ProcedureError::OnlineChannelRequired => "online_channel_required",
+            ProcedureError::InvalidDocument { .. } => "invalid_document",
+            ProcedureError::InvalidResult { .. } => "invalid_result",
+            ProcedureError::InvalidValidity { .. } => "invalid_validity",
+            ProcedureError::InvalidStateTransition { .. } => "invalid_state_transition",
+            ProcedureError::UnknownSector(_) => "unknown_sector",
+            ProcedureError::UnknownAgency(_) => "unknown_agency",
+        }
+    }
+
+    /// The field of the procedure the problem is in, as named in JSON.
+    pub fn field(&self) -> &'static str {
+        match self {
+            ProcedureError::InvalidCode(_) => "code",
+            ProcedureError::Missing { field, .. } => field,
+            ProcedureError::InvalidProcessingTime { field } => field,
+            ProcedureError::ServiceNormExceedsLegalTime { .. } => "service_norm",
+            ProcedureError::InvalidFee { .. } => "fees",
+            ProcedureError::OnlineReasonRequired => "online_reason",
+            ProcedureError::OnlineChannelRequired => "channels",
+            ProcedureError::InvalidDocument { .. } => "documents",
+            ProcedureError::InvalidResult { .. } => "results",
+            ProcedureError::InvalidValidity { .. } => "valid_to",
+            ProcedureError::InvalidStateTransition { .. } => "state",
+            ProcedureError::UnknownSector(_) => "sector",
+            ProcedureError::UnknownAgency(_) => "agency_code",
+        }
+    }
+}
+
+fn clean(text: &str) -> String {
+    crate::text::nfc(text.trim())
+}
+
+fn clean_opt(text: Option<String>) -> Option<String> {
+    text.map(|t| clean(&t)).filter(|t| !t.is_empty())
+}
+
+fn sorted_unique<T: Ord + Copy>(items: &[T]) -> Vec<T> {
+    items
+        .iter()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+impl Procedure {
+    /// The procedure with its text in NFC and trimmed, its sets of names sorted and
+    /// without repeats, and empty optional text dropped.
+    pub fn normalised(mut self) -> Procedure {
+        self.name = clean(&self.name);
+        self.sector = self.sector.trim().to_owned();
+        self.levels = sorted_unique(&self.levels);
+        self.applicants = sorted_unique(&self.applicants);
+        self.channels = sorted_unique(&self.channels);
+        self.steps = clean(&self.steps);
+        self.online_reason = clean_opt(self.online_reason);
+        for fee in &mut self.fees {
+            fee.name = clean(&fee.name);
+        }
+        for doc in &mut self.documents {
+            doc.name = clean(&doc.name);
+            doc.form_template = clean_opt(doc.form_template.take());
+        }
+        for result in &mut self.results {
+            result.name = clean(&result.name);
+        }
+        self.legal_bases = self
+            .legal_bases
+            .iter()
+            .map(|b| clean(b))
+            .filter(|b| !b.is_empty())
+            .collect();
+        self
+    }
+
+    /// Every rule a procedure must satisfy on its own, all problems at once.
+    pub fn problems(&self) -> Vec<ProcedureError> {
+        let mut problems = Vec::new();
+        let mut missing = |cond: bool, field, label| {
+            if cond {
+                problems.push(ProcedureError::Missing { field, label });
+            }
+        };
+        missing(self.name.trim().is_empty(), "name", "tên thủ tục");
+        missing(self.sector.trim().is_empty(), "sector", "lĩnh vực");
+        missing(self.levels.is_empty(), "levels", "cấp thực hiện");
+        missing(
+            self.agency_code.is_none() && self.agency_kind.is_none(),
+            "agency_code",
+            "cơ quan hoặc loại cơ quan thực hiện",
+        );
+        missing(
+            self.applicants.is_empty(),
+            "applicants",
+            "đối tượng thực hiện",
+        );
+        missing(self.channels.is_empty(), "channels", "cách thức thực hiện");
+        if self.processing_time.value == 0 {
+            problems.push(ProcedureError::InvalidProcessingTime {
+                field: "processing_time",
+            });
+        }
+        if let Some(norm) = self.service_norm {
+            if norm.value == 0 {
+                problems.push(ProcedureError::InvalidProcessingTime {
+                    field: "service_norm",
+                });
+            } else if norm.minutes() > self.processing_time.minutes() {
+                problems.push(ProcedureError::ServiceNormExceedsLegalTime {
+                    norm,
+                    legal: self.processing_time,
+                });
+            }
+        }
+        for fee in &self.fees {
+            if fee.amount_vnd < 0 || fee.name.trim().is_empty() {
+                problems.push(ProcedureError::InvalidFee {
+                    name: fee.name.clone(),
+                    amount_vnd: fee.amount_vnd,
+                });
+            }
+        }
+        let reason_given = self
+            .online_reason
+            .as_deref()
+            .is_some_and(|r| !r.trim().is_empty());
+        if self.online_level != OnlineLevel::Full && !reason_given {
+            problems.push(ProcedureError::OnlineReasonRequired);
+        }
+        if self.online_level != OnlineLevel::None
+            && !self.channels.is_empty()
+            && !self.channels.contains(&SubmissionChannel::Online)
+        {
+            problems.push(ProcedureError::OnlineChannelRequired);
+        }
+        for (i, doc) in self.documents.iter().enumerate() {
+            if doc.name.trim().is_empty() {
+                problems.push(ProcedureError::InvalidDocument { index: i + 1 });
+            }
+        }
+        for (i, result) in self.results.iter().enumerate() {
+            if result.name.trim().is_empty() || result.retention == Retention::Years(0) {
+                problems.push(ProcedureError::InvalidResult { index: i + 1 });
+            }
+        }
+        if let (Some(from), Some(to)) = (self.valid_from, self.valid_to)
+            && to < from
+        {
+            problems.push(ProcedureError::InvalidValidity { from, to });
+        }
+        problems
+    }
+
+    /// Normalises, then checks every rule.
+    pub fn validated(self) -> Result<Procedure, Vec<ProcedureError>> {
+        let procedure = self.normalised();
+        let problems = procedure.problems();
+        if problems.is_empty() {
+            Ok(procedure)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Checks the sector and agency against the catalogues in force.
+    pub fn reference_problems(
+        &self,
+        sector_known: impl Fn(&str) -> bool,
+        agency_known: impl Fn(&AgencyCode) -> bool,
+    ) -> Vec<ProcedureError> {
+        let mut problems = Vec::new();
+        if !self.sector.is_empty() && !sector_known(&self.sector) {
+            problems.push(ProcedureError::UnknownSector(self.sector.clone()));
+        }
+        if let Some(agency) = &self.agency_code
+            && !agency_known(agency)
+        {
+            problems.push(ProcedureError::UnknownAgency(agency.to_string()));
+        }
+        problems
+    }
+
+    pub fn total_fees(&self) -> i64 {
+        self.fees.iter().map(|f| f.amount_vnd).sum()
+    }
+
+    pub fn is_online(&self) -> bool {
+        self.online_level != OnlineLevel::None
+    }
+
+    /// Where the procedure is handled once it takes effect: one assignment per level.
+    /// With both levels, the agency code belongs to the province level and every
+    /// commune People's Committee handles the commune level.
+    pub fn assignments_from(&self, from: NaiveDate) -> Vec<Assignment> {
+        let both = self.levels.len() > 1;
+        self.levels
+            .iter()
+            .map(|&level| {
+                let (agency_code, agency_kind) = match level {
+                    Level::Province => (
+                        self.agency_code.clone(),
+                        self.agency_kind
+                            .filter(|k| *k != AgencyKind::CommuneCommittee),
+                    ),
+                    Level::Commune if both => (None, Some(AgencyKind::CommuneCommittee)),
+                    Level::Commune => (
+                        self.agency_code.clone(),
+                        Some(self.agency_kind.unwrap_or(AgencyKind::CommuneCommittee)),
+                    ),
+                };
+                Assignment {
+                    level,
+                    agency_code,
+                    agency_kind,
+                    effective_from: from,
+                    effective_to: None,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Checks a version state change: draft → published → superseded or withdrawn.
+pub fn check_transition(from: VersionState, to: VersionState) -> Result<(), ProcedureError> {
+    use VersionState::*;
+    match (from, to) {
+        (Draft, Published) | (Published, Superseded) | (Published, Withdrawn) => Ok(()),
+        _ => Err(ProcedureError::InvalidStateTransition { from, to }),
+    }
+}
+
+/// Which level and agency handle a procedure over a span of days (both bounds inclusive).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    pub level: Level,
+    pub agency_code: Option<AgencyCode>,
+    pub agency_kind: Option<AgencyKind>,
+    pub effective_from: NaiveDate,
+    pub effective_to: Option<NaiveDate>,
+}
+
+impl Assignment {
+    pub fn in_force(&self, date: NaiveDate) -> bool {
+        self.effective_from <= date && self.effective_to.is_none_or(|to| to >= date)
+    }
+}
+
+/// What happens to an existing assignment when new ones take effect from a date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// It ends the day before.
+    CloseOn(NaiveDate),
+    /// It had not started yet: it is replaced outright.
+    Drop,
+}
+
+/// How an existing assignment must change for new ones to take effect from `from`;
+/// None when it ended before then and stays as history.
+pub fn cut_at(existing: &Assignment, from: NaiveDate) -> Option<Cut> {
+    if existing.effective_from >= from {
+        return Some(Cut::Drop);
+    }
+    let day_before = from.pred_opt()?;
+    match existing.effective_to {
+        Some(to) if to < from => None,
+        _ => Some(Cut::CloseOn(day_before)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    pub(crate) fn birth_registration() -> Procedure {
+        Procedure {
+            code: ProcedureCode::parse("1.001193").unwrap(),
+            name: "Đăng ký khai sinh".into(),
+            sector: "ho_tich".into(),
+            levels: vec![Level::Commune],
+            agency_code: None,
+            agency_kind: Some(AgencyKind::CommuneCommittee),
+            applicants: vec![Applicant::Citizen],
+            processing_time: ProcessingTime::days(1),
+            service_norm: Some(ProcessingTime::hours(4)),
+            fees: vec![Fee {
+                name: "Lệ phí đăng ký khai sinh đúng hạn".into(),
+                amount_vnd: 0,
+            }],
+            documents: vec![RequiredDocument {
+                name: "Tờ khai đăng ký khai sinh".into(),
+                originals: 1,
+                copies: 0,
+                form_template: Some("Mẫu TK khai sinh".into()),
+                digitisation_required: true,
+                reusable: false,
+            }],
+            steps: "Nộp hồ sơ; nhận kết quả.".into(),
+            channels: vec![SubmissionChannel::Online, SubmissionChannel::InPerson],
+            online_level: OnlineLevel::Full,
+            online_reason: None,
+            results: vec![ProcedureResult {
+                name: "Giấy khai sinh".into(),
+                form: ResultForm::Electronic,
+                retention: Retention::Permanent,
+            }],
+            legal_bases: vec!["Luật Hộ tịch số 60/2014/QH13".into()],
+            valid_from: Some(date(2025, 7, 1)),
+            valid_to: None,
+        }
+    }
+
+    #[test]
+    fn codes_are_opaque_but_well_formed() {
+        for ok in ["1.001193", "1.000494.000.00.00.H37", "2.002_A-1"] {
+            assert_eq!(ProcedureCode::parse(ok).unwrap().as_str(), ok);
+        }
+        assert_eq!(ProcedureCode::parse(" 1.2 ").unwrap().as_str(), "1.2");
+        for bad in ["", "   ", "1 2", "mã", "...", &"1".repeat(65), "1/2"] {
+            assert!(ProcedureCode::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_good_procedure_validates_and_normalises() {
+        let mut p = birth_registration();
+        p.name = "  Đăng ky\u{0301} khai sinh ".into();
+        p.channels = vec![
+            SubmissionChannel::Online,
+            SubmissionChannel::InPerson,
+            SubmissionChannel::Online,
+        ];
+        let p = p.validated().unwrap();
+        assert_eq!(p.name, "Đăng ký khai sinh");
+        assert_eq!(
+            p.channels,
+            [SubmissionChannel::InPerson, SubmissionChannel::Online]
+        );
+    }
+
+    #[test]
+    fn the_service_norm_cannot_exceed_the_legal_time() {
+        let mut p = birth_registration();
+        p.service_norm = Some(ProcessingTime::hours(9));
+        let problems = p.clone().validated().unwrap_err();
+        assert_eq!(problems[0].code(), "service_norm_exceeds_legal_time");
+        p.service_norm = Some(ProcessingTime::hours(8));
+        assert!(p.validated().is_ok(), "equal to the legal time is fine");
+        assert_eq!(ProcessingTime::days(3).minutes(), 1440);
+        assert_eq!(ProcessingTime::hours(3).minutes(), 180);
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let mut p = birth_registration();
+        p.name = " ".into();
+        p.levels.clear();
+        p.fees.push(Fee {
+            name: "Phí".into(),
+            amount_vnd: -1,
+        });
+        p.online_level = OnlineLevel::Partial;
+        p.channels = vec![SubmissionChannel::InPerson];
+        p.valid_to = Some(date(2025, 1, 1));
+        p.processing_time = ProcessingTime::days(0);
+        let codes: Vec<_> = p.problems().iter().map(ProcedureError::code).collect();
+        assert_eq!(
+            codes,
+            [
+                "missing_field",
+                "missing_field",
+                "invalid_processing_time",
+                "service_norm_exceeds_legal_time",
+                "invalid_fee",
+                "online_reason_required",
+                "online_channel_required",
+                "invalid_validity"
+            ]
+        );
+        p.online_reason = Some("Phải đối chiếu bản chính".into());
+        assert!(
+            !p.problems()
+                .iter()
+                .any(|e| e.code() == "online_reason_required")
+        );
+    }
+
+    #[test]
+    fn zero_fees_are_allowed_and_fees_add_up() {
+        let mut p = birth_registration();
+        p.fees.push(Fee {
+            name: "Phí cấp bản sao".into(),
+            amount_vnd: 8000,
+        });
+        assert!(p.problems().is_empty());
+        assert_eq!(p.total_fees(), 8000);
+    }
+
+    #[test]
+    fn references_are_checked_against_the_catalogues() {
+        let mut p = birth_registration();
+        p.agency_code = Some(AgencyCode::parse("000.00.99.H37").unwrap());
+        p.sector = "khong_co".into();
+        let codes: Vec<_> = p
+            .reference_problems(|s| s == "ho_tich", |a| a.as_str() == "000.00.02.H37")
+            .iter()
+            .map(ProcedureError::code)
+            .collect();
+        assert_eq!(codes, ["unknown_sector", "unknown_agency"]);
+    }
+
+    #[test]
+    fn version_states_move_one_way() {
+        use VersionState::*;
+        assert!(check_transition(Draft, Published).is_ok());
+        assert!(check_transition(Published, Superseded).is_ok());
+        assert!(check_transition(Published, Withdrawn).is_ok());
+        for (from, to) in [
+            (Draft, Withdrawn),
+            (Draft, Superseded),
+            (Withdrawn, Published),
+            (Superseded, Published),
+            (Published, Draft),
+            (Published, Published),
+        ] {
+            let err = check_transition(from, to).unwrap_err();
+            assert_eq!(err.code(), "invalid_state_transition");
+        }
+    }
+
+    #[test]
+    fn assignments_follow_the_levels() {
+        let mut p = birth_registration();
+        let a = p.assignments_from(date(2025, 7, 1));
+        assert_eq!(a.len(), 1);
+        assert_eq!(
+            (a[0].level, a[0].agency_kind),
+            (Level::Commune, Some(AgencyKind::CommuneCommittee))
+        );
+        p.levels = vec![Level::Province, Level::Commune];
+        p.agency_code = Some(AgencyCode::parse("000.00.02.H37").unwrap());
+        p.agency_kind = Some(AgencyKind::Department);
+        let a = p.assignments_from(date(2025, 7, 1));
+        assert_eq!(a[0].agency_code.as_ref().unwrap().as_str(), "000.00.02.H37");
+        assert_eq!(a[1].agency_code, None);
+        assert_eq!(a[1].agency_kind, Some(AgencyKind::CommuneCommittee));
+        assert!(a[0].in_force(date(2025, 7, 1)) && !a[0].in_force(date(2025, 6, 30)));
+    }
+
+    #[test]
+    fn cutting_assignments_for_a_new_arrangement() {
+        let a = Assignment {
+            level: Level::Province,
+            agency_code: None,
+            agency_kind: Some(AgencyKind::Department),
+            effective_from: date(2025, 7, 1),
+            effective_to: None,
+        };
+        assert_eq!(
+            cut_at(&a, date(2026, 1, 1)),
+            Some(Cut::CloseOn(date(2025, 12, 31)))
+        );
+        assert_eq!(cut_at(&a, date(2025, 7, 1)), Some(Cut::Drop));
+        let ended = Assignment {
+            effective_to: Some(date(2025, 9, 30)),
+            ..a
+        };
+        assert_eq!(cut_at(&ended, date(2026, 1, 1)), None);
+    }
+
+    #[test]
+    fn json_round_trips_and_validates_codes() {
+        let p = birth_registration();
+        let json = serde_json::to_string(&p).unwrap();
+        assert!(json.contains("\"retention\":\"permanent\""), "{json}");
+        let back: Procedure = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, p);
+        let bad = json.replace("1.001193", "mã sai");
+        assert!(serde_json::from_str::<Procedure>(&bad).is_err());
+    }
+}

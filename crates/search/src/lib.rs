@@ -1,0 +1,547 @@
+//! The procedure catalogue index: tantivy in memory, rebuilt from the store.
+//!
+//! Each procedure name is indexed twice: folded (NFC, lowercase, no diacritics, đ → d)
+//! so that "dang ky khai sinh" finds "Đăng ký khai sinh", and exact (NFC, lowercase)
+//! so that a match on the diacritics the user typed ranks first. Every query word must
+//! match the folded text (the name, or the code, sector and legal bases); each word
+//! typed with diacritics that also matches the exact name adds a constant larger than
+//! any text score, so exact-diacritic matches come before folded ones; then the text
+//! score and a phrase bonus order the rest. Filters (level, sector, agency, online
+//! level) are term fields.
+
+use motcua_domain::procedure::{Level, OnlineLevel};
+use motcua_domain::text::{fold, has_diacritics, nfc};
+use serde::Serialize;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery,
+};
+use tantivy::schema::{
+    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TEXT, TantivyDocument, Value,
+};
+use tantivy::{Index, Searcher, Term};
+
+/// One published procedure as the index and result lists see it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CatalogueDoc {
+    pub code: String,
+    pub name: String,
+    pub sector: String,
+    pub sector_name: String,
+    /// The levels where it is handled now.
+    pub levels: Vec<Level>,
+    /// Agency codes and agency kinds (`commune_committee`, …) that handle it now.
+    pub agencies: Vec<String>,
+    /// Who handles it, for people.
+    pub agency_label: String,
+    pub online_level: OnlineLevel,
+    pub version_no: i64,
+    /// More searchable text: legal bases, result names.
+    #[serde(skip)]
+    pub extra: String,
+}
+
+/// A search: free text plus filters. `agencies` match any of the given codes or kinds.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    pub text: String,
+    pub level: Option<Level>,
+    pub sector: Option<String>,
+    pub agencies: Vec<String>,
+    pub online: Option<OnlineLevel>,
+    /// From 1.
+    pub page: usize,
+    pub per_page: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    #[serde(flatten)]
+    pub doc: CatalogueDoc,
+    /// Relevance; None when there was no text to rank by.
+    pub score: Option<f32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchPage {
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub hits: Vec<Hit>,
+}
+
+impl SearchPage {
+    pub fn pages(&self) -> usize {
+        self.total.div_ceil(self.per_page.max(1)).max(1)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("lỗi chỉ mục tìm kiếm: {0}")]
+    Index(#[from] tantivy::TantivyError),
+}
+
+pub const DEFAULT_PER_PAGE: usize = 20;
+pub const MAX_PER_PAGE: usize = 200;
+/// Added for each word typed with diacritics that matches them exactly: more than any
+/// BM25 text score here, so exact matches always rank first.
+const EXACT_BONUS: f32 = 100.0;
+const PHRASE_BOOST: f32 = 2.0;
+const EXTRA_BOOST: f32 = 0.3;
+const CODE_BONUS: f32 = 1000.0;
+
+#[derive(Clone, Copy)]
+struct Fields {
+    ord: Field,
+    code: Field,
+    name_folded: Field,
+    name_exact: Field,
+    extra_folded: Field,
+    level: Field,
+    sector: Field,
+    agency: Field,
+    online: Field,
+}
+
+/// An immutable index over one catalogue snapshot. Build a new one to change it.
+pub struct CatalogueIndex {
+    searcher: Searcher,
+    fields: Fields,
+    /// Sorted by folded name: the order of a search without text.
+    docs: Vec<CatalogueDoc>,
+}
+
+/// The words of a text, as the index's tokenizer splits them: NFC, lowercase, split
+/// on anything that is not a letter or digit.
+fn words(text: &str) -> Vec<String> {
+    nfc(text)
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+impl CatalogueIndex {
+    pub fn build(mut docs: Vec<CatalogueDoc>) -> Result<CatalogueIndex, SearchError> {
+        docs.sort_by_cached_key(|d| (fold(&d.name), d.code.clone()));
+        let mut schema = Schema::builder();
+        let fields = Fields {
+            ord: schema.add_u64_field("ord", STORED | INDEXED),
+            code: schema.add_text_field("code", STRING),
+            name_folded: schema.add_text_field("name_folded", TEXT),
+            name_exact: schema.add_text_field("name_exact", TEXT),
+            extra_folded: schema.add_text_field("extra_folded", TEXT),
+            level: schema.add_text_field("level", STRING),
+            sector: schema.add_text_field("sector", STRING),
+            agency: schema.add_text_field("agency", STRING),
+            online: schema.add_text_field("online", STRING),
+        };
+        let index = Index::create_in_ram(schema.build());
+        let mut writer = index.writer_with_num_threads(1, 64 * 1024 * 1024)?;
+        for (ord, d) in docs.iter().enumerate() {
+            let mut doc = TantivyDocument::default();
+            doc.add_u64(fields.ord, ord as u64);
+            doc.add_text(fields.code, &d.code);
+            doc.add_text(fields.name_folded, fold(&d.name));
+            doc.add_text(fields.name_exact, nfc(&d.name));
+            doc.add_text(
+                fields.extra_folded,
+                fold(&format!("{} {} {}", d.code, d.sector_name, d.extra)),
+            );
+            for level in &d.levels {
+                doc.add_text(fields.level, level.as_str());
+            }
+            doc.add_text(fields.sector, &d.sector);
+            for agency in &d.agencies {
+                doc.add_text(fields.agency, agency);
+            }
+            doc.add_text(fields.online, d.online_level.as_str());
+            writer.add_document(doc)?;
+        }
+        writer.commit()?;
+        writer.wait_merging_threads()?;
+        let reader = index.reader()?;
+        Ok(CatalogueIndex {
+            searcher: reader.searcher(),
+            fields,
+            docs,
+        })
+    }
+
+    /// Every document, sorted by name.
+    pub fn docs(&self) -> &[CatalogueDoc] {
+        &self.docs
+    }
+
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    pub fn get(&self, code: &str) -> Option<&CatalogueDoc> {
+        self.docs.iter().find(|d| d.code == code)
+    }
+
+    fn filters(&self, q: &SearchQuery) -> Vec<(Occur, Box<dyn Query>)> {
+        let f = self.fields;
+        let term = |field, value: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, value),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let mut clauses = Vec::new();
+        if let Some(level) = q.level {
+            clauses.push((Occur::Must, term(f.level, level.as_str())));
+        }
+        if let Some(sector) = &q.sector {
+            clauses.push((Occur::Must, term(f.sector, sector)));
+        }
+        if !q.agencies.is_empty() {
+            let any: Vec<_> = q
+                .agencies
+                .iter()
+                .map(|a| (Occur::Should, term(f.agency, a)))
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        if let Some(online) = q.online {
+            clauses.push((Occur::Must, term(f.online, online.as_str())));
+        }
+        clauses
+    }
+
+    fn matches_filters(q: &SearchQuery, d: &CatalogueDoc) -> bool {
+        q.level.is_none_or(|l| d.levels.contains(&l))
+            && q.sector.as_ref().is_none_or(|s| &d.sector == s)
+            && (q.agencies.is_empty() || q.agencies.iter().any(|a| d.agencies.contains(a)))
+            && q.online.is_none_or(|o| d.online_level == o)
+    }
+
+    /// The text part: every word must match; exact diacritics, phrases and codes add.
+    fn text_query(&self, text: &str) -> Option<Vec<(Occur, Box<dyn Query>)>> {
+        let f = self.fields;
+        let typed = words(text);
+        if typed.is_empty() {
+            return None;
+        }
+        let partial_last = !text.ends_with(char::is_whitespace);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let folded: Vec<String> = typed.iter().map(|w| fold(w)).collect();
+        for (i, (word, f_word)) in typed.iter().zip(&folded).enumerate() {
+            let name_term = Term::from_field_text(f.name_folded, f_word);
+            let mut any: Vec<(Occur, Box<dyn Query>)> = vec![
+                (
+                    Occur::Should,
+                    Box::new(TermQuery::new(name_term, IndexRecordOption::WithFreqs)),
+                ),
+                (
+                    Occur::Should,
+                    Box::new(BoostQuery::new(
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(f.extra_folded, f_word),
+                            IndexRecordOption::WithFreqs,
+                        )),
+                        EXTRA_BOOST,
+                    )),
+                ),
+            ];
+            // The last word may still be being typed: accept it as a prefix too.
+            if i + 1 == typed.len()
+                && partial_last
+                && f_word.chars().count() >= 2
+                && f_word.chars().all(|c| c.is_ascii_alphanumeric())
+                && let Ok(prefix) = RegexQuery::from_pattern(&format!("{f_word}.+"), f.name_folded)
+            {
+                any.push((
+                    Occur::Should,
+                    Box::new(ConstScoreQuery::new(Box::new(prefix), 0.5)),
+                ));
+            }
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+            if has_diacritics(word) {
+                clauses.push((
+                    Occur::Should,
+                    Box::new(ConstScoreQuery::new(
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(f.name_exact, word),
+                            IndexRecordOption::Basic,
+                        )),
+                        EXACT_BONUS,
+                    )),
+                ));
+            }
+        }
+        if folded.len() > 1 {
+            let terms = folded
+                .iter()
+                .map(|w| Term::from_field_text(f.name_folded, w))
+                .collect();
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(
+                    Box::new(PhraseQuery::new(terms)),
+                    PHRASE_BOOST,
+                )),
+            ));
+        }
+        let raw = text.trim();
+        if !raw.is_empty() {
+            clauses.push((
+                Occur::Should,
+                Box::new(ConstScoreQuery::new(
+                    Box::new(TermQuery::new(
+                        Term::from_field_text(f.code, raw),
+                        IndexRecordOption::Basic,
+                    )),
+                    CODE_BONUS,
+                )),
+            ));
+        }
+        Some(clauses)
+    }
+
+    pub fn search(&self, q: &SearchQuery) -> Result<SearchPage, SearchError> {
+        let per_page = match q.per_page {
+            0 => DEFAULT_PER_PAGE,
+            n => n.min(MAX_PER_PAGE),
+        };
+        let page = q.page.max(1);
+        let offset = (page - 1).saturating_mul(per_page);
+        let Some(mut clauses) = self.text_query(&q.text) else {
+            // No text: the catalogue in name order, filtered.
+            let matching: Vec<&CatalogueDoc> = self
+                .docs
+                .iter()
+                .filter(|d| Self::matches_filters(q, d))
+                .collect();
+            return Ok(SearchPage {
+                total: matching.len(),
+                page,
+                per_page,
+                hits: matching
+                    .into_iter()
+                    .skip(offset)
+                    .take(per_page)
+                    .map(|d| Hit {
+                        doc: d.clone(),
+                        score: None,
+                    })
+                    .collect(),
+            });
+        };
+        clauses.extend(self.filters(q));
+        let query = BooleanQuery::new(clauses);
+        let (total, top) = self.searcher.search(
+            &query,
+            &(
+                Count,
+                TopDocs::with_limit(per_page)
+                    .and_offset(offset)
+                    .order_by_score(),
+            ),
+        )?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let stored: TantivyDocument = self.searcher.doc(address)?;
+            let ord = stored
+                .get_first(self.fields.ord)
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0) as usize;
+            if let Some(doc) = self.docs.get(ord) {
+                hits.push(Hit {
+                    doc: doc.clone(),
+                    score: Some(score),
+                });
+            }
+        }
+        Ok(SearchPage {
+            total,
+            page,
+            per_page,
+            hits,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(
+        code: &str,
+        name: &str,
+        sector: &str,
+        level: Level,
+        online: OnlineLevel,
+    ) -> CatalogueDoc {
+        CatalogueDoc {
+            code: code.into(),
+            name: name.into(),
+            sector: sector.into(),
+            sector_name: sector.into(),
+            levels: vec![level],
+            agencies: vec![match level {
+                Level::Province => "000.00.02.H37".into(),
+                Level::Commune => "commune_committee".into(),
+            }],
+            agency_label: String::new(),
+            online_level: online,
+            version_no: 1,
+            extra: "Luật Hộ tịch".into(),
+        }
+    }
+
+    fn index() -> CatalogueIndex {
+        CatalogueIndex::build(vec![
+            doc(
+                "1.001193",
+                "Đăng ký khai sinh",
+                "ho_tich",
+                Level::Commune,
+                OnlineLevel::Full,
+            ),
+            doc(
+                "1.004884",
+                "Đăng ký lại khai sinh",
+                "ho_tich",
+                Level::Commune,
+                OnlineLevel::Full,
+            ),
+            doc(
+                "1.000656",
+                "Đăng ký khai tử",
+                "ho_tich",
+                Level::Commune,
+                OnlineLevel::Full,
+            ),
+            doc(
+                "2.000488",
+                "Cấp Phiếu lý lịch tư pháp",
+                "ly_lich_tu_phap",
+                Level::Province,
+                OnlineLevel::Full,
+            ),
+            doc(
+                "1.000001",
+                "Thông báo lưu trú",
+                "cu_tru",
+                Level::Commune,
+                OnlineLevel::Partial,
+            ),
+            doc(
+                "1.000002",
+                "Hỗ trợ bảo trợ xã hội",
+                "bao_tro_xa_hoi",
+                Level::Commune,
+                OnlineLevel::Partial,
+            ),
+            doc(
+                "1.000003",
+                "Thuê đất",
+                "dat_dai",
+                Level::Province,
+                OnlineLevel::None,
+            ),
+            doc(
+                "1.000004",
+                "Miễn thuế đất",
+                "dat_dai",
+                Level::Province,
+                OnlineLevel::Partial,
+            ),
+        ])
+        .unwrap()
+    }
+
+    fn codes(page: &SearchPage) -> Vec<&str> {
+        page.hits.iter().map(|h| h.doc.code.as_str()).collect()
+    }
+
+    fn text(t: &str) -> SearchQuery {
+        SearchQuery {
+            text: t.into(),
+            ..SearchQuery::default()
+        }
+    }
+
+    #[test]
+    fn finds_with_or_without_diacritics() {
+        let idx = index();
+        for q in [
+            "dang ky khai sinh",
+            "Đăng ký khai sinh",
+            "DANG KY KHAI SINH ",
+        ] {
+            let page = idx.search(&text(q)).unwrap();
+            assert_eq!(codes(&page)[0], "1.001193", "{q}");
+            assert_eq!(page.total, 2, "{q}: both birth registrations");
+        }
+    }
+
+    #[test]
+    fn exact_diacritics_rank_first() {
+        let idx = index();
+        assert_eq!(
+            codes(&idx.search(&text("báo")).unwrap()),
+            ["1.000001", "1.000002"]
+        );
+        assert_eq!(
+            codes(&idx.search(&text("bảo")).unwrap()),
+            ["1.000002", "1.000001"]
+        );
+        assert_eq!(codes(&idx.search(&text("thuế")).unwrap())[0], "1.000004");
+        assert_eq!(codes(&idx.search(&text("thuê")).unwrap())[0], "1.000003");
+    }
+
+    #[test]
+    fn codes_prefixes_and_other_text_are_found() {
+        let idx = index();
+        assert_eq!(codes(&idx.search(&text("2.000488")).unwrap()), ["2.000488"]);
+        assert_eq!(
+            codes(&idx.search(&text("ly lich tu ph")).unwrap()),
+            ["2.000488"]
+        );
+        assert_eq!(idx.search(&text("luat ho tich")).unwrap().total, 8);
+        assert_eq!(idx.search(&text("khong co gi")).unwrap().total, 0);
+    }
+
+    #[test]
+    fn filters_and_pages() {
+        let idx = index();
+        let q = SearchQuery {
+            text: "dang ky".into(),
+            level: Some(Level::Commune),
+            online: Some(OnlineLevel::Full),
+            per_page: 2,
+            page: 2,
+            ..SearchQuery::default()
+        };
+        let page = idx.search(&q).unwrap();
+        assert_eq!((page.total, page.hits.len(), page.pages()), (3, 1, 2));
+        let q = SearchQuery {
+            agencies: vec!["000.00.02.H37".into()],
+            ..SearchQuery::default()
+        };
+        assert_eq!(
+            codes(&idx.search(&q).unwrap()),
+            ["2.000488", "1.000004", "1.000003"]
+        );
+        let q = SearchQuery {
+            sector: Some("dat_dai".into()),
+            ..SearchQuery::default()
+        };
+        let page = idx.search(&q).unwrap();
+        assert_eq!(
+            codes(&page),
+            ["1.000004", "1.000003"],
+            "by name without text"
+        );
+        assert!(page.hits.iter().all(|h| h.score.is_none()));
+    }
+}
