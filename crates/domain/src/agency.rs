@@ -1,5 +1,6 @@
 //! Agencies (cơ quan, đơn vị) and their electronic identifiers.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -130,6 +131,38 @@ pub struct Agency {
     /// The administrative unit it serves (province or commune code).
     pub unit_code: String,
     pub parent_code: Option<AgencyCode>,
+    /// First day the agency works; None: since before our records.
+    pub valid_from: Option<NaiveDate>,
+    /// Last day the agency works (inclusive); None: still working.
+    pub valid_to: Option<NaiveDate>,
+    /// The agency that took over its work when it was abolished (set by the transition).
+    pub successor_code: Option<AgencyCode>,
+}
+
+impl Agency {
+    /// A working agency with no end date.
+    pub fn new(
+        code: AgencyCode,
+        name: impl Into<String>,
+        kind: AgencyKind,
+        unit_code: impl Into<String>,
+        parent_code: Option<AgencyCode>,
+    ) -> Agency {
+        Agency {
+            code,
+            name: name.into(),
+            kind,
+            unit_code: unit_code.into(),
+            parent_code,
+            valid_from: None,
+            valid_to: None,
+            successor_code: None,
+        }
+    }
+
+    pub fn is_valid_at(&self, date: NaiveDate) -> bool {
+        self.valid_from.is_none_or(|from| from <= date) && self.valid_to.is_none_or(|to| date <= to)
+    }
 }
 
 #[cfg(test)]

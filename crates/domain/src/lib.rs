@@ -6,6 +6,8 @@ pub mod agency;
 pub mod audit;
 pub mod calendar;
 pub mod dossier;
+pub mod import;
 pub mod procedure;
 pub mod text;
+pub mod transition;
 pub mod unit;

@@ -1,8 +1,33 @@
-//! Vietnamese text as people type it: normalised to NFC, and folded for matching
-//! with or without diacritics.
+//! Vietnamese text as people type it: NFC normalisation, folding for diacritics-insensitive
+//! search, and a spelling key that treats the two tone-mark placements ("Hòa" and "Hoà") as one.
 
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
+
+/// Lowercase, without diacritics, `đ` as `d`, whitespace collapsed: the form unit
+/// searches compare. "Phường Đông Kinh" → "phuong dong kinh".
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.nfc().collect::<String>().nfd() {
+        if is_combining_mark(c) {
+            continue;
+        }
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        match c {
+            'đ' | 'Đ' => out.push('d'),
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
 
 /// The same text in Unicode NFC, so that "ế" typed as one code point or as
 /// "e" + two combining marks compares equal.
@@ -10,25 +35,79 @@ pub fn nfc(text: &str) -> String {
     text.nfc().collect()
 }
 
-/// Folds text for diacritic-insensitive matching: NFC, lowercase, combining marks
-/// removed, `đ` → `d`. "Đăng ký khai sinh" and "dang ky khai sinh" fold alike.
-pub fn fold(text: &str) -> String {
-    let lower: String = text.nfc().flat_map(char::to_lowercase).collect();
-    lower
-        .nfd()
-        .filter(|c| !is_combining_mark(*c))
-        .map(|c| if c == 'đ' { 'd' } else { c })
-        .collect()
-}
-
 /// Whether `text` carries any Vietnamese diacritic (or `đ`).
 pub fn has_diacritics(text: &str) -> bool {
-    fold(text) != text.nfc().flat_map(char::to_lowercase).collect::<String>()
+    text.nfd()
+        .any(|c| is_combining_mark(c) || c == 'đ' || c == 'Đ')
+}
+
+/// The five Vietnamese tone marks as combining characters (huyền, sắc, ngã, hỏi, nặng).
+const TONE_MARKS: [char; 5] = ['\u{300}', '\u{301}', '\u{303}', '\u{309}', '\u{323}'];
+
+/// A key under which spellings that differ only in where the tone mark sits
+/// ("Hòa"/"Hoà", "Thủy"/"Thuỷ") or in letter case are equal, while different tones
+/// or letters ("Hòa"/"Hóa") stay different.
+pub fn spelling_key(text: &str) -> String {
+    let mut key = String::with_capacity(text.len() + 8);
+    for word in text.split_whitespace() {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        let mut tone = None;
+        let mut base = String::with_capacity(word.len());
+        for c in word.nfd() {
+            if TONE_MARKS.contains(&c) {
+                tone = Some(c);
+            } else {
+                base.push(c);
+            }
+        }
+        key.extend(base.nfc().flat_map(char::to_lowercase));
+        if let Some(tone) = tone {
+            // Written after the word, so the key does not depend on which vowel carried it.
+            key.push('|');
+            key.push(tone);
+        }
+    }
+    key
+}
+
+/// Whether two names are the same spelling in the sense of [`spelling_key`].
+pub fn same_spelling(a: &str, b: &str) -> bool {
+    a == b || spelling_key(a) == spelling_key(b)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folding_removes_diacritics_and_case() {
+        assert_eq!(fold("Đông Kinh"), "dong kinh");
+        assert_eq!(fold("Phường  Đông\tKinh "), "phuong dong kinh");
+        assert_eq!(fold("Quý Hoà"), fold("Quý Hòa"));
+        assert_eq!(
+            fold("Thị trấn Nông Trường Thái Bình"),
+            "thi tran nong truong thai binh"
+        );
+        // Decomposed input folds like composed input.
+        assert_eq!(
+            fold("Đông Kinh".nfd().collect::<String>().as_str()),
+            "dong kinh"
+        );
+        assert_eq!(fold("ĐẮK LẮK"), "dak lak");
+    }
+
+    #[test]
+    fn spelling_key_ignores_tone_placement_and_case_only() {
+        assert!(same_spelling("Quý Hòa", "Quý Hoà"));
+        assert!(same_spelling("Thụy Hùng", "Thuỵ Hùng"));
+        assert!(same_spelling("Xã Bắc Sơn", "xã Bắc Sơn"));
+        assert!(!same_spelling("Hòa", "Hóa"));
+        assert!(!same_spelling("Bắc Sơn", "Bác Sơn"));
+        assert!(!same_spelling("Đông Kinh", "Dông Kinh"));
+        assert!(!same_spelling("Vĩnh Trại", "Đông Kinh"));
+    }
 
     #[test]
     fn folds_vietnamese_to_plain_ascii() {

@@ -70,6 +70,78 @@ impl UnitKind {
             UnitKind::Commune | UnitKind::Ward | UnitKind::Township | UnitKind::SpecialZone
         )
     }
+
+    /// How many digits a statistics code of this kind has.
+    pub fn code_len(self) -> usize {
+        if self.is_province_level() {
+            2
+        } else if self == UnitKind::District {
+            3
+        } else {
+            5
+        }
+    }
+
+    /// Whether a unit of this kind may sit under a unit of `parent` kind
+    /// (None: at the top). Communes sit under a province, or under a district before 2025.
+    pub fn may_have_parent(self, parent: Option<UnitKind>) -> bool {
+        match parent {
+            None => self.is_province_level(),
+            Some(p) if p.is_province_level() => !self.is_province_level(),
+            Some(UnitKind::District) => self.is_commune_level(),
+            Some(_) => false,
+        }
+    }
+
+    /// The word a full name starts with, e.g. "Phường" in "Phường Đông Kinh".
+    pub fn name_prefixes(self) -> &'static [&'static str] {
+        match self {
+            UnitKind::Province => &["Tỉnh"],
+            UnitKind::CentralCity => &["Thành phố"],
+            UnitKind::District => &["Thành phố", "Thị xã", "Huyện", "Quận"],
+            UnitKind::Commune => &["Xã"],
+            UnitKind::Ward => &["Phường"],
+            UnitKind::Township => &["Thị trấn"],
+            UnitKind::SpecialZone => &["Đặc khu"],
+        }
+    }
+
+    /// The short name inside a full name: "Phường Đông Kinh" → "Đông Kinh".
+    /// A name without a known kind word is returned as it is.
+    pub fn short_name(self, full_name: &str) -> String {
+        let full = full_name.trim();
+        for prefix in self.name_prefixes() {
+            if let Some(rest) = strip_prefix_ignoring_case(full, prefix) {
+                let rest = rest.trim_start();
+                if !rest.is_empty() && rest.len() < full.len() {
+                    return rest.to_owned();
+                }
+            }
+        }
+        full.to_owned()
+    }
+
+    /// A full name from a short one: "Đông Kinh" → "Phường Đông Kinh".
+    pub fn full_name(self, short_name: &str) -> String {
+        let short = short_name.trim();
+        if self.short_name(short) != short {
+            return short.to_owned();
+        }
+        format!("{} {short}", self.name_prefixes()[0])
+    }
+}
+
+fn strip_prefix_ignoring_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    let mut rest = text;
+    for expected in prefix.chars() {
+        let mut chars = rest.chars();
+        let c = chars.next()?;
+        if !c.to_lowercase().eq(expected.to_lowercase()) {
+            return None;
+        }
+        rest = chars.as_str();
+    }
+    rest.starts_with(char::is_whitespace).then_some(rest)
 }
 
 impl FromStr for UnitKind {
@@ -113,7 +185,10 @@ pub fn is_valid_unit_code(code: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AdminUnit {
     pub code: String,
+    /// The short name, e.g. "Đông Kinh".
     pub name: String,
+    /// The name with its kind word, e.g. "Phường Đông Kinh".
+    pub full_name: String,
     pub kind: UnitKind,
     pub parent_code: Option<String>,
     #[serde(flatten)]
@@ -146,6 +221,49 @@ impl FromStr for SuccessionLink {
             "partial" => Ok(SuccessionLink::Partial),
             other => Err(format!("kiểu kế thừa không hợp lệ: {other}")),
         }
+    }
+}
+
+impl AdminUnit {
+    /// Whether this interval says the same as `other`: same kind and parent, and names
+    /// that differ at most in tone-mark placement or case.
+    pub fn same_facts(&self, other: &UnitEntry) -> bool {
+        self.kind == other.kind
+            && self.parent_code == other.parent_code
+            && crate::text::same_spelling(&self.name, &other.name)
+            && crate::text::same_spelling(&self.full_name, &other.full_name)
+    }
+}
+
+/// One row of a unit list being imported: a unit without its validity, which the
+/// import's effective date supplies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnitEntry {
+    pub code: String,
+    pub name: String,
+    pub full_name: String,
+    pub kind: UnitKind,
+    pub parent_code: Option<String>,
+}
+
+impl UnitEntry {
+    pub fn valid_from(&self, date: NaiveDate) -> AdminUnit {
+        AdminUnit {
+            code: self.code.clone(),
+            name: self.name.clone(),
+            full_name: self.full_name.clone(),
+            kind: self.kind,
+            parent_code: self.parent_code.clone(),
+            validity: Validity {
+                valid_from: date,
+                valid_to: None,
+            },
+        }
+    }
+
+    /// Whether the texts differ although [`AdminUnit::same_facts`] holds.
+    pub fn respells(&self, unit: &AdminUnit) -> bool {
+        self.name != unit.name || self.full_name != unit.full_name
     }
 }
 
@@ -192,6 +310,32 @@ mod tests {
         assert_eq!("phuong".parse::<UnitKind>().unwrap(), UnitKind::Ward);
         assert_eq!("thi_tran".parse::<UnitKind>().unwrap(), UnitKind::Township);
         assert!("huyện".parse::<UnitKind>().is_err());
+    }
+
+    #[test]
+    fn names_split_into_kind_word_and_short_name() {
+        assert_eq!(UnitKind::Ward.short_name("Phường Đông Kinh"), "Đông Kinh");
+        assert_eq!(UnitKind::Commune.short_name("xã Bắc Sơn"), "Bắc Sơn");
+        assert_eq!(
+            UnitKind::District.short_name("Thành phố Lạng Sơn"),
+            "Lạng Sơn"
+        );
+        assert_eq!(
+            UnitKind::Township.short_name("Thị trấn Thất Khê"),
+            "Thất Khê"
+        );
+        assert_eq!(UnitKind::Commune.short_name("Xã"), "Xã");
+        assert_eq!(UnitKind::Commune.short_name("Xãi Lý"), "Xãi Lý");
+        assert_eq!(UnitKind::Ward.full_name("Đông Kinh"), "Phường Đông Kinh");
+        assert_eq!(
+            UnitKind::Ward.full_name("Phường Đông Kinh"),
+            "Phường Đông Kinh"
+        );
+        assert!(UnitKind::Commune.may_have_parent(Some(UnitKind::District)));
+        assert!(UnitKind::Ward.may_have_parent(Some(UnitKind::CentralCity)));
+        assert!(!UnitKind::District.may_have_parent(Some(UnitKind::District)));
+        assert!(!UnitKind::Commune.may_have_parent(None));
+        assert!(UnitKind::Province.may_have_parent(None));
     }
 
     #[test]

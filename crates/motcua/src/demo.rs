@@ -8,7 +8,7 @@ use motcua_domain::account::{Role, Username};
 use motcua_domain::agency::{Agency, AgencyCode, AgencyKind};
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::unit::{AdminUnit, UnitKind, UnitSuccession, Validity};
-use motcua_store::{NewUser, SeedData, Store};
+use motcua_store::{CatalogueLoad, NewDecision, NewUser, SeedData, Store};
 use motcua_web::DemoAccount;
 use rand::Rng;
 use serde::Deserialize;
@@ -20,6 +20,11 @@ pub const RESOLUTION: &str = "1672/NQ-UBTVQH15";
 
 const UNITS_CSV: &str = include_str!("../demo/lang_son_units.csv");
 const SUCCESSIONS_CSV: &str = include_str!("../demo/lang_son_successions.csv");
+const PROCEDURES_JSON: &str = include_str!("../demo/lang_son_procedures.json");
+/// The demo's (illustrative) decision publishing the catalogue.
+pub const CATALOGUE_DECISION: &str = "1150/QĐ-UBND";
+/// The named set of essential online services.
+pub const ESSENTIAL_SET: &str = "dvc_thiet_yeu";
 
 #[derive(Deserialize)]
 struct UnitRow {
@@ -47,10 +52,12 @@ pub fn units() -> anyhow::Result<Vec<AdminUnit>> {
         .enumerate()
         .map(|(i, row)| {
             let row = row.with_context(|| format!("demo units, row {}", i + 2))?;
+            let kind = row.kind.parse::<UnitKind>().map_err(anyhow::Error::msg)?;
             Ok(AdminUnit {
-                kind: row.kind.parse::<UnitKind>().map_err(anyhow::Error::msg)?,
+                kind,
                 code: row.code,
-                name: row.name,
+                name: kind.short_name(&row.name),
+                full_name: row.name,
                 parent_code: Some(row.parent_code).filter(|p| !p.is_empty()),
                 validity: Validity {
                     valid_from: row.valid_from,
@@ -121,6 +128,11 @@ fn new_communes(units: &[AdminUnit]) -> Vec<&AdminUnit> {
         .collect()
 }
 
+/// The last day of the three tiers.
+pub fn last_day_before_reform() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 6, 30).expect("valid date")
+}
+
 pub fn agencies(units: &[AdminUnit]) -> anyhow::Result<Vec<Agency>> {
     let code = |c: &str| AgencyCode::parse(c).map_err(anyhow::Error::msg);
     let mut agencies = Vec::new();
@@ -128,23 +140,55 @@ pub fn agencies(units: &[AdminUnit]) -> anyhow::Result<Vec<Agency>> {
         let parent = (c != PROVINCIAL_COMMITTEE)
             .then(|| code(PROVINCIAL_COMMITTEE))
             .transpose()?;
-        agencies.push(Agency {
-            code: code(c)?,
-            name: name.into(),
-            kind,
-            unit_code: PROVINCE_CODE.into(),
-            parent_code: parent,
-        });
+        agencies.push(Agency::new(code(c)?, name, kind, PROVINCE_CODE, parent));
     }
     // Commune People's Committees: level-3 codes under the illustrative group 40.
     for (i, unit) in new_communes(units).into_iter().enumerate() {
         agencies.push(Agency {
-            code: code(&format!("000.{:02}.40.H37", i + 1))?,
-            name: format!("Ủy ban nhân dân {}", lower_first(&unit.name)),
-            kind: AgencyKind::CommuneCommittee,
-            unit_code: unit.code.clone(),
-            parent_code: Some(code(PROVINCIAL_COMMITTEE)?),
+            valid_from: Some(unit.validity.valid_from),
+            ..Agency::new(
+                code(&format!("000.{:02}.40.H37", i + 1))?,
+                format!("Ủy ban nhân dân {}", lower_first(&unit.full_name)),
+                AgencyKind::CommuneCommittee,
+                unit.code.clone(),
+                Some(code(PROVINCIAL_COMMITTEE)?),
+            )
         });
+    }
+    // The People's Committees of the old districts (group 21 onwards) and of their old
+    // communes beneath them, which stopped working on 30/6/2025: the transition's input.
+    let last_day = last_day_before_reform();
+    let districts: Vec<&AdminUnit> = units
+        .iter()
+        .filter(|u| u.kind == UnitKind::District)
+        .collect();
+    for (i, district) in districts.iter().enumerate() {
+        let district_code = code(&format!("000.00.{:02}.H37", 21 + i))?;
+        agencies.push(Agency {
+            valid_to: Some(last_day),
+            ..Agency::new(
+                district_code.clone(),
+                format!("Ủy ban nhân dân {}", lower_first(&district.full_name)),
+                AgencyKind::Other,
+                district.code.clone(),
+                Some(code(PROVINCIAL_COMMITTEE)?),
+            )
+        });
+        let communes = units.iter().filter(|u| {
+            u.parent_code.as_deref() == Some(district.code.as_str()) && u.kind.is_commune_level()
+        });
+        for (j, commune) in communes.enumerate() {
+            agencies.push(Agency {
+                valid_to: Some(last_day),
+                ..Agency::new(
+                    code(&format!("000.{:02}.{:02}.H37", j + 1, 21 + i))?,
+                    format!("Ủy ban nhân dân {}", lower_first(&commune.full_name)),
+                    AgencyKind::CommuneCommittee,
+                    commune.code.clone(),
+                    Some(district_code.clone()),
+                )
+            });
+        }
     }
     Ok(agencies)
 }
@@ -157,6 +201,34 @@ fn lower_first(name: &str) -> String {
         .map_or_else(String::new, |c| c.to_lowercase().chain(chars).collect())
 }
 
+/// The demo's procedure catalogue, read through the same code as an import, and
+/// published under one decision of the provincial People's Committee.
+pub fn catalogue() -> anyhow::Result<CatalogueLoad> {
+    let parsed = motcua_exchange::parse(PROCEDURES_JSON.as_bytes())?;
+    if let Some(issue) = parsed.issues.first() {
+        bail!("demo catalogue: {issue}");
+    }
+    let entries = parsed.entries();
+    let memberships = entries
+        .iter()
+        .flat_map(|e| {
+            e.sets
+                .iter()
+                .map(|s| (s.clone(), e.procedure.code.to_string()))
+        })
+        .collect();
+    Ok(CatalogueLoad {
+        decision: NewDecision {
+            number: CATALOGUE_DECISION.into(),
+            decided_on: NaiveDate::from_ymd_opt(2025, 6, 30).expect("valid date"),
+            signer: "Chủ tịch Ủy ban nhân dân tỉnh Lạng Sơn".into(),
+            required_count: Some(entries.len() as i64),
+        },
+        procedures: entries.into_iter().map(|e| e.procedure).collect(),
+        memberships,
+    })
+}
+
 /// One demo account per role, with its agency where the role needs one.
 pub struct DemoUserSpec {
     pub username: &'static str,
@@ -164,50 +236,81 @@ pub struct DemoUserSpec {
     pub role: Role,
     /// The agency, by name, found among the seeded agencies.
     pub agency_name: Option<&'static str>,
+    /// Whether that agency is one of those abolished on 1/7/2025 (names repeat across the reform).
+    pub old_agency: bool,
 }
 
-pub const DEMO_USERS: [DemoUserSpec; 7] = [
+pub const DEMO_USERS: [DemoUserSpec; 10] = [
     DemoUserSpec {
         username: "congdan",
         display_name: "Nguyễn Văn An",
         role: Role::Citizen,
         agency_name: None,
+        old_agency: false,
     },
     DemoUserSpec {
         username: "motcua.dongkinh",
         display_name: "Hoàng Thị Bình",
         role: Role::Receiver,
         agency_name: Some("Ủy ban nhân dân phường Đông Kinh"),
+        old_agency: false,
     },
     DemoUserSpec {
         username: "chuyenvien.tuphap",
         display_name: "Lý Văn Cường",
         role: Role::Specialist,
         agency_name: Some("Sở Tư pháp"),
+        old_agency: false,
     },
     DemoUserSpec {
         username: "lanhdao.tuphap",
         display_name: "Vi Thị Dung",
         role: Role::Leader,
         agency_name: Some("Sở Tư pháp"),
+        old_agency: false,
     },
     DemoUserSpec {
         username: "quantri.dongkinh",
         display_name: "Nông Văn Đức",
         role: Role::UnitAdmin,
         agency_name: Some("Ủy ban nhân dân phường Đông Kinh"),
+        old_agency: false,
     },
     DemoUserSpec {
         username: "quantri.tinh",
         display_name: "Hà Thị Giang",
         role: Role::ProvinceAdmin,
         agency_name: None,
+        old_agency: false,
     },
     DemoUserSpec {
         username: "thanhtra",
         display_name: "Lương Văn Hải",
         role: Role::Auditor,
         agency_name: None,
+        old_agency: false,
+    },
+    // Accounts still scoped to agencies abolished on 1/7/2025: `motcua transition` moves them.
+    DemoUserSpec {
+        username: "motcua.vinhtrai",
+        display_name: "Chu Thị Hạnh",
+        role: Role::Receiver,
+        agency_name: Some("Ủy ban nhân dân phường Vĩnh Trại"),
+        old_agency: true,
+    },
+    DemoUserSpec {
+        username: "motcua.binhxa",
+        display_name: "Lộc Văn Khánh",
+        role: Role::Receiver,
+        agency_name: Some("Ủy ban nhân dân xã Bính Xá"),
+        old_agency: true,
+    },
+    DemoUserSpec {
+        username: "quantri.caoloc",
+        display_name: "Triệu Thị Lan",
+        role: Role::UnitAdmin,
+        agency_name: Some("Ủy ban nhân dân huyện Cao Lộc"),
+        old_agency: true,
     },
 ];
 
@@ -242,7 +345,7 @@ pub fn build(
             Some(name) => Some(
                 agencies
                     .iter()
-                    .find(|a| a.name == name)
+                    .find(|a| a.name == name && a.valid_to.is_some() == spec.old_agency)
                     .with_context(|| format!("demo agency {name} missing"))?
                     .code
                     .to_string(),
@@ -272,7 +375,7 @@ pub fn build(
         agencies,
         users,
         settings: vec![(DEMO_SETTING.into(), DEMO_NAME.into())],
-        catalogue: None,
+        catalogue: Some(catalogue()?),
     };
     Ok((seed, credentials))
 }
@@ -295,6 +398,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoCredential>> {
         "successions": seed.successions.len(),
         "agencies": seed.agencies.len(),
         "users": seed.users.len(),
+        "procedures": seed.catalogue.as_ref().map_or(0, |c| c.procedures.len()),
     });
     let audit = AuditEntry::system(
         motcua_web::now(),
@@ -356,7 +460,7 @@ mod tests {
         let wards: Vec<_> = communes
             .iter()
             .filter(|u| u.kind == UnitKind::Ward)
-            .map(|u| u.name.as_str())
+            .map(|u| u.full_name.as_str())
             .collect();
         for name in [
             "Phường Đông Kinh",
@@ -379,14 +483,14 @@ mod tests {
                 assert!(
                     successions.iter().any(|s| s.old_code == unit.code),
                     "{} has no successor",
-                    unit.name
+                    unit.full_name
                 );
             }
             if unit.validity.contains(after) {
                 assert!(
                     successions.iter().any(|s| s.new_code == unit.code),
                     "{} has no predecessor",
-                    unit.name
+                    unit.full_name
                 );
             }
         }
@@ -409,10 +513,67 @@ mod tests {
                 user.username
             );
         }
-        assert_eq!(seed.agencies.len(), PROVINCIAL_AGENCIES.len() + 65);
+        assert_eq!(
+            seed.agencies.len(),
+            PROVINCIAL_AGENCIES.len() + 65 + 11 + 194
+        );
         let codes: std::collections::BTreeSet<_> =
             seed.agencies.iter().map(|a| a.code.as_str()).collect();
         assert_eq!(codes.len(), seed.agencies.len(), "agency codes are unique");
+    }
+
+    #[test]
+    fn the_demo_catalogue_is_valid_and_as_the_conference_counted() {
+        use motcua_domain::procedure::{Level, OnlineLevel};
+        let load = catalogue().unwrap();
+        assert!(load.procedures.len() >= 40, "{}", load.procedures.len());
+        let units = units().unwrap();
+        let agencies: Vec<String> = agencies(&units)
+            .unwrap()
+            .iter()
+            .map(|a| a.code.to_string())
+            .collect();
+        for p in &load.procedures {
+            let problems = p.clone().validated().err().unwrap_or_default();
+            assert!(problems.is_empty(), "{}: {problems:?}", p.code);
+            if let Some(agency) = &p.agency_code {
+                assert!(agencies.contains(&agency.to_string()), "{}", p.code);
+            }
+        }
+        for level in [Level::Province, Level::Commune] {
+            assert!(
+                load.procedures
+                    .iter()
+                    .filter(|p| p.levels.contains(&level))
+                    .count()
+                    >= 15
+            );
+        }
+        let sectors: std::collections::BTreeSet<_> =
+            load.procedures.iter().map(|p| p.sector.as_str()).collect();
+        for sector in [
+            "ho_tich",
+            "chung_thuc",
+            "dat_dai",
+            "xay_dung",
+            "kinh_doanh",
+            "bao_tro_xa_hoi",
+        ] {
+            assert!(sectors.contains(sector), "{sector}");
+        }
+        let essential: Vec<_> = load
+            .memberships
+            .iter()
+            .filter(|(s, _)| s == ESSENTIAL_SET)
+            .map(|(_, c)| c)
+            .collect();
+        let full = load
+            .procedures
+            .iter()
+            .filter(|p| essential.contains(&&p.code.to_string()))
+            .filter(|p| p.online_level == OnlineLevel::Full)
+            .count();
+        assert_eq!((essential.len(), full), (25, 21));
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! The motcua binary's library half: opening the store, the demo, and running the
 //! server, shared by `main.rs` and the integration tests.
 
+pub mod catalogue_files;
 pub mod demo;
 pub mod generate;
+pub mod import;
 pub mod loadgen;
 pub mod samples;
 pub mod server;
+pub mod transition;
 
 use anyhow::Context;
 use motcua_store::{Store, StoreConfig};

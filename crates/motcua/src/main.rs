@@ -3,11 +3,15 @@
 mod cli_calendar;
 
 use anyhow::{Context, bail};
+use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use motcua::catalogue_files::{self, ImportOptions, ImportReport};
 use motcua::demo;
+use motcua::import::{self, Report};
 use motcua::{DataLocation, server};
 use motcua_domain::account::{Role, Username, check_password_policy};
 use motcua_domain::audit::AuditEntry;
+use motcua_domain::transition::{Assignment, PlanRules};
 use motcua_store::{NewUser, Store};
 use motcua_web::WebConfig;
 use std::io::Read;
@@ -64,6 +68,15 @@ enum Command {
     /// Lunar dates, holidays and due dates (lịch âm, ngày nghỉ, hạn giải quyết).
     #[command(subcommand)]
     Calendar(cli_calendar::CalendarCommand),
+    /// Import units, successions, agencies or procedures (all or nothing).
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Move agencies of abolished units, and what is bound to them, to their successors.
+    #[command(subcommand)]
+    Transition(TransitionCommand),
+    /// Export data to a file or standard output.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Fill the database with generated data (benchmarks, demonstrations).
     #[command(subcommand)]
     Generate(GenerateCommand),
@@ -120,6 +133,98 @@ struct BenchArgs {
     /// Extra query string for the queue, e.g. `status=processing&due=overdue`.
     #[arg(long, default_value = "")]
     query: String,
+}
+
+/// The registers of units, their successions, and agencies.
+#[derive(Subcommand)]
+enum RegisterImport {
+    /// A unit list (thanglequoc JSON, dvhcvn pre-2025 JSON or CSV) in force from DATE.
+    Units {
+        file: PathBuf,
+        /// The day the list takes effect (YYYY-MM-DD).
+        #[arg(long)]
+        valid_from: NaiveDate,
+        /// Limit the list to this unit's descendants (e.g. `20`); otherwise it is the whole country.
+        #[arg(long)]
+        scope: Option<String>,
+    },
+    /// Succession links (dvhcvn merges.json or CSV) in force from DATE.
+    Successions {
+        file: PathBuf,
+        #[arg(long)]
+        effective: NaiveDate,
+        /// The legal basis recorded with each link that does not give its own.
+        #[arg(long)]
+        legal_basis: Option<String>,
+    },
+    /// Agencies from a CSV: code,name,kind,unit_code,parent_code[,valid_from,valid_to].
+    Agencies { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    #[command(flatten)]
+    Register(RegisterImport),
+    /// Import procedures from an Excel (.xlsx), CSV or JSON file (the type is read from
+    /// the content). All or nothing: every row is checked first, each bad row is reported
+    /// (sheet, row, column, reason) and nothing is written if any row is bad. Every
+    /// procedure is published under one decision.
+    Procedures {
+        /// The file to import.
+        file: PathBuf,
+        /// The decision's number, e.g. `1234/QĐ-UBND` (default: `NHAP-<date-time>`).
+        #[arg(long)]
+        decision: Option<String>,
+        /// The decision's date, YYYY-MM-DD (default: today).
+        #[arg(long)]
+        decision_date: Option<chrono::NaiveDate>,
+        /// Who signed the decision.
+        #[arg(long)]
+        signer: Option<String>,
+        /// How many procedures the decision had to publish.
+        #[arg(long)]
+        required_count: Option<i64>,
+        /// Check the file and report, without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Args, Clone)]
+struct TransitionArgs {
+    /// The day the new units take effect (YYYY-MM-DD).
+    #[arg(long)]
+    effective: NaiveDate,
+    /// Decide by hand: OLD=NEW, each an old/new unit code or an agency identifier. Repeatable.
+    #[arg(long = "assign", value_name = "OLD=NEW")]
+    assign: Vec<Assignment>,
+    /// Items with an applicant's address (dossiers) of a split unit follow the new unit it names.
+    #[arg(long)]
+    by_address: bool,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Subcommand)]
+enum TransitionCommand {
+    /// List what moves where, and what cannot be decided automatically.
+    Plan(TransitionArgs),
+    /// Carry the plan out in one transaction (idempotent; one audit event per moved item).
+    Apply(TransitionArgs),
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Export the published procedure catalogue.
+    Procedures {
+        /// xlsx, csv or json.
+        #[arg(long, default_value = "json")]
+        format: motcua_exchange::Format,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -270,6 +375,96 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Bench(args)) => bench(&location, args).await,
+        Some(Command::Import(ImportCommand::Procedures {
+            file,
+            decision,
+            decision_date,
+            signer,
+            required_count,
+            dry_run,
+        })) => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let (store, _) = location.open_and_migrate().await?;
+            let options = ImportOptions {
+                decision,
+                decision_date,
+                signer,
+                required_count,
+                dry_run,
+            };
+            let result = catalogue_files::import(
+                &store,
+                &bytes,
+                &options,
+                motcua_web::now(),
+                motcua_web::today_vn(),
+            )
+            .await;
+            store.close().await;
+            match result {
+                Ok(ImportReport::Imported {
+                    decision,
+                    format,
+                    rows,
+                    dry_run,
+                }) => {
+                    for r in &rows {
+                        let outcome = match r.outcome {
+                            "created" => "thêm mới",
+                            "updated" => "cập nhật",
+                            _ => "hợp lệ",
+                        };
+                        println!(
+                            "{}, dòng {}: {} {} — {outcome}",
+                            r.sheet, r.row, r.code, r.name
+                        );
+                    }
+                    if dry_run {
+                        println!(
+                            "Tệp {format} hợp lệ: {} thủ tục (chưa ghi gì). File is valid: {} procedures (nothing written).",
+                            rows.len(),
+                            rows.len()
+                        );
+                    } else {
+                        println!(
+                            "Đã nhập {} thủ tục, công bố theo quyết định {decision}. Imported {} procedures.",
+                            rows.len(),
+                            rows.len()
+                        );
+                    }
+                    Ok(())
+                }
+                Ok(ImportReport::Rejected { issues, rows }) => {
+                    for issue in &issues {
+                        println!("{issue}");
+                    }
+                    eprintln!(
+                        "Không nhập gì: {} lỗi trong tệp ({rows} dòng đọc được). Nothing imported: {} problem(s).",
+                        issues.len(),
+                        issues.len()
+                    );
+                    std::process::exit(1);
+                }
+                Err(catalogue_files::ImportError::File(err)) => {
+                    eprintln!("{err} [{}]. Nothing imported.", err.code());
+                    std::process::exit(2);
+                }
+                Err(err) => Err(err.into()),
+            }
+        }
+        Some(Command::Import(ImportCommand::Register(command))) => {
+            let (store, _) = location.open_and_migrate().await?;
+            let result = run_import(&store, command).await;
+            store.close().await;
+            result
+        }
+        Some(Command::Transition(command)) => {
+            let (store, _) = location.open_and_migrate().await?;
+            let result = run_transition(&store, command).await;
+            store.close().await;
+            result
+        }
         Some(Command::Audit(AuditCommand::Verify { json })) => {
             let (store, _) = location.open_and_migrate().await?;
             let report = store.verify_audit_chain().await?;
@@ -292,7 +487,138 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Some(Command::Export(ExportCommand::Procedures { format, output })) => {
+            let (store, _) = location.open_and_migrate().await?;
+            let bytes = catalogue_files::export(&store, format).await;
+            store.close().await;
+            let bytes = bytes?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, &bytes)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    eprintln!("Đã ghi {} ({} byte).", path.display(), bytes.len());
+                }
+                None => {
+                    use std::io::Write;
+                    let mut out = std::io::stdout().lock();
+                    out.write_all(&bytes)?;
+                    out.flush()?;
+                }
+            }
+            Ok(())
+        }
     }
+}
+
+/// A progress bar on a terminal; nothing when the output goes elsewhere.
+fn progress_bar(what: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    let style = indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({elapsed})")
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_message(what.to_owned());
+    Some(bar)
+}
+
+async fn run_import(store: &Store, command: RegisterImport) -> anyhow::Result<()> {
+    let bar = progress_bar("Đang ghi");
+    let progress = |done: u64, total: u64| {
+        if let Some(bar) = &bar {
+            bar.set_length(total);
+            bar.set_position(done);
+        }
+    };
+    let (text, rejected) = match command {
+        RegisterImport::Units {
+            file,
+            valid_from,
+            scope,
+        } => {
+            let report =
+                import::import_units(store, &file, valid_from, scope.as_deref(), &progress).await?;
+            (
+                import::describe_units(&report),
+                matches!(report, Report::Rejected(_)),
+            )
+        }
+        RegisterImport::Successions {
+            file,
+            effective,
+            legal_basis,
+        } => {
+            let report = import::import_successions(
+                store,
+                &file,
+                effective,
+                legal_basis.as_deref(),
+                &progress,
+            )
+            .await?;
+            (
+                import::describe_links(&report, "liên kết kế thừa"),
+                matches!(report, Report::Rejected(_)),
+            )
+        }
+        RegisterImport::Agencies { file } => {
+            let report = import::import_agencies(store, &file).await?;
+            (
+                import::describe_links(&report, "cơ quan"),
+                matches!(report, Report::Rejected(_)),
+            )
+        }
+    };
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if rejected {
+        eprint!("{text}");
+        store.close().await;
+        std::process::exit(2);
+    }
+    println!("{text}");
+    Ok(())
+}
+
+async fn run_transition(store: &Store, command: TransitionCommand) -> anyhow::Result<()> {
+    let (args, apply) = match command {
+        TransitionCommand::Plan(args) => (args, false),
+        TransitionCommand::Apply(args) => (args, true),
+    };
+    let rules = PlanRules {
+        assignments: args.assign.clone(),
+        by_address: args.by_address,
+    };
+    if !apply {
+        let plan = motcua::transition::make_plan(store, args.effective, &rules).await?;
+        if args.json {
+            let doc = serde_json::json!({ "plan": plan, "undecided": plan.undecided() });
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        } else {
+            print!("{}", motcua::transition::describe_plan(&plan));
+        }
+        return Ok(());
+    }
+    let actor = AuditEntry::system(
+        motcua_web::now(),
+        "transition.applied",
+        format!("transition:{}", args.effective),
+        serde_json::json!({}),
+    );
+    let (plan, report) = motcua::transition::apply(store, args.effective, &rules, &actor).await?;
+    if args.json {
+        let doc =
+            serde_json::json!({ "plan": plan, "undecided": plan.undecided(), "report": report });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        print!("{}", motcua::transition::describe_plan(&plan));
+        println!("\n{}", motcua::transition::describe_report(&report));
+    }
+    Ok(())
 }
 
 /// The demo password of `username` from DATA_DIR/demo-accounts.txt.
@@ -428,7 +754,7 @@ async fn serve(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> {
     let province_name = store
         .unit_at(demo::PROVINCE_CODE, today)
         .await?
-        .map_or_else(|| format!("Tỉnh {}", demo::PROVINCE_CODE), |u| u.name);
+        .map_or_else(|| format!("Tỉnh {}", demo::PROVINCE_CODE), |u| u.full_name);
     let config = WebConfig {
         province_name,
         data_dir: location.data_dir.clone(),

@@ -41,7 +41,10 @@ pub async fn start(
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     tokio::spawn(purge_expired_periodically(store.clone()));
-    let app = motcua_web::router(AppState::new(store, config, demo_accounts));
+    let state = AppState::new(store.clone(), config, demo_accounts);
+    // The catalogue index is built before the first request.
+    state.catalogue.refresh(&store).await;
+    let app = motcua_web::router(state);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(

@@ -45,6 +45,8 @@ fn help_explains_every_command() {
         "migrate",
         "user",
         "audit",
+        "import",
+        "export",
         "--data-dir",
         "--database-url",
         "MOTCUA_DATA_DIR",

@@ -64,6 +64,38 @@ fn user_from_row(r: UserRow) -> Result<UserRecord, StoreError> {
     })
 }
 
+/// The two kinds of bearer secret, each in its own table, both stored as SHA-256 hashes.
+#[derive(Debug, Clone, Copy)]
+enum Secret {
+    Session,
+    ApiToken,
+}
+
+impl Secret {
+    fn insert_sql(self) -> &'static str {
+        match self {
+            Secret::Session => {
+                "INSERT INTO sessions (id_hash, user_id, created_at, expires_at, last_seen_at) \
+                 VALUES ($1, $2, $3, $4, $3)"
+            }
+            Secret::ApiToken => {
+                "INSERT INTO api_tokens (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)"
+            }
+        }
+    }
+
+    fn lookup_join(self) -> &'static str {
+        match self {
+            Secret::Session => {
+                "JOIN sessions s ON s.user_id = u.id WHERE s.id_hash = $1 AND s.expires_at > $2"
+            }
+            Secret::ApiToken => {
+                "JOIN api_tokens s ON s.user_id = u.id WHERE s.token_hash = $1 AND s.expires_at > $2"
+            }
+        }
+    }
+}
+
 /// Where a login key stands after a failure, or before an attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ThrottleState {
@@ -164,12 +196,31 @@ impl Store {
         expires_at: DateTime<Utc>,
         audit: AuditEntry,
     ) -> Result<(), StoreError> {
+        self.store_secret(Secret::Session, id_hash, user_id, (at, expires_at), audit)
+            .await
+    }
+
+    /// The active user behind a live session, if any.
+    pub async fn user_for_session(
+        &self,
+        id_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        self.user_for_secret(Secret::Session, id_hash, now).await
+    }
+
+    async fn store_secret(
+        &self,
+        kind: Secret,
+        hash: &str,
+        user_id: Uuid,
+        (at, expires_at): (DateTime<Utc>, DateTime<Utc>),
+        audit: AuditEntry,
+    ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let sql = "INSERT INTO sessions (id_hash, user_id, created_at, expires_at, last_seen_at) \
-            VALUES ($1, $2, $3, $4, $3)";
         on_tx!(&mut tx, |conn| {
-            sqlx::query(sql)
-                .bind(id_hash)
+            sqlx::query(kind.insert_sql())
+                .bind(hash)
                 .bind(user_id)
                 .bind(at)
                 .bind(expires_at)
@@ -181,19 +232,16 @@ impl Store {
         tx.commit().await
     }
 
-    /// The active user behind a live session, if any.
-    pub async fn user_for_session(
+    async fn user_for_secret(
         &self,
-        id_hash: &str,
+        kind: Secret,
+        hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<UserRecord>, StoreError> {
-        let sql = format!(
-            "{SELECT_USER} JOIN sessions s ON s.user_id = u.id \
-             WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.active"
-        );
+        let sql = format!("{SELECT_USER} {} AND u.active", kind.lookup_join());
         let row: Option<UserRow> = on_pool!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(id_hash)
+                .bind(hash)
                 .bind(now)
                 .fetch_optional(pool)
                 .await?
@@ -262,20 +310,14 @@ impl Store {
         expires_at: DateTime<Utc>,
         audit: AuditEntry,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        let sql = "INSERT INTO api_tokens (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)";
-        on_tx!(&mut tx, |conn| {
-            sqlx::query(sql)
-                .bind(token_hash)
-                .bind(user_id)
-                .bind(at)
-                .bind(expires_at)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected()
-        });
-        append(&mut tx, audit).await?;
-        tx.commit().await
+        self.store_secret(
+            Secret::ApiToken,
+            token_hash,
+            user_id,
+            (at, expires_at),
+            audit,
+        )
+        .await
     }
 
     pub async fn user_for_api_token(
@@ -283,18 +325,8 @@ impl Store {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<UserRecord>, StoreError> {
-        let sql = format!(
-            "{SELECT_USER} JOIN api_tokens t ON t.user_id = u.id \
-             WHERE t.token_hash = $1 AND t.expires_at > $2 AND u.active"
-        );
-        let row: Option<UserRow> = on_pool!(self, |pool| {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(token_hash)
-                .bind(now)
-                .fetch_optional(pool)
-                .await?
-        });
-        row.map(user_from_row).transpose()
+        self.user_for_secret(Secret::ApiToken, token_hash, now)
+            .await
     }
 
     /// Whether a login key (a username or a client address) may try now.

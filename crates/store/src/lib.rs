@@ -11,9 +11,11 @@ mod catalogue;
 mod documents;
 mod dossiers;
 mod error;
+mod import;
 mod processes;
 mod schema;
 mod settings;
+mod transition;
 mod tx;
 mod units;
 
@@ -32,8 +34,14 @@ pub use dossiers::{
     Submission, Submitted, Visibility, control_sheet, utc,
 };
 pub use error::StoreError;
+pub use import::{
+    ImportOutcome, ImportRun, ImportSource, LinkImportSummary, Progress, UnitImportSummary,
+};
 pub use processes::{MissingProcess, ProcessDraft, ProcessRecord, level_of_kind};
-pub use units::{SeedData, UnitCounts};
+pub use transition::{
+    AGENCY_BOUND, AgencyBound, TransitionMove, TransitionReport, bound_kind_label,
+};
+pub use units::{AgencyQuery, SeedData, SuccessionDetail, UnitCounts, UnitPage, UnitQuery};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{
@@ -185,6 +193,7 @@ impl Store {
             }
             Pools::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
+        self.backfill_search_names().await?;
         Ok(self.applied_migrations().await? - before)
     }
 

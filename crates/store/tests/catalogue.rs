@@ -79,6 +79,9 @@ fn seed() -> SeedData {
         kind,
         unit_code: "20".into(),
         parent_code: parent.map(|p| AgencyCode::parse(p).unwrap()),
+        valid_from: None,
+        valid_to: None,
+        successor_code: None,
     };
     SeedData {
         agencies: vec![

@@ -37,7 +37,8 @@ fn unit(
 ) -> AdminUnit {
     AdminUnit {
         code: code.into(),
-        name: name.into(),
+        name: kind.short_name(name),
+        full_name: name.into(),
         kind,
         parent_code: parent.map(Into::into),
         validity: Validity {
@@ -48,12 +49,14 @@ fn unit(
 }
 
 fn seed() -> SeedData {
-    let agency = |code: &str, name: &str, kind, unit: &str, parent: Option<&str>| Agency {
-        code: AgencyCode::parse(code).unwrap(),
-        name: name.into(),
-        kind,
-        unit_code: unit.into(),
-        parent_code: parent.map(|p| AgencyCode::parse(p).unwrap()),
+    let agency = |code: &str, name: &str, kind, unit: &str, parent: Option<&str>| {
+        Agency::new(
+            AgencyCode::parse(code).unwrap(),
+            name,
+            kind,
+            unit,
+            parent.map(|p| AgencyCode::parse(p).unwrap()),
+        )
     };
     SeedData {
         units: vec![
@@ -146,8 +149,9 @@ async fn scenario(store: Store) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(before.name, "Phường Vĩnh Trại");
-    assert_eq!(after.name, "Phường Đông Kinh");
+    assert_eq!(before.full_name, "Phường Vĩnh Trại");
+    assert_eq!(after.full_name, "Phường Đông Kinh");
+    assert_eq!(after.name, "Đông Kinh");
     let counts = store
         .count_child_units_at("20", date(2025, 7, 1))
         .await

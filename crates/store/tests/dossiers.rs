@@ -52,6 +52,9 @@ fn seed() -> SeedData {
         kind,
         unit_code: "20".into(),
         parent_code: parent.map(ac),
+        valid_from: None,
+        valid_to: None,
+        successor_code: None,
     };
     SeedData {
         agencies: vec![

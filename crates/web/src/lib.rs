@@ -6,6 +6,7 @@
 pub mod api;
 pub mod auth;
 pub mod calendar;
+pub mod catalogue;
 mod csrf;
 pub mod dossiers;
 pub mod error;

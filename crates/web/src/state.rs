@@ -54,6 +54,8 @@ pub struct AppState {
     pub(crate) submitter: Arc<crate::dossiers::Submitter>,
     /// None when the documents folder cannot be opened (logged at start).
     pub(crate) documents: Option<Arc<crate::dossiers::DocumentStore>>,
+    /// The procedure catalogue's search index, rebuilt from the store when stale.
+    pub catalogue: Arc<crate::catalogue::CatalogueState>,
 }
 
 impl AppState {
@@ -80,6 +82,7 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             demo_accounts: Arc::new(demo_accounts),
             calendar: Arc::default(),
+            catalogue: Arc::default(),
         }
     }
 }

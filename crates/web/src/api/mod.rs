@@ -2,9 +2,11 @@
 
 mod auth;
 pub(crate) mod calendar;
+pub(crate) mod catalogue;
 mod dossiers;
 mod extract;
 mod processes;
+pub(crate) mod units;
 
 pub use extract::{ApiJson, ApiQuery};
 
@@ -32,6 +34,12 @@ use utoipa::OpenApi;
         dossiers::act, dossiers::upload, dossiers::download,
         dossiers::public_lookup, dossiers::public_rating,
         processes::list, processes::draft, processes::one, processes::approve, processes::missing,
+        units::list_units, units::get_unit, units::unit_children, units::unit_predecessors,
+        units::unit_successors, units::list_agencies, units::get_agency, units::create_agency,
+        units::update_agency,
+        catalogue::list, catalogue::detail, catalogue::create, catalogue::save_draft,
+        catalogue::publish, catalogue::devolve, catalogue::stats, catalogue::applicable,
+        catalogue::export, catalogue::sectors,
     ),
     components(schemas(
         Problem, auth::TokenRequest, auth::TokenResponse, crate::auth::AuthUser, crate::auth::AuthVia,
@@ -47,6 +55,12 @@ use utoipa::OpenApi;
         dossiers::PublicApplicantView, dossiers::PublicDossierView, dossiers::PublicRatingBody,
         processes::StepBody, processes::ProcessBody, processes::StepView, processes::ProcessView,
         processes::MissingView,
+        units::UnitView, units::UnitList, units::UnitDetail, units::SuccessionView,
+        units::AgencyView, units::AgencyInput,
+        catalogue::ProcedureSummary, catalogue::ProcedureList, catalogue::ProcedureDetail,
+        catalogue::VersionInfo, catalogue::PublicationRequest, catalogue::PublicationResponse,
+        catalogue::DevolutionRequest, catalogue::CatalogueStats, catalogue::Count,
+        catalogue::DecisionStat, catalogue::SetStat, catalogue::Applicable, catalogue::SectorView,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -55,6 +69,9 @@ use utoipa::OpenApi;
         (name = "dossiers", description = "Submission, the queue, actions, history and documents"),
         (name = "processes", description = "Internal processes: steps, roles, budgets, versions"),
         (name = "public", description = "What citizens see without signing in"),
+        (name = "units", description = "Administrative units at a date (public)"),
+        (name = "agencies", description = "Agencies; reads are public, changes need an administrator"),
+        (name = "catalogue", description = "The procedure catalogue: search, details, statistics, drafts, publication, devolution, exports"),
         (name = "meta", description = "This document"),
     ),
 )]
@@ -112,6 +129,30 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/processes/missing", get(processes::missing))
         .route("/processes/{id}", get(processes::one))
         .route("/processes/{id}/approve", post(processes::approve))
+        .route("/units", get(units::list_units))
+        .route("/units/{code}", get(units::get_unit))
+        .route("/units/{code}/children", get(units::unit_children))
+        .route("/units/{code}/predecessors", get(units::unit_predecessors))
+        .route("/units/{code}/successors", get(units::unit_successors))
+        .route(
+            "/agencies",
+            get(units::list_agencies).post(units::create_agency),
+        )
+        .route(
+            "/agencies/{code}",
+            get(units::get_agency).put(units::update_agency),
+        )
+        .route("/procedures", get(catalogue::list).post(catalogue::create))
+        .route(
+            "/procedures/{code}",
+            get(catalogue::detail).put(catalogue::save_draft),
+        )
+        .route("/procedures/{code}/devolutions", post(catalogue::devolve))
+        .route("/publications", post(catalogue::publish))
+        .route("/catalogue/stats", get(catalogue::stats))
+        .route("/catalogue/applicable", get(catalogue::applicable))
+        .route("/catalogue/export", get(catalogue::export))
+        .route("/sectors", get(catalogue::sectors))
 }
 
 /// The OpenAPI 3.1 document of this API.

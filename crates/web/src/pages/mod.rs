@@ -1,15 +1,17 @@
 //! Server-rendered pages. Each works without JavaScript.
 
 mod calendar;
+mod catalogue;
 mod home;
 pub(crate) mod login;
+mod units;
 
 use crate::AppState;
 use crate::auth::{AuthUser, Identity};
 use crate::csrf::CsrfToken;
 use crate::prefs::Preferences;
 use askama::Template;
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -29,10 +31,55 @@ pub(crate) fn router() -> Router<AppState> {
             "/calendar/arrangements/{year}",
             get(calendar::arrangement_form).post(calendar::arrangement_submit),
         )
+        .route("/units", get(units::units))
+        .route("/units/{code}", get(units::unit))
+        .route(
+            "/admin/agencies",
+            get(units::agencies).post(units::create_agency),
+        )
+        .route(
+            "/admin/agencies/{code}",
+            get(units::edit_agency).post(units::save_agency),
+        )
+        .route("/transition", get(units::transition))
         .route("/static/motcua.css", get(stylesheet))
+        .route("/procedures", get(catalogue::list))
+        .route("/procedures.xlsx", get(download_xlsx))
+        .route("/procedures.csv", get(download_csv))
+        .route("/procedures.json", get(download_json))
+        .route(
+            "/procedures/new",
+            get(catalogue::new_form).post(catalogue::create),
+        )
+        .route("/procedures/{code}", get(catalogue::detail))
+        .route(
+            "/procedures/{code}/edit",
+            get(catalogue::edit_form).post(catalogue::save),
+        )
+        .route(
+            "/procedures/{code}/devolve",
+            get(catalogue::devolve_form).post(catalogue::devolve_submit),
+        )
+        .route(
+            "/publications",
+            get(catalogue::publications_form).post(catalogue::publications_submit),
+        )
+}
+
+async fn download_xlsx(State(state): State<AppState>, chrome: Chrome) -> Response {
+    catalogue::download(state, chrome, motcua_exchange::Format::Xlsx).await
+}
+
+async fn download_csv(State(state): State<AppState>, chrome: Chrome) -> Response {
+    catalogue::download(state, chrome, motcua_exchange::Format::Csv).await
+}
+
+async fn download_json(State(state): State<AppState>, chrome: Chrome) -> Response {
+    catalogue::download(state, chrome, motcua_exchange::Format::Json).await
 }
 
 /// What every page's frame needs: names, preferences, the CSRF token and the user.
+#[derive(Clone)]
 pub(crate) struct Chrome {
     pub portal_name: String,
     pub province_name: String,
@@ -46,6 +93,27 @@ pub(crate) struct Chrome {
 impl Chrome {
     pub fn role_label(&self) -> &'static str {
         self.user.as_ref().map_or("", |u| u.role.label_vi())
+    }
+
+    /// Whether the user administers agencies (all of them, or their own).
+    pub fn manages_agencies(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| {
+            matches!(
+                u.role,
+                motcua_domain::account::Role::ProvinceAdmin
+                    | motcua_domain::account::Role::UnitAdmin
+            )
+        })
+    }
+
+    /// Whether the user may see the transition plan.
+    pub fn sees_transition(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| {
+            matches!(
+                u.role,
+                motcua_domain::account::Role::ProvinceAdmin | motcua_domain::account::Role::Auditor
+            )
+        })
     }
 }
 

@@ -1,0 +1,598 @@
+//! `motcua import`: reading unit lists, successions and agencies from files at the edge.
+//!
+//! Formats:
+//! - units: the thanglequoc JSON (`full_json_generated_data_vn_units*.json`), the dvhcvn
+//!   pre-2025 JSON (`dvhcvn.json`, three tiers), or a CSV with the columns
+//!   `code,name,kind,parent_code` and optionally `full_name`;
+//! - successions: dvhcvn's `merges.json`, or a CSV `old_code,new_code,link[,legal_basis]`;
+//! - agencies: a CSV `code,name,kind,unit_code,parent_code[,valid_from,valid_to]`.
+//!
+//! A file that cannot be read at all, and each row that cannot be understood, become
+//! problems with the row's place; the store then checks the rest in one transaction.
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use motcua_domain::audit::AuditEntry;
+use motcua_domain::import::{AgencyEntry, ImportProblem, Sourced};
+use motcua_domain::unit::{SuccessionLink, UnitEntry, UnitKind, UnitSuccession};
+use motcua_store::{
+    ImportOutcome, ImportSource, LinkImportSummary, Progress, Store, UnitImportSummary,
+};
+use serde::Deserialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+
+/// A file's rows, or the problems that kept them from being read.
+pub struct Parsed<T> {
+    pub source: ImportSource,
+    pub rows: Vec<Sourced<T>>,
+    pub problems: Vec<ImportProblem>,
+}
+
+fn read(path: &Path) -> anyhow::Result<(Vec<u8>, ImportSource)> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("không đọc được {}", path.display()))?;
+    let source = ImportSource {
+        name: path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+        sha256: hex::encode(Sha256::digest(&bytes)),
+    };
+    Ok((bytes, source))
+}
+
+fn is_csv(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+}
+
+fn whole_file(reason: impl Into<String>) -> ImportProblem {
+    ImportProblem::new("tệp", "", reason)
+}
+
+fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str).map(str::trim)
+}
+
+/// Reads a unit list in any of the supported formats.
+pub fn parse_units(path: &Path) -> anyhow::Result<Parsed<UnitEntry>> {
+    let (bytes, source) = read(path)?;
+    let mut parsed = Parsed {
+        source,
+        rows: vec![],
+        problems: vec![],
+    };
+    if is_csv(path) {
+        units_from_csv(&bytes, &mut parsed);
+        return Ok(parsed);
+    }
+    let json: Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            parsed.problems.push(whole_file(format!(
+                "không phải JSON hợp lệ (dòng {}, cột {}): {e}",
+                e.line(),
+                e.column()
+            )));
+            return Ok(parsed);
+        }
+    };
+    match &json {
+        Value::Array(provinces) => units_from_thanglequoc(provinces, &mut parsed),
+        Value::Object(o) if o.get("data").is_some_and(Value::is_array) => {
+            units_from_dvhcvn(&json["data"], &mut parsed)
+        }
+        _ => parsed.problems.push(whole_file(
+            "định dạng JSON không nhận ra: cần danh sách tỉnh (thanglequoc) hoặc {data:[…]} (dvhcvn)",
+        )),
+    }
+    Ok(parsed)
+}
+
+fn units_from_thanglequoc(provinces: &[Value], parsed: &mut Parsed<UnitEntry>) {
+    let kind_of = |v: &Value| match v.get("AdministrativeUnitId").and_then(Value::as_i64) {
+        Some(1) => Ok(UnitKind::CentralCity),
+        Some(2) => Ok(UnitKind::Province),
+        Some(3) => Ok(UnitKind::Ward),
+        Some(4) => Ok(UnitKind::Commune),
+        Some(5) => Ok(UnitKind::SpecialZone),
+        other => Err(format!("AdministrativeUnitId không hợp lệ: {other:?}")),
+    };
+    let mut push = |path: String, v: &Value, parent: Option<String>| {
+        let code = text(v, "Code").unwrap_or_default().to_owned();
+        let (Some(name), Some(full_name)) = (text(v, "Name"), text(v, "FullName")) else {
+            parsed
+                .problems
+                .push(ImportProblem::new(path, code, "thiếu Name hoặc FullName"));
+            return;
+        };
+        match kind_of(v) {
+            Ok(kind) => parsed.rows.push(Sourced::new(
+                path,
+                UnitEntry {
+                    code,
+                    name: name.to_owned(),
+                    full_name: full_name.to_owned(),
+                    kind,
+                    parent_code: parent,
+                },
+            )),
+            Err(reason) => parsed.problems.push(ImportProblem::new(path, code, reason)),
+        }
+    };
+    for (i, p) in provinces.iter().enumerate() {
+        push(format!("[{i}]"), p, None);
+        let province = text(p, "Code").unwrap_or_default().to_owned();
+        for (j, w) in p
+            .get("Wards")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            let parent = text(w, "ProvinceCode").map_or_else(|| province.clone(), str::to_owned);
+            push(format!("[{i}].Wards[{j}]"), w, Some(parent));
+        }
+    }
+}
+
+fn dvhcvn_kind(level: usize, label: &str) -> Option<UnitKind> {
+    Some(match (level, label) {
+        (1, "Tỉnh") => UnitKind::Province,
+        (1, "Thành phố Trung ương") => UnitKind::CentralCity,
+        (2, "Huyện" | "Thành phố" | "Thị xã" | "Quận") => UnitKind::District,
+        (3, "Xã") => UnitKind::Commune,
+        (3, "Phường") => UnitKind::Ward,
+        (3, "Thị trấn") => UnitKind::Township,
+        (3, "Đặc khu") => UnitKind::SpecialZone,
+        _ => return None,
+    })
+}
+
+fn units_from_dvhcvn(data: &Value, parsed: &mut Parsed<UnitEntry>) {
+    fn walk(
+        parsed: &mut Parsed<UnitEntry>,
+        items: &Value,
+        level: usize,
+        path: &str,
+        parent: Option<&str>,
+    ) {
+        let key = format!("level{level}_id");
+        let children = format!("level{}s", level + 1);
+        for (i, v) in items
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            let here = format!("{path}[{i}]");
+            let code = text(v, &key).unwrap_or_default().to_owned();
+            let label = text(v, "type").unwrap_or_default();
+            let (Some(full_name), Some(kind)) = (text(v, "name"), dvhcvn_kind(level, label)) else {
+                parsed.problems.push(ImportProblem::new(
+                    here,
+                    code,
+                    format!("thiếu tên hoặc loại đơn vị không hợp lệ: {label:?}"),
+                ));
+                continue;
+            };
+            parsed.rows.push(Sourced::new(
+                here.clone(),
+                UnitEntry {
+                    code: code.clone(),
+                    name: kind.short_name(full_name),
+                    full_name: full_name.to_owned(),
+                    kind,
+                    parent_code: parent.map(str::to_owned),
+                },
+            ));
+            if level < 3 {
+                walk(
+                    parsed,
+                    &v[&children],
+                    level + 1,
+                    &format!("{here}.{children}"),
+                    Some(&code),
+                );
+            }
+        }
+    }
+    walk(parsed, data, 1, "data", None);
+}
+
+#[derive(Deserialize)]
+struct UnitCsvRow {
+    code: String,
+    name: String,
+    kind: String,
+    #[serde(default)]
+    parent_code: Option<String>,
+    #[serde(default)]
+    full_name: Option<String>,
+}
+
+fn csv_reader(bytes: &[u8]) -> csv::Reader<&[u8]> {
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(bytes)
+}
+
+fn non_empty(s: Option<String>) -> Option<String> {
+    s.filter(|s| !s.trim().is_empty())
+}
+
+/// Each record of a CSV file as (`dòng N`, row), or a problem for the row.
+fn csv_rows<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    problems: &mut Vec<ImportProblem>,
+) -> Vec<(String, T)> {
+    let mut reader = csv_reader(bytes);
+    let mut rows = Vec::new();
+    for result in reader.deserialize::<T>() {
+        match result {
+            Ok(row) => rows.push(row),
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line());
+                let reason = match e.kind() {
+                    csv::ErrorKind::Deserialize { err, .. } => {
+                        format!("không đọc được dòng: {err}")
+                    }
+                    _ => format!("tệp CSV lỗi: {e}"),
+                };
+                problems.push(ImportProblem::new(format!("dòng {line}"), "", reason));
+                continue;
+            }
+        }
+    }
+    // Line numbers of the records that were read: the deserializer does not return them.
+    let mut positions = csv_reader(bytes);
+    let lines: Vec<u64> = positions
+        .records()
+        .filter_map(Result::ok)
+        .map(|r| r.position().map_or(0, |p| p.line()))
+        .collect();
+    let mut lines = lines.into_iter();
+    rows.into_iter()
+        .map(|row| (format!("dòng {}", lines.next().unwrap_or(0)), row))
+        .collect()
+}
+
+fn units_from_csv(bytes: &[u8], parsed: &mut Parsed<UnitEntry>) {
+    for (source, row) in csv_rows::<UnitCsvRow>(bytes, &mut parsed.problems) {
+        let kind = match row.kind.parse::<UnitKind>() {
+            Ok(k) => k,
+            Err(reason) => {
+                parsed
+                    .problems
+                    .push(ImportProblem::new(source, row.code, reason));
+                continue;
+            }
+        };
+        let (name, full_name) = match non_empty(row.full_name) {
+            Some(full) => (row.name, full),
+            // Without a full name, `name` may be either form ("Phường Đông Kinh" or "Đông Kinh").
+            None => (kind.short_name(&row.name), kind.full_name(&row.name)),
+        };
+        parsed.rows.push(Sourced::new(
+            source,
+            UnitEntry {
+                code: row.code,
+                name,
+                full_name,
+                kind,
+                parent_code: non_empty(row.parent_code),
+            },
+        ));
+    }
+}
+
+/// Reads successions (dvhcvn `merges.json` or CSV) that take effect on `effective`.
+pub fn parse_successions(
+    path: &Path,
+    effective: NaiveDate,
+    legal_basis: Option<&str>,
+) -> anyhow::Result<Parsed<UnitSuccession>> {
+    let (bytes, source) = read(path)?;
+    let default_basis = legal_basis
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("theo tệp {}", source.name));
+    let mut parsed = Parsed {
+        source,
+        rows: vec![],
+        problems: vec![],
+    };
+    let link_of = |s: &str| s.parse::<SuccessionLink>();
+    if is_csv(path) {
+        #[derive(Deserialize)]
+        struct Row {
+            old_code: String,
+            new_code: String,
+            link: String,
+            #[serde(default)]
+            legal_basis: Option<String>,
+            #[serde(default)]
+            effective: Option<NaiveDate>,
+        }
+        for (src, row) in csv_rows::<Row>(&bytes, &mut parsed.problems) {
+            match link_of(&row.link) {
+                Ok(link) => parsed.rows.push(Sourced::new(
+                    src,
+                    UnitSuccession {
+                        old_code: row.old_code,
+                        new_code: row.new_code,
+                        link,
+                        effective: row.effective.unwrap_or(effective),
+                        legal_basis: non_empty(row.legal_basis)
+                            .unwrap_or_else(|| default_basis.clone()),
+                    },
+                )),
+                Err(reason) => parsed
+                    .problems
+                    .push(ImportProblem::new(src, row.old_code, reason)),
+            }
+        }
+        return Ok(parsed);
+    }
+    let json: Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            parsed.problems.push(whole_file(format!(
+                "không phải JSON hợp lệ (dòng {}, cột {}): {e}",
+                e.line(),
+                e.column()
+            )));
+            return Ok(parsed);
+        }
+    };
+    let Some(data) = json.get("data").and_then(Value::as_array) else {
+        parsed.problems.push(whole_file(
+            "định dạng không nhận ra: cần {data:[…]} như merges.json",
+        ));
+        return Ok(parsed);
+    };
+    let mut links = |path: String, new_code: &str, merges: &Value| {
+        for (k, m) in merges
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            let here = format!("{path}.merges[{k}]");
+            let old = text(m, "old_id").unwrap_or_default().to_owned();
+            match link_of(text(m, "type").unwrap_or_default()) {
+                Ok(link) => parsed.rows.push(Sourced::new(
+                    here,
+                    UnitSuccession {
+                        old_code: old,
+                        new_code: new_code.to_owned(),
+                        link,
+                        effective,
+                        legal_basis: default_basis.clone(),
+                    },
+                )),
+                Err(reason) => parsed.problems.push(ImportProblem::new(here, old, reason)),
+            }
+        }
+    };
+    for (i, p) in data.iter().enumerate() {
+        let code = text(p, "level1_id").unwrap_or_default();
+        links(format!("data[{i}]"), code, &p["merges"]);
+        for (j, c) in p["level2s"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
+            let code = text(c, "level2_id").unwrap_or_default();
+            links(format!("data[{i}].level2s[{j}]"), code, &c["merges"]);
+        }
+    }
+    Ok(parsed)
+}
+
+/// Reads agencies from a CSV.
+pub fn parse_agencies(path: &Path) -> anyhow::Result<Parsed<AgencyEntry>> {
+    let (bytes, source) = read(path)?;
+    let mut parsed = Parsed {
+        source,
+        rows: vec![],
+        problems: vec![],
+    };
+    #[derive(Deserialize)]
+    struct Row {
+        code: String,
+        name: String,
+        kind: String,
+        unit_code: String,
+        #[serde(default)]
+        parent_code: Option<String>,
+        #[serde(default)]
+        valid_from: Option<NaiveDate>,
+        #[serde(default)]
+        valid_to: Option<NaiveDate>,
+    }
+    for (src, row) in csv_rows::<Row>(&bytes, &mut parsed.problems) {
+        parsed.rows.push(Sourced::new(
+            src,
+            AgencyEntry {
+                code: row.code,
+                name: row.name,
+                kind: row.kind,
+                unit_code: row.unit_code,
+                parent_code: non_empty(row.parent_code),
+                valid_from: row.valid_from,
+                valid_to: row.valid_to,
+            },
+        ));
+    }
+    Ok(parsed)
+}
+
+/// What an import command reports.
+#[derive(Debug, Clone)]
+pub enum Report<S> {
+    Done {
+        summary: S,
+        rows: usize,
+        seconds: f64,
+    },
+    Rejected(Vec<ImportProblem>),
+}
+
+fn audit(action: &str, source: &ImportSource) -> AuditEntry {
+    AuditEntry::system(
+        motcua_web::now(),
+        action,
+        format!("import:{}", source.name),
+        serde_json::json!({}),
+    )
+}
+
+fn finish<S>(outcome: ImportOutcome<S>, rows: usize, started: std::time::Instant) -> Report<S> {
+    match outcome {
+        ImportOutcome::Done(summary) => Report::Done {
+            summary,
+            rows,
+            seconds: started.elapsed().as_secs_f64(),
+        },
+        ImportOutcome::Rejected(problems) => Report::Rejected(problems),
+    }
+}
+
+/// Reads and imports a unit list; a file with unreadable rows is refused before the store.
+pub async fn import_units(
+    store: &Store,
+    path: &Path,
+    valid_from: NaiveDate,
+    scope: Option<&str>,
+    progress: Progress<'_>,
+) -> anyhow::Result<Report<UnitImportSummary>> {
+    let started = std::time::Instant::now();
+    let parsed = parse_units(path)?;
+    if !parsed.problems.is_empty() {
+        return Ok(Report::Rejected(parsed.problems));
+    }
+    let outcome = store
+        .import_units(
+            &parsed.rows,
+            valid_from,
+            scope,
+            &parsed.source,
+            audit("units.imported", &parsed.source),
+            progress,
+        )
+        .await?;
+    Ok(finish(outcome, parsed.rows.len(), started))
+}
+
+pub async fn import_successions(
+    store: &Store,
+    path: &Path,
+    effective: NaiveDate,
+    legal_basis: Option<&str>,
+    progress: Progress<'_>,
+) -> anyhow::Result<Report<LinkImportSummary>> {
+    let started = std::time::Instant::now();
+    let parsed = parse_successions(path, effective, legal_basis)?;
+    if !parsed.problems.is_empty() {
+        return Ok(Report::Rejected(parsed.problems));
+    }
+    let outcome = store
+        .import_successions(
+            &parsed.rows,
+            effective,
+            &parsed.source,
+            audit("successions.imported", &parsed.source),
+            progress,
+        )
+        .await?;
+    Ok(finish(outcome, parsed.rows.len(), started))
+}
+
+pub async fn import_agencies(
+    store: &Store,
+    path: &Path,
+) -> anyhow::Result<Report<LinkImportSummary>> {
+    let started = std::time::Instant::now();
+    let parsed = parse_agencies(path)?;
+    if !parsed.problems.is_empty() {
+        return Ok(Report::Rejected(parsed.problems));
+    }
+    let outcome = store
+        .import_agencies(
+            &parsed.rows,
+            motcua_web::today_vn(),
+            &parsed.source,
+            motcua_web::now(),
+            audit("agencies.imported", &parsed.source),
+        )
+        .await?;
+    Ok(finish(outcome, parsed.rows.len(), started))
+}
+
+/// The report's lines for people: the summary, or every bad row.
+pub fn describe_units(report: &Report<UnitImportSummary>) -> String {
+    match report {
+        Report::Done {
+            summary: s,
+            rows,
+            seconds,
+        } => {
+            let mut line = format!(
+                "Đã đọc {rows} đơn vị trong {seconds:.2} giây: {} mở mới, {} đóng lại, {} giữ nguyên, {} sửa cùng ngày.\n\
+                 Imported {rows} units in {seconds:.2} s: {} opened, {} closed, {} unchanged, {} corrected.",
+                s.opened,
+                s.closed,
+                s.unchanged,
+                s.corrected,
+                s.opened,
+                s.closed,
+                s.unchanged,
+                s.corrected
+            );
+            if s.respelled > 0 {
+                line.push_str(&format!(
+                    "\n{} đơn vị chỉ khác cách đặt dấu thanh hoặc chữ hoa: giữ cách viết đang có.",
+                    s.respelled
+                ));
+            }
+            line
+        }
+        Report::Rejected(problems) => describe_problems(problems),
+    }
+}
+
+pub fn describe_links(report: &Report<LinkImportSummary>, what: &str) -> String {
+    match report {
+        Report::Done {
+            summary: s,
+            rows,
+            seconds,
+        } => format!(
+            "Đã đọc {rows} {what} trong {seconds:.2} giây: {} thêm mới, {} cập nhật, {} giữ nguyên.\n\
+             Imported {rows} rows in {seconds:.2} s: {} added, {} updated, {} unchanged.",
+            s.added, s.updated, s.unchanged, s.added, s.updated, s.unchanged
+        ),
+        Report::Rejected(problems) => describe_problems(problems),
+    }
+}
+
+fn describe_problems(problems: &[ImportProblem]) -> String {
+    let mut out = format!(
+        "Tệp có {} dòng lỗi; không ghi gì vào cơ sở dữ liệu. {} bad row(s); nothing was written.\n",
+        problems.len(),
+        problems.len()
+    );
+    for p in problems {
+        out.push_str(&format!("  {p}\n"));
+    }
+    out
+}

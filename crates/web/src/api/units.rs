@@ -1,0 +1,562 @@
+//! Administrative units and agencies: public reads, each answerable as of a date (`at=`),
+//! and agency administration for signed-in administrators.
+
+use super::{ApiJson, ApiQuery};
+use crate::AppState;
+use crate::auth::ApiUser;
+use crate::error::{ApiError, ApiResult, Problem};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use motcua_domain::account::Role;
+use motcua_domain::agency::{Agency, AgencyCode, AgencyKind};
+use motcua_domain::unit::{AdminUnit, UnitKind};
+use motcua_store::{AgencyQuery, SuccessionDetail, UnitQuery};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// One administrative unit over one validity interval.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnitView {
+    /// Statistics code: 2 digits (province), 3 (historical district) or 5 (commune level).
+    #[schema(example = "05977")]
+    pub code: String,
+    #[schema(example = "Đông Kinh")]
+    pub name: String,
+    #[schema(example = "Phường Đông Kinh")]
+    pub full_name: String,
+    /// province, central_city, district, commune, ward, township or special_zone.
+    #[schema(example = "ward")]
+    pub kind: String,
+    #[schema(example = "Phường")]
+    pub kind_label: String,
+    pub parent_code: Option<String>,
+    pub valid_from: NaiveDate,
+    /// Last day (inclusive); null while the unit is in force.
+    pub valid_to: Option<NaiveDate>,
+}
+
+impl From<&AdminUnit> for UnitView {
+    fn from(u: &AdminUnit) -> UnitView {
+        UnitView {
+            code: u.code.clone(),
+            name: u.name.clone(),
+            full_name: u.full_name.clone(),
+            kind: u.kind.as_str().to_owned(),
+            kind_label: u.kind.label_vi().to_owned(),
+            parent_code: u.parent_code.clone(),
+            valid_from: u.validity.valid_from,
+            valid_to: u.validity.valid_to,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitList {
+    /// The date the list is valid at.
+    pub at: NaiveDate,
+    /// Matches in all (the list may be a page of them).
+    pub total: i64,
+    pub units: Vec<UnitView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitDetail {
+    #[serde(flatten)]
+    pub unit: UnitView,
+    pub parent: Option<UnitView>,
+    /// Every interval this code has had, oldest first (codes are reused across reforms).
+    pub history: Vec<UnitView>,
+}
+
+/// A link from an old unit to a unit that succeeded it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuccessionView {
+    pub old_code: String,
+    pub new_code: String,
+    /// `full`: the whole old unit went in; `partial`: part of it did.
+    #[schema(example = "full")]
+    pub link: String,
+    pub effective: NaiveDate,
+    pub legal_basis: String,
+    /// The old unit on the day before the change.
+    pub old_unit: Option<UnitView>,
+    /// The new unit on the day of the change.
+    pub new_unit: Option<UnitView>,
+}
+
+impl From<&SuccessionDetail> for SuccessionView {
+    fn from(d: &SuccessionDetail) -> SuccessionView {
+        SuccessionView {
+            old_code: d.succession.old_code.clone(),
+            new_code: d.succession.new_code.clone(),
+            link: d.succession.link.as_str().to_owned(),
+            effective: d.succession.effective,
+            legal_basis: d.succession.legal_basis.clone(),
+            old_unit: d.old_unit.as_ref().map(Into::into),
+            new_unit: d.new_unit.as_ref().map(Into::into),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AgencyView {
+    #[schema(example = "000.00.00.H37")]
+    pub code: String,
+    pub name: String,
+    /// provincial_committee, department, service_centre, commune_committee or other.
+    pub kind: String,
+    pub kind_label: String,
+    pub unit_code: String,
+    pub parent_code: Option<String>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+    /// The agency that took over its work, once abolished.
+    pub successor_code: Option<String>,
+}
+
+impl From<&Agency> for AgencyView {
+    fn from(a: &Agency) -> AgencyView {
+        AgencyView {
+            code: a.code.to_string(),
+            name: a.name.clone(),
+            kind: a.kind.as_str().to_owned(),
+            kind_label: a.kind.label_vi().to_owned(),
+            unit_code: a.unit_code.clone(),
+            parent_code: a.parent_code.as_ref().map(ToString::to_string),
+            valid_from: a.valid_from,
+            valid_to: a.valid_to,
+            successor_code: a.successor_code.as_ref().map(ToString::to_string),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct UnitsParams {
+    /// Kind: province, central_city, district, commune, ward, township, special_zone.
+    kind: Option<String>,
+    /// Parent unit's code.
+    parent: Option<String>,
+    /// Text to find in the full name, without regard to diacritics or case, or an exact code.
+    q: Option<String>,
+    /// The date (YYYY-MM-DD); today in Vietnam by default.
+    at: Option<String>,
+    /// Page size, 1–5000 (default 200).
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct AtParams {
+    /// The date (YYYY-MM-DD); today in Vietnam by default.
+    at: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct AgenciesParams {
+    /// The unit's code.
+    unit: Option<String>,
+    /// provincial_committee, department, service_centre, commune_committee or other.
+    kind: Option<String>,
+    /// Only agencies working on this date (YYYY-MM-DD); all of them when absent.
+    at: Option<String>,
+}
+
+/// Parses `at=`, or today in Vietnam.
+pub(crate) fn parse_at(at: Option<&str>) -> ApiResult<NaiveDate> {
+    match at.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(crate::today_vn()),
+        Some(raw) => NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+            ApiError::bad_request(
+                "invalid_date",
+                format!("Ngày không hợp lệ: {raw:?}. Dùng dạng YYYY-MM-DD, ví dụ 2025-07-01."),
+            )
+        }),
+    }
+}
+
+fn parse_unit_kind(kind: Option<&str>) -> ApiResult<Option<UnitKind>> {
+    kind.filter(|k| !k.is_empty())
+        .map(|k| {
+            k.parse()
+                .map_err(|e: String| ApiError::bad_request("invalid_kind", e))
+        })
+        .transpose()
+}
+
+fn parse_agency_kind(kind: Option<&str>) -> ApiResult<Option<AgencyKind>> {
+    kind.filter(|k| !k.is_empty())
+        .map(|k| {
+            k.parse()
+                .map_err(|e: String| ApiError::bad_request("invalid_kind", e))
+        })
+        .transpose()
+}
+
+fn unit_not_found(code: &str, at: NaiveDate) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "unit_not_found",
+        format!(
+            "Không có đơn vị hành chính mã {code} có hiệu lực ngày {}.",
+            at.format("%d/%m/%Y")
+        ),
+    )
+}
+
+async fn unit_or_404(state: &AppState, code: &str, at: NaiveDate) -> ApiResult<AdminUnit> {
+    state
+        .store
+        .unit_at(code, at)
+        .await?
+        .ok_or_else(|| unit_not_found(code, at))
+}
+
+/// Units at a date, by kind, parent and text (diacritics-insensitive).
+#[utoipa::path(
+    get, path = "/api/v1/units", tag = "units", params(UnitsParams),
+    responses(
+        (status = 200, description = "Matching units, best matches first for text searches", body = UnitList),
+        (status = 400, description = "Bad date, kind or paging", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn list_units(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<UnitsParams>,
+) -> ApiResult<Json<UnitList>> {
+    let at = parse_at(p.at.as_deref())?;
+    let limit = p.limit.unwrap_or(200);
+    if !(1..=5000).contains(&limit) || p.offset.is_some_and(|o| o < 0) {
+        return Err(ApiError::bad_request(
+            "invalid_paging",
+            "limit phải từ 1 đến 5000 và offset không âm.",
+        ));
+    }
+    let query = UnitQuery {
+        at,
+        kind: parse_unit_kind(p.kind.as_deref())?,
+        parent: p.parent.filter(|s| !s.is_empty()),
+        q: p.q,
+        limit,
+        offset: p.offset.unwrap_or(0),
+    };
+    let page = state.store.search_units(&query).await?;
+    Ok(Json(UnitList {
+        at,
+        total: page.total,
+        units: page.units.iter().map(Into::into).collect(),
+    }))
+}
+
+/// One unit as of a date, with its parent and every interval of its code.
+#[utoipa::path(
+    get, path = "/api/v1/units/{code}", tag = "units",
+    params(("code" = String, Path, description = "Statistics code"), AtParams),
+    responses(
+        (status = 200, description = "The unit", body = UnitDetail),
+        (status = 400, description = "Bad date", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No unit with this code at that date", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn get_unit(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    ApiQuery(p): ApiQuery<AtParams>,
+) -> ApiResult<Json<UnitDetail>> {
+    let at = parse_at(p.at.as_deref())?;
+    let unit = unit_or_404(&state, &code, at).await?;
+    let parent = match &unit.parent_code {
+        Some(parent) => state.store.unit_at(parent, at).await?,
+        None => None,
+    };
+    let history = state.store.unit_history(&code).await?;
+    Ok(Json(UnitDetail {
+        unit: (&unit).into(),
+        parent: parent.as_ref().map(Into::into),
+        history: history.iter().map(Into::into).collect(),
+    }))
+}
+
+/// The units directly under a unit at a date.
+#[utoipa::path(
+    get, path = "/api/v1/units/{code}/children", tag = "units",
+    params(("code" = String, Path, description = "Statistics code"), AtParams),
+    responses(
+        (status = 200, description = "Its children, by code", body = UnitList),
+        (status = 400, description = "Bad date", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No unit with this code at that date", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn unit_children(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    ApiQuery(p): ApiQuery<AtParams>,
+) -> ApiResult<Json<UnitList>> {
+    let at = parse_at(p.at.as_deref())?;
+    unit_or_404(&state, &code, at).await?;
+    let children = state.store.child_units_at(&code, at).await?;
+    Ok(Json(UnitList {
+        at,
+        total: children.len() as i64,
+        units: children.iter().map(Into::into).collect(),
+    }))
+}
+
+/// The units this unit (as of the date) was formed from.
+#[utoipa::path(
+    get, path = "/api/v1/units/{code}/predecessors", tag = "units",
+    params(("code" = String, Path, description = "Statistics code"), AtParams),
+    responses(
+        (status = 200, description = "Links into the unit", body = [SuccessionView]),
+        (status = 400, description = "Bad date", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No unit with this code at that date", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn unit_predecessors(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    ApiQuery(p): ApiQuery<AtParams>,
+) -> ApiResult<Json<Vec<SuccessionView>>> {
+    let at = parse_at(p.at.as_deref())?;
+    let unit = unit_or_404(&state, &code, at).await?;
+    let links = state.store.predecessors(&unit).await?;
+    Ok(Json(links.iter().map(Into::into).collect()))
+}
+
+/// The units this unit (as of the date) went into.
+#[utoipa::path(
+    get, path = "/api/v1/units/{code}/successors", tag = "units",
+    params(("code" = String, Path, description = "Statistics code"), AtParams),
+    responses(
+        (status = 200, description = "Links out of the unit", body = [SuccessionView]),
+        (status = 400, description = "Bad date", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No unit with this code at that date", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn unit_successors(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    ApiQuery(p): ApiQuery<AtParams>,
+) -> ApiResult<Json<Vec<SuccessionView>>> {
+    let at = parse_at(p.at.as_deref())?;
+    let unit = unit_or_404(&state, &code, at).await?;
+    let links = state.store.successors(&unit).await?;
+    Ok(Json(links.iter().map(Into::into).collect()))
+}
+
+/// Agencies by unit and kind; with `at`, only those working that day.
+#[utoipa::path(
+    get, path = "/api/v1/agencies", tag = "agencies", params(AgenciesParams),
+    responses(
+        (status = 200, description = "Agencies by identifier", body = [AgencyView]),
+        (status = 400, description = "Bad date or kind", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn list_agencies(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<AgenciesParams>,
+) -> ApiResult<Json<Vec<AgencyView>>> {
+    let at = match p.at.as_deref() {
+        Some(raw) if !raw.trim().is_empty() => Some(parse_at(Some(raw))?),
+        _ => None,
+    };
+    let query = AgencyQuery {
+        unit: p.unit.filter(|s| !s.is_empty()),
+        kind: parse_agency_kind(p.kind.as_deref())?,
+        at,
+    };
+    let agencies = state.store.find_agencies(&query).await?;
+    Ok(Json(agencies.iter().map(Into::into).collect()))
+}
+
+fn agency_not_found(code: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "agency_not_found",
+        format!("Không có cơ quan mã định danh {code}."),
+    )
+}
+
+/// One agency by its electronic identifier (either layout).
+#[utoipa::path(
+    get, path = "/api/v1/agencies/{code}", tag = "agencies",
+    params(("code" = String, Path, description = "Agency identifier, e.g. 000.00.00.H37 or H37.001.05")),
+    responses(
+        (status = 200, description = "The agency", body = AgencyView),
+        (status = 404, description = "No such agency", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn get_agency(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> ApiResult<Json<AgencyView>> {
+    let parsed = AgencyCode::parse(&code).map_err(|_| agency_not_found(&code))?;
+    let agency = state
+        .store
+        .agency(parsed.as_str())
+        .await?
+        .ok_or_else(|| agency_not_found(&code))?;
+    Ok(Json((&agency).into()))
+}
+
+/// An agency to create or the new state of one.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct AgencyInput {
+    /// Required when creating; ignored when updating (the path names the agency).
+    pub code: Option<String>,
+    pub name: String,
+    pub kind: String,
+    pub unit_code: String,
+    pub parent_code: Option<String>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+}
+
+/// Validates an agency input into an agency (the identifier checked in both layouts).
+pub(crate) fn agency_from_input(code: &str, input: &AgencyInput) -> ApiResult<Agency> {
+    let code = AgencyCode::parse(code)
+        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
+    let invalid = |code: &'static str, detail: String| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
+    };
+    let name = input.name.trim();
+    if name.is_empty() {
+        return Err(invalid(
+            "invalid_name",
+            "Tên cơ quan không được để trống.".into(),
+        ));
+    }
+    let kind: AgencyKind = input
+        .kind
+        .parse()
+        .map_err(|e: String| invalid("invalid_kind", e))?;
+    if !motcua_domain::unit::is_valid_unit_code(input.unit_code.trim()) {
+        return Err(invalid(
+            "invalid_unit_code",
+            format!("Mã đơn vị hành chính không hợp lệ: {}", input.unit_code),
+        ));
+    }
+    let parent_code = match input.parent_code.as_deref().map(str::trim) {
+        Some(p) if !p.is_empty() => Some(
+            AgencyCode::parse(p)
+                .map_err(|e| invalid("invalid_agency_code", format!("Cơ quan cấp trên: {e}")))?,
+        ),
+        _ => None,
+    };
+    if let (Some(from), Some(to)) = (input.valid_from, input.valid_to)
+        && to < from
+    {
+        return Err(invalid(
+            "invalid_validity",
+            "Ngày kết thúc phải sau ngày bắt đầu.".into(),
+        ));
+    }
+    Ok(Agency {
+        valid_from: input.valid_from,
+        valid_to: input.valid_to,
+        ..Agency::new(code, name, kind, input.unit_code.trim(), parent_code)
+    })
+}
+
+/// Creates an agency (provincial administrators).
+#[utoipa::path(
+    post, path = "/api/v1/agencies", tag = "agencies", request_body = AgencyInput,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = AgencyView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a provincial administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown parent agency or unit", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The identifier is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid identifier, kind or field", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn create_agency(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(input): ApiJson<AgencyInput>,
+) -> ApiResult<(StatusCode, Json<AgencyView>)> {
+    user.require(&[Role::ProvinceAdmin])?;
+    let code = input.code.clone().unwrap_or_default();
+    let agency = agency_from_input(&code, &input)?;
+    let audit = user.audit(
+        "agency.created",
+        format!("agency:{}", agency.code),
+        serde_json::json!({ "name": agency.name, "kind": agency.kind, "unit": agency.unit_code }),
+    );
+    state
+        .store
+        .create_agency(&agency, crate::now(), audit)
+        .await?;
+    Ok((StatusCode::CREATED, Json((&agency).into())))
+}
+
+/// Whether `user` may change `code`: provincial administrators any agency, unit
+/// administrators their own (its name only).
+pub(crate) fn may_edit_agency(user: &crate::auth::AuthUser, code: &str) -> bool {
+    user.role == Role::ProvinceAdmin
+        || (user.role == Role::UnitAdmin && user.agency_code.as_deref() == Some(code))
+}
+
+/// Updates an agency: provincial administrators any field; a unit administrator only
+/// the name of their own agency.
+#[utoipa::path(
+    put, path = "/api/v1/agencies/{code}", tag = "agencies", request_body = AgencyInput,
+    params(("code" = String, Path, description = "Agency identifier")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Updated", body = AgencyView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not allowed for this agency or field", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such agency, parent or unit", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn update_agency(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+    ApiJson(input): ApiJson<AgencyInput>,
+) -> ApiResult<Json<AgencyView>> {
+    let parsed = AgencyCode::parse(&code).map_err(|_| agency_not_found(&code))?;
+    if !may_edit_agency(&user, parsed.as_str()) {
+        return Err(ApiError::forbidden());
+    }
+    let current = state
+        .store
+        .agency(parsed.as_str())
+        .await?
+        .ok_or_else(|| agency_not_found(&code))?;
+    let mut agency = agency_from_input(parsed.as_str(), &input)?;
+    if user.role != Role::ProvinceAdmin {
+        let only_name = Agency {
+            name: agency.name.clone(),
+            ..current.clone()
+        };
+        if agency.kind != current.kind
+            || agency.unit_code != current.unit_code
+            || agency.parent_code != current.parent_code
+            || agency.valid_from != current.valid_from
+            || agency.valid_to != current.valid_to
+        {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden_field",
+                "Quản trị đơn vị chỉ được đổi tên cơ quan của mình.",
+            ));
+        }
+        agency = only_name;
+    }
+    agency.successor_code = current.successor_code.clone();
+    let audit = user.audit(
+        "agency.updated",
+        format!("agency:{}", agency.code),
+        serde_json::json!({ "before": AgencyView::from(&current), "after": AgencyView::from(&agency) }),
+    );
+    state.store.update_agency(&agency, audit).await?;
+    Ok(Json((&agency).into()))
+}
