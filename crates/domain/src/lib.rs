@@ -6,4 +6,6 @@ pub mod agency;
 pub mod audit;
 pub mod calendar;
 pub mod dossier;
+pub mod news;
+pub mod programme;
 pub mod unit;

@@ -8,6 +8,9 @@ mod accounts;
 mod audit;
 mod calendar;
 mod error;
+mod news;
+mod outbox;
+mod programme;
 mod schema;
 mod settings;
 mod tx;
@@ -17,6 +20,15 @@ pub use accounts::{NewUser, ThrottleState, UserRecord};
 pub use audit::AuditVerification;
 pub use calendar::{StoredArrangement, StoredWorkingHours};
 pub use error::StoreError;
+pub use news::{ArticleFilter, ArticleRecord};
+pub use outbox::{
+    Channel, Delivery, NewMessage, NotificationRecord, OUTBOX_MAX_ATTEMPTS, OutboxMessage,
+    Recipient,
+};
+pub use programme::{
+    NewProgramme, NewTask, NewTaskGroup, ProgrammeRecord, ReviewRecord, TaskGroupRecord,
+    TaskRecord, TaskUpdateRecord,
+};
 pub use units::{SeedData, UnitCounts};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
