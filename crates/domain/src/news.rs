@@ -120,7 +120,9 @@ pub fn check_slug(raw: &str) -> Result<String, NewsError> {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !slug.starts_with('-')
         && !slug.ends_with('-')
-        && !slug.contains("--");
+        && !slug.contains("--")
+        // `/news/new` is the form for a new article.
+        && slug != "new";
     if ok {
         Ok(slug.to_owned())
     } else {

@@ -8,10 +8,12 @@ pub mod auth;
 pub mod calendar;
 mod csrf;
 pub mod error;
+mod markdown;
 mod metrics;
 mod ops;
 mod pages;
 mod prefs;
+mod programme;
 mod state;
 
 pub use auth::password::{hash_password, verify_password};

@@ -3,6 +3,8 @@
 mod auth;
 pub(crate) mod calendar;
 mod extract;
+pub(crate) mod news;
+pub(crate) mod programme;
 
 pub use extract::{ApiJson, ApiQuery};
 
@@ -26,6 +28,8 @@ use utoipa::OpenApi;
         calendar::lunar, calendar::solar, calendar::holidays, calendar::due,
         calendar::arrangements, calendar::arrangement, calendar::put_arrangement,
         calendar::working_hours, calendar::put_working_hours,
+        programme::programme, programme::task, programme::post_update, programme::review,
+        news::list, news::article, news::rate,
     ),
     components(schemas(
         Problem, auth::TokenRequest, auth::TokenResponse, crate::auth::AuthUser, crate::auth::AuthVia,
@@ -33,11 +37,17 @@ use utoipa::OpenApi;
         calendar::ArrangementBody, calendar::ArrangementView, calendar::DayOffBody,
         calendar::WorkingHoursBody, calendar::WorkingHoursView, calendar::WeekdayName,
         calendar::SessionBody, calendar::SeasonBody, calendar::MonthDayBody,
+        programme::AgencyRef, programme::TaskView, programme::GroupView, programme::ProgrammeView,
+        programme::UpdateView, programme::TaskDetailView, programme::UpdateBody,
+        programme::LateTaskView, programme::GroupReviewView, programme::ChangeView, programme::ReviewView,
+        news::RatingView, news::ArticleSummaryView, news::ArticleView, news::RatingBody,
     )),
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Tokens and the current user"),
         (name = "calendar", description = "Lunar dates, holidays, working hours and statutory deadlines"),
+        (name = "programme", description = "The transformation programme: tasks, reports, the review"),
+        (name = "news", description = "Portal news and readers' ratings"),
         (name = "meta", description = "This document"),
     ),
 )]
@@ -74,6 +84,16 @@ pub(crate) fn router() -> Router<AppState> {
             "/agencies/{code}/working-hours",
             get(calendar::working_hours).put(calendar::put_working_hours),
         )
+        .route("/programme", get(programme::programme))
+        .route("/programme/review", get(programme::review))
+        .route("/programme/tasks/{id}", get(programme::task))
+        .route(
+            "/programme/tasks/{id}/updates",
+            post(programme::post_update),
+        )
+        .route("/news", get(news::list))
+        .route("/news/{slug}", get(news::article))
+        .route("/news/{slug}/ratings", post(news::rate))
 }
 
 /// The OpenAPI 3.1 document of this API.
