@@ -2,6 +2,8 @@
 //! server, shared by `main.rs` and the integration tests.
 
 pub mod demo;
+pub mod demo_programme;
+pub mod reminders;
 pub mod server;
 
 use anyhow::Context;
