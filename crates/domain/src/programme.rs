@@ -318,11 +318,9 @@ pub struct GroupStanding<Id> {
 }
 
 fn percent(part: usize, whole: usize) -> u8 {
-    if whole == 0 {
-        0
-    } else {
-        u8::try_from(part * 100 / whole).unwrap_or(100)
-    }
+    (part * 100)
+        .checked_div(whole)
+        .map_or(0, |p| u8::try_from(p).unwrap_or(100))
 }
 
 /// Each group's standing, in the order of `groups` (groups without tasks included).
@@ -343,11 +341,9 @@ pub fn group_standings<Id: Clone + Ord>(
                 .collect();
             late.sort_by(|a, b| a.deadline.cmp(&b.deadline).then(a.id.cmp(&b.id)));
             let progress_sum: usize = mine.iter().map(|t| usize::from(t.progress.0)).sum();
-            let mean_progress = if mine.is_empty() {
-                0
-            } else {
-                u8::try_from((progress_sum + mine.len() / 2) / mine.len()).unwrap_or(100)
-            };
+            let mean_progress = (progress_sum + mine.len() / 2)
+                .checked_div(mine.len())
+                .map_or(0, |p| u8::try_from(p).unwrap_or(100));
             GroupStanding {
                 group: group.clone(),
                 total: mine.len(),

@@ -556,6 +556,12 @@ Danh mục được niêm yết tại trụ sở các xã, phường và đăng 
     },
 ];
 
+/// What happened in the demo's history.
+enum DemoEvent {
+    Review,
+    Report(usize, &'static Step),
+}
+
 /// The account that reports for an agency in the demo history.
 fn reporter(agency: &str) -> (&'static str, &'static str) {
     match agency {
@@ -632,18 +638,18 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
         bail!("the demo programme has {} tasks, not 24", tasks.len());
     }
     // Replay the reports and the review in time order, as they would have happened.
-    let mut events: Vec<(DateTime<Utc>, Option<(usize, &Step)>)> = vec![(demo_review_at(), None)];
+    let mut events: Vec<(DateTime<Utc>, DemoEvent)> = vec![(demo_review_at(), DemoEvent::Review)];
     for (i, t) in GROUPS.iter().flat_map(|g| g.tasks.iter()).enumerate() {
         for step in t.steps {
             let ((m, d, h), ..) = *step;
-            events.push((vn(m, d, h), Some((i, step))));
+            events.push((vn(m, d, h), DemoEvent::Report(i, step)));
         }
     }
     events.sort_by_key(|(at, _)| *at);
     let demo_tasks: Vec<&DemoTask> = GROUPS.iter().flat_map(|g| g.tasks.iter()).collect();
     for (at, event) in events {
         match event {
-            None => {
+            DemoEvent::Review => {
                 store
                     .record_review(
                         id,
@@ -654,7 +660,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
                     )
                     .await?;
             }
-            Some((i, &(_, status, progress, note, link))) => {
+            DemoEvent::Report(i, &(_, status, progress, note, link)) => {
                 let change = TaskChange {
                     status,
                     progress: Progress::new(progress)?,
