@@ -244,14 +244,23 @@ impl Store {
         delivery: &Delivery,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
-        let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM outbox WHERE id = $1 AND claimed_by = $2 \
-             AND status = 'pending'"
-        );
+        // Touch the row first: on PostgreSQL this takes its lock and re-checks the claim
+        // after any concurrent claimer commits, so a lost claim is seen as lost.
+        let touch = "UPDATE outbox SET claimed_by = claimed_by WHERE id = $1 AND claimed_by = $2 \
+            AND status = 'pending'";
+        let held = on_tx!(&mut tx, |conn| sqlx::query(touch)
+            .bind(id)
+            .bind(claimer)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected());
+        if held == 0 {
+            return Ok(false);
+        }
+        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM outbox WHERE id = $1");
         let row: Option<MessageRow> = on_tx!(&mut tx, |conn| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(id)
-                .bind(claimer)
                 .fetch_optional(&mut *conn)
                 .await?
         });
