@@ -3,7 +3,9 @@
 
 pub mod catalogue_files;
 pub mod demo;
+pub mod demo_programme;
 pub mod import;
+pub mod reminders;
 pub mod server;
 pub mod transition;
 

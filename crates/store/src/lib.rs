@@ -10,6 +10,9 @@ mod calendar;
 mod catalogue;
 mod error;
 mod import;
+mod news;
+mod outbox;
+mod programme;
 mod schema;
 mod settings;
 mod transition;
@@ -27,6 +30,15 @@ pub use catalogue::{
 pub use error::StoreError;
 pub use import::{
     ImportOutcome, ImportRun, ImportSource, LinkImportSummary, Progress, UnitImportSummary,
+};
+pub use news::{ArticleFilter, ArticleRecord};
+pub use outbox::{
+    Channel, Delivery, NewMessage, NotificationRecord, OUTBOX_MAX_ATTEMPTS, OutboxMessage,
+    Recipient,
+};
+pub use programme::{
+    NewProgramme, NewTask, NewTaskGroup, ProgrammeRecord, ReviewRecord, TaskGroupRecord,
+    TaskRecord, TaskUpdateRecord,
 };
 pub use transition::{
     AGENCY_BOUND, AgencyBound, TransitionMove, TransitionReport, bound_kind_label,

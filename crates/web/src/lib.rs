@@ -9,10 +9,12 @@ pub mod calendar;
 pub mod catalogue;
 mod csrf;
 pub mod error;
+mod markdown;
 mod metrics;
 mod ops;
 mod pages;
 mod prefs;
+mod programme;
 mod state;
 
 pub use auth::password::{hash_password, verify_password};
