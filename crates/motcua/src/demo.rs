@@ -407,6 +407,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoCredential>> {
         detail,
     );
     store.load_seed(&seed, motcua_web::now(), audit).await?;
+    crate::demo_programme::seed(store).await?;
     Ok(credentials)
 }
 

@@ -3,9 +3,11 @@
 
 pub mod catalogue_files;
 pub mod demo;
+pub mod demo_programme;
 pub mod generate;
 pub mod import;
 pub mod loadgen;
+pub mod reminders;
 pub mod samples;
 pub mod server;
 pub mod transition;

@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use motcua::catalogue_files::{self, ImportOptions, ImportReport};
 use motcua::demo;
 use motcua::import::{self, Report};
+use motcua::reminders::{Mailer, ReminderSettings};
 use motcua::{DataLocation, server};
 use motcua_domain::account::{Role, Username, check_password_policy};
 use motcua_domain::audit::AuditEntry;
@@ -241,6 +242,23 @@ struct ServeArgs {
     /// Mark cookies Secure: `auto` does so unless listening on a loopback address.
     #[arg(long, env = "MOTCUA_COOKIE_SECURE", value_enum, default_value_t = CookieSecure::Auto)]
     cookie_secure: CookieSecure,
+    /// SMTP server for e-mail reminders, `smtp://[user:password@]host[:port]` (plain SMTP,
+    /// e.g. a local relay). Without it, e-mail reminders are skipped; in-app ones still go.
+    #[arg(long, env = "MOTCUA_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// Sender of e-mail reminders.
+    #[arg(
+        long,
+        env = "MOTCUA_SMTP_FROM",
+        default_value = "motcua <noreply@localhost>"
+    )]
+    smtp_from: String,
+    /// Minutes between runs of the reminder job (overdue and soon-due programme tasks); 0 turns it off.
+    #[arg(long, env = "MOTCUA_REMINDER_INTERVAL_MINUTES", default_value_t = 60)]
+    reminder_interval_minutes: u64,
+    /// Remind about tasks due within this many days, besides overdue ones.
+    #[arg(long, env = "MOTCUA_REMINDER_DUE_WITHIN_DAYS", default_value_t = 3)]
+    reminder_due_within_days: u32,
 }
 
 impl Default for ServeArgs {
@@ -253,6 +271,19 @@ impl Default for ServeArgs {
                 _ => LogFormat::Text,
             },
             cookie_secure: CookieSecure::Auto,
+            smtp_url: std::env::var("MOTCUA_SMTP_URL")
+                .ok()
+                .filter(|u| !u.is_empty()),
+            smtp_from: std::env::var("MOTCUA_SMTP_FROM")
+                .unwrap_or_else(|_| "motcua <noreply@localhost>".into()),
+            reminder_interval_minutes: std::env::var("MOTCUA_REMINDER_INTERVAL_MINUTES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(60),
+            reminder_due_within_days: std::env::var("MOTCUA_REMINDER_DUE_WITHIN_DAYS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(3),
         }
     }
 }
@@ -765,7 +796,8 @@ async fn serve(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> {
         },
         ..WebConfig::default()
     };
-    let running = server::start(store.clone(), args.addr, config, demo_accounts)
+    let reminders = reminder_settings(&args)?;
+    let running = server::start_with(store.clone(), args.addr, config, demo_accounts, reminders)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
     tracing::info!(addr = %running.addr, ready_ms = started.elapsed().as_millis() as u64, "ready");
@@ -776,6 +808,25 @@ async fn serve(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> {
     running.run_until_signal().await?;
     store.close().await;
     Ok(())
+}
+
+fn reminder_settings(args: &ServeArgs) -> anyhow::Result<Option<ReminderSettings>> {
+    if args.reminder_interval_minutes == 0 {
+        return Ok(None);
+    }
+    let mailer = match args.smtp_url.as_deref() {
+        Some(url) => Some(std::sync::Arc::new(Mailer::new(url, &args.smtp_from)?)),
+        None => {
+            tracing::info!("no SMTP server configured: e-mail reminders will be skipped");
+            None
+        }
+    };
+    Ok(Some(ReminderSettings {
+        interval: std::time::Duration::from_secs(args.reminder_interval_minutes * 60),
+        due_within_days: args.reminder_due_within_days,
+        mailer,
+        ..ReminderSettings::default()
+    }))
 }
 
 fn announce_demo(

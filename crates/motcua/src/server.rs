@@ -1,5 +1,6 @@
 //! Binding and running the HTTP server, with graceful shutdown.
 
+use crate::reminders::ReminderSettings;
 use motcua_store::Store;
 use motcua_web::{AppState, DemoAccount, WebConfig};
 use std::net::SocketAddr;
@@ -12,12 +13,16 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
+    jobs: Vec<JoinHandle<()>>,
 }
 
 impl RunningServer {
     /// Stops accepting, lets requests in flight finish, and waits.
     pub async fn shutdown(self) -> std::io::Result<()> {
         let _ = self.stop.send(());
+        for job in &self.jobs {
+            job.abort();
+        }
         self.task
             .await
             .unwrap_or_else(|e| Err(std::io::Error::other(e)))
@@ -31,16 +36,30 @@ impl RunningServer {
     }
 }
 
-/// Binds `addr` (port 0 picks a free port) and starts serving.
+/// Binds `addr` (port 0 picks a free port) and starts serving, without the reminder job.
 pub async fn start(
     store: Store,
     addr: SocketAddr,
     config: WebConfig,
     demo_accounts: Vec<DemoAccount>,
 ) -> std::io::Result<RunningServer> {
+    start_with(store, addr, config, demo_accounts, None).await
+}
+
+/// Like [`start`], and runs the reminder job when given its settings.
+pub async fn start_with(
+    store: Store,
+    addr: SocketAddr,
+    config: WebConfig,
+    demo_accounts: Vec<DemoAccount>,
+    reminders: Option<ReminderSettings>,
+) -> std::io::Result<RunningServer> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
-    tokio::spawn(purge_expired_periodically(store.clone()));
+    let mut jobs = vec![tokio::spawn(purge_expired_periodically(store.clone()))];
+    if let Some(settings) = reminders {
+        jobs.push(crate::reminders::spawn(store.clone(), settings));
+    }
     let state = AppState::new(store.clone(), config, demo_accounts);
     // The catalogue index is built before the first request.
     state.catalogue.refresh(&store).await;
@@ -56,7 +75,12 @@ pub async fn start(
         })
         .await
     });
-    Ok(RunningServer { addr, stop, task })
+    Ok(RunningServer {
+        addr,
+        stop,
+        task,
+        jobs,
+    })
 }
 
 /// Expired sessions and tokens go once an hour. Deleting is idempotent, so several

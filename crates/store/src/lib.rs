@@ -12,7 +12,10 @@ mod documents;
 mod dossiers;
 mod error;
 mod import;
+mod news;
+mod outbox;
 mod processes;
+mod programme;
 mod schema;
 mod settings;
 mod transition;
@@ -37,7 +40,16 @@ pub use error::StoreError;
 pub use import::{
     ImportOutcome, ImportRun, ImportSource, LinkImportSummary, Progress, UnitImportSummary,
 };
+pub use news::{ArticleFilter, ArticleRecord};
+pub use outbox::{
+    Channel, Delivery, NewMessage, NotificationRecord, OUTBOX_MAX_ATTEMPTS, OutboxMessage,
+    Recipient,
+};
 pub use processes::{MissingProcess, ProcessDraft, ProcessRecord, level_of_kind};
+pub use programme::{
+    NewProgramme, NewTask, NewTaskGroup, ProgrammeRecord, ReviewRecord, TaskGroupRecord,
+    TaskRecord, TaskUpdateRecord,
+};
 pub use transition::{
     AGENCY_BOUND, AgencyBound, TransitionMove, TransitionReport, bound_kind_label,
 };

@@ -10,10 +10,12 @@ pub mod catalogue;
 mod csrf;
 pub mod dossiers;
 pub mod error;
+mod markdown;
 mod metrics;
 mod ops;
 mod pages;
 mod prefs;
+mod programme;
 mod state;
 
 pub use auth::password::{hash_password, verify_password};

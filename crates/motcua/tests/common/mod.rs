@@ -70,6 +70,7 @@ impl TestApp {
                 .load_seed(&seed, motcua_web::now(), audit)
                 .await
                 .unwrap();
+            motcua::demo_programme::seed(&store).await.unwrap();
             passwords = credentials
                 .into_iter()
                 .map(|c| (c.username, c.password))

@@ -5,7 +5,9 @@ pub(crate) mod calendar;
 pub(crate) mod catalogue;
 mod dossiers;
 mod extract;
+pub(crate) mod news;
 mod processes;
+pub(crate) mod programme;
 pub(crate) mod units;
 
 pub use extract::{ApiJson, ApiQuery};
@@ -40,6 +42,8 @@ use utoipa::OpenApi;
         catalogue::list, catalogue::detail, catalogue::create, catalogue::save_draft,
         catalogue::publish, catalogue::devolve, catalogue::stats, catalogue::applicable,
         catalogue::export, catalogue::sectors,
+        programme::programme, programme::task, programme::post_update, programme::review,
+        news::list, news::article, news::rate,
     ),
     components(schemas(
         Problem, auth::TokenRequest, auth::TokenResponse, crate::auth::AuthUser, crate::auth::AuthVia,
@@ -61,6 +65,10 @@ use utoipa::OpenApi;
         catalogue::VersionInfo, catalogue::PublicationRequest, catalogue::PublicationResponse,
         catalogue::DevolutionRequest, catalogue::CatalogueStats, catalogue::Count,
         catalogue::DecisionStat, catalogue::SetStat, catalogue::Applicable, catalogue::SectorView,
+        programme::AgencyRef, programme::TaskView, programme::GroupView, programme::ProgrammeView,
+        programme::UpdateView, programme::TaskDetailView, programme::UpdateBody,
+        programme::LateTaskView, programme::GroupReviewView, programme::ChangeView, programme::ReviewView,
+        news::RatingView, news::ArticleSummaryView, news::ArticleView, news::RatingBody,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -72,6 +80,8 @@ use utoipa::OpenApi;
         (name = "units", description = "Administrative units at a date (public)"),
         (name = "agencies", description = "Agencies; reads are public, changes need an administrator"),
         (name = "catalogue", description = "The procedure catalogue: search, details, statistics, drafts, publication, devolution, exports"),
+        (name = "programme", description = "The transformation programme: tasks, reports, the review"),
+        (name = "news", description = "Portal news and readers' ratings"),
         (name = "meta", description = "This document"),
     ),
 )]
@@ -153,6 +163,16 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/catalogue/applicable", get(catalogue::applicable))
         .route("/catalogue/export", get(catalogue::export))
         .route("/sectors", get(catalogue::sectors))
+        .route("/programme", get(programme::programme))
+        .route("/programme/review", get(programme::review))
+        .route("/programme/tasks/{id}", get(programme::task))
+        .route(
+            "/programme/tasks/{id}/updates",
+            post(programme::post_update),
+        )
+        .route("/news", get(news::list))
+        .route("/news/{slug}", get(news::article))
+        .route("/news/{slug}/ratings", post(news::rate))
 }
 
 /// The OpenAPI 3.1 document of this API.

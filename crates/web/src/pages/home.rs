@@ -1,4 +1,4 @@
-//! The home page: the province, its commune-level units, and where to go next.
+//! The home page: the province, its commune-level units, featured news, and where to go next.
 
 use super::{Chrome, PageError, render};
 use crate::AppState;
@@ -16,6 +16,7 @@ struct HomePage {
     /// (label, count) for each commune-level kind present.
     commune_kinds: Vec<(&'static str, i64)>,
     today: String,
+    featured: Vec<super::news::ArticleItem>,
 }
 
 pub(super) async fn home(
@@ -32,11 +33,24 @@ pub(super) async fn home(
         .map(|k| (k.label_vi(), counts.of(k)))
         .filter(|(_, n)| *n > 0)
         .collect();
+    let featured = state
+        .store
+        .articles(motcua_store::ArticleFilter {
+            published_by: Some(today),
+            featured_only: true,
+            agency_code: None,
+            limit: 4,
+        })
+        .await?
+        .iter()
+        .map(super::news::item)
+        .collect();
     let page = HomePage {
         chrome,
         commune_total: counts.total,
         commune_kinds,
         today: today.format("%d/%m/%Y").to_string(),
+        featured,
     };
     Ok(render(StatusCode::OK, &page))
 }

@@ -4,6 +4,9 @@ mod calendar;
 mod catalogue;
 mod home;
 pub(crate) mod login;
+mod news;
+mod notifications;
+mod programme;
 mod units;
 
 use crate::AppState;
@@ -42,6 +45,24 @@ pub(crate) fn router() -> Router<AppState> {
             get(units::edit_agency).post(units::save_agency),
         )
         .route("/transition", get(units::transition))
+        .route("/programme", get(programme::overview))
+        .route(
+            "/programme/review",
+            get(programme::review).post(programme::close_review),
+        )
+        .route("/programme/export.csv", get(programme::export_csv))
+        .route("/programme/export.xlsx", get(programme::export_xlsx))
+        .route(
+            "/programme/tasks/{id}",
+            get(programme::task).post(programme::task_update),
+        )
+        .route("/notifications", get(notifications::list))
+        .route("/notifications/read", post(notifications::mark_read))
+        .route("/news", get(news::list))
+        .route("/news/new", get(news::new_form).post(news::create))
+        .route("/news/{slug}", get(news::article))
+        .route("/news/{slug}/ratings", post(news::rate))
+        .route("/news/{slug}/edit", get(news::edit_form).post(news::update))
         .route("/static/motcua.css", get(stylesheet))
         .route("/procedures", get(catalogue::list))
         .route("/procedures.xlsx", get(download_xlsx))
@@ -88,6 +109,8 @@ pub(crate) struct Chrome {
     pub user: Option<AuthUser>,
     /// The current path, so preference buttons come back here.
     pub here: String,
+    /// The signed-in user's unread notifications.
+    pub unread: i64,
 }
 
 impl Chrome {
@@ -123,7 +146,15 @@ impl FromRequestParts<AppState> for Chrome {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(chrome_of(parts, state))
+        let mut chrome = chrome_of(parts, state);
+        if let Some(user) = &chrome.user {
+            chrome.unread = state
+                .store
+                .unread_notifications(user.id)
+                .await
+                .unwrap_or_default();
+        }
+        Ok(chrome)
     }
 }
 
@@ -144,6 +175,7 @@ fn chrome_of(parts: &Parts, state: &AppState) -> Chrome {
             .path_and_query()
             .map_or("/", |p| p.as_str())
             .to_owned(),
+        unread: 0,
     }
 }
 
@@ -188,6 +220,7 @@ pub(crate) fn error_page(status: StatusCode, message: &str) -> Response {
         csrf_token: String::new(),
         user: None,
         here: "/".into(),
+        unread: 0,
     };
     error_page_with(chrome, status, message)
 }

@@ -1,0 +1,348 @@
+//! The programme as the API, the pages and the exports see it: loading, filtering,
+//! the review by group, and the CSV and XLSX exports.
+
+use crate::AppState;
+use crate::auth::AuthUser;
+use crate::error::{ApiError, ApiResult};
+use chrono::{DateTime, NaiveDate, Utc};
+use motcua_domain::programme::{
+    self as rules, GroupStanding, HistoryEntry, NetChange, ReviewTask, TaskChange, TaskStatus,
+    Totals,
+};
+use motcua_store::{ProgrammeRecord, ReviewRecord, TaskGroupRecord, TaskRecord, TaskUpdateRecord};
+use uuid::Uuid;
+
+/// A programme with its groups and tasks.
+pub(crate) struct Loaded {
+    pub programme: ProgrammeRecord,
+    pub groups: Vec<TaskGroupRecord>,
+    pub tasks: Vec<TaskRecord>,
+}
+
+/// The programme asked for, or the first one; None when there is none at all.
+pub(crate) async fn load(state: &AppState, wanted: Option<Uuid>) -> ApiResult<Option<Loaded>> {
+    let programmes = state.store.programmes().await?;
+    let programme = match wanted {
+        Some(id) => match programmes.into_iter().find(|p| p.id == id) {
+            Some(p) => p,
+            None => return Err(ApiError::not_found("Không tìm thấy chương trình này.")),
+        },
+        None => match programmes.into_iter().next() {
+            Some(p) => p,
+            None => return Ok(None),
+        },
+    };
+    let groups = state.store.task_groups(programme.id).await?;
+    let tasks = state.store.programme_tasks(programme.id).await?;
+    Ok(Some(Loaded {
+        programme,
+        groups,
+        tasks,
+    }))
+}
+
+/// Readers are staff; anyone else gets 403.
+pub(crate) fn require_reader(user: &AuthUser) -> ApiResult<()> {
+    if rules::may_read_programme(user.role) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+pub(crate) fn may_update(user: &AuthUser, task: &TaskRecord) -> bool {
+    rules::may_update_task(user.role, user.agency_code.as_deref(), &task.agency_code)
+}
+
+/// Which tasks to show.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct TaskFilter {
+    pub status: Option<TaskStatus>,
+    pub agency: Option<String>,
+    pub overdue: bool,
+}
+
+impl TaskFilter {
+    /// Reads the query parameters; empty values mean "any".
+    pub fn parse(
+        status: Option<&str>,
+        agency: Option<&str>,
+        overdue: Option<&str>,
+    ) -> ApiResult<TaskFilter> {
+        let status = match status.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(raw) => Some(
+                raw.parse::<TaskStatus>()
+                    .map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?,
+            ),
+            None => None,
+        };
+        let agency = agency
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned);
+        let overdue = matches!(overdue.map(str::trim), Some("1" | "true" | "on" | "yes"));
+        Ok(TaskFilter {
+            status,
+            agency,
+            overdue,
+        })
+    }
+
+    pub fn matches(&self, task: &TaskRecord, today: NaiveDate) -> bool {
+        self.status.is_none_or(|s| s == task.status)
+            && self.agency.as_deref().is_none_or(|a| {
+                task.agency_code == a || task.cooperators.iter().any(|(c, _)| c == a)
+            })
+            && (!self.overdue || rules::is_overdue(task.deadline, task.status, today))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.status.is_none() && self.agency.is_none() && !self.overdue
+    }
+}
+
+/// The review: each group's standing, the whole programme's totals, and what changed
+/// since the last review.
+pub(crate) struct Review {
+    pub standings: Vec<GroupStanding<Uuid>>,
+    pub totals: Totals,
+    pub last_review: Option<ReviewRecord>,
+    pub changes: Vec<NetChange<Uuid>>,
+}
+
+pub(crate) async fn review(
+    state: &AppState,
+    loaded: &Loaded,
+    today: NaiveDate,
+) -> ApiResult<Review> {
+    let group_ids: Vec<Uuid> = loaded.groups.iter().map(|g| g.id).collect();
+    let tasks: Vec<ReviewTask<Uuid>> = loaded
+        .tasks
+        .iter()
+        .map(|t| ReviewTask {
+            id: t.id,
+            group: t.group_id,
+            status: t.status,
+            progress: t.progress,
+            deadline: t.deadline,
+        })
+        .collect();
+    let standings = rules::group_standings(&group_ids, &tasks, today);
+    let totals = rules::totals(&standings);
+    let last_review = state
+        .store
+        .reviews(loaded.programme.id)
+        .await?
+        .into_iter()
+        .next();
+    let history: Vec<HistoryEntry<Uuid>> = state
+        .store
+        .programme_history(loaded.programme.id)
+        .await?
+        .into_iter()
+        .map(|u| HistoryEntry {
+            task: u.task_id,
+            at: u.at,
+            old_status: u.old_status,
+            new_status: u.new_status,
+            old_progress: u.old_progress,
+            new_progress: u.new_progress,
+        })
+        .collect();
+    let changes = rules::changes_since(&history, last_review.as_ref().map(|r| r.held_at));
+    Ok(Review {
+        standings,
+        totals,
+        last_review,
+        changes,
+    })
+}
+
+/// Validates and stores a report on a task for `user`; 403 unless they may.
+pub(crate) async fn report(
+    state: &AppState,
+    user: &AuthUser,
+    task: &TaskRecord,
+    status: &str,
+    progress: i64,
+    note: &str,
+    links: &[String],
+) -> ApiResult<TaskUpdateRecord> {
+    if !may_update(user, task) {
+        return Err(ApiError::forbidden());
+    }
+    let invalid =
+        |e: rules::ProgrammeError| ApiError::bad_request(e.code(), capitalise(&e.to_string()));
+    let status: TaskStatus = status.trim().parse().map_err(invalid)?;
+    let progress = rules::Progress::new(progress).map_err(invalid)?;
+    let change = TaskChange::new((task.status, task.progress), status, progress, note, links)
+        .map_err(invalid)?;
+    let audit = user.audit(
+        "programme.task_updated",
+        format!("task:{}", task.id),
+        serde_json::json!({
+            "code": task.code(),
+            "from": { "status": task.status, "progress": task.progress },
+            "to": { "status": change.status, "progress": change.progress },
+            "links": change.links.len(),
+        }),
+    );
+    Ok(state
+        .store
+        .update_task(
+            task.id,
+            &change,
+            crate::now(),
+            &user.username,
+            &user.display_name,
+            audit,
+        )
+        .await?)
+}
+
+pub(crate) fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+pub(crate) fn dmy(date: NaiveDate) -> String {
+    date.format("%d/%m/%Y").to_string()
+}
+
+/// An instant as a Vietnamese reader expects it (UTC+7).
+pub(crate) fn local(at: DateTime<Utc>) -> String {
+    at.with_timezone(&motcua_domain::calendar::VN_OFFSET)
+        .format("%H:%M %d/%m/%Y")
+        .to_string()
+}
+
+const EXPORT_HEADERS: [&str; 13] = [
+    "Mã",
+    "Nhóm nhiệm vụ",
+    "Nhiệm vụ",
+    "Cơ quan chủ trì",
+    "Mã cơ quan",
+    "Người chịu trách nhiệm",
+    "Cơ quan phối hợp",
+    "Hạn hoàn thành",
+    "Trạng thái",
+    "Tiến độ (%)",
+    "Quá hạn",
+    "Số ngày quá hạn",
+    "Cập nhật lần cuối",
+];
+
+/// One export row per task, in programme order.
+fn export_rows(loaded: &Loaded, today: NaiveDate) -> Vec<[String; 13]> {
+    loaded
+        .tasks
+        .iter()
+        .map(|t| {
+            let group = loaded
+                .groups
+                .iter()
+                .find(|g| g.id == t.group_id)
+                .map_or_else(String::new, |g| g.title.clone());
+            let late = rules::is_overdue(t.deadline, t.status, today);
+            [
+                t.code(),
+                group,
+                t.title.clone(),
+                t.agency_name.clone(),
+                t.agency_code.clone(),
+                t.person.clone(),
+                t.cooperators
+                    .iter()
+                    .map(|(_, n)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                t.deadline.to_string(),
+                t.status.label_vi().to_owned(),
+                t.progress.percent().to_string(),
+                if late { "Có" } else { "Không" }.to_owned(),
+                if late {
+                    rules::days_late(t.deadline, today).to_string()
+                } else {
+                    String::new()
+                },
+                local(t.updated_at),
+            ]
+        })
+        .collect()
+}
+
+/// A spreadsheet program must not run a cell as a formula.
+fn defuse(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+/// CSV in UTF-8 with a byte-order mark, so spreadsheet programs read the diacritics.
+pub(crate) fn export_csv(loaded: &Loaded, today: NaiveDate) -> Result<Vec<u8>, csv::Error> {
+    let mut out = Vec::from("\u{feff}".as_bytes());
+    {
+        let mut writer = csv::Writer::from_writer(&mut out);
+        writer.write_record(EXPORT_HEADERS)?;
+        for row in export_rows(loaded, today) {
+            writer.write_record(row.iter().map(|c| defuse(c)))?;
+        }
+        writer.flush()?;
+    }
+    Ok(out)
+}
+
+/// An XLSX workbook with one sheet, "Nhiệm vụ": numbers as numbers, dates as dates.
+pub(crate) fn export_xlsx(
+    loaded: &Loaded,
+    today: NaiveDate,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut workbook = Workbook::new();
+    let bold = Format::new().set_bold();
+    let date_format = Format::new().set_num_format("dd/mm/yyyy");
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("Nhiệm vụ")?;
+    sheet.write_string(0, 0, loaded.programme.title.as_str())?;
+    for (c, header) in EXPORT_HEADERS.iter().enumerate() {
+        sheet.write_string_with_format(2, c as u16, *header, &bold)?;
+    }
+    for (i, (row, task)) in export_rows(loaded, today)
+        .into_iter()
+        .zip(&loaded.tasks)
+        .enumerate()
+    {
+        let r = i as u32 + 3;
+        for (c, cell) in row.iter().enumerate() {
+            let c = c as u16;
+            match c {
+                7 => {
+                    let d = task.deadline;
+                    use chrono::Datelike;
+                    let date =
+                        ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
+                    sheet.write_datetime_with_format(r, c, &date, &date_format)?;
+                }
+                9 => {
+                    sheet.write_number(r, c, f64::from(task.progress.percent()))?;
+                }
+                11 if !cell.is_empty() => {
+                    sheet.write_number(r, c, cell.parse::<f64>().unwrap_or_default())?;
+                }
+                _ => {
+                    sheet.write_string(r, c, cell.as_str())?;
+                }
+            }
+        }
+    }
+    sheet.set_column_width(2, 60)?;
+    sheet.set_column_width(3, 40)?;
+    sheet.set_column_width(5, 30)?;
+    sheet.set_freeze_panes(3, 0)?;
+    workbook.save_to_buffer()
+}
