@@ -500,6 +500,8 @@ pub enum Visibility {
     All,
     /// Received, handled or now at this agency.
     Agency(String),
+    /// Now at this agency's desk: its work to do.
+    Desk(String),
     /// Submitted by this signed-in citizen.
     Owner(String),
 }
@@ -559,6 +561,10 @@ fn queue_where(f: &DossierFilter) -> (String, Vec<Bind>) {
     match &f.visibility {
         Visibility::All => {}
         Visibility::Agency(code) => clauses.push(agency_clause(code, &mut binds)),
+        Visibility::Desk(code) => {
+            let p = bind(Bind::Text(code.clone()), &mut binds);
+            clauses.push(format!("d.desk_agency = {p}"));
+        }
         Visibility::Owner(user) => {
             let p = bind(Bind::Text(user.clone()), &mut binds);
             clauses.push(format!("d.owner = {p}"));
@@ -837,12 +843,16 @@ impl Store {
             .fetch_one(pool)
             .await?
         });
+        // The page's codes come from the covering indexes alone (state, due date,
+        // submission, code); only those rows are then read whole.
+        let order = "ORDER BY d.due_at IS NULL, d.due_at, d.submitted_at, d.code";
         let sql = format!(
             "SELECT d.code, d.procedure_code, v.name AS procedure_name, d.applicant_name, d.state, \
              d.national_status, d.channel, d.receiving_agency, d.handling_agency, d.desk_agency, \
              d.step_no, d.assignee, d.submitted_at, d.received_at, d.due_at, d.finished_at, d.version \
-             FROM dossiers d JOIN procedure_versions v ON v.id = d.procedure_version_id{clause} \
-             ORDER BY d.due_at IS NULL, d.due_at, d.submitted_at, d.code LIMIT {per_page} OFFSET {}",
+             FROM dossiers d JOIN procedure_versions v ON v.id = d.procedure_version_id \
+             WHERE d.code IN (SELECT d.code FROM dossiers d{clause} {order} LIMIT {per_page} OFFSET {}) \
+             {order}",
             (page - 1) * per_page
         );
         let items: Vec<DossierSummary> = on_pool!(self, |pool| {
@@ -872,6 +882,7 @@ impl Store {
                 Some(code.clone()),
             ),
             Visibility::Owner(user) => (" AND owner = $3", Some(user.clone())),
+            Visibility::Desk(code) => (" AND desk_agency = $3", Some(code.clone())),
         };
         let sql = format!(
             "SELECT desk_agency AS agency_code, COUNT(*) AS open, \

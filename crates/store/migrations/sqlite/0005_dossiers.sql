@@ -62,10 +62,10 @@ CREATE TABLE dossiers (
     body                  TEXT NOT NULL,
     updated_at            TEXT NOT NULL
 );
-CREATE INDEX dossiers_desk ON dossiers (desk_agency, state, due_at);
-CREATE INDEX dossiers_receiving ON dossiers (receiving_agency, state, due_at);
-CREATE INDEX dossiers_handling ON dossiers (handling_agency, state, due_at);
-CREATE INDEX dossiers_state_due ON dossiers (state, due_at);
+CREATE INDEX dossiers_desk ON dossiers (desk_agency, state, due_at, submitted_at, code);
+CREATE INDEX dossiers_receiving ON dossiers (receiving_agency, state, due_at, submitted_at, code);
+CREATE INDEX dossiers_handling ON dossiers (handling_agency, state, due_at, submitted_at, code);
+CREATE INDEX dossiers_state_due ON dossiers (state, due_at, submitted_at, code);
 CREATE INDEX dossiers_owner ON dossiers (owner, submitted_at);
 CREATE INDEX dossiers_name ON dossiers (applicant_name_folded);
 CREATE INDEX dossiers_applicant_id ON dossiers (applicant_id);

@@ -649,6 +649,9 @@ pub(crate) struct QueueQuery {
     status: Option<String>,
     /// Received, handled or now at this agency.
     agency: Option<String>,
+    /// For officers: `desk` (default: dossiers now at their agency's desk, their work to do)
+    /// or `involved` (also those their agency received or handles, wherever they are now).
+    scope: Option<String>,
     /// `on_time`, `due_soon` (within one working day) or `overdue`.
     due: Option<String>,
     /// A dossier code (or its beginning), a citizen ID or tax code, or part of the applicant's name.
@@ -730,12 +733,22 @@ fn summary_view(s: DossierSummary, now: &DateTime<Utc>, soon: &DateTime<Utc>) ->
     }
 }
 
-fn visibility_of(user: &AuthUser) -> ApiResult<Visibility> {
+fn visibility_of(user: &AuthUser, scope: Option<&str>) -> ApiResult<Visibility> {
     Ok(match user.role {
         Role::ProvinceAdmin | Role::Auditor => Visibility::All,
         Role::Citizen => Visibility::Owner(user.username.clone()),
         Role::Receiver | Role::Specialist | Role::Leader | Role::UnitAdmin => {
-            Visibility::Agency(user.agency_code.clone().ok_or_else(ApiError::forbidden)?)
+            let agency = user.agency_code.clone().ok_or_else(ApiError::forbidden)?;
+            match scope.unwrap_or("desk") {
+                "desk" => Visibility::Desk(agency),
+                "involved" => Visibility::Agency(agency),
+                _ => {
+                    return Err(ApiError::bad_request(
+                        "invalid_query",
+                        "scope: desk hoặc involved.",
+                    ));
+                }
+            }
         }
     })
 }
@@ -756,7 +769,7 @@ pub(crate) async fn list(
     ApiUser(user): ApiUser,
     ApiQuery(q): ApiQuery<QueueQuery>,
 ) -> ApiResult<Json<QueueView>> {
-    let visibility = visibility_of(&user)?;
+    let visibility = visibility_of(&user, q.scope.as_deref())?;
     let bad = |what: &str| ApiError::bad_request("invalid_query", what.to_owned());
     let states = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(list) => list
@@ -831,7 +844,7 @@ pub(crate) async fn counts(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
 ) -> ApiResult<Json<Vec<CountView>>> {
-    let visibility = visibility_of(&user)?;
+    let visibility = visibility_of(&user, Some("involved"))?;
     let now = crate::now();
     let holidays = state.calendar.holidays(&state.store).await?;
     let soon = due_soon_bound(now, &holidays);
