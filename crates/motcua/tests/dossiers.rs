@@ -140,6 +140,14 @@ fn submission(agency: &str) -> Value {
     })
 }
 
+fn lists_procedure(missing: &Value, code: &str) -> bool {
+    missing
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["procedure_code"] == code)
+}
+
 async fn end_to_end(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
@@ -148,14 +156,23 @@ async fn end_to_end(backend: Backend) {
     let citizen = Api::new(&app, "congdan").await;
     let admin = Api::new(&app, "quantri.tinh").await;
 
-    // Before the sample catalogue: nothing to submit against.
+    // The demo publishes the procedure, but no approved process handles it yet.
     let r = citizen
         .post("/api/v1/dossiers", &submission(&dongkinh))
         .await;
-    problem(r, 422, "procedure_not_published").await;
+    problem(r, 422, "no_approved_process").await;
+    let missing: Value = admin.json("/api/v1/processes/missing").await;
+    assert!(
+        lists_procedure(&missing, samples::CRIMINAL_RECORD),
+        "{missing}"
+    );
     samples::load(&app.store).await.unwrap();
     let missing: Value = admin.json("/api/v1/processes/missing").await;
-    assert_eq!(missing.as_array().unwrap().len(), 0, "{missing}");
+    assert!(
+        !lists_procedure(&missing, samples::CRIMINAL_RECORD),
+        "{missing}"
+    );
+    assert!(!lists_procedure(&missing, samples::BIRTH), "{missing}");
 
     // Online submission with an idempotency key: a retry answers the same dossier.
     let send = |key: &str, body: &Value| {
@@ -673,10 +690,14 @@ async fn processes_are_drafted_within_the_legal_time_and_approved() {
         2,
         "own and the level default"
     );
-    // A procedure published without any process shows up as missing.
+    // Procedures published without an approved process show up as missing; these have one.
     let missing: Value = admin
         .json("/api/v1/processes/missing?date=2026-03-02")
         .await;
-    assert_eq!(missing, json!([]));
+    assert!(
+        !lists_procedure(&missing, samples::CRIMINAL_RECORD),
+        "{missing}"
+    );
+    assert!(!lists_procedure(&missing, samples::BIRTH), "{missing}");
     app.stop().await;
 }
