@@ -73,6 +73,26 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now().trunc_subsecs(6)
 }
 
+/// Checks a public address for `--public-url`: `http://` or `https://`, a host, no query;
+/// returned without a trailing slash.
+pub fn check_public_url(raw: &str) -> Result<String, String> {
+    let url = raw.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("phải bắt đầu bằng http:// hoặc https://")?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty()
+        || url.contains(['?', '#', ' ', '"', '<', '>'])
+        || !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+    {
+        return Err("địa chỉ không hợp lệ".into());
+    }
+    Ok(url.to_owned())
+}
+
 /// Today's date in Vietnam (UTC+7).
 pub fn today_vn() -> chrono::NaiveDate {
     now()
