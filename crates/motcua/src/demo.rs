@@ -240,7 +240,7 @@ pub struct DemoUserSpec {
     pub old_agency: bool,
 }
 
-pub const DEMO_USERS: [DemoUserSpec; 10] = [
+pub const DEMO_USERS: [DemoUserSpec; 13] = [
     DemoUserSpec {
         username: "congdan",
         display_name: "Nguyễn Văn An",
@@ -253,6 +253,27 @@ pub const DEMO_USERS: [DemoUserSpec; 10] = [
         display_name: "Hoàng Thị Bình",
         role: Role::Receiver,
         agency_name: Some("Ủy ban nhân dân phường Đông Kinh"),
+        old_agency: false,
+    },
+    DemoUserSpec {
+        username: "chuyenvien.dongkinh",
+        display_name: "Mã Văn Nam",
+        role: Role::Specialist,
+        agency_name: Some("Ủy ban nhân dân phường Đông Kinh"),
+        old_agency: false,
+    },
+    DemoUserSpec {
+        username: "lanhdao.dongkinh",
+        display_name: "Hoàng Văn Phúc",
+        role: Role::Leader,
+        agency_name: Some("Ủy ban nhân dân phường Đông Kinh"),
+        old_agency: false,
+    },
+    DemoUserSpec {
+        username: "motcua.tinh",
+        display_name: "Lăng Thị Quyên",
+        role: Role::Receiver,
+        agency_name: Some("Trung tâm Phục vụ hành chính công tỉnh Lạng Sơn"),
         old_agency: false,
     },
     DemoUserSpec {
@@ -408,6 +429,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoCredential>> {
     );
     store.load_seed(&seed, motcua_web::now(), audit).await?;
     crate::demo_programme::seed(store).await?;
+    crate::demo_dossiers::seed(store).await?;
     Ok(credentials)
 }
 
