@@ -9,9 +9,11 @@
 //! Each step is idempotent: processes are drafted only if none is approved, the devolutions
 //! only once, the dossiers only into a database without dossiers.
 
+use crate::demo::{DOSSIER_DEMO_USERS, DemoCredential};
 use anyhow::{Context as _, bail};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use motcua_domain::account::Role;
+use motcua_domain::account::Username;
 use motcua_domain::agency::{AgencyCode, AgencyKind};
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::calendar::{
@@ -22,7 +24,9 @@ use motcua_domain::dossier::{
     RatingCriterion, TaxCode, can_act, suggested_steps,
 };
 use motcua_domain::procedure::{Level, ProcedureCode};
-use motcua_store::{Devolution, DossierRecord, ProcessDraft, ReceiveNow, Store, Submission, utc};
+use motcua_store::{
+    Devolution, DossierRecord, NewUser, ProcessDraft, ReceiveNow, Store, Submission, utc,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -37,25 +41,92 @@ pub const JUSTICE: &str = "Sở Tư pháp";
 pub const SERVICE_CENTRE: &str = "Trung tâm Phục vụ hành chính công tỉnh Lạng Sơn";
 
 /// What the seeding did.
-#[derive(Debug, Default, Clone, Copy)]
+#[derive(Debug, Default, Clone)]
 pub struct Seeded {
     pub processes: usize,
     pub devolved: usize,
     pub dossiers: usize,
+    /// The officers created for the sample dossiers, with their passwords (shown once).
+    pub credentials: Vec<DemoCredential>,
 }
 
 fn system(at: DateTime<Utc>, action: &str, subject: impl Into<String>) -> AuditEntry {
     AuditEntry::system(at, action, subject, serde_json::json!({ "demo": true }))
 }
 
-/// Seeds what is missing of the demo's dossier work.
-pub async fn seed(store: &Store) -> anyhow::Result<Seeded> {
+/// Seeds what is missing of the demo's dossier work; `password_for` gives the passwords
+/// of the officer accounts it creates ([`DOSSIER_DEMO_USERS`]).
+pub async fn seed(
+    store: &Store,
+    password_for: impl FnMut(&str) -> String,
+) -> anyhow::Result<Seeded> {
     let now = motcua_web::now();
-    let mut seeded = Seeded::default();
-    seeded.devolved = devolve(store, now).await?;
-    seeded.processes = approve_processes(store, now).await?;
-    seeded.dossiers = sample_dossiers(store, now).await?;
-    Ok(seeded)
+    let credentials = officers(store, now, password_for).await?;
+    // In this order: the devolved procedures must not get a process.
+    let devolved = devolve(store, now).await?;
+    let processes = approve_processes(store, now).await?;
+    let dossiers = sample_dossiers(store, now).await?;
+    Ok(Seeded {
+        processes,
+        devolved,
+        dossiers,
+        credentials,
+    })
+}
+
+/// The demo officers of the dossier work, unless they exist.
+async fn officers(
+    store: &Store,
+    now: DateTime<Utc>,
+    mut password_for: impl FnMut(&str) -> String,
+) -> anyhow::Result<Vec<DemoCredential>> {
+    let agencies = store.agencies(None).await?;
+    let mut wanted = Vec::new();
+    for spec in &DOSSIER_DEMO_USERS {
+        if store.find_user_by_username(spec.username).await?.is_some() {
+            continue;
+        }
+        let name = spec.agency_name.context("demo officers have an agency")?;
+        let agency = agencies
+            .iter()
+            .find(|a| a.name == name && a.valid_to.is_none())
+            .with_context(|| format!("demo agency {name} missing"))?;
+        wanted.push((spec, agency.code.to_string(), password_for(spec.username)));
+    }
+    // Hashing is slow on purpose: off the async threads.
+    let hashed = tokio::task::spawn_blocking(move || {
+        wanted
+            .into_iter()
+            .map(|(spec, agency, password)| {
+                let hash = motcua_web::hash_password(&password);
+                (spec, agency, password, hash)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await?;
+    let mut credentials = Vec::new();
+    for (spec, agency, password, password_hash) in hashed {
+        let user = NewUser {
+            username: Username::parse(spec.username).map_err(anyhow::Error::msg)?,
+            display_name: spec.display_name.into(),
+            password_hash,
+            role: spec.role,
+            agency_code: Some(agency),
+        };
+        store
+            .create_user(
+                &user,
+                now,
+                system(now, "user.created", format!("user:{}", spec.username)),
+            )
+            .await?;
+        credentials.push(DemoCredential {
+            username: spec.username.into(),
+            password,
+            role: spec.role,
+        });
+    }
+    Ok(credentials)
 }
 
 async fn devolve(store: &Store, now: DateTime<Utc>) -> anyhow::Result<usize> {
@@ -735,9 +806,11 @@ async fn sample_dossiers(store: &Store, now: DateTime<Utc>) -> anyhow::Result<us
         let submitted_at = if plan.back_hours <= 0.0 {
             local_now - Duration::minutes(20 + 35 * i as i64)
         } else {
+            // A few minutes either way, so the samples do not all start on the hour.
+            let jitter = (i as u32 * 17) % 40;
             working_time_before(
                 local_now,
-                (plan.back_hours * 60.0) as u32,
+                (plan.back_hours * 60.0) as u32 + jitter,
                 &hours,
                 &holidays,
             )

@@ -785,14 +785,32 @@ async fn demo_seeding(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    let seeded = demo_dossiers::seed(&app.store).await.unwrap();
+    let seeded = demo_dossiers::seed(&app.store, common::demo_password)
+        .await
+        .unwrap();
+    let officers: Vec<&str> = seeded
+        .credentials
+        .iter()
+        .map(|c| c.username.as_str())
+        .collect();
+    assert_eq!(
+        officers,
+        ["chuyenvien.dongkinh", "lanhdao.dongkinh", "motcua.tinh"]
+    );
     assert_eq!(seeded.devolved, 3);
     assert!(seeded.processes >= 45, "{seeded:?}");
     assert!((25..=40).contains(&seeded.dossiers), "{seeded:?}");
-    let again = demo_dossiers::seed(&app.store).await.unwrap();
+    let again = demo_dossiers::seed(&app.store, common::demo_password)
+        .await
+        .unwrap();
     assert_eq!(
-        (again.devolved, again.processes, again.dossiers),
-        (0, 0, 0),
+        (
+            again.devolved,
+            again.processes,
+            again.dossiers,
+            again.credentials.len()
+        ),
+        (0, 0, 0, 0),
         "idempotent"
     );
     // The "missing" list: exactly the recently devolved procedures.

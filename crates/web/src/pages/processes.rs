@@ -50,10 +50,17 @@ fn staff_page(chrome: &Chrome, user: &AuthUser) -> Option<Response> {
 fn scope_label(p: &ProcessRecord, names: &HashMap<String, String>) -> String {
     match &p.agency_code {
         Some(code) => name_of(names, code),
-        None => match p.level {
-            Level::Commune => "Mặc định cho mọi Ủy ban nhân dân cấp xã".into(),
-            Level::Province => "Mặc định cấp tỉnh".into(),
-        },
+        None => {
+            let level = match p.level {
+                Level::Commune => "Mặc định cho mọi Ủy ban nhân dân cấp xã",
+                Level::Province => "Mặc định cấp tỉnh",
+            };
+            // The department a default routes the dossiers to, if its steps name one.
+            match p.steps.iter().find_map(|s| s.agency.as_ref()) {
+                Some(a) => format!("{level} · giải quyết tại {}", name_of(names, a.as_str())),
+                None => level.to_owned(),
+            }
+        }
     }
 }
 
