@@ -205,6 +205,20 @@ async fn online_submission_idempotency_lookup_and_masking() {
         .join(&docs[0].sha256);
     assert_eq!(std::fs::read(blob).unwrap(), PDF);
 
+    // The receiving officers see the documents and download them.
+    let receiver = signed_in(&app, "motcua.dongkinh").await;
+    let (status, page) = text(&receiver, &app.url(&format!("/work/dossiers/{code}"))).await;
+    assert_eq!(status, 200);
+    let link = format!("/work/dossiers/{code}/documents/{}", docs[0].id);
+    assert!(page.contains(&link), "{page}");
+    assert!(
+        page.contains("020095001234"),
+        "officers see the applicant in full"
+    );
+    let r = receiver.get(app.url(&link)).send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), PDF);
+
     // A double click sends the same form twice: the same dossier, no second one.
     let again = submit_online(&app, &anonymous, &form, &dongkinh, "020095001234", &files).await;
     assert_eq!(again.status(), StatusCode::OK);

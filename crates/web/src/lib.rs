@@ -99,3 +99,30 @@ pub fn today_vn() -> chrono::NaiveDate {
         .with_timezone(&motcua_domain::calendar::VN_OFFSET)
         .date_naive()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::check_public_url;
+
+    #[test]
+    fn public_urls_are_checked() {
+        assert_eq!(
+            check_public_url("https://dichvucong.langson.gov.vn/").as_deref(),
+            Ok("https://dichvucong.langson.gov.vn")
+        );
+        assert_eq!(
+            check_public_url("http://127.0.0.1:8080").as_deref(),
+            Ok("http://127.0.0.1:8080")
+        );
+        for bad in [
+            "dichvucong.langson.gov.vn",
+            "ftp://x",
+            "https://",
+            "https://a b",
+            "https://x/?q=1",
+            "https://x\"><script>",
+        ] {
+            assert!(check_public_url(bad).is_err(), "{bad}");
+        }
+    }
+}
