@@ -468,10 +468,7 @@ async fn form_context(state: &AppState, user: &AuthUser) -> Result<FormContext, 
             .map_or_else(|| own.clone(), |a| a.name.clone());
         scopes.push((format!("agency:{own}"), format!("Riêng của {name}")));
     }
-    let mut step_agencies = vec![(
-        String::new(),
-        "Cơ quan giải quyết (nơi tiếp nhận hoặc cơ quan được liên thông)".to_owned(),
-    )];
+    let mut step_agencies = vec![(String::new(), "Cơ quan giải quyết hồ sơ".to_owned())];
     step_agencies.extend(provincial);
     Ok(FormContext {
         procedures,

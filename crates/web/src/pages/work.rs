@@ -726,12 +726,16 @@ async fn dossier_page(
                 name_of(&names, &step.agency_code)
             ),
         });
+        let assignee = match &view.assignee {
+            Some(u) => match state.store.find_user_by_username(u).await? {
+                Some(found) => format!("{} ({u})", found.display_name),
+                None => u.clone(),
+            },
+            None => "Chưa phân công".into(),
+        };
         facts.push(Line {
             label: "Người được giao".into(),
-            value: view
-                .assignee
-                .clone()
-                .unwrap_or_else(|| "Chưa phân công".into()),
+            value: assignee,
         });
     }
     facts.push(Line {
