@@ -314,6 +314,32 @@ pub const DEMO_USERS: [DemoUserSpec; 10] = [
     },
 ];
 
+/// The officers who handle the sample dossiers (Đông Kinh's appraisal and approval, the
+/// provincial service centre's counter). `demo_dossiers` creates them with the dossier work.
+pub const DOSSIER_DEMO_USERS: [DemoUserSpec; 3] = [
+    DemoUserSpec {
+        username: "chuyenvien.dongkinh",
+        display_name: "Mã Văn Nam",
+        role: Role::Specialist,
+        agency_name: Some("Ủy ban nhân dân phường Đông Kinh"),
+        old_agency: false,
+    },
+    DemoUserSpec {
+        username: "lanhdao.dongkinh",
+        display_name: "Hoàng Văn Phúc",
+        role: Role::Leader,
+        agency_name: Some("Ủy ban nhân dân phường Đông Kinh"),
+        old_agency: false,
+    },
+    DemoUserSpec {
+        username: "motcua.tinh",
+        display_name: "Lăng Thị Quyên",
+        role: Role::Receiver,
+        agency_name: Some("Trung tâm Phục vụ hành chính công tỉnh Lạng Sơn"),
+        old_agency: false,
+    },
+];
+
 /// A demo password: 16 characters from an alphabet without look-alikes.
 pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -408,13 +434,16 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoCredential>> {
     );
     store.load_seed(&seed, motcua_web::now(), audit).await?;
     crate::demo_programme::seed(store).await?;
+    let mut credentials = credentials;
+    let work = crate::demo_dossiers::seed(store, |_| generate_password()).await?;
+    credentials.extend(work.credentials);
     Ok(credentials)
 }
 
 /// The accounts the login page lists while the demo is on.
 pub async fn accounts_for_login_page(store: &Store) -> anyhow::Result<Vec<DemoAccount>> {
     let mut accounts = Vec::new();
-    for spec in &DEMO_USERS {
+    for spec in DEMO_USERS.iter().chain(&DOSSIER_DEMO_USERS) {
         let Some(user) = store.find_user_by_username(spec.username).await? else {
             continue;
         };
@@ -518,6 +547,16 @@ mod tests {
             seed.agencies.len(),
             PROVINCIAL_AGENCIES.len() + 65 + 11 + 194
         );
+        for spec in &DOSSIER_DEMO_USERS {
+            let name = spec.agency_name.unwrap();
+            assert!(
+                seed.agencies
+                    .iter()
+                    .any(|a| a.name == name && a.valid_to.is_none()),
+                "{name}"
+            );
+            assert!(!DEMO_USERS.iter().any(|u| u.username == spec.username));
+        }
         let codes: std::collections::BTreeSet<_> =
             seed.agencies.iter().map(|a| a.code.as_str()).collect();
         assert_eq!(codes.len(), seed.agencies.len(), "agency codes are unique");

@@ -3,6 +3,7 @@
 
 pub mod catalogue_files;
 pub mod demo;
+pub mod demo_dossiers;
 pub mod demo_programme;
 pub mod generate;
 pub mod import;

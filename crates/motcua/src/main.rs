@@ -259,6 +259,10 @@ struct ServeArgs {
     /// Remind about tasks due within this many days, besides overdue ones.
     #[arg(long, env = "MOTCUA_REMINDER_DUE_WITHIN_DAYS", default_value_t = 3)]
     reminder_due_within_days: u32,
+    /// The public address of this portal, e.g. `https://dichvucong.langson.gov.vn`, for links
+    /// printed on paper (the QR code of the dossier forms). Without it, the request's Host.
+    #[arg(long, env = "MOTCUA_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 impl Default for ServeArgs {
@@ -284,6 +288,9 @@ impl Default for ServeArgs {
                 .ok()
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(3),
+            public_url: std::env::var("MOTCUA_PUBLIC_URL")
+                .ok()
+                .filter(|u| !u.is_empty()),
         }
     }
 }
@@ -793,6 +800,13 @@ async fn serve(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> {
             CookieSecure::Always => true,
             CookieSecure::Never => false,
             CookieSecure::Auto => !args.addr.ip().is_loopback(),
+        },
+        public_url: match args.public_url.as_deref() {
+            Some(url) => Some(
+                motcua_web::check_public_url(url)
+                    .map_err(|e| anyhow::anyhow!("--public-url {url}: {e}"))?,
+            ),
+            None => None,
         },
         ..WebConfig::default()
     };

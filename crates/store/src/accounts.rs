@@ -179,6 +179,23 @@ impl Store {
         row.map(user_from_row).transpose()
     }
 
+    /// The active accounts of an agency, by display name (to assign a dossier's step).
+    pub async fn active_users_of_agency(
+        &self,
+        agency_code: &str,
+    ) -> Result<Vec<UserRecord>, StoreError> {
+        let sql = format!(
+            "{SELECT_USER} WHERE u.agency_code = $1 AND u.active ORDER BY u.display_name, u.username"
+        );
+        let rows: Vec<UserRow> = on_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(agency_code)
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter().map(user_from_row).collect()
+    }
+
     pub async fn count_users(&self) -> Result<i64, StoreError> {
         Ok(on_pool!(self, |pool| {
             sqlx::query_scalar("SELECT COUNT(*) FROM users")

@@ -73,9 +73,56 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now().trunc_subsecs(6)
 }
 
+/// Checks a public address for `--public-url`: `http://` or `https://`, a host, no query;
+/// returned without a trailing slash.
+pub fn check_public_url(raw: &str) -> Result<String, String> {
+    let url = raw.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or("phải bắt đầu bằng http:// hoặc https://")?;
+    let host = rest.split('/').next().unwrap_or_default();
+    if host.is_empty()
+        || url.contains(['?', '#', ' ', '"', '<', '>'])
+        || !host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+    {
+        return Err("địa chỉ không hợp lệ".into());
+    }
+    Ok(url.to_owned())
+}
+
 /// Today's date in Vietnam (UTC+7).
 pub fn today_vn() -> chrono::NaiveDate {
     now()
         .with_timezone(&motcua_domain::calendar::VN_OFFSET)
         .date_naive()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_public_url;
+
+    #[test]
+    fn public_urls_are_checked() {
+        assert_eq!(
+            check_public_url("https://dichvucong.langson.gov.vn/").as_deref(),
+            Ok("https://dichvucong.langson.gov.vn")
+        );
+        assert_eq!(
+            check_public_url("http://127.0.0.1:8080").as_deref(),
+            Ok("http://127.0.0.1:8080")
+        );
+        for bad in [
+            "dichvucong.langson.gov.vn",
+            "ftp://x",
+            "https://",
+            "https://a b",
+            "https://x/?q=1",
+            "https://x\"><script>",
+        ] {
+            assert!(check_public_url(bad).is_err(), "{bad}");
+        }
+    }
 }

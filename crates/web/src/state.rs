@@ -18,6 +18,9 @@ pub struct WebConfig {
     pub api_token_days: i64,
     /// The data folder; uploaded documents live in its `documents` folder.
     pub data_dir: PathBuf,
+    /// The portal's public address (scheme and host, no trailing slash) for links printed
+    /// on paper; None: taken from each request's Host header.
+    pub public_url: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -30,6 +33,7 @@ impl Default for WebConfig {
             session_hours: 12,
             api_token_days: 30,
             data_dir: PathBuf::from("motcua-data"),
+            public_url: None,
         }
     }
 }

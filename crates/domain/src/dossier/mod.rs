@@ -15,6 +15,6 @@ pub use machine::{
     APOLOGY_NOTICE_DAYS, Action, ActionKind, Apology, Context, Dossier, DossierError,
     DossierResult, ProcessStep, SUPPLEMENT_WINDOW_DAYS,
 };
-pub use process::{ProcessError, ProcessState, check_steps};
+pub use process::{ProcessError, ProcessState, check_steps, suggested_steps};
 pub use rating::{Rating, RatingCriterion, RatingError};
 pub use status::{DossierState, DueState, NationalStatus};

@@ -3,6 +3,8 @@
 //! A process is drafted, approved (superseding the one before) and never edited after.
 
 use super::machine::ProcessStep;
+use crate::account::Role;
+use crate::agency::AgencyCode;
 use serde::{Deserialize, Serialize};
 
 /// Longest step name accepted.
@@ -103,10 +105,68 @@ pub fn check_steps(steps: &[ProcessStep], legal_minutes: i64) -> Result<u32, Pro
     Ok(total as u32)
 }
 
+/// Shares of the legal time a suggested process gives its steps, in percent: receipt,
+/// appraisal, approval. The rest (10%) is left for issuing and handing over the result.
+pub const SUGGESTED_SHARES: [u32; 3] = [10, 60, 20];
+
+/// A starting point for a process, from the legal time: receipt at the receiving desk,
+/// appraisal and approval at `handler` (None: the handling agency itself), each a share
+/// of the legal time rounded to whole working hours (at least one), never more in total
+/// than the legal time.
+pub fn suggested_steps(legal_minutes: i64, handler: Option<AgencyCode>) -> Vec<ProcessStep> {
+    let legal_hours = (legal_minutes / 60).max(3);
+    let share = |percent: u32| {
+        let tenths = legal_hours * i64::from(percent);
+        // Round half up to whole hours.
+        ((tenths + 50) / 100).max(1)
+    };
+    let receipt = share(SUGGESTED_SHARES[0]);
+    let approval = share(SUGGESTED_SHARES[2]);
+    let appraisal = share(SUGGESTED_SHARES[1])
+        .min(legal_hours - receipt - approval)
+        .max(1);
+    let step = |name: &str, role: Role, agency: Option<AgencyCode>, hours: i64| ProcessStep {
+        name: name.to_owned(),
+        role,
+        agency,
+        budget_minutes: u32::try_from(hours * 60).unwrap_or(u32::MAX),
+    };
+    vec![
+        step("Tiếp nhận, kiểm tra hồ sơ", Role::Receiver, None, receipt),
+        step(
+            "Thẩm định hồ sơ",
+            Role::Specialist,
+            handler.clone(),
+            appraisal,
+        ),
+        step("Phê duyệt, ký kết quả", Role::Leader, handler, approval),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::account::Role;
+
+    #[test]
+    fn suggested_processes_fit_the_legal_time() {
+        let hours = |steps: &[ProcessStep]| -> Vec<u32> {
+            steps.iter().map(|s| s.budget_minutes / 60).collect()
+        };
+        // One working day: 1 + 5 + 2 hours.
+        let one_day = suggested_steps(480, None);
+        assert_eq!(hours(&one_day), [1, 5, 2]);
+        assert_eq!(check_steps(&one_day, 480), Ok(480));
+        // Ten working days: 8 + 48 + 16 of 80 hours.
+        let dept = AgencyCode::parse("000.00.02.H37").unwrap();
+        let ten = suggested_steps(4800, Some(dept.clone()));
+        assert_eq!(hours(&ten), [8, 48, 16]);
+        assert_eq!(ten[1].agency.as_ref(), Some(&dept));
+        assert_eq!(ten[0].agency, None, "received at the receiving desk");
+        for days in 1..=60 {
+            let steps = suggested_steps(days * 480, None);
+            assert!(check_steps(&steps, days * 480).is_ok(), "{days} days");
+        }
+    }
 
     fn step(name: &str, minutes: u32) -> ProcessStep {
         ProcessStep {

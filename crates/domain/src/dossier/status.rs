@@ -151,6 +151,24 @@ pub enum NationalStatus {
     ResultReturned = 10,
 }
 
+impl NationalStatus {
+    /// The status's name as the national portal shows it.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            NationalStatus::NewlyRegistered => "Mới đăng ký",
+            NationalStatus::Received => "Đã tiếp nhận",
+            NationalStatus::NotReceived => "Không tiếp nhận",
+            NationalStatus::Processing => "Đang xử lý",
+            NationalStatus::SupplementRequested => "Yêu cầu bổ sung",
+            NationalStatus::FinancialObligationRequested => "Yêu cầu thực hiện nghĩa vụ tài chính",
+            NationalStatus::Withdrawn => "Công dân rút hồ sơ",
+            NationalStatus::ProcessingStopped => "Dừng xử lý",
+            NationalStatus::ProcessingFinished => "Đã xử lý xong",
+            NationalStatus::ResultReturned => "Đã trả kết quả",
+        }
+    }
+}
+
 impl From<NationalStatus> for u8 {
     fn from(status: NationalStatus) -> u8 {
         status as u8

@@ -35,11 +35,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 
-fn unprocessable(code: &'static str, detail: impl Into<String>) -> ApiError {
+pub(crate) fn unprocessable(code: &'static str, detail: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
 }
 
-fn not_found() -> ApiError {
+pub(crate) fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "dossier_not_found",
@@ -47,11 +47,11 @@ fn not_found() -> ApiError {
     )
 }
 
-fn vn(local: NaiveDateTime) -> DateTime<FixedOffset> {
+pub(crate) fn vn(local: NaiveDateTime) -> DateTime<FixedOffset> {
     from_vn_local(local)
 }
 
-fn vn_utc(t: DateTime<Utc>) -> DateTime<FixedOffset> {
+pub(crate) fn vn_utc(t: DateTime<Utc>) -> DateTime<FixedOffset> {
     t.with_timezone(&VN_OFFSET)
 }
 
@@ -96,7 +96,7 @@ pub(crate) struct ActionView {
     pub label: String,
 }
 
-fn action_views(kinds: &[ActionKind]) -> Vec<ActionView> {
+pub(crate) fn action_views(kinds: &[ActionKind]) -> Vec<ActionView> {
     kinds
         .iter()
         .map(|k| ActionView {
@@ -128,7 +128,7 @@ pub(crate) struct EventView {
     pub data: serde_json::Value,
 }
 
-fn event_label(action: &str) -> String {
+pub(crate) fn event_label(action: &str) -> String {
     match action {
         "submitted" => "Đăng ký hồ sơ".into(),
         "moved" => "Chuyển sang cơ quan kế thừa".into(),
@@ -238,7 +238,7 @@ pub(crate) struct RatingView {
     pub comment: Option<String>,
 }
 
-fn rating_view(r: &Rating) -> RatingView {
+pub(crate) fn rating_view(r: &Rating) -> RatingView {
     RatingView {
         scores: r
             .scores
@@ -324,7 +324,11 @@ pub(crate) struct DossierView {
     pub control_sheet: Vec<SheetRowView>,
 }
 
-fn actor_of<'a>(user: &AuthUser, agency: Option<&'a AgencyCode>, r: &DossierRecord) -> Actor<'a> {
+pub(crate) fn actor_of<'a>(
+    user: &AuthUser,
+    agency: Option<&'a AgencyCode>,
+    r: &DossierRecord,
+) -> Actor<'a> {
     Actor {
         role: user.role,
         agency,
@@ -332,13 +336,13 @@ fn actor_of<'a>(user: &AuthUser, agency: Option<&'a AgencyCode>, r: &DossierReco
     }
 }
 
-fn user_agency(user: &AuthUser) -> Option<AgencyCode> {
+pub(crate) fn user_agency(user: &AuthUser) -> Option<AgencyCode> {
     user.agency_code
         .as_deref()
         .and_then(|a| AgencyCode::parse(a).ok())
 }
 
-async fn build_view(
+pub(crate) async fn build_view(
     state: &AppState,
     r: DossierRecord,
     allowed: Vec<ActionKind>,
@@ -415,7 +419,11 @@ async fn build_view(
 
 /// Loads a dossier the user may see; 404 `dossier_not_found` for a bad code, an unknown
 /// one, or one the user may not know about.
-async fn visible(state: &AppState, user: &AuthUser, code: &str) -> ApiResult<DossierRecord> {
+pub(crate) async fn visible(
+    state: &AppState,
+    user: &AuthUser,
+    code: &str,
+) -> ApiResult<DossierRecord> {
     let code = DossierCode::parse(code).map_err(|_| not_found())?;
     let record = state
         .store
@@ -433,7 +441,7 @@ async fn visible(state: &AppState, user: &AuthUser, code: &str) -> ApiResult<Dos
     Ok(record)
 }
 
-fn allowed_for_user(user: &AuthUser, r: &DossierRecord) -> Vec<ActionKind> {
+pub(crate) fn allowed_for_user(user: &AuthUser, r: &DossierRecord) -> Vec<ActionKind> {
     let agency = user_agency(user);
     allowed_for(actor_of(user, agency.as_ref(), r), &r.dossier, &r.steps)
 }
@@ -474,43 +482,99 @@ pub(crate) struct SubmitBody {
     pub receive: Option<bool>,
 }
 
-fn present(v: &Option<String>) -> Option<&str> {
+pub(crate) fn present(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-fn parse_applicant(b: &ApplicantBody) -> ApiResult<Applicant> {
-    let bad = |e: motcua_domain::dossier::IdentityError| unprocessable(e.code(), e.to_string());
-    let kind = ApplicantKind::parse(b.kind.trim()).ok_or_else(|| {
-        unprocessable(
-            "invalid_applicant_kind",
-            "Loại người nộp: person (cá nhân) hoặc business (tổ chức).",
-        )
-    })?;
+/// One input field's problem, for a form to show next to the field.
+#[derive(Debug, Clone)]
+pub(crate) struct FieldError {
+    /// The field's name in the form (`name`, `citizen_id`, `tax_code`, `phone`, …).
+    pub field: &'static str,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Parses an applicant as typed, reporting every field's problem at once (the rules are
+/// the domain's: identity formats, then what each kind of applicant must give).
+pub(crate) fn applicant_fields(b: &ApplicantBody) -> Result<Applicant, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let kind = ApplicantKind::parse(b.kind.trim());
+    if kind.is_none() {
+        errors.push(FieldError {
+            field: "kind",
+            code: "invalid_applicant_kind",
+            message: "Loại người nộp: person (cá nhân) hoặc business (tổ chức).".into(),
+        });
+    }
+    fn field<T>(
+        errors: &mut Vec<FieldError>,
+        name: &'static str,
+        raw: &Option<String>,
+        parse: fn(&str) -> Result<T, motcua_domain::dossier::IdentityError>,
+    ) -> Option<T> {
+        match present(raw).map(parse).transpose() {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push(FieldError {
+                    field: name,
+                    code: e.code(),
+                    message: e.to_string(),
+                });
+                None
+            }
+        }
+    }
+    let citizen_id = field(&mut errors, "citizen_id", &b.citizen_id, CitizenId::parse);
+    let tax_code = field(&mut errors, "tax_code", &b.tax_code, TaxCode::parse);
+    let phone = field(&mut errors, "phone", &b.phone, PhoneNumber::parse);
+    let Some(kind) = kind else {
+        return Err(errors);
+    };
     let applicant = Applicant {
         kind,
         name: b.name.clone(),
-        citizen_id: present(&b.citizen_id)
-            .map(CitizenId::parse)
-            .transpose()
-            .map_err(bad)?,
-        tax_code: present(&b.tax_code)
-            .map(TaxCode::parse)
-            .transpose()
-            .map_err(bad)?,
-        phone: present(&b.phone)
-            .map(PhoneNumber::parse)
-            .transpose()
-            .map_err(bad)?,
+        citizen_id,
+        tax_code,
+        phone,
         email: b.email.clone(),
         address_unit: b.address_unit.clone(),
         address: b.address.clone(),
     };
-    applicant
-        .validated()
-        .map_err(|e| unprocessable(e.code(), e.to_string()))
+    match applicant.validated() {
+        Ok(a) if errors.is_empty() => Ok(a),
+        Ok(_) => Err(errors),
+        Err(e) => {
+            use motcua_domain::dossier::ApplicantError as E;
+            let field = match e {
+                E::Name => "name",
+                E::CitizenIdRequired => "citizen_id",
+                E::TaxCodeRequired => "tax_code",
+                E::Email => "email",
+                E::Address => "address",
+                E::NoCheck => "phone",
+            };
+            // A badly typed number already explains why it is missing.
+            if !errors.iter().any(|x| x.field == field) {
+                errors.push(FieldError {
+                    field,
+                    code: e.code(),
+                    message: e.to_string(),
+                });
+            }
+            Err(errors)
+        }
+    }
 }
 
-fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+pub(crate) fn parse_applicant(b: &ApplicantBody) -> ApiResult<Applicant> {
+    applicant_fields(b).map_err(|errors| {
+        let first = errors.into_iter().next();
+        first.map_or_else(ApiError::internal, |e| unprocessable(e.code, e.message))
+    })
+}
+
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
     };
@@ -554,18 +618,67 @@ pub(crate) async fn submit(
             format!("Nội dung JSON thiếu trường hoặc sai kiểu: {e}"),
         )
     })?;
-    let applicant = parse_applicant(&body.applicant)?;
+    let request = SubmitRequest {
+        procedure_code: body.procedure_code,
+        agency_code: body.agency_code,
+        channel: body.channel,
+        applicant: parse_applicant(&body.applicant)?,
+        receive: body.receive,
+        idempotency: key.map(|key| (key, request_hash)),
+    };
+    let submitted = submit_as(&state, Some(&user), request).await?;
+    let replayed = matches!(submitted, Submitted::Replayed(_));
+    let record = submitted.into_record();
+    let allowed = allowed_for_user(&user, &record);
+    let view = build_view(&state, record, allowed).await?;
+    let location = format!("/api/v1/dossiers/{}", view.code);
+    let mut response = (StatusCode::CREATED, Json(view)).into_response();
+    if let Ok(loc) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, loc);
+    }
+    if replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// A registration, parsed, from the API or a page.
+pub(crate) struct SubmitRequest {
+    pub procedure_code: String,
+    pub agency_code: Option<String>,
+    pub channel: Option<String>,
+    pub applicant: Applicant,
+    /// At the counter: receive at once (default true).
+    pub receive: Option<bool>,
+    /// The Idempotency-Key and the hash of what was sent with it.
+    pub idempotency: Option<(String, String)>,
+}
+
+/// Registers a dossier for `user`: a citizen (or, on the public form, an anonymous
+/// applicant: `None`) submits online; a receiver registers at their own counter and
+/// receives at once. Shared by the API and the pages.
+pub(crate) async fn submit_as(
+    state: &AppState,
+    user: Option<&AuthUser>,
+    body: SubmitRequest,
+) -> ApiResult<Submitted> {
+    let role = user.map_or(Role::Citizen, |u| u.role);
+    if !matches!(role, Role::Citizen | Role::Receiver) {
+        return Err(ApiError::forbidden());
+    }
     let channel = match body.channel.as_deref() {
         Some(c) => {
             crate::calendar::parse_channel(c).map_err(|e| unprocessable(e.code, e.detail))?
         }
-        None if user.role == Role::Citizen => Channel::Online,
+        None if role == Role::Citizen => Channel::Online,
         None => Channel::Paper,
     };
-    let agency_raw = match (&body.agency_code, user.role) {
-        (Some(a), _) => a.clone(),
-        (None, Role::Receiver) => user.agency_code.clone().unwrap_or_default(),
-        (None, _) => {
+    let agency_raw = match (&body.agency_code, user) {
+        (Some(a), _) if !a.trim().is_empty() => a.clone(),
+        (_, Some(u)) if u.role == Role::Receiver => u.agency_code.clone().unwrap_or_default(),
+        _ => {
             return Err(unprocessable(
                 "agency_required",
                 "Phải chọn cơ quan tiếp nhận (agency_code).",
@@ -575,7 +688,7 @@ pub(crate) async fn submit(
     let agency =
         AgencyCode::parse(&agency_raw).map_err(|e| unprocessable(e.code(), e.to_string()))?;
     let now = crate::now();
-    let (owner, receive) = match user.role {
+    let (owner, receive) = match role {
         Role::Citizen => {
             if channel != Channel::Online {
                 return Err(unprocessable(
@@ -583,10 +696,10 @@ pub(crate) async fn submit(
                     "Công dân nộp hồ sơ trực tuyến (channel online).",
                 ));
             }
-            (Some(user.username.clone()), None)
+            (user.map(|u| u.username.clone()), None)
         }
         _ => {
-            if user.agency_code.as_deref() != Some(agency.as_str()) {
+            if user.and_then(|u| u.agency_code.as_deref()) != Some(agency.as_str()) {
                 return Err(ApiError::forbidden());
             }
             if channel == Channel::Online {
@@ -607,65 +720,71 @@ pub(crate) async fn submit(
             (None, receive)
         }
     };
+    let actor = match user {
+        Some(u) => u.audit("dossier.submitted", "dossier", serde_json::json!({})),
+        None => applicant_audit("dossier.submitted"),
+    };
+    let principal = user.map_or_else(|| ANONYMOUS_PRINCIPAL.to_owned(), |u| u.username.clone());
     let submission = Submission {
         procedure_code: body.procedure_code.trim().to_owned(),
         agency,
         channel,
-        applicant,
+        applicant: body.applicant,
         owner,
-        idempotency: key.map(|key| IdempotencyKey {
-            principal: user.username.clone(),
+        idempotency: body.idempotency.map(|(key, request_hash)| IdempotencyKey {
+            principal,
             key,
             request_hash,
         }),
         at: now,
-        actor: user.audit("dossier.submitted", "dossier", serde_json::json!({})),
+        actor,
         receive,
     };
-    let submitted = state.submitter.submit(submission).await?;
-    let replayed = matches!(submitted, Submitted::Replayed(_));
-    let record = submitted.into_record();
-    let allowed = allowed_for_user(&user, &record);
-    let view = build_view(&state, record, allowed).await?;
-    let location = format!("/api/v1/dossiers/{}", view.code);
-    let mut response = (StatusCode::CREATED, Json(view)).into_response();
-    if let Ok(loc) = HeaderValue::from_str(&location) {
-        response.headers_mut().insert(header::LOCATION, loc);
+    Ok(state.submitter.submit(submission).await?)
+}
+
+/// Whose idempotency keys anonymous online submissions use (the keys are random).
+pub(crate) const ANONYMOUS_PRINCIPAL: &str = "anonymous";
+
+/// The audit entry of something the applicant did without an account.
+pub(crate) fn applicant_audit(action: &str) -> motcua_domain::audit::AuditEntry {
+    motcua_domain::audit::AuditEntry {
+        at: crate::now(),
+        actor: "applicant".into(),
+        actor_role: Some(Role::Citizen.as_str().into()),
+        agency_code: None,
+        action: action.into(),
+        subject: "dossier".into(),
+        detail: "{}".into(),
     }
-    if replayed {
-        response
-            .headers_mut()
-            .insert("idempotent-replayed", HeaderValue::from_static("true"));
-    }
-    Ok(response)
 }
 
 // ------------------------------------------------------------------------------- queue
 
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct QueueQuery {
     /// States, comma-separated (e.g. `received,processing`). Staff default: every open state.
-    status: Option<String>,
+    pub status: Option<String>,
     /// Received, handled or now at this agency.
-    agency: Option<String>,
+    pub agency: Option<String>,
     /// For officers: `desk` (default: dossiers now at their agency's desk, their work to do)
     /// or `involved` (also those their agency received or handles, wherever they are now).
-    scope: Option<String>,
+    pub scope: Option<String>,
     /// `on_time`, `due_soon` (within one working day) or `overdue`.
-    due: Option<String>,
+    pub due: Option<String>,
     /// A dossier code (or its beginning), a citizen ID or tax code, or part of the applicant's name.
-    q: Option<String>,
+    pub q: Option<String>,
     /// The current step's number (from 0).
-    step: Option<i64>,
+    pub step: Option<i64>,
     /// `me`, or a username.
-    assignee: Option<String>,
+    pub assignee: Option<String>,
     /// A procedure code.
-    procedure: Option<String>,
+    pub procedure: Option<String>,
     /// From 1.
-    page: Option<i64>,
+    pub page: Option<i64>,
     /// 1 to 200 (default 50).
-    per_page: Option<i64>,
+    pub per_page: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -704,7 +823,11 @@ pub(crate) struct QueueView {
     pub per_page: i64,
 }
 
-fn summary_view(s: DossierSummary, now: &DateTime<Utc>, soon: &DateTime<Utc>) -> SummaryView {
+pub(crate) fn summary_view(
+    s: DossierSummary,
+    now: &DateTime<Utc>,
+    soon: &DateTime<Utc>,
+) -> SummaryView {
     let state = DossierState::parse(&s.state);
     let due_state = state
         .filter(|st| st.is_in_flight())
@@ -733,7 +856,7 @@ fn summary_view(s: DossierSummary, now: &DateTime<Utc>, soon: &DateTime<Utc>) ->
     }
 }
 
-fn visibility_of(user: &AuthUser, scope: Option<&str>) -> ApiResult<Visibility> {
+pub(crate) fn visibility_of(user: &AuthUser, scope: Option<&str>) -> ApiResult<Visibility> {
     Ok(match user.role {
         Role::ProvinceAdmin | Role::Auditor => Visibility::All,
         Role::Citizen => Visibility::Owner(user.username.clone()),
@@ -769,7 +892,16 @@ pub(crate) async fn list(
     ApiUser(user): ApiUser,
     ApiQuery(q): ApiQuery<QueueQuery>,
 ) -> ApiResult<Json<QueueView>> {
-    let visibility = visibility_of(&user, q.scope.as_deref())?;
+    Ok(Json(queue_for(&state, &user, q).await?))
+}
+
+/// One page of the queue as `user` may see it: shared by the API and the officers' pages.
+pub(crate) async fn queue_for(
+    state: &AppState,
+    user: &AuthUser,
+    q: QueueQuery,
+) -> ApiResult<QueueView> {
+    let visibility = visibility_of(user, q.scope.as_deref())?;
     let bad = |what: &str| ApiError::bad_request("invalid_query", what.to_owned());
     let states = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(list) => list
@@ -814,7 +946,7 @@ pub(crate) async fn list(
         per_page: q.per_page.unwrap_or(50),
     };
     let page = state.store.dossier_queue(&filter).await?;
-    Ok(Json(QueueView {
+    Ok(QueueView {
         items: page
             .items
             .into_iter()
@@ -823,7 +955,7 @@ pub(crate) async fn list(
         total: page.total,
         page: page.page,
         per_page: page.per_page,
-    }))
+    })
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -844,21 +976,25 @@ pub(crate) async fn counts(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
 ) -> ApiResult<Json<Vec<CountView>>> {
-    let visibility = visibility_of(&user, Some("involved"))?;
+    Ok(Json(counts_for(&state, &user).await?))
+}
+
+/// Open dossiers per desk agency among those `user` may see.
+pub(crate) async fn counts_for(state: &AppState, user: &AuthUser) -> ApiResult<Vec<CountView>> {
+    let visibility = visibility_of(user, Some("involved"))?;
     let now = crate::now();
     let holidays = state.calendar.holidays(&state.store).await?;
     let soon = due_soon_bound(now, &holidays);
     let rows = state.store.dossier_counts(&visibility, now, soon).await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|c| CountView {
-                agency_code: c.agency_code,
-                open: c.open,
-                due_soon: c.due_soon,
-                overdue: c.overdue,
-            })
-            .collect(),
-    ))
+    Ok(rows
+        .into_iter()
+        .map(|c| CountView {
+            agency_code: c.agency_code,
+            open: c.open,
+            due_soon: c.due_soon,
+            overdue: c.overdue,
+        })
+        .collect())
 }
 
 // ------------------------------------------------------------------------ one dossier
@@ -957,7 +1093,7 @@ pub(crate) struct RatingBody {
     pub comment: Option<String>,
 }
 
-fn parse_rating(body: &RatingBody) -> ApiResult<Rating> {
+pub(crate) fn parse_rating(body: &RatingBody) -> ApiResult<Rating> {
     let mut scores = Vec::new();
     for (name, score) in &body.scores {
         let criterion: RatingCriterion =
@@ -972,14 +1108,14 @@ fn parse_rating(body: &RatingBody) -> ApiResult<Rating> {
     Rating::new(scores, body.comment.clone()).map_err(|e| unprocessable(e.code(), e.to_string()))
 }
 
-fn missing_field(field: &str) -> ApiError {
+pub(crate) fn missing_field(field: &str) -> ApiError {
     unprocessable(
         "missing_field",
         format!("Thao tác này cần trường \"{field}\"."),
     )
 }
 
-fn to_action(b: &ActionBody) -> ApiResult<Action> {
+pub(crate) fn to_action(b: &ActionBody) -> ApiResult<Action> {
     let reason = || b.reason.clone().ok_or_else(|| missing_field("reason"));
     let amount = || b.amount_vnd.ok_or_else(|| missing_field("amount_vnd"));
     Ok(match b.action.trim() {
@@ -1043,7 +1179,7 @@ fn to_action(b: &ActionBody) -> ApiResult<Action> {
 
 /// Rule failures: out-of-order actions and spent allowances are conflicts (409);
 /// missing or bad data is 422.
-fn dossier_error(err: DossierError) -> ApiError {
+pub(crate) fn dossier_error(err: DossierError) -> ApiError {
     let status = match err {
         DossierError::ReasonRequired
         | DossierError::NothingMissing
@@ -1054,7 +1190,7 @@ fn dossier_error(err: DossierError) -> ApiError {
     ApiError::new(status, err.code(), err.to_string())
 }
 
-fn stale(code: &str) -> ApiError {
+pub(crate) fn stale(code: &str) -> ApiError {
     ApiError::new(
         StatusCode::CONFLICT,
         "stale_version",
@@ -1062,7 +1198,7 @@ fn stale(code: &str) -> ApiError {
     )
 }
 
-fn access_error(denied: AccessDenied) -> ApiError {
+pub(crate) fn access_error(denied: AccessDenied) -> ApiError {
     match denied {
         AccessDenied::Invisible => not_found(),
         AccessDenied::Forbidden => {
@@ -1073,7 +1209,7 @@ fn access_error(denied: AccessDenied) -> ApiError {
 
 /// Applies an action for an actor and commits it; shared by officers, citizens and the
 /// public rating.
-async fn perform(
+pub(crate) async fn perform(
     state: &AppState,
     record: &DossierRecord,
     action: &Action,
@@ -1197,22 +1333,7 @@ pub(crate) async fn upload(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<DocumentView>)> {
     let record = visible(&state, &user, &code).await?;
-    let rejection = |r: DocumentRejection| {
-        let status = match r {
-            DocumentRejection::Empty => StatusCode::UNPROCESSABLE_ENTITY,
-            DocumentRejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            DocumentRejection::UnsupportedType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        };
-        let detail = match r {
-            DocumentRejection::Empty => "Tệp rỗng.".to_owned(),
-            DocumentRejection::TooLarge => {
-                format!("Tệp vượt quá {} MiB.", MAX_DOCUMENT_BYTES / 1024 / 1024)
-            }
-            DocumentRejection::UnsupportedType => "Chỉ nhận tệp PDF, PNG hoặc JPEG.".to_owned(),
-        };
-        ApiError::new(status, r.code(), detail)
-    };
-    let bytes = body.map_err(|_| rejection(DocumentRejection::TooLarge))?;
+    let bytes = body.map_err(|_| document_rejection(DocumentRejection::TooLarge))?;
     let allowed = match user.role {
         Role::Citizen => record.owner.as_deref() == Some(&user.username),
         Role::Receiver | Role::Specialist | Role::Leader => true,
@@ -1228,34 +1349,64 @@ pub(crate) async fn upload(
             "Hồ sơ đã kết thúc; không thêm tài liệu được nữa.",
         ));
     }
-    let content_type = sniff(&bytes).map_err(rejection)?;
+    let name = q.name.unwrap_or_default();
+    let audit = user.audit("dossier.document_added", "dossier", serde_json::json!({}));
+    let row = attach_document(&state, record.code(), &name, bytes.to_vec(), audit).await?;
+    Ok((StatusCode::CREATED, Json(row.into())))
+}
+
+/// Why a file was refused, as a problem (or, on a page, a message).
+pub(crate) fn document_rejection(r: DocumentRejection) -> ApiError {
+    let status = match r {
+        DocumentRejection::Empty => StatusCode::UNPROCESSABLE_ENTITY,
+        DocumentRejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        DocumentRejection::UnsupportedType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+    };
+    let detail = match r {
+        DocumentRejection::Empty => "Tệp rỗng.".to_owned(),
+        DocumentRejection::TooLarge => {
+            format!("Tệp vượt quá {} MiB.", MAX_DOCUMENT_BYTES / 1024 / 1024)
+        }
+        DocumentRejection::UnsupportedType => "Chỉ nhận tệp PDF, PNG hoặc JPEG.".to_owned(),
+    };
+    ApiError::new(status, r.code(), detail)
+}
+
+/// Checks a file's type and size, stores its bytes by SHA-256 and records it with the
+/// dossier (the blob takes its address only once the row has committed). Shared by the
+/// API upload and the online submission form.
+pub(crate) async fn attach_document(
+    state: &AppState,
+    dossier_code: &str,
+    name: &str,
+    bytes: Vec<u8>,
+    audit: motcua_domain::audit::AuditEntry,
+) -> ApiResult<DocumentRecord> {
+    let content_type = sniff(&bytes).map_err(document_rejection)?;
     let documents = state.documents.clone().ok_or_else(ApiError::internal)?;
     let size = bytes.len() as i64;
-    let blob = documents.stage(bytes.to_vec()).await.map_err(|e| {
+    let blob = documents.stage(bytes).await.map_err(|e| {
         tracing::error!(error = %e, "cannot stage a document");
         ApiError::internal()
     })?;
-    let name = q
-        .name
-        .map(|n| n.trim().chars().take(255).collect::<String>())
+    let name = Some(name.trim().chars().take(255).collect::<String>())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "tai-lieu".into());
     let doc = NewDocument {
-        dossier_code: record.code().to_owned(),
+        dossier_code: dossier_code.to_owned(),
         sha256: blob.sha256.clone(),
         name,
         content_type: content_type.into(),
         size_bytes: size,
         at: crate::now(),
     };
-    let audit = user.audit("dossier.document_added", "dossier", serde_json::json!({}));
     match state.store.add_document(&doc, audit).await {
         Ok(row) => {
             if let Err(e) = documents.keep(blob).await {
                 tracing::error!(error = %e, sha256 = %row.sha256, "document row committed but its blob could not be moved");
                 return Err(ApiError::internal());
             }
-            Ok((StatusCode::CREATED, Json(row.into())))
+            Ok(row)
         }
         Err(err) => {
             documents.discard(blob).await;
@@ -1280,6 +1431,15 @@ pub(crate) async fn download(
     Path((code, id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let record = visible(&state, &user, &code).await?;
+    document_response(&state, &record, &id).await
+}
+
+/// A document of a dossier already checked visible, as a response with its type.
+pub(crate) async fn document_response(
+    state: &AppState,
+    record: &DossierRecord,
+    id: &str,
+) -> ApiResult<Response> {
     let doc = state
         .store
         .documents(record.code())
@@ -1353,7 +1513,10 @@ pub(crate) struct PublicDossierView {
     pub rating: Option<RatingView>,
 }
 
-async fn public_view(state: &AppState, r: &DossierRecord) -> ApiResult<PublicDossierView> {
+pub(crate) async fn public_view(
+    state: &AppState,
+    r: &DossierRecord,
+) -> ApiResult<PublicDossierView> {
     let d = &r.dossier;
     let masked = r.applicant.masked();
     let agency_name = state
@@ -1411,7 +1574,7 @@ async fn public_view(state: &AppState, r: &DossierRecord) -> ApiResult<PublicDos
     })
 }
 
-fn too_many() -> ApiError {
+pub(crate) fn too_many() -> ApiError {
     ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "too_many_attempts",
@@ -1421,7 +1584,7 @@ fn too_many() -> ApiError {
 
 /// The dossier for the public lookup, if `check` matches; failures count against the
 /// client address and the code, and too many answer 429.
-async fn checked(
+pub(crate) async fn checked(
     state: &AppState,
     peer: SocketAddr,
     code: &str,
@@ -1502,24 +1665,28 @@ pub(crate) async fn public_rating(
     Path(code): Path<String>,
     ApiJson(body): ApiJson<PublicRatingBody>,
 ) -> ApiResult<Json<PublicDossierView>> {
-    let record = checked(&state, peer, &code, &body.check).await?;
+    let after = rate_public(&state, peer, &code, &body.check, &body.rating).await?;
+    Ok(Json(public_view(&state, &after).await?))
+}
+
+/// The applicant rates through the public lookup (code and check digits, throttled):
+/// shared by the API and the lookup page.
+pub(crate) async fn rate_public(
+    state: &AppState,
+    peer: SocketAddr,
+    code: &str,
+    check: &str,
+    rating: &RatingBody,
+) -> ApiResult<DossierRecord> {
+    let record = checked(state, peer, code, check).await?;
     let action = Action::Rate {
-        rating: parse_rating(&body.rating)?,
+        rating: parse_rating(rating)?,
     };
     let actor = Actor {
         role: Role::Citizen,
         agency: None,
         is_applicant: true,
     };
-    let audit = motcua_domain::audit::AuditEntry {
-        at: crate::now(),
-        actor: "applicant".into(),
-        actor_role: Some(Role::Citizen.as_str().into()),
-        agency_code: None,
-        action: "dossier.rate".into(),
-        subject: "dossier".into(),
-        detail: "{}".into(),
-    };
-    let after = perform(&state, &record, &action, actor, audit).await?;
-    Ok(Json(public_view(&state, &after).await?))
+    let audit = applicant_audit("dossier.rate");
+    perform(state, &record, &action, actor, audit).await
 }

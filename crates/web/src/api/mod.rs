@@ -3,10 +3,10 @@
 mod auth;
 pub(crate) mod calendar;
 pub(crate) mod catalogue;
-mod dossiers;
+pub(crate) mod dossiers;
 mod extract;
 pub(crate) mod news;
-mod processes;
+pub(crate) mod processes;
 pub(crate) mod programme;
 pub(crate) mod units;
 

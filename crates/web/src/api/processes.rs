@@ -156,11 +156,11 @@ pub(crate) struct MissingQuery {
     date: Option<String>,
 }
 
-fn unprocessable(code: &'static str, detail: impl Into<String>) -> ApiError {
+pub(crate) fn unprocessable(code: &'static str, detail: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
 }
 
-fn staff(user: &AuthUser) -> ApiResult<()> {
+pub(crate) fn staff(user: &AuthUser) -> ApiResult<()> {
     user.require(&[
         Role::Receiver,
         Role::Specialist,
@@ -173,7 +173,7 @@ fn staff(user: &AuthUser) -> ApiResult<()> {
 
 /// Who may draft or approve for a scope: a province administrator anywhere; the agency's
 /// own leader (and, to draft, its unit administrator) for the agency's own process.
-fn may_manage(user: &AuthUser, agency: Option<&str>, approving: bool) -> ApiResult<()> {
+pub(crate) fn may_manage(user: &AuthUser, agency: Option<&str>, approving: bool) -> ApiResult<()> {
     match user.role {
         Role::ProvinceAdmin => Ok(()),
         Role::Leader | Role::UnitAdmin
@@ -187,7 +187,7 @@ fn may_manage(user: &AuthUser, agency: Option<&str>, approving: bool) -> ApiResu
     }
 }
 
-fn parse_steps(body: &[StepBody]) -> ApiResult<Vec<ProcessStep>> {
+pub(crate) fn parse_steps(body: &[StepBody]) -> ApiResult<Vec<ProcessStep>> {
     body.iter()
         .enumerate()
         .map(|(i, s)| {
@@ -284,7 +284,7 @@ pub(crate) async fn one(
     Ok(Json(process.into()))
 }
 
-fn parse_id(raw: &str) -> ApiResult<Uuid> {
+pub(crate) fn parse_id(raw: &str) -> ApiResult<Uuid> {
     Uuid::parse_str(raw).map_err(|_| ApiError::not_found("Không tìm thấy quy trình."))
 }
 
@@ -305,6 +305,16 @@ pub(crate) async fn draft(
     ApiUser(user): ApiUser,
     ApiJson(body): ApiJson<ProcessBody>,
 ) -> ApiResult<(StatusCode, Json<ProcessView>)> {
+    let record = draft_for(&state, &user, body).await?;
+    Ok((StatusCode::CREATED, Json(record.into())))
+}
+
+/// Drafts (or redrafts) a process for `user`: shared by the API and the process pages.
+pub(crate) async fn draft_for(
+    state: &AppState,
+    user: &AuthUser,
+    body: ProcessBody,
+) -> ApiResult<ProcessRecord> {
     let agency = body
         .agency_code
         .as_deref()
@@ -312,7 +322,7 @@ pub(crate) async fn draft(
         .map(AgencyCode::parse)
         .transpose()
         .map_err(|e| unprocessable(e.code(), e.to_string()))?;
-    may_manage(&user, agency.as_ref().map(AgencyCode::as_str), false)?;
+    may_manage(user, agency.as_ref().map(AgencyCode::as_str), false)?;
     let level = match (&agency, body.level.as_deref()) {
         (_, Some(l)) => l
             .parse::<Level>()
@@ -337,11 +347,10 @@ pub(crate) async fn draft(
         "process",
         serde_json::json!({ "procedure": draft.procedure_code, "agency": draft.agency_code, "level": level.as_str() }),
     );
-    let record = state
+    Ok(state
         .store
         .save_process_draft(&draft, crate::now(), audit)
-        .await?;
-    Ok((StatusCode::CREATED, Json(record.into())))
+        .await?)
 }
 
 /// Approves a draft: new dossiers start on it; the approved version before it is superseded.
@@ -364,19 +373,28 @@ pub(crate) async fn approve(
 ) -> ApiResult<Json<ProcessView>> {
     staff(&user)?;
     let id = parse_id(&id)?;
+    Ok(Json(approve_for(&state, &user, id).await?.into()))
+}
+
+/// Approves a draft for `user`: shared by the API and the process pages.
+pub(crate) async fn approve_for(
+    state: &AppState,
+    user: &AuthUser,
+    id: Uuid,
+) -> ApiResult<ProcessRecord> {
+    staff(user)?;
     let process = state
         .store
         .process(id)
         .await?
         .ok_or_else(|| ApiError::not_found("Không tìm thấy quy trình."))?;
-    may_manage(&user, process.agency_code.as_deref(), true)?;
+    may_manage(user, process.agency_code.as_deref(), true)?;
     let audit = user.audit(
         "process.approved",
         "process",
         serde_json::json!({ "procedure": process.procedure_code, "scope": process.scope, "version": process.version_no }),
     );
-    let record = state.store.approve_process(id, crate::now(), audit).await?;
-    Ok(Json(record.into()))
+    Ok(state.store.approve_process(id, crate::now(), audit).await?)
 }
 
 /// Published procedures, as assigned on the day, that no approved process covers.

@@ -2,12 +2,16 @@
 
 mod calendar;
 mod catalogue;
+mod dossier_common;
+mod dossiers;
 mod home;
 pub(crate) mod login;
 mod news;
 mod notifications;
+mod processes;
 mod programme;
 mod units;
+mod work;
 
 use crate::AppState;
 use crate::auth::{AuthUser, Identity};
@@ -64,6 +68,33 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/news/{slug}/ratings", post(news::rate))
         .route("/news/{slug}/edit", get(news::edit_form).post(news::update))
         .route("/static/motcua.css", get(stylesheet))
+        .route("/static/dossiers.css", get(dossier_stylesheet))
+        .route(
+            "/procedures/{code}/submit",
+            get(dossiers::submit_form)
+                .post(dossiers::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(SUBMISSION_BODY_LIMIT)),
+        )
+        .route("/lookup", get(dossiers::lookup))
+        .route("/lookup/{code}/rating", post(dossiers::rate))
+        .route("/my/dossiers", get(dossiers::my_dossiers))
+        .route("/my/dossiers/{code}", get(dossiers::my_dossier))
+        .route("/work", get(work::queue))
+        .route("/work/counter", get(work::counter_form).post(work::counter))
+        .route("/work/dossiers/{code}", get(work::dossier))
+        .route("/work/dossiers/{code}/actions", post(work::act))
+        .route("/work/dossiers/{code}/documents/{id}", get(work::document))
+        .route("/work/dossiers/{code}/forms/{form}", get(work::print_form))
+        .route("/processes", get(processes::list))
+        .route(
+            "/processes/new",
+            get(processes::new_form).post(processes::create),
+        )
+        .route(
+            "/processes/{id}",
+            get(processes::detail).post(processes::save),
+        )
+        .route("/processes/{id}/approve", post(processes::approve))
         .route("/procedures", get(catalogue::list))
         .route("/procedures.xlsx", get(download_xlsx))
         .route("/procedures.csv", get(download_csv))
@@ -86,6 +117,9 @@ pub(crate) fn router() -> Router<AppState> {
             get(catalogue::publications_form).post(catalogue::publications_submit),
         )
 }
+
+/// The online form's largest body: every required document at its largest, and the fields.
+const SUBMISSION_BODY_LIMIT: usize = 8 * crate::dossiers::MAX_DOCUMENT_BYTES;
 
 async fn download_xlsx(State(state): State<AppState>, chrome: Chrome) -> Response {
     catalogue::download(state, chrome, motcua_exchange::Format::Xlsx).await
@@ -125,6 +159,29 @@ impl Chrome {
                 u.role,
                 motcua_domain::account::Role::ProvinceAdmin
                     | motcua_domain::account::Role::UnitAdmin
+            )
+        })
+    }
+
+    /// A signed-in citizen: their own dossiers.
+    pub fn is_citizen(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.role == motcua_domain::account::Role::Citizen)
+    }
+
+    /// Staff: the dossier queue (officers act; administrators and auditors read).
+    pub fn is_officer(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role.is_staff())
+    }
+
+    /// Those who draft or approve internal processes (and auditors, who read them).
+    pub fn manages_processes(&self) -> bool {
+        use motcua_domain::account::Role;
+        self.user.as_ref().is_some_and(|u| {
+            matches!(
+                u.role,
+                Role::ProvinceAdmin | Role::UnitAdmin | Role::Leader | Role::Auditor
             )
         })
     }
@@ -294,6 +351,16 @@ async fn preferences(
     (
         jar.add(font).add(contrast),
         Redirect::to(&crate::auth::safe_next(form.next.as_deref())),
+    )
+}
+
+async fn dossier_stylesheet(_: Request) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/dossiers.css"),
     )
 }
 
