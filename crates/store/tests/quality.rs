@@ -300,7 +300,7 @@ async fn scenario(store: Store) {
         hours: WorkingHours::default(),
         holidays: Arc::new(HolidayCalendar::default()),
     };
-    let mut rng = Rng(0x5EED_766);
+    let mut rng = Rng(0x05EE_D766);
     let mut now = t0();
     let mut codes: Vec<String> = Vec::new();
     let mut applied = 0;
