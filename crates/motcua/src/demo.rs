@@ -408,6 +408,9 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoCredential>> {
     );
     store.load_seed(&seed, motcua_web::now(), audit).await?;
     crate::demo_programme::seed(store).await?;
+    // Whatever dossiers the demo brings are counted for the dashboard (each dossier write
+    // keeps the counters too; the recount makes sure of anything loaded around the hook).
+    store.recount_quality_aggregates().await?;
     Ok(credentials)
 }
 
