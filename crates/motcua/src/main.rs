@@ -141,7 +141,7 @@ struct BenchArgs {
     agency: Option<String>,
     #[arg(long, default_value = "2.000488")]
     procedure: String,
-    /// Extra query string for the queue, e.g. `status=processing&due=overdue`.
+    /// Extra query string for the queue (`status=processing&due=overdue`), the dashboard or the stats API.
     #[arg(long, default_value = "")]
     query: String,
 }

@@ -112,7 +112,7 @@ pub struct Bar {
 /// dashed where there is none.
 pub fn horizontal_bars(id: &str, title: &str, desc: &str, bars: &[Bar]) -> String {
     let id = safe_id(id);
-    let (width, row, label_w, text_w) = (640.0, 30.0, 230.0, 120.0);
+    let (width, row, label_w, text_w) = (640.0, 30.0, 200.0, 175.0);
     let area = width - label_w - text_w;
     let height = (bars.len() as f64 * row + 8.0).max(40.0);
     let scale = bars.iter().map(|b| b.max).fold(0.0_f64, f64::max).max(1e-9);
