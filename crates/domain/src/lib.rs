@@ -10,6 +10,7 @@ pub mod import;
 pub mod news;
 pub mod procedure;
 pub mod programme;
+pub mod quality;
 pub mod text;
 pub mod transition;
 pub mod unit;

@@ -437,6 +437,9 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoCredential>> {
     let mut credentials = credentials;
     let work = crate::demo_dossiers::seed(store, |_| generate_password()).await?;
     credentials.extend(work.credentials);
+    // Whatever dossiers the demo brings are counted for the dashboard (each dossier write
+    // keeps the counters too; the recount makes sure of anything loaded around the hook).
+    store.recount_quality_aggregates().await?;
     Ok(credentials)
 }
 

@@ -19,6 +19,12 @@ pub enum Scenario {
     Queue,
     /// GET /api/v1/public/dossiers/{code}?check=… is not benchmarked (it is rate-limited).
     Counts,
+    /// GET /dashboard (the whole page: scorecard, trend, every agency, readiness), plus `--query`.
+    Dashboard,
+    /// GET /api/v1/stats/quality, plus `--query` (e.g. `level=agency&code=…&period=month`).
+    Quality,
+    /// GET /api/v1/stats/quality/agencies, plus `--query`.
+    QualityAgencies,
 }
 
 pub struct Options {
@@ -159,6 +165,17 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
                     options.base, options.query
                 )),
                 Scenario::Counts => client.get(format!("{}/api/v1/dossiers/counts", options.base)),
+                Scenario::Dashboard => {
+                    client.get(format!("{}/dashboard?{}", options.base, options.query))
+                }
+                Scenario::Quality => client.get(format!(
+                    "{}/api/v1/stats/quality?{}",
+                    options.base, options.query
+                )),
+                Scenario::QualityAgencies => client.get(format!(
+                    "{}/api/v1/stats/quality/agencies?{}",
+                    options.base, options.query
+                )),
             };
             let result = request.bearer_auth(token.as_str()).send().await;
             let ok = match result {

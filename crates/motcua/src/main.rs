@@ -83,6 +83,16 @@ enum Command {
     Generate(GenerateCommand),
     /// Load a motcua server on this machine at a constant rate and report latency percentiles.
     Bench(BenchArgs),
+    /// The service-quality index (Decision 766): rebuild its counters from the dossiers.
+    #[command(subcommand)]
+    Quality(QualityCommand),
+}
+
+#[derive(Subcommand)]
+enum QualityCommand {
+    /// Recount the per-agency, per-month counters and each dossier's facts from the dossiers
+    /// (they are kept up to date with every change; this rebuilds them, e.g. after a restore).
+    Recount,
 }
 
 #[derive(Subcommand)]
@@ -131,7 +141,7 @@ struct BenchArgs {
     agency: Option<String>,
     #[arg(long, default_value = "2.000488")]
     procedure: String,
-    /// Extra query string for the queue, e.g. `status=processing&due=overdue`.
+    /// Extra query string for the queue (`status=processing&due=overdue`), the dashboard or the stats API.
     #[arg(long, default_value = "")]
     query: String,
 }
@@ -413,6 +423,25 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Some(Command::Bench(args)) => bench(&location, args).await,
+        Some(Command::Quality(QualityCommand::Recount)) => {
+            let (store, _) = location.open_and_migrate().await?;
+            let started = Instant::now();
+            let report = store.recount_quality_aggregates().await?;
+            store.close().await;
+            println!(
+                "Đã tính lại chỉ số từ {} hồ sơ: {} dòng tổng hợp, {} hồ sơ được tính, {:.1} giây. \
+                 Recounted {} dossiers into {} rows ({} counted) in {:.1}s.",
+                report.dossiers,
+                report.rows,
+                report.facts,
+                started.elapsed().as_secs_f64(),
+                report.dossiers,
+                report.rows,
+                report.facts,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
         Some(Command::Import(ImportCommand::Procedures {
             file,
             decision,

@@ -5,6 +5,7 @@
 
 use crate::audit::append;
 use crate::processes::{agency_kind_in_tx, approved_for_in_tx, published_in_tx};
+use crate::quality::Change;
 use crate::tx::{Tx, on_tx};
 use crate::{Store, StoreError, ThrottleState, on_pool};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
@@ -747,6 +748,18 @@ impl Store {
         for s in batch {
             results.push(submit_in_tx(&mut tx, s).await?);
         }
+        let created: Vec<Change<'_>> = results
+            .iter()
+            .filter_map(|r| match r {
+                Ok(Submitted::Created(record)) => Some(Change {
+                    procedure_code: &record.procedure_code,
+                    before: None,
+                    after: &record.dossier,
+                }),
+                _ => None,
+            })
+            .collect();
+        self.quality_changed(&mut tx, &created).await?;
         tx.commit().await?;
         Ok(results)
     }
@@ -776,6 +789,12 @@ impl Store {
         if !update_dossier(&mut tx, after, &desk, before.dossier.version, at).await? {
             return Err(stale(code));
         }
+        let change = Change {
+            procedure_code: &before.procedure_code,
+            before: Some(&before.dossier),
+            after,
+        };
+        self.quality_changed(&mut tx, &[change]).await?;
         let data = serde_json::to_value(action).map_err(corrupt)?;
         let entry = event_entry(
             &actor,
@@ -948,6 +967,12 @@ impl Store {
             if !update_dossier(&mut tx, &after, &desk, before.version, at).await? {
                 return Err(stale(&code));
             }
+            let change = Change {
+                procedure_code: &record.procedure_code,
+                before: Some(before),
+                after: &after,
+            };
+            self.quality_changed(&mut tx, &[change]).await?;
             let mut entry = event_entry(
                 &audit_actor,
                 at,
@@ -1049,6 +1074,15 @@ impl Store {
         let sql = "INSERT INTO dossier_sequences (agency_code, day, last) VALUES ($1, $2, $3) \
             ON CONFLICT (agency_code, day) DO UPDATE SET \
             last = CASE WHEN dossier_sequences.last > $3 THEN dossier_sequences.last ELSE $3 END";
+        let changes: Vec<Change<'_>> = records
+            .iter()
+            .map(|r| Change {
+                procedure_code: &r.procedure_code,
+                before: None,
+                after: &r.dossier,
+            })
+            .collect();
+        self.quality_changed(&mut tx, &changes).await?;
         for ((agency, day), last) in lasts {
             on_tx!(&mut tx, |conn| sqlx::query(sql)
                 .bind(&agency)

@@ -16,6 +16,7 @@ mod news;
 mod outbox;
 mod processes;
 mod programme;
+mod quality;
 mod schema;
 mod settings;
 mod transition;
@@ -49,6 +50,10 @@ pub use processes::{MissingProcess, ProcessDraft, ProcessRecord, level_of_kind};
 pub use programme::{
     NewProgramme, NewTask, NewTaskGroup, ProgrammeRecord, ReviewRecord, TaskGroupRecord,
     TaskRecord, TaskUpdateRecord,
+};
+pub use quality::{
+    BUILT_SETTING as QUALITY_BUILT_SETTING, Drill, DrillRow, FactsRow, QualityQuery, QualityRow,
+    QualitySum, RecountReport,
 };
 pub use transition::{
     AGENCY_BOUND, AgencyBound, TransitionMove, TransitionReport, bound_kind_label,
@@ -123,6 +128,8 @@ pub struct PoolStats {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) pools: Arc<Pools>,
+    /// Whether dossier writes keep the quality aggregates (always, except when measuring).
+    pub(crate) quality_hook: bool,
 }
 
 pub fn is_postgres_url(url: &str) -> bool {
@@ -174,6 +181,7 @@ impl Store {
             .await?;
         Ok(Store {
             pools: Arc::new(Pools::Sqlite { writer, reader }),
+            quality_hook: true,
         })
     }
 
@@ -186,6 +194,7 @@ impl Store {
             .await?;
         Ok(Store {
             pools: Arc::new(Pools::Postgres(pool)),
+            quality_hook: true,
         })
     }
 
@@ -206,6 +215,7 @@ impl Store {
             Pools::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
         self.backfill_search_names().await?;
+        self.backfill_quality().await?;
         Ok(self.applied_migrations().await? - before)
     }
 

@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod calendar;
 pub mod catalogue;
+pub mod charts;
 mod csrf;
 pub mod dossiers;
 pub mod error;
@@ -17,6 +18,7 @@ mod pages;
 mod prefs;
 mod programme;
 mod state;
+pub mod stats;
 
 pub use auth::password::{hash_password, verify_password};
 pub use state::{AppState, DemoAccount, WebConfig};

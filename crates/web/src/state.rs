@@ -60,6 +60,8 @@ pub struct AppState {
     pub(crate) documents: Option<Arc<crate::dossiers::DocumentStore>>,
     /// The procedure catalogue's search index, rebuilt from the store when stale.
     pub catalogue: Arc<crate::catalogue::CatalogueState>,
+    /// The catalogue facts the quality index needs, rebuilt with the catalogue.
+    pub(crate) stats: Arc<crate::stats::StatsCache>,
 }
 
 impl AppState {
@@ -87,6 +89,7 @@ impl AppState {
             demo_accounts: Arc::new(demo_accounts),
             calendar: Arc::default(),
             catalogue: Arc::default(),
+            stats: Arc::default(),
         }
     }
 }

@@ -8,6 +8,7 @@ mod extract;
 pub(crate) mod news;
 pub(crate) mod processes;
 pub(crate) mod programme;
+pub(crate) mod stats;
 pub(crate) mod units;
 
 pub use extract::{ApiJson, ApiQuery};
@@ -44,6 +45,7 @@ use utoipa::OpenApi;
         catalogue::export, catalogue::sectors,
         programme::programme, programme::task, programme::post_update, programme::review,
         news::list, news::article, news::rate,
+        stats::quality, stats::trend, stats::agencies, stats::readiness,
     ),
     components(schemas(
         Problem, auth::TokenRequest, auth::TokenResponse, crate::auth::AuthUser, crate::auth::AuthVia,
@@ -69,6 +71,11 @@ use utoipa::OpenApi;
         programme::UpdateView, programme::TaskDetailView, programme::UpdateBody,
         programme::LateTaskView, programme::GroupReviewView, programme::ChangeView, programme::ReviewView,
         news::RatingView, news::ArticleSummaryView, news::ArticleView, news::RatingBody,
+        stats::PeriodView, stats::CountsView, stats::QualityIndicatorView, stats::QualityGroupView,
+        stats::CatalogueView, stats::QualityView, stats::TrendMonthView, stats::TrendView,
+        stats::QualityGroupBriefView, stats::AgencyScoreView, stats::AgencyScoresView,
+        crate::stats::Readiness, crate::stats::Ratio, crate::stats::DecisionReadiness,
+        crate::stats::SetReadiness,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -82,6 +89,7 @@ use utoipa::OpenApi;
         (name = "catalogue", description = "The procedure catalogue: search, details, statistics, drafts, publication, devolution, exports"),
         (name = "programme", description = "The transformation programme: tasks, reports, the review"),
         (name = "news", description = "Portal news and readers' ratings"),
+        (name = "stats", description = "Open data: the service-quality index (Decision 766/QĐ-TTg), its trend, the scorecard per agency, readiness; JSON or CSV"),
         (name = "meta", description = "This document"),
     ),
 )]
@@ -173,6 +181,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/news", get(news::list))
         .route("/news/{slug}", get(news::article))
         .route("/news/{slug}/ratings", post(news::rate))
+        .route("/stats/quality", get(stats::quality))
+        .route("/stats/quality/trend", get(stats::trend))
+        .route("/stats/quality/agencies", get(stats::agencies))
+        .route("/stats/readiness", get(stats::readiness))
 }
 
 /// The OpenAPI 3.1 document of this API.

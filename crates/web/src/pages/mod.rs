@@ -2,6 +2,7 @@
 
 mod calendar;
 mod catalogue;
+pub(crate) mod dashboard;
 mod dossier_common;
 mod dossiers;
 mod home;
@@ -49,6 +50,8 @@ pub(crate) fn router() -> Router<AppState> {
             get(units::edit_agency).post(units::save_agency),
         )
         .route("/transition", get(units::transition))
+        .route("/dashboard", get(dashboard::dashboard))
+        .route("/dashboard/dossiers", get(dashboard::dossiers))
         .route("/programme", get(programme::overview))
         .route(
             "/programme/review",

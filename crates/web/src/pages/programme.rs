@@ -495,6 +495,7 @@ struct ReviewPage {
     can_close: bool,
     closed: bool,
     programme_id: Uuid,
+    readiness: super::dashboard::ReadinessBlock,
 }
 
 #[derive(Deserialize, Default)]
@@ -518,6 +519,10 @@ pub(super) async fn review(
         Err(err) => return Err(from_api(chrome, err)),
     };
     let view = crate::api::programme::review_view(&loaded, &review, today);
+    let readiness = match crate::stats::readiness(&state).await {
+        Ok(r) => super::dashboard::readiness_block(&r),
+        Err(err) => return Err(from_api(chrome, err)),
+    };
     let groups = view
         .groups
         .into_iter()
@@ -580,6 +585,7 @@ pub(super) async fn review(
         changes,
         closed: q.closed.is_some(),
         programme_id: loaded.programme.id,
+        readiness,
     };
     Ok(render(StatusCode::OK, &page))
 }

@@ -1,0 +1,542 @@
+//! The service-quality index, the readiness indicators and the dashboard, end to end on
+//! both backends: dossiers handled through the API feed the counters at once; the stats API
+//! answers JSON and CSV with hand-checked figures and no personal data; `/dashboard` draws
+//! its charts with tables; the dossiers behind a figure are listed for those who may see them.
+
+mod common;
+
+use common::{Backend, TestApp, api_token, login};
+use motcua::samples;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn problem(response: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(response.status().as_u16(), status, "expected {code}");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    body
+}
+
+struct Api<'a> {
+    app: &'a TestApp,
+    client: reqwest::Client,
+    token: String,
+}
+
+impl<'a> Api<'a> {
+    async fn new(app: &'a TestApp, user: &str) -> Api<'a> {
+        Api {
+            app,
+            client: reqwest::Client::new(),
+            token: api_token(app, user).await,
+        }
+    }
+    async fn json(&self, path: &str) -> Value {
+        let r = self
+            .client
+            .get(self.app.url(path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "GET {path}");
+        r.json().await.unwrap()
+    }
+    async fn submit(&self, body: &Value) -> String {
+        let r = self
+            .client
+            .post(self.app.url("/api/v1/dossiers"))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+        r.json::<Value>().await.unwrap()["code"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+    async fn act(&self, code: &str, action: &str, extra: Value) {
+        let d = self.json(&format!("/api/v1/dossiers/{code}")).await;
+        let mut body = json!({ "action": action, "version": d["version"] });
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let r = self
+            .client
+            .post(self.app.url(&format!("/api/v1/dossiers/{code}/actions")))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{action}: {}", r.text().await.unwrap());
+    }
+}
+
+fn submission(agency: &str, channel: &str) -> Value {
+    json!({
+        "procedure_code": samples::CRIMINAL_RECORD,
+        "agency_code": agency,
+        "channel": channel,
+        "applicant": {
+            "kind": "person",
+            "name": "Nguyễn Văn An",
+            "citizen_id": "020095001234",
+            "phone": "0912 345 678"
+        }
+    })
+}
+
+async fn get(app: &TestApp, path: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(app.url(path))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn public_json(app: &TestApp, path: &str) -> Value {
+    let r = get(app, path).await;
+    assert_eq!(r.status(), 200, "GET {path}");
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+    let text = r.text().await.unwrap();
+    assert_no_personal_data(&text);
+    serde_json::from_str(&text).unwrap()
+}
+
+fn assert_no_personal_data(text: &str) {
+    for secret in ["Nguyễn Văn An", "020095001234", "0912", "-0001"] {
+        assert!(!text.contains(secret), "{secret} leaked");
+    }
+}
+
+fn indicator<'a>(q: &'a Value, code: &str) -> &'a Value {
+    q["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["indicators"].as_array().unwrap())
+        .find(|i| i["code"] == code)
+        .unwrap_or_else(|| panic!("no indicator {code}"))
+}
+
+/// A dossier through the whole process: received at Đông Kinh, appraised and decided at
+/// the Department of Justice, finished with `electronic` or paper result.
+async fn handle(
+    receiver: &Api<'_>,
+    specialist: &Api<'_>,
+    leader: &Api<'_>,
+    code: &str,
+    electronic: bool,
+) {
+    receiver.act(code, "accept", json!({})).await;
+    receiver.act(code, "forward", json!({})).await;
+    leader
+        .act(code, "assign", json!({ "assignee": "chuyenvien.tuphap" }))
+        .await;
+    specialist.act(code, "forward", json!({})).await;
+    leader.act(code, "approve", json!({})).await;
+    leader
+        .act(
+            code,
+            "finish",
+            json!({ "result": "Phiếu lý lịch tư pháp", "electronic": electronic }),
+        )
+        .await;
+}
+
+async fn scenario(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    samples::load(&app.store).await.unwrap();
+    let dongkinh = app
+        .store
+        .find_user_by_username("motcua.dongkinh")
+        .await
+        .unwrap()
+        .unwrap()
+        .agency_code
+        .unwrap();
+    let unit = app
+        .store
+        .agency(&dongkinh)
+        .await
+        .unwrap()
+        .unwrap()
+        .unit_code;
+    let citizen = Api::new(&app, "congdan").await;
+    let receiver = Api::new(&app, "motcua.dongkinh").await;
+    let specialist = Api::new(&app, "chuyenvien.tuphap").await;
+    let leader = Api::new(&app, "lanhdao.tuphap").await;
+
+    // Nothing yet: no dossier figure is scored, and it says why.
+    let q = public_json(&app, "/api/v1/stats/quality?period=month").await;
+    assert_eq!(q["counts"]["received"], 0);
+    assert_eq!(indicator(&q, "on_time")["points"], Value::Null);
+    assert_eq!(
+        indicator(&q, "on_time")["no_data"],
+        "không có hồ sơ trong kỳ"
+    );
+
+    // Three dossiers: two online and one at the counter; two decided, one rated badly.
+    let first = citizen.submit(&submission(&dongkinh, "online")).await;
+    let counter = receiver.submit(&submission(&dongkinh, "paper")).await;
+    let third = citizen.submit(&submission(&dongkinh, "online")).await;
+    handle(&receiver, &specialist, &leader, &first, true).await;
+    handle(&receiver, &specialist, &leader, &third, false).await;
+    receiver.act(&first, "return_result", json!({})).await;
+    let rated = reqwest::Client::new()
+        .post(app.url(&format!("/api/v1/public/dossiers/{first}/rating")))
+        .json(&json!({ "check": "1234", "scores": { "timeliness": 0, "staff_attitude": 0 } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rated.status(), 200);
+
+    // The agency's month, by hand: 3 received (2 online), 2 decided on time (1 electronic
+    // result), 1 returned and rated "không hài lòng".
+    let path = format!("/api/v1/stats/quality?level=agency&code={dongkinh}&period=month");
+    let q = public_json(&app, &path).await;
+    assert_eq!(q["level"], "agency");
+    assert_eq!(q["name"], "Ủy ban nhân dân phường Đông Kinh");
+    assert_eq!(q["period"]["kind"], "month");
+    let c = &q["counts"];
+    let got: Vec<i64> = [
+        "received",
+        "received_online",
+        "finished",
+        "on_time",
+        "late",
+        "with_result",
+        "electronic_result",
+        "returned",
+        "rated",
+        "disliked",
+    ]
+    .iter()
+    .map(|k| c[*k].as_i64().unwrap())
+    .collect();
+    assert_eq!(got, [3, 2, 2, 2, 0, 2, 1, 1, 1, 1], "{c}");
+    assert_eq!(c["mean_rating"], 0.0);
+    // On time 2/2 → 14 points; online 2/3 ≥ 50% → 4; electronic 1/2 → 3;
+    // satisfaction 100% − (0% late + 100% disliked) = 0 → 0.
+    assert_eq!(indicator(&q, "on_time")["points"], 14.0);
+    assert_eq!(indicator(&q, "on_time")["numerator"], 2);
+    assert_eq!(indicator(&q, "received_online")["points"], 4.0);
+    assert_eq!(indicator(&q, "electronic_result")["points"], 3.0);
+    assert_eq!(indicator(&q, "procedure_satisfaction")["points"], 0.0);
+    assert_eq!(indicator(&q, "procedure_satisfaction")["threshold"], 0.9);
+    let portal = indicator(&q, "portal_sync");
+    assert_eq!(portal["no_data"], "không có dữ liệu");
+    assert_eq!(portal["points"], Value::Null);
+    assert_eq!(portal["max_points"], 6.0);
+    assert_eq!(portal["source"], "not_held");
+    let announced = indicator(&q, "announced_on_time");
+    assert!(announced["denominator"].as_i64().unwrap() > 0);
+    assert_eq!(announced["numerator"], announced["denominator"]);
+    // Not-held indicators are left out of the denominator: 44 of the 100 points.
+    assert_eq!(q["max_points"], 100.0);
+    assert_eq!(q["available_points"], 56.0);
+    let index = q["index"].as_f64().unwrap();
+    let points = q["points"].as_f64().unwrap();
+    assert!((index - points / 56.0 * 100.0).abs() < 1e-9);
+
+    // The commune rolls up its committee; the province everything; quarter and year sum months.
+    for path in [
+        format!("/api/v1/stats/quality?level=commune&code={unit}&period=month"),
+        "/api/v1/stats/quality?level=province&period=quarter".to_owned(),
+        "/api/v1/stats/quality".to_owned(),
+    ] {
+        let other = public_json(&app, &path).await;
+        assert_eq!(other["counts"], q["counts"], "{path}");
+    }
+    let elsewhere = public_json(
+        &app,
+        "/api/v1/stats/quality?level=agency&code=000.01.40.H37&period=month",
+    )
+    .await;
+    assert_eq!(elsewhere["counts"]["received"], 0);
+    let last_year = public_json(&app, "/api/v1/stats/quality?period=year&at=2020-01").await;
+    assert_eq!(last_year["period"]["key"], "2020");
+    assert_eq!(last_year["counts"]["finished"], 0);
+
+    // CSV: by parameter or by Accept, one row per indicator.
+    let csv = get(&app, &format!("{path}&format=csv")).await;
+    assert_eq!(csv.status(), 200);
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = csv.text().await.unwrap();
+    assert!(
+        text.starts_with("\u{feff}level,code,name,period,group"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 1 + 18);
+    assert!(text.contains(&format!("agency,{dongkinh},")));
+    assert!(text.contains(",on_time,Hồ sơ giải quyết đúng hạn,14,1,1.0000,14.0000,2,2,"));
+    assert_no_personal_data(&text);
+    let by_accept = reqwest::Client::new()
+        .get(app.url(&path))
+        .header("Accept", "text/csv")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        by_accept.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+
+    // The trend, the agencies' scorecards, readiness.
+    let trend = public_json(
+        &app,
+        &format!("/api/v1/stats/quality/trend?level=agency&code={dongkinh}&months=3"),
+    )
+    .await;
+    let months = trend["months"].as_array().unwrap();
+    assert_eq!(months.len(), 3);
+    assert_eq!(months[2]["counts"]["received"], 3);
+    assert_eq!(months[2]["on_time_rate"], 1.0);
+    assert_eq!(months[0]["on_time_rate"], Value::Null);
+    let trend_csv = get(&app, "/api/v1/stats/quality/trend?format=csv&months=2").await;
+    assert_eq!(trend_csv.text().await.unwrap().lines().count(), 3);
+    let cards = public_json(&app, "/api/v1/stats/quality/agencies?period=month").await;
+    let list = cards["agencies"].as_array().unwrap();
+    let mine = list
+        .iter()
+        .find(|a| a["code"] == dongkinh.as_str())
+        .unwrap();
+    assert_eq!(mine["counts"]["received"], 3);
+    assert_eq!(mine["index"], q["index"]);
+    assert_eq!(mine["groups"].as_array().unwrap().len(), 6);
+    assert!(list.len() >= 65 + 9, "every working agency: {}", list.len());
+    let cards_csv = get(
+        &app,
+        "/api/v1/stats/quality/agencies?period=month&format=csv",
+    )
+    .await;
+    let cards_csv = cards_csv.text().await.unwrap();
+    assert_eq!(cards_csv.lines().count(), 1 + list.len());
+    let readiness = public_json(&app, "/api/v1/stats/readiness").await;
+    let essential = readiness["sets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["code"] == "dvc_thiet_yeu")
+        .unwrap();
+    assert_eq!(
+        (&essential["full_online"], &essential["total"]),
+        (&json!(21), &json!(25))
+    );
+    assert_eq!(readiness["announced"]["numerator"], 53);
+    assert_eq!(readiness["announced"]["denominator"], 53);
+    assert_eq!(
+        readiness["communes"],
+        json!({ "numerator": 1, "denominator": 65 })
+    );
+    assert!(readiness["processes"]["numerator"].as_i64().unwrap() >= 2);
+    assert_eq!(readiness["processes"]["denominator"], 53);
+    assert_eq!(readiness["digitisation"], Value::Null);
+    let readiness_csv = get(&app, "/api/v1/stats/readiness?format=csv").await;
+    let readiness_csv = readiness_csv.text().await.unwrap();
+    assert!(readiness_csv.contains(
+        "set:dvc_thiet_yeu,25 dịch vụ công trực tuyến thiết yếu: toàn trình,21,25,0.8400,"
+    ));
+    assert!(readiness_csv.contains("digitisation,Hồ sơ được số hóa,,,,không có dữ liệu"));
+
+    // Bad input is problem+json.
+    problem(
+        get(&app, "/api/v1/stats/quality?level=planet").await,
+        400,
+        "invalid_level",
+    )
+    .await;
+    problem(
+        get(&app, "/api/v1/stats/quality?period=week").await,
+        400,
+        "invalid_period",
+    )
+    .await;
+    problem(
+        get(&app, "/api/v1/stats/quality?at=2026-13").await,
+        400,
+        "invalid_month",
+    )
+    .await;
+    problem(
+        get(&app, "/api/v1/stats/quality?level=agency").await,
+        400,
+        "invalid_query",
+    )
+    .await;
+    problem(
+        get(
+            &app,
+            "/api/v1/stats/quality?level=agency&code=000.99.99.H37",
+        )
+        .await,
+        404,
+        "agency_not_found",
+    )
+    .await;
+    problem(
+        get(&app, "/api/v1/stats/quality?format=xml").await,
+        400,
+        "invalid_format",
+    )
+    .await;
+    problem(
+        get(&app, "/api/v1/stats/quality/trend?months=99").await,
+        400,
+        "invalid_query",
+    )
+    .await;
+
+    // The dashboard: three charts, each with its table; no drill-down for the public.
+    let page = get(&app, "/dashboard").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert_eq!(html.matches("role=\"img\" aria-labelledby=").count(), 3);
+    for id in ["chart-groups", "chart-trend", "chart-shares"] {
+        assert!(html.contains(&format!("<title id=\"{id}-title\">")), "{id}");
+        assert!(html.contains(&format!("<desc id=\"{id}-desc\">")), "{id}");
+    }
+    for id in [
+        "groups-table",
+        "indicators-table",
+        "trend-table",
+        "shares-table",
+        "agencies-table",
+        "readiness-table",
+    ] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+    assert!(html.contains("Chỉ số sẵn sàng"));
+    assert!(html.contains("21/25"));
+    assert!(html.contains("href=\"/dashboard\">Bảng điều khiển</a>"));
+    assert!(!html.contains("/dashboard/dossiers?"));
+    assert!(!html.contains("<script"));
+    assert_no_personal_data(&html);
+    let scoped = get(
+        &app,
+        &format!("/dashboard?scope=agency:{dongkinh}&period=month"),
+    )
+    .await;
+    assert_eq!(scoped.status(), 200);
+    let scoped = scoped.text().await.unwrap();
+    assert!(scoped.contains(
+        "Ủy ban nhân dân phường Đông Kinh <span class=\"muted\">(Cơ quan)</span> · Tháng"
+    ));
+    let commune = get(&app, &format!("/dashboard?scope=commune:{unit}")).await;
+    assert_eq!(commune.status(), 200);
+    assert_eq!(get(&app, "/dashboard?scope=planet").await.status(), 400);
+    assert_eq!(get(&app, "/dashboard?period=week").await.status(), 400);
+
+    // The dossiers behind a figure: staff only, and officers for their own agency.
+    let drill = format!("/dashboard/dossiers?figure=received&scope=agency:{dongkinh}&period=month");
+    let anonymous = common::TestApp::client(&app)
+        .get(app.url(&drill))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
+    let as_citizen = app.client();
+    login(&app, &as_citizen, "congdan", &app.passwords["congdan"]).await;
+    let r = as_citizen.get(app.url(&drill)).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let as_receiver = app.client();
+    login(
+        &app,
+        &as_receiver,
+        "motcua.dongkinh",
+        &app.passwords["motcua.dongkinh"],
+    )
+    .await;
+    let r = as_receiver.get(app.url(&drill)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let listed = r.text().await.unwrap();
+    for code in [&first, &counter, &third] {
+        assert!(
+            listed.contains(&format!("href=\"/work/dossiers/{code}\"")),
+            "{code}"
+        );
+    }
+    assert!(listed.contains("<strong id=\"drill-total\">3</strong>"));
+    assert!(!listed.contains("Nguyễn Văn An"), "no applicant names");
+    let r = as_receiver
+        .get(app.url("/dashboard/dossiers?figure=received&scope=province&period=month"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let own = as_receiver
+        .get(app.url(&format!("/dashboard?scope=agency:{dongkinh}&period=month")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(own.contains("/dashboard/dossiers?figure=late"));
+    let as_admin = app.client();
+    login(
+        &app,
+        &as_admin,
+        "quantri.tinh",
+        &app.passwords["quantri.tinh"],
+    )
+    .await;
+    let r = as_admin
+        .get(app.url("/dashboard/dossiers?figure=disliked&scope=province&period=year"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let disliked = r.text().await.unwrap();
+    assert!(disliked.contains(&first));
+    assert!(!disliked.contains(&third));
+    let r = as_admin
+        .get(app.url("/dashboard/dossiers?figure=nothing&scope=province"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let review = as_admin
+        .get(app.url("/programme/review"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(review.contains("Chỉ số sẵn sàng"));
+    assert!(review.contains("id=\"readiness-table\""));
+
+    // What the actions kept is what a recount finds.
+    let rows = app.store.quality_rows().await.unwrap();
+    let facts = app.store.quality_facts().await.unwrap();
+    app.store.recount_quality_aggregates().await.unwrap();
+    assert_eq!(rows, app.store.quality_rows().await.unwrap());
+    assert_eq!(facts, app.store.quality_facts().await.unwrap());
+    assert_eq!(facts.len(), 3);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn dashboard_and_stats_on_sqlite() {
+    scenario(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn dashboard_and_stats_on_postgres() {
+    scenario(Backend::Postgres).await;
+}
