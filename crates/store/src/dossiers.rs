@@ -75,6 +75,9 @@ pub struct Submission {
     /// Who submits; the store fills in action, subject and detail.
     pub actor: AuditEntry,
     pub receive: Option<ReceiveNow>,
+    /// Documents taken from the applicant's store instead of being supplied again; each
+    /// must be kept under the applicant's citizen ID or tax code.
+    pub attachments: Vec<crate::WalletAttachment>,
 }
 
 /// What a submission came to.
@@ -379,6 +382,18 @@ async fn submit_in_tx(
             return Ok(Ok(Submitted::Replayed(record)));
         }
     }
+    let applicant_id = s
+        .applicant
+        .citizen_id
+        .as_ref()
+        .map(|c| c.as_str().to_owned())
+        .or_else(|| s.applicant.tax_code.as_ref().map(|t| t.as_str().to_owned()));
+    if let Err(err) =
+        crate::documents::check_wallet_items_in_tx(tx, &s.attachments, applicant_id.as_deref())
+            .await?
+    {
+        return Ok(Err(err));
+    }
     let local = to_vn_local(&s.at);
     let day = local.date();
     let seq = next_sequence(tx, agency, day).await?;
@@ -460,6 +475,15 @@ async fn submit_in_tx(
         );
         append(tx, entry).await?;
     }
+    crate::documents::attach_wallet_items_in_tx(
+        tx,
+        record.code(),
+        agency,
+        &s.attachments,
+        s.at,
+        &s.actor,
+    )
+    .await?;
     Ok(Ok(Submitted::Created(record)))
 }
 
@@ -694,6 +718,10 @@ pub struct ControlSheetRow {
 pub fn control_sheet(events: &[DossierEvent]) -> Vec<ControlSheetRow> {
     let mut rows: Vec<ControlSheetRow> = Vec::new();
     for e in events {
+        // Document events (added, digitised, signed…) do not move the dossier.
+        if e.to_state.is_none() {
+            continue;
+        }
         let in_flight = e
             .to_state
             .as_deref()
@@ -775,6 +803,9 @@ impl Store {
         let mut tx = self.begin_write().await?;
         if !update_dossier(&mut tx, after, &desk, before.dossier.version, at).await? {
             return Err(stale(code));
+        }
+        if after.state.is_closed() && !before.dossier.state.is_closed() {
+            crate::archive::retain_in_tx(&mut tx, code, before.procedure_version_id, at).await?;
         }
         let data = serde_json::to_value(action).map_err(corrupt)?;
         let entry = event_entry(
