@@ -8,6 +8,7 @@ pub mod auth;
 pub mod calendar;
 pub mod catalogue;
 mod csrf;
+pub mod documents;
 pub mod dossiers;
 pub mod error;
 mod markdown;
@@ -16,6 +17,7 @@ mod ops;
 mod pages;
 mod prefs;
 mod programme;
+pub mod signing;
 mod state;
 
 pub use auth::password::{hash_password, verify_password};

@@ -2,15 +2,14 @@
 //! dossier with its history and the actions this user may take, actions under optimistic
 //! concurrency, documents, and the citizens' public lookup and rating.
 
+use super::documents::{DigitisationView, DocumentView, document_views};
 use super::processes::{StepView, step_views};
 use super::{ApiJson, ApiQuery};
 use crate::AppState;
 use crate::auth::{ApiUser, AuthUser, MaybeUser};
-use crate::dossiers::{DocumentRejection, MAX_DOCUMENT_BYTES, due_soon_bound, sniff};
+use crate::dossiers::due_soon_bound;
 use crate::error::{ApiError, ApiResult, Problem};
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -24,9 +23,8 @@ use motcua_domain::dossier::{
     TaxCode, allowed_for, can_act, can_view,
 };
 use motcua_store::{
-    ControlSheetRow, DocumentRecord, DossierEvent, DossierFilter, DossierRecord, DossierSummary,
-    IdempotencyKey, NewDocument, ReceiveNow, Submission, Submitted, ThrottleState, Visibility,
-    control_sheet,
+    ControlSheetRow, DossierEvent, DossierFilter, DossierRecord, DossierSummary, IdempotencyKey,
+    ReceiveNow, Submission, Submitted, ThrottleState, Visibility, WalletAttachment, control_sheet,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -39,7 +37,7 @@ fn unprocessable(code: &'static str, detail: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
 }
 
-fn not_found() -> ApiError {
+pub(crate) fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "dossier_not_found",
@@ -114,7 +112,8 @@ pub(crate) struct EventView {
     pub actor: String,
     pub actor_role: Option<String>,
     pub agency_code: Option<String>,
-    /// `submitted`, an action name, `moved` or `document_added`.
+    /// `submitted`, an action name, `moved`, or a document event: `document_added`,
+    /// `document_reused`, `document_digitised`, `receipt_issued`, `result_signed`.
     pub action: String,
     pub label: String,
     pub from_state: Option<String>,
@@ -133,6 +132,10 @@ fn event_label(action: &str) -> String {
         "submitted" => "Đăng ký hồ sơ".into(),
         "moved" => "Chuyển sang cơ quan kế thừa".into(),
         "document_added" => "Thêm tài liệu".into(),
+        "document_reused" => "Dùng lại giấy tờ từ kho dữ liệu của người nộp".into(),
+        "document_digitised" => "Số hóa tài liệu".into(),
+        "receipt_issued" => "Cấp giấy tiếp nhận (mẫu 01), đã ký số".into(),
+        "result_signed" => "Ký số kết quả, lưu vào kho dữ liệu của người nộp".into(),
         other => ActionKind::ALL
             .iter()
             .find(|k| k.as_str() == other)
@@ -183,33 +186,6 @@ impl From<ControlSheetRow> for SheetRowView {
             handler: r.handler,
             time_in: vn_utc(r.time_in),
             time_out: r.time_out.map(vn_utc),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct DocumentView {
-    #[schema(value_type = String, format = Uuid)]
-    pub id: uuid::Uuid,
-    pub name: String,
-    pub content_type: String,
-    pub size_bytes: i64,
-    pub sha256: String,
-    pub uploaded_by: String,
-    #[schema(value_type = String, format = DateTime)]
-    pub uploaded_at: DateTime<FixedOffset>,
-}
-
-impl From<DocumentRecord> for DocumentView {
-    fn from(d: DocumentRecord) -> DocumentView {
-        DocumentView {
-            id: d.id,
-            name: d.name,
-            content_type: d.content_type,
-            size_bytes: d.size_bytes,
-            sha256: d.sha256,
-            uploaded_by: d.uploaded_by,
-            uploaded_at: vn_utc(d.uploaded_at),
         }
     }
 }
@@ -320,6 +296,8 @@ pub(crate) struct DossierView {
     /// What this user may do now (state machine ∩ access rules).
     pub allowed_actions: Vec<ActionView>,
     pub documents: Vec<DocumentView>,
+    /// What is digitised (Circular 01/2023/TT-VPCP), signed and reused.
+    pub digitisation: DigitisationView,
     pub events: Vec<EventView>,
     pub control_sheet: Vec<SheetRowView>,
 }
@@ -332,7 +310,7 @@ fn actor_of<'a>(user: &AuthUser, agency: Option<&'a AgencyCode>, r: &DossierReco
     }
 }
 
-fn user_agency(user: &AuthUser) -> Option<AgencyCode> {
+pub(crate) fn user_agency(user: &AuthUser) -> Option<AgencyCode> {
     user.agency_code
         .as_deref()
         .and_then(|a| AgencyCode::parse(a).ok())
@@ -347,7 +325,7 @@ async fn build_view(
     let holidays = state.calendar.holidays(&state.store).await?;
     let soon = due_soon_bound(now, &holidays);
     let events = state.store.dossier_events(r.code()).await?;
-    let documents = state.store.documents(r.code()).await?;
+    let (documents, digitisation) = document_views(state, &r).await?;
     let sheet = control_sheet(&events);
     let d = &r.dossier;
     let due_utc = d.due_at.map(motcua_store::utc);
@@ -407,7 +385,8 @@ async fn build_view(
         rating: d.rating.as_ref().map(rating_view),
         version: d.version,
         allowed_actions: action_views(&allowed),
-        documents: documents.into_iter().map(DocumentView::from).collect(),
+        documents,
+        digitisation,
         events: events.into_iter().map(EventView::from).collect(),
         control_sheet: sheet.into_iter().map(SheetRowView::from).collect(),
     })
@@ -415,7 +394,11 @@ async fn build_view(
 
 /// Loads a dossier the user may see; 404 `dossier_not_found` for a bad code, an unknown
 /// one, or one the user may not know about.
-async fn visible(state: &AppState, user: &AuthUser, code: &str) -> ApiResult<DossierRecord> {
+pub(crate) async fn visible(
+    state: &AppState,
+    user: &AuthUser,
+    code: &str,
+) -> ApiResult<DossierRecord> {
     let code = DossierCode::parse(code).map_err(|_| not_found())?;
     let record = state
         .store
@@ -472,6 +455,19 @@ pub(crate) struct SubmitBody {
     pub applicant: ApplicantBody,
     /// At the counter: receive at once with a receipt and appointment date (default true).
     pub receive: Option<bool>,
+    /// Components taken from the applicant's document store instead of being supplied
+    /// again (`GET /api/v1/wallet`); each reuse is recorded.
+    pub documents: Option<Vec<AttachBody>>,
+}
+
+/// A component taken from the applicant's store.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(crate) struct AttachBody {
+    /// A wallet item's id.
+    #[schema(value_type = String, format = Uuid)]
+    pub from_wallet: uuid::Uuid,
+    /// The procedure component it supplies.
+    pub component: Option<String>,
 }
 
 fn present(v: &Option<String>) -> Option<&str> {
@@ -607,6 +603,33 @@ pub(crate) async fn submit(
             (None, receive)
         }
     };
+    let attachments: Vec<WalletAttachment> = body
+        .documents
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| WalletAttachment {
+            wallet_item_id: a.from_wallet,
+            component: a
+                .component
+                .map(|c| c.trim().chars().take(500).collect::<String>())
+                .filter(|c| !c.is_empty()),
+        })
+        .collect();
+    if !attachments.is_empty() && user.role == Role::Citizen {
+        // A citizen reuses only the store of an identity bound to their account.
+        let holder = applicant
+            .citizen_id
+            .as_ref()
+            .map(|c| c.as_str().to_owned())
+            .or_else(|| applicant.tax_code.as_ref().map(|t| t.as_str().to_owned()));
+        let mine = state.store.identities_of(user.id).await?;
+        if !holder.is_some_and(|h| mine.contains(&h)) {
+            return Err(unprocessable(
+                "wallet_item_not_applicants",
+                "Chỉ dùng lại giấy tờ trong kho dữ liệu của chính mình (số định danh gắn với tài khoản).",
+            ));
+        }
+    }
     let submission = Submission {
         procedure_code: body.procedure_code.trim().to_owned(),
         agency,
@@ -621,10 +644,16 @@ pub(crate) async fn submit(
         at: now,
         actor: user.audit("dossier.submitted", "dossier", serde_json::json!({})),
         receive,
+        attachments,
     };
     let submitted = state.submitter.submit(submission).await?;
     let replayed = matches!(submitted, Submitted::Replayed(_));
-    let record = submitted.into_record();
+    let mut record = submitted.into_record();
+    if !replayed && record.dossier.received_at.is_some() {
+        let actor = user.audit("dossier.receipt_issued", "dossier", serde_json::json!({}));
+        crate::signing::settle_logged(&state, record.code(), &actor).await;
+        record = state.store.dossier(record.code()).await?.unwrap_or(record);
+    }
     let allowed = allowed_for_user(&user, &record);
     let view = build_view(&state, record, allowed).await?;
     let location = format!("/api/v1/dossiers/{}", view.code);
@@ -1125,10 +1154,18 @@ async fn perform(
         }
         _ => {}
     }
-    Ok(state
+    let committed = state
         .store
-        .commit_dossier_action(record, action, &after, now, audit)
-        .await?)
+        .commit_dossier_action(record, action, &after, now, audit.clone())
+        .await?;
+    // Receipt on acceptance, signed results when finished (idempotent).
+    if matches!(
+        action,
+        Action::Accept | Action::Finish { .. } | Action::ReturnResult
+    ) {
+        crate::signing::settle_logged(state, committed.code(), &audit).await;
+    }
+    Ok(committed)
 }
 
 /// Takes an action on a dossier. Not allowed in the current state → 409 with a stable code
@@ -1163,140 +1200,6 @@ pub(crate) async fn act(
     let after = perform(&state, &record, &action, actor, audit).await?;
     let allowed = allowed_for_user(&user, &after);
     Ok(Json(build_view(&state, after, allowed).await?))
-}
-
-// -------------------------------------------------------------------------- documents
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct UploadQuery {
-    /// The file's name as the applicant knows it.
-    name: Option<String>,
-}
-
-/// Attaches a document: the raw bytes as the body (PDF, PNG or JPEG, at most 20 MiB),
-/// stored by SHA-256 under the data folder.
-#[utoipa::path(
-    post, path = "/api/v1/dossiers/{code}/documents", tag = "dossiers", params(("code" = String, Path, description = "The dossier code"), UploadQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "The document", body = DocumentView),
-        (status = 404, description = "`dossier_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`dossier_closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`document_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_document_type` (PDF, PNG or JPEG only)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`empty_document`", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub(crate) async fn upload(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path(code): Path<String>,
-    ApiQuery(q): ApiQuery<UploadQuery>,
-    body: Result<Bytes, BytesRejection>,
-) -> ApiResult<(StatusCode, Json<DocumentView>)> {
-    let record = visible(&state, &user, &code).await?;
-    let rejection = |r: DocumentRejection| {
-        let status = match r {
-            DocumentRejection::Empty => StatusCode::UNPROCESSABLE_ENTITY,
-            DocumentRejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            DocumentRejection::UnsupportedType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        };
-        let detail = match r {
-            DocumentRejection::Empty => "Tệp rỗng.".to_owned(),
-            DocumentRejection::TooLarge => {
-                format!("Tệp vượt quá {} MiB.", MAX_DOCUMENT_BYTES / 1024 / 1024)
-            }
-            DocumentRejection::UnsupportedType => "Chỉ nhận tệp PDF, PNG hoặc JPEG.".to_owned(),
-        };
-        ApiError::new(status, r.code(), detail)
-    };
-    let bytes = body.map_err(|_| rejection(DocumentRejection::TooLarge))?;
-    let allowed = match user.role {
-        Role::Citizen => record.owner.as_deref() == Some(&user.username),
-        Role::Receiver | Role::Specialist | Role::Leader => true,
-        _ => false,
-    };
-    if !allowed {
-        return Err(ApiError::forbidden());
-    }
-    if record.dossier.state.is_closed() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "dossier_closed",
-            "Hồ sơ đã kết thúc; không thêm tài liệu được nữa.",
-        ));
-    }
-    let content_type = sniff(&bytes).map_err(rejection)?;
-    let documents = state.documents.clone().ok_or_else(ApiError::internal)?;
-    let size = bytes.len() as i64;
-    let blob = documents.stage(bytes.to_vec()).await.map_err(|e| {
-        tracing::error!(error = %e, "cannot stage a document");
-        ApiError::internal()
-    })?;
-    let name = q
-        .name
-        .map(|n| n.trim().chars().take(255).collect::<String>())
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "tai-lieu".into());
-    let doc = NewDocument {
-        dossier_code: record.code().to_owned(),
-        sha256: blob.sha256.clone(),
-        name,
-        content_type: content_type.into(),
-        size_bytes: size,
-        at: crate::now(),
-    };
-    let audit = user.audit("dossier.document_added", "dossier", serde_json::json!({}));
-    match state.store.add_document(&doc, audit).await {
-        Ok(row) => {
-            if let Err(e) = documents.keep(blob).await {
-                tracing::error!(error = %e, sha256 = %row.sha256, "document row committed but its blob could not be moved");
-                return Err(ApiError::internal());
-            }
-            Ok((StatusCode::CREATED, Json(row.into())))
-        }
-        Err(err) => {
-            documents.discard(blob).await;
-            Err(err.into())
-        }
-    }
-}
-
-/// A document's bytes.
-#[utoipa::path(
-    get, path = "/api/v1/dossiers/{code}/documents/{id}", tag = "dossiers",
-    params(("code" = String, Path, description = "The dossier code"), ("id" = String, Path, description = "The document id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The bytes, with their type", content_type = "application/octet-stream"),
-        (status = 404, description = "`dossier_not_found` or `not_found`", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub(crate) async fn download(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path((code, id)): Path<(String, String)>,
-) -> ApiResult<Response> {
-    let record = visible(&state, &user, &code).await?;
-    let doc = state
-        .store
-        .documents(record.code())
-        .await?
-        .into_iter()
-        .find(|d| d.id.to_string() == id)
-        .ok_or_else(|| ApiError::not_found("Không tìm thấy tài liệu."))?;
-    let documents = state.documents.clone().ok_or_else(ApiError::internal)?;
-    let bytes = documents.read(&doc.sha256).await.map_err(|e| {
-        tracing::error!(error = %e, sha256 = %doc.sha256, "cannot read a document");
-        ApiError::internal()
-    })?;
-    let mut response = bytes.into_response();
-    if let Ok(v) = HeaderValue::from_str(&doc.content_type) {
-        response.headers_mut().insert(header::CONTENT_TYPE, v);
-    }
-    Ok(response)
 }
 
 // ----------------------------------------------------------------------------- public
