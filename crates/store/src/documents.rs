@@ -767,9 +767,8 @@ impl Store {
         if exists.is_none() {
             return Err(StoreError::NotFound(format!("cơ quan {}", key.agency_code)));
         }
-        let n =
-            on_tx!(&mut tx, |conn| {
-                sqlx::query(
+        let n = on_tx!(&mut tx, |conn| {
+            sqlx::query(
             "INSERT INTO signing_keys (agency_code, public_key, sealed_private_key, created_at) \
              VALUES ($1, $2, $3, $4) ON CONFLICT (agency_code) DO NOTHING"
         )
@@ -780,7 +779,7 @@ impl Store {
         .execute(&mut *conn)
         .await?
         .rows_affected()
-            });
+        });
         if n == 1 {
             append(&mut tx, audit).await?;
         }
@@ -842,9 +841,8 @@ impl Store {
         audit: AuditEntry,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        let n =
-            on_tx!(&mut tx, |conn| {
-                sqlx::query(
+        let n = on_tx!(&mut tx, |conn| {
+            sqlx::query(
             "INSERT INTO account_identities (user_id, holder_id, linked_at) VALUES ($1, $2, $3) \
              ON CONFLICT (user_id, holder_id) DO NOTHING"
         )
@@ -854,7 +852,7 @@ impl Store {
         .execute(&mut *conn)
         .await?
         .rows_affected()
-            });
+        });
         if n == 1 {
             append(&mut tx, audit).await?;
         }

@@ -311,7 +311,54 @@ pub(crate) async fn upload(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<(StatusCode, Json<DocumentView>)> {
-    let record = visible(&state, &user, &code).await?;
+    let expected = q.sha256.clone().or_else(|| {
+        headers
+            .get("x-content-sha256")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    });
+    let params = UploadParams {
+        name: q.name,
+        kind: q.kind,
+        component: q.component,
+        digitised: q.digitised.unwrap_or(false),
+        sha256: expected,
+    };
+    let (record, prepared) = prepare_upload(&state, &user, &code, &params).await?;
+    check_length(&headers, blob_store(&state)?.max_bytes())?;
+    let (row, signed) =
+        store_upload(&state, &user, &record, prepared, body.into_data_stream()).await?;
+    Ok((StatusCode::CREATED, Json(document_view(row, signed))))
+}
+
+/// What an uploader says about a document, from a query string or a form.
+#[derive(Debug, Default)]
+pub(crate) struct UploadParams {
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    pub component: Option<String>,
+    pub digitised: bool,
+    pub sha256: Option<String>,
+}
+
+/// An upload that passed every check that needs no body.
+pub(crate) struct PreparedUpload {
+    name: String,
+    kind: DocumentKind,
+    component: Option<String>,
+    digitised: bool,
+    expected: Option<String>,
+}
+
+/// Everything checked before a byte of the body is read: who may add what to this dossier,
+/// the name, the kind, the announced hash.
+pub(crate) async fn prepare_upload(
+    state: &AppState,
+    user: &AuthUser,
+    code: &str,
+    p: &UploadParams,
+) -> ApiResult<(DossierRecord, PreparedUpload)> {
+    let record = visible(state, user, code).await?;
     let allowed = match user.role {
         Role::Citizen => record.owner.as_deref() == Some(&user.username),
         role => is_staff(role),
@@ -326,11 +373,11 @@ pub(crate) async fn upload(
             "Hồ sơ đã kết thúc; không thêm tài liệu được nữa.",
         ));
     }
-    let name = match q.name.as_deref() {
+    let name = match p.name.as_deref() {
         Some(n) => check_name(n).map_err(|e| unprocessable(e.code(), e.to_string()))?,
         None => "tai-lieu".to_owned(),
     };
-    let kind = match q.kind.as_deref().map(str::trim) {
+    let kind = match p.kind.as_deref().map(str::trim) {
         None | Some("") | Some("component") => DocumentKind::Component,
         Some("result") => DocumentKind::Result,
         Some(other) => {
@@ -340,8 +387,7 @@ pub(crate) async fn upload(
             ));
         }
     };
-    let digitised = q.digitised.unwrap_or(false);
-    if (kind == DocumentKind::Result || digitised) && !is_staff(user.role) {
+    if (kind == DocumentKind::Result || p.digitised) && !is_staff(user.role) {
         return Err(ApiError::forbidden());
     }
     if kind == DocumentKind::Result
@@ -356,34 +402,57 @@ pub(crate) async fn upload(
             "Chỉ đính kèm kết quả khi hồ sơ đã được phê duyệt hoặc đã có kết quả.",
         ));
     }
-    let expected = q.sha256.clone().or_else(|| {
-        headers
-            .get("x-content-sha256")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    });
-    let expected = expected
-        .map(|h| parse_sha256(&h).map_err(|e| unprocessable(e.code(), e.to_string())))
+    let expected = p
+        .sha256
+        .as_deref()
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .map(|h| parse_sha256(h).map_err(|e| unprocessable(e.code(), e.to_string())))
         .transpose()?;
-    let blobs = blob_store(&state)?;
-    let max = blobs.max_bytes();
-    check_length(&headers, max)?;
-    let staged = blobs
-        .receive(body.into_data_stream(), expected.as_deref())
-        .await
-        .map_err(|e| upload_error(e, max))?;
-    let component = q
+    let component = p
         .component
+        .as_deref()
         .map(|c| c.trim().chars().take(500).collect::<String>())
         .filter(|c| !c.is_empty());
+    Ok((
+        record,
+        PreparedUpload {
+            name,
+            kind,
+            component,
+            digitised: p.digitised,
+            expected,
+        },
+    ))
+}
+
+/// Streams the body in, records the document, moves the blob into place (or drops it
+/// when the row did not commit), and signs a result of a finished dossier.
+pub(crate) async fn store_upload<S, E>(
+    state: &AppState,
+    user: &AuthUser,
+    record: &DossierRecord,
+    p: PreparedUpload,
+    body: S,
+) -> ApiResult<(DocumentRecord, bool)>
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Send,
+    E: std::fmt::Display,
+{
+    let blobs = blob_store(state)?;
+    let max = blobs.max_bytes();
+    let staged = blobs
+        .receive(body, p.expected.as_deref())
+        .await
+        .map_err(|e| upload_error(e, max))?;
     let doc = NewDocument {
-        kind,
-        component,
-        digitised,
+        kind: p.kind,
+        component: p.component,
+        digitised: p.digitised,
         ..NewDocument::upload(
             record.code(),
             &staged.sha256,
-            &name,
+            &p.name,
             staged.content_type,
             staged.size as i64,
             crate::now(),
@@ -402,8 +471,8 @@ pub(crate) async fn upload(
         return Err(ApiError::internal());
     }
     let mut signed = false;
-    if kind == DocumentKind::Result && record.dossier.state == DossierState::Finished {
-        settle_logged(&state, record.code(), &audit).await;
+    if p.kind == DocumentKind::Result && record.dossier.state == DossierState::Finished {
+        settle_logged(state, record.code(), &audit).await;
         signed = !state
             .store
             .signatures_for_hash(&row.sha256)
@@ -411,7 +480,7 @@ pub(crate) async fn upload(
             .is_empty();
     }
     let row = state.store.document(row.id).await?.unwrap_or(row);
-    Ok((StatusCode::CREATED, Json(document_view(row, signed))))
+    Ok((row, signed))
 }
 
 /// `attachment; filename*=UTF-8''…` with the name percent-encoded.
