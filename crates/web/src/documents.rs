@@ -481,24 +481,29 @@ impl BlobStore {
 
     /// Re-hashes one blob.
     pub async fn check(&self, sha256: &str) -> BlobCheck {
-        let (_, mut stream) = match self.open(sha256, None, |_| {}).await {
+        let found = Arc::new(std::sync::Mutex::new(None::<String>));
+        let seen = found.clone();
+        let opened = self
+            .open(sha256, None, move |f| {
+                if let Ok(mut slot) = seen.lock() {
+                    *slot = Some(f);
+                }
+            })
+            .await;
+        let (_, mut stream) = match opened {
             Ok(s) => s,
             Err(e) => return BlobCheck::Unreadable(e.to_string()),
         };
-        let mut hasher = Sha256::new();
         while let Some(chunk) = stream.next().await {
-            match chunk {
-                Ok(c) => hasher.update(&c),
+            if let Err(e) = chunk {
                 // The verifying stream reports a mismatch as its last item.
-                Err(_) => break,
+                return match found.lock().ok().and_then(|f| f.clone()) {
+                    Some(other) => BlobCheck::Corrupt(other),
+                    None => BlobCheck::Unreadable(e.to_string()),
+                };
             }
         }
-        let found = hex::encode(hasher.finalize());
-        if found == sha256 {
-            BlobCheck::Intact
-        } else {
-            BlobCheck::Corrupt(found)
-        }
+        BlobCheck::Intact
     }
 
     /// Every content address in the store.
@@ -537,7 +542,9 @@ fn generic(e: std::io::Error) -> object_store::Error {
     }
 }
 
-/// Wraps a stream so it is hashed as it goes; a mismatch at the end becomes an error item.
+/// Wraps a stream so it is hashed as it goes. The last chunk is held back until the
+/// whole content has hashed right: on a mismatch an error goes instead, so a client never
+/// receives a complete copy of corrupt content (its length comes up short).
 fn verifying(
     inner: BlobStream,
     sha256: String,
@@ -546,42 +553,52 @@ fn verifying(
     struct State {
         inner: BlobStream,
         hasher: Option<Sha256>,
+        held: Option<Bytes>,
         sha256: String,
         on_corrupt: Option<Box<dyn FnOnce(String) + Send>>,
     }
     let state = State {
         inner,
         hasher: Some(Sha256::new()),
+        held: None,
         sha256,
         on_corrupt: Some(Box::new(on_corrupt)),
     };
     Box::pin(futures_util::stream::unfold(state, |mut st| async move {
-        let hasher = st.hasher.as_mut()?;
-        match st.inner.next().await {
-            Some(Ok(chunk)) => {
-                hasher.update(&chunk);
-                Some((Ok(chunk), st))
-            }
-            Some(Err(e)) => {
-                st.hasher = None;
-                Some((Err(e), st))
-            }
-            None => {
-                let found = hex::encode(st.hasher.take()?.finalize());
-                if found == st.sha256 {
-                    None
-                } else {
+        loop {
+            let hasher = st.hasher.as_mut()?;
+            match st.inner.next().await {
+                Some(Ok(chunk)) => {
+                    if chunk.is_empty() {
+                        continue;
+                    }
+                    hasher.update(&chunk);
+                    match st.held.replace(chunk) {
+                        Some(previous) => return Some((Ok(previous), st)),
+                        None => continue,
+                    }
+                }
+                Some(Err(e)) => {
+                    st.hasher = None;
+                    return Some((Err(e), st));
+                }
+                None => {
+                    let found = hex::encode(st.hasher.take()?.finalize());
+                    if found == st.sha256 {
+                        return st.held.take().map(|last| (Ok(last), st));
+                    }
                     tracing::error!(sha256 = %st.sha256, found = %found, "a stored document does not match its hash");
                     if let Some(hook) = st.on_corrupt.take() {
                         hook(found.clone());
                     }
-                    Some((
+                    st.held = None;
+                    return Some((
                         Err(std::io::Error::new(
                             std::io::ErrorKind::InvalidData,
                             format!("document {} is corrupt", st.sha256),
                         )),
                         st,
-                    ))
+                    ));
                 }
             }
         }
@@ -787,7 +804,7 @@ mod tests {
             }
         }
         assert!(failed);
-        assert_eq!(got, data.len());
+        assert!(got < data.len(), "the last chunk is held back");
         assert!(flagged.lock().unwrap().is_some());
         assert!(matches!(store.check(&sha).await, BlobCheck::Corrupt(_)));
         // A truncated blob is caught before streaming.
