@@ -408,10 +408,10 @@ impl BlobStore {
                 let copied: Result<(), object_store::Error> = async {
                     let mut file = tokio::fs::File::open(staged.spool.path())
                         .await
-                        .map_err(|e| generic(e))?;
+                        .map_err(generic)?;
                     let mut buffer = vec![0u8; READ_CHUNK];
                     loop {
-                        let n = file.read(&mut buffer).await.map_err(|e| generic(e))?;
+                        let n = file.read(&mut buffer).await.map_err(generic)?;
                         if n == 0 {
                             break;
                         }
