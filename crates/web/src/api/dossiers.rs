@@ -1158,11 +1158,9 @@ async fn perform(
         .store
         .commit_dossier_action(record, action, &after, now, audit.clone())
         .await?;
-    // Receipt on acceptance, signed results when finished (idempotent).
-    if matches!(
-        action,
-        Action::Accept | Action::Finish { .. } | Action::ReturnResult
-    ) {
+    // The signed receipt once received, signed results once finished (idempotent, and a
+    // few reads when there is nothing to do).
+    if committed.dossier.received_at.is_some() {
         crate::signing::settle_logged(state, committed.code(), &audit).await;
     }
     Ok(committed)
