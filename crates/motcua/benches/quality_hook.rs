@@ -63,6 +63,7 @@ async fn one_dossier(
         at: motcua_web::now(),
         actor: actor.clone(),
         receive: None,
+        attachments: Vec::new(),
     };
     let started = Instant::now();
     let mut record: DossierRecord = store.submit_dossier(&submission).await?.into_record();
@@ -152,6 +153,7 @@ async fn main() -> anyhow::Result<()> {
     let location = motcua::DataLocation {
         data_dir: dir.path().to_path_buf(),
         database_url,
+        documents_url: None,
     };
     let (store, _) = location.open_and_migrate().await?;
     let (seed, _) = motcua::demo::build(|u| format!("{u}-bench-password"))?;

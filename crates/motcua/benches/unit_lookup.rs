@@ -43,6 +43,7 @@ async fn main() -> anyhow::Result<()> {
     let location = motcua::DataLocation {
         data_dir: dir.path().to_path_buf(),
         database_url,
+        documents_url: None,
     };
     let (store, _) = location.open_and_migrate().await?;
     let reform = chrono::NaiveDate::from_ymd_opt(2025, 7, 1).unwrap();

@@ -440,7 +440,29 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoCredential>> {
     // Whatever dossiers the demo brings are counted for the dashboard (each dossier write
     // keeps the counters too; the recount makes sure of anything loaded around the hook).
     store.recount_quality_aggregates().await?;
+    seed_identities(store).await?;
     Ok(credentials)
+}
+
+/// The demo citizen's identity number, bound to the `congdan` account: their document
+/// store (/wallet) is the one kept under it.
+pub const DEMO_CITIZEN_ID: &str = "020095001234";
+
+/// Binds the demo citizen account to [`DEMO_CITIZEN_ID`] (idempotent).
+pub async fn seed_identities(store: &Store) -> anyhow::Result<()> {
+    if let Some(user) = store.find_user_by_username("congdan").await? {
+        let now = motcua_web::now();
+        let audit = AuditEntry::system(
+            now,
+            "user.identity_linked",
+            "user:congdan",
+            serde_json::json!({ "identity": DEMO_CITIZEN_ID, "via": "demo" }),
+        );
+        store
+            .link_identity(user.id, DEMO_CITIZEN_ID, now, audit)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The accounts the login page lists while the demo is on.

@@ -844,6 +844,7 @@ async fn sample_dossiers(store: &Store, now: DateTime<Utc>) -> anyhow::Result<us
                 hours: hours.clone(),
                 holidays: holidays.clone(),
             }),
+            attachments: Vec::new(),
         };
         let mut record = store
             .submit_dossier(&submission)

@@ -1,6 +1,7 @@
 //! The motcua binary's library half: opening the store, the demo, and running the
 //! server, shared by `main.rs` and the integration tests.
 
+pub mod archive;
 pub mod catalogue_files;
 pub mod demo;
 pub mod demo_dossiers;
@@ -22,6 +23,8 @@ use std::path::PathBuf;
 pub struct DataLocation {
     pub data_dir: PathBuf,
     pub database_url: Option<String>,
+    /// Where documents are stored; None: DATA_DIR/documents.
+    pub documents_url: Option<String>,
 }
 
 impl DataLocation {

@@ -52,6 +52,11 @@ struct DataArgs {
         hide_env_values = true
     )]
     database_url: Option<String>,
+    /// Where documents are stored: a folder (default DATA_DIR/documents), `file:///path`, or
+    /// `s3://bucket/prefix` (built with `--features s3`; credentials and endpoint from the
+    /// standard AWS_* environment variables).
+    #[arg(long, env = "MOTCUA_DOCUMENTS_URL", global = true)]
+    documents_url: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -83,6 +88,12 @@ enum Command {
     Generate(GenerateCommand),
     /// Load a motcua server on this machine at a constant rate and report latency percentiles.
     Bench(BenchArgs),
+    /// Stored documents.
+    #[command(subcommand)]
+    Documents(DocumentsCommand),
+    /// Archive packages of closed dossiers, destruction lists and destruction.
+    #[command(subcommand)]
+    Archive(ArchiveCommand),
     /// The service-quality index (Decision 766): rebuild its counters from the dossiers.
     #[command(subcommand)]
     Quality(QualityCommand),
@@ -93,6 +104,49 @@ enum QualityCommand {
     /// Recount the per-agency, per-month counters and each dossier's facts from the dossiers
     /// (they are kept up to date with every change; this rebuilds them, e.g. after a restore).
     Recount,
+}
+
+#[derive(Subcommand)]
+enum DocumentsCommand {
+    /// Re-hash every stored blob against its SHA-256 address; flag corrupt ones and exit 1
+    /// on any corrupt, unreadable or missing blob.
+    Verify {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ArchiveCommand {
+    /// Write an archive package (a folder with manifest.json, the files named by SHA-256,
+    /// their signatures and statements) of the dossiers closed before DATE that are not
+    /// archived yet, and mark them archived. Idempotent.
+    Export {
+        /// Dossiers closed before this day (YYYY-MM-DD).
+        #[arg(long)]
+        before: NaiveDate,
+        /// The folder the package goes into.
+        #[arg(long)]
+        output: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Propose a destruction list: archived records whose retention ended before DATE,
+    /// not permanent. A province administrator approves it at /admin/archive.
+    DestructionList {
+        #[arg(long)]
+        before: NaiveDate,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Destroy the records of an APPROVED list: their blobs are deleted unless another
+    /// record (another dossier, an applicant's store) still refers to them.
+    Destroy {
+        #[arg(long)]
+        list: uuid::Uuid,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -273,6 +327,13 @@ struct ServeArgs {
     /// printed on paper (the QR code of the dossier forms). Without it, the request's Host.
     #[arg(long, env = "MOTCUA_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Largest document accepted, in MiB.
+    #[arg(long, env = "MOTCUA_MAX_DOCUMENT_MIB", default_value_t = 20)]
+    max_document_mib: u64,
+    /// File with the master key (32 bytes, base64) that seals the agencies' signing keys.
+    /// Without it (or MOTCUA_MASTER_KEY), DATA_DIR/master.key is used, made on first start.
+    #[arg(long, env = "MOTCUA_MASTER_KEY_FILE")]
+    master_key_file: Option<PathBuf>,
 }
 
 impl Default for ServeArgs {
@@ -301,6 +362,13 @@ impl Default for ServeArgs {
             public_url: std::env::var("MOTCUA_PUBLIC_URL")
                 .ok()
                 .filter(|u| !u.is_empty()),
+            max_document_mib: std::env::var("MOTCUA_MAX_DOCUMENT_MIB")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(20),
+            master_key_file: std::env::var_os("MOTCUA_MASTER_KEY_FILE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
         }
     }
 }
@@ -337,6 +405,15 @@ enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Bind a citizen account to a citizen ID or tax code (after checking the person's
+    /// identity): they then see that number's document store at /wallet.
+    LinkIdentity {
+        #[arg(long)]
+        username: String,
+        /// A 12-digit citizen ID or a tax code.
+        #[arg(long)]
+        identity: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -367,6 +444,7 @@ async fn main() -> anyhow::Result<()> {
     let location = DataLocation {
         data_dir: cli.data.data_dir.clone(),
         database_url: cli.data.database_url.clone(),
+        documents_url: cli.data.documents_url.clone(),
     };
     match cli.command {
         None => serve(location, ServeArgs::default()).await,
@@ -380,6 +458,54 @@ async fn main() -> anyhow::Result<()> {
             );
             store.close().await;
             Ok(())
+        }
+        Some(Command::User(UserCommand::LinkIdentity { username, identity })) => {
+            let (store, _) = location.open_and_migrate().await?;
+            let result = link_identity(&store, &username, &identity).await;
+            store.close().await;
+            result
+        }
+        Some(Command::Documents(DocumentsCommand::Verify { json })) => {
+            let (store, _) = location.open_and_migrate().await?;
+            let blobs = motcua::archive::open_blobs(
+                &location.data_dir,
+                cli.data.documents_url.clone(),
+                u64::MAX,
+            )?;
+            let report = motcua::archive::verify_blobs(&store, &blobs).await;
+            store.close().await;
+            let report = report?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!(
+                    "Đã kiểm tra {} nội dung: {} nguyên vẹn. Checked {} blobs: {} intact.",
+                    report.checked, report.intact, report.checked, report.intact
+                );
+                for (sha, found) in &report.corrupt {
+                    println!("  HỎNG / CORRUPT {sha} (bytes hash to {found})");
+                }
+                for (sha, why) in &report.unreadable {
+                    println!("  KHÔNG ĐỌC ĐƯỢC / UNREADABLE {sha}: {why}");
+                }
+                for sha in &report.missing {
+                    println!("  THIẾU / MISSING {sha}");
+                }
+                for name in &report.stray {
+                    println!("  lạ / stray object {name}");
+                }
+            }
+            if !report.is_clean() {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Some(Command::Archive(command)) => {
+            let (store, _) = location.open_and_migrate().await?;
+            let result =
+                run_archive(&store, &location, cli.data.documents_url.clone(), command).await;
+            store.close().await;
+            result
         }
         Some(Command::User(UserCommand::Add {
             username,
@@ -747,6 +873,141 @@ async fn bench(location: &DataLocation, args: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn run_archive(
+    store: &Store,
+    location: &DataLocation,
+    documents_url: Option<String>,
+    command: ArchiveCommand,
+) -> anyhow::Result<()> {
+    let actor = |action: &str| {
+        AuditEntry::system(motcua_web::now(), action, "archive", serde_json::json!({}))
+    };
+    let blobs = motcua::archive::open_blobs(&location.data_dir, documents_url, u64::MAX)?;
+    match command {
+        ArchiveCommand::Export {
+            before,
+            output,
+            json,
+        } => {
+            let package =
+                motcua::archive::export(store, &blobs, before, &output, &actor("archive.exported"))
+                    .await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&package)?);
+                return Ok(());
+            }
+            match package {
+                Some(p) => println!(
+                    "Đã lập gói lưu trữ {}: {} hồ sơ, {} tài liệu, {} tệp, {} byte; manifest SHA-256 {}.\n\
+                     Wrote archive package {} ({} dossiers).",
+                    p.path.display(),
+                    p.dossiers,
+                    p.documents,
+                    p.files,
+                    p.bytes,
+                    p.manifest_sha256,
+                    p.path.display(),
+                    p.dossiers
+                ),
+                None => println!(
+                    "Không có hồ sơ nào kết thúc trước {before} chưa được lưu trữ. Nothing to archive."
+                ),
+            }
+            Ok(())
+        }
+        ArchiveCommand::DestructionList { before, json } => {
+            let proposed =
+                motcua::archive::propose(store, before, &actor("archive.destruction_proposed"))
+                    .await?;
+            if json {
+                let doc = proposed
+                    .as_ref()
+                    .map(|(list, items)| serde_json::json!({ "list": list, "items": items }));
+                println!("{}", serde_json::to_string_pretty(&doc)?);
+                return Ok(());
+            }
+            match proposed {
+                Some((list, items)) => {
+                    println!(
+                        "Đã đề xuất danh sách tiêu hủy {} ({} hồ sơ), chờ quản trị tỉnh phê duyệt tại /admin/archive.\n\
+                         Proposed destruction list {} ({} dossiers); it needs approval.",
+                        list.id, list.dossiers, list.id, list.dossiers
+                    );
+                    for r in items {
+                        println!(
+                            "  {}  {}  kết thúc {}  hết hạn {}",
+                            r.dossier_code,
+                            r.procedure_name,
+                            r.closed_on,
+                            r.archive_after.map(|d| d.to_string()).unwrap_or_default()
+                        );
+                    }
+                }
+                None => println!(
+                    "Không có hồ sơ nào đã lưu trữ hết thời hạn bảo quản trước {before}. Nothing to propose."
+                ),
+            }
+            Ok(())
+        }
+        ArchiveCommand::Destroy { list, json } => {
+            let report =
+                motcua::archive::destroy(store, blobs, list, &actor("archive.destroyed")).await;
+            let report = match report {
+                Ok(r) => r,
+                Err(e) => {
+                    if let Some(motcua_store::StoreError::Conflict { code, detail }) =
+                        e.downcast_ref::<motcua_store::StoreError>()
+                    {
+                        eprintln!("{detail} [{code}]");
+                        std::process::exit(2);
+                    }
+                    return Err(e);
+                }
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                println!(
+                    "Đã tiêu hủy {} hồ sơ ({} tài liệu): xóa {} nội dung, giữ {} nội dung còn được tham chiếu.\n\
+                     Destroyed {} dossiers: {} blobs deleted, {} kept (still referenced).",
+                    report.dossiers,
+                    report.documents,
+                    report.blobs_deleted.len(),
+                    report.blobs_kept.len(),
+                    report.dossiers,
+                    report.blobs_deleted.len(),
+                    report.blobs_kept.len()
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn link_identity(store: &Store, username: &str, identity: &str) -> anyhow::Result<()> {
+    use motcua_domain::dossier::{CitizenId, TaxCode};
+    let holder = CitizenId::parse(identity)
+        .map(|c| c.as_str().to_owned())
+        .or_else(|_| TaxCode::parse(identity).map(|t| t.as_str().to_owned()))?;
+    let user = store
+        .find_user_by_username(username)
+        .await?
+        .with_context(|| format!("no user {username}"))?;
+    if user.role != Role::Citizen {
+        bail!("{username} is not a citizen account");
+    }
+    let now = motcua_web::now();
+    let audit = AuditEntry::system(
+        now,
+        "user.identity_linked",
+        format!("user:{username}"),
+        serde_json::json!({ "identity": holder, "via": "cli" }),
+    );
+    store.link_identity(user.id, &holder, now, audit).await?;
+    println!("Đã gắn {holder} với tài khoản {username}. Linked {holder} to {username}.");
+    Ok(())
+}
+
 async fn add_user(
     store: &Store,
     username: &str,
@@ -822,9 +1083,27 @@ async fn serve(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> {
         .unit_at(demo::PROVINCE_CODE, today)
         .await?
         .map_or_else(|| format!("Tỉnh {}", demo::PROVINCE_CODE), |u| u.full_name);
+    let master_key = match (
+        &args.master_key_file,
+        std::env::var("MOTCUA_MASTER_KEY").ok(),
+    ) {
+        (Some(_), Some(_)) => {
+            bail!("give the master key either in a file or in MOTCUA_MASTER_KEY, not both")
+        }
+        (Some(path), None) => Some(motcua_web::signing::MasterKey::read_file(path)?),
+        (None, Some(text)) if !text.trim().is_empty() => {
+            Some(motcua_web::signing::MasterKey::from_base64(&text)?)
+        }
+        _ => None,
+    };
     let config = WebConfig {
         province_name,
         data_dir: location.data_dir.clone(),
+        documents: motcua_web::documents::DocumentsConfig {
+            url: location.documents_url.clone(),
+            max_bytes: args.max_document_mib.saturating_mul(1024 * 1024),
+        },
+        master_key,
         cookie_secure: match args.cookie_secure {
             CookieSecure::Always => true,
             CookieSecure::Never => false,
@@ -842,7 +1121,7 @@ async fn serve(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> {
     let reminders = reminder_settings(&args)?;
     let running = server::start_with(store.clone(), args.addr, config, demo_accounts, reminders)
         .await
-        .with_context(|| format!("cannot listen on {}", args.addr))?;
+        .with_context(|| format!("cannot start serving on {}", args.addr))?;
     tracing::info!(addr = %running.addr, ready_ms = started.elapsed().as_millis() as u64, "ready");
     println!(
         "motcua đang phục vụ tại / serving at http://{}",

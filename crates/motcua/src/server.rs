@@ -54,13 +54,20 @@ pub async fn start_with(
     demo_accounts: Vec<DemoAccount>,
     reminders: Option<ReminderSettings>,
 ) -> std::io::Result<RunningServer> {
+    let state = AppState::new(store.clone(), config, demo_accounts);
+    // Refuse to run with a master key that cannot open the stored signing keys.
+    if let Some(signer) = &state.signer {
+        signer
+            .check(&store)
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+    }
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let mut jobs = vec![tokio::spawn(purge_expired_periodically(store.clone()))];
     if let Some(settings) = reminders {
         jobs.push(crate::reminders::spawn(store.clone(), settings));
     }
-    let state = AppState::new(store.clone(), config, demo_accounts);
     // The catalogue index is built before the first request.
     state.catalogue.refresh(&store).await;
     let app = motcua_web::router(state);

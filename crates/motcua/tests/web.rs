@@ -359,6 +359,7 @@ async fn the_login_page_lists_demo_accounts_only_with_the_demo_on() {
         Options {
             demo: false,
             cookie_secure: false,
+            ..Options::default()
         },
     )
     .await
@@ -383,6 +384,7 @@ async fn secure_cookies_when_configured() {
         Options {
             demo: true,
             cookie_secure: true,
+            ..Options::default()
         },
     )
     .await

@@ -76,6 +76,9 @@ pub struct Submission {
     /// Who submits; the store fills in action, subject and detail.
     pub actor: AuditEntry,
     pub receive: Option<ReceiveNow>,
+    /// Documents taken from the applicant's store instead of being supplied again; each
+    /// must be kept under the applicant's citizen ID or tax code.
+    pub attachments: Vec<crate::WalletAttachment>,
 }
 
 /// What a submission came to.
@@ -380,6 +383,18 @@ async fn submit_in_tx(
             return Ok(Ok(Submitted::Replayed(record)));
         }
     }
+    let applicant_id = s
+        .applicant
+        .citizen_id
+        .as_ref()
+        .map(|c| c.as_str().to_owned())
+        .or_else(|| s.applicant.tax_code.as_ref().map(|t| t.as_str().to_owned()));
+    if let Err(err) =
+        crate::documents::check_wallet_items_in_tx(tx, &s.attachments, applicant_id.as_deref())
+            .await?
+    {
+        return Ok(Err(err));
+    }
     let local = to_vn_local(&s.at);
     let day = local.date();
     let seq = next_sequence(tx, agency, day).await?;
@@ -461,6 +476,15 @@ async fn submit_in_tx(
         );
         append(tx, entry).await?;
     }
+    crate::documents::attach_wallet_items_in_tx(
+        tx,
+        record.code(),
+        agency,
+        &s.attachments,
+        s.at,
+        &s.actor,
+    )
+    .await?;
     Ok(Ok(Submitted::Created(record)))
 }
 
@@ -695,6 +719,10 @@ pub struct ControlSheetRow {
 pub fn control_sheet(events: &[DossierEvent]) -> Vec<ControlSheetRow> {
     let mut rows: Vec<ControlSheetRow> = Vec::new();
     for e in events {
+        // Document events (added, digitised, signed…) do not move the dossier.
+        if e.to_state.is_none() {
+            continue;
+        }
         let in_flight = e
             .to_state
             .as_deref()
@@ -795,6 +823,9 @@ impl Store {
             after,
         };
         self.quality_changed(&mut tx, &[change]).await?;
+        if after.state.is_closed() && !before.dossier.state.is_closed() {
+            crate::archive::retain_in_tx(&mut tx, code, before.procedure_version_id, at).await?;
+        }
         let data = serde_json::to_value(action).map_err(corrupt)?;
         let entry = event_entry(
             &actor,

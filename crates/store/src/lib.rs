@@ -5,6 +5,7 @@
 //! in one transaction together with its audit event.
 
 mod accounts;
+mod archive;
 mod audit;
 mod calendar;
 mod catalogue;
@@ -24,6 +25,10 @@ mod tx;
 mod units;
 
 pub use accounts::{NewUser, ThrottleState, UserRecord};
+pub use archive::{
+    ArchivePackageRecord, BlobDeleter, DestructionListRecord, DestructionReport, NewArchivePackage,
+    RetentionRecord,
+};
 pub use audit::AuditVerification;
 pub use calendar::{StoredArrangement, StoredWorkingHours};
 pub use catalogue::{
@@ -31,7 +36,10 @@ pub use catalogue::{
     Devolution, LoadOutcome, NewDecision, ProcedureRecord, ProcedureSet, Publication,
     PublicationOutcome, PublishedEntry, Sector, VersionRecord, VersionSummary,
 };
-pub use documents::{DocumentRecord, NewDocument};
+pub use documents::{
+    BlobRecord, DigitisationCounts, DocumentRecord, NewDocument, NewSignature, SettleOutcome,
+    Settlement, SignatureRecord, SigningKeyRecord, WalletAttachment, WalletItemRecord,
+};
 pub use dossiers::{
     AgencyCount, CHECK_MAX_FAILURES, CHECK_WINDOW_MINUTES, ControlSheetRow, DossierEvent,
     DossierFilter, DossierPage, DossierRecord, DossierSummary, IdempotencyKey, ReceiveNow,

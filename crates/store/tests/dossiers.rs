@@ -149,6 +149,7 @@ fn submission(agency: &str, name: &str, at: DateTime<Utc>) -> Submission {
         at,
         actor: actor("congdan", "citizen", None),
         receive: None,
+        attachments: vec![],
     }
 }
 

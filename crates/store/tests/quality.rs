@@ -320,6 +320,7 @@ async fn scenario(store: Store) {
                 applicant: applicant(i),
                 owner: None,
                 idempotency: None,
+                attachments: Vec::new(),
                 at: now,
                 actor: admin.clone(),
                 receive: (!online && rng.chance(70)).then(|| ReceiveNow {
@@ -463,6 +464,7 @@ async fn scenario(store: Store) {
             applicant: applicant(999),
             owner: None,
             idempotency: None,
+            attachments: Vec::new(),
             at: now,
             actor: admin.clone(),
             receive: Some(ReceiveNow {

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod charts;
 mod csrf;
+pub mod documents;
 pub mod dossiers;
 pub mod error;
 mod markdown;
@@ -17,6 +18,7 @@ mod ops;
 mod pages;
 mod prefs;
 mod programme;
+pub mod signing;
 mod state;
 pub mod stats;
 
@@ -29,11 +31,34 @@ use axum::middleware;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::timeout::TimeoutLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 
 /// Largest request body accepted by default; routes that take uploads raise it for themselves.
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Uploads of large documents may take long on a slow line.
+const UPLOAD_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// Requests that carry a document body: they get [`UPLOAD_TIMEOUT`].
+fn is_upload(req: &axum::extract::Request) -> bool {
+    let path = req.uri().path();
+    req.method() == axum::http::Method::POST
+        && (path.ends_with("/documents") || path == "/api/v1/documents/verify" || path == "/verify")
+}
+
+/// Answers 408 when a request takes too long (uploads get longer).
+async fn timeout(req: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let limit = if is_upload(&req) {
+        UPLOAD_TIMEOUT
+    } else {
+        REQUEST_TIMEOUT
+    };
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => axum::http::StatusCode::REQUEST_TIMEOUT.into_response(),
+    }
+}
 
 /// The whole application: pages, API, and operational endpoints.
 pub fn router(state: AppState) -> Router {
@@ -56,11 +81,15 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
+        // Documents are already compressed (PDF, images) or large: sent as they are.
+        .layer(
+            CompressionLayer::new().compress_when(
+                DefaultPredicate::new()
+                    .and(NotForContentType::const_new("application/pdf"))
+                    .and(NotForContentType::const_new("application/octet-stream")),
+            ),
+        )
+        .layer(middleware::from_fn(timeout))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::observe,

@@ -16,11 +16,15 @@ pub struct WebConfig {
     pub cookie_secure: bool,
     pub session_hours: i64,
     pub api_token_days: i64,
-    /// The data folder; uploaded documents live in its `documents` folder.
+    /// The data folder; uploaded documents live in its `documents` folder by default.
     pub data_dir: PathBuf,
     /// The portal's public address (scheme and host, no trailing slash) for links printed
     /// on paper; None: taken from each request's Host header.
     pub public_url: Option<String>,
+    /// Where documents are stored and how large they may be.
+    pub documents: crate::documents::DocumentsConfig,
+    /// Seals the agencies' signing keys. None: `DATA_DIR/master.key`, made on first start.
+    pub master_key: Option<crate::signing::MasterKey>,
 }
 
 impl Default for WebConfig {
@@ -34,6 +38,8 @@ impl Default for WebConfig {
             api_token_days: 30,
             data_dir: PathBuf::from("motcua-data"),
             public_url: None,
+            documents: crate::documents::DocumentsConfig::default(),
+            master_key: None,
         }
     }
 }
@@ -56,8 +62,10 @@ pub struct AppState {
     pub(crate) calendar: Arc<crate::calendar::CalendarCache>,
     /// The group-commit writer for new dossiers.
     pub(crate) submitter: Arc<crate::dossiers::Submitter>,
-    /// None when the documents folder cannot be opened (logged at start).
-    pub(crate) documents: Option<Arc<crate::dossiers::DocumentStore>>,
+    /// None when the document store cannot be opened (logged at start).
+    pub documents: Option<Arc<crate::documents::BlobStore>>,
+    /// None when no master key could be had (logged at start): nothing is signed.
+    pub signer: Option<Arc<crate::signing::Signer>>,
     /// The procedure catalogue's search index, rebuilt from the store when stale.
     pub catalogue: Arc<crate::catalogue::CatalogueState>,
     /// The catalogue facts the quality index needs, rebuilt with the catalogue.
@@ -71,18 +79,42 @@ impl AppState {
 
     /// Needs a Tokio runtime: it starts the submission writer.
     pub fn new(store: Store, config: WebConfig, demo_accounts: Vec<DemoAccount>) -> AppState {
-        let documents = match crate::dossiers::DocumentStore::open(
-            &config.data_dir.join("documents"),
+        let documents = match crate::documents::BlobStore::from_config(
+            &config.data_dir,
+            &config.documents,
         ) {
             Ok(docs) => Some(Arc::new(docs)),
             Err(err) => {
-                tracing::error!(error = %err, "cannot open the documents folder; uploads are off");
+                tracing::error!(error = %err, "cannot open the document store; uploads are off");
                 None
+            }
+        };
+        let master = match &config.master_key {
+            Some(key) => Some(key.clone()),
+            None => {
+                let path = config.data_dir.join("master.key");
+                match crate::signing::MasterKey::load_or_create(&path) {
+                    Ok((key, made)) => {
+                        if made {
+                            tracing::warn!(
+                                path = %path.display(),
+                                "made a master key for the agencies' signing keys; keep a copy \
+                                 apart from the database, or give one with --master-key-file"
+                            );
+                        }
+                        Some(key)
+                    }
+                    Err(err) => {
+                        tracing::error!(error = %err, "no master key: receipts and results will not be signed");
+                        None
+                    }
+                }
             }
         };
         AppState {
             submitter: Arc::new(crate::dossiers::Submitter::start(store.clone())),
             documents,
+            signer: master.map(|k| Arc::new(crate::signing::Signer::new(k))),
             store,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),

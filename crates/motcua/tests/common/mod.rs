@@ -28,6 +28,10 @@ pub fn demo_password(username: &str) -> String {
 pub struct Options {
     pub demo: bool,
     pub cookie_secure: bool,
+    /// Largest document accepted (default 20 MiB).
+    pub max_document_bytes: Option<u64>,
+    /// Where documents go (default DATA_DIR/documents).
+    pub documents_url: Option<String>,
 }
 
 impl Default for Options {
@@ -35,6 +39,8 @@ impl Default for Options {
         Options {
             demo: true,
             cookie_secure: false,
+            max_document_bytes: None,
+            documents_url: None,
         }
     }
 }
@@ -54,6 +60,7 @@ impl TestApp {
         let location = motcua::DataLocation {
             data_dir: data_dir.path().to_path_buf(),
             database_url,
+            documents_url: None,
         };
         let (store, _) = location.open_and_migrate().await.unwrap();
         let mut passwords = HashMap::new();
@@ -71,6 +78,7 @@ impl TestApp {
                 .await
                 .unwrap();
             motcua::demo_programme::seed(&store).await.unwrap();
+            demo::seed_identities(&store).await.unwrap();
             passwords = credentials
                 .into_iter()
                 .map(|c| (c.username, c.password))
@@ -80,6 +88,12 @@ impl TestApp {
         let config = WebConfig {
             cookie_secure: options.cookie_secure,
             data_dir: data_dir.path().to_path_buf(),
+            documents: motcua_web::documents::DocumentsConfig {
+                url: options.documents_url.clone(),
+                max_bytes: options
+                    .max_document_bytes
+                    .unwrap_or(motcua_web::documents::MAX_DOCUMENT_BYTES as u64),
+            },
             ..WebConfig::default()
         };
         let running = server::start(

@@ -2,6 +2,7 @@
 //! dossier with its history and the actions this user may take, actions under optimistic
 //! concurrency, documents, and the citizens' public lookup and rating.
 
+use super::documents::{DigitisationView, DocumentView, document_views};
 use super::processes::{StepView, step_views};
 use super::{ApiJson, ApiQuery};
 use crate::AppState;
@@ -9,8 +10,6 @@ use crate::auth::{ApiUser, AuthUser, MaybeUser};
 use crate::dossiers::{DocumentRejection, MAX_DOCUMENT_BYTES, due_soon_bound, sniff};
 use crate::error::{ApiError, ApiResult, Problem};
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -24,10 +23,10 @@ use motcua_domain::dossier::{
     TaxCode, allowed_for, can_act, can_view,
 };
 use motcua_store::{
-    ControlSheetRow, DocumentRecord, DossierEvent, DossierFilter, DossierRecord, DossierSummary,
-    IdempotencyKey, NewDocument, ReceiveNow, Submission, Submitted, ThrottleState, Visibility,
-    control_sheet,
+    ControlSheetRow, DossierEvent, DossierFilter, DossierRecord, DossierSummary, IdempotencyKey,
+    ReceiveNow, Submission, Submitted, ThrottleState, Visibility, WalletAttachment, control_sheet,
 };
+use motcua_store::{DocumentRecord, NewDocument};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -114,7 +113,8 @@ pub(crate) struct EventView {
     pub actor: String,
     pub actor_role: Option<String>,
     pub agency_code: Option<String>,
-    /// `submitted`, an action name, `moved` or `document_added`.
+    /// `submitted`, an action name, `moved`, or a document event: `document_added`,
+    /// `document_reused`, `document_digitised`, `receipt_issued`, `result_signed`.
     pub action: String,
     pub label: String,
     pub from_state: Option<String>,
@@ -133,6 +133,10 @@ pub(crate) fn event_label(action: &str) -> String {
         "submitted" => "Đăng ký hồ sơ".into(),
         "moved" => "Chuyển sang cơ quan kế thừa".into(),
         "document_added" => "Thêm tài liệu".into(),
+        "document_reused" => "Dùng lại giấy tờ từ kho dữ liệu của người nộp".into(),
+        "document_digitised" => "Số hóa tài liệu".into(),
+        "receipt_issued" => "Cấp giấy tiếp nhận (mẫu 01), đã ký số".into(),
+        "result_signed" => "Ký số kết quả, lưu vào kho dữ liệu của người nộp".into(),
         other => ActionKind::ALL
             .iter()
             .find(|k| k.as_str() == other)
@@ -183,33 +187,6 @@ impl From<ControlSheetRow> for SheetRowView {
             handler: r.handler,
             time_in: vn_utc(r.time_in),
             time_out: r.time_out.map(vn_utc),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct DocumentView {
-    #[schema(value_type = String, format = Uuid)]
-    pub id: uuid::Uuid,
-    pub name: String,
-    pub content_type: String,
-    pub size_bytes: i64,
-    pub sha256: String,
-    pub uploaded_by: String,
-    #[schema(value_type = String, format = DateTime)]
-    pub uploaded_at: DateTime<FixedOffset>,
-}
-
-impl From<DocumentRecord> for DocumentView {
-    fn from(d: DocumentRecord) -> DocumentView {
-        DocumentView {
-            id: d.id,
-            name: d.name,
-            content_type: d.content_type,
-            size_bytes: d.size_bytes,
-            sha256: d.sha256,
-            uploaded_by: d.uploaded_by,
-            uploaded_at: vn_utc(d.uploaded_at),
         }
     }
 }
@@ -320,6 +297,8 @@ pub(crate) struct DossierView {
     /// What this user may do now (state machine ∩ access rules).
     pub allowed_actions: Vec<ActionView>,
     pub documents: Vec<DocumentView>,
+    /// What is digitised (Circular 01/2023/TT-VPCP), signed and reused.
+    pub digitisation: DigitisationView,
     pub events: Vec<EventView>,
     pub control_sheet: Vec<SheetRowView>,
 }
@@ -351,7 +330,7 @@ pub(crate) async fn build_view(
     let holidays = state.calendar.holidays(&state.store).await?;
     let soon = due_soon_bound(now, &holidays);
     let events = state.store.dossier_events(r.code()).await?;
-    let documents = state.store.documents(r.code()).await?;
+    let (documents, digitisation) = document_views(state, &r).await?;
     let sheet = control_sheet(&events);
     let d = &r.dossier;
     let due_utc = d.due_at.map(motcua_store::utc);
@@ -411,7 +390,8 @@ pub(crate) async fn build_view(
         rating: d.rating.as_ref().map(rating_view),
         version: d.version,
         allowed_actions: action_views(&allowed),
-        documents: documents.into_iter().map(DocumentView::from).collect(),
+        documents,
+        digitisation,
         events: events.into_iter().map(EventView::from).collect(),
         control_sheet: sheet.into_iter().map(SheetRowView::from).collect(),
     })
@@ -480,6 +460,19 @@ pub(crate) struct SubmitBody {
     pub applicant: ApplicantBody,
     /// At the counter: receive at once with a receipt and appointment date (default true).
     pub receive: Option<bool>,
+    /// Components taken from the applicant's document store instead of being supplied
+    /// again (`GET /api/v1/wallet`); each reuse is recorded.
+    pub documents: Option<Vec<AttachBody>>,
+}
+
+/// A component taken from the applicant's store.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(crate) struct AttachBody {
+    /// A wallet item's id.
+    #[schema(value_type = String, format = Uuid)]
+    pub from_wallet: uuid::Uuid,
+    /// The procedure component it supplies.
+    pub component: Option<String>,
 }
 
 pub(crate) fn present(v: &Option<String>) -> Option<&str> {
@@ -625,6 +618,18 @@ pub(crate) async fn submit(
         applicant: parse_applicant(&body.applicant)?,
         receive: body.receive,
         idempotency: key.map(|key| (key, request_hash)),
+        attachments: body
+            .documents
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| WalletAttachment {
+                wallet_item_id: a.from_wallet,
+                component: a
+                    .component
+                    .map(|c| c.trim().chars().take(500).collect::<String>())
+                    .filter(|c| !c.is_empty()),
+            })
+            .collect(),
     };
     let submitted = submit_as(&state, Some(&user), request).await?;
     let replayed = matches!(submitted, Submitted::Replayed(_));
@@ -654,6 +659,8 @@ pub(crate) struct SubmitRequest {
     pub receive: Option<bool>,
     /// The Idempotency-Key and the hash of what was sent with it.
     pub idempotency: Option<(String, String)>,
+    /// Components reused from the applicant's document store.
+    pub attachments: Vec<WalletAttachment>,
 }
 
 /// Registers a dossier for `user`: a citizen (or, on the public form, an anonymous
@@ -725,6 +732,41 @@ pub(crate) async fn submit_as(
         None => applicant_audit("dossier.submitted"),
     };
     let principal = user.map_or_else(|| ANONYMOUS_PRINCIPAL.to_owned(), |u| u.username.clone());
+    if !body.attachments.is_empty() {
+        // Reuse comes only from the store of an identity bound to the signed-in citizen;
+        // officers at the counter attach what the applicant shows them.
+        match user {
+            Some(u) if u.role == Role::Citizen => {
+                let holder = body
+                    .applicant
+                    .citizen_id
+                    .as_ref()
+                    .map(|c| c.as_str().to_owned())
+                    .or_else(|| {
+                        body.applicant
+                            .tax_code
+                            .as_ref()
+                            .map(|t| t.as_str().to_owned())
+                    });
+                let mine = state.store.identities_of(u.id).await?;
+                if !holder.is_some_and(|h| mine.contains(&h)) {
+                    return Err(unprocessable(
+                        "wallet_item_not_applicants",
+                        "Chỉ dùng lại giấy tờ trong kho dữ liệu của chính mình (số định danh gắn với tài khoản).",
+                    ));
+                }
+            }
+            Some(_) => {}
+            None => {
+                return Err(unprocessable(
+                    "wallet_requires_account",
+                    "Cần đăng nhập để dùng lại giấy tờ trong kho dữ liệu.",
+                ));
+            }
+        }
+    }
+    let attachments = body.attachments;
+    let settle_actor = actor.clone();
     let submission = Submission {
         procedure_code: body.procedure_code.trim().to_owned(),
         agency,
@@ -739,8 +781,17 @@ pub(crate) async fn submit_as(
         at: now,
         actor,
         receive,
+        attachments,
     };
-    Ok(state.submitter.submit(submission).await?)
+    let submitted = state.submitter.submit(submission).await?;
+    // A dossier received at once gets its signed receipt (form 01) right away.
+    let record = match &submitted {
+        Submitted::Created(r) | Submitted::Replayed(r) => r,
+    };
+    if !matches!(submitted, Submitted::Replayed(_)) && record.dossier.received_at.is_some() {
+        crate::signing::settle_logged(state, record.code(), &settle_actor).await;
+    }
+    Ok(submitted)
 }
 
 /// Whose idempotency keys anonymous online submissions use (the keys are random).
@@ -1261,10 +1312,16 @@ pub(crate) async fn perform(
         }
         _ => {}
     }
-    Ok(state
+    let committed = state
         .store
-        .commit_dossier_action(record, action, &after, now, audit)
-        .await?)
+        .commit_dossier_action(record, action, &after, now, audit.clone())
+        .await?;
+    // The signed receipt once received, signed results once finished (idempotent, and a
+    // few reads when there is nothing to do).
+    if committed.dossier.received_at.is_some() {
+        crate::signing::settle_logged(state, committed.code(), &audit).await;
+    }
+    Ok(committed)
 }
 
 /// Takes an action on a dossier. Not allowed in the current state → 409 with a stable code
@@ -1301,80 +1358,14 @@ pub(crate) async fn act(
     Ok(Json(build_view(&state, after, allowed).await?))
 }
 
-// -------------------------------------------------------------------------- documents
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct UploadQuery {
-    /// The file's name as the applicant knows it.
-    name: Option<String>,
-}
-
-/// Attaches a document: the raw bytes as the body (PDF, PNG or JPEG, at most 20 MiB),
-/// stored by SHA-256 under the data folder.
-#[utoipa::path(
-    post, path = "/api/v1/dossiers/{code}/documents", tag = "dossiers", params(("code" = String, Path, description = "The dossier code"), UploadQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    security(("bearer" = [])),
-    responses(
-        (status = 201, description = "The document", body = DocumentView),
-        (status = 404, description = "`dossier_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`dossier_closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`document_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_document_type` (PDF, PNG or JPEG only)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`empty_document`", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub(crate) async fn upload(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path(code): Path<String>,
-    ApiQuery(q): ApiQuery<UploadQuery>,
-    body: Result<Bytes, BytesRejection>,
-) -> ApiResult<(StatusCode, Json<DocumentView>)> {
-    let record = visible(&state, &user, &code).await?;
-    let bytes = body.map_err(|_| document_rejection(DocumentRejection::TooLarge))?;
-    let allowed = match user.role {
-        Role::Citizen => record.owner.as_deref() == Some(&user.username),
-        Role::Receiver | Role::Specialist | Role::Leader => true,
-        _ => false,
-    };
-    if !allowed {
-        return Err(ApiError::forbidden());
-    }
-    if record.dossier.state.is_closed() {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "dossier_closed",
-            "Hồ sơ đã kết thúc; không thêm tài liệu được nữa.",
-        ));
-    }
-    let name = q.name.unwrap_or_default();
-    let audit = user.audit("dossier.document_added", "dossier", serde_json::json!({}));
-    let row = attach_document(&state, record.code(), &name, bytes.to_vec(), audit).await?;
-    Ok((StatusCode::CREATED, Json(row.into())))
-}
-
 /// Why a file was refused, as a problem (or, on a page, a message).
 pub(crate) fn document_rejection(r: DocumentRejection) -> ApiError {
-    let status = match r {
-        DocumentRejection::Empty => StatusCode::UNPROCESSABLE_ENTITY,
-        DocumentRejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        DocumentRejection::UnsupportedType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-    };
-    let detail = match r {
-        DocumentRejection::Empty => "Tệp rỗng.".to_owned(),
-        DocumentRejection::TooLarge => {
-            format!("Tệp vượt quá {} MiB.", MAX_DOCUMENT_BYTES / 1024 / 1024)
-        }
-        DocumentRejection::UnsupportedType => "Chỉ nhận tệp PDF, PNG hoặc JPEG.".to_owned(),
-    };
-    ApiError::new(status, r.code(), detail)
+    super::documents::rejection(r, MAX_DOCUMENT_BYTES as u64)
 }
 
 /// Checks a file's type and size, stores its bytes by SHA-256 and records it with the
-/// dossier (the blob takes its address only once the row has committed). Shared by the
-/// API upload and the online submission form.
+/// dossier (the blob takes its address only once the row has committed). Used by the
+/// online submission form; the API streams uploads through `api::documents`.
 pub(crate) async fn attach_document(
     state: &AppState,
     dossier_code: &str,
@@ -1382,59 +1373,43 @@ pub(crate) async fn attach_document(
     bytes: Vec<u8>,
     audit: motcua_domain::audit::AuditEntry,
 ) -> ApiResult<DocumentRecord> {
-    let content_type = sniff(&bytes).map_err(document_rejection)?;
-    let documents = state.documents.clone().ok_or_else(ApiError::internal)?;
-    let size = bytes.len() as i64;
-    let blob = documents.stage(bytes).await.map_err(|e| {
-        tracing::error!(error = %e, "cannot stage a document");
-        ApiError::internal()
-    })?;
+    sniff(&bytes).map_err(document_rejection)?;
+    let blobs = super::documents::blob_store(state)?;
+    let max = blobs.max_bytes();
+    let body = futures_util::stream::once(async move {
+        Ok::<_, std::convert::Infallible>(bytes::Bytes::from(bytes))
+    });
+    let staged = blobs
+        .receive(body, None)
+        .await
+        .map_err(|e| super::documents::upload_error(e, max))?;
     let name = Some(name.trim().chars().take(255).collect::<String>())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "tai-lieu".into());
-    let doc = NewDocument {
-        dossier_code: dossier_code.to_owned(),
-        sha256: blob.sha256.clone(),
-        name,
-        content_type: content_type.into(),
-        size_bytes: size,
-        at: crate::now(),
-    };
+    let doc = NewDocument::upload(
+        dossier_code,
+        &staged.sha256,
+        &name,
+        staged.content_type,
+        staged.size as i64,
+        crate::now(),
+    );
     match state.store.add_document(&doc, audit).await {
         Ok(row) => {
-            if let Err(e) = documents.keep(blob).await {
-                tracing::error!(error = %e, sha256 = %row.sha256, "document row committed but its blob could not be moved");
+            if let Err(e) = blobs.keep(staged).await {
+                tracing::error!(error = %e, sha256 = %row.sha256, "document row committed but its blob could not be stored");
                 return Err(ApiError::internal());
             }
             Ok(row)
         }
         Err(err) => {
-            documents.discard(blob).await;
+            blobs.discard(staged).await;
             Err(err.into())
         }
     }
 }
 
-/// A document's bytes.
-#[utoipa::path(
-    get, path = "/api/v1/dossiers/{code}/documents/{id}", tag = "dossiers",
-    params(("code" = String, Path, description = "The dossier code"), ("id" = String, Path, description = "The document id")),
-    security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The bytes, with their type", content_type = "application/octet-stream"),
-        (status = 404, description = "`dossier_not_found` or `not_found`", body = Problem, content_type = "application/problem+json"),
-    )
-)]
-pub(crate) async fn download(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path((code, id)): Path<(String, String)>,
-) -> ApiResult<Response> {
-    let record = visible(&state, &user, &code).await?;
-    document_response(&state, &record, &id).await
-}
-
-/// A document of a dossier already checked visible, as a response with its type.
+/// A document of a dossier already checked visible, streamed with its type and re-hashed.
 pub(crate) async fn document_response(
     state: &AppState,
     record: &DossierRecord,
@@ -1447,16 +1422,14 @@ pub(crate) async fn document_response(
         .into_iter()
         .find(|d| d.id.to_string() == id)
         .ok_or_else(|| ApiError::not_found("Không tìm thấy tài liệu."))?;
-    let documents = state.documents.clone().ok_or_else(ApiError::internal)?;
-    let bytes = documents.read(&doc.sha256).await.map_err(|e| {
-        tracing::error!(error = %e, sha256 = %doc.sha256, "cannot read a document");
-        ApiError::internal()
-    })?;
-    let mut response = bytes.into_response();
-    if let Ok(v) = HeaderValue::from_str(&doc.content_type) {
-        response.headers_mut().insert(header::CONTENT_TYPE, v);
-    }
-    Ok(response)
+    super::documents::stream_blob(
+        state,
+        &doc.sha256,
+        doc.size_bytes,
+        &doc.content_type,
+        &doc.name,
+    )
+    .await
 }
 
 // ----------------------------------------------------------------------------- public

@@ -3,6 +3,7 @@
 mod auth;
 pub(crate) mod calendar;
 pub(crate) mod catalogue;
+pub(crate) mod documents;
 pub(crate) mod dossiers;
 mod extract;
 pub(crate) mod news;
@@ -34,7 +35,11 @@ use utoipa::OpenApi;
         calendar::arrangements, calendar::arrangement, calendar::put_arrangement,
         calendar::working_hours, calendar::put_working_hours,
         dossiers::submit, dossiers::list, dossiers::counts, dossiers::one, dossiers::events,
-        dossiers::act, dossiers::upload, dossiers::download,
+        dossiers::act, documents::upload, documents::download, documents::mark_digitised,
+        documents::verify_hash, documents::verify_file, documents::signing_key,
+        documents::wallet, documents::wallet_content,
+        documents::archivable, documents::packages, documents::destruction_lists,
+        documents::destruction_list, documents::decide,
         dossiers::public_lookup, dossiers::public_rating,
         processes::list, processes::draft, processes::one, processes::approve, processes::missing,
         units::list_units, units::get_unit, units::unit_children, units::unit_predecessors,
@@ -54,7 +59,11 @@ use utoipa::OpenApi;
         calendar::WorkingHoursBody, calendar::WorkingHoursView, calendar::WeekdayName,
         calendar::SessionBody, calendar::SeasonBody, calendar::MonthDayBody,
         dossiers::DossierView, dossiers::ApplicantView, dossiers::ActionView, dossiers::EventView,
-        dossiers::SheetRowView, dossiers::DocumentView, dossiers::CurrentStepView,
+        dossiers::SheetRowView, dossiers::CurrentStepView, dossiers::AttachBody,
+        documents::DocumentView, documents::DigitisationView, documents::RequiredComponentView,
+        documents::SignatureCheckView, documents::VerificationView, documents::SigningKeyView,
+        documents::WalletItemView, documents::WalletView, documents::RetentionView,
+        documents::PackageView, documents::DestructionListView, documents::DecisionBody,
         dossiers::RatingView, dossiers::RatingScoreView, dossiers::ApplicantBody, dossiers::SubmitBody,
         dossiers::SummaryView, dossiers::QueueView, dossiers::CountView, dossiers::HistoryView,
         dossiers::ActionBody, dossiers::RatingBody, dossiers::PublicStepView,
@@ -82,6 +91,8 @@ use utoipa::OpenApi;
         (name = "auth", description = "Tokens and the current user"),
         (name = "calendar", description = "Lunar dates, holidays, working hours and statutory deadlines"),
         (name = "dossiers", description = "Submission, the queue, actions, history and documents"),
+        (name = "documents", description = "Signature verification, agencies' public keys, the applicant's document store"),
+        (name = "archive", description = "Retention, archive packages and destruction lists"),
         (name = "processes", description = "Internal processes: steps, roles, budgets, versions"),
         (name = "public", description = "What citizens see without signing in"),
         (name = "units", description = "Administrative units at a date (public)"),
@@ -131,13 +142,39 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/dossiers/{code}", get(dossiers::one))
         .route("/dossiers/{code}/events", get(dossiers::events))
         .route("/dossiers/{code}/actions", post(dossiers::act))
+        // Uploads stream and count against the configured limit themselves.
         .route(
             "/dossiers/{code}/documents",
-            post(dossiers::upload).layer(axum::extract::DefaultBodyLimit::max(
-                crate::dossiers::MAX_DOCUMENT_BYTES,
-            )),
+            post(documents::upload).layer(axum::extract::DefaultBodyLimit::disable()),
         )
-        .route("/dossiers/{code}/documents/{id}", get(dossiers::download))
+        .route("/dossiers/{code}/documents/{id}", get(documents::download))
+        .route(
+            "/dossiers/{code}/documents/{id}/digitised",
+            post(documents::mark_digitised),
+        )
+        .route(
+            "/documents/verify",
+            get(documents::verify_hash)
+                .post(documents::verify_file)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/agencies/{code}/signing-key", get(documents::signing_key))
+        .route("/wallet", get(documents::wallet))
+        .route("/wallet/{id}/content", get(documents::wallet_content))
+        .route("/archive/archivable", get(documents::archivable))
+        .route("/archive/packages", get(documents::packages))
+        .route(
+            "/archive/destruction-lists",
+            get(documents::destruction_lists),
+        )
+        .route(
+            "/archive/destruction-lists/{id}",
+            get(documents::destruction_list),
+        )
+        .route(
+            "/archive/destruction-lists/{id}/decision",
+            post(documents::decide),
+        )
         .route("/public/dossiers/{code}", get(dossiers::public_lookup))
         .route(
             "/public/dossiers/{code}/rating",

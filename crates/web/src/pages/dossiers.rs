@@ -576,6 +576,7 @@ pub(super) async fn submit(
         applicant,
         receive: None,
         idempotency: valid_key(text.get("idempotency_key")).map(|k| (k, request_hash)),
+        attachments: Vec::new(),
     };
     let submitted = match submit_as(&state, user.as_ref(), request).await {
         Ok(s) => s,

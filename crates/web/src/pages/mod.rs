@@ -3,6 +3,7 @@
 mod calendar;
 mod catalogue;
 pub(crate) mod dashboard;
+mod documents;
 mod dossier_common;
 mod dossiers;
 mod home;
@@ -63,6 +64,25 @@ pub(crate) fn router() -> Router<AppState> {
             "/programme/tasks/{id}",
             get(programme::task).post(programme::task_update),
         )
+        .route(
+            "/dossiers/{code}/documents",
+            get(documents::dossier_documents)
+                .post(documents::dossier_upload)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/dossiers/{code}/documents/{id}/digitised",
+            post(documents::dossier_digitise),
+        )
+        .route(
+            "/verify",
+            get(documents::verify)
+                .post(documents::verify_upload)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/wallet", get(documents::wallet))
+        .route("/admin/archive", get(documents::archive))
+        .route("/admin/archive/lists/{id}", post(documents::archive_decide))
         .route("/notifications", get(notifications::list))
         .route("/notifications/read", post(notifications::mark_read))
         .route("/news", get(news::list))
@@ -166,7 +186,7 @@ impl Chrome {
         })
     }
 
-    /// A signed-in citizen: their own dossiers.
+    /// A signed-in citizen: their own dossiers and their document store.
     pub fn is_citizen(&self) -> bool {
         self.user
             .as_ref()
@@ -185,6 +205,16 @@ impl Chrome {
             matches!(
                 u.role,
                 Role::ProvinceAdmin | Role::UnitAdmin | Role::Leader | Role::Auditor
+            )
+        })
+    }
+
+    /// Whether the user may see the archive.
+    pub fn sees_archive(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| {
+            matches!(
+                u.role,
+                motcua_domain::account::Role::ProvinceAdmin | motcua_domain::account::Role::Auditor
             )
         })
     }

@@ -1228,6 +1228,7 @@ pub(super) async fn counter(
         applicant,
         receive: Some(true),
         idempotency: valid_key(form.get("idempotency_key")).map(|k| (k, request_hash)),
+        attachments: Vec::new(),
     };
     match submit_as(&state, Some(&user), request).await {
         Ok(submitted) => Ok(Redirect::to(&format!(
