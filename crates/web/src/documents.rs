@@ -763,7 +763,7 @@ mod tests {
     #[tokio::test]
     async fn local_disk_round_trip() {
         let dir = tempfile::tempdir().unwrap();
-        let store = BlobStore::local(dir.path(), 1 << 20).unwrap();
+        let store = BlobStore::local(dir.path(), 1 << 24).unwrap();
         round_trip(store, &dir.path().join("tmp")).await;
     }
 
@@ -773,7 +773,7 @@ mod tests {
         let store = BlobStore::remote(
             Arc::new(object_store::memory::InMemory::new()),
             &dir.path().join("tmp"),
-            1 << 20,
+            1 << 24,
             "memory://".into(),
         );
         round_trip(store, &dir.path().join("tmp")).await;
@@ -782,7 +782,7 @@ mod tests {
     #[tokio::test]
     async fn corrupt_blobs_fail_on_read() {
         let dir = tempfile::tempdir().unwrap();
-        let store = BlobStore::local(dir.path(), 1 << 20).unwrap();
+        let store = BlobStore::local(dir.path(), 1 << 24).unwrap();
         let data = pdf(READ_CHUNK * 2);
         let staged = store
             .receive(chunks(data.clone(), 65536), None)
