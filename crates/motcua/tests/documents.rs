@@ -798,7 +798,7 @@ async fn corrupt_blobs(backend: Backend) {
     let d = counter_dossier(&receiver, samples::CRIMINAL_RECORD, DEMO_CITIZEN_ID).await;
     let code = d["code"].as_str().unwrap();
     let mut bytes = pdf("will rot");
-    bytes.resize(300 * 1024, b'.');
+    bytes.resize(1536 * 1024, b'.');
     let doc: Value = receiver
         .upload(code, "name=rot.pdf", bytes.clone())
         .await
@@ -815,20 +815,22 @@ async fn corrupt_blobs(backend: Backend) {
 
     // Same size, other bytes.
     let mut rotten = bytes.clone();
-    rotten[200 * 1024] ^= 0x55;
+    rotten[1200 * 1024] ^= 0x55;
     std::fs::write(blob_path(&app, &hash), &rotten).unwrap();
-    let r = receiver
-        .get(&format!(
+    // The response is cut short: after its head (the usual case) or before it.
+    let sent = receiver
+        .client
+        .get(app.url(&format!(
             "/api/v1/dossiers/{code}/documents/{}",
             doc["id"].as_str().unwrap()
-        ))
+        )))
+        .bearer_auth(&receiver.token)
+        .send()
         .await;
-    assert_eq!(
-        r.status(),
-        200,
-        "the header goes before the bytes are all read"
-    );
-    assert!(r.bytes().await.is_err(), "the body is cut short");
+    if let Ok(r) = sent {
+        assert_eq!(r.status(), 200);
+        assert!(r.bytes().await.is_err(), "the body is cut short");
+    }
     let mut flagged = false;
     for _ in 0..50 {
         if app
