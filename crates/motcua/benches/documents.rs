@@ -332,6 +332,12 @@ async fn run(addr: &str, pid: u32, dir: &Path, data: &Path, bytes: u64) -> anyho
     );
     println!();
     println!(
+        "load average (2-core machine shared with other builds): {}",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
+    println!(
         "server memory: RSS at rest {} MiB, VmHWM before {} MiB, after upload {} MiB, after download {} MiB (file {} MiB)",
         idle_rss / 1024,
         idle_hwm / 1024,

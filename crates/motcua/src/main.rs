@@ -1094,7 +1094,19 @@ async fn serve(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> {
         (None, Some(text)) if !text.trim().is_empty() => {
             Some(motcua_web::signing::MasterKey::from_base64(&text)?)
         }
-        _ => None,
+        // None given: DATA_DIR/master.key, made (readable by its owner only) on first start.
+        _ => {
+            let path = location.data_dir.join("master.key");
+            let (key, made) = motcua_web::signing::MasterKey::load_or_create(&path)?;
+            if made {
+                tracing::warn!(
+                    path = %path.display(),
+                    "made a master key for the agencies' signing keys; keep a copy apart from \
+                     the database, or give one with --master-key-file or MOTCUA_MASTER_KEY"
+                );
+            }
+            Some(key)
+        }
     };
     let config = WebConfig {
         province_name,

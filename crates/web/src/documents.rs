@@ -21,11 +21,13 @@ use tokio::io::AsyncReadExt;
 /// Largest document accepted unless configured otherwise (`--max-document-mib`).
 pub const MAX_DOCUMENT_BYTES: usize = 20 * 1024 * 1024;
 /// Chunks read from disk when streaming a blob out.
-const READ_CHUNK: usize = 256 * 1024;
+const READ_CHUNK: usize = 1024 * 1024;
 /// The spool writer's buffer.
 const WRITE_BUFFER: usize = 1024 * 1024;
-/// Chunks in flight between the request body and the spool writer.
-const SPOOL_QUEUE: usize = 32;
+/// Batches in flight between the request body and the spool writer.
+const SPOOL_QUEUE: usize = 8;
+/// Bytes gathered from the body before they go to the spool writer.
+const BATCH_BYTES: usize = 256 * 1024;
 /// Parts of a multipart upload to a remote object store.
 const PART_BYTES: usize = 8 * 1024 * 1024;
 
@@ -288,6 +290,7 @@ impl BlobStore {
         let mut size: u64 = 0;
         let mut head: Vec<u8> = Vec::with_capacity(SNIFF_BYTES);
         let mut content_type: Option<&'static str> = None;
+        let mut pending = bytes::BytesMut::with_capacity(BATCH_BYTES);
         let outcome: Result<(), UploadError> = async {
             while let Some(chunk) = body.next().await {
                 let chunk = chunk.map_err(|e| UploadError::Body(e.to_string()))?;
@@ -305,9 +308,16 @@ impl BlobStore {
                         content_type = Some(sniff(&head).map_err(UploadError::Rejected)?);
                     }
                 }
-                if sender.send(chunk).await.is_err() {
+                // Small network chunks are gathered, so the writer wakes once per batch.
+                pending.extend_from_slice(&chunk);
+                if pending.len() >= BATCH_BYTES
+                    && sender.send(pending.split().freeze()).await.is_err()
+                {
                     break;
                 }
+            }
+            if !pending.is_empty() {
+                let _ = sender.send(pending.split().freeze()).await;
             }
             Ok(())
         }
@@ -753,7 +763,7 @@ mod tests {
     #[tokio::test]
     async fn local_disk_round_trip() {
         let dir = tempfile::tempdir().unwrap();
-        let store = BlobStore::local(dir.path(), 1 << 20).unwrap();
+        let store = BlobStore::local(dir.path(), 1 << 24).unwrap();
         round_trip(store, &dir.path().join("tmp")).await;
     }
 
@@ -763,7 +773,7 @@ mod tests {
         let store = BlobStore::remote(
             Arc::new(object_store::memory::InMemory::new()),
             &dir.path().join("tmp"),
-            1 << 20,
+            1 << 24,
             "memory://".into(),
         );
         round_trip(store, &dir.path().join("tmp")).await;
@@ -772,7 +782,7 @@ mod tests {
     #[tokio::test]
     async fn corrupt_blobs_fail_on_read() {
         let dir = tempfile::tempdir().unwrap();
-        let store = BlobStore::local(dir.path(), 1 << 20).unwrap();
+        let store = BlobStore::local(dir.path(), 1 << 24).unwrap();
         let data = pdf(READ_CHUNK * 2);
         let staged = store
             .receive(chunks(data.clone(), 65536), None)

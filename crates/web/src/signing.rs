@@ -152,25 +152,64 @@ impl MasterKey {
     }
 }
 
+/// Where the master key comes from.
+enum MasterSource {
+    Key(MasterKey),
+    /// A key file, read (or made, readable by its owner only) the first time it is needed.
+    File(std::path::PathBuf),
+}
+
 /// Signs for agencies, keeping opened keys in memory.
 pub struct Signer {
-    master: MasterKey,
+    source: MasterSource,
+    master: std::sync::OnceLock<MasterKey>,
     keys: Mutex<HashMap<String, SigningKey>>,
 }
 
 impl Signer {
     pub fn new(master: MasterKey) -> Signer {
         Signer {
-            master,
+            source: MasterSource::Key(master),
+            master: std::sync::OnceLock::new(),
             keys: Mutex::default(),
         }
+    }
+
+    /// A signer whose master key is in `path`; the file is made on first use if missing.
+    pub fn from_file(path: &Path) -> Signer {
+        Signer {
+            source: MasterSource::File(path.to_path_buf()),
+            master: std::sync::OnceLock::new(),
+            keys: Mutex::default(),
+        }
+    }
+
+    fn master(&self) -> Result<&MasterKey, KeyError> {
+        if let Some(key) = self.master.get() {
+            return Ok(key);
+        }
+        let key = match &self.source {
+            MasterSource::Key(key) => key.clone(),
+            MasterSource::File(path) => {
+                let (key, made) = MasterKey::load_or_create(path)?;
+                if made {
+                    tracing::warn!(
+                        path = %path.display(),
+                        "made a master key for the agencies' signing keys; keep a copy apart \
+                         from the database, or give one with --master-key-file"
+                    );
+                }
+                key
+            }
+        };
+        Ok(self.master.get_or_init(|| key))
     }
 
     /// Fails with [`KeyError::WrongMasterKey`] if stored keys were sealed under another
     /// master key (checked at start, so the server never runs unable to sign).
     pub async fn check(&self, store: &Store) -> Result<(), KeyError> {
         if let Some(key) = store.any_signing_key().await? {
-            self.master
+            self.master()?
                 .open(&key.agency_code, &key.sealed_private_key)?;
         }
         Ok(())
@@ -192,7 +231,7 @@ impl Signer {
                 let record = SigningKeyRecord {
                     agency_code: agency.to_owned(),
                     public_key: public_key.clone(),
-                    sealed_private_key: self.master.seal(agency, &secret),
+                    sealed_private_key: self.master()?.seal(agency, &secret),
                     created_at: now,
                 };
                 let audit = AuditEntry::system(
@@ -204,7 +243,7 @@ impl Signer {
                 store.insert_signing_key(&record, audit).await?
             }
         };
-        let secret = self.master.open(agency, &record.sealed_private_key)?;
+        let secret = self.master()?.open(agency, &record.sealed_private_key)?;
         let key = SigningKey::from_bytes(&secret);
         if B64.encode(key.verifying_key().to_bytes()) != record.public_key {
             return Err(KeyError::Damaged(agency.into()));

@@ -23,7 +23,7 @@ pub struct WebConfig {
     pub public_url: Option<String>,
     /// Where documents are stored and how large they may be.
     pub documents: crate::documents::DocumentsConfig,
-    /// Seals the agencies' signing keys. None: `DATA_DIR/master.key`, made on first start.
+    /// Seals the agencies' signing keys. None: `DATA_DIR/master.key`, made when first needed.
     pub master_key: Option<crate::signing::MasterKey>,
 }
 
@@ -64,7 +64,7 @@ pub struct AppState {
     pub(crate) submitter: Arc<crate::dossiers::Submitter>,
     /// None when the document store cannot be opened (logged at start).
     pub documents: Option<Arc<crate::documents::BlobStore>>,
-    /// None when no master key could be had (logged at start): nothing is signed.
+    /// Signs receipts and results (None only in tests that want no signing).
     pub signer: Option<Arc<crate::signing::Signer>>,
     /// The procedure catalogue's search index, rebuilt from the store when stale.
     pub catalogue: Arc<crate::catalogue::CatalogueState>,
@@ -89,32 +89,16 @@ impl AppState {
                 None
             }
         };
-        let master = match &config.master_key {
-            Some(key) => Some(key.clone()),
-            None => {
-                let path = config.data_dir.join("master.key");
-                match crate::signing::MasterKey::load_or_create(&path) {
-                    Ok((key, made)) => {
-                        if made {
-                            tracing::warn!(
-                                path = %path.display(),
-                                "made a master key for the agencies' signing keys; keep a copy \
-                                 apart from the database, or give one with --master-key-file"
-                            );
-                        }
-                        Some(key)
-                    }
-                    Err(err) => {
-                        tracing::error!(error = %err, "no master key: receipts and results will not be signed");
-                        None
-                    }
-                }
-            }
+        // Without a configured key, DATA_DIR/master.key is read, or made the first time
+        // something is signed (so nothing is written where nothing is signed).
+        let signer = match &config.master_key {
+            Some(key) => crate::signing::Signer::new(key.clone()),
+            None => crate::signing::Signer::from_file(&config.data_dir.join("master.key")),
         };
         AppState {
             submitter: Arc::new(crate::dossiers::Submitter::start(store.clone())),
             documents,
-            signer: master.map(|k| Arc::new(crate::signing::Signer::new(k))),
+            signer: Some(Arc::new(signer)),
             store,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
