@@ -80,7 +80,7 @@ impl Report {
 
     pub fn print(&self) {
         println!(
-            "{:?}: sent {} ok {} errors {} in {:.1}s → {:.0} ok/s; latency ms p50 {:.2} p90 {:.2} p99 {:.2} p99.9 {:.2} max {:.2}",
+            "{:?}: sent {} ok {} errors {} in {:.1}s → {:.0} ok/s; latency ms p50 {:.2} p90 {:.2} p95 {:.2} p99 {:.2} p99.9 {:.2} max {:.2}",
             self.scenario,
             self.sent,
             self.ok,
@@ -89,6 +89,7 @@ impl Report {
             self.ok as f64 / self.seconds,
             self.percentile(50.0),
             self.percentile(90.0),
+            self.percentile(95.0),
             self.percentile(99.0),
             self.percentile(99.9),
             self.latencies_ms.last().copied().unwrap_or(f64::NAN),

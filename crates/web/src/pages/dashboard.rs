@@ -308,7 +308,6 @@ struct DashboardPage {
     available: String,
     missing_points: String,
     figures: Vec<FigureCell>,
-    overdue_open: Option<String>,
     groups_svg: String,
     groups: Vec<GroupRow>,
     indicator_groups: Vec<IndicatorGroup>,
@@ -440,18 +439,6 @@ async fn build(
         cell("Được đánh giá", c.rated, Figure::Rated),
         cell("Không hài lòng", c.disliked, Figure::Disliked),
     ];
-    // Open dossiers past their appointment date now (live, from the queue's index).
-    let overdue_open = if scope.level == Level::Province {
-        let now = crate::now();
-        let counts = state
-            .store
-            .dossier_counts(&motcua_store::Visibility::All, now, now)
-            .await?;
-        Some(count(counts.iter().map(|x| x.overdue).sum()))
-    } else {
-        None
-    };
-
     // Groups: chart and table.
     let bars: Vec<Bar> = card
         .groups
@@ -711,7 +698,6 @@ async fn build(
         available: pts(card.available_points),
         missing_points: pts(missing),
         figures,
-        overdue_open,
         groups_svg,
         groups,
         indicator_groups,
