@@ -229,14 +229,26 @@ pub async fn dossiers(store: &Store, options: &Options) -> anyhow::Result<u64> {
     let started = Instant::now();
     let mut done = 0u64;
     let mut batch: Vec<DossierRecord> = Vec::with_capacity(options.batch);
-    while done < options.count {
+    // Each dossier's day is drawn at random as before, but they go in oldest day first, as a
+    // real database fills up: codes and dates then grow within each agency, so a batch's index
+    // inserts land on a few hot pages instead of all over ever bigger indexes.
+    let span = options.days.max(1) as usize;
+    let mut per_day = vec![0u64; span + 1];
+    for _ in 0..options.count {
+        per_day[rng.random_range(1..=span)] += 1;
+    }
+    let days = per_day
+        .iter()
+        .enumerate()
+        .rev()
+        .flat_map(|(day_back, &n)| std::iter::repeat_n(day_back as i64, n as usize));
+    for day_back in days {
         // Skewed towards the wards: a few agencies see most of the work.
         let agency = if rng.random_bool(0.5) {
             &agencies[rng.random_range(0..agencies.len().min(4))]
         } else {
             agencies.choose(&mut rng).expect("agencies")
         };
-        let day_back = rng.random_range(1..=options.days);
         let minute = rng.random_range(7 * 60..17 * 60);
         let at = (now - Duration::days(day_back))
             .with_hour(0)

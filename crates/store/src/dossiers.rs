@@ -145,6 +145,10 @@ struct RecordRow {
     process_version_no: i64,
 }
 
+/// The writer's page cache while bulk loading (negative: KiB), so a batch's index pages
+/// stay in memory until it commits.
+const BULK_LOAD_CACHE: &str = "PRAGMA cache_size = -524288";
+
 const SELECT_RECORD: &str = "SELECT d.body, d.applicant, d.owner, d.procedure_code, \
     d.procedure_version_id, d.process_id, d.desk_agency, d.updated_at, v.name AS procedure_name, \
     v.version_no AS procedure_version_no, p.steps, p.budget_minutes, p.version_no AS process_version_no \
@@ -1086,6 +1090,11 @@ impl Store {
         audit: AuditEntry,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
+        if let Tx::Sqlite(t) = &mut tx {
+            // A batch touches thousands of index pages: in SQLite's 2 MiB default cache they
+            // would spill to the WAL again and again before the commit.
+            sqlx::query(BULK_LOAD_CACHE).execute(&mut **t).await?;
+        }
         let mut lasts: std::collections::BTreeMap<(String, NaiveDate), i64> = Default::default();
         for r in records {
             insert_dossier(&mut tx, r, r.updated_at).await?;

@@ -53,8 +53,9 @@ const FACT_UPDATE: &str = "ON CONFLICT (dossier_code) DO UPDATE SET \
     procedure_code = excluded.procedure_code, receiving_agency = excluded.receiving_agency, \
     handling_agency = excluded.handling_agency, received_month = excluded.received_month, \
     finished_month = excluded.finished_month, flags = excluded.flags";
-/// Rows per multi-row insert (7 parameters each, well under both backends' limits).
-const FACT_CHUNK: usize = 500;
+/// Rows per multi-row insert (7 parameters each). Not more: binding costs SQLite time
+/// quadratic in a statement's parameter count (it looks each `$n` up in a list).
+const FACT_CHUNK: usize = 100;
 
 async fn add_counters(
     tx: &mut Tx,
