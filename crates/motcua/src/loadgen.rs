@@ -25,6 +25,25 @@ pub enum Scenario {
     Quality,
     /// GET /api/v1/stats/quality/agencies, plus `--query`.
     QualityAgencies,
+    /// GET /api/v1/stats/quality/trend, plus `--query` (e.g. `months=24&format=csv`).
+    QualityTrend,
+    /// GET /api/v1/stats/readiness, plus `--query`.
+    Readiness,
+}
+
+impl Scenario {
+    /// The path of a scenario that GETs a fixed path plus `--query`.
+    fn query_path(self) -> Option<&'static str> {
+        Some(match self {
+            Scenario::Queue => "/api/v1/dossiers",
+            Scenario::Dashboard => "/dashboard",
+            Scenario::Quality => "/api/v1/stats/quality",
+            Scenario::QualityAgencies => "/api/v1/stats/quality/agencies",
+            Scenario::QualityTrend => "/api/v1/stats/quality/trend",
+            Scenario::Readiness => "/api/v1/stats/readiness",
+            Scenario::Submit | Scenario::Lookup | Scenario::Counts => return None,
+        })
+    }
 }
 
 pub struct Options {
@@ -161,21 +180,12 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
                     options.base,
                     code.unwrap_or_default()
                 )),
-                Scenario::Queue => client.get(format!(
-                    "{}/api/v1/dossiers?{}",
-                    options.base, options.query
-                )),
                 Scenario::Counts => client.get(format!("{}/api/v1/dossiers/counts", options.base)),
-                Scenario::Dashboard => {
-                    client.get(format!("{}/dashboard?{}", options.base, options.query))
-                }
-                Scenario::Quality => client.get(format!(
-                    "{}/api/v1/stats/quality?{}",
-                    options.base, options.query
-                )),
-                Scenario::QualityAgencies => client.get(format!(
-                    "{}/api/v1/stats/quality/agencies?{}",
-                    options.base, options.query
+                other => client.get(format!(
+                    "{}{}?{}",
+                    options.base,
+                    other.query_path().expect("the other scenarios are GETs"),
+                    options.query
                 )),
             };
             let result = request.bearer_auth(token.as_str()).send().await;
