@@ -36,6 +36,12 @@ impl RunningServer {
     }
 }
 
+/// How long an idempotency key is kept by default.
+pub const IDEMPOTENCY_RETENTION_DAYS: u32 = 7;
+
+/// Keys deleted per transaction, so the purge never holds the write lock for long.
+pub const IDEMPOTENCY_PURGE_BATCH: i64 = 500;
+
 /// Binds `addr` (port 0 picks a free port) and starts serving, without the reminder job.
 pub async fn start(
     store: Store,
@@ -43,16 +49,19 @@ pub async fn start(
     config: WebConfig,
     demo_accounts: Vec<DemoAccount>,
 ) -> std::io::Result<RunningServer> {
-    start_with(store, addr, config, demo_accounts, None).await
+    let retention = Some(chrono::Duration::days(IDEMPOTENCY_RETENTION_DAYS.into()));
+    start_with(store, addr, config, demo_accounts, None, retention).await
 }
 
-/// Like [`start`], and runs the reminder job when given its settings.
+/// Like [`start`], and runs the reminder job when given its settings; idempotency keys
+/// older than `idempotency_retention` are purged (never when None).
 pub async fn start_with(
     store: Store,
     addr: SocketAddr,
     config: WebConfig,
     demo_accounts: Vec<DemoAccount>,
     reminders: Option<ReminderSettings>,
+    idempotency_retention: Option<chrono::Duration>,
 ) -> std::io::Result<RunningServer> {
     let state = AppState::new(store.clone(), config, demo_accounts);
     // Refuse to run with a master key that cannot open the stored signing keys.
@@ -65,6 +74,12 @@ pub async fn start_with(
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let mut jobs = vec![tokio::spawn(purge_expired_periodically(store.clone()))];
+    if let Some(retention) = idempotency_retention {
+        jobs.push(tokio::spawn(purge_idempotency_periodically(
+            store.clone(),
+            retention,
+        )));
+    }
     if let Some(settings) = reminders {
         jobs.push(crate::reminders::spawn(store.clone(), settings));
     }
@@ -101,6 +116,39 @@ async fn purge_expired_periodically(store: Store) {
             Ok(n) => tracing::info!(rows = n, "purged expired sessions and tokens"),
             Err(err) => tracing::warn!(error = %err, "purging expired sessions failed"),
         }
+    }
+}
+
+/// Idempotency keys older than `retention` go every ten minutes, in small batches.
+async fn purge_idempotency_periodically(store: Store, retention: chrono::Duration) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match purge_idempotency_keys(&store, motcua_web::now(), retention).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "purged expired idempotency keys"),
+            Err(err) => tracing::warn!(error = %err, "purging idempotency keys failed"),
+        }
+    }
+}
+
+/// Deletes the idempotency keys made more than `retention` before `now`, one small
+/// transaction after another (so submissions interleave); returns how many went.
+pub async fn purge_idempotency_keys(
+    store: &Store,
+    now: chrono::DateTime<chrono::Utc>,
+    retention: chrono::Duration,
+) -> Result<u64, motcua_store::StoreError> {
+    let mut total = 0;
+    loop {
+        let n = store
+            .purge_idempotency_keys(now - retention, IDEMPOTENCY_PURGE_BATCH)
+            .await?;
+        total += n;
+        if n < IDEMPOTENCY_PURGE_BATCH as u64 {
+            return Ok(total);
+        }
+        tokio::task::yield_now().await;
     }
 }
 

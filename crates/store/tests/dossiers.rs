@@ -371,7 +371,6 @@ async fn scenario(store: Store) {
         results[1].as_ref().unwrap().record().code()
     );
     assert!(matches!(results[1], Ok(Submitted::Replayed(_))));
-
     // Counter receipt: received at once, due three working days later.
     let mut counter = submission(COMMUNE_A, "Vi Văn Dũng", t0());
     counter.channel = motcua_domain::calendar::Channel::Paper;
@@ -504,6 +503,84 @@ async fn scenario(store: Store) {
         .await
         .unwrap_err();
     assert_eq!(code_of(&err), "not_found");
+
+    // A mixed batch: each submission gets its own answer, and only new ones are written.
+    let keyed_as = |name: &str, key: &str, hash: &str, at| {
+        let mut s = submission(COMMUNE_A, name, at);
+        s.idempotency = Some(IdempotencyKey {
+            principal: "congdan".into(),
+            key: key.into(),
+            request_hash: hash.into(),
+        });
+        s
+    };
+    let mut unknown = keyed_as("Không Rõ", "k-4", "h", t0());
+    unknown.agency = ac("000.99.40.H37");
+    let before = store.count_dossiers().await.unwrap();
+    let results = store
+        .submit_dossiers(&[
+            keyed_as("Mới Một", "k-3", "h", t0()),
+            keyed_as("Đinh Thị Hoa", "k-1", "h-1", t0()),
+            keyed_as("Khác", "k-1", "h-9", t0()),
+            unknown,
+            keyed_as("Mới Hai", "k-5", "h", t0()),
+        ])
+        .await
+        .unwrap();
+    assert!(matches!(results[0], Ok(Submitted::Created(_))));
+    assert!(
+        matches!(&results[1], Ok(Submitted::Replayed(r)) if r.code() == created.record().code())
+    );
+    assert_eq!(
+        code_of(results[2].as_ref().unwrap_err()),
+        "idempotency_key_reused"
+    );
+    assert_eq!(code_of(results[3].as_ref().unwrap_err()), "unknown_agency");
+    let (a, b) = (
+        results[0].as_ref().unwrap().record().code(),
+        results[4].as_ref().unwrap().record().code(),
+    );
+    let seq = |c: &str| c.rsplit('-').next().unwrap().parse::<u32>().unwrap();
+    assert_eq!(seq(b), seq(a) + 1, "consecutive codes: {a} {b}");
+    assert_eq!(store.count_dossiers().await.unwrap(), before + 2);
+    // The rejected unknown agency left no key behind: the key is free for a good body.
+    let fixed = keyed_as("Không Rõ", "k-4", "h", t0());
+    assert!(matches!(
+        store.submit_dossier(&fixed).await.unwrap(),
+        Submitted::Created(_)
+    ));
+
+    // Idempotency keys expire: those made before the cut go, a few per transaction;
+    // a fresh key still answers with its dossier, an expired one makes a new dossier.
+    let later = t0() + Duration::days(30);
+    let fresh = store
+        .submit_dossier(&keyed_as("Còn Hạn", "k-fresh", "h", later))
+        .await
+        .unwrap()
+        .into_record();
+    let cut = later - Duration::days(7);
+    let mut purged = Vec::new();
+    loop {
+        let n = store.purge_idempotency_keys(cut, 2).await.unwrap();
+        purged.push(n);
+        if n < 2 {
+            break;
+        }
+    }
+    assert_eq!(
+        purged,
+        [2, 2, 1],
+        "k-1, k-2, k-3, k-4 and k-5, two at a time"
+    );
+    assert!(matches!(
+        store.submit_dossier(&keyed_as("Còn Hạn", "k-fresh", "h", later)).await.unwrap(),
+        Submitted::Replayed(r) if r.code() == fresh.code()
+    ));
+    let anew = store
+        .submit_dossier(&keyed_as("Đinh Thị Hoa", "k-1", "h-1", later))
+        .await
+        .unwrap();
+    assert!(matches!(&anew, Submitted::Created(r) if r.code() != created.record().code()));
 
     assert!(store.verify_audit_chain().await.unwrap().is_intact());
     store.close().await;

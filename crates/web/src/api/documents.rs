@@ -20,6 +20,7 @@ use motcua_domain::audit::AuditEntry;
 use motcua_domain::calendar::VN_OFFSET;
 use motcua_domain::document::{DocumentKind, DocumentOrigin, check_name, parse_sha256};
 use motcua_domain::dossier::{CitizenId, DossierState, TaxCode};
+use motcua_domain::procedure::Procedure;
 use motcua_store::{
     ArchivePackageRecord, DestructionListRecord, DocumentRecord, DossierRecord, NewDocument,
     RetentionRecord, Store, WalletItemRecord,
@@ -157,6 +158,15 @@ pub(crate) async fn document_views(
         .procedure_version(&r.procedure_code, r.procedure_version_no)
         .await?
         .map(|v| v.procedure);
+    Ok(document_views_of(docs, &signed, procedure.as_ref()))
+}
+
+/// The same from what is already read.
+pub(crate) fn document_views_of(
+    docs: Vec<DocumentRecord>,
+    signed: &HashSet<Uuid>,
+    procedure: Option<&Procedure>,
+) -> (Vec<DocumentView>, DigitisationView) {
     let components: Vec<&DocumentRecord> = docs
         .iter()
         .filter(|d| d.kind == DocumentKind::Component.as_str())
@@ -211,7 +221,7 @@ pub(crate) async fn document_views(
             document_view(d, s)
         })
         .collect();
-    Ok((views, view))
+    (views, view)
 }
 
 // ---------------------------------------------------------------------------- upload
