@@ -488,7 +488,7 @@ async fn submit_alone(
         && claim_keys(tx, &[(idem, s.at)]).await?.is_empty()
     {
         let answer = replay_of(tx, idem).await?;
-        return Ok(answer.ok_or_else(|| corrupt("idempotency key neither claimed nor seen"))?);
+        return answer.ok_or_else(|| corrupt("idempotency key neither claimed nor seen"));
     }
     let applicant_id = s
         .applicant
