@@ -18,6 +18,8 @@ pub struct TestApp {
     /// Demo username → password.
     pub passwords: HashMap<String, String>,
     pub data_dir: tempfile::TempDir,
+    /// The PostgreSQL database (None: SQLite in `data_dir`), for running the binary on it.
+    pub database_url: Option<String>,
     server: Option<server::RunningServer>,
 }
 
@@ -59,7 +61,7 @@ impl TestApp {
         };
         let location = motcua::DataLocation {
             data_dir: data_dir.path().to_path_buf(),
-            database_url,
+            database_url: database_url.clone(),
             documents_url: None,
         };
         let (store, _) = location.open_and_migrate().await.unwrap();
@@ -109,8 +111,19 @@ impl TestApp {
             store,
             passwords,
             data_dir,
+            database_url,
             server: Some(running),
         })
+    }
+
+    /// Runs the `motcua` binary on this app's database.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"));
+        cmd.arg("--data-dir").arg(self.data_dir.path());
+        if let Some(url) = &self.database_url {
+            cmd.arg("--database-url").arg(url);
+        }
+        cmd.args(args).output().unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {
