@@ -2,8 +2,10 @@
 
 use crate::reminders::ReminderSettings;
 use motcua_store::Store;
+use motcua_web::documents::BlobStore;
 use motcua_web::{AppState, DemoAccount, WebConfig};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -62,9 +64,19 @@ pub async fn start_with(
             .await
             .map_err(|e| std::io::Error::other(e.to_string()))?;
     }
+    // A document row must not point at bytes a crash left in the spool.
+    if let Some(blobs) = &state.documents {
+        recover_spool(&store, blobs).await;
+    }
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let mut jobs = vec![tokio::spawn(purge_expired_periodically(store.clone()))];
+    if let Some(blobs) = &state.documents {
+        jobs.push(tokio::spawn(recover_spool_periodically(
+            store.clone(),
+            blobs.clone(),
+        )));
+    }
     if let Some(settings) = reminders {
         jobs.push(crate::reminders::spawn(store.clone(), settings));
     }
@@ -101,6 +113,22 @@ async fn purge_expired_periodically(store: Store) {
             Ok(n) => tracing::info!(rows = n, "purged expired sessions and tokens"),
             Err(err) => tracing::warn!(error = %err, "purging expired sessions failed"),
         }
+    }
+}
+
+async fn recover_spool(store: &Store, blobs: &BlobStore) {
+    let before = std::time::SystemTime::now() - motcua_web::documents::SPOOL_GRACE;
+    motcua_web::documents::recover_spool(blobs, store, before).await;
+}
+
+/// Hourly after the pass at start: clears what the grace period spared and retries a
+/// copy that failed after its row committed (say, S3 was down).
+async fn recover_spool_periodically(store: Store, blobs: Arc<BlobStore>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        recover_spool(&store, &blobs).await;
     }
 }
 
