@@ -927,6 +927,97 @@ async fn corrupt_blobs_are_caught_on_read_and_by_verify_on_postgres() {
     corrupt_blobs(Backend::Postgres).await;
 }
 
+/// The process dies after a document row committed and before its bytes took their
+/// address: the next start puts the staged bytes in place, before serving, and clears
+/// what no row wants (an orphan staged file, an upload cut off).
+async fn crash_recovery(backend: Backend) {
+    let Some(mut app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    samples::load(&app.store).await.unwrap();
+    let receiver = Api::new(&app, "motcua.dongkinh").await;
+    let d = counter_dossier(&receiver, samples::CRIMINAL_RECORD, DEMO_CITIZEN_ID).await;
+    let code = d["code"].as_str().unwrap().to_owned();
+    let blobs = motcua::archive::open_blobs(app.data_dir.path(), None, u64::MAX).unwrap();
+    let spool = app.data_dir.path().join("documents/tmp");
+    let mut bytes = pdf("committed, then the power went");
+    bytes.resize(700 * 1024, b'.');
+    let body = futures_util::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from(
+        bytes.clone(),
+    ))]);
+    let staged = blobs.receive(body, None).await.unwrap();
+    let hash = staged.sha256.clone();
+    let doc = motcua_store::NewDocument::upload(
+        &code,
+        &hash,
+        "to-khai.pdf",
+        staged.content_type,
+        staged.size as i64,
+        motcua_web::now(),
+    );
+    let audit = motcua_domain::audit::AuditEntry::system(
+        motcua_web::now(),
+        "dossier.document_added",
+        format!("dossier:{code}"),
+        json!({}),
+    );
+    let row = app.store.add_document(&doc, audit).await.unwrap();
+    // Killed here: no `keep`, and no drop to clean up either.
+    std::mem::forget(staged);
+    let path = format!("/api/v1/dossiers/{code}/documents/{}", row.id);
+    problem(receiver.get(&path).await, 500, "document_missing").await;
+    let report = motcua::archive::verify_blobs(&app.store, &blobs)
+        .await
+        .unwrap();
+    assert_eq!(report.missing, vec![hash.clone()], "verify says so");
+    // Staged with no row (its transaction never committed), and an upload cut off, both
+    // left by a run before the grace period.
+    let orphan = blobs
+        .stage_bytes(pdf("never committed"), "application/pdf")
+        .await
+        .unwrap();
+    let orphan_hash = orphan.sha256.clone();
+    std::mem::forget(orphan);
+    std::fs::write(spool.join("0190-cut-off.part"), pdf("cut off")).unwrap();
+    let earlier = std::time::SystemTime::now() - 2 * motcua_web::documents::SPOOL_GRACE;
+    for entry in std::fs::read_dir(&spool).unwrap().flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(&hash) {
+            std::fs::File::options()
+                .write(true)
+                .open(entry.path())
+                .unwrap()
+                .set_modified(earlier)
+                .unwrap();
+        }
+    }
+    assert_eq!(count_files(&spool), 3);
+
+    drop(receiver);
+    app.restart().await;
+    let receiver = Api::new(&app, "motcua.dongkinh").await;
+    let r = receiver.get(&path).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    assert_eq!(count_files(&spool), 0, "the spool is empty");
+    assert!(!blobs.exists(&orphan_hash).await);
+    let report = motcua::archive::verify_blobs(&app.store, &blobs)
+        .await
+        .unwrap();
+    assert!(report.is_clean(), "{report:?}");
+    drop(receiver);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_crash_between_row_and_blob_is_recovered_at_start_on_sqlite() {
+    crash_recovery(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_crash_between_row_and_blob_is_recovered_at_start_on_postgres() {
+    crash_recovery(Backend::Postgres).await;
+}
+
 #[tokio::test]
 async fn a_wrong_master_key_is_refused_with_a_clear_error() {
     use motcua_web::signing::{KeyError, MasterKey, Signer};

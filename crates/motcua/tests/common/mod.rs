@@ -139,6 +139,30 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Stops the server and starts another on the same data folder and database (default
+    /// settings), as after a crash and a restart.
+    pub async fn restart(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await.unwrap();
+        }
+        let config = WebConfig {
+            cookie_secure: false,
+            data_dir: self.data_dir.path().to_path_buf(),
+            ..WebConfig::default()
+        };
+        let accounts = demo::accounts_for_login_page(&self.store).await.unwrap();
+        let running = server::start(
+            self.store.clone(),
+            "127.0.0.1:0".parse().unwrap(),
+            config,
+            accounts,
+        )
+        .await
+        .unwrap();
+        self.base = format!("http://{}", running.addr);
+        self.server = Some(running);
+    }
+
     pub async fn stop(mut self) {
         if let Some(server) = self.server.take() {
             server.shutdown().await.unwrap();
