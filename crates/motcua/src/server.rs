@@ -2,7 +2,7 @@
 
 use crate::reminders::ReminderSettings;
 use motcua_store::Store;
-use motcua_web::documents::BlobStore;
+use motcua_web::documents::{BlobStore, SpoolPass, recover_spool};
 use motcua_web::{AppState, DemoAccount, WebConfig};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -66,7 +66,7 @@ pub async fn start_with(
     }
     // A document row must not point at bytes a crash left in the spool.
     if let Some(blobs) = &state.documents {
-        recover_spool(&store, blobs).await;
+        recover_spool(blobs, &store, SpoolPass::Start).await;
     }
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
@@ -116,11 +116,6 @@ async fn purge_expired_periodically(store: Store) {
     }
 }
 
-async fn recover_spool(store: &Store, blobs: &BlobStore) {
-    let before = std::time::SystemTime::now() - motcua_web::documents::SPOOL_GRACE;
-    motcua_web::documents::recover_spool(blobs, store, before).await;
-}
-
 /// Hourly after the pass at start: clears what the grace period spared and retries a
 /// copy that failed after its row committed (say, S3 was down).
 async fn recover_spool_periodically(store: Store, blobs: Arc<BlobStore>) {
@@ -128,7 +123,7 @@ async fn recover_spool_periodically(store: Store, blobs: Arc<BlobStore>) {
     tick.tick().await;
     loop {
         tick.tick().await;
-        recover_spool(&store, &blobs).await;
+        recover_spool(&blobs, &store, SpoolPass::Periodic).await;
     }
 }
 

@@ -36,10 +36,20 @@ const SPOOL_QUEUE: usize = 8;
 const BATCH_BYTES: usize = 256 * 1024;
 /// Parts of a multipart upload to a remote object store.
 const PART_BYTES: usize = 8 * 1024 * 1024;
-/// Spool files younger than this are left alone by [`BlobStore::recover_spool`] unless
-/// they can be put in place: another node sharing the folder may still be writing them
-/// or about to commit their row.
+/// Spool files younger than this are not removed by [`BlobStore::recover_spool`] (nor
+/// touched at all by a periodic pass): an upload in flight, here or on another node
+/// sharing the folder, may still be writing one or about to commit its row.
 pub const SPOOL_GRACE: Duration = Duration::from_secs(3600);
+
+/// When [`BlobStore::recover_spool`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpoolPass {
+    /// Before serving: no upload of this process is in flight, so content whose row
+    /// committed is put in place whatever its age.
+    Start,
+    /// While serving: only files older than [`SPOOL_GRACE`] (a `keep` that failed).
+    Periodic,
+}
 
 /// Why a document was refused, with a stable code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -552,12 +562,13 @@ impl BlobStore {
     /// Settles what a crash (or a failed [`keep`](Self::keep)) left in the spool folder:
     /// a staged file whose content has a row (`has_row`) but no blob is checked against
     /// its hash and put in place; the other staged files and unfinished uploads are
-    /// removed once modified before `delete_before`; other names are not touched. One
-    /// log line per file and a summary.
+    /// removed once older than [`SPOOL_GRACE`] at `now`; other names are not touched.
+    /// One log line per file and a summary.
     pub async fn recover_spool<F, Fut>(
         &self,
         has_row: F,
-        delete_before: SystemTime,
+        now: SystemTime,
+        pass: SpoolPass,
     ) -> SpoolRecovery
     where
         F: Fn(String) -> Fut,
@@ -579,7 +590,7 @@ impl BlobStore {
             let old = entry
                 .metadata()
                 .and_then(|m| m.modified())
-                .is_ok_and(|t| t < delete_before);
+                .is_ok_and(|t| t + SPOOL_GRACE < now);
             let remove = |what: &'static str| {
                 let path = path.clone();
                 async move {
@@ -606,6 +617,10 @@ impl BlobStore {
                         true => report.removed_parts += 1,
                         false => report.failed += 1,
                     }
+                    continue;
+                }
+                SpoolName::Staged(_) if !old && pass == SpoolPass::Periodic => {
+                    report.left += 1;
                     continue;
                 }
                 SpoolName::Staged(sha256) => sha256,
@@ -788,7 +803,7 @@ impl BlobStore {
 pub async fn recover_spool(
     blobs: &BlobStore,
     store: &motcua_store::Store,
-    delete_before: SystemTime,
+    pass: SpoolPass,
 ) -> SpoolRecovery {
     blobs
         .recover_spool(
@@ -799,7 +814,8 @@ pub async fn recover_spool(
                     .map(|row| row.is_some())
                     .map_err(|e| e.to_string())
             },
-            delete_before,
+            SystemTime::now(),
+            pass,
         )
         .await
 }
@@ -1074,9 +1090,9 @@ mod tests {
         names
     }
 
-    /// Everything counts as old (the grace period is over) or nothing does.
-    fn all_old() -> SystemTime {
-        SystemTime::now() + Duration::from_secs(3600)
+    /// When every file here is past the grace period.
+    fn later() -> SystemTime {
+        SystemTime::now() + 2 * SPOOL_GRACE
     }
 
     /// What a crash leaves, settled the same way on local disk and a generic object store.
@@ -1122,8 +1138,22 @@ mod tests {
             async move { Ok::<_, String>(found) }
         };
 
-        // Within the grace period only what has a row is put in place.
-        let young = store.recover_spool(has_row, SystemTime::UNIX_EPOCH).await;
+        // While serving, young files may be a live upload's: none is touched.
+        let live = store
+            .recover_spool(has_row, SystemTime::now(), SpoolPass::Periodic)
+            .await;
+        assert_eq!(
+            live,
+            SpoolRecovery {
+                left: 5,
+                ..SpoolRecovery::default()
+            }
+        );
+        assert!(!store.exists(&sha).await);
+        // At start, within the grace period, only what has a row is put in place.
+        let young = store
+            .recover_spool(has_row, SystemTime::now(), SpoolPass::Start)
+            .await;
         assert_eq!(young.recovered, vec![sha.clone()]);
         assert_eq!(young.removed_staged, 1, "the corrupt one: {young:?}");
         assert_eq!((young.removed_parts, young.left, young.failed), (0, 3, 0));
@@ -1133,13 +1163,19 @@ mod tests {
 
         // When the store cannot answer, nothing staged is touched.
         let unsure = store
-            .recover_spool(|_| async { Err::<bool, _>("down".to_string()) }, all_old())
+            .recover_spool(
+                |_| async { Err::<bool, _>("down".to_string()) },
+                later(),
+                SpoolPass::Start,
+            )
             .await;
         assert_eq!((unsure.failed, unsure.removed_parts), (2, 1));
         assert_eq!(spool_names(spool).len(), 3);
 
         // Past it the rest goes; other names stay.
-        let old = store.recover_spool(has_row, all_old()).await;
+        let old = store
+            .recover_spool(has_row, later(), SpoolPass::Periodic)
+            .await;
         assert_eq!(
             old,
             SpoolRecovery {
@@ -1181,8 +1217,14 @@ mod tests {
         assert!(store.keep(staged).await.is_err());
         assert_eq!(spool_names(&dir.path().join("tmp")).len(), 1);
         std::fs::remove_file(dir.path().join("sha256")).unwrap();
+        // The hourly pass retries it once past the grace period.
+        let has_row = |_| async { Ok::<_, String>(true) };
+        let young = store
+            .recover_spool(has_row, SystemTime::now(), SpoolPass::Periodic)
+            .await;
+        assert_eq!(young.left, 1);
         let report = store
-            .recover_spool(|_| async { Ok::<_, String>(true) }, SystemTime::UNIX_EPOCH)
+            .recover_spool(has_row, later(), SpoolPass::Periodic)
             .await;
         assert_eq!(report.recovered, vec![sha.clone()]);
         assert_eq!(read_all(&store, &sha).await.unwrap(), data);
