@@ -5,13 +5,13 @@
 //! its type is sniffed from the first bytes, and only after the row committed does the
 //! file take its content address (or go, when that content is stored already). A failed
 //! or abandoned upload leaves nothing behind: the spool file is removed on drop.
+//! Downloads stream too, and are re-hashed on the way out: other bytes than the address
+//! says abort the response and flag the blob.
 //!
 //! A crash must not leave a row without its bytes: a spool file is `tmp/<random>.part`
 //! while it is written, and once complete, synced and hashed it is renamed (durably)
 //! to `tmp/<sha256>-<random>.staged` before its row commits. [`BlobStore::recover_spool`]
 //! (at start and hourly) puts a staged file whose row exists into place and clears the rest.
-//! Downloads stream too, and are re-hashed on the way out: other bytes than the address
-//! says abort the response and flag the blob.
 
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
