@@ -797,7 +797,11 @@ async fn run_transition(store: &Store, command: TransitionCommand) -> anyhow::Re
     if !apply {
         let plan = motcua::transition::make_plan(store, args.effective, &rules).await?;
         if args.json {
-            let doc = serde_json::json!({ "plan": plan, "undecided": plan.undecided() });
+            let doc = serde_json::json!({
+                "plan": plan,
+                "undecided": plan.undecided(),
+                "counts": plan.counts_by_kind(),
+            });
             println!("{}", serde_json::to_string_pretty(&doc)?);
         } else {
             print!("{}", motcua::transition::describe_plan(&plan));
@@ -812,8 +816,12 @@ async fn run_transition(store: &Store, command: TransitionCommand) -> anyhow::Re
     );
     let (plan, report) = motcua::transition::apply(store, args.effective, &rules, &actor).await?;
     if args.json {
-        let doc =
-            serde_json::json!({ "plan": plan, "undecided": plan.undecided(), "report": report });
+        let doc = serde_json::json!({
+            "plan": plan,
+            "undecided": plan.undecided(),
+            "counts": plan.counts_by_kind(),
+            "report": report,
+        });
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         print!("{}", motcua::transition::describe_plan(&plan));

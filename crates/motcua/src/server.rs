@@ -2,8 +2,10 @@
 
 use crate::reminders::ReminderSettings;
 use motcua_store::Store;
+use motcua_web::documents::{BlobStore, SpoolPass, recover_spool};
 use motcua_web::{AppState, DemoAccount, WebConfig};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -71,6 +73,10 @@ pub async fn start_with(
             .await
             .map_err(|e| std::io::Error::other(e.to_string()))?;
     }
+    // A document row must not point at bytes a crash left in the spool.
+    if let Some(blobs) = &state.documents {
+        recover_spool(blobs, &store, SpoolPass::Start).await;
+    }
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let mut jobs = vec![tokio::spawn(purge_expired_periodically(store.clone()))];
@@ -78,6 +84,12 @@ pub async fn start_with(
         jobs.push(tokio::spawn(purge_idempotency_periodically(
             store.clone(),
             retention,
+        )));
+    }
+    if let Some(blobs) = &state.documents {
+        jobs.push(tokio::spawn(recover_spool_periodically(
+            store.clone(),
+            blobs.clone(),
         )));
     }
     if let Some(settings) = reminders {
@@ -149,6 +161,17 @@ pub async fn purge_idempotency_keys(
             return Ok(total);
         }
         tokio::task::yield_now().await;
+    }
+}
+
+/// Hourly after the pass at start: clears what the grace period spared and retries a
+/// copy that failed after its row committed (say, S3 was down).
+async fn recover_spool_periodically(store: Store, blobs: Arc<BlobStore>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        recover_spool(&blobs, &store, SpoolPass::Periodic).await;
     }
 }
 

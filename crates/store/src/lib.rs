@@ -43,9 +43,9 @@ pub use documents::{
     Settlement, SignatureRecord, SigningKeyRecord, WalletAttachment, WalletItemRecord,
 };
 pub use dossiers::{
-    AgencyCount, CHECK_MAX_FAILURES, CHECK_WINDOW_MINUTES, ControlSheetRow, DossierEvent,
-    DossierFilter, DossierPage, DossierRecord, DossierSummary, IdempotencyKey, ReceiveNow,
-    Submission, Submitted, Visibility, control_sheet, utc,
+    AgencyCount, CHECK_MAX_FAILURES, CHECK_WINDOW_MINUTES, ControlSheetRow, DOSSIER_KIND,
+    DossierEvent, DossierFilter, DossierPage, DossierRecord, DossierSummary, IdempotencyKey,
+    ReceiveNow, Submission, Submitted, Visibility, control_sheet, utc,
 };
 pub use error::StoreError;
 pub use import::{
