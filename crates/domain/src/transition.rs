@@ -145,6 +145,14 @@ pub struct TransitionPlan {
     pub unused_assignments: Vec<Assignment>,
 }
 
+/// How many items of one kind a plan lists, and how many of them have a target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KindCount {
+    pub kind: String,
+    pub total: usize,
+    pub decided: usize,
+}
+
 /// One line of what is left for a person to decide.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Undecided {
@@ -191,6 +199,27 @@ impl TransitionPlan {
 
     pub fn item_count(&self) -> usize {
         self.agencies.iter().map(|m| m.items.len()).sum()
+    }
+
+    /// Per item kind (in order of first appearance): how many items, how many decided.
+    pub fn counts_by_kind(&self) -> Vec<KindCount> {
+        let mut out: Vec<KindCount> = Vec::new();
+        for item in self.agencies.iter().flat_map(|m| &m.items) {
+            let i = match out.iter().position(|c| c.kind == item.kind) {
+                Some(i) => i,
+                None => {
+                    out.push(KindCount {
+                        kind: item.kind.clone(),
+                        total: 0,
+                        decided: 0,
+                    });
+                    out.len() - 1
+                }
+            };
+            out[i].total += 1;
+            out[i].decided += usize::from(item.target.is_some());
+        }
+        out
     }
 }
 
@@ -497,6 +526,27 @@ mod tests {
         assert_eq!(open.len(), 3, "{open:?}");
         assert!(open[0].hint.contains("--assign 06622=06613"));
         assert!(open[0].reason.contains("Đình Lập"));
+    }
+
+    #[test]
+    fn counts_by_kind_count_items_and_decided_ones() {
+        let (mut abolished, working) = setting();
+        for a in &mut abolished {
+            a.items.push(BoundItem {
+                kind: "dossier".into(),
+                ..user("H37.1", None)
+            });
+        }
+        let p = plan(d(7, 1), &abolished, &working, &PlanRules::default());
+        let count = |kind: &str, total, decided| KindCount {
+            kind: kind.into(),
+            total,
+            decided,
+        };
+        assert_eq!(
+            p.counts_by_kind(),
+            [count("user", 3, 1), count("dossier", 2, 1)]
+        );
     }
 
     #[test]

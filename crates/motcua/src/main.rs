@@ -330,6 +330,10 @@ struct ServeArgs {
     /// Largest document accepted, in MiB.
     #[arg(long, env = "MOTCUA_MAX_DOCUMENT_MIB", default_value_t = 20)]
     max_document_mib: u64,
+    /// Days an Idempotency-Key is remembered: a retry within them gets the first answer;
+    /// older keys are purged in the background. 0 keeps them for ever.
+    #[arg(long, env = "MOTCUA_IDEMPOTENCY_RETENTION_DAYS", default_value_t = server::IDEMPOTENCY_RETENTION_DAYS)]
+    idempotency_retention_days: u32,
     /// File with the master key (32 bytes, base64) that seals the agencies' signing keys.
     /// Without it (or MOTCUA_MASTER_KEY), DATA_DIR/master.key is used, made on first start.
     #[arg(long, env = "MOTCUA_MASTER_KEY_FILE")]
@@ -366,6 +370,10 @@ impl Default for ServeArgs {
                 .ok()
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(20),
+            idempotency_retention_days: std::env::var("MOTCUA_IDEMPOTENCY_RETENTION_DAYS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(server::IDEMPOTENCY_RETENTION_DAYS),
             master_key_file: std::env::var_os("MOTCUA_MASTER_KEY_FILE")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
@@ -789,7 +797,11 @@ async fn run_transition(store: &Store, command: TransitionCommand) -> anyhow::Re
     if !apply {
         let plan = motcua::transition::make_plan(store, args.effective, &rules).await?;
         if args.json {
-            let doc = serde_json::json!({ "plan": plan, "undecided": plan.undecided() });
+            let doc = serde_json::json!({
+                "plan": plan,
+                "undecided": plan.undecided(),
+                "counts": plan.counts_by_kind(),
+            });
             println!("{}", serde_json::to_string_pretty(&doc)?);
         } else {
             print!("{}", motcua::transition::describe_plan(&plan));
@@ -804,8 +816,12 @@ async fn run_transition(store: &Store, command: TransitionCommand) -> anyhow::Re
     );
     let (plan, report) = motcua::transition::apply(store, args.effective, &rules, &actor).await?;
     if args.json {
-        let doc =
-            serde_json::json!({ "plan": plan, "undecided": plan.undecided(), "report": report });
+        let doc = serde_json::json!({
+            "plan": plan,
+            "undecided": plan.undecided(),
+            "counts": plan.counts_by_kind(),
+            "report": report,
+        });
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
         print!("{}", motcua::transition::describe_plan(&plan));
@@ -1131,9 +1147,18 @@ async fn serve(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> {
         ..WebConfig::default()
     };
     let reminders = reminder_settings(&args)?;
-    let running = server::start_with(store.clone(), args.addr, config, demo_accounts, reminders)
-        .await
-        .with_context(|| format!("cannot start serving on {}", args.addr))?;
+    let retention = (args.idempotency_retention_days > 0)
+        .then(|| chrono::Duration::days(args.idempotency_retention_days.into()));
+    let running = server::start_with(
+        store.clone(),
+        args.addr,
+        config,
+        demo_accounts,
+        reminders,
+        retention,
+    )
+    .await
+    .with_context(|| format!("cannot start serving on {}", args.addr))?;
     tracing::info!(addr = %running.addr, ready_ms = started.elapsed().as_millis() as u64, "ready");
     println!(
         "motcua đang phục vụ tại / serving at http://{}",

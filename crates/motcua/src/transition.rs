@@ -43,6 +43,14 @@ pub fn describe_plan(plan: &TransitionPlan) -> String {
         plan.item_count(),
         plan.moved_item_count(),
     );
+    for c in plan.counts_by_kind() {
+        out.push_str(&format!(
+            "  {}: {} ({} đã xác định nơi chuyển / decided)\n",
+            bound_kind_label(&c.kind),
+            c.total,
+            c.decided
+        ));
+    }
     for m in &plan.agencies {
         let target = m
             .target
@@ -98,15 +106,17 @@ pub fn describe_plan(plan: &TransitionPlan) -> String {
 
 pub fn describe_report(report: &TransitionReport) -> String {
     format!(
-        "Đã thực hiện: {} cơ quan đóng lại, {} cơ quan gắn cơ quan kế thừa, {} mục được chuyển, {} mục chưa quyết định được giữ nguyên.\n\
-         Applied: {} agencies closed, {} linked to a successor, {} items moved, {} left undecided.",
+        "Đã thực hiện: {} cơ quan đóng lại, {} cơ quan gắn cơ quan kế thừa, {} mục được chuyển (trong đó {} hồ sơ đang giải quyết), {} mục chưa quyết định được giữ nguyên.\n\
+         Applied: {} agencies closed, {} linked to a successor, {} items moved ({} of them dossiers in flight), {} left undecided.",
         report.agencies_closed,
         report.agencies_linked,
         report.items_moved,
+        report.dossiers_moved,
         report.items_left,
         report.agencies_closed,
         report.agencies_linked,
         report.items_moved,
+        report.dossiers_moved,
         report.items_left,
     )
 }

@@ -85,6 +85,12 @@ impl<'a> Api<'a> {
     }
 }
 
+/// A page's status and text.
+async fn fetch(client: &reqwest::Client, url: &str) -> (u16, String) {
+    let r = client.get(url).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
 fn pdf(tag: &str) -> Vec<u8> {
     format!("%PDF-1.7\n% {tag}\n1 0 obj\n<<>>\nendobj\n").into_bytes()
 }
@@ -140,6 +146,16 @@ fn document<'v>(d: &'v Value, kind: &str) -> Vec<&'v Value> {
         .iter()
         .filter(|x| x["kind"] == kind)
         .collect()
+}
+
+/// A received dossier through the justice department's steps, up to its approval.
+async fn approve(receiver: &Api<'_>, leader: &Api<'_>, specialist: &Api<'_>, code: &str) {
+    receiver.act(code, "forward", json!({})).await;
+    leader
+        .act(code, "assign", json!({ "assignee": "chuyenvien.tuphap" }))
+        .await;
+    specialist.act(code, "forward", json!({})).await;
+    leader.act(code, "approve", json!({})).await;
 }
 
 async fn signatures_and_wallet(backend: Backend) {
@@ -302,12 +318,7 @@ async fn signatures_and_wallet(backend: Backend) {
         "result_not_expected",
     )
     .await;
-    receiver.act(&code, "forward", json!({})).await;
-    leader
-        .act(&code, "assign", json!({ "assignee": "chuyenvien.tuphap" }))
-        .await;
-    specialist.act(&code, "forward", json!({})).await;
-    leader.act(&code, "approve", json!({})).await;
+    approve(&receiver, &leader, &specialist, &code).await;
     problem(
         auditor
             .upload(&code, "name=ket-qua.pdf&kind=result", pdf("x"))
@@ -541,9 +552,151 @@ async fn signatures_and_wallet(backend: Backend) {
     );
     assert!(html.contains("Đã ký số"));
 
+    // The printed result: signature, hash and a QR code holding the verification's address.
+    assert!(
+        html.contains(&format!("/dossiers/{code}/results/print")),
+        "{html}"
+    );
+    let print = format!("/dossiers/{code}/results/print");
+    let (status, sheet) = fetch(&officer, &app.url(&print)).await;
+    assert_eq!(status, 200);
+    let result_sha = sha(&result_bytes);
+    let link = format!("{}/verify?sha256={result_sha}", app.base);
+    let result_id = results[0]["id"].as_str().unwrap();
+    assert!(
+        sheet.contains(&format!("id=\"result-{result_id}\"")),
+        "{sheet}"
+    );
+    assert!(sheet.contains("Phiếu lý lịch tư pháp số 1") && sheet.contains("phieu-ly-lich.pdf"));
+    assert!(
+        sheet.contains(&code)
+            && sheet.contains(&format!("<code class=\"sha256\">{result_sha}</code>"))
+    );
+    assert!(
+        sheet.contains(&format!("<span class=\"qr-url verify-link\">{link}</span>")),
+        "{sheet}"
+    );
+    let key_id = v["signatures"][0]["key_id"].as_str().unwrap();
+    assert!(key_id.starts_with("ed25519:"), "{v}");
+    assert!(
+        sheet.contains(&format!("<code class=\"key-id\">{key_id}</code>")),
+        "{sheet}"
+    );
+    let signed_at =
+        chrono::DateTime::parse_from_rfc3339(v["signatures"][0]["signed_at"].as_str().unwrap())
+            .unwrap();
+    assert!(
+        sheet.contains(&signed_at.format("%d/%m/%Y %H:%M:%S").to_string()),
+        "{sheet}"
+    );
+    assert!(sheet.contains(v["signatures"][0]["agency_name"].as_str().unwrap()));
+    assert!(!sheet.contains("KHÔNG hợp lệ"));
+    // The QR code is the one for that address (and not for another).
+    let qr = motcua_web::qr_svg(&link, "Mã QR kiểm tra phieu-ly-lich.pdf");
+    assert!(qr.starts_with("<svg") && sheet.contains(&qr), "{sheet}");
+    assert!(!sheet.contains(&motcua_web::qr_svg(
+        &format!("{}/verify?sha256={}", app.base, "0".repeat(64)),
+        "Mã QR kiểm tra phieu-ly-lich.pdf"
+    )));
+    // The key id is the one the agency publishes.
+    let handling = d["handling_agency"].as_str().unwrap();
+    let published: Value = serde_json::from_str(
+        &fetch(
+            &anonymous,
+            &app.url(&format!("/api/v1/agencies/{handling}/signing-key")),
+        )
+        .await
+        .1,
+    )
+    .unwrap();
+    assert_eq!(published["key_id"], key_id);
+    let work = fetch(&officer, &app.url(&format!("/work/dossiers/{code}")))
+        .await
+        .1;
+    assert!(
+        work.contains(&format!("href=\"{print}\" id=\"print-result\"")),
+        "{work}"
+    );
+    // The applicant prints theirs from their own dossier (submitted online, received above).
+    approve(&receiver, &leader, &specialist, second_code).await;
+    let own_result = pdf("ket qua truc tuyen");
+    let r = leader
+        .upload(
+            second_code,
+            "name=ket-qua-2.pdf&kind=result",
+            own_result.clone(),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    leader
+        .act(
+            second_code,
+            "finish",
+            json!({ "result": "Phiếu lý lịch tư pháp số 2", "electronic": true }),
+        )
+        .await;
+    let own = fetch(&browser, &app.url(&format!("/my/dossiers/{second_code}")))
+        .await
+        .1;
+    assert!(
+        own.contains(&format!("href=\"/dossiers/{second_code}/documents\"")),
+        "{own}"
+    );
+    let own_print = format!("/dossiers/{second_code}/results/print");
+    let own_docs = fetch(
+        &browser,
+        &app.url(&format!("/dossiers/{second_code}/documents")),
+    )
+    .await
+    .1;
+    assert!(own_docs.contains(&own_print), "{own_docs}");
+    let (status, own_sheet) = fetch(&browser, &app.url(&own_print)).await;
+    assert_eq!(status, 200);
+    let own_link = format!("{}/verify?sha256={}", app.base, sha(&own_result));
+    assert!(
+        own_sheet.contains(&motcua_web::qr_svg(
+            &own_link,
+            "Mã QR kiểm tra ket-qua-2.pdf"
+        )),
+        "{own_sheet}"
+    );
+    assert!(
+        !own_sheet.contains(&result_sha),
+        "only this dossier's results"
+    );
+    // The counter dossier has no owner: not the citizen's to see.
+    assert_eq!(fetch(&browser, &app.url(&print)).await.0, 404);
+    // Another agency's officer, another citizen's dossier, nobody signed in: refused.
+    let elsewhere = app.client();
+    common::login(
+        &app,
+        &elsewhere,
+        "motcua.vinhtrai",
+        &app.passwords["motcua.vinhtrai"],
+    )
+    .await;
+    let (status, body) = fetch(&elsewhere, &app.url(&print)).await;
+    assert_eq!(status, 404);
+    assert!(!body.contains(&result_sha));
+    let r = app.client().get(app.url(&print)).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
+    assert!(!r.text().await.unwrap().contains(&result_sha));
+
     // A page upload (multipart) with the page's CSRF token, scanned at receipt.
     let third = counter_dossier(&receiver, samples::CRIMINAL_RECORD, DEMO_CITIZEN_ID).await;
     let third_code = third["code"].as_str().unwrap();
+    let r = officer
+        .get(app.url(&format!("/dossiers/{third_code}/results/print")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404, "no signed result yet");
     let html = officer
         .get(app.url(&format!("/dossiers/{third_code}/documents")))
         .send()
@@ -625,6 +778,16 @@ async fn signatures_and_wallet(backend: Backend) {
             .await
             .unwrap();
         assert!(html.contains("KHÔNG hợp lệ"), "{html}");
+        let sheet = fetch(
+            &officer,
+            &app.url(&format!("/dossiers/{code}/results/print")),
+        )
+        .await
+        .1;
+        assert!(
+            sheet.contains("KHÔNG hợp lệ"),
+            "a tampered signature is not printed as valid"
+        );
     }
     app.stop().await;
 }
@@ -925,6 +1088,97 @@ async fn corrupt_blobs_are_caught_on_read_and_by_verify_on_sqlite() {
 #[tokio::test]
 async fn corrupt_blobs_are_caught_on_read_and_by_verify_on_postgres() {
     corrupt_blobs(Backend::Postgres).await;
+}
+
+/// The process dies after a document row committed and before its bytes took their
+/// address: the next start puts the staged bytes in place, before serving, and clears
+/// what no row wants (an orphan staged file, an upload cut off).
+async fn crash_recovery(backend: Backend) {
+    let Some(mut app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    samples::load(&app.store).await.unwrap();
+    let receiver = Api::new(&app, "motcua.dongkinh").await;
+    let d = counter_dossier(&receiver, samples::CRIMINAL_RECORD, DEMO_CITIZEN_ID).await;
+    let code = d["code"].as_str().unwrap().to_owned();
+    let blobs = motcua::archive::open_blobs(app.data_dir.path(), None, u64::MAX).unwrap();
+    let spool = app.data_dir.path().join("documents/tmp");
+    let mut bytes = pdf("committed, then the power went");
+    bytes.resize(700 * 1024, b'.');
+    let body = futures_util::stream::iter([Ok::<_, std::io::Error>(axum::body::Bytes::from(
+        bytes.clone(),
+    ))]);
+    let staged = blobs.receive(body, None).await.unwrap();
+    let hash = staged.sha256.clone();
+    let doc = motcua_store::NewDocument::upload(
+        &code,
+        &hash,
+        "to-khai.pdf",
+        staged.content_type,
+        staged.size as i64,
+        motcua_web::now(),
+    );
+    let audit = motcua_domain::audit::AuditEntry::system(
+        motcua_web::now(),
+        "dossier.document_added",
+        format!("dossier:{code}"),
+        json!({}),
+    );
+    let row = app.store.add_document(&doc, audit).await.unwrap();
+    // Killed here: no `keep`, and no drop to clean up either.
+    std::mem::forget(staged);
+    let path = format!("/api/v1/dossiers/{code}/documents/{}", row.id);
+    problem(receiver.get(&path).await, 500, "document_missing").await;
+    let report = motcua::archive::verify_blobs(&app.store, &blobs)
+        .await
+        .unwrap();
+    assert_eq!(report.missing, vec![hash.clone()], "verify says so");
+    // Staged with no row (its transaction never committed), and an upload cut off, both
+    // left by a run before the grace period.
+    let orphan = blobs
+        .stage_bytes(pdf("never committed"), "application/pdf")
+        .await
+        .unwrap();
+    let orphan_hash = orphan.sha256.clone();
+    std::mem::forget(orphan);
+    std::fs::write(spool.join("0190-cut-off.part"), pdf("cut off")).unwrap();
+    let earlier = std::time::SystemTime::now() - 2 * motcua_web::documents::SPOOL_GRACE;
+    for entry in std::fs::read_dir(&spool).unwrap().flatten() {
+        if !entry.file_name().to_string_lossy().starts_with(&hash) {
+            std::fs::File::options()
+                .write(true)
+                .open(entry.path())
+                .unwrap()
+                .set_modified(earlier)
+                .unwrap();
+        }
+    }
+    assert_eq!(count_files(&spool), 3);
+
+    drop(receiver);
+    app.restart().await;
+    let receiver = Api::new(&app, "motcua.dongkinh").await;
+    let r = receiver.get(&path).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), bytes.as_slice());
+    assert_eq!(count_files(&spool), 0, "the spool is empty");
+    assert!(!blobs.exists(&orphan_hash).await);
+    let report = motcua::archive::verify_blobs(&app.store, &blobs)
+        .await
+        .unwrap();
+    assert!(report.is_clean(), "{report:?}");
+    drop(receiver);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_crash_between_row_and_blob_is_recovered_at_start_on_sqlite() {
+    crash_recovery(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_crash_between_row_and_blob_is_recovered_at_start_on_postgres() {
+    crash_recovery(Backend::Postgres).await;
 }
 
 #[tokio::test]

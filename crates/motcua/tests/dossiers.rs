@@ -449,6 +449,21 @@ async fn end_to_end(backend: Backend) {
     )
     .await;
 
+    // Idempotency keys expire: within the retention a retry is still answered with the
+    // first dossier; past it the key is purged and the same key makes a new dossier.
+    let now = motcua_web::now();
+    let week = chrono::Duration::days(7);
+    let purge = |at| motcua::server::purge_idempotency_keys(&app.store, at, week);
+    assert_eq!(purge(now + chrono::Duration::days(6)).await.unwrap(), 0);
+    let kept = send("lan-1", &body).await.unwrap();
+    assert_eq!(kept.headers()["idempotent-replayed"], "true");
+    assert_eq!(kept.json::<Value>().await.unwrap()["code"], code.as_str());
+    assert_eq!(purge(now + chrono::Duration::days(8)).await.unwrap(), 1);
+    let anew = send("lan-1", &body).await.unwrap();
+    assert_eq!(anew.status(), StatusCode::CREATED);
+    assert!(anew.headers().get("idempotent-replayed").is_none());
+    assert_ne!(anew.json::<Value>().await.unwrap()["code"], code.as_str());
+
     assert!(app.store.verify_audit_chain().await.unwrap().is_intact());
     app.stop().await;
 }

@@ -887,6 +887,7 @@ async fn the_server_runs_the_reminder_job() {
         motcua_web::WebConfig::default(),
         Vec::new(),
         Some(settings("node-job")),
+        None,
     )
     .await
     .unwrap();

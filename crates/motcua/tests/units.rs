@@ -947,3 +947,229 @@ async fn transition_on_the_demo_on_sqlite() {
 async fn transition_on_the_demo_on_postgres() {
     transition_on_the_demo(Backend::Postgres).await;
 }
+
+/// Dossiers in flight at an abolished ward follow it, through the binary: the plan lists
+/// them (masked), `apply` moves them with deadlines and history unchanged and one `moved`
+/// event each, a closed one stays, the chain verifies, and a second apply moves nothing.
+async fn transition_moves_dossiers_in_flight(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    motcua::samples::load(&app.store).await.unwrap();
+    let client = reqwest::Client::new();
+    let send = |user: &'static str, path: String, body: Value| {
+        let (app, client) = (&app, &client);
+        async move {
+            let token = api_token(app, user).await;
+            let r = client
+                .post(app.url(&path))
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let body: Value = r.json().await.unwrap();
+            assert!(status < 300, "{path}: {body}");
+            body
+        }
+    };
+    let vinhtrai = app
+        .store
+        .find_user_by_username("motcua.vinhtrai")
+        .await
+        .unwrap()
+        .unwrap()
+        .agency_code
+        .unwrap();
+    let submit = |user: &'static str, procedure: &str, channel: &str, receive: bool| {
+        let body = serde_json::json!({
+            "procedure_code": procedure,
+            "agency_code": vinhtrai,
+            "channel": channel,
+            "receive": receive,
+            "applicant": {
+                "kind": "person", "name": "Nguyễn Văn An",
+                "citizen_id": "020095001234", "phone": "0912 345 678"
+            }
+        });
+        send(user, "/api/v1/dossiers".into(), body)
+    };
+    let birth = motcua::samples::BIRTH;
+    // Received at the counter; received and forwarded to the Department of Justice;
+    // online, not yet received; refused at receipt (closed, must stay).
+    let received = submit("motcua.vinhtrai", birth, "paper", true).await;
+    let forwarded = submit(
+        "motcua.vinhtrai",
+        motcua::samples::CRIMINAL_RECORD,
+        "paper",
+        true,
+    )
+    .await;
+    let code = |d: &Value| d["code"].as_str().unwrap().to_owned();
+    let forwarded = send(
+        "motcua.vinhtrai",
+        format!("/api/v1/dossiers/{}/actions", code(&forwarded)),
+        serde_json::json!({ "action": "forward", "version": forwarded["version"] }),
+    )
+    .await;
+    assert_eq!(
+        forwarded["desk_agency"],
+        motcua::samples::JUSTICE_DEPARTMENT
+    );
+    let online = submit("congdan", birth, "online", false).await;
+    let refused = submit("motcua.vinhtrai", birth, "paper", false).await;
+    let refused = send(
+        "motcua.vinhtrai",
+        format!("/api/v1/dossiers/{}/actions", code(&refused)),
+        serde_json::json!({
+            "action": "refuse_at_receipt", "version": refused["version"], "reason": "Sai thẩm quyền"
+        }),
+    )
+    .await;
+    assert_eq!(refused["state"], "refused_at_receipt");
+    let open = [&received, &forwarded, &online];
+    let mut open_codes: Vec<String> = open.iter().map(|d| code(d)).collect();
+    open_codes.sort();
+    let mut history = Vec::new();
+    for d in open.into_iter().chain([&refused]) {
+        let events = app.store.dossier_events(&code(d)).await.unwrap();
+        history.push(serde_json::to_value(events).unwrap());
+    }
+
+    let transition_json = |command: &str| {
+        let out = app.cli(&["transition", command, "--effective", "2025-07-01", "--json"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+
+    // The plan lists the three open ones, masked, and counts them.
+    let doc = transition_json("plan");
+    let agency = doc["plan"]["agencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["agency"]["code"] == vinhtrai.as_str())
+        .unwrap();
+    let dossiers: Vec<&Value> = agency["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "dossier")
+        .collect();
+    let keys: Vec<&str> = dossiers
+        .iter()
+        .map(|i| i["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, open_codes);
+    assert!(
+        dossiers
+            .iter()
+            .all(|i| i["label"].as_str().unwrap().contains("N. V. An"))
+    );
+    assert!(!doc.to_string().contains("Nguyễn Văn An"));
+    let new_ward = dossiers[0]["target"]["code"].as_str().unwrap().to_owned();
+    let counts = doc["counts"].as_array().unwrap();
+    let dossier_count = counts.iter().find(|c| c["kind"] == "dossier").unwrap();
+    assert_eq!(
+        (
+            dossier_count["total"].as_u64(),
+            dossier_count["decided"].as_u64()
+        ),
+        (Some(3), Some(3))
+    );
+    let text = app.cli(&["transition", "plan", "--effective", "2025-07-01"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("Hồ sơ đang giải quyết: 3 (3 đã xác định"),
+        "{text}"
+    );
+
+    // The page shows them to the province administrator.
+    let admin = app.client();
+    login(&app, &admin, "quantri.tinh", &app.passwords["quantri.tinh"]).await;
+    let html = admin
+        .get(app.url("/transition?effective=2025-07-01"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Hồ sơ đang giải quyết: <strong>3</strong>"),
+        "{html}"
+    );
+    assert!(open_codes.iter().all(|c| html.contains(c.as_str())));
+    assert!(!html.contains(&code(&refused)) && !html.contains("Nguyễn Văn An"));
+
+    // Apply: moved, deadlines and history unchanged, one `moved` event each.
+    let doc = transition_json("apply");
+    assert_eq!(doc["report"]["dossiers_moved"], 3);
+    let dongkinh = api_token(&app, "motcua.dongkinh").await;
+    for (d, history) in open.iter().zip(&history) {
+        let now: Value = client
+            .get(app.url(&format!("/api/v1/dossiers/{}", code(d))))
+            .bearer_auth(&dongkinh)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(now["receiving_agency"], new_ward.as_str(), "{now}");
+        // Whatever was the old ward's is the new ward's; the rest (Sở Tư pháp) stays.
+        for field in ["handling_agency", "desk_agency"] {
+            let expected = match d[field].as_str().unwrap() {
+                old if old == vinhtrai => new_ward.as_str(),
+                other => other,
+            };
+            assert_eq!(now[field], expected, "{field}");
+        }
+        assert_eq!(now["due_at"], d["due_at"]);
+        assert_eq!(now["state"], d["state"]);
+        let events = app.store.dossier_events(&code(d)).await.unwrap();
+        let (last, earlier) = events.split_last().unwrap();
+        assert_eq!(&serde_json::to_value(earlier).unwrap(), history);
+        assert_eq!(last.action, "moved");
+        assert_eq!(
+            (
+                last.data["from_agency"].as_str(),
+                last.data["to_agency"].as_str()
+            ),
+            (Some(vinhtrai.as_str()), Some(new_ward.as_str()))
+        );
+    }
+    let still = app.store.dossier(&code(&refused)).await.unwrap().unwrap();
+    assert_eq!(still.dossier.receiving_agency.as_str(), vinhtrai);
+    let events = app.store.dossier_events(&code(&refused)).await.unwrap();
+    assert_eq!(serde_json::to_value(events).unwrap(), history[3]);
+    let out = app.cli(&["audit", "verify"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // Again: nothing left to move.
+    let doc = transition_json("apply");
+    assert_eq!(
+        (
+            doc["report"]["dossiers_moved"].as_u64(),
+            doc["report"]["items_moved"].as_u64()
+        ),
+        (Some(0), Some(0))
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn transition_moves_dossiers_in_flight_on_sqlite() {
+    transition_moves_dossiers_in_flight(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn transition_moves_dossiers_in_flight_on_postgres() {
+    transition_moves_dossiers_in_flight(Backend::Postgres).await;
+}

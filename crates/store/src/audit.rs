@@ -8,43 +8,103 @@ use motcua_domain::audit::{AuditEntry, AuditEvent, ChainBreak, seal, verify_chai
 /// Appends one event inside the caller's transaction. Updating the head row first
 /// takes its row lock, so concurrent appenders on PostgreSQL queue up instead of forking the chain.
 pub(crate) async fn append(tx: &mut Tx, entry: AuditEntry) -> Result<AuditEvent, StoreError> {
-    let bump = "UPDATE audit_head SET seq = seq WHERE id = 1";
-    let head = "SELECT seq, hash FROM audit_head WHERE id = 1";
-    let (seq, hash): (i64, String) = on_tx!(tx, |conn| {
-        sqlx::query(bump).execute(&mut *conn).await?;
-        sqlx::query_as(head).fetch_one(&mut *conn).await?
-    });
-    let prev = (seq > 0).then_some((seq, hash.as_str()));
-    let event = seal(entry, prev);
-    let insert = "INSERT INTO audit_events \
-        (seq, at, actor, actor_role, agency_code, action, subject, detail, prev_hash, hash) \
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-    let update = "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1";
-    let e = &event;
-    on_tx!(tx, |conn| {
-        sqlx::query(insert)
-            .bind(e.seq)
-            .bind(e.entry.at)
-            .bind(&e.entry.actor)
-            .bind(&e.entry.actor_role)
-            .bind(&e.entry.agency_code)
-            .bind(&e.entry.action)
-            .bind(&e.entry.subject)
-            .bind(&e.entry.detail)
-            .bind(&e.prev_hash)
-            .bind(&e.hash)
-            .execute(&mut *conn)
-            .await?;
-        sqlx::query(update)
-            .bind(e.seq)
-            .bind(&e.hash)
-            .execute(&mut *conn)
-            .await?;
-    });
-    Ok(event)
+    let head = lock_head(tx).await?;
+    let mut events = append_after(tx, head, vec![entry]).await?;
+    events
+        .pop()
+        .ok_or_else(|| StoreError::Config("no audit event appended".into()))
 }
 
-type EventRow = (
+/// Takes the chain head's row lock and reads it, for a writer that appends several events.
+pub(crate) async fn lock_head(tx: &mut Tx) -> Result<(i64, String), StoreError> {
+    let sql = "UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash";
+    Ok(on_tx!(tx, |conn| sqlx::query_as(sql)
+        .fetch_one(&mut *conn)
+        .await?))
+}
+
+/// Chains `entries` after `head` (read with [`lock_head`] in the same transaction) in
+/// memory, inserts them (one statement on PostgreSQL) and moves the head once.
+pub(crate) async fn append_after(
+    tx: &mut Tx,
+    head: (i64, String),
+    entries: Vec<AuditEntry>,
+) -> Result<Vec<AuditEvent>, StoreError> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (mut seq, mut hash) = head;
+    let mut events = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let event = seal(entry, (seq > 0).then_some((seq, hash.as_str())));
+        (seq, hash) = (event.seq, event.hash.clone());
+        events.push(event);
+    }
+    match tx {
+        Tx::Postgres(t) => {
+            let sql = "INSERT INTO audit_events \
+                (seq, at, actor, actor_role, agency_code, action, subject, detail, prev_hash, hash) \
+                SELECT * FROM UNNEST($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], \
+                $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])";
+            let col = |f: fn(&AuditEvent) -> String| events.iter().map(f).collect::<Vec<_>>();
+            sqlx::query(sql)
+                .bind(events.iter().map(|e| e.seq).collect::<Vec<_>>())
+                .bind(events.iter().map(|e| e.entry.at).collect::<Vec<_>>())
+                .bind(col(|e| e.entry.actor.clone()))
+                .bind(
+                    events
+                        .iter()
+                        .map(|e| e.entry.actor_role.clone())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    events
+                        .iter()
+                        .map(|e| e.entry.agency_code.clone())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(col(|e| e.entry.action.clone()))
+                .bind(col(|e| e.entry.subject.clone()))
+                .bind(col(|e| e.entry.detail.clone()))
+                .bind(col(|e| e.prev_hash.clone()))
+                .bind(col(|e| e.hash.clone()))
+                .execute(&mut **t)
+                .await?;
+        }
+        Tx::Sqlite(t) => {
+            // In-process: a prepared insert per event costs no round trip.
+            for e in &events {
+                sqlx::query(INSERT_EVENT)
+                    .bind(e.seq)
+                    .bind(e.entry.at)
+                    .bind(&e.entry.actor)
+                    .bind(&e.entry.actor_role)
+                    .bind(&e.entry.agency_code)
+                    .bind(&e.entry.action)
+                    .bind(&e.entry.subject)
+                    .bind(&e.entry.detail)
+                    .bind(&e.prev_hash)
+                    .bind(&e.hash)
+                    .execute(&mut **t)
+                    .await?;
+            }
+        }
+    }
+    on_tx!(tx, |conn| sqlx::query(UPDATE_HEAD)
+        .bind(seq)
+        .bind(&hash)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected());
+    Ok(events)
+}
+
+const INSERT_EVENT: &str = "INSERT INTO audit_events \
+    (seq, at, actor, actor_role, agency_code, action, subject, detail, prev_hash, hash) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+const UPDATE_HEAD: &str = "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1";
+
+pub(crate) type EventRow = (
     i64,
     DateTime<Utc>,
     String,
@@ -57,7 +117,7 @@ type EventRow = (
     String,
 );
 
-fn from_row(r: EventRow) -> AuditEvent {
+pub(crate) fn from_row(r: EventRow) -> AuditEvent {
     AuditEvent {
         seq: r.0,
         entry: AuditEntry {
@@ -74,7 +134,7 @@ fn from_row(r: EventRow) -> AuditEvent {
     }
 }
 
-const SELECT_EVENTS: &str = "SELECT seq, at, actor, actor_role, agency_code, action, subject, detail, prev_hash, hash \
+pub(crate) const SELECT_EVENTS: &str = "SELECT seq, at, actor, actor_role, agency_code, action, subject, detail, prev_hash, hash \
      FROM audit_events";
 
 /// What `motcua audit verify` reports.

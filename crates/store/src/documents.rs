@@ -80,7 +80,7 @@ pub struct DocumentRecord {
     pub destroyed_at: Option<DateTime<Utc>>,
 }
 
-const DOCUMENT_COLUMNS: &str = "id, dossier_code, sha256, name, content_type, size_bytes, \
+pub(crate) const DOCUMENT_COLUMNS: &str = "id, dossier_code, sha256, name, content_type, size_bytes, \
     uploaded_by, uploaded_at, kind, origin, component, digitised_by, digitised_at, destroyed_at";
 
 /// One stored content.

@@ -4,18 +4,19 @@
 //! public-lookup throttling.
 
 use crate::audit::append;
-use crate::processes::{agency_kind_in_tx, approved_for_in_tx, published_in_tx};
+use crate::processes::agency_kind_in_tx;
 use crate::quality::Change;
 use crate::tx::{Tx, on_tx};
 use crate::{Store, StoreError, ThrottleState, on_pool};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use motcua_domain::agency::AgencyCode;
-use motcua_domain::audit::AuditEntry;
-use motcua_domain::calendar::{Channel, HolidayCalendar, WorkingHours, from_vn_local, to_vn_local};
+use motcua_domain::audit::{AuditEntry, AuditEvent};
+use motcua_domain::calendar::{Channel, HolidayCalendar, WorkingHours, from_vn_local};
 use motcua_domain::dossier::{
-    Action, Applicant, Context, Dossier, DossierCode, DossierState, DueState, ProcessStep,
+    Action, Applicant, Dossier, DossierCode, DossierState, DueState, ProcessStep,
 };
 use motcua_domain::text::fold;
+use motcua_domain::transition::BoundItem;
 use serde::Serialize;
 use std::sync::Arc;
 use uuid::Uuid;
@@ -29,11 +30,11 @@ pub fn utc(local: NaiveDateTime) -> DateTime<Utc> {
     from_vn_local(local).with_timezone(&Utc)
 }
 
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Config(format!("dữ liệu hồ sơ hỏng: {what}"))
 }
 
-fn json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+pub(crate) fn json<T: Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value).map_err(corrupt)
 }
 
@@ -129,7 +130,7 @@ impl DossierRecord {
 }
 
 #[derive(sqlx::FromRow)]
-struct RecordRow {
+pub(crate) struct RecordRow {
     body: String,
     applicant: String,
     owner: Option<String>,
@@ -149,7 +150,7 @@ struct RecordRow {
 /// stay in memory until it commits.
 const BULK_LOAD_CACHE: &str = "PRAGMA cache_size = -524288";
 
-const SELECT_RECORD: &str = "SELECT d.body, d.applicant, d.owner, d.procedure_code, \
+pub(crate) const SELECT_RECORD: &str = "SELECT d.body, d.applicant, d.owner, d.procedure_code, \
     d.procedure_version_id, d.process_id, d.desk_agency, d.updated_at, v.name AS procedure_name, \
     v.version_no AS procedure_version_no, p.steps, p.budget_minutes, p.version_no AS process_version_no \
     FROM dossiers d JOIN procedure_versions v ON v.id = d.procedure_version_id \
@@ -176,7 +177,10 @@ impl TryFrom<RecordRow> for DossierRecord {
     }
 }
 
-async fn record_in_tx(tx: &mut Tx, code: &str) -> Result<Option<DossierRecord>, StoreError> {
+pub(crate) async fn record_in_tx(
+    tx: &mut Tx,
+    code: &str,
+) -> Result<Option<DossierRecord>, StoreError> {
     let row: Option<RecordRow> = on_tx!(tx, |conn| sqlx::query_as(SELECT_RECORD)
         .bind(code)
         .fetch_optional(&mut *conn)
@@ -185,7 +189,7 @@ async fn record_in_tx(tx: &mut Tx, code: &str) -> Result<Option<DossierRecord>, 
 }
 
 /// The audit event of a dossier change.
-fn event_entry(
+pub(crate) fn event_entry(
     actor: &AuditEntry,
     at: DateTime<Utc>,
     kind: &str,
@@ -212,59 +216,6 @@ fn event_entry(
         detail: detail.to_string(),
         ..actor.clone()
     }
-}
-
-async fn insert_dossier(
-    tx: &mut Tx,
-    record: &DossierRecord,
-    at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let d = &record.dossier;
-    let sql = "INSERT INTO dossiers (code, procedure_code, procedure_version_id, process_id, \
-        receiving_agency, handling_agency, desk_agency, state, national_status, channel, step_no, \
-        assignee, applicant_kind, applicant_name, applicant_name_folded, applicant_id, applicant, \
-        owner, submitted_at, received_at, due_at, finished_at, returned_at, version, body, updated_at) \
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-        $19, $20, $21, $22, $23, $24, $25, $26)";
-    let a = &record.applicant;
-    let applicant_id = a
-        .citizen_id
-        .as_ref()
-        .map(|c| c.as_str().to_owned())
-        .or_else(|| a.tax_code.as_ref().map(|t| t.as_str().to_owned()));
-    let applicant = json(a)?;
-    let body = json(d)?;
-    on_tx!(tx, |conn| sqlx::query(sql)
-        .bind(d.code.as_str())
-        .bind(&record.procedure_code)
-        .bind(record.procedure_version_id)
-        .bind(record.process_id)
-        .bind(d.receiving_agency.as_str())
-        .bind(d.handling_agency.as_str())
-        .bind(&record.desk_agency)
-        .bind(d.state.as_str())
-        .bind(i64::from(u8::from(d.state.national_status())))
-        .bind(channel_str(d.channel))
-        .bind(d.step as i64)
-        .bind(&d.assignee)
-        .bind(a.kind.as_str())
-        .bind(&a.name)
-        .bind(fold(&a.name))
-        .bind(&applicant_id)
-        .bind(&applicant)
-        .bind(&record.owner)
-        .bind(utc(d.submitted_at))
-        .bind(d.received_at.map(utc))
-        .bind(d.due_at.map(utc))
-        .bind(d.finished_at.map(utc))
-        .bind(d.returned_at.map(utc))
-        .bind(d.version)
-        .bind(&body)
-        .bind(at)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected());
-    Ok(())
 }
 
 /// Writes the dossier's new state if its version is still `expected`; false otherwise.
@@ -303,19 +254,6 @@ async fn update_dossier(
     Ok(n == 1)
 }
 
-/// The next sequence number of `agency` on `day`, in the caller's transaction: the row
-/// lock (PostgreSQL) or the write lock (SQLite) makes it unique across app nodes.
-async fn next_sequence(tx: &mut Tx, agency: &str, day: NaiveDate) -> Result<i64, StoreError> {
-    let sql = "INSERT INTO dossier_sequences (agency_code, day, last) VALUES ($1, $2, 1) \
-        ON CONFLICT (agency_code, day) DO UPDATE SET last = dossier_sequences.last + 1 \
-        RETURNING last";
-    Ok(on_tx!(tx, |conn| sqlx::query_scalar(sql)
-        .bind(agency)
-        .bind(day)
-        .fetch_one(&mut *conn)
-        .await?))
-}
-
 fn stale(code: &str) -> StoreError {
     StoreError::Conflict {
         code: "stale_version",
@@ -323,173 +261,6 @@ fn stale(code: &str) -> StoreError {
             "Hồ sơ {code} vừa được người khác cập nhật. Hãy tải lại hồ sơ rồi thực hiện lại."
         ),
     }
-}
-
-/// One submission inside the batch's transaction. `Err` aborts the whole batch (a
-/// database failure); rule failures come back as `Ok(Err(..))` having written nothing.
-async fn submit_in_tx(
-    tx: &mut Tx,
-    s: &Submission,
-) -> Result<Result<Submitted, StoreError>, StoreError> {
-    let agency = s.agency.as_str();
-    let Some(kind) = agency_kind_in_tx(tx, agency).await? else {
-        return Ok(Err(StoreError::Invalid {
-            code: "unknown_agency",
-            detail: format!("Không có cơ quan {agency}."),
-        }));
-    };
-    let Some((version_id, version_no, procedure_name, _)) =
-        published_in_tx(tx, &s.procedure_code).await?
-    else {
-        return Ok(Err(StoreError::Invalid {
-            code: "procedure_not_published",
-            detail: format!("Thủ tục {} chưa được công bố.", s.procedure_code),
-        }));
-    };
-    let Some(process) = approved_for_in_tx(tx, &s.procedure_code, agency, kind).await? else {
-        return Ok(Err(StoreError::Invalid {
-            code: "no_approved_process",
-            detail: format!(
-                "Thủ tục {} chưa có quy trình nội bộ được phê duyệt tại cơ quan {agency}.",
-                s.procedure_code
-            ),
-        }));
-    };
-    if let Some(idem) = &s.idempotency {
-        let claim = "INSERT INTO idempotency_keys (principal, idem_key, request_hash, dossier_code, created_at) \
-            VALUES ($1, $2, $3, NULL, $4) ON CONFLICT (principal, idem_key) DO NOTHING";
-        let claimed = on_tx!(tx, |conn| sqlx::query(claim)
-            .bind(&idem.principal)
-            .bind(&idem.key)
-            .bind(&idem.request_hash)
-            .bind(s.at)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected());
-        if claimed == 0 {
-            let seen = "SELECT request_hash, dossier_code FROM idempotency_keys \
-                WHERE principal = $1 AND idem_key = $2";
-            let (hash, code): (String, Option<String>) = on_tx!(tx, |conn| sqlx::query_as(seen)
-                .bind(&idem.principal)
-                .bind(&idem.key)
-                .fetch_one(&mut *conn)
-                .await?);
-            if hash != idem.request_hash {
-                return Ok(Err(StoreError::Conflict {
-                    code: "idempotency_key_reused",
-                    detail: "Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác.".into(),
-                }));
-            }
-            let code = code.ok_or_else(|| corrupt("idempotency key without a dossier"))?;
-            let record = record_in_tx(tx, &code)
-                .await?
-                .ok_or_else(|| corrupt(format!("idempotency key names {code}")))?;
-            return Ok(Ok(Submitted::Replayed(record)));
-        }
-    }
-    let applicant_id = s
-        .applicant
-        .citizen_id
-        .as_ref()
-        .map(|c| c.as_str().to_owned())
-        .or_else(|| s.applicant.tax_code.as_ref().map(|t| t.as_str().to_owned()));
-    if let Err(err) =
-        crate::documents::check_wallet_items_in_tx(tx, &s.attachments, applicant_id.as_deref())
-            .await?
-    {
-        return Ok(Err(err));
-    }
-    let local = to_vn_local(&s.at);
-    let day = local.date();
-    let seq = next_sequence(tx, agency, day).await?;
-    let code = DossierCode::new(&s.agency, day, seq as u32);
-    let submitted = Dossier::submitted(code, s.channel, s.agency.clone(), local);
-    let mut events = vec![(None, submitted.clone(), "submitted", serde_json::json!({}))];
-    let mut dossier = submitted;
-    if let Some(receive) = &s.receive {
-        let ctx = Context {
-            now: local,
-            hours: &receive.hours,
-            holidays: &receive.holidays,
-            steps: &process.steps,
-            budget_minutes: process.budget_minutes as u32,
-        };
-        match dossier.apply(&Action::Accept, &ctx) {
-            Ok(accepted) => {
-                events.push((
-                    Some(dossier.clone()),
-                    accepted.clone(),
-                    "accept",
-                    serde_json::json!({}),
-                ));
-                dossier = accepted;
-            }
-            Err(err) => {
-                return Ok(Err(StoreError::Conflict {
-                    code: err.code(),
-                    detail: err.to_string(),
-                }));
-            }
-        }
-    }
-    let record = DossierRecord {
-        desk_agency: dossier.desk_agency(&process.steps).to_string(),
-        dossier,
-        procedure_code: s.procedure_code.clone(),
-        procedure_name,
-        procedure_version_id: version_id,
-        procedure_version_no: version_no,
-        process_id: process.id,
-        process_version_no: process.version_no,
-        steps: process.steps.clone(),
-        budget_minutes: process.budget_minutes,
-        applicant: s.applicant.clone(),
-        owner: s.owner.clone(),
-        updated_at: s.at,
-    };
-    insert_dossier(tx, &record, s.at).await?;
-    if let Some(idem) = &s.idempotency {
-        on_tx!(tx, |conn| sqlx::query(
-            "UPDATE idempotency_keys SET dossier_code = $3 WHERE principal = $1 AND idem_key = $2"
-        )
-        .bind(&idem.principal)
-        .bind(&idem.key)
-        .bind(record.code())
-        .execute(&mut *conn)
-        .await?
-        .rows_affected());
-    }
-    for (before, after, kind, extra) in events {
-        let mut extra = extra;
-        if kind == "submitted" {
-            extra = serde_json::json!({
-                "procedure": s.procedure_code,
-                "procedure_version": version_no,
-                "process_version": process.version_no,
-                "channel": channel_str(s.channel),
-            });
-        }
-        let entry = event_entry(
-            &s.actor,
-            s.at,
-            kind,
-            before.as_ref(),
-            &after,
-            &process.steps,
-            extra,
-        );
-        append(tx, entry).await?;
-    }
-    crate::documents::attach_wallet_items_in_tx(
-        tx,
-        record.code(),
-        agency,
-        &s.attachments,
-        s.at,
-        &s.actor,
-    )
-    .await?;
-    Ok(Ok(Submitted::Created(record)))
 }
 
 /// A page of the queue.
@@ -573,7 +344,19 @@ enum Bind {
 
 const IN_FLIGHT: &str =
     "('received','processing','awaiting_supplement','awaiting_payment','approved')";
-const CLOSED: &str = "('refused_at_receipt','returned','withdrawn','stopped')";
+macro_rules! closed_states {
+    () => {
+        "('refused_at_receipt','returned','withdrawn','stopped')"
+    };
+}
+const CLOSED: &str = closed_states!();
+/// Open dossiers received, handled or at the desk at agency `$1`.
+const BOUND_OPEN: &str = concat!(
+    "(d.desk_agency = $1 OR d.receiving_agency = $1 OR d.handling_agency = $1) AND d.state NOT IN ",
+    closed_states!()
+);
+/// The item kind of an in-flight dossier in transition plans, reports and moves.
+pub const DOSSIER_KIND: &str = "dossier";
 
 /// Builds the WHERE clause (and its binds) of a queue query.
 fn queue_where(f: &DossierFilter) -> (String, Vec<Bind>) {
@@ -706,6 +489,32 @@ pub struct DossierEvent {
     pub data: serde_json::Value,
 }
 
+/// A dossier's audit event as its history shows it.
+pub(crate) fn dossier_event(e: AuditEvent) -> DossierEvent {
+    let detail: serde_json::Value = serde_json::from_str(&e.entry.detail).unwrap_or_default();
+    let text = |k: &str| detail.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    DossierEvent {
+        seq: e.seq,
+        at: e.entry.at,
+        actor: e.entry.actor,
+        actor_role: e.entry.actor_role,
+        agency_code: e.entry.agency_code,
+        action: e
+            .entry
+            .action
+            .strip_prefix("dossier.")
+            .unwrap_or(&e.entry.action)
+            .to_owned(),
+        from_state: text("from"),
+        to_state: text("to"),
+        step: detail.get("step").and_then(serde_json::Value::as_i64),
+        step_name: text("step_name"),
+        desk_agency: text("desk_agency"),
+        assignee: text("assignee"),
+        data: detail.get("data").cloned().unwrap_or_default(),
+    }
+}
+
 /// One row of the processing control sheet (form 05): a step, who handled it, time in and out.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ControlSheetRow {
@@ -761,41 +570,6 @@ pub fn control_sheet(events: &[DossierEvent]) -> Vec<ControlSheetRow> {
 }
 
 impl Store {
-    /// Registers one dossier. See [`Store::submit_dossiers`].
-    pub async fn submit_dossier(&self, s: &Submission) -> Result<Submitted, StoreError> {
-        let mut results = self.submit_dossiers(std::slice::from_ref(s)).await?;
-        results.pop().unwrap_or_else(|| Err(corrupt("empty batch")))
-    }
-
-    /// Registers several dossiers in ONE transaction (group commit), each with its own code
-    /// from the agency's daily sequence and its own audit events; nothing is acknowledged
-    /// before the commit. A submission that breaks a rule gets its error and writes nothing;
-    /// a database failure fails them all (and, rolled back, they may all be retried).
-    pub async fn submit_dossiers(
-        &self,
-        batch: &[Submission],
-    ) -> Result<Vec<Result<Submitted, StoreError>>, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let mut results = Vec::with_capacity(batch.len());
-        for s in batch {
-            results.push(submit_in_tx(&mut tx, s).await?);
-        }
-        let created: Vec<Change<'_>> = results
-            .iter()
-            .filter_map(|r| match r {
-                Ok(Submitted::Created(record)) => Some(Change {
-                    procedure_code: &record.procedure_code,
-                    before: None,
-                    after: &record.dossier,
-                }),
-                _ => None,
-            })
-            .collect();
-        self.quality_changed(&mut tx, &created).await?;
-        tx.commit().await?;
-        Ok(results)
-    }
-
     pub async fn dossier(&self, code: &str) -> Result<Option<DossierRecord>, StoreError> {
         let row: Option<RecordRow> = on_pool!(self, |pool| sqlx::query_as(SELECT_RECORD)
             .bind(code)
@@ -853,34 +627,7 @@ impl Store {
     /// The events of a dossier, oldest first.
     pub async fn dossier_events(&self, code: &str) -> Result<Vec<DossierEvent>, StoreError> {
         let events = self.audit_events_for(&format!("dossier:{code}")).await?;
-        Ok(events
-            .into_iter()
-            .map(|e| {
-                let detail: serde_json::Value =
-                    serde_json::from_str(&e.entry.detail).unwrap_or_default();
-                let text = |k: &str| detail.get(k).and_then(|v| v.as_str()).map(str::to_owned);
-                DossierEvent {
-                    seq: e.seq,
-                    at: e.entry.at,
-                    actor: e.entry.actor,
-                    actor_role: e.entry.actor_role,
-                    agency_code: e.entry.agency_code,
-                    action: e
-                        .entry
-                        .action
-                        .strip_prefix("dossier.")
-                        .unwrap_or(&e.entry.action)
-                        .to_owned(),
-                    from_state: text("from"),
-                    to_state: text("to"),
-                    step: detail.get("step").and_then(serde_json::Value::as_i64),
-                    step_name: text("step_name"),
-                    desk_agency: text("desk_agency"),
-                    assignee: text("assignee"),
-                    data: detail.get("data").cloned().unwrap_or_default(),
-                }
-            })
-            .collect())
+        Ok(events.into_iter().map(dossier_event).collect())
     }
 
     /// The queue: filtered, most urgent first (due date, then submission), one page.
@@ -966,15 +713,11 @@ impl Store {
         to: &AgencyCode,
         audit_actor: AuditEntry,
     ) -> Result<u64, StoreError> {
-        let at = audit_actor.at;
         let mut tx = self.begin_write().await?;
         if agency_kind_in_tx(&mut tx, to.as_str()).await?.is_none() {
             return Err(StoreError::NotFound(format!("cơ quan {to}")));
         }
-        let sql = format!(
-            "SELECT d.code FROM dossiers d WHERE (d.desk_agency = $1 OR d.receiving_agency = $1 \
-             OR d.handling_agency = $1) AND d.state NOT IN {CLOSED} ORDER BY d.code"
-        );
+        let sql = format!("SELECT d.code FROM dossiers d WHERE {BOUND_OPEN} ORDER BY d.code");
         let codes: Vec<String> =
             on_tx!(&mut tx, |conn| sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
                 .bind(from.as_str())
@@ -982,52 +725,119 @@ impl Store {
                 .await?);
         let mut moved = 0;
         for code in codes {
-            let Some(record) = record_in_tx(&mut tx, &code).await? else {
-                continue;
-            };
-            let before = &record.dossier;
-            let mut after = before.clone();
-            if after.receiving_agency == *from {
-                after.receiving_agency = to.clone();
+            if self
+                .move_dossier_in_tx(
+                    &mut tx,
+                    &code,
+                    from,
+                    to,
+                    &audit_actor,
+                    serde_json::json!({}),
+                )
+                .await?
+            {
+                moved += 1;
             }
-            if after.handling_agency == *from {
-                after.handling_agency = to.clone();
-            }
-            after.version += 1;
-            let mut desk = after.desk_agency(&record.steps).to_string();
-            if desk == from.as_str() {
-                // A step assigned to the abolished agency itself goes to the successor too.
-                desk = to.to_string();
-            }
-            if !update_dossier(&mut tx, &after, &desk, before.version, at).await? {
-                return Err(stale(&code));
-            }
-            let change = Change {
-                procedure_code: &record.procedure_code,
-                before: Some(before),
-                after: &after,
-            };
-            self.quality_changed(&mut tx, &[change]).await?;
-            let mut entry = event_entry(
-                &audit_actor,
-                at,
-                "moved",
-                Some(before),
-                &after,
-                &record.steps,
-                serde_json::json!({ "from_agency": from.as_str(), "to_agency": to.as_str() }),
-            );
-            entry.detail = {
-                let mut d: serde_json::Value =
-                    serde_json::from_str(&entry.detail).unwrap_or_default();
-                d["desk_agency"] = serde_json::Value::String(desk.clone());
-                d.to_string()
-            };
-            append(&mut tx, entry).await?;
-            moved += 1;
         }
         tx.commit().await?;
         Ok(moved)
+    }
+
+    /// Moves one open dossier from `from` to `to` in the caller's transaction: whichever of
+    /// its receiving, handling and desk agency is `from` becomes `to`; deadlines, pauses
+    /// and history stay; the version goes up; one `dossier.moved` event (its data: the two
+    /// agencies and `extra`). False, writing nothing, when the dossier is closed or no longer
+    /// at `from` (so a second run moves nothing).
+    pub(crate) async fn move_dossier_in_tx(
+        &self,
+        tx: &mut Tx,
+        code: &str,
+        from: &AgencyCode,
+        to: &AgencyCode,
+        actor: &AuditEntry,
+        extra: serde_json::Value,
+    ) -> Result<bool, StoreError> {
+        let Some(record) = record_in_tx(tx, code).await? else {
+            return Ok(false);
+        };
+        let before = &record.dossier;
+        let bound = before.receiving_agency == *from
+            || before.handling_agency == *from
+            || record.desk_agency == from.as_str();
+        if before.state.is_closed() || !bound {
+            return Ok(false);
+        }
+        let at = actor.at;
+        let mut after = before.clone();
+        if after.receiving_agency == *from {
+            after.receiving_agency = to.clone();
+        }
+        if after.handling_agency == *from {
+            after.handling_agency = to.clone();
+        }
+        after.version += 1;
+        let mut desk = after.desk_agency(&record.steps).to_string();
+        if desk == from.as_str() {
+            // A step assigned to the abolished agency itself goes to the successor too.
+            desk = to.to_string();
+        }
+        if !update_dossier(tx, &after, &desk, before.version, at).await? {
+            return Err(stale(code));
+        }
+        let change = Change {
+            procedure_code: &record.procedure_code,
+            before: Some(before),
+            after: &after,
+        };
+        self.quality_changed(tx, &[change]).await?;
+        let mut data =
+            serde_json::json!({ "from_agency": from.as_str(), "to_agency": to.as_str() });
+        if let (Some(data), serde_json::Value::Object(extra)) = (data.as_object_mut(), extra) {
+            data.extend(extra);
+        }
+        let mut entry = event_entry(
+            actor,
+            at,
+            "moved",
+            Some(before),
+            &after,
+            &record.steps,
+            data,
+        );
+        entry.detail = {
+            let mut d: serde_json::Value = serde_json::from_str(&entry.detail).unwrap_or_default();
+            d["desk_agency"] = serde_json::Value::String(desk);
+            d.to_string()
+        };
+        append(tx, entry).await?;
+        Ok(true)
+    }
+
+    /// The open dossiers received, handled or at the desk at `agency`, for the transition
+    /// plan: key the code, label the procedure and the applicant's masked name, and the
+    /// applicant's address for the address rule.
+    pub(crate) async fn in_flight_items(&self, agency: &str) -> Result<Vec<BoundItem>, StoreError> {
+        let sql = format!(
+            "SELECT d.code, v.name, d.applicant FROM dossiers d \
+             JOIN procedure_versions v ON v.id = d.procedure_version_id \
+             WHERE {BOUND_OPEN} ORDER BY d.code"
+        );
+        let rows: Vec<(String, String, String)> =
+            on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(agency)
+                .fetch_all(pool)
+                .await?);
+        rows.into_iter()
+            .map(|(code, procedure, applicant)| {
+                let applicant: Applicant = serde_json::from_str(&applicant).map_err(corrupt)?;
+                Ok(BoundItem {
+                    kind: DOSSIER_KIND.to_owned(),
+                    key: code,
+                    label: format!("{procedure} — {}", applicant.masked().name),
+                    address: applicant.address,
+                })
+            })
+            .collect()
     }
 
     /// Counts a failed public lookup against each key (client address, dossier code);
@@ -1096,8 +906,10 @@ impl Store {
             sqlx::query(BULK_LOAD_CACHE).execute(&mut **t).await?;
         }
         let mut lasts: std::collections::BTreeMap<(String, NaiveDate), i64> = Default::default();
+        let rows: Vec<(&DossierRecord, DateTime<Utc>)> =
+            records.iter().map(|r| (r, r.updated_at)).collect();
+        crate::submit::insert_dossiers(&mut tx, &rows).await?;
         for r in records {
-            insert_dossier(&mut tx, r, r.updated_at).await?;
             let seq: i64 = r
                 .code()
                 .rsplit('-')

@@ -13,6 +13,7 @@ mod documents;
 mod dossiers;
 mod error;
 mod import;
+mod lookup;
 mod news;
 mod outbox;
 mod processes;
@@ -20,6 +21,7 @@ mod programme;
 mod quality;
 mod schema;
 mod settings;
+mod submit;
 mod transition;
 mod tx;
 mod units;
@@ -41,14 +43,15 @@ pub use documents::{
     Settlement, SignatureRecord, SigningKeyRecord, WalletAttachment, WalletItemRecord,
 };
 pub use dossiers::{
-    AgencyCount, CHECK_MAX_FAILURES, CHECK_WINDOW_MINUTES, ControlSheetRow, DossierEvent,
-    DossierFilter, DossierPage, DossierRecord, DossierSummary, IdempotencyKey, ReceiveNow,
-    Submission, Submitted, Visibility, control_sheet, utc,
+    AgencyCount, CHECK_MAX_FAILURES, CHECK_WINDOW_MINUTES, ControlSheetRow, DOSSIER_KIND,
+    DossierEvent, DossierFilter, DossierPage, DossierRecord, DossierSummary, IdempotencyKey,
+    ReceiveNow, Submission, Submitted, Visibility, control_sheet, utc,
 };
 pub use error::StoreError;
 pub use import::{
     ImportOutcome, ImportRun, ImportSource, LinkImportSummary, Progress, UnitImportSummary,
 };
+pub use lookup::DossierParts;
 pub use news::{ArticleFilter, ArticleRecord};
 pub use outbox::{
     Channel, Delivery, NewMessage, NotificationRecord, OUTBOX_MAX_ATTEMPTS, OutboxMessage,

@@ -2,16 +2,17 @@
 //! `motcua_domain::transition::plan`.
 //!
 //! Everything bound to an agency is listed in [`AGENCY_BOUND`]: the plan moves each row
-//! of each table there from an abolished agency to its successor. The procedure and
-//! dossier features hook in by adding their tables to that list (dossiers in flight
-//! with a `filter` on their state and an `address_column` for the address rule).
+//! of each table there from an abolished agency to its successor. Dossiers in flight
+//! ([`DOSSIER_KIND`]) move too, but through the dossier store (their state is partly in a
+//! JSON body, and each move is an event of the dossier), in the same transaction.
 
 use crate::audit::append;
+use crate::dossiers::DOSSIER_KIND;
 use crate::tx::on_tx;
 use crate::units::{UNIT_COLUMNS, UnitRow, unit_from_row};
 use crate::{AgencyQuery, Store, StoreError, on_pool};
 use chrono::{DateTime, NaiveDate, Utc};
-use motcua_domain::agency::Agency;
+use motcua_domain::agency::{Agency, AgencyCode};
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::transition::{AbolishedAgency, BoundItem, TransitionPlan};
 use motcua_domain::unit::SuccessionLink;
@@ -54,6 +55,7 @@ pub const AGENCY_BOUND: &[AgencyBound] = &[AgencyBound {
 pub fn bound_kind_label(kind: &str) -> &'static str {
     match kind {
         "agency" => "Cơ quan",
+        DOSSIER_KIND => "Hồ sơ đang giải quyết",
         other => AGENCY_BOUND
             .iter()
             .find(|b| b.kind == other)
@@ -67,6 +69,8 @@ pub struct TransitionReport {
     pub agencies_closed: usize,
     pub agencies_linked: usize,
     pub items_moved: usize,
+    /// Of `items_moved`, dossiers in flight.
+    pub dossiers_moved: usize,
     /// Items with no decision, left where they are.
     pub items_left: usize,
 }
@@ -179,6 +183,7 @@ impl Store {
                 address,
             }));
         }
+        items.extend(self.in_flight_items(agency).await?);
         Ok(items)
     }
 
@@ -257,45 +262,72 @@ impl Store {
                 )
                 .await?;
             }
+            let mut legal_basis = None;
             for item in &m.items {
                 let Some(target) = &item.target else {
                     report.items_left += 1;
                     continue;
                 };
-                let Some(b) = AGENCY_BOUND.iter().find(|b| b.kind == item.kind) else {
-                    continue;
+                let is_dossier = item.kind == DOSSIER_KIND;
+                let moved = if is_dossier {
+                    // The dossier's own `moved` event is the audit event of this move.
+                    let basis = match &legal_basis {
+                        Some(b) => b,
+                        None => legal_basis
+                            .insert(legal_basis_in_tx(&mut tx, &m.unit.code, effective).await?),
+                    };
+                    let extra = serde_json::json!({
+                        "transition": effective,
+                        "decision": item.decision,
+                        "legal_basis": basis,
+                    });
+                    let (from_code, to_code) = (agency_code(from)?, agency_code(&target.code)?);
+                    let actor = AuditEntry {
+                        at,
+                        ..actor.clone()
+                    };
+                    self.move_dossier_in_tx(&mut tx, &item.key, &from_code, &to_code, &actor, extra)
+                        .await?
+                } else {
+                    let Some(b) = AGENCY_BOUND.iter().find(|b| b.kind == item.kind) else {
+                        continue;
+                    };
+                    let sql = format!(
+                        "UPDATE {table} SET {agency} = $3 WHERE {key} = $1 AND {agency} = $2",
+                        table = b.table,
+                        agency = b.agency_column,
+                        key = b.key_column,
+                    );
+                    let rows = on_tx!(&mut tx, |conn| sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .bind(&item.key)
+                        .bind(from)
+                        .bind(&target.code)
+                        .execute(&mut *conn)
+                        .await?
+                        .rows_affected());
+                    if rows > 0 {
+                        append(
+                            &mut tx,
+                            event(
+                                "transition.item_moved",
+                                format!("{}:{}", item.kind, item.key),
+                                serde_json::json!({
+                                    "effective": effective,
+                                    "from": from,
+                                    "to": target.code,
+                                    "decision": item.decision,
+                                }),
+                            ),
+                        )
+                        .await?;
+                    }
+                    rows > 0
                 };
-                let sql = format!(
-                    "UPDATE {table} SET {agency} = $3 WHERE {key} = $1 AND {agency} = $2",
-                    table = b.table,
-                    agency = b.agency_column,
-                    key = b.key_column,
-                );
-                let moved = on_tx!(&mut tx, |conn| sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(&item.key)
-                    .bind(from)
-                    .bind(&target.code)
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected());
-                if moved == 0 {
+                if !moved {
                     continue;
                 }
                 report.items_moved += 1;
-                append(
-                    &mut tx,
-                    event(
-                        "transition.item_moved",
-                        format!("{}:{}", item.kind, item.key),
-                        serde_json::json!({
-                            "effective": effective,
-                            "from": from,
-                            "to": target.code,
-                            "decision": item.decision,
-                        }),
-                    ),
-                )
-                .await?;
+                report.dossiers_moved += usize::from(is_dossier);
                 record_move(
                     &mut tx,
                     effective,
@@ -346,6 +378,26 @@ impl Store {
             })
             .collect())
     }
+}
+
+fn agency_code(code: &str) -> Result<AgencyCode, StoreError> {
+    AgencyCode::parse(code).map_err(|e| StoreError::Config(format!("mã cơ quan {code}: {e}")))
+}
+
+/// The legal bases of the successions of `unit` at `effective`, joined; None without any.
+async fn legal_basis_in_tx(
+    tx: &mut crate::tx::Tx,
+    unit: &str,
+    effective: NaiveDate,
+) -> Result<Option<String>, StoreError> {
+    let sql = "SELECT DISTINCT legal_basis FROM unit_successions \
+        WHERE old_code = $1 AND effective = $2 AND legal_basis <> '' ORDER BY legal_basis";
+    let bases: Vec<String> = on_tx!(tx, |conn| sqlx::query_scalar(sql)
+        .bind(unit)
+        .bind(effective)
+        .fetch_all(&mut *conn)
+        .await?);
+    Ok((!bases.is_empty()).then(|| bases.join("; ")))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -371,7 +371,6 @@ async fn scenario(store: Store) {
         results[1].as_ref().unwrap().record().code()
     );
     assert!(matches!(results[1], Ok(Submitted::Replayed(_))));
-
     // Counter receipt: received at once, due three working days later.
     let mut counter = submission(COMMUNE_A, "Vi Văn Dũng", t0());
     counter.channel = motcua_domain::calendar::Channel::Paper;
@@ -505,6 +504,84 @@ async fn scenario(store: Store) {
         .unwrap_err();
     assert_eq!(code_of(&err), "not_found");
 
+    // A mixed batch: each submission gets its own answer, and only new ones are written.
+    let keyed_as = |name: &str, key: &str, hash: &str, at| {
+        let mut s = submission(COMMUNE_A, name, at);
+        s.idempotency = Some(IdempotencyKey {
+            principal: "congdan".into(),
+            key: key.into(),
+            request_hash: hash.into(),
+        });
+        s
+    };
+    let mut unknown = keyed_as("Không Rõ", "k-4", "h", t0());
+    unknown.agency = ac("000.99.40.H37");
+    let before = store.count_dossiers().await.unwrap();
+    let results = store
+        .submit_dossiers(&[
+            keyed_as("Mới Một", "k-3", "h", t0()),
+            keyed_as("Đinh Thị Hoa", "k-1", "h-1", t0()),
+            keyed_as("Khác", "k-1", "h-9", t0()),
+            unknown,
+            keyed_as("Mới Hai", "k-5", "h", t0()),
+        ])
+        .await
+        .unwrap();
+    assert!(matches!(results[0], Ok(Submitted::Created(_))));
+    assert!(
+        matches!(&results[1], Ok(Submitted::Replayed(r)) if r.code() == created.record().code())
+    );
+    assert_eq!(
+        code_of(results[2].as_ref().unwrap_err()),
+        "idempotency_key_reused"
+    );
+    assert_eq!(code_of(results[3].as_ref().unwrap_err()), "unknown_agency");
+    let (a, b) = (
+        results[0].as_ref().unwrap().record().code(),
+        results[4].as_ref().unwrap().record().code(),
+    );
+    let seq = |c: &str| c.rsplit('-').next().unwrap().parse::<u32>().unwrap();
+    assert_eq!(seq(b), seq(a) + 1, "consecutive codes: {a} {b}");
+    assert_eq!(store.count_dossiers().await.unwrap(), before + 2);
+    // The rejected unknown agency left no key behind: the key is free for a good body.
+    let fixed = keyed_as("Không Rõ", "k-4", "h", t0());
+    assert!(matches!(
+        store.submit_dossier(&fixed).await.unwrap(),
+        Submitted::Created(_)
+    ));
+
+    // Idempotency keys expire: those made before the cut go, a few per transaction;
+    // a fresh key still answers with its dossier, an expired one makes a new dossier.
+    let later = t0() + Duration::days(30);
+    let fresh = store
+        .submit_dossier(&keyed_as("Còn Hạn", "k-fresh", "h", later))
+        .await
+        .unwrap()
+        .into_record();
+    let cut = later - Duration::days(7);
+    let mut purged = Vec::new();
+    loop {
+        let n = store.purge_idempotency_keys(cut, 2).await.unwrap();
+        purged.push(n);
+        if n < 2 {
+            break;
+        }
+    }
+    assert_eq!(
+        purged,
+        [2, 2, 1],
+        "k-1, k-2, k-3, k-4 and k-5, two at a time"
+    );
+    assert!(matches!(
+        store.submit_dossier(&keyed_as("Còn Hạn", "k-fresh", "h", later)).await.unwrap(),
+        Submitted::Replayed(r) if r.code() == fresh.code()
+    ));
+    let anew = store
+        .submit_dossier(&keyed_as("Đinh Thị Hoa", "k-1", "h-1", later))
+        .await
+        .unwrap();
+    assert!(matches!(&anew, Submitted::Created(r) if r.code() != created.record().code()));
+
     assert!(store.verify_audit_chain().await.unwrap().is_intact());
     store.close().await;
 }
@@ -525,4 +602,246 @@ async fn postgres_dossiers() {
     };
     let store = Store::open_postgres(&url).await.unwrap();
     scenario(store).await;
+}
+
+const OLD_WARD: &str = "000.02.20.H37";
+
+/// The transition at 1/7/2025 moves the open dossiers of an abolished ward's agency to the
+/// new ward's, in the transaction of the rest, with deadlines and history unchanged.
+async fn transition(store: Store) {
+    use motcua_domain::transition::{AgencyRef, Decision, ItemMove, PlanRules, plan};
+    use motcua_domain::unit::{AdminUnit, SuccessionLink, UnitKind, UnitSuccession, Validity};
+    store.migrate().await.unwrap();
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let reform = date(2025, 7, 1);
+    let unit = |code: &str, name: &str, kind, from, to| AdminUnit {
+        code: code.into(),
+        name: name.into(),
+        full_name: format!("Phường {name}"),
+        kind,
+        parent_code: (code != "20").then(|| "20".into()),
+        validity: Validity {
+            valid_from: from,
+            valid_to: to,
+        },
+    };
+    let mut data = seed();
+    data.units = vec![
+        unit("20", "Lạng Sơn", UnitKind::Province, date(2008, 1, 1), None),
+        unit(
+            "05980",
+            "Cũ",
+            UnitKind::Ward,
+            date(2008, 1, 1),
+            Some(date(2025, 6, 30)),
+        ),
+        unit("05977", "Đông Kinh", UnitKind::Ward, reform, None),
+    ];
+    data.successions = vec![UnitSuccession {
+        old_code: "05980".into(),
+        new_code: "05977".into(),
+        link: SuccessionLink::Full,
+        effective: reform,
+        legal_basis: "1672/NQ-UBTVQH15".into(),
+    }];
+    for a in &mut data.agencies {
+        if a.code.as_str() == COMMUNE_A {
+            a.unit_code = "05977".into();
+        }
+    }
+    data.agencies.push(Agency {
+        code: ac(OLD_WARD),
+        name: "UBND phường Cũ".into(),
+        kind: AgencyKind::CommuneCommittee,
+        unit_code: "05980".into(),
+        parent_code: Some(ac("000.00.00.H37")),
+        valid_from: None,
+        valid_to: Some(date(2025, 6, 30)),
+        successor_code: None,
+    });
+    data.catalogue = Some(CatalogueLoad {
+        decision: NewDecision {
+            number: "01/QĐ-UBND".into(),
+            decided_on: date(2025, 6, 1),
+            signer: "Chủ tịch".into(),
+            required_count: None,
+        },
+        procedures: vec![birth_registration()],
+        memberships: vec![],
+    });
+    let admin = actor("quantri.tinh", "province_admin", None);
+    store.load_seed(&data, t0(), admin.clone()).await.unwrap();
+    let draft = ProcessDraft {
+        procedure_code: BIRTH.into(),
+        agency_code: None,
+        level: Level::Commune,
+        steps: steps([240, 960, 240]),
+        note: "Quy trình chung cấp xã".into(),
+    };
+    let process = store
+        .save_process_draft(&draft, t0(), admin.clone())
+        .await
+        .unwrap();
+    store
+        .approve_process(process.id, t0(), admin.clone())
+        .await
+        .unwrap();
+
+    // Before the reform (Thursday 26/6/2025, 09:00): at the old ward, one received at the
+    // counter, one received then paused for a supplement, one online not yet received, one
+    // refused (closed); and one at the new ward.
+    let before = Utc.with_ymd_and_hms(2025, 6, 26, 2, 0, 0).unwrap();
+    let at_counter = |agency: &str, name: &str| {
+        let mut s = submission(agency, name, before);
+        s.channel = motcua_domain::calendar::Channel::Paper;
+        s.receive = Some(ReceiveNow {
+            hours: WorkingHours::default(),
+            holidays: Arc::new(HolidayCalendar::default()),
+        });
+        s
+    };
+    let submit = |s: Submission| {
+        let store = store.clone();
+        async move { store.submit_dossier(&s).await.unwrap().into_record() }
+    };
+    let receiver = actor("motcua.cu", "receiver", Some(OLD_WARD));
+    let received = submit(at_counter(OLD_WARD, "Nguyễn Văn An")).await;
+    let paused = submit(at_counter(OLD_WARD, "Lê Thị Bích")).await;
+    let missing = vec!["Giấy chứng sinh".to_owned()];
+    let paused = act(
+        &store,
+        &paused,
+        Action::RequestSupplement { missing },
+        before,
+        receiver.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(paused.dossier.state, DossierState::AwaitingSupplement);
+    let online = submit(submission(OLD_WARD, "Hoàng Văn Cường", before)).await;
+    let refused = submit(submission(OLD_WARD, "Vi Văn Dũng", before)).await;
+    let reason = "Không thuộc thẩm quyền".to_owned();
+    let refused = act(
+        &store,
+        &refused,
+        Action::RefuseAtReceipt { reason },
+        before,
+        receiver,
+    )
+    .await
+    .unwrap();
+    let elsewhere = submit(submission(COMMUNE_A, "Đinh Thị Hoa", before)).await;
+    let open = [&received, &paused, &online];
+    let mut history = Vec::new();
+    for r in open.into_iter().chain([&refused, &elsewhere]) {
+        let events = store.dossier_events(r.code()).await.unwrap();
+        history.push(serde_json::to_value(events).unwrap());
+    }
+
+    // The plan lists the three open ones, masked, going to the new ward.
+    let (abolished, working) = store.transition_facts(reform).await.unwrap();
+    let p = plan(reform, &abolished, &working, &PlanRules::default());
+    assert_eq!(p.agencies.len(), 1);
+    let items = &p.agencies[0].items;
+    let keys: Vec<&str> = items.iter().map(|i| i.key.as_str()).collect();
+    assert_eq!(keys, open.map(|r| r.code()));
+    assert!(items.iter().all(|i| i.kind == "dossier"
+        && i.target.as_ref().unwrap().code == COMMUNE_A
+        && i.decision == Decision::Succession));
+    assert_eq!(items[0].label, "Đăng ký khai sinh — N. V. An");
+
+    // All or nothing: an item that fails after the others leaves everything as it was.
+    let chain = store.verify_audit_chain().await.unwrap().events;
+    let mut broken = p.clone();
+    broken.agencies[0].items.push(ItemMove {
+        target: Some(AgencyRef {
+            code: "không-phải-mã".into(),
+            name: String::new(),
+        }),
+        ..items[0].clone()
+    });
+    let actor = AuditEntry::system(
+        t0(),
+        "transition.applied",
+        "transition",
+        serde_json::json!({}),
+    );
+    store
+        .apply_transition(&broken, t0(), &actor)
+        .await
+        .unwrap_err();
+    assert_eq!(store.verify_audit_chain().await.unwrap().events, chain);
+    let now = store.dossier(received.code()).await.unwrap().unwrap();
+    assert_eq!(now.dossier, received.dossier);
+    let old = store.agency(OLD_WARD).await.unwrap().unwrap();
+    assert!(old.successor_code.is_none());
+    assert!(store.transition_moves(reform).await.unwrap().is_empty());
+
+    let quality = store.quality_rows().await.unwrap();
+    let report = store.apply_transition(&p, t0(), &actor).await.unwrap();
+    assert_eq!((report.items_moved, report.dossiers_moved), (3, 3));
+    assert_eq!(report.agencies_linked, 1);
+    for (r, history) in open.iter().zip(&history) {
+        let now = store.dossier(r.code()).await.unwrap().unwrap();
+        let mut expected = r.dossier.clone();
+        expected.receiving_agency = ac(COMMUNE_A);
+        expected.handling_agency = ac(COMMUNE_A);
+        expected.version += 1;
+        assert_eq!(
+            now.dossier, expected,
+            "only the agencies and the version change"
+        );
+        assert_eq!(now.desk_agency, COMMUNE_A);
+        let events = store.dossier_events(r.code()).await.unwrap();
+        let (last, earlier) = events.split_last().unwrap();
+        assert_eq!(&serde_json::to_value(earlier).unwrap(), history);
+        assert_eq!(last.action, "moved");
+        assert_eq!(last.data["from_agency"], OLD_WARD);
+        assert_eq!(last.data["to_agency"], COMMUNE_A);
+        assert_eq!(last.data["legal_basis"], "1672/NQ-UBTVQH15");
+        assert_eq!(last.data["transition"], "2025-07-01");
+    }
+    for (r, history) in [&refused, &elsewhere].iter().zip(&history[3..]) {
+        let now = store.dossier(r.code()).await.unwrap().unwrap();
+        assert_eq!(now.dossier, r.dossier, "closed or elsewhere: untouched");
+        let events = store.dossier_events(r.code()).await.unwrap();
+        assert_eq!(&serde_json::to_value(events).unwrap(), history);
+    }
+    let moves = store.transition_moves(reform).await.unwrap();
+    assert_eq!(moves.iter().filter(|m| m.kind == "dossier").count(), 3);
+    // The quality counters follow the dossiers, as a recount from scratch says.
+    let counted = store.quality_rows().await.unwrap();
+    assert_ne!(counted, quality, "receipts now count for the new ward");
+    store.recount_quality_aggregates().await.unwrap();
+    assert_eq!(store.quality_rows().await.unwrap(), counted);
+    assert!(store.verify_audit_chain().await.unwrap().is_intact());
+
+    // Again, with the old plan or a fresh one: nothing left to move.
+    let chain = store.verify_audit_chain().await.unwrap().events;
+    let again = store.apply_transition(&p, t0(), &actor).await.unwrap();
+    assert_eq!((again.items_moved, again.agencies_linked), (0, 0));
+    let (abolished, working) = store.transition_facts(reform).await.unwrap();
+    let fresh = plan(reform, &abolished, &working, &PlanRules::default());
+    assert_eq!(fresh.item_count(), 0);
+    let again = store.apply_transition(&fresh, t0(), &actor).await.unwrap();
+    assert_eq!(again.items_moved, 0);
+    assert_eq!(store.verify_audit_chain().await.unwrap().events, chain);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_transition() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_sqlite(&dir.path().join("test.sqlite3"))
+        .await
+        .unwrap();
+    transition(store).await;
+}
+
+#[tokio::test]
+async fn postgres_transition() {
+    let Some(url) = motcua_testkit::fresh_postgres_url().await else {
+        return;
+    };
+    transition(Store::open_postgres(&url).await.unwrap()).await;
 }

@@ -315,6 +315,16 @@ pub struct CalendarCache {
 impl CalendarCache {
     pub async fn holidays(&self, store: &Store) -> Result<Arc<HolidayCalendar>, StoreError> {
         let version = store.calendar_version().await?;
+        self.holidays_at(store, version).await
+    }
+
+    /// The calendar when the store's calendar version is already known (read with other
+    /// data): no query unless it changed.
+    pub async fn holidays_at(
+        &self,
+        store: &Store,
+        version: i64,
+    ) -> Result<Arc<HolidayCalendar>, StoreError> {
         if let Some((cached, calendar)) =
             &*self.current.read().unwrap_or_else(PoisonError::into_inner)
             && *cached == version

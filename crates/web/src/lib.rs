@@ -23,6 +23,8 @@ mod state;
 pub mod stats;
 
 pub use auth::password::{hash_password, verify_password};
+/// The QR codes printed on forms and results (tests regenerate them to check what they hold).
+pub use pages::qr_svg;
 pub use state::{AppState, DemoAccount, WebConfig};
 
 use axum::Router;

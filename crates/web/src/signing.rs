@@ -529,6 +529,18 @@ pub async fn settle_logged(state: &AppState, code: &str, actor: &AuditEntry) {
     }
 }
 
+/// A short name for an agency's public key (standard base64): `ed25519:` and the first 16
+/// hex digits of the SHA-256 of its 32 bytes. Printed on results, shown by the API, so a
+/// reader can tell which key signed without copying the whole key.
+pub fn key_id(public_key: &str) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    let bytes = B64.decode(public_key).ok()?;
+    Some(format!(
+        "ed25519:{}",
+        &hex::encode(Sha256::digest(&bytes))[..16]
+    ))
+}
+
 /// A signature's time as shown.
 pub fn signed_at_vn(at: DateTime<Utc>) -> String {
     at.with_timezone(&motcua_domain::calendar::VN_OFFSET)
@@ -539,6 +551,22 @@ pub fn signed_at_vn(at: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_ids_name_the_public_key() {
+        let key = SigningKey::from_bytes(&[9u8; 32]);
+        let public = B64.encode(key.verifying_key().to_bytes());
+        let id = key_id(&public).unwrap();
+        assert!(id.starts_with("ed25519:") && id.len() == 8 + 16, "{id}");
+        assert_eq!(key_id(&public), Some(id.clone()));
+        let other = B64.encode(
+            SigningKey::from_bytes(&[8u8; 32])
+                .verifying_key()
+                .to_bytes(),
+        );
+        assert_ne!(key_id(&other), Some(id));
+        assert_eq!(key_id("not base64!"), None);
+    }
 
     #[test]
     fn sealed_keys_open_only_with_their_master_key_and_agency() {

@@ -18,6 +18,8 @@ pub struct TestApp {
     /// Demo username → password.
     pub passwords: HashMap<String, String>,
     pub data_dir: tempfile::TempDir,
+    /// The PostgreSQL database (None: SQLite in `data_dir`), for running the binary on it.
+    pub database_url: Option<String>,
     server: Option<server::RunningServer>,
 }
 
@@ -59,7 +61,7 @@ impl TestApp {
         };
         let location = motcua::DataLocation {
             data_dir: data_dir.path().to_path_buf(),
-            database_url,
+            database_url: database_url.clone(),
             documents_url: None,
         };
         let (store, _) = location.open_and_migrate().await.unwrap();
@@ -109,8 +111,19 @@ impl TestApp {
             store,
             passwords,
             data_dir,
+            database_url,
             server: Some(running),
         })
+    }
+
+    /// Runs the `motcua` binary on this app's database.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"));
+        cmd.arg("--data-dir").arg(self.data_dir.path());
+        if let Some(url) = &self.database_url {
+            cmd.arg("--database-url").arg(url);
+        }
+        cmd.args(args).output().unwrap()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -124,6 +137,30 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap()
+    }
+
+    /// Stops the server and starts another on the same data folder and database (default
+    /// settings), as after a crash and a restart.
+    pub async fn restart(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await.unwrap();
+        }
+        let config = WebConfig {
+            cookie_secure: false,
+            data_dir: self.data_dir.path().to_path_buf(),
+            ..WebConfig::default()
+        };
+        let accounts = demo::accounts_for_login_page(&self.store).await.unwrap();
+        let running = server::start(
+            self.store.clone(),
+            "127.0.0.1:0".parse().unwrap(),
+            config,
+            accounts,
+        )
+        .await
+        .unwrap();
+        self.base = format!("http://{}", running.addr);
+        self.server = Some(running);
     }
 
     pub async fn stop(mut self) {

@@ -20,6 +20,7 @@ use motcua_domain::audit::AuditEntry;
 use motcua_domain::calendar::VN_OFFSET;
 use motcua_domain::document::{DocumentKind, DocumentOrigin, check_name, parse_sha256};
 use motcua_domain::dossier::{CitizenId, DossierState, TaxCode};
+use motcua_domain::procedure::Procedure;
 use motcua_store::{
     ArchivePackageRecord, DestructionListRecord, DocumentRecord, DossierRecord, NewDocument,
     RetentionRecord, Store, WalletItemRecord,
@@ -92,6 +93,13 @@ pub(crate) struct DocumentView {
     pub destroyed_at: Option<DateTime<FixedOffset>>,
 }
 
+impl DocumentView {
+    /// A signed result whose bytes are kept: it has a printed sheet with a QR code.
+    pub(crate) fn printable_result(&self) -> bool {
+        self.kind == DocumentKind::Result.as_str() && self.signed && self.destroyed_at.is_none()
+    }
+}
+
 pub(crate) fn document_view(d: DocumentRecord, signed: bool) -> DocumentView {
     DocumentView {
         id: d.id,
@@ -157,6 +165,15 @@ pub(crate) async fn document_views(
         .procedure_version(&r.procedure_code, r.procedure_version_no)
         .await?
         .map(|v| v.procedure);
+    Ok(document_views_of(docs, &signed, procedure.as_ref()))
+}
+
+/// The same from what is already read.
+pub(crate) fn document_views_of(
+    docs: Vec<DocumentRecord>,
+    signed: &HashSet<Uuid>,
+    procedure: Option<&Procedure>,
+) -> (Vec<DocumentView>, DigitisationView) {
     let components: Vec<&DocumentRecord> = docs
         .iter()
         .filter(|d| d.kind == DocumentKind::Component.as_str())
@@ -211,7 +228,7 @@ pub(crate) async fn document_views(
             document_view(d, s)
         })
         .collect();
-    Ok((views, view))
+    (views, view)
 }
 
 // ---------------------------------------------------------------------------- upload
@@ -685,6 +702,9 @@ pub(crate) struct SignatureCheckView {
     pub signature: String,
     /// The agency's public key (base64) it was checked against.
     pub public_key: Option<String>,
+    /// `ed25519:` and 16 hex digits of the key's SHA-256, as printed on results.
+    #[schema(example = "ed25519:3f2a9c0d41b7e855")]
+    pub key_id: Option<String>,
     pub valid: bool,
     /// Why not: `signature_invalid`, `statement_mismatch`, `unknown_signing_key`.
     pub problem: Option<String>,
@@ -721,6 +741,7 @@ pub(crate) fn check_view(c: SignatureCheck) -> SignatureCheckView {
         signed_at: vn_utc(c.record.signed_at),
         statement: c.record.statement,
         signature: c.record.signature,
+        key_id: c.public_key.as_deref().and_then(crate::signing::key_id),
         public_key: c.public_key,
     }
 }
@@ -800,6 +821,9 @@ pub(crate) struct SigningKeyView {
     pub algorithm: String,
     /// The 32-byte public key, standard base64.
     pub public_key: String,
+    /// `ed25519:` and 16 hex digits of the key's SHA-256, as printed on results.
+    #[schema(example = "ed25519:3f2a9c0d41b7e855")]
+    pub key_id: String,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: DateTime<FixedOffset>,
 }
@@ -828,6 +852,7 @@ pub(crate) async fn signing_key(
     Ok(Json(SigningKeyView {
         agency_code: key.agency_code,
         algorithm: "Ed25519".into(),
+        key_id: crate::signing::key_id(&key.public_key).unwrap_or_default(),
         public_key: key.public_key,
         created_at: vn_utc(key.created_at),
     }))

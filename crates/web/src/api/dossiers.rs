@@ -2,7 +2,7 @@
 //! dossier with its history and the actions this user may take, actions under optimistic
 //! concurrency, documents, and the citizens' public lookup and rating.
 
-use super::documents::{DigitisationView, DocumentView, document_views};
+use super::documents::{DigitisationView, DocumentView, document_views_of};
 use super::processes::{StepView, step_views};
 use super::{ApiJson, ApiQuery};
 use crate::AppState;
@@ -23,8 +23,9 @@ use motcua_domain::dossier::{
     TaxCode, allowed_for, can_act, can_view,
 };
 use motcua_store::{
-    ControlSheetRow, DossierEvent, DossierFilter, DossierRecord, DossierSummary, IdempotencyKey,
-    ReceiveNow, Submission, Submitted, ThrottleState, Visibility, WalletAttachment, control_sheet,
+    ControlSheetRow, DossierEvent, DossierFilter, DossierParts, DossierRecord, DossierSummary,
+    IdempotencyKey, ReceiveNow, Submission, Submitted, ThrottleState, Visibility, WalletAttachment,
+    control_sheet,
 };
 use motcua_store::{DocumentRecord, NewDocument};
 use serde::{Deserialize, Serialize};
@@ -326,11 +327,26 @@ pub(crate) async fn build_view(
     r: DossierRecord,
     allowed: Vec<ActionKind>,
 ) -> ApiResult<DossierView> {
+    let parts = state.store.dossier_parts(&r).await?;
+    view_of(state, r, allowed, parts).await
+}
+
+/// The view from a dossier and what goes with it, read together.
+pub(crate) async fn view_of(
+    state: &AppState,
+    r: DossierRecord,
+    allowed: Vec<ActionKind>,
+    parts: DossierParts,
+) -> ApiResult<DossierView> {
     let now = crate::now();
-    let holidays = state.calendar.holidays(&state.store).await?;
+    let holidays = state
+        .calendar
+        .holidays_at(&state.store, parts.calendar_version)
+        .await?;
     let soon = due_soon_bound(now, &holidays);
-    let events = state.store.dossier_events(r.code()).await?;
-    let (documents, digitisation) = document_views(state, &r).await?;
+    let events = parts.events;
+    let (documents, digitisation) =
+        document_views_of(parts.documents, &parts.signed, Some(&parts.procedure));
     let sheet = control_sheet(&events);
     let d = &r.dossier;
     let due_utc = d.due_at.map(motcua_store::utc);
@@ -410,15 +426,22 @@ pub(crate) async fn visible(
         .dossier(code.as_str())
         .await?
         .ok_or_else(not_found)?;
+    may_see(user, &record)?;
+    Ok(record)
+}
+
+/// 404 `dossier_not_found` unless the user may know about the dossier.
+fn may_see(user: &AuthUser, record: &DossierRecord) -> ApiResult<()> {
     let agency = user_agency(user);
-    if !can_view(
-        actor_of(user, agency.as_ref(), &record),
+    if can_view(
+        actor_of(user, agency.as_ref(), record),
         &record.dossier,
         &record.steps,
     ) {
-        return Err(not_found());
+        Ok(())
+    } else {
+        Err(not_found())
     }
-    Ok(record)
 }
 
 pub(crate) fn allowed_for_user(user: &AuthUser, r: &DossierRecord) -> Vec<ActionKind> {
@@ -1066,9 +1089,16 @@ pub(crate) async fn one(
     ApiUser(user): ApiUser,
     Path(code): Path<String>,
 ) -> ApiResult<Json<DossierView>> {
-    let record = visible(&state, &user, &code).await?;
+    // One connection, three queries: the dossier, its events, its documents.
+    let code = DossierCode::parse(&code).map_err(|_| not_found())?;
+    let (record, parts) = state
+        .store
+        .dossier_detail(code.as_str())
+        .await?
+        .ok_or_else(not_found)?;
+    may_see(&user, &record)?;
     let allowed = allowed_for_user(&user, &record);
-    Ok(Json(build_view(&state, record, allowed).await?))
+    Ok(Json(view_of(&state, record, allowed, parts).await?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

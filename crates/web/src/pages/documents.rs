@@ -2,6 +2,7 @@
 //! verifying a document by file or hash (with a QR code for printed results), the
 //! citizen's document store, and the archive for administrators.
 
+use super::dossier_common::{agency_names, date_line, name_of, public_base, qr_svg};
 use super::{Chrome, PageError, error_page_with, render};
 use crate::AppState;
 use crate::api::documents::{
@@ -14,11 +15,11 @@ use crate::api::dossiers::{user_agency, visible};
 use crate::auth::PageUser;
 use crate::documents::DocumentRejection;
 use crate::error::ApiError;
-use crate::signing::check_hash;
+use crate::signing::{check_hash, key_id, signed_at_vn};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use motcua_domain::account::Role;
 use motcua_domain::document::parse_sha256;
@@ -69,6 +70,8 @@ struct DossierDocumentsPage {
     state_label: String,
     rows: Vec<DocRow>,
     digitisation: DigitisationView,
+    /// A signed result to print with its QR code.
+    printable_result: bool,
     can_upload: bool,
     is_staff: bool,
     max_mib: u64,
@@ -103,6 +106,7 @@ async fn documents_page(
     let at_agency = user_agency(&user).is_some_and(|a| {
         a == record.dossier.receiving_agency || a == record.dossier.handling_agency
     });
+    let printable_result = views.iter().any(DocumentView::printable_result);
     let rows = views
         .into_iter()
         .map(|v| DocRow {
@@ -134,6 +138,7 @@ async fn documents_page(
         state_label: record.dossier.state.label_vi().into(),
         rows,
         digitisation,
+        printable_result,
         can_upload,
         is_staff: staff,
         max_mib: state
@@ -300,34 +305,10 @@ pub(super) struct VerifyQuery {
     sha256: Option<String>,
 }
 
-/// `http(s)://host` of this request, for links printed on paper.
-fn origin(state: &AppState, headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("localhost");
-    let scheme = if state.config.cookie_secure {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}")
-}
-
-fn qr_svg(text: &str) -> String {
-    match qrcode::QrCode::new(text.as_bytes()) {
-        Ok(code) => code
-            .render::<qrcode::render::svg::Color>()
-            .min_dimensions(180, 180)
-            .quiet_zone(true)
-            .build(),
-        Err(_) => String::new(),
-    }
+/// The absolute address of the verification of `sha256`: what a printed result's QR
+/// code holds.
+pub(crate) fn verify_url(state: &AppState, headers: &HeaderMap, sha256: &str) -> String {
+    format!("{}/verify?sha256={sha256}", public_base(state, headers))
 }
 
 async fn verify_page(
@@ -384,8 +365,8 @@ async fn verify_page(
                         })
                         .collect();
                     page.valid = page.signatures.iter().all(|s| s.check.valid);
-                    page.link = format!("{}/verify?sha256={sha}", origin(state, headers));
-                    page.qr_svg = qr_svg(&page.link);
+                    page.link = verify_url(state, headers, &sha);
+                    page.qr_svg = qr_svg(&page.link, "Mã QR kiểm tra giấy tờ");
                 }
             }
         }
@@ -525,6 +506,119 @@ pub(super) async fn wallet(
         rows,
         is_staff,
         holder,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+// ------------------------------------------------------------------------ result sheet
+
+/// One signed result, as printed.
+struct ResultSheet {
+    id: String,
+    name: String,
+    kind_label: &'static str,
+    agency: String,
+    agency_heading: String,
+    key_id: String,
+    signed_at: String,
+    place_date: String,
+    sha256: String,
+    valid: bool,
+    detail: String,
+    link: String,
+    qr: String,
+}
+
+#[derive(Template)]
+#[template(path = "result_print.html")]
+struct ResultPrintPage {
+    chrome: Chrome,
+    code: String,
+    procedure_name: String,
+    result_name: String,
+    authority: String,
+    sheets: Vec<ResultSheet>,
+}
+
+/// `GET /dossiers/{code}/results/print`: each signed result of the dossier on its own A4
+/// sheet, with the signature and a QR code to its verification. Whoever may download the
+/// dossier's documents may print it.
+pub(super) async fn result_print(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    chrome: Chrome,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let record = visible(&state, &user, &code)
+        .await
+        .map_err(|e| api_page_error(chrome.clone(), e))?;
+    let names = agency_names(&state)
+        .await
+        .map_err(|e| api_page_error(chrome.clone(), e))?;
+    let place = chrome
+        .province_name
+        .trim_start_matches("Tỉnh ")
+        .trim_start_matches("Thành phố ")
+        .to_owned();
+    let mut sheets = Vec::new();
+    for doc in state.store.documents(record.code()).await? {
+        if doc.kind != motcua_domain::document::DocumentKind::Result.as_str()
+            || doc.destroyed_at.is_some()
+        {
+            continue;
+        }
+        let checks = check_hash(&state.store, &doc.sha256).await?;
+        let Some(check) = checks.into_iter().find(|c| c.record.document_id == doc.id) else {
+            continue;
+        };
+        let agency_name = name_of(&names, &check.record.agency_code);
+        let signed_vn = check
+            .record
+            .signed_at
+            .with_timezone(&motcua_domain::calendar::VN_OFFSET);
+        let link = verify_url(&state, &headers, &doc.sha256);
+        sheets.push(ResultSheet {
+            id: doc.id.to_string(),
+            kind_label: kind_label(&doc.kind),
+            agency: format!("{agency_name} ({})", check.record.agency_code),
+            agency_heading: agency_name.to_uppercase(),
+            key_id: check
+                .public_key
+                .as_deref()
+                .and_then(key_id)
+                .unwrap_or_else(|| "(không có khóa công khai)".into()),
+            signed_at: signed_at_vn(check.record.signed_at),
+            place_date: format!("{place}, {}", date_line(&signed_vn)),
+            valid: check.valid(),
+            detail: check.problem.map_or("Hợp lệ", |p| p.detail_vi()).to_owned(),
+            qr: qr_svg(&link, &format!("Mã QR kiểm tra {}", doc.name)),
+            link,
+            sha256: doc.sha256,
+            name: doc.name,
+        });
+    }
+    if sheets.is_empty() {
+        return Err(api_page_error(
+            chrome,
+            ApiError::not_found(format!(
+                "Hồ sơ {} chưa có kết quả đã ký số để in.",
+                record.code()
+            )),
+        ));
+    }
+    let page = ResultPrintPage {
+        code: record.code().to_owned(),
+        procedure_name: record.procedure_name.clone(),
+        result_name: record
+            .dossier
+            .result
+            .as_ref()
+            .map(|r| r.name.clone())
+            .unwrap_or_default(),
+        authority: format!("UBND {}", chrome.province_name.to_uppercase()),
+        sheets,
+        chrome,
     };
     Ok(render(StatusCode::OK, &page))
 }

@@ -144,7 +144,7 @@ pub(crate) fn lookup_url(base: &str, code: &str) -> String {
 }
 
 /// A QR code as inline SVG (no XML declaration), labelled for screen readers.
-pub(crate) fn qr_svg(data: &str, label: &str) -> String {
+pub fn qr_svg(data: &str, label: &str) -> String {
     use qrcode::render::svg;
     let Ok(code) = qrcode::QrCode::with_error_correction_level(data, qrcode::EcLevel::M) else {
         return String::new();

@@ -15,6 +15,8 @@ mod programme;
 mod units;
 mod work;
 
+pub use dossier_common::qr_svg;
+
 use crate::AppState;
 use crate::auth::{AuthUser, Identity};
 use crate::csrf::CsrfToken;
@@ -73,6 +75,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/dossiers/{code}/documents/{id}/digitised",
             post(documents::dossier_digitise),
+        )
+        .route(
+            "/dossiers/{code}/results/print",
+            get(documents::result_print),
         )
         .route(
             "/verify",

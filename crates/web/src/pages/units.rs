@@ -695,6 +695,12 @@ pub(crate) struct PlanRow {
     pub items: Vec<MoveRow>,
 }
 
+pub(crate) struct CountRow {
+    pub kind: &'static str,
+    pub total: usize,
+    pub decided: usize,
+}
+
 pub(crate) struct UndecidedRow {
     pub what: String,
     pub reason: String,
@@ -723,6 +729,7 @@ struct TransitionPage {
     done: Vec<DoneRow>,
     item_count: usize,
     decided_count: usize,
+    counts: Vec<CountRow>,
 }
 
 fn plan_rows(plan: &TransitionPlan) -> Vec<PlanRow> {
@@ -844,6 +851,15 @@ pub(super) async fn transition(
         done: done.iter().map(done_row).collect(),
         item_count: plan.item_count(),
         decided_count: plan.moved_item_count(),
+        counts: plan
+            .counts_by_kind()
+            .into_iter()
+            .map(|c| CountRow {
+                kind: bound_kind_label(&c.kind),
+                total: c.total,
+                decided: c.decided,
+            })
+            .collect(),
     };
     Ok(render(StatusCode::OK, &page))
 }

@@ -390,6 +390,8 @@ struct DossierPage {
     steps: Vec<StepLine>,
     budget: String,
     documents: Vec<DocLine>,
+    /// A signed result to print with its QR code.
+    printable_result: bool,
     events: Vec<EventLine>,
     forms: Vec<(String, &'static str)>,
     actions: Vec<ActionForm>,
@@ -843,6 +845,10 @@ async fn dossier_page(
         applicant_masked: !full,
         steps,
         budget,
+        printable_result: view
+            .documents
+            .iter()
+            .any(crate::api::documents::DocumentView::printable_result),
         documents: view
             .documents
             .iter()

@@ -1,0 +1,148 @@
+//! Everything a dossier's page or API answer shows, read on one connection in three
+//! queries: the dossier with its procedure version (and the calendar's version), its
+//! events, and its documents with whether each is signed.
+
+use crate::audit::{EventRow, SELECT_EVENTS, from_row};
+use crate::documents::DOCUMENT_COLUMNS;
+use crate::dossiers::{RecordRow, SELECT_RECORD, corrupt, dossier_event};
+use crate::{DocumentRecord, DossierEvent, DossierRecord, Store, StoreError, on_pool};
+use motcua_domain::procedure::Procedure;
+use std::collections::HashSet;
+use uuid::Uuid;
+
+/// What goes with a dossier when it is shown.
+#[derive(Debug, Clone)]
+pub struct DossierParts {
+    pub events: Vec<DossierEvent>,
+    pub documents: Vec<DocumentRecord>,
+    /// The documents that carry a signature.
+    pub signed: HashSet<Uuid>,
+    /// The procedure version the dossier follows.
+    pub procedure: Procedure,
+    /// The holiday calendar's version when read (to check a cached calendar against).
+    pub calendar_version: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct DetailRow {
+    #[sqlx(flatten)]
+    record: RecordRow,
+    procedure_body: String,
+    calendar_version: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct HeadRow {
+    procedure_body: String,
+    calendar_version: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct DocumentRow {
+    #[sqlx(flatten)]
+    document: DocumentRecord,
+    signed: bool,
+}
+
+const EXTRA: &str = "v.body AS procedure_body, \
+    (SELECT version FROM calendar_version WHERE id = 1) AS calendar_version";
+
+fn documents_sql() -> String {
+    format!(
+        "SELECT {DOCUMENT_COLUMNS}, EXISTS (SELECT 1 FROM document_signatures s \
+         WHERE s.document_id = dossier_documents.id) AS signed \
+         FROM dossier_documents WHERE dossier_code = $1 ORDER BY uploaded_at, id"
+    )
+}
+
+fn events_sql() -> String {
+    format!("{SELECT_EVENTS} WHERE subject = $1 ORDER BY seq")
+}
+
+fn parts(
+    head: HeadRow,
+    events: Vec<EventRow>,
+    documents: Vec<DocumentRow>,
+) -> Result<DossierParts, StoreError> {
+    let signed = documents
+        .iter()
+        .filter(|d| d.signed)
+        .map(|d| d.document.id)
+        .collect();
+    Ok(DossierParts {
+        events: events
+            .into_iter()
+            .map(|r| dossier_event(from_row(r)))
+            .collect(),
+        documents: documents.into_iter().map(|d| d.document).collect(),
+        signed,
+        procedure: serde_json::from_str(&head.procedure_body).map_err(corrupt)?,
+        calendar_version: head.calendar_version,
+    })
+}
+
+/// Reads events and documents of `$code` on `$conn` (one connection of either backend).
+macro_rules! read_rest {
+    ($conn:expr, $code:expr) => {{
+        let subject = format!("dossier:{}", $code);
+        let events: Vec<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(events_sql()))
+            .bind(&subject)
+            .fetch_all(&mut *$conn)
+            .await?;
+        let documents: Vec<DocumentRow> = sqlx::query_as(sqlx::AssertSqlSafe(documents_sql()))
+            .bind($code)
+            .fetch_all(&mut *$conn)
+            .await?;
+        (events, documents)
+    }};
+}
+
+impl Store {
+    /// A dossier and what goes with it, or None when there is no such dossier.
+    pub async fn dossier_detail(
+        &self,
+        code: &str,
+    ) -> Result<Option<(DossierRecord, DossierParts)>, StoreError> {
+        let sql = SELECT_RECORD.replacen("SELECT ", &format!("SELECT {EXTRA}, "), 1);
+        let read: Option<(DetailRow, Vec<EventRow>, Vec<DocumentRow>)> = on_pool!(self, |pool| {
+            let mut conn = pool.acquire().await?;
+            let row: Option<DetailRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(code)
+                .fetch_optional(&mut *conn)
+                .await?;
+            match row {
+                None => None,
+                Some(row) => {
+                    let (events, documents) = read_rest!(conn, code);
+                    Some((row, events, documents))
+                }
+            }
+        });
+        let Some((row, events, documents)) = read else {
+            return Ok(None);
+        };
+        let head = HeadRow {
+            procedure_body: row.procedure_body,
+            calendar_version: row.calendar_version,
+        };
+        let record = DossierRecord::try_from(row.record)?;
+        Ok(Some((record, parts(head, events, documents)?)))
+    }
+
+    /// What goes with a dossier already read (after an action, say).
+    pub async fn dossier_parts(&self, record: &DossierRecord) -> Result<DossierParts, StoreError> {
+        let sql = format!("SELECT {EXTRA} FROM procedure_versions v WHERE v.id = $1");
+        let code = record.code();
+        let (head, events, documents): (HeadRow, Vec<EventRow>, Vec<DocumentRow>) =
+            on_pool!(self, |pool| {
+                let mut conn = pool.acquire().await?;
+                let head: HeadRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .bind(record.procedure_version_id)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                let (events, documents) = read_rest!(conn, code);
+                (head, events, documents)
+            });
+        parts(head, events, documents)
+    }
+}

@@ -1,0 +1,709 @@
+//! Submission in groups: one transaction per batch, and on PostgreSQL one statement per
+//! kind of row for the whole batch (codes, idempotency keys, dossiers, audit events), so a
+//! batch costs about ten round trips whatever its size.
+
+use crate::audit::{append_after, lock_head};
+use crate::dossiers::{
+    DossierRecord, IdempotencyKey, Submission, Submitted, channel_str, corrupt, event_entry, json,
+    record_in_tx, utc,
+};
+use crate::processes::{ProcessRecord, agency_kind_in_tx, approved_for_in_tx, published_in_tx};
+use crate::quality::Change;
+use crate::tx::{Tx, on_tx};
+use crate::{Store, StoreError};
+use chrono::{DateTime, NaiveDate, Utc};
+use motcua_domain::audit::AuditEntry;
+use motcua_domain::calendar::to_vn_local;
+use motcua_domain::dossier::{Action, Context, Dossier, DossierCode};
+use motcua_domain::text::fold;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// What a submission refers to: the published version and the approved process.
+struct Refs {
+    version_id: Uuid,
+    version_no: i64,
+    procedure_name: String,
+    process: ProcessRecord,
+}
+
+/// The procedure's published version and the agency's approved process, or the rule the
+/// submission breaks.
+async fn refs_in_tx(tx: &mut Tx, s: &Submission) -> Result<Result<Refs, StoreError>, StoreError> {
+    let agency = s.agency.as_str();
+    let Some(kind) = agency_kind_in_tx(tx, agency).await? else {
+        return Ok(Err(StoreError::Invalid {
+            code: "unknown_agency",
+            detail: format!("Không có cơ quan {agency}."),
+        }));
+    };
+    let Some((version_id, version_no, procedure_name, _)) =
+        published_in_tx(tx, &s.procedure_code).await?
+    else {
+        return Ok(Err(StoreError::Invalid {
+            code: "procedure_not_published",
+            detail: format!("Thủ tục {} chưa được công bố.", s.procedure_code),
+        }));
+    };
+    let Some(process) = approved_for_in_tx(tx, &s.procedure_code, agency, kind).await? else {
+        return Ok(Err(StoreError::Invalid {
+            code: "no_approved_process",
+            detail: format!(
+                "Thủ tục {} chưa có quy trình nội bộ được phê duyệt tại cơ quan {agency}.",
+                s.procedure_code
+            ),
+        }));
+    };
+    Ok(Ok(Refs {
+        version_id,
+        version_no,
+        procedure_name,
+        process,
+    }))
+}
+
+/// A dossier's first states (submitted, and accepted when received at once), each with the
+/// state before it and its event kind. Pure: the code is only a label, so a batch checks the
+/// rules with a stand-in code before it allocates the real one.
+type Opening = Vec<(Option<Dossier>, Dossier, &'static str)>;
+
+fn opening(s: &Submission, code: DossierCode, refs: &Refs) -> Result<Opening, StoreError> {
+    let local = to_vn_local(&s.at);
+    let submitted = Dossier::submitted(code, s.channel, s.agency.clone(), local);
+    let mut states = vec![(None, submitted.clone(), "submitted")];
+    if let Some(receive) = &s.receive {
+        let ctx = Context {
+            now: local,
+            hours: &receive.hours,
+            holidays: &receive.holidays,
+            steps: &refs.process.steps,
+            budget_minutes: refs.process.budget_minutes as u32,
+        };
+        let accepted =
+            submitted
+                .apply(&Action::Accept, &ctx)
+                .map_err(|err| StoreError::Conflict {
+                    code: err.code(),
+                    detail: err.to_string(),
+                })?;
+        states.push((Some(submitted), accepted, "accept"));
+    }
+    Ok(states)
+}
+
+fn stand_in_code(s: &Submission) -> DossierCode {
+    DossierCode::new(&s.agency, to_vn_local(&s.at).date(), 1)
+}
+
+/// The record and audit entries of a new dossier from its opening states.
+fn created(s: &Submission, refs: &Refs, states: Opening) -> (DossierRecord, Vec<AuditEntry>) {
+    let steps = &refs.process.steps;
+    let entries = states
+        .iter()
+        .map(|(before, after, kind)| {
+            let extra = if *kind == "submitted" {
+                serde_json::json!({
+                    "procedure": s.procedure_code,
+                    "procedure_version": refs.version_no,
+                    "process_version": refs.process.version_no,
+                    "channel": channel_str(s.channel),
+                })
+            } else {
+                serde_json::json!({})
+            };
+            event_entry(&s.actor, s.at, kind, before.as_ref(), after, steps, extra)
+        })
+        .collect();
+    let dossier = states
+        .into_iter()
+        .last()
+        .map(|(_, after, _)| after)
+        .expect("an opening has the submitted state");
+    let record = DossierRecord {
+        desk_agency: dossier.desk_agency(steps).to_string(),
+        dossier,
+        procedure_code: s.procedure_code.clone(),
+        procedure_name: refs.procedure_name.clone(),
+        procedure_version_id: refs.version_id,
+        procedure_version_no: refs.version_no,
+        process_id: refs.process.id,
+        process_version_no: refs.process.version_no,
+        steps: steps.clone(),
+        budget_minutes: refs.process.budget_minutes,
+        applicant: s.applicant.clone(),
+        owner: s.owner.clone(),
+        updated_at: s.at,
+    };
+    (record, entries)
+}
+
+/// Claims idempotency keys (their dossier still unknown); returns those this call claimed.
+/// A key not claimed was seen before: see [`replay_of`].
+async fn claim_keys(
+    tx: &mut Tx,
+    keys: &[(&IdempotencyKey, DateTime<Utc>)],
+) -> Result<HashSet<(String, String)>, StoreError> {
+    let mut claimed = HashSet::new();
+    if keys.is_empty() {
+        return Ok(claimed);
+    }
+    match tx {
+        Tx::Postgres(t) => {
+            let sql = "INSERT INTO idempotency_keys \
+                (principal, idem_key, request_hash, dossier_code, created_at) \
+                SELECT p, k, h, NULL, at FROM UNNEST($1::text[], $2::text[], $3::text[], \
+                $4::timestamptz[]) AS u(p, k, h, at) \
+                ON CONFLICT (principal, idem_key) DO NOTHING RETURNING principal, idem_key";
+            let rows: Vec<(String, String)> = sqlx::query_as(sql)
+                .bind(
+                    keys.iter()
+                        .map(|(k, _)| k.principal.clone())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(keys.iter().map(|(k, _)| k.key.clone()).collect::<Vec<_>>())
+                .bind(
+                    keys.iter()
+                        .map(|(k, _)| k.request_hash.clone())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(keys.iter().map(|(_, at)| *at).collect::<Vec<_>>())
+                .fetch_all(&mut **t)
+                .await?;
+            claimed.extend(rows);
+        }
+        Tx::Sqlite(t) => {
+            let sql = "INSERT INTO idempotency_keys \
+                (principal, idem_key, request_hash, dossier_code, created_at) \
+                VALUES ($1, $2, $3, NULL, $4) \
+                ON CONFLICT (principal, idem_key) DO NOTHING RETURNING principal, idem_key";
+            for (k, at) in keys {
+                let row: Option<(String, String)> = sqlx::query_as(sql)
+                    .bind(&k.principal)
+                    .bind(&k.key)
+                    .bind(&k.request_hash)
+                    .bind(*at)
+                    .fetch_optional(&mut **t)
+                    .await?;
+                claimed.extend(row);
+            }
+        }
+    }
+    Ok(claimed)
+}
+
+/// Names the dossier each claimed key led to.
+async fn settle_keys(tx: &mut Tx, keys: &[(&IdempotencyKey, &str)]) -> Result<(), StoreError> {
+    match tx {
+        Tx::Postgres(t) if !keys.is_empty() => {
+            let sql = "UPDATE idempotency_keys AS i SET dossier_code = u.code \
+                FROM UNNEST($1::text[], $2::text[], $3::text[]) AS u(p, k, code) \
+                WHERE i.principal = u.p AND i.idem_key = u.k";
+            sqlx::query(sql)
+                .bind(
+                    keys.iter()
+                        .map(|(k, _)| k.principal.clone())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(keys.iter().map(|(k, _)| k.key.clone()).collect::<Vec<_>>())
+                .bind(keys.iter().map(|(_, c)| c.to_string()).collect::<Vec<_>>())
+                .execute(&mut **t)
+                .await?;
+        }
+        Tx::Postgres(_) => {}
+        Tx::Sqlite(t) => {
+            let sql = "UPDATE idempotency_keys SET dossier_code = $3 \
+                WHERE principal = $1 AND idem_key = $2";
+            for (k, code) in keys {
+                sqlx::query(sql)
+                    .bind(&k.principal)
+                    .bind(&k.key)
+                    .bind(*code)
+                    .execute(&mut **t)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The answer to a key seen before: the first dossier again, or a refusal when the body
+/// differs. None when the key is unknown.
+async fn replay_of(
+    tx: &mut Tx,
+    idem: &IdempotencyKey,
+) -> Result<Option<Result<Submitted, StoreError>>, StoreError> {
+    let seen = "SELECT request_hash, dossier_code FROM idempotency_keys \
+        WHERE principal = $1 AND idem_key = $2";
+    let row: Option<(String, Option<String>)> = on_tx!(tx, |conn| sqlx::query_as(seen)
+        .bind(&idem.principal)
+        .bind(&idem.key)
+        .fetch_optional(&mut *conn)
+        .await?);
+    let Some((hash, code)) = row else {
+        return Ok(None);
+    };
+    if hash != idem.request_hash {
+        return Ok(Some(Err(StoreError::Conflict {
+            code: "idempotency_key_reused",
+            detail: "Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác.".into(),
+        })));
+    }
+    let code = code.ok_or_else(|| corrupt("idempotency key without a dossier"))?;
+    let record = record_in_tx(tx, &code)
+        .await?
+        .ok_or_else(|| corrupt(format!("idempotency key names {code}")))?;
+    Ok(Some(Ok(Submitted::Replayed(record))))
+}
+
+/// Takes `n` numbers from each agency's daily sequence; returns the last one taken. The
+/// row lock (PostgreSQL) or the write lock (SQLite) makes them unique across app nodes.
+async fn allocate(
+    tx: &mut Tx,
+    wanted: &BTreeMap<(String, NaiveDate), i64>,
+) -> Result<HashMap<(String, NaiveDate), i64>, StoreError> {
+    let mut lasts = HashMap::new();
+    match tx {
+        Tx::Postgres(t) => {
+            let sql = "INSERT INTO dossier_sequences (agency_code, day, last) \
+                SELECT * FROM UNNEST($1::text[], $2::date[], $3::bigint[]) \
+                ON CONFLICT (agency_code, day) DO UPDATE \
+                SET last = dossier_sequences.last + EXCLUDED.last \
+                RETURNING agency_code, day, last";
+            let rows: Vec<(String, NaiveDate, i64)> = sqlx::query_as(sql)
+                .bind(wanted.keys().map(|(a, _)| a.clone()).collect::<Vec<_>>())
+                .bind(wanted.keys().map(|(_, d)| *d).collect::<Vec<_>>())
+                .bind(wanted.values().copied().collect::<Vec<_>>())
+                .fetch_all(&mut **t)
+                .await?;
+            lasts.extend(rows.into_iter().map(|(a, d, l)| ((a, d), l)));
+        }
+        Tx::Sqlite(t) => {
+            let sql = "INSERT INTO dossier_sequences (agency_code, day, last) VALUES ($1, $2, $3) \
+                ON CONFLICT (agency_code, day) DO UPDATE \
+                SET last = dossier_sequences.last + excluded.last RETURNING last";
+            for ((agency, day), n) in wanted {
+                let last: i64 = sqlx::query_scalar(sql)
+                    .bind(agency)
+                    .bind(*day)
+                    .bind(*n)
+                    .fetch_one(&mut **t)
+                    .await?;
+                lasts.insert((agency.clone(), *day), last);
+            }
+        }
+    }
+    Ok(lasts)
+}
+
+/// The columns of a dossier row, as bound.
+struct DossierRow {
+    code: String,
+    procedure_code: String,
+    procedure_version_id: Uuid,
+    process_id: Uuid,
+    receiving_agency: String,
+    handling_agency: String,
+    desk_agency: String,
+    state: String,
+    national_status: i64,
+    channel: String,
+    step_no: i64,
+    assignee: Option<String>,
+    applicant_kind: String,
+    applicant_name: String,
+    applicant_name_folded: String,
+    applicant_id: Option<String>,
+    applicant: String,
+    owner: Option<String>,
+    submitted_at: DateTime<Utc>,
+    received_at: Option<DateTime<Utc>>,
+    due_at: Option<DateTime<Utc>>,
+    finished_at: Option<DateTime<Utc>>,
+    returned_at: Option<DateTime<Utc>>,
+    version: i64,
+    body: String,
+    updated_at: DateTime<Utc>,
+}
+
+pub(crate) const DOSSIER_COLUMNS: &str = "code, procedure_code, procedure_version_id, \
+    process_id, receiving_agency, handling_agency, desk_agency, state, national_status, \
+    channel, step_no, assignee, applicant_kind, applicant_name, applicant_name_folded, \
+    applicant_id, applicant, owner, submitted_at, received_at, due_at, finished_at, \
+    returned_at, version, body, updated_at";
+
+impl DossierRow {
+    fn of(record: &DossierRecord, at: DateTime<Utc>) -> Result<DossierRow, StoreError> {
+        let d = &record.dossier;
+        let a = &record.applicant;
+        Ok(DossierRow {
+            code: d.code.to_string(),
+            procedure_code: record.procedure_code.clone(),
+            procedure_version_id: record.procedure_version_id,
+            process_id: record.process_id,
+            receiving_agency: d.receiving_agency.to_string(),
+            handling_agency: d.handling_agency.to_string(),
+            desk_agency: record.desk_agency.clone(),
+            state: d.state.as_str().to_owned(),
+            national_status: i64::from(u8::from(d.state.national_status())),
+            channel: channel_str(d.channel).to_owned(),
+            step_no: d.step as i64,
+            assignee: d.assignee.clone(),
+            applicant_kind: a.kind.as_str().to_owned(),
+            applicant_name: a.name.clone(),
+            applicant_name_folded: fold(&a.name),
+            applicant_id: a
+                .citizen_id
+                .as_ref()
+                .map(|c| c.as_str().to_owned())
+                .or_else(|| a.tax_code.as_ref().map(|t| t.as_str().to_owned())),
+            applicant: json(a)?,
+            owner: record.owner.clone(),
+            submitted_at: utc(d.submitted_at),
+            received_at: d.received_at.map(utc),
+            due_at: d.due_at.map(utc),
+            finished_at: d.finished_at.map(utc),
+            returned_at: d.returned_at.map(utc),
+            version: d.version,
+            body: json(d)?,
+            updated_at: at,
+        })
+    }
+}
+
+/// Inserts new dossier rows: one statement on PostgreSQL, a prepared insert per row on
+/// SQLite (in-process, so no round trips to save).
+pub(crate) async fn insert_dossiers(
+    tx: &mut Tx,
+    records: &[(&DossierRecord, DateTime<Utc>)],
+) -> Result<(), StoreError> {
+    let rows = records
+        .iter()
+        .map(|(r, at)| DossierRow::of(r, *at))
+        .collect::<Result<Vec<_>, _>>()?;
+    match tx {
+        Tx::Postgres(t) if !rows.is_empty() => {
+            let sql = format!(
+                "INSERT INTO dossiers ({DOSSIER_COLUMNS}) SELECT * FROM UNNEST(\
+                 $1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], \
+                 $7::text[], $8::text[], $9::bigint[], $10::text[], $11::bigint[], $12::text[], \
+                 $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], \
+                 $19::timestamptz[], $20::timestamptz[], $21::timestamptz[], $22::timestamptz[], \
+                 $23::timestamptz[], $24::bigint[], $25::text[], $26::timestamptz[])"
+            );
+            macro_rules! col {
+                ($f:ident) => {
+                    rows.iter().map(|r| r.$f.clone()).collect::<Vec<_>>()
+                };
+            }
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(col!(code))
+                .bind(col!(procedure_code))
+                .bind(col!(procedure_version_id))
+                .bind(col!(process_id))
+                .bind(col!(receiving_agency))
+                .bind(col!(handling_agency))
+                .bind(col!(desk_agency))
+                .bind(col!(state))
+                .bind(col!(national_status))
+                .bind(col!(channel))
+                .bind(col!(step_no))
+                .bind(col!(assignee))
+                .bind(col!(applicant_kind))
+                .bind(col!(applicant_name))
+                .bind(col!(applicant_name_folded))
+                .bind(col!(applicant_id))
+                .bind(col!(applicant))
+                .bind(col!(owner))
+                .bind(col!(submitted_at))
+                .bind(col!(received_at))
+                .bind(col!(due_at))
+                .bind(col!(finished_at))
+                .bind(col!(returned_at))
+                .bind(col!(version))
+                .bind(col!(body))
+                .bind(col!(updated_at))
+                .execute(&mut **t)
+                .await?;
+        }
+        Tx::Postgres(_) => {}
+        Tx::Sqlite(t) => {
+            let sql = format!(
+                "INSERT INTO dossiers ({DOSSIER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, \
+                 $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
+                 $24, $25, $26)"
+            );
+            for r in rows {
+                sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+                    .bind(r.code)
+                    .bind(r.procedure_code)
+                    .bind(r.procedure_version_id)
+                    .bind(r.process_id)
+                    .bind(r.receiving_agency)
+                    .bind(r.handling_agency)
+                    .bind(r.desk_agency)
+                    .bind(r.state)
+                    .bind(r.national_status)
+                    .bind(r.channel)
+                    .bind(r.step_no)
+                    .bind(r.assignee)
+                    .bind(r.applicant_kind)
+                    .bind(r.applicant_name)
+                    .bind(r.applicant_name_folded)
+                    .bind(r.applicant_id)
+                    .bind(r.applicant)
+                    .bind(r.owner)
+                    .bind(r.submitted_at)
+                    .bind(r.received_at)
+                    .bind(r.due_at)
+                    .bind(r.finished_at)
+                    .bind(r.returned_at)
+                    .bind(r.version)
+                    .bind(r.body)
+                    .bind(r.updated_at)
+                    .execute(&mut **t)
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One submission on its own inside the batch's transaction (after the batch's own rows):
+/// one that reuses documents from the applicant's store, or repeats a key already in the
+/// batch. `Err` aborts the whole batch; a broken rule comes back as `Ok(Err(..))` having
+/// written nothing.
+async fn submit_alone(
+    tx: &mut Tx,
+    s: &Submission,
+) -> Result<Result<Submitted, StoreError>, StoreError> {
+    let refs = match refs_in_tx(tx, s).await? {
+        Ok(refs) => refs,
+        Err(err) => return Ok(Err(err)),
+    };
+    if let Err(err) = opening(s, stand_in_code(s), &refs) {
+        return Ok(replay_of_any(tx, s).await?.unwrap_or(Err(err)));
+    }
+    if let Some(idem) = &s.idempotency
+        && claim_keys(tx, &[(idem, s.at)]).await?.is_empty()
+    {
+        let answer = replay_of(tx, idem).await?;
+        return answer.ok_or_else(|| corrupt("idempotency key neither claimed nor seen"));
+    }
+    let applicant_id = s
+        .applicant
+        .citizen_id
+        .as_ref()
+        .map(|c| c.as_str().to_owned())
+        .or_else(|| s.applicant.tax_code.as_ref().map(|t| t.as_str().to_owned()));
+    if let Err(err) =
+        crate::documents::check_wallet_items_in_tx(tx, &s.attachments, applicant_id.as_deref())
+            .await?
+    {
+        if let Some(idem) = &s.idempotency {
+            // Leave no trace: the key may be used again once the documents are right.
+            on_tx!(tx, |conn| sqlx::query(
+                "DELETE FROM idempotency_keys WHERE principal = $1 AND idem_key = $2"
+            )
+            .bind(&idem.principal)
+            .bind(&idem.key)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected());
+        }
+        return Ok(Err(err));
+    }
+    let day = to_vn_local(&s.at).date();
+    let key = (s.agency.to_string(), day);
+    let lasts = allocate(tx, &BTreeMap::from([(key.clone(), 1)])).await?;
+    let seq = lasts[&key];
+    let code = DossierCode::new(&s.agency, day, seq as u32);
+    let (record, entries) = created(s, &refs, opening(s, code, &refs)?);
+    insert_dossiers(tx, &[(&record, s.at)]).await?;
+    if let Some(idem) = &s.idempotency {
+        settle_keys(tx, &[(idem, record.code())]).await?;
+    }
+    let head = lock_head(tx).await?;
+    append_after(tx, head, entries).await?;
+    crate::documents::attach_wallet_items_in_tx(
+        tx,
+        record.code(),
+        s.agency.as_str(),
+        &s.attachments,
+        s.at,
+        &s.actor,
+    )
+    .await?;
+    Ok(Ok(Submitted::Created(record)))
+}
+
+/// A submission that breaks a rule but repeats a key already answered gets that answer.
+async fn replay_of_any(
+    tx: &mut Tx,
+    s: &Submission,
+) -> Result<Option<Result<Submitted, StoreError>>, StoreError> {
+    match &s.idempotency {
+        Some(idem) => replay_of(tx, idem).await,
+        None => Ok(None),
+    }
+}
+
+impl Store {
+    /// Registers one dossier. See [`Store::submit_dossiers`].
+    pub async fn submit_dossier(&self, s: &Submission) -> Result<Submitted, StoreError> {
+        let mut results = self.submit_dossiers(std::slice::from_ref(s)).await?;
+        results.pop().unwrap_or_else(|| Err(corrupt("empty batch")))
+    }
+
+    /// Registers several dossiers in ONE transaction (group commit), each with its own code
+    /// from the agency's daily sequence and its own audit events; nothing is acknowledged
+    /// before the commit. A submission that breaks a rule gets its error and writes nothing;
+    /// a database failure fails them all (and, rolled back, they may all be retried).
+    pub async fn submit_dossiers(
+        &self,
+        batch: &[Submission],
+    ) -> Result<Vec<Result<Submitted, StoreError>>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        // The chain head first: every writer takes it before anything else it locks, so
+        // batches on several nodes queue up instead of deadlocking.
+        let head = lock_head(&mut tx).await?;
+        let mut results: Vec<Option<Result<Submitted, StoreError>>> =
+            batch.iter().map(|_| None).collect();
+        let mut refs: HashMap<(&str, &str), Arc<Refs>> = HashMap::new();
+        let mut keys_seen = HashSet::new();
+        let mut alone = Vec::new();
+        let mut ready: Vec<(usize, Arc<Refs>)> = Vec::new();
+        for (i, s) in batch.iter().enumerate() {
+            let repeated = s
+                .idempotency
+                .as_ref()
+                .is_some_and(|k| !keys_seen.insert((k.principal.as_str(), k.key.as_str())));
+            if repeated || !s.attachments.is_empty() {
+                alone.push(i);
+                continue;
+            }
+            let ref_key = (s.procedure_code.as_str(), s.agency.as_str());
+            let r = match refs.get(&ref_key) {
+                Some(r) => r.clone(),
+                None => match refs_in_tx(&mut tx, s).await? {
+                    Ok(r) => refs.entry(ref_key).or_insert(Arc::new(r)).clone(),
+                    Err(err) => {
+                        results[i] = Some(Err(err));
+                        continue;
+                    }
+                },
+            };
+            if let Err(err) = opening(s, stand_in_code(s), &r) {
+                results[i] = Some(replay_of_any(&mut tx, s).await?.unwrap_or(Err(err)));
+                continue;
+            }
+            ready.push((i, r));
+        }
+        let keys: Vec<(&IdempotencyKey, DateTime<Utc>)> = ready
+            .iter()
+            .filter_map(|(i, _)| batch[*i].idempotency.as_ref().map(|k| (k, batch[*i].at)))
+            .collect();
+        let claimed = claim_keys(&mut tx, &keys).await?;
+        let mut fresh = Vec::with_capacity(ready.len());
+        for (i, r) in ready {
+            match &batch[i].idempotency {
+                Some(k) if !claimed.contains(&(k.principal.clone(), k.key.clone())) => {
+                    let answer = replay_of(&mut tx, k).await?;
+                    results[i] = Some(
+                        answer
+                            .ok_or_else(|| corrupt("idempotency key neither claimed nor seen"))?,
+                    );
+                }
+                _ => fresh.push((i, r)),
+            }
+        }
+        let day_of = |i: usize| {
+            (
+                batch[i].agency.to_string(),
+                to_vn_local(&batch[i].at).date(),
+            )
+        };
+        let mut wanted: BTreeMap<(String, NaiveDate), i64> = BTreeMap::new();
+        for (i, _) in &fresh {
+            *wanted.entry(day_of(*i)).or_default() += 1;
+        }
+        let mut next: HashMap<(String, NaiveDate), i64> = allocate(&mut tx, &wanted)
+            .await?
+            .into_iter()
+            .map(|(k, last)| {
+                let first = last - wanted.get(&k).copied().unwrap_or(0) + 1;
+                (k, first)
+            })
+            .collect();
+        let mut records = Vec::with_capacity(fresh.len());
+        let mut entries = Vec::new();
+        for (i, r) in &fresh {
+            let s = &batch[*i];
+            let key = day_of(*i);
+            let seq = next
+                .get_mut(&key)
+                .ok_or_else(|| corrupt("no sequence allocated"))?;
+            let code = DossierCode::new(&s.agency, key.1, *seq as u32);
+            *seq += 1;
+            let (record, mut more) = created(s, r, opening(s, code, r)?);
+            entries.append(&mut more);
+            records.push((*i, record));
+        }
+        let rows: Vec<(&DossierRecord, DateTime<Utc>)> =
+            records.iter().map(|(i, r)| (r, batch[*i].at)).collect();
+        insert_dossiers(&mut tx, &rows).await?;
+        let settled: Vec<(&IdempotencyKey, &str)> = records
+            .iter()
+            .filter_map(|(i, r)| batch[*i].idempotency.as_ref().map(|k| (k, r.code())))
+            .collect();
+        settle_keys(&mut tx, &settled).await?;
+        append_after(&mut tx, head, entries).await?;
+        for (i, record) in records {
+            results[i] = Some(Ok(Submitted::Created(record)));
+        }
+        for i in alone {
+            results[i] = Some(submit_alone(&mut tx, &batch[i]).await?);
+        }
+        let results: Vec<Result<Submitted, StoreError>> = results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(corrupt("submission left unanswered"))))
+            .collect();
+        let created: Vec<Change<'_>> = results
+            .iter()
+            .filter_map(|r| match r {
+                Ok(Submitted::Created(record)) => Some(Change {
+                    procedure_code: &record.procedure_code,
+                    before: None,
+                    after: &record.dossier,
+                }),
+                _ => None,
+            })
+            .collect();
+        self.quality_changed(&mut tx, &created).await?;
+        tx.commit().await?;
+        Ok(results)
+    }
+}
+
+impl Store {
+    /// Deletes up to `limit` idempotency keys made before `before`, oldest first, in one
+    /// short transaction; returns how many went. A retry after that makes a new dossier.
+    pub async fn purge_idempotency_keys(
+        &self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<u64, StoreError> {
+        let sql = "DELETE FROM idempotency_keys WHERE (principal, idem_key) IN \
+            (SELECT principal, idem_key FROM idempotency_keys WHERE created_at < $1 \
+             ORDER BY created_at LIMIT $2)";
+        let mut tx = self.begin_write().await?;
+        let n = on_tx!(&mut tx, |conn| sqlx::query(sql)
+            .bind(before)
+            .bind(limit)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected());
+        tx.commit().await?;
+        Ok(n)
+    }
+}
