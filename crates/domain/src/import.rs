@@ -146,6 +146,99 @@ pub fn check_succession_list(entries: &[Sourced<UnitSuccession>]) -> Vec<ImportP
     problems
 }
 
+/// A unit code in a succession file read as another (`--recode OLD=NEW`): for sources that
+/// name a unit by a different code than the unit lists (merges.json's 06970 for 06978).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recode {
+    pub old: String,
+    pub new: String,
+}
+
+impl std::str::FromStr for Recode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (old, new) = s
+            .split_once('=')
+            .map(|(o, n)| (o.trim(), n.trim()))
+            .ok_or_else(|| format!("đổi mã phải có dạng CŨ=MỚI: {s}"))?;
+        for code in [old, new] {
+            if !is_valid_unit_code(code) {
+                return Err(format!(
+                    "mã đơn vị hành chính không hợp lệ trong {s}: {code:?} (2, 3 hoặc 5 chữ số)"
+                ));
+            }
+        }
+        if old.len() != new.len() {
+            return Err(format!(
+                "hai mã trong {s} không cùng cấp (số chữ số khác nhau)"
+            ));
+        }
+        if old == new {
+            return Err(format!("mã cũ và mã mới trùng nhau: {s}"));
+        }
+        Ok(Recode {
+            old: old.to_owned(),
+            new: new.to_owned(),
+        })
+    }
+}
+
+/// Reads every successor code `old` in `entries` as `new`, and returns how many links
+/// each recode touched, in order. Only successors: a file's old codes are those of the
+/// old list, where the same code may be another unit (06970 was Thị trấn Ba Chẽ, 23737
+/// Xã Ia Mơ Nông). A repeated or chained `old`, or one that touches nothing (a typo must
+/// not pass silently), is a problem and nothing is changed.
+pub fn apply_recodes(
+    entries: &mut [Sourced<UnitSuccession>],
+    recodes: &[Recode],
+) -> Result<Vec<usize>, Vec<ImportProblem>> {
+    let place = |r: &Recode| ImportProblem::new("--recode", format!("{}={}", r.old, r.new), "");
+    let mut problems = Vec::new();
+    let mut by_old: HashMap<&str, usize> = HashMap::new();
+    for (i, r) in recodes.iter().enumerate() {
+        if by_old.insert(&r.old, i).is_some() {
+            problems.push(ImportProblem {
+                reason: format!("mã cũ {} được đổi hơn một lần", r.old),
+                ..place(r)
+            });
+        }
+    }
+    for r in recodes {
+        if by_old.contains_key(r.new.as_str()) {
+            problems.push(ImportProblem {
+                reason: format!("mã mới {} lại được đổi tiếp (đổi mã nối tiếp)", r.new),
+                ..place(r)
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let mut touched = vec![0; recodes.len()];
+    let mut recoded = Vec::new();
+    for (at, Sourced { value: s, .. }) in entries.iter().enumerate() {
+        if let Some(&i) = by_old.get(s.new_code.as_str()) {
+            touched[i] += 1;
+            recoded.push((at, i));
+        }
+    }
+    for (r, &n) in recodes.iter().zip(&touched) {
+        if n == 0 {
+            problems.push(ImportProblem {
+                reason: format!("không liên kết nào trong tệp có mã {}", r.old),
+                ..place(r)
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    for (at, i) in recoded {
+        entries[at].value.new_code = recodes[i].new.clone();
+    }
+    Ok(touched)
+}
+
 /// An agency row being imported, before its identifier is validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgencyEntry {
@@ -321,5 +414,80 @@ mod tests {
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert_eq!(problems[0].code, "nope");
         assert!(problems[1].reason.contains("000.00.09.H37"));
+    }
+
+    fn link(old: &str, new: &str) -> Sourced<UnitSuccession> {
+        Sourced::new(
+            format!("{old}→{new}"),
+            UnitSuccession {
+                old_code: old.into(),
+                new_code: new.into(),
+                link: crate::unit::SuccessionLink::Full,
+                effective: chrono::NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(),
+                legal_basis: "NQ".into(),
+            },
+        )
+    }
+
+    #[test]
+    fn recodes_are_two_different_codes_of_one_tier() {
+        let ok: Recode = " 06970 = 06978 ".parse().unwrap();
+        assert_eq!((ok.old.as_str(), ok.new.as_str()), ("06970", "06978"));
+        for (bad, says) in [
+            ("06970", "CŨ=MỚI"),
+            ("0697=06978", "\"0697\""),
+            ("06970=0697a", "\"0697a\""),
+            ("=06978", "\"\""),
+            ("06970=069", "không cùng cấp"),
+            ("06978=06978", "trùng nhau"),
+        ] {
+            let err = bad.parse::<Recode>().unwrap_err();
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn recodes_rewrite_successors_and_count_links_or_change_nothing() {
+        let r = |s: &str| s.parse::<Recode>().unwrap();
+        let list = vec![
+            link("06985", "06970"),
+            link("06970", "06970"),
+            link("23737", "24000"),
+            link("23938", "23737"),
+        ];
+        let mut entries = list.clone();
+        let counts = apply_recodes(&mut entries, &[r("06970=06978"), r("23737=23938")]).unwrap();
+        assert_eq!(counts, [2, 1]);
+        // 06970 and 23737 as old units are other units, and stay.
+        let codes: Vec<(&str, &str)> = entries
+            .iter()
+            .map(|e| (e.value.old_code.as_str(), e.value.new_code.as_str()))
+            .collect();
+        assert_eq!(
+            codes,
+            [
+                ("06985", "06978"),
+                ("06970", "06978"),
+                ("23737", "24000"),
+                ("23938", "23938")
+            ]
+        );
+        for (recodes, says) in [
+            (vec![r("06970=06978"), r("11111=22222")], "11111"),
+            (vec![r("06970=06978"), r("06970=06979")], "hơn một lần"),
+            (vec![r("06970=06978"), r("06978=06979")], "nối tiếp"),
+        ] {
+            let mut entries = list.clone();
+            let problems = apply_recodes(&mut entries, &recodes).unwrap_err();
+            assert!(
+                problems.len() == 1 && problems[0].reason.contains(says),
+                "{problems:?}"
+            );
+            assert_eq!(problems[0].source, "--recode");
+            assert_eq!(
+                entries, list,
+                "nothing is recoded when any recode is refused"
+            );
+        }
     }
 }

@@ -61,14 +61,18 @@ async fn main() -> anyhow::Result<()> {
         println!("2025 list: {}", motcua::import::describe_units(&report));
         let merges = data("units/dvhcvn-20250701-mapping/merges.json");
         if old.exists() && merges.exists() {
-            let aligned = align_merges(&merges, dir.path())?;
-            let report =
-                motcua::import::import_successions(&store, &aligned, reform, None, &|_, _| {})
-                    .await?;
-            println!(
-                "mapping: {}",
-                motcua::import::describe_links(&report, "liên kết")
-            );
+            // The published file names two communes by their Công văn 1027 codes.
+            let recodes = ["06970=06978", "23737=23938"].map(|r| r.parse().expect("recode"));
+            let report = motcua::import::import_successions(
+                &store,
+                &merges,
+                reform,
+                None,
+                &recodes,
+                &|_, _| {},
+            )
+            .await?;
+            println!("mapping: {}", motcua::import::describe_successions(&report));
         }
     } else {
         motcua::demo::seed(&store).await?;
@@ -149,28 +153,6 @@ async fn main() -> anyhow::Result<()> {
     server.shutdown().await?;
     store.close().await;
     Ok(())
-}
-
-/// merges.json with its two new codes that differ from the 2025 list aligned to it
-/// (the published file is refused whole otherwise; see the integration tests).
-fn align_merges(
-    path: &std::path::Path,
-    dir: &std::path::Path,
-) -> anyhow::Result<std::path::PathBuf> {
-    let mut json: serde_json::Value = serde_json::from_slice(&std::fs::read(path)?)?;
-    for province in json["data"].as_array_mut().into_iter().flatten() {
-        for commune in province["level2s"].as_array_mut().into_iter().flatten() {
-            let aligned = match commune["level2_id"].as_str() {
-                Some("06970") => "06978",
-                Some("23737") => "23938",
-                _ => continue,
-            };
-            commune["level2_id"] = serde_json::Value::from(aligned);
-        }
-    }
-    let out = dir.join("merges-aligned.json");
-    std::fs::write(&out, serde_json::to_vec(&json)?)?;
-    Ok(out)
 }
 
 async fn unit_codes(store: &Store, at: chrono::NaiveDate) -> anyhow::Result<Vec<String>> {

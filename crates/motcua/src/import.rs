@@ -13,7 +13,7 @@
 use anyhow::Context;
 use chrono::NaiveDate;
 use motcua_domain::audit::AuditEntry;
-use motcua_domain::import::{AgencyEntry, ImportProblem, Sourced};
+use motcua_domain::import::{AgencyEntry, ImportProblem, Recode, Sourced, apply_recodes};
 use motcua_domain::unit::{SuccessionLink, UnitEntry, UnitKind, UnitSuccession};
 use motcua_store::{
     ImportOutcome, ImportSource, LinkImportSummary, Progress, Store, UnitImportSummary,
@@ -447,12 +447,12 @@ pub enum Report<S> {
     Rejected(Vec<ImportProblem>),
 }
 
-fn audit(action: &str, source: &ImportSource) -> AuditEntry {
+fn audit(action: &str, source: &ImportSource, detail: serde_json::Value) -> AuditEntry {
     AuditEntry::system(
         motcua_web::now(),
         action,
         format!("import:{}", source.name),
-        serde_json::json!({}),
+        detail,
     )
 }
 
@@ -486,35 +486,69 @@ pub async fn import_units(
             valid_from,
             scope,
             &parsed.source,
-            audit("units.imported", &parsed.source),
+            audit("units.imported", &parsed.source, serde_json::json!({})),
             progress,
         )
         .await?;
     Ok(finish(outcome, parsed.rows.len(), started))
 }
 
+/// A succession import's counts, and how many links each `--recode` touched.
+#[derive(Debug, Clone)]
+pub struct SuccessionSummary {
+    pub links: LinkImportSummary,
+    pub recoded: Vec<(Recode, usize)>,
+}
+
+/// Reads and imports successions, reading each recode's old successor code as its new one first.
 pub async fn import_successions(
     store: &Store,
     path: &Path,
     effective: NaiveDate,
     legal_basis: Option<&str>,
+    recodes: &[Recode],
     progress: Progress<'_>,
-) -> anyhow::Result<Report<LinkImportSummary>> {
+) -> anyhow::Result<Report<SuccessionSummary>> {
     let started = std::time::Instant::now();
-    let parsed = parse_successions(path, effective, legal_basis)?;
+    let mut parsed = parse_successions(path, effective, legal_basis)?;
     if !parsed.problems.is_empty() {
         return Ok(Report::Rejected(parsed.problems));
     }
+    let touched = match apply_recodes(&mut parsed.rows, recodes) {
+        Ok(touched) => touched,
+        Err(problems) => return Ok(Report::Rejected(problems)),
+    };
+    let recoded: Vec<(Recode, usize)> = recodes.iter().cloned().zip(touched).collect();
+    let detail = serde_json::json!({
+        "recodes": recoded
+            .iter()
+            .map(|(r, links)| serde_json::json!({"old": r.old, "new": r.new, "links": links}))
+            .collect::<Vec<_>>(),
+    });
     let outcome = store
         .import_successions(
             &parsed.rows,
             effective,
             &parsed.source,
-            audit("successions.imported", &parsed.source),
+            audit("successions.imported", &parsed.source, detail),
             progress,
         )
         .await?;
-    Ok(finish(outcome, parsed.rows.len(), started))
+    Ok(match finish(outcome, parsed.rows.len(), started) {
+        Report::Done {
+            summary,
+            rows,
+            seconds,
+        } => Report::Done {
+            summary: SuccessionSummary {
+                links: summary,
+                recoded,
+            },
+            rows,
+            seconds,
+        },
+        Report::Rejected(problems) => Report::Rejected(problems),
+    })
 }
 
 pub async fn import_agencies(
@@ -532,7 +566,7 @@ pub async fn import_agencies(
             motcua_web::today_vn(),
             &parsed.source,
             motcua_web::now(),
-            audit("agencies.imported", &parsed.source),
+            audit("agencies.imported", &parsed.source, serde_json::json!({})),
         )
         .await?;
     Ok(finish(outcome, parsed.rows.len(), started))
@@ -583,6 +617,31 @@ pub fn describe_links(report: &Report<LinkImportSummary>, what: &str) -> String 
         ),
         Report::Rejected(problems) => describe_problems(problems),
     }
+}
+
+/// The links' summary, then one line per recode with the links it touched.
+pub fn describe_successions(report: &Report<SuccessionSummary>) -> String {
+    let (summary, rows, seconds) = match report {
+        Report::Done {
+            summary,
+            rows,
+            seconds,
+        } => (summary, *rows, *seconds),
+        Report::Rejected(problems) => return describe_problems(problems),
+    };
+    let links = Report::Done {
+        summary: summary.links,
+        rows,
+        seconds,
+    };
+    let mut text = describe_links(&links, "liên kết kế thừa");
+    for (r, n) in &summary.recoded {
+        text.push_str(&format!(
+            "\nĐổi mã {} thành {}: {n} liên kết. Recoded {} as {} in {n} link(s).",
+            r.old, r.new, r.old, r.new
+        ));
+    }
+    text
 }
 
 fn describe_problems(problems: &[ImportProblem]) -> String {

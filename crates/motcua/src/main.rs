@@ -221,6 +221,10 @@ enum RegisterImport {
         /// The legal basis recorded with each link that does not give its own.
         #[arg(long)]
         legal_basis: Option<String>,
+        /// Read successor code OLD in the file as NEW (repeatable): merges.json names two
+        /// communes by the Công văn 1027 codes (06970=06978, 23737=23938).
+        #[arg(long = "recode", value_name = "OLD=NEW")]
+        recode: Vec<motcua_domain::import::Recode>,
     },
     /// Agencies from a CSV: code,name,kind,unit_code,parent_code[,valid_from,valid_to].
     Agencies { file: PathBuf },
@@ -751,17 +755,19 @@ async fn run_import(store: &Store, command: RegisterImport) -> anyhow::Result<()
             file,
             effective,
             legal_basis,
+            recode,
         } => {
             let report = import::import_successions(
                 store,
                 &file,
                 effective,
                 legal_basis.as_deref(),
+                &recode,
                 &progress,
             )
             .await?;
             (
-                import::describe_links(&report, "liên kết kế thừa"),
+                import::describe_successions(&report),
                 matches!(report, Report::Rejected(_)),
             )
         }

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use common::{Backend, Options, TestApp, api_token, csrf_from, login};
 use motcua::import::{self, Report};
 use motcua_domain::audit::AuditEntry;
+use motcua_domain::import::Recode;
 use motcua_domain::transition::{Decision, PlanRules};
 use motcua_domain::unit::UnitKind;
 use motcua_store::{Store, UnitImportSummary};
@@ -123,7 +124,7 @@ async fn the_country(backend: Backend) {
     // (the official 1027/CTK-CSCL codes 06970 and 23737), so it is refused whole.
     let audit_before = store.verify_audit_chain().await.unwrap().events;
     let Report::Rejected(problems) =
-        import::import_successions(store, &shared_data(MERGES), reform, None, &no_progress)
+        import::import_successions(store, &shared_data(MERGES), reform, None, &[], &no_progress)
             .await
             .unwrap()
     else {
@@ -143,18 +144,68 @@ async fn the_country(backend: Backend) {
         store.verify_audit_chain().await.unwrap().events,
         audit_before
     );
-    // With those two codes aligned to the list, the whole mapping goes in.
-    let dir = tempfile::tempdir().unwrap();
-    let aligned = aligned_merges(dir.path());
-    let Report::Done { summary, rows, .. } =
-        import::import_successions(store, &aligned, reform, None, &no_progress)
+    // A recode that touches nothing (a typo) refuses the whole file too.
+    let recode = |s: &str| s.parse::<Recode>().unwrap();
+    let merges = shared_data(MERGES);
+    let typo = [recode("06970=06978"), recode("23773=23938")];
+    let Report::Rejected(problems) =
+        import::import_successions(store, &merges, reform, None, &typo, &no_progress)
             .await
             .unwrap()
     else {
-        panic!("the aligned mapping imports");
+        panic!("an unused recode must be refused");
+    };
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(
+        (problems[0].source.as_str(), problems[0].code.as_str()),
+        ("--recode", "23773=23938")
+    );
+    assert_eq!(store.count_successions().await.unwrap(), 0);
+    assert_eq!(
+        store.verify_audit_chain().await.unwrap().events,
+        audit_before
+    );
+    // Read with those two codes as the list has them, the whole mapping goes in.
+    let recodes = [recode("06970=06978"), recode("23737=23938")];
+    let Report::Done { summary, rows, .. } =
+        import::import_successions(store, &merges, reform, None, &recodes, &no_progress)
+            .await
+            .unwrap()
+    else {
+        panic!("the recoded mapping imports");
     };
     assert_eq!(rows, 63 + 9592 + 1012);
-    assert_eq!(summary.added, rows);
+    assert_eq!(summary.links.added, rows);
+    let touched: Vec<usize> = summary.recoded.iter().map(|(_, n)| *n).collect();
+    assert_eq!(
+        touched,
+        [5, 1],
+        "the six links the published file is refused for"
+    );
+    let text = import::describe_successions(&Report::Done {
+        summary,
+        rows,
+        seconds: 0.0,
+    });
+    assert!(
+        text.contains("Đổi mã 23737 thành 23938: 1 liên kết"),
+        "{text}"
+    );
+    let event = store
+        .audit_events_for("import:merges.json")
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(event.entry.action, "successions.imported");
+    let detail: Value = serde_json::from_str(&event.entry.detail).unwrap();
+    assert_eq!(
+        detail["recodes"],
+        serde_json::json!([
+            {"old": "06970", "new": "06978", "links": 5},
+            {"old": "23737", "new": "23938", "links": 1},
+        ])
+    );
     let dong_kinh = store.unit_at("05977", reform).await.unwrap().unwrap();
     let preds = store.predecessors(&dong_kinh).await.unwrap();
     assert!(
@@ -207,26 +258,6 @@ async fn the_country(backend: Backend) {
         (34, 6, 2621, 687, 13, 0)
     );
     app.stop().await;
-}
-
-/// merges.json with the two new codes that differ from the thanglequoc list aligned to it.
-fn aligned_merges(dir: &Path) -> PathBuf {
-    let mut json: Value =
-        serde_json::from_slice(&std::fs::read(shared_data(MERGES)).unwrap()).unwrap();
-    for province in json["data"].as_array_mut().unwrap() {
-        for commune in province["level2s"].as_array_mut().unwrap() {
-            let id = commune["level2_id"].as_str().unwrap().to_owned();
-            let aligned = match id.as_str() {
-                "06970" => "06978",
-                "23737" => "23938",
-                _ => continue,
-            };
-            commune["level2_id"] = Value::from(aligned);
-        }
-    }
-    let path = dir.join("merges-aligned.json");
-    std::fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
-    path
 }
 
 #[tokio::test]
@@ -331,7 +362,7 @@ async fn bad_input_names_each_row_and_writes_nothing() {
         "old_code,new_code,link\n05977,05977,full\n06613,09999,partial\n",
     );
     let Report::Rejected(problems) =
-        import::import_successions(store, &links, date(2025, 7, 1), None, &no_progress)
+        import::import_successions(store, &links, date(2025, 7, 1), None, &[], &no_progress)
             .await
             .unwrap()
     else {
@@ -423,6 +454,56 @@ async fn the_import_command_reports_a_summary_or_the_bad_rows() {
     assert!(
         stderr.contains("dòng 3 (mã 06040)") && stderr.contains("nothing was written"),
         "{stderr}"
+    );
+
+    // `--recode`: a malformed or unused one exits 2 and writes nothing; a used one is reported.
+    let events = || {
+        let out = run(&["audit", "verify", "--json"]);
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()["events"].clone()
+    };
+    let before = events();
+    let links = write(
+        dir.path(),
+        "links.csv",
+        "old_code,new_code,link\n05977,06970,full\n",
+    );
+    let successions = |recodes: &[&str]| {
+        let mut args = vec![
+            "import",
+            "successions",
+            links.to_str().unwrap(),
+            "--effective",
+            "2025-07-02",
+        ];
+        for r in recodes {
+            args.extend(["--recode", r]);
+        }
+        run(&args)
+    };
+    let refused: [(&[&str], &str); 5] = [
+        (&["0697=05977"], "\"0697\""),
+        (&["06970=06970"], "trùng nhau"),
+        (&["06970=05977", "06970=06978"], "hơn một lần"),
+        (&["06970=05977", "06940=06978"], "--recode (mã 06940=06978)"),
+        (&[], "06970"),
+    ];
+    for (recodes, says) in refused {
+        let out = successions(recodes);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{recodes:?}: {stderr}");
+        assert!(stderr.contains(says), "{recodes:?}: {stderr}");
+        assert_eq!(events(), before, "{recodes:?} wrote something");
+    }
+    let out = successions(&["06970=05977"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("1 added") && stdout.contains("Đổi mã 06970 thành 05977: 1 liên kết"),
+        "{stdout}"
     );
 }
 

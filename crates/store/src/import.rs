@@ -96,14 +96,19 @@ async fn record_run(
         .execute(&mut *conn)
         .await?
         .rows_affected());
-    audit.detail = serde_json::json!({
+    // The caller's detail (a succession import's recodes) is kept beside the run's.
+    let mut detail: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&audit.detail).unwrap_or_default();
+    if let serde_json::Value::Object(run) = serde_json::json!({
         "run": id,
         "source": source.name,
         "sha256": source.sha256,
         "effective": effective,
         "summary": summary,
-    })
-    .to_string();
+    }) {
+        detail.extend(run);
+    }
+    audit.detail = serde_json::Value::Object(detail).to_string();
     append(tx, audit).await?;
     Ok(())
 }
