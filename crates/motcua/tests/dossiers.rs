@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Backend, TestApp, api_token};
+use common::{Backend, Options, TestApp, api_token, demo_password, login};
 use motcua::samples;
 use motcua_domain::account::{Role, Username};
 use motcua_domain::audit::AuditEntry;
@@ -479,6 +479,80 @@ async fn dossiers_end_to_end_on_postgres() {
 }
 
 /// Two officers acting at once on one dossier: exactly one succeeds.
+/// The queue counts up to a cap (lowered to 2 here) and says when its total is a floor.
+async fn capped_total(backend: Backend) {
+    let options = Options {
+        queue_count_cap: Some(2),
+        ..Options::default()
+    };
+    let Some(app) = TestApp::spawn_with(backend, options).await else {
+        return;
+    };
+    samples::load(&app.store).await.unwrap();
+    let dongkinh = agency_of(&app, "motcua.dongkinh").await;
+    let citizen = Api::new(&app, "congdan").await;
+    let receiver = Api::new(&app, "motcua.dongkinh").await;
+    let mut codes = Vec::new();
+    for n in 1..=3 {
+        let r = citizen
+            .post("/api/v1/dossiers", &submission(&dongkinh))
+            .await;
+        assert_eq!(r.status(), StatusCode::CREATED);
+        codes.push(
+            r.json::<Value>().await.unwrap()["code"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+        let queue = receiver.json("/api/v1/dossiers?status=submitted").await;
+        let exact = n <= 2;
+        assert_eq!(queue["total"], n.min(2), "{queue}");
+        assert_eq!(queue["total_exact"], exact, "{queue}");
+    }
+    let capped = receiver
+        .json("/api/v1/dossiers?status=submitted&per_page=2")
+        .await;
+    assert_eq!(capped["items"].as_array().unwrap().len(), 2, "{capped}");
+    let one = receiver
+        .json(&format!("/api/v1/dossiers?q={}", codes[0]))
+        .await;
+    assert_eq!(
+        (&one["total"], &one["total_exact"]),
+        (&json!(1), &json!(true))
+    );
+
+    // The page says "more than" and promises no page count.
+    let client = app.client();
+    login(
+        &app,
+        &client,
+        "motcua.dongkinh",
+        &demo_password("motcua.dongkinh"),
+    )
+    .await;
+    let page = client
+        .get(app.url("/work?status=submitted"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<strong>hơn 2</strong> hồ sơ"), "{page}");
+    assert!(!page.contains("trang 1/"), "{page}");
+    assert!(!page.contains("Trang sau"), "three dossiers fit one page");
+}
+
+#[tokio::test]
+async fn capped_total_on_sqlite() {
+    capped_total(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn capped_total_on_postgres() {
+    capped_total(Backend::Postgres).await;
+}
+
 async fn concurrent_actions(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;

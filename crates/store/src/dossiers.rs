@@ -267,7 +267,10 @@ fn stale(code: &str) -> StoreError {
 #[derive(Debug, Clone, Serialize)]
 pub struct DossierPage {
     pub items: Vec<DossierSummary>,
+    /// Matching dossiers, counted up to a cap: when `total_exact` is false, more than
+    /// `total` match.
     pub total: i64,
+    pub total_exact: bool,
     pub page: i64,
     pub per_page: i64,
 }
@@ -569,6 +572,9 @@ pub fn control_sheet(events: &[DossierEvent]) -> Vec<ControlSheetRow> {
     rows
 }
 
+/// How many matching dossiers the queue counts before it reports "more than this".
+pub const QUEUE_COUNT_CAP: i64 = 10_000;
+
 impl Store {
     pub async fn dossier(&self, code: &str) -> Result<Option<DossierRecord>, StoreError> {
         let row: Option<RecordRow> = on_pool!(self, |pool| sqlx::query_as(SELECT_RECORD)
@@ -630,13 +636,29 @@ impl Store {
         Ok(events.into_iter().map(dossier_event).collect())
     }
 
-    /// The queue: filtered, most urgent first (due date, then submission), one page.
+    /// The queue: filtered, most urgent first (due date, then submission), one page,
+    /// with the total counted up to [`QUEUE_COUNT_CAP`].
     pub async fn dossier_queue(&self, f: &DossierFilter) -> Result<DossierPage, StoreError> {
+        self.dossier_queue_counting_to(f, QUEUE_COUNT_CAP).await
+    }
+
+    /// [`Store::dossier_queue`] with the count stopping after `cap` matching dossiers.
+    pub async fn dossier_queue_counting_to(
+        &self,
+        f: &DossierFilter,
+        cap: i64,
+    ) -> Result<DossierPage, StoreError> {
         let per_page = f.per_page.clamp(1, 200);
         let page = f.page.max(1);
+        let cap = cap.max(0);
         let (clause, binds) = queue_where(f);
-        let count_sql = format!("SELECT COUNT(*) FROM dossiers d{clause}");
-        let total: i64 = on_pool!(self, |pool| {
+        // A full count costs O(backlog) on a desk with hundreds of thousands of dossiers;
+        // counting one row past the cap tells "exactly n" from "more than cap".
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM dossiers d{clause} LIMIT {}) t",
+            cap + 1
+        );
+        let counted: i64 = on_pool!(self, |pool| {
             bind_all!(
                 sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.clone())),
                 &binds
@@ -663,7 +685,8 @@ impl Store {
         });
         Ok(DossierPage {
             items,
-            total,
+            total: counted.min(cap),
+            total_exact: counted <= cap,
             page,
             per_page,
         })

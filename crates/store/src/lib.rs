@@ -45,7 +45,7 @@ pub use documents::{
 pub use dossiers::{
     AgencyCount, CHECK_MAX_FAILURES, CHECK_WINDOW_MINUTES, ControlSheetRow, DOSSIER_KIND,
     DossierEvent, DossierFilter, DossierPage, DossierRecord, DossierSummary, IdempotencyKey,
-    ReceiveNow, Submission, Submitted, Visibility, control_sheet, utc,
+    QUEUE_COUNT_CAP, ReceiveNow, Submission, Submitted, Visibility, control_sheet, utc,
 };
 pub use error::StoreError;
 pub use import::{

@@ -457,6 +457,30 @@ async fn scenario(store: Store) {
     due.soon = due.now + Duration::days(1);
     due.due = Some(DueState::Overdue);
     assert_eq!(store.dossier_queue(&due).await.unwrap().total, 2);
+    // The count stops past its cap: exact up to it, a lower bound beyond.
+    let a = filter(Visibility::Agency(COMMUNE_A.into()));
+    let at_cap = store.dossier_queue_counting_to(&a, 45).await.unwrap();
+    assert_eq!((at_cap.total, at_cap.total_exact), (45, true));
+    assert!(a_queue.total_exact, "45 is far under the default cap");
+    let capped = store.dossier_queue_counting_to(&a, 44).await.unwrap();
+    assert_eq!((capped.total, capped.total_exact), (44, false));
+    assert_eq!(
+        capped.items.len(),
+        10,
+        "the page is read whatever the count"
+    );
+    let mut capped_due = filter(Visibility::All);
+    capped_due.due = Some(DueState::OnTime);
+    let two = store
+        .dossier_queue_counting_to(&capped_due, 2)
+        .await
+        .unwrap();
+    assert_eq!((two.total, two.total_exact), (2, true));
+    let one_more = store
+        .dossier_queue_counting_to(&capped_due, 1)
+        .await
+        .unwrap();
+    assert_eq!((one_more.total, one_more.total_exact), (1, false));
     let mut mine = filter(Visibility::Owner("congdan".into()));
     mine.per_page = 100;
     assert_eq!(store.dossier_queue(&mine).await.unwrap().total, 50);

@@ -25,6 +25,9 @@ pub struct WebConfig {
     pub documents: crate::documents::DocumentsConfig,
     /// Seals the agencies' signing keys. None: `DATA_DIR/master.key`, made when first needed.
     pub master_key: Option<crate::signing::MasterKey>,
+    /// How far the dossier queue counts before it reports "more than this" (lowered in
+    /// tests so the cap is reached with a few dossiers).
+    pub queue_count_cap: i64,
 }
 
 impl Default for WebConfig {
@@ -40,6 +43,7 @@ impl Default for WebConfig {
             public_url: None,
             documents: crate::documents::DocumentsConfig::default(),
             master_key: None,
+            queue_count_cap: motcua_store::QUEUE_COUNT_CAP,
         }
     }
 }

@@ -34,6 +34,8 @@ pub struct Options {
     pub max_document_bytes: Option<u64>,
     /// Where documents go (default DATA_DIR/documents).
     pub documents_url: Option<String>,
+    /// Where the dossier queue stops counting (default 10 000).
+    pub queue_count_cap: Option<i64>,
 }
 
 impl Default for Options {
@@ -43,6 +45,7 @@ impl Default for Options {
             cookie_secure: false,
             max_document_bytes: None,
             documents_url: None,
+            queue_count_cap: None,
         }
     }
 }
@@ -96,6 +99,9 @@ impl TestApp {
                     .max_document_bytes
                     .unwrap_or(motcua_web::documents::MAX_DOCUMENT_BYTES as u64),
             },
+            queue_count_cap: options
+                .queue_count_cap
+                .unwrap_or(motcua_store::QUEUE_COUNT_CAP),
             ..WebConfig::default()
         };
         let running = server::start(

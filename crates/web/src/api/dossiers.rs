@@ -892,7 +892,11 @@ pub(crate) struct SummaryView {
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct QueueView {
     pub items: Vec<SummaryView>,
+    /// Matching dossiers, counted up to 10 000: when `total_exact` is false, more than
+    /// `total` match and the number of pages is unknown.
     pub total: i64,
+    /// Whether `total` is the exact count rather than the cap.
+    pub total_exact: bool,
     pub page: i64,
     pub per_page: i64,
 }
@@ -1019,7 +1023,10 @@ pub(crate) async fn queue_for(
         page: q.page.unwrap_or(1),
         per_page: q.per_page.unwrap_or(50),
     };
-    let page = state.store.dossier_queue(&filter).await?;
+    let page = state
+        .store
+        .dossier_queue_counting_to(&filter, state.config.queue_count_cap)
+        .await?;
     Ok(QueueView {
         items: page
             .items
@@ -1027,6 +1034,7 @@ pub(crate) async fn queue_for(
             .map(|s| summary_view(s, &now, &soon))
             .collect(),
         total: page.total,
+        total_exact: page.total_exact,
         page: page.page,
         per_page: page.per_page,
     })

@@ -3,7 +3,8 @@
 //! and a signed-in citizen's own dossiers.
 
 use super::dossier_common::{
-    agency_names, api_error_page, name_of, when, when_opt, when_utc, working_time,
+    agency_names, api_error_page, name_of, queue_has_next, queue_total, when, when_opt, when_utc,
+    working_time,
 };
 use super::{Chrome, PageError, error_page_with, render};
 use crate::AppState;
@@ -974,7 +975,7 @@ pub(crate) struct MyLine {
 struct MyDossiersPage {
     chrome: Chrome,
     lines: Vec<MyLine>,
-    total: i64,
+    total: String,
     page: i64,
     prev: Option<String>,
     next: Option<String>,
@@ -1020,7 +1021,7 @@ pub(super) async fn my_dossiers(
     let now = motcua_domain::calendar::to_vn_local(&crate::now());
     let hours = motcua_domain::calendar::WorkingHours::default();
     let holidays = state.calendar.holidays(&state.store).await?;
-    let lines = queue
+    let lines: Vec<MyLine> = queue
         .items
         .into_iter()
         .map(|s| {
@@ -1051,14 +1052,20 @@ pub(super) async fn my_dossiers(
             }
         })
         .collect();
-    let pages = (queue.total + queue.per_page - 1) / queue.per_page.max(1);
+    let has_next = queue_has_next(
+        queue.total,
+        queue.total_exact,
+        queue.page,
+        queue.per_page,
+        lines.len(),
+    );
     let page = MyDossiersPage {
         chrome,
+        total: queue_total(queue.total, queue.total_exact),
         lines,
-        total: queue.total,
         page: queue.page,
         prev: (queue.page > 1).then(|| format!("/my/dossiers?page={}", queue.page - 1)),
-        next: (queue.page < pages).then(|| format!("/my/dossiers?page={}", queue.page + 1)),
+        next: has_next.then(|| format!("/my/dossiers?page={}", queue.page + 1)),
     };
     Ok(render(StatusCode::OK, &page))
 }

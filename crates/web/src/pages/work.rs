@@ -4,7 +4,8 @@
 
 use super::dossier_common::{
     agency_names, api_error_page, channel_label, date_line, due_label, due_mark, hours, lookup_url,
-    name_of, public_base, qr_svg, role_label, state_label, when, when_opt, working_time,
+    name_of, public_base, qr_svg, queue_has_next, queue_total, role_label, state_label, when,
+    when_opt, working_time,
 };
 use super::dossiers::{ApplicantFields, FormError, error_for, fresh_key, valid_key};
 use super::{Chrome, PageError, error_page_with, render};
@@ -140,7 +141,10 @@ struct QueuePage {
     chrome: Chrome,
     heading_agency: Option<String>,
     lines: Vec<QueueLine>,
-    total: i64,
+    /// The count as shown: "hơn 10.000" once the count stops at its cap.
+    total: String,
+    /// False once the count is capped: the number of pages is then unknown.
+    exact: bool,
     counts: Vec<CountLine>,
     status_options: Vec<SelectOpt>,
     step_options: Vec<SelectOpt>,
@@ -204,17 +208,17 @@ pub(super) async fn queue(
     let names = agency_names(&state)
         .await
         .map_err(|e| page_err(&chrome, e))?;
-    let (items, total, page, per_page, error, status_code) =
+    let (items, (total, exact), page, per_page, error, status_code) =
         match queue_for(&state, &user, query).await {
             Ok(view) => (
                 view.items,
-                view.total,
+                (view.total, view.total_exact),
                 view.page,
                 view.per_page,
                 None,
                 StatusCode::OK,
             ),
-            Err(err) => (Vec::new(), 0, 1, 25, Some(err.detail), err.status),
+            Err(err) => (Vec::new(), (0, true), 1, 25, Some(err.detail), err.status),
         };
     let counts = crate::api::dossiers::counts_for(&state, &user)
         .await
@@ -228,6 +232,7 @@ pub(super) async fn queue(
             overdue: c.overdue,
         })
         .collect();
+    let has_next = queue_has_next(total, exact, page, per_page, items.len());
     let lines = items
         .into_iter()
         .map(|s| {
@@ -297,7 +302,8 @@ pub(super) async fn queue(
     let page_view = QueuePage {
         heading_agency: user.agency_code.as_deref().map(|c| name_of(&names, c)),
         lines,
-        total,
+        total: queue_total(total, exact),
+        exact,
         counts,
         status_options: select(status_items, &status),
         step_options: select(step_items, &step.map(|s| s.to_string()).unwrap_or_default()),
@@ -307,7 +313,7 @@ pub(super) async fn queue(
         page,
         pages,
         prev: (page > 1).then(|| q.link(Some(page - 1))),
-        next: (page < pages).then(|| q.link(Some(page + 1))),
+        next: has_next.then(|| q.link(Some(page + 1))),
         is_receiver: user.role == Role::Receiver,
         error,
         filtered,
