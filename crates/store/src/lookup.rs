@@ -8,6 +8,7 @@ use crate::dossiers::{RecordRow, SELECT_RECORD, corrupt, dossier_event};
 use crate::{DocumentRecord, DossierEvent, DossierRecord, Store, StoreError, on_pool};
 use motcua_domain::procedure::Procedure;
 use std::collections::HashSet;
+use std::sync::LazyLock;
 use uuid::Uuid;
 
 /// What goes with a dossier when it is shown.
@@ -47,17 +48,20 @@ struct DocumentRow {
 const EXTRA: &str = "v.body AS procedure_body, \
     (SELECT version FROM calendar_version WHERE id = 1) AS calendar_version";
 
-fn documents_sql() -> String {
+// The lookup is a hot path: its statements are put together once, not per request.
+static DOCUMENTS_SQL: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT {DOCUMENT_COLUMNS}, EXISTS (SELECT 1 FROM document_signatures s \
          WHERE s.document_id = dossier_documents.id) AS signed \
          FROM dossier_documents WHERE dossier_code = $1 ORDER BY uploaded_at, id"
     )
-}
-
-fn events_sql() -> String {
-    format!("{SELECT_EVENTS} WHERE subject = $1 ORDER BY seq")
-}
+});
+static EVENTS_SQL: LazyLock<String> =
+    LazyLock::new(|| format!("{SELECT_EVENTS} WHERE subject = $1 ORDER BY seq"));
+static DETAIL_SQL: LazyLock<String> =
+    LazyLock::new(|| SELECT_RECORD.replacen("SELECT ", &format!("SELECT {EXTRA}, "), 1));
+static HEAD_SQL: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {EXTRA} FROM procedure_versions v WHERE v.id = $1"));
 
 fn parts(
     head: HeadRow,
@@ -85,14 +89,15 @@ fn parts(
 macro_rules! read_rest {
     ($conn:expr, $code:expr) => {{
         let subject = format!("dossier:{}", $code);
-        let events: Vec<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(events_sql()))
+        let events: Vec<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(EVENTS_SQL.as_str()))
             .bind(&subject)
             .fetch_all(&mut *$conn)
             .await?;
-        let documents: Vec<DocumentRow> = sqlx::query_as(sqlx::AssertSqlSafe(documents_sql()))
-            .bind($code)
-            .fetch_all(&mut *$conn)
-            .await?;
+        let documents: Vec<DocumentRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(DOCUMENTS_SQL.as_str()))
+                .bind($code)
+                .fetch_all(&mut *$conn)
+                .await?;
         (events, documents)
     }};
 }
@@ -103,10 +108,9 @@ impl Store {
         &self,
         code: &str,
     ) -> Result<Option<(DossierRecord, DossierParts)>, StoreError> {
-        let sql = SELECT_RECORD.replacen("SELECT ", &format!("SELECT {EXTRA}, "), 1);
         let read: Option<(DetailRow, Vec<EventRow>, Vec<DocumentRow>)> = on_pool!(self, |pool| {
             let mut conn = pool.acquire().await?;
-            let row: Option<DetailRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            let row: Option<DetailRow> = sqlx::query_as(sqlx::AssertSqlSafe(DETAIL_SQL.as_str()))
                 .bind(code)
                 .fetch_optional(&mut *conn)
                 .await?;
@@ -131,12 +135,11 @@ impl Store {
 
     /// What goes with a dossier already read (after an action, say).
     pub async fn dossier_parts(&self, record: &DossierRecord) -> Result<DossierParts, StoreError> {
-        let sql = format!("SELECT {EXTRA} FROM procedure_versions v WHERE v.id = $1");
         let code = record.code();
         let (head, events, documents): (HeadRow, Vec<EventRow>, Vec<DocumentRow>) =
             on_pool!(self, |pool| {
                 let mut conn = pool.acquire().await?;
-                let head: HeadRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                let head: HeadRow = sqlx::query_as(sqlx::AssertSqlSafe(HEAD_SQL.as_str()))
                     .bind(record.procedure_version_id)
                     .fetch_one(&mut *conn)
                     .await?;

@@ -30,7 +30,6 @@ pub(crate) fn date_line(t: &DateTime<FixedOffset>) -> String {
     t.format("ngày %d tháng %m năm %Y").to_string()
 }
 
-/// A due state in words: colour is never the only signal.
 /// A queue's total as shown: "hơn 10.000" once the count stopped at its cap.
 pub(crate) fn queue_total(total: i64, exact: bool) -> String {
     let n = crate::charts::count(total);
@@ -53,6 +52,7 @@ pub(crate) fn queue_has_next(
     }
 }
 
+/// A due state in words: colour is never the only signal.
 pub(crate) fn due_label(due_state: &str) -> &'static str {
     match due_state {
         "overdue" => "Quá hạn",
