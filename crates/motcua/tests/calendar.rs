@@ -2,21 +2,9 @@
 
 mod common;
 
-use common::{Backend, TestApp, api_token, csrf_from, login};
+use common::{Backend, TestApp, api_token, csrf_from, login, problem};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-async fn problem(response: reqwest::Response, status: u16, code: &str) -> Value {
-    assert_eq!(response.status().as_u16(), status, "{}", response.url());
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["code"], code, "{body}");
-    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
-    body
-}
 
 async fn get(app: &TestApp, path: &str) -> reqwest::Response {
     reqwest::Client::new()

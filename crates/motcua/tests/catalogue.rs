@@ -4,7 +4,7 @@
 mod common;
 
 use chrono::Days;
-use common::{Backend, TestApp, api_token, csrf_from, login};
+use common::{Backend, TestApp, api_token, csrf_from, login, problem};
 use motcua::catalogue_files::{self, ImportOptions, ImportReport};
 use motcua_exchange::Format;
 use motcua_store::Store;
@@ -15,17 +15,6 @@ async fn get_json(app: &TestApp, path: &str) -> Value {
     let response = reqwest::get(app.url(path)).await.unwrap();
     assert_eq!(response.status(), 200, "{path}");
     response.json().await.unwrap()
-}
-
-async fn problem(response: reqwest::Response, status: u16, code: &str) -> Value {
-    assert_eq!(response.status().as_u16(), status);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["code"], code, "{body}");
-    body
 }
 
 fn codes(list: &Value) -> Vec<String> {

@@ -5,47 +5,12 @@
 
 mod common;
 
-use common::{Backend, TestApp, api_token, login};
+use common::{Api, Backend, TestApp, login, problem};
 use motcua::samples;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn problem(response: reqwest::Response, status: u16, code: &str) -> Value {
-    assert_eq!(response.status().as_u16(), status, "expected {code}");
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["code"], code, "{body}");
-    body
-}
-
-struct Api<'a> {
-    app: &'a TestApp,
-    client: reqwest::Client,
-    token: String,
-}
-
-impl<'a> Api<'a> {
-    async fn new(app: &'a TestApp, user: &str) -> Api<'a> {
-        Api {
-            app,
-            client: reqwest::Client::new(),
-            token: api_token(app, user).await,
-        }
-    }
-    async fn json(&self, path: &str) -> Value {
-        let r = self
-            .client
-            .get(self.app.url(path))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200, "GET {path}");
-        r.json().await.unwrap()
-    }
+impl Api<'_> {
     async fn submit(&self, body: &Value) -> String {
         let r = self
             .client

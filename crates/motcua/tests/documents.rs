@@ -4,60 +4,23 @@
 
 mod common;
 
-use common::{Backend, Options, TestApp, api_token};
+use common::{Api, Backend, Options, TestApp, problem};
 use motcua::demo::DEMO_CITIZEN_ID;
 use motcua::samples;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
-async fn problem(response: reqwest::Response, status: u16, code: &str) -> Value {
-    assert_eq!(response.status().as_u16(), status, "expected {code}");
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["code"], code, "{body}");
-    body
+/// A connection per request: some responses here are cut short on purpose.
+async fn fresh_api<'a>(app: &'a TestApp, user: &str) -> Api<'a> {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    Api::with_client(app, user, client).await
 }
 
-struct Api<'a> {
-    app: &'a TestApp,
-    client: reqwest::Client,
-    token: String,
-}
-
-impl<'a> Api<'a> {
-    async fn new(app: &'a TestApp, user: &str) -> Api<'a> {
-        Api {
-            app,
-            // A connection per request: some responses here are cut short on purpose.
-            client: reqwest::Client::builder()
-                .pool_max_idle_per_host(0)
-                .build()
-                .unwrap(),
-            token: api_token(app, user).await,
-        }
-    }
-    async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.app.url(path))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap()
-    }
-    async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
-        self.client
-            .post(self.app.url(path))
-            .bearer_auth(&self.token)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
-    }
-    async fn json(&self, path: &str) -> Value {
-        let r = self.get(path).await;
-        assert_eq!(r.status(), 200, "GET {path}");
-        r.json().await.unwrap()
-    }
+impl Api<'_> {
     async fn upload(&self, code: &str, query: &str, bytes: Vec<u8>) -> reqwest::Response {
         self.client
             .post(
@@ -163,10 +126,10 @@ async fn signatures_and_wallet(backend: Backend) {
         return;
     };
     samples::load(&app.store).await.unwrap();
-    let receiver = Api::new(&app, "motcua.dongkinh").await;
-    let citizen = Api::new(&app, "congdan").await;
-    let leader = Api::new(&app, "lanhdao.tuphap").await;
-    let specialist = Api::new(&app, "chuyenvien.tuphap").await;
+    let receiver = fresh_api(&app, "motcua.dongkinh").await;
+    let citizen = fresh_api(&app, "congdan").await;
+    let leader = fresh_api(&app, "lanhdao.tuphap").await;
+    let specialist = fresh_api(&app, "chuyenvien.tuphap").await;
     let anonymous = reqwest::Client::new();
 
     // Received at the counter: the receipt (form 01) is issued and signed at once.
@@ -286,7 +249,7 @@ async fn signatures_and_wallet(backend: Backend) {
         "/api/v1/dossiers/{code}/documents/{}/digitised",
         later["id"].as_str().unwrap()
     );
-    let auditor = Api::new(&app, "thanhtra").await;
+    let auditor = fresh_api(&app, "thanhtra").await;
     problem(auditor.post(&mark, &json!({})).await, 403, "forbidden").await;
     let r = receiver.post(&mark, &json!({})).await;
     assert_eq!(r.status(), 200);
@@ -815,7 +778,7 @@ async fn bad_input(backend: Backend) {
         return;
     };
     samples::load(&app.store).await.unwrap();
-    let receiver = Api::new(&app, "motcua.dongkinh").await;
+    let receiver = fresh_api(&app, "motcua.dongkinh").await;
     let d = counter_dossier(&receiver, samples::CRIMINAL_RECORD, DEMO_CITIZEN_ID).await;
     let code = d["code"].as_str().unwrap();
     let blobs_before = app.store.blobs().await.unwrap().len();
@@ -957,7 +920,7 @@ async fn corrupt_blobs(backend: Backend) {
         return;
     };
     samples::load(&app.store).await.unwrap();
-    let receiver = Api::new(&app, "motcua.dongkinh").await;
+    let receiver = fresh_api(&app, "motcua.dongkinh").await;
     let d = counter_dossier(&receiver, samples::CRIMINAL_RECORD, DEMO_CITIZEN_ID).await;
     let code = d["code"].as_str().unwrap();
     let mut bytes = pdf("will rot");
@@ -1098,7 +1061,7 @@ async fn crash_recovery(backend: Backend) {
         return;
     };
     samples::load(&app.store).await.unwrap();
-    let receiver = Api::new(&app, "motcua.dongkinh").await;
+    let receiver = fresh_api(&app, "motcua.dongkinh").await;
     let d = counter_dossier(&receiver, samples::CRIMINAL_RECORD, DEMO_CITIZEN_ID).await;
     let code = d["code"].as_str().unwrap().to_owned();
     let blobs = motcua::archive::open_blobs(app.data_dir.path(), None, u64::MAX).unwrap();
@@ -1157,7 +1120,7 @@ async fn crash_recovery(backend: Backend) {
 
     drop(receiver);
     app.restart().await;
-    let receiver = Api::new(&app, "motcua.dongkinh").await;
+    let receiver = fresh_api(&app, "motcua.dongkinh").await;
     let r = receiver.get(&path).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.bytes().await.unwrap().as_ref(), bytes.as_slice());
@@ -1186,7 +1149,7 @@ async fn a_wrong_master_key_is_refused_with_a_clear_error() {
     use motcua_web::signing::{KeyError, MasterKey, Signer};
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     samples::load(&app.store).await.unwrap();
-    let receiver = Api::new(&app, "motcua.dongkinh").await;
+    let receiver = fresh_api(&app, "motcua.dongkinh").await;
     // The app made DATA_DIR/master.key (0600) and sealed the agency's key with it.
     counter_dossier(&receiver, samples::CRIMINAL_RECORD, DEMO_CITIZEN_ID).await;
     let key_file = app.data_dir.path().join("master.key");
@@ -1241,9 +1204,9 @@ async fn archive(backend: Backend) {
         return;
     };
     samples::load(&app.store).await.unwrap();
-    let receiver = Api::new(&app, "motcua.dongkinh").await;
-    let admin = Api::new(&app, "quantri.tinh").await;
-    let auditor = Api::new(&app, "thanhtra").await;
+    let receiver = fresh_api(&app, "motcua.dongkinh").await;
+    let admin = fresh_api(&app, "quantri.tinh").await;
+    let auditor = fresh_api(&app, "thanhtra").await;
     // Two closed dossiers of a procedure kept 5 years, one of a permanent one, one open.
     let shared = pdf("shared content");
     let mut closed = Vec::new();

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Backend, Options, TestApp, api_token, demo_password, login};
+use common::{Api, Backend, Options, TestApp, demo_password, login, problem};
 use motcua::samples;
 use motcua_domain::account::{Role, Username};
 use motcua_domain::audit::AuditEntry;
@@ -11,53 +11,7 @@ use motcua_store::NewUser;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn problem(response: reqwest::Response, status: u16, code: &str) -> Value {
-    assert_eq!(response.status().as_u16(), status, "expected {code}");
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["code"], code, "{body}");
-    body
-}
-
-struct Api<'a> {
-    app: &'a TestApp,
-    client: reqwest::Client,
-    token: String,
-}
-
-impl<'a> Api<'a> {
-    async fn new(app: &'a TestApp, user: &str) -> Api<'a> {
-        Api {
-            app,
-            client: reqwest::Client::new(),
-            token: api_token(app, user).await,
-        }
-    }
-    async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.app.url(path))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap()
-    }
-    async fn post(&self, path: &str, body: &Value) -> reqwest::Response {
-        self.client
-            .post(self.app.url(path))
-            .bearer_auth(&self.token)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
-    }
-    async fn json(&self, path: &str) -> Value {
-        let r = self.get(path).await;
-        assert_eq!(r.status(), 200, "GET {path}");
-        r.json().await.unwrap()
-    }
+impl Api<'_> {
     async fn act(&self, code: &str, body: Value) -> reqwest::Response {
         self.post(&format!("/api/v1/dossiers/{code}/actions"), &body)
             .await

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Backend, TestApp, api_token, csrf_from, login};
+use common::{Backend, TestApp, api_token, csrf_from, login, problem};
 use motcua_domain::news::slugify;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -12,17 +12,6 @@ const FIRST: &str = "Lạng Sơn chính thức vận hành chính quyền địa
 const SECOND: &str = "Nộp hồ sơ ở đâu cũng được: tiếp nhận không phụ thuộc địa giới hành chính";
 const WARD_NEWS: &str = "Phường Đông Kinh: những ngày đầu vận hành bộ phận một cửa";
 const LIST_NEWS: &str = "Công bố danh mục thủ tục hành chính áp dụng sau sắp xếp đơn vị hành chính";
-
-async fn problem(response: reqwest::Response, status: u16, code: &str) -> Value {
-    assert_eq!(response.status().as_u16(), status, "{}", response.url());
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["code"], code, "{body}");
-    body
-}
 
 fn rate(
     client: &reqwest::Client,

@@ -4,22 +4,11 @@
 mod common;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use common::{Backend, TestApp, api_token, csrf_from, login};
+use common::{Backend, TestApp, api_token, csrf_from, login, problem};
 use motcua::reminders::{self, Mailer, ReminderSettings};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;
-
-async fn problem(response: reqwest::Response, status: u16, code: &str) -> Value {
-    assert_eq!(response.status().as_u16(), status, "{}", response.url());
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["code"], code, "{body}");
-    body
-}
 
 async fn get(app: &TestApp, path: &str, token: Option<&str>) -> reqwest::Response {
     let mut request = reqwest::Client::new().get(app.url(path));

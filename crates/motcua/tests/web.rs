@@ -2,27 +2,9 @@
 
 mod common;
 
-use common::{Backend, Options, TestApp, api_token, csrf_from, login};
+use common::{Backend, Options, TestApp, api_token, csrf_from, login, problem};
 use reqwest::StatusCode;
 use serde_json::Value;
-
-async fn problem(response: reqwest::Response, status: u16, code: &str) -> Value {
-    assert_eq!(response.status().as_u16(), status);
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(body["code"], code, "{body}");
-    assert_eq!(body["status"], status);
-    for field in ["type", "title", "detail"] {
-        assert!(
-            body[field].as_str().is_some_and(|s| !s.is_empty()),
-            "{field} missing in {body}"
-        );
-    }
-    body
-}
 
 /// The scenario both backends must pass: the home page counts, sign-in, tokens.
 async fn shell_and_accounts(backend: Backend) {

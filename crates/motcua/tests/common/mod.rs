@@ -226,3 +226,72 @@ pub async fn api_token(app: &TestApp, username: &str) -> String {
         .unwrap()
         .to_owned()
 }
+
+/// Asserts an RFC 9457 answer: the status, the media type, the stable `code`, and the
+/// members every problem carries; returns the body for further checks.
+pub async fn problem(response: reqwest::Response, status: u16, code: &str) -> serde_json::Value {
+    assert_eq!(
+        response.status().as_u16(),
+        status,
+        "expected {code} from {}",
+        response.url()
+    );
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/problem+json"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    for field in ["type", "title", "detail"] {
+        assert!(
+            body[field].as_str().is_some_and(|s| !s.is_empty()),
+            "{field} missing in {body}"
+        );
+    }
+    body
+}
+
+/// A signed-in API client (bearer token) for one demo user. Test files add their own
+/// helpers in `impl Api<'_>` blocks.
+pub struct Api<'a> {
+    pub app: &'a TestApp,
+    pub client: reqwest::Client,
+    pub token: String,
+}
+
+impl<'a> Api<'a> {
+    pub async fn new(app: &'a TestApp, user: &str) -> Api<'a> {
+        Api::with_client(app, user, reqwest::Client::new()).await
+    }
+    pub async fn with_client(app: &'a TestApp, user: &str, client: reqwest::Client) -> Api<'a> {
+        Api {
+            app,
+            client,
+            token: api_token(app, user).await,
+        }
+    }
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.app.url(path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap()
+    }
+    pub async fn post(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.app.url(path))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+    /// GET that must answer 200 with JSON.
+    pub async fn json(&self, path: &str) -> serde_json::Value {
+        let r = self.get(path).await;
+        assert_eq!(r.status(), 200, "GET {path}");
+        r.json().await.unwrap()
+    }
+}
