@@ -3,6 +3,9 @@
 //! own test binary, so no other test disturbs the measurement. (1 GiB is measured by the
 //! `documents` benchmark, never in the suite.)
 
+// Shares the suite's helpers; this binary uses only some of them.
+#[allow(dead_code)]
+#[path = "integration/common/mod.rs"]
 mod common;
 
 use common::{Backend, Options, TestApp, api_token};

@@ -4,6 +4,9 @@
 //! `motcua documents verify`, and deletion. The test build turns the `s3` feature on
 //! (a dev-dependency of this crate), so the plain `cargo test` runs it.
 
+// Shares the suite's helpers; this binary uses only some of them.
+#[allow(dead_code)]
+#[path = "integration/common/mod.rs"]
 mod common;
 
 use common::{Backend, Options, TestApp, api_token};

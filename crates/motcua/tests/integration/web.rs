@@ -1,8 +1,6 @@
 //! The web shell, accounts and the API foundation, against the real server.
 
-mod common;
-
-use common::{Backend, Options, TestApp, api_token, csrf_from, login, problem};
+use crate::common::{Backend, Options, TestApp, api_token, csrf_from, login, problem};
 use reqwest::StatusCode;
 use serde_json::Value;
 

@@ -1,9 +1,7 @@
 //! Portal news: the API, the pages, ratings once per reader, safe Markdown, editing
 //! rights and featured news on the home page.
 
-mod common;
-
-use common::{Backend, TestApp, api_token, csrf_from, login, problem};
+use crate::common::{Backend, TestApp, api_token, csrf_from, login, problem};
 use motcua_domain::news::slugify;
 use reqwest::StatusCode;
 use serde_json::{Value, json};

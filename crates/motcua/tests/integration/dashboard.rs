@@ -3,9 +3,7 @@
 //! answers JSON and CSV with hand-checked figures and no personal data; `/dashboard` draws
 //! its charts with tables; the dossiers behind a figure are listed for those who may see them.
 
-mod common;
-
-use common::{Api, Backend, TestApp, login, problem};
+use crate::common::{self, Api, Backend, TestApp, login, problem};
 use motcua::samples;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -25,22 +23,6 @@ impl Api<'_> {
             .as_str()
             .unwrap()
             .to_owned()
-    }
-    async fn act(&self, code: &str, action: &str, extra: Value) {
-        let d = self.json(&format!("/api/v1/dossiers/{code}")).await;
-        let mut body = json!({ "action": action, "version": d["version"] });
-        for (k, v) in extra.as_object().unwrap() {
-            body[k] = v.clone();
-        }
-        let r = self
-            .client
-            .post(self.app.url(&format!("/api/v1/dossiers/{code}/actions")))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200, "{action}: {}", r.text().await.unwrap());
     }
 }
 
@@ -105,15 +87,15 @@ async fn handle(
     code: &str,
     electronic: bool,
 ) {
-    receiver.act(code, "accept", json!({})).await;
-    receiver.act(code, "forward", json!({})).await;
+    receiver.act_ok(code, "accept", json!({})).await;
+    receiver.act_ok(code, "forward", json!({})).await;
     leader
-        .act(code, "assign", json!({ "assignee": "chuyenvien.tuphap" }))
+        .act_ok(code, "assign", json!({ "assignee": "chuyenvien.tuphap" }))
         .await;
-    specialist.act(code, "forward", json!({})).await;
-    leader.act(code, "approve", json!({})).await;
+    specialist.act_ok(code, "forward", json!({})).await;
+    leader.act_ok(code, "approve", json!({})).await;
     leader
-        .act(
+        .act_ok(
             code,
             "finish",
             json!({ "result": "Phiếu lý lịch tư pháp", "electronic": electronic }),
@@ -161,7 +143,7 @@ async fn scenario(backend: Backend) {
     let third = citizen.submit(&submission(&dongkinh, "online")).await;
     handle(&receiver, &specialist, &leader, &first, true).await;
     handle(&receiver, &specialist, &leader, &third, false).await;
-    receiver.act(&first, "return_result", json!({})).await;
+    receiver.act_ok(&first, "return_result", json!({})).await;
     let rated = reqwest::Client::new()
         .post(app.url(&format!("/api/v1/public/dossiers/{first}/rating")))
         .json(&json!({ "check": "1234", "scores": { "timeliness": 0, "staff_attitude": 0 } }))

@@ -1,10 +1,8 @@
 //! Administrative units against the real national lists in ../shared, the API and pages
 //! over the Lạng Sơn demo, and the transition from three tiers to two.
 
-mod common;
-
+use crate::common::{Backend, Options, TestApp, api_token, csrf_from, login};
 use chrono::NaiveDate;
-use common::{Backend, Options, TestApp, api_token, csrf_from, login};
 use motcua::import::{self, Report};
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::import::Recode;

@@ -1,10 +1,8 @@
 //! The transformation programme: API, pages, review, exports and reminders, against the
 //! real server seeded with the demo programme.
 
-mod common;
-
+use crate::common::{Backend, TestApp, api_token, csrf_from, login, problem};
 use chrono::{NaiveDate, TimeZone, Utc};
-use common::{Backend, TestApp, api_token, csrf_from, login, problem};
 use motcua::reminders::{self, Mailer, ReminderSettings};
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -1,32 +1,13 @@
 //! Dossiers end to end through the API, on both backends: submission, the queue, actions
 //! under the access rules, concurrency, documents, the public lookup and rating, processes.
 
-mod common;
-
-use common::{Api, Backend, Options, TestApp, demo_password, login, problem};
+use crate::common::{self, Api, Backend, Options, TestApp, demo_password, login, problem};
 use motcua::samples;
 use motcua_domain::account::{Role, Username};
 use motcua_domain::audit::AuditEntry;
 use motcua_store::NewUser;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-impl Api<'_> {
-    async fn act(&self, code: &str, body: Value) -> reqwest::Response {
-        self.post(&format!("/api/v1/dossiers/{code}/actions"), &body)
-            .await
-    }
-    async fn act_ok(&self, code: &str, action: &str, extra: Value) -> Value {
-        let d = self.json(&format!("/api/v1/dossiers/{code}")).await;
-        let mut body = json!({ "action": action, "version": d["version"] });
-        for (k, v) in extra.as_object().unwrap() {
-            body[k] = v.clone();
-        }
-        let r = self.act(code, body).await;
-        assert_eq!(r.status(), 200, "{action}: {}", r.text().await.unwrap());
-        r.json().await.unwrap()
-    }
-}
 
 fn actions(d: &Value) -> Vec<String> {
     d["allowed_actions"]

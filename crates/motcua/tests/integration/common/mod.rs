@@ -1,5 +1,4 @@
 //! Starts the real application on port 0 with a fresh database of its own.
-#![allow(dead_code)]
 
 use motcua::{demo, server};
 use motcua_store::Store;
@@ -253,7 +252,7 @@ pub async fn problem(response: reqwest::Response, status: u16, code: &str) -> se
 }
 
 /// A signed-in API client (bearer token) for one demo user. Test files add their own
-/// helpers in `impl Api<'_>` blocks.
+/// helpers in `impl Api<'_>` blocks, whose names the whole suite shares.
 pub struct Api<'a> {
     pub app: &'a TestApp,
     pub client: reqwest::Client,
@@ -287,6 +286,27 @@ impl<'a> Api<'a> {
             .send()
             .await
             .unwrap()
+    }
+    /// POSTs a dossier action as given.
+    pub async fn act(&self, code: &str, body: serde_json::Value) -> reqwest::Response {
+        self.post(&format!("/api/v1/dossiers/{code}/actions"), &body)
+            .await
+    }
+    /// Takes `action` on the dossier's current version (with `extra` fields); must answer 200.
+    pub async fn act_ok(
+        &self,
+        code: &str,
+        action: &str,
+        extra: serde_json::Value,
+    ) -> serde_json::Value {
+        let d = self.json(&format!("/api/v1/dossiers/{code}")).await;
+        let mut body = serde_json::json!({ "action": action, "version": d["version"] });
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let r = self.act(code, body).await;
+        assert_eq!(r.status(), 200, "{action}: {}", r.text().await.unwrap());
+        r.json().await.unwrap()
     }
     /// GET that must answer 200 with JSON.
     pub async fn json(&self, path: &str) -> serde_json::Value {

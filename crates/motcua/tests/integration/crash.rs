@@ -2,7 +2,7 @@
 //! and, once restarted, duplicates none when the unacknowledged ones are retried with
 //! their idempotency keys. Runs the real binary.
 
-mod common;
+use crate::common;
 
 use motcua::{demo, samples};
 use serde_json::{Value, json};

@@ -2,9 +2,7 @@
 //! digitisation, the applicant's store and its reuse, bad input that stores nothing,
 //! corrupt blobs, the master key, archive packages and destruction with approval.
 
-mod common;
-
-use common::{Api, Backend, Options, TestApp, problem};
+use crate::common::{self, Api, Backend, Options, TestApp, problem};
 use motcua::demo::DEMO_CITIZEN_ID;
 use motcua::samples;
 use serde_json::{Value, json};
@@ -33,18 +31,6 @@ impl Api<'_> {
             .send()
             .await
             .unwrap()
-    }
-    async fn act(&self, code: &str, action: &str, extra: Value) -> Value {
-        let d = self.json(&format!("/api/v1/dossiers/{code}")).await;
-        let mut body = json!({ "action": action, "version": d["version"] });
-        for (k, v) in extra.as_object().unwrap() {
-            body[k] = v.clone();
-        }
-        let r = self
-            .post(&format!("/api/v1/dossiers/{code}/actions"), &body)
-            .await;
-        assert_eq!(r.status(), 200, "{action}: {}", r.text().await.unwrap());
-        r.json().await.unwrap()
     }
 }
 
@@ -113,12 +99,12 @@ fn document<'v>(d: &'v Value, kind: &str) -> Vec<&'v Value> {
 
 /// A received dossier through the justice department's steps, up to its approval.
 async fn approve(receiver: &Api<'_>, leader: &Api<'_>, specialist: &Api<'_>, code: &str) {
-    receiver.act(code, "forward", json!({})).await;
+    receiver.act_ok(code, "forward", json!({})).await;
     leader
-        .act(code, "assign", json!({ "assignee": "chuyenvien.tuphap" }))
+        .act_ok(code, "assign", json!({ "assignee": "chuyenvien.tuphap" }))
         .await;
-    specialist.act(code, "forward", json!({})).await;
-    leader.act(code, "approve", json!({})).await;
+    specialist.act_ok(code, "forward", json!({})).await;
+    leader.act_ok(code, "approve", json!({})).await;
 }
 
 async fn signatures_and_wallet(backend: Backend) {
@@ -310,7 +296,7 @@ async fn signatures_and_wallet(backend: Backend) {
     let result_doc: Value = r.json().await.unwrap();
     assert_eq!(result_doc["signed"], false, "signed only once finished");
     let d = leader
-        .act(
+        .act_ok(
             &code,
             "finish",
             json!({ "result": "Phiếu lý lịch tư pháp số 1", "electronic": true }),
@@ -448,7 +434,7 @@ async fn signatures_and_wallet(backend: Backend) {
     assert_eq!(all.results_issued, 1, "{all:?}");
     assert_eq!(all.results_digitised, 1, "{all:?}");
     // The reuse counts once the second dossier is received.
-    receiver.act(second_code, "accept", json!({})).await;
+    receiver.act_ok(second_code, "accept", json!({})).await;
     let counts = app
         .store
         .digitisation_counts(Some(&receiving), from, to)
@@ -592,7 +578,7 @@ async fn signatures_and_wallet(backend: Backend) {
         .await;
     assert_eq!(r.status(), 201);
     leader
-        .act(
+        .act_ok(
             second_code,
             "finish",
             json!({ "result": "Phiếu lý lịch tư pháp số 2", "electronic": true }),
@@ -1242,7 +1228,7 @@ async fn archive(backend: Backend) {
             201
         );
         receiver
-            .act(
+            .act_ok(
                 &code,
                 "withdraw",
                 json!({ "reason": "Người nộp rút hồ sơ" }),

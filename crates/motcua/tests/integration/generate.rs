@@ -2,9 +2,7 @@
 //! appended to a filled database too) is exactly what a recount of the quality aggregates
 //! finds, and each agency's daily sequence carries on without a clash.
 
-mod common;
-
-use common::{Backend, TestApp};
+use crate::common::{Backend, TestApp};
 use motcua::generate::{Options, dossiers};
 
 async fn scenario(backend: Backend) {

@@ -1,9 +1,7 @@
 //! A real browser (headless Chromium through chromedriver) signs in and uses the display
 //! controls. Skips loudly without chromedriver; fails instead when MOTCUA_REQUIRE_BROWSER=1.
 
-mod common;
-
-use common::{Backend, TestApp};
+use crate::common::{Backend, TestApp};
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -2,9 +2,7 @@
 //! real multipart upload, the public lookup and rating, the officers' queue, dossier page,
 //! actions, counter receipt and printed forms, the process pages, and the demo's seeding.
 
-mod common;
-
-use common::{Backend, TestApp, csrf_from, login};
+use crate::common::{self, Backend, TestApp, csrf_from, login};
 use motcua::{demo_dossiers, samples};
 use motcua_domain::account::{Role, Username};
 use motcua_domain::audit::AuditEntry;

@@ -1,10 +1,8 @@
 //! The procedure catalogue against the real server: search, statistics, publication,
 //! withdrawal, devolution, access rules, several nodes, imports and exports.
 
-mod common;
-
+use crate::common::{self, Backend, TestApp, api_token, csrf_from, login, problem};
 use chrono::Days;
-use common::{Backend, TestApp, api_token, csrf_from, login, problem};
 use motcua::catalogue_files::{self, ImportOptions, ImportReport};
 use motcua_exchange::Format;
 use motcua_store::Store;

@@ -1,8 +1,6 @@
 //! The working-day calendar through the API, the pages and the CLI, against the real server.
 
-mod common;
-
-use common::{Backend, TestApp, api_token, csrf_from, login, problem};
+use crate::common::{Backend, TestApp, api_token, csrf_from, login, problem};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -1,0 +1,19 @@
+//! The application's HTTP suite, in one test binary so the app is linked once.
+//! `documents_s3` and `documents_large` stay apart: each needs a process of its own.
+
+mod common;
+
+mod browser;
+mod calendar;
+mod catalogue;
+mod cli;
+mod crash;
+mod dashboard;
+mod documents;
+mod dossier_pages;
+mod dossiers;
+mod generate;
+mod news;
+mod programme;
+mod units;
+mod web;
