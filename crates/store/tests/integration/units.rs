@@ -1,5 +1,6 @@
 //! Unit imports, searches, successions and the transition, run against SQLite and PostgreSQL.
 
+use crate::common::{date, postgres_store, sqlite_store};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use motcua_domain::account::{Role, Username};
 use motcua_domain::agency::AgencyKind;
@@ -14,10 +15,6 @@ use motcua_store::{
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 7, 1, 1, 0, 0).unwrap()
-}
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
 fn audit(action: &str) -> AuditEntry {
@@ -470,16 +467,14 @@ async fn scenario(store: Store) {
 #[tokio::test]
 async fn sqlite_units() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_sqlite(&dir.path().join("test.sqlite3"))
-        .await
-        .unwrap();
+    let store = sqlite_store(&dir).await;
     scenario(store).await;
 }
 
 #[tokio::test]
 async fn postgres_units() {
-    let Some(url) = motcua_testkit::fresh_postgres_url().await else {
+    let Some(store) = postgres_store().await else {
         return;
     };
-    scenario(Store::open_postgres(&url).await.unwrap()).await;
+    scenario(store).await;
 }

@@ -1,5 +1,6 @@
 //! The procedure catalogue, run against SQLite and PostgreSQL: both backends must behave alike.
 
+use crate::common::{code_of, date, postgres_store, sqlite_store};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use motcua_domain::agency::{Agency, AgencyCode, AgencyKind};
 use motcua_domain::audit::AuditEntry;
@@ -7,16 +8,10 @@ use motcua_domain::procedure::{
     Applicant, Level, OnlineLevel, Procedure, ProcedureCode, ProcessingTime, SubmissionChannel,
     VersionState,
 };
-use motcua_store::{
-    CatalogueLoad, Devolution, NewDecision, Publication, SeedData, Store, StoreError,
-};
+use motcua_store::{CatalogueLoad, Devolution, NewDecision, Publication, SeedData, Store};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 7, 1, 1, 0, 0).unwrap()
-}
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
 fn audit(action: &str, subject: &str) -> AuditEntry {
@@ -105,14 +100,6 @@ fn seed() -> SeedData {
             ),
         ],
         ..SeedData::default()
-    }
-}
-
-fn code_of(err: &StoreError) -> &'static str {
-    match err {
-        StoreError::Conflict { code, .. } | StoreError::Invalid { code, .. } => code,
-        StoreError::NotFound(_) => "not_found",
-        _ => "other",
     }
 }
 
@@ -517,16 +504,14 @@ async fn scenario(store: Store) {
 #[tokio::test]
 async fn sqlite_catalogue() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_sqlite(&dir.path().join("test.sqlite3"))
-        .await
-        .unwrap();
+    let store = sqlite_store(&dir).await;
     scenario(store).await;
 }
 
 #[tokio::test]
 async fn postgres_catalogue() {
-    let Some(url) = motcua_testkit::fresh_postgres_url().await else {
+    let Some(store) = postgres_store().await else {
         return;
     };
-    scenario(Store::open_postgres(&url).await.unwrap()).await;
+    scenario(store).await;
 }

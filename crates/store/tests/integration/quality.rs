@@ -2,14 +2,15 @@
 //! (submissions, receipts, every action the state machine allows, transfers, a transition
 //! move, a generated load) keeps counters that a recount from the dossiers finds equal.
 
+use crate::common::{
+    BIRTH, COMMUNE_A, COMMUNE_B, JUSTICE, ac, postgres_store, sqlite_store, steps,
+};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use motcua_domain::account::Role;
-use motcua_domain::agency::{Agency, AgencyCode, AgencyKind};
+use motcua_domain::agency::{Agency, AgencyKind};
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::calendar::{Channel, HolidayCalendar, WorkingHours, to_vn_local};
 use motcua_domain::dossier::{
-    Action, ActionKind, Applicant, ApplicantKind, Context, DossierState, ProcessStep, Rating,
-    RatingCriterion,
+    Action, ActionKind, Applicant, ApplicantKind, Context, DossierState, Rating, RatingCriterion,
 };
 use motcua_domain::procedure::{
     Applicant as Who, Level, OnlineLevel, Procedure, ProcedureCode, ProcessingTime,
@@ -22,10 +23,6 @@ use motcua_store::{
 };
 use std::sync::Arc;
 
-const COMMUNE_A: &str = "000.01.40.H37";
-const COMMUNE_B: &str = "000.02.40.H37";
-const JUSTICE: &str = "000.00.02.H37";
-const BIRTH: &str = "1.001193";
 const RECORD: &str = "2.000488";
 
 /// A small deterministic generator (xorshift64*), so a failure can be replayed.
@@ -49,10 +46,6 @@ impl Rng {
 /// Monday 2026-03-02 09:00 in Vietnam.
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 2, 0, 0).unwrap()
-}
-
-fn ac(code: &str) -> AgencyCode {
-    AgencyCode::parse(code).unwrap()
 }
 
 fn actor(user: &str) -> AuditEntry {
@@ -119,20 +112,6 @@ fn procedure(code: &str, level: Level, online: OnlineLevel) -> Procedure {
         valid_from: Some(NaiveDate::from_ymd_opt(2025, 7, 1).unwrap()),
         valid_to: None,
     }
-}
-
-fn steps() -> Vec<ProcessStep> {
-    let step = |name: &str, role, budget| ProcessStep {
-        name: name.into(),
-        role,
-        agency: None,
-        budget_minutes: budget,
-    };
-    vec![
-        step("Tiếp nhận", Role::Receiver, 120),
-        step("Thẩm định", Role::Specialist, 600),
-        step("Phê duyệt", Role::Leader, 240),
-    ]
 }
 
 fn applicant(i: u64) -> Applicant {
@@ -284,7 +263,7 @@ async fn scenario(store: Store) {
             procedure_code: code.into(),
             agency_code: None,
             level: Level::Commune,
-            steps: steps(),
+            steps: steps([120, 600, 240]),
             note: String::new(),
         };
         let saved = store
@@ -488,17 +467,14 @@ async fn scenario(store: Store) {
 #[tokio::test]
 async fn sqlite_quality_aggregates_match_a_recount() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_sqlite(&dir.path().join("test.sqlite3"))
-        .await
-        .unwrap();
+    let store = sqlite_store(&dir).await;
     scenario(store).await;
 }
 
 #[tokio::test]
 async fn postgres_quality_aggregates_match_a_recount() {
-    let Some(url) = motcua_testkit::fresh_postgres_url().await else {
+    let Some(store) = postgres_store().await else {
         return;
     };
-    let store = Store::open_postgres(&url).await.unwrap();
     scenario(store).await;
 }

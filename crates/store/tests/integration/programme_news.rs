@@ -1,6 +1,7 @@
 //! The programme tracker, the outbox and portal news, run against SQLite and PostgreSQL.
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use crate::common::{date, postgres_store, sqlite_store};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use motcua_domain::account::{Role, Username};
 use motcua_domain::agency::{Agency, AgencyCode, AgencyKind};
 use motcua_domain::audit::AuditEntry;
@@ -18,10 +19,6 @@ fn t0() -> DateTime<Utc> {
 
 fn audit(action: &str, subject: &str) -> AuditEntry {
     AuditEntry::system(t0(), action, subject, serde_json::json!({}))
-}
-
-fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
 const PROVINCE: &str = "000.00.00.H37";
@@ -665,16 +662,14 @@ async fn scenario(store: Store) {
 #[tokio::test]
 async fn sqlite_programme_news_conformance() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_sqlite(&dir.path().join("test.sqlite3"))
-        .await
-        .unwrap();
+    let store = sqlite_store(&dir).await;
     scenario(store).await;
 }
 
 #[tokio::test]
 async fn postgres_programme_news_conformance() {
-    let Some(url) = motcua_testkit::fresh_postgres_url().await else {
+    let Some(store) = postgres_store().await else {
         return;
     };
-    scenario(Store::open_postgres(&url).await.unwrap()).await;
+    scenario(store).await;
 }

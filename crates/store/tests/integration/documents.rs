@@ -1,26 +1,25 @@
 //! Documents, signatures, the applicant's store, retention and destruction, run against
 //! SQLite and PostgreSQL: both backends must behave alike.
 
+use crate::common::{BIRTH, code_of, postgres_store, sqlite_store, steps};
 use chrono::{DateTime, Months, NaiveDate, TimeZone, Utc};
-use motcua_domain::account::Role;
 use motcua_domain::agency::{Agency, AgencyCode, AgencyKind};
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::calendar::{HolidayCalendar, WorkingHours, to_vn_local};
 use motcua_domain::document::{DocumentKind, DocumentOrigin};
-use motcua_domain::dossier::{Action, Applicant, ApplicantKind, CitizenId, Context, ProcessStep};
+use motcua_domain::dossier::{Action, Applicant, ApplicantKind, CitizenId, Context};
 use motcua_domain::procedure::{
     Applicant as Who, Level, OnlineLevel, Procedure, ProcedureCode, ProcedureResult,
     ProcessingTime, ResultForm, Retention, SubmissionChannel,
 };
 use motcua_store::{
     CatalogueLoad, DossierRecord, NewDecision, NewDocument, NewSignature, ProcessDraft, ReceiveNow,
-    SeedData, Settlement, Store, StoreError, Submission, WalletAttachment,
+    SeedData, Settlement, Store, Submission, WalletAttachment,
 };
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
 const COMMUNE: &str = "000.01.40.H37";
-const BIRTH: &str = "1.001193";
 const HOLDER: &str = "020095001234";
 
 /// Monday 2026-03-02 09:00 in Vietnam.
@@ -105,20 +104,6 @@ fn procedure(retention: Retention) -> Procedure {
     }
 }
 
-fn steps() -> Vec<ProcessStep> {
-    let step = |name: &str, role| ProcessStep {
-        name: name.into(),
-        role,
-        agency: None,
-        budget_minutes: 240,
-    };
-    vec![
-        step("Tiếp nhận", Role::Receiver),
-        step("Thẩm định", Role::Specialist),
-        step("Phê duyệt", Role::Leader),
-    ]
-}
-
 fn submission(at: DateTime<Utc>, attachments: Vec<WalletAttachment>, holder: &str) -> Submission {
     Submission {
         procedure_code: BIRTH.into(),
@@ -181,14 +166,6 @@ fn doc(code: &str, content: &str, kind: DocumentKind, digitised: bool) -> NewDoc
     }
 }
 
-fn code_of(err: &StoreError) -> &'static str {
-    match err {
-        StoreError::Conflict { code, .. } | StoreError::Invalid { code, .. } => code,
-        StoreError::NotFound(_) => "not_found",
-        _ => "other",
-    }
-}
-
 async fn scenario(store: Store, retention: Retention) {
     store.migrate().await.unwrap();
     let admin = actor("quantri.tinh", "province_admin");
@@ -211,7 +188,7 @@ async fn scenario(store: Store, retention: Retention) {
         procedure_code: BIRTH.into(),
         agency_code: None,
         level: Level::Commune,
-        steps: steps(),
+        steps: steps([240; 3]),
         note: String::new(),
     };
     let process = store
@@ -463,9 +440,7 @@ fn package_again(p: &motcua_store::NewArchivePackage) -> motcua_store::NewArchiv
 async fn sqlite_documents() {
     for retention in [Retention::Years(10), Retention::Permanent] {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_sqlite(&dir.path().join("test.sqlite3"))
-            .await
-            .unwrap();
+        let store = sqlite_store(&dir).await;
         scenario(store, retention).await;
     }
 }
@@ -473,10 +448,9 @@ async fn sqlite_documents() {
 #[tokio::test]
 async fn postgres_documents() {
     for retention in [Retention::Years(10), Retention::Permanent] {
-        let Some(url) = motcua_testkit::fresh_postgres_url().await else {
+        let Some(store) = postgres_store().await else {
             return;
         };
-        let store = Store::open_postgres(&url).await.unwrap();
         scenario(store, retention).await;
     }
 }

@@ -1,13 +1,15 @@
 //! Processes and dossiers, run against SQLite and PostgreSQL: both backends must behave alike.
 
+use crate::common::{
+    BIRTH, COMMUNE_A, COMMUNE_B, JUSTICE, ac, code_of, postgres_store, sqlite_store, steps,
+};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use motcua_domain::account::Role;
-use motcua_domain::agency::{Agency, AgencyCode, AgencyKind};
+use motcua_domain::agency::{Agency, AgencyKind};
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::calendar::{HolidayCalendar, WorkingHours, to_vn_local};
 use motcua_domain::dossier::{
     Action, Applicant, ApplicantKind, CitizenId, Context, DossierState, DueState, PhoneNumber,
-    ProcessState, ProcessStep,
+    ProcessState,
 };
 use motcua_domain::procedure::{
     Applicant as Who, Level, OnlineLevel, Procedure, ProcedureCode, ProcessingTime,
@@ -19,18 +21,9 @@ use motcua_store::{
 };
 use std::sync::Arc;
 
-const COMMUNE_A: &str = "000.01.40.H37";
-const COMMUNE_B: &str = "000.02.40.H37";
-const JUSTICE: &str = "000.00.02.H37";
-const BIRTH: &str = "1.001193";
-
 /// Monday 2026-03-02 09:00 in Vietnam.
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 2, 0, 0).unwrap()
-}
-
-fn ac(code: &str) -> AgencyCode {
-    AgencyCode::parse(code).unwrap()
 }
 
 fn actor(user: &str, role: &str, agency: Option<&str>) -> AuditEntry {
@@ -111,20 +104,6 @@ fn birth_registration() -> Procedure {
     }
 }
 
-fn steps(minutes: [u32; 3]) -> Vec<ProcessStep> {
-    let step = |name: &str, role, budget| ProcessStep {
-        name: name.into(),
-        role,
-        agency: None,
-        budget_minutes: budget,
-    };
-    vec![
-        step("Tiếp nhận", Role::Receiver, minutes[0]),
-        step("Thẩm định", Role::Specialist, minutes[1]),
-        step("Phê duyệt", Role::Leader, minutes[2]),
-    ]
-}
-
 fn applicant(name: &str) -> Applicant {
     Applicant {
         kind: ApplicantKind::Person,
@@ -150,14 +129,6 @@ fn submission(agency: &str, name: &str, at: DateTime<Utc>) -> Submission {
         actor: actor("congdan", "citizen", None),
         receive: None,
         attachments: vec![],
-    }
-}
-
-fn code_of(err: &StoreError) -> &'static str {
-    match err {
-        StoreError::Conflict { code, .. } | StoreError::Invalid { code, .. } => code,
-        StoreError::NotFound(_) => "not_found",
-        _ => "other",
     }
 }
 
@@ -613,18 +584,15 @@ async fn scenario(store: Store) {
 #[tokio::test]
 async fn sqlite_dossiers() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_sqlite(&dir.path().join("test.sqlite3"))
-        .await
-        .unwrap();
+    let store = sqlite_store(&dir).await;
     scenario(store).await;
 }
 
 #[tokio::test]
 async fn postgres_dossiers() {
-    let Some(url) = motcua_testkit::fresh_postgres_url().await else {
+    let Some(store) = postgres_store().await else {
         return;
     };
-    let store = Store::open_postgres(&url).await.unwrap();
     scenario(store).await;
 }
 
@@ -856,16 +824,14 @@ async fn transition(store: Store) {
 #[tokio::test]
 async fn sqlite_transition() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_sqlite(&dir.path().join("test.sqlite3"))
-        .await
-        .unwrap();
+    let store = sqlite_store(&dir).await;
     transition(store).await;
 }
 
 #[tokio::test]
 async fn postgres_transition() {
-    let Some(url) = motcua_testkit::fresh_postgres_url().await else {
+    let Some(store) = postgres_store().await else {
         return;
     };
-    transition(Store::open_postgres(&url).await.unwrap()).await;
+    transition(store).await;
 }

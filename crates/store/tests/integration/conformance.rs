@@ -1,5 +1,6 @@
 //! One scenario, run against SQLite and PostgreSQL: both backends must behave alike.
 
+use crate::common::{date, postgres_store, sqlite_store};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use motcua_domain::account::{LOGIN_MAX_FAILURES, Role, Username};
 use motcua_domain::agency::{Agency, AgencyCode, AgencyKind};
@@ -21,10 +22,6 @@ fn audit(action: &str, subject: &str) -> AuditEntry {
         subject: subject.into(),
         detail: "{}".into(),
     }
-}
-
-fn date(y: i32, m: u32, d: u32) -> chrono::NaiveDate {
-    chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
 fn unit(
@@ -571,16 +568,10 @@ async fn sqlite_calendar_conformance() {
 
 #[tokio::test]
 async fn postgres_calendar_conformance() {
-    let Some(url) = motcua_testkit::fresh_postgres_url().await else {
+    let Some(store) = postgres_store().await else {
         return;
     };
-    calendar_scenario(Store::open_postgres(&url).await.unwrap()).await;
-}
-
-async fn sqlite_store(dir: &tempfile::TempDir) -> Store {
-    Store::open_sqlite(&dir.path().join("test.sqlite3"))
-        .await
-        .unwrap()
+    calendar_scenario(store).await;
 }
 
 #[tokio::test]
@@ -591,20 +582,19 @@ async fn sqlite_conformance() {
 
 #[tokio::test]
 async fn postgres_conformance() {
-    let Some(url) = motcua_testkit::fresh_postgres_url().await else {
+    let Some(store) = postgres_store().await else {
         return;
     };
-    scenario(Store::open_postgres(&url).await.unwrap()).await;
+    scenario(store).await;
 }
 
 #[tokio::test]
 async fn both_backends_have_the_same_schema() {
-    let Some(url) = motcua_testkit::fresh_postgres_url().await else {
+    let Some(postgres) = postgres_store().await else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let sqlite = sqlite_store(&dir).await;
-    let postgres = Store::open_postgres(&url).await.unwrap();
     sqlite.migrate().await.unwrap();
     postgres.migrate().await.unwrap();
     let a = sqlite.describe_schema().await.unwrap();
