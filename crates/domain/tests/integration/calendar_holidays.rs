@@ -1,13 +1,10 @@
 //! Labour Code 2019 Art. 112 holidays, compensatory days and yearly arrangements.
 
+use crate::common::ymd;
 use chrono::NaiveDate;
 use motcua_domain::calendar::{
     DayOff, Holiday, HolidayCalendar, HolidayKind, YearArrangement, default_holidays,
 };
-
-fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(year, month, day).unwrap()
-}
 
 fn dates_of(holidays: &[Holiday], kind: HolidayKind) -> Vec<NaiveDate> {
     holidays

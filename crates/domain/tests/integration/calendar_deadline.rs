@@ -1,19 +1,13 @@
 //! Working hours, receipt rules and due dates on concrete Vietnamese cases.
 
-use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc, Weekday};
+use crate::common::at;
+use chrono::{NaiveDate, TimeZone, Utc, Weekday};
 use motcua_domain::calendar::{
     Channel, DeadlineClock, HolidayCalendar, MonthDay, Pause, Season, Session, VN_OFFSET,
     WORKING_DAY_MINUTES, WorkingHours, WorkingHoursConfig, YearArrangement, add_working_days,
     add_working_time, counting_start, due_at, from_vn_local, next_working_instant,
     remaining_minutes, to_vn_local, working_day_hours, working_minutes_between,
 };
-
-fn at(year: i32, month: u32, day: u32, hour: u32, minute: u32) -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(year, month, day)
-        .unwrap()
-        .and_hms_opt(hour, minute, 0)
-        .unwrap()
-}
 
 fn defaults() -> (WorkingHours, HolidayCalendar) {
     (WorkingHours::default(), HolidayCalendar::default())

@@ -1,18 +1,12 @@
 //! The dossier state machine and its access rules.
 
-use chrono::{NaiveDate, NaiveDateTime};
+use crate::common::at;
+use chrono::NaiveDateTime;
 use motcua_domain::account::Role;
 use motcua_domain::agency::AgencyCode;
 use motcua_domain::calendar::{Channel, HolidayCalendar, WorkingHours};
 use motcua_domain::dossier::*;
 use proptest::prelude::*;
-
-fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(y, m, d)
-        .unwrap()
-        .and_hms_opt(h, min, 0)
-        .unwrap()
-}
 
 fn agency(code: &str) -> AgencyCode {
     AgencyCode::parse(code).unwrap()

@@ -1,15 +1,12 @@
 //! Vietnamese lunisolar calendar: published dates, leap months, an
 //! independent reference table, and a round trip over every supported day.
 
+use crate::common::ymd;
 use chrono::{Datelike, Days, NaiveDate};
 use motcua_domain::calendar::{
     CalendarError, LunarDate, MAX_SOLAR_DATE, MIN_SOLAR_DATE, leap_month, lunar_month_length,
     lunar_to_solar, solar_to_lunar, tet,
 };
-
-fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(year, month, day).unwrap()
-}
 
 #[test]
 fn published_tet_dates() {
