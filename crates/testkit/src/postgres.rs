@@ -12,21 +12,75 @@ const PREFIX: &str = "motcua-pg-";
 
 /// A URL to a new, empty database, or None after a loud skip (or a panic when required).
 pub async fn fresh_postgres_url() -> Option<String> {
-    let server = match server() {
-        Ok(url) => url,
+    let server = available_server()?;
+    Some(server.url_for(&create_database(server, None).await))
+}
+
+/// A database filled once per test process and copied for each test that asks, which is
+/// much quicker than filling a fresh one each time.
+pub struct PostgresTemplate<T: 'static> {
+    /// The template database's name, and what its filling returned.
+    made: OnceLock<(String, T)>,
+}
+
+impl<T: Send + Sync + 'static> PostgresTemplate<T> {
+    pub const fn new() -> Self {
+        PostgresTemplate {
+            made: OnceLock::new(),
+        }
+    }
+
+    /// A URL to a new copy of the template, with what `fill` returned, or None after a
+    /// loud skip. The first caller makes the template: `fill` gets its URL and must close
+    /// every connection it opens, since PostgreSQL copies only a database nobody uses.
+    pub async fn copy<F, Fut>(&'static self, fill: F) -> Option<(String, &'static T)>
+    where
+        F: FnOnce(String) -> Fut + Send + 'static,
+        Fut: Future<Output = T>,
+    {
+        let server = available_server()?;
+        let (template, filled) = crate::once_per_process(&self.made, move || async move {
+            let name = create_database(server, None).await;
+            let filled = fill(server.url_for(&name)).await;
+            (name, filled)
+        })
+        .await;
+        let name = create_database(server, Some(template.as_str())).await;
+        Some((server.url_for(&name), filled))
+    }
+}
+
+impl<T: Send + Sync + 'static> Default for PostgresTemplate<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The server, or None after a loud skip (or a panic when required).
+fn available_server() -> Option<&'static Server> {
+    match server() {
+        Ok(server) => Some(server),
         Err(why) => {
             crate::skip_or_fail("PostgreSQL", REQUIRE, why);
-            return None;
+            None
         }
-    };
+    }
+}
+
+/// Creates a database with a new name, empty or as a copy of `template`; returns the name.
+async fn create_database(server: &Server, template: Option<&str>) -> String {
     let name = format!("motcua_test_{}", uuid::Uuid::now_v7().simple());
+    let sql = match template {
+        Some(template) => format!("CREATE DATABASE {name} TEMPLATE {template}"),
+        None => format!("CREATE DATABASE {name}"),
+    };
     let mut admin = connect_with_retry(&server.admin_url).await;
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+    sqlx::query(sqlx::AssertSqlSafe(sql))
         .execute(&mut admin)
         .await
         .expect("create test database");
     admin.close().await.ok();
-    Some(server.url_for(&name))
+    name
 }
 
 async fn connect_with_retry(url: &str) -> sqlx::PgConnection {
