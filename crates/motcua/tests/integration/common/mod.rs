@@ -1,9 +1,14 @@
 //! Starts the real application on port 0 with a fresh database of its own.
 
 use motcua::{demo, server};
-use motcua_store::Store;
-use motcua_web::WebConfig;
+use motcua_store::{SeedData, Store};
+use motcua_testkit::PostgresTemplate;
+use motcua_web::{DemoAccount, WebConfig};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Connection};
 use std::collections::HashMap;
+use std::path::Path;
+use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -57,38 +62,25 @@ impl TestApp {
 
     pub async fn spawn_with(backend: Backend, options: Options) -> Option<TestApp> {
         let data_dir = tempfile::tempdir().unwrap();
-        let database_url = match backend {
-            Backend::Sqlite => None,
-            Backend::Postgres => Some(motcua_testkit::fresh_postgres_url().await?),
+        // The demo comes as a copy of a database seeded once per process.
+        let (database_url, demo_accounts) = match (backend, options.demo) {
+            (Backend::Sqlite, false) => (None, None),
+            (Backend::Sqlite, true) => {
+                let (bytes, accounts) = sqlite_demo().await;
+                std::fs::write(data_dir.path().join(SQLITE_FILE), bytes).unwrap();
+                (None, Some(accounts))
+            }
+            (Backend::Postgres, false) => (Some(motcua_testkit::fresh_postgres_url().await?), None),
+            (Backend::Postgres, true) => {
+                let (url, accounts) = POSTGRES_DEMO.copy(postgres_demo).await?;
+                (Some(url), Some(accounts))
+            }
         };
-        let location = motcua::DataLocation {
-            data_dir: data_dir.path().to_path_buf(),
-            database_url: database_url.clone(),
-            documents_url: None,
+        let store = open(data_dir.path(), database_url.clone()).await;
+        let (passwords, demo_accounts) = match demo_accounts {
+            Some(accounts) => (demo_seed().1.clone(), accounts.clone()),
+            None => (HashMap::new(), Vec::new()),
         };
-        let (store, _) = location.open_and_migrate().await.unwrap();
-        let mut passwords = HashMap::new();
-        let mut demo_accounts = Vec::new();
-        if options.demo {
-            let (seed, credentials) = demo::build(demo_password).unwrap();
-            let audit = motcua_domain::audit::AuditEntry::system(
-                motcua_web::now(),
-                "demo.seeded",
-                "demo:lang_son",
-                serde_json::json!({}),
-            );
-            store
-                .load_seed(&seed, motcua_web::now(), audit)
-                .await
-                .unwrap();
-            motcua::demo_programme::seed(&store).await.unwrap();
-            demo::seed_identities(&store).await.unwrap();
-            passwords = credentials
-                .into_iter()
-                .map(|c| (c.username, c.password))
-                .collect();
-            demo_accounts = demo::accounts_for_login_page(&store).await.unwrap();
-        }
         let config = WebConfig {
             cookie_secure: options.cookie_secure,
             data_dir: data_dir.path().to_path_buf(),
@@ -174,6 +166,87 @@ impl TestApp {
         }
         self.store.close().await;
     }
+}
+
+/// The SQLite database's file in a data folder (the app's default).
+const SQLITE_FILE: &str = "motcua.sqlite3";
+
+/// Opens and migrates the database of a data folder (SQLite there, or PostgreSQL at `url`).
+async fn open(data_dir: &Path, database_url: Option<String>) -> Store {
+    let location = motcua::DataLocation {
+        data_dir: data_dir.to_path_buf(),
+        database_url,
+        documents_url: None,
+    };
+    location.open_and_migrate().await.unwrap().0
+}
+
+/// The demo and its passwords by username, built once: hashing the passwords is slow.
+fn demo_seed() -> &'static (SeedData, HashMap<String, String>) {
+    static SEED: OnceLock<(SeedData, HashMap<String, String>)> = OnceLock::new();
+    SEED.get_or_init(|| {
+        let (seed, credentials) = demo::build(demo_password).unwrap();
+        let passwords = credentials
+            .into_iter()
+            .map(|c| (c.username, c.password))
+            .collect();
+        (seed, passwords)
+    })
+}
+
+/// Seeds the demo into a migrated database; returns the accounts the login page lists.
+async fn seed_demo(store: &Store) -> Vec<DemoAccount> {
+    let audit = motcua_domain::audit::AuditEntry::system(
+        motcua_web::now(),
+        "demo.seeded",
+        "demo:lang_son",
+        serde_json::json!({}),
+    );
+    store
+        .load_seed(&demo_seed().0, motcua_web::now(), audit)
+        .await
+        .unwrap();
+    motcua::demo_programme::seed(store).await.unwrap();
+    demo::seed_identities(store).await.unwrap();
+    demo::accounts_for_login_page(store).await.unwrap()
+}
+
+/// An SQLite database with the demo, made once per process: the file's bytes, and the
+/// accounts the login page lists. Only the database is shared, not the rest of the folder.
+async fn sqlite_demo() -> &'static (Vec<u8>, Vec<DemoAccount>) {
+    static TEMPLATE: OnceLock<(Vec<u8>, Vec<DemoAccount>)> = OnceLock::new();
+    motcua_testkit::once_per_process(&TEMPLATE, || async {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path(), None).await;
+        let accounts = seed_demo(&store).await;
+        store.close().await;
+        // Fold the write-ahead log into the file, so that the file alone is the database.
+        let path = dir.path().join(SQLITE_FILE);
+        let mut conn = SqliteConnectOptions::new()
+            .filename(&path)
+            .connect()
+            .await
+            .unwrap();
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        (std::fs::read(&path).unwrap(), accounts)
+    })
+    .await
+}
+
+/// A PostgreSQL database with the demo, made once per process and copied for each test.
+static POSTGRES_DEMO: PostgresTemplate<Vec<DemoAccount>> = PostgresTemplate::new();
+
+/// Fills the PostgreSQL template, closing every connection to it.
+async fn postgres_demo(url: String) -> Vec<DemoAccount> {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), Some(url)).await;
+    let accounts = seed_demo(&store).await;
+    store.close().await;
+    accounts
 }
 
 /// The CSRF token embedded in a page's forms.
