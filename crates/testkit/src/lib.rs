@@ -60,3 +60,38 @@ pub fn shared_data(relative: &str) -> std::path::PathBuf {
     let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     workspace.join("../shared/data").join(relative)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::once_per_process;
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    #[test]
+    fn once_per_process_makes_one_value_for_callers_on_several_runtimes() {
+        static CELL: OnceLock<(usize, tokio::runtime::Id)> = OnceLock::new();
+        static MADE: AtomicUsize = AtomicUsize::new(0);
+        let callers: Vec<_> = (0..4)
+            .map(|_| {
+                std::thread::spawn(|| {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    let caller = runtime.handle().id();
+                    let value = runtime.block_on(once_per_process(&CELL, || async {
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        let n = MADE.fetch_add(1, Ordering::SeqCst);
+                        (n, tokio::runtime::Handle::current().id())
+                    }));
+                    (value as *const _ as usize, value.1 != caller)
+                })
+            })
+            .collect();
+        let results: Vec<_> = callers.into_iter().map(|c| c.join().unwrap()).collect();
+        assert_eq!(MADE.load(Ordering::SeqCst), 1);
+        assert!(results.iter().all(|r| r.0 == results[0].0), "one value");
+        assert!(results.iter().all(|r| r.1), "made on a runtime of its own");
+    }
+}

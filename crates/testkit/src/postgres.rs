@@ -303,7 +303,9 @@ fn start_cluster() -> Result<Server, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::replace_database;
+    use super::{PostgresTemplate, replace_database};
+    use sqlx::Connection;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]
     fn swaps_the_database_name_and_keeps_parameters() {
@@ -319,5 +321,43 @@ mod tests {
             replace_database("postgres://u@h/x?sslmode=disable", "t1"),
             "postgres://u@h/t1?sslmode=disable"
         );
+    }
+
+    #[tokio::test]
+    async fn copies_start_as_the_template_was_filled_and_stay_apart() {
+        static TEMPLATE: PostgresTemplate<i32> = PostgresTemplate::new();
+        static FILLS: AtomicUsize = AtomicUsize::new(0);
+        for _ in 0..2 {
+            let fill = |url: String| async move {
+                FILLS.fetch_add(1, Ordering::SeqCst);
+                let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+                sqlx::raw_sql("CREATE TABLE t (x INT); INSERT INTO t VALUES (7)")
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                conn.close().await.unwrap();
+                7
+            };
+            let Some((url, filled)) = TEMPLATE.copy(fill).await else {
+                return;
+            };
+            assert_eq!(*filled, 7);
+            let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+            let rows: Vec<i32> = sqlx::query_scalar("SELECT x FROM t")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+            assert_eq!(
+                rows,
+                [7],
+                "a copy holds the template's rows and no other copy's"
+            );
+            sqlx::query("INSERT INTO t VALUES (8)")
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            conn.close().await.unwrap();
+        }
+        assert_eq!(FILLS.load(Ordering::SeqCst), 1);
     }
 }
