@@ -4,9 +4,9 @@
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, NaiveDate, Utc};
+use motcua_app::documents::{BlobCheck, BlobStore};
 use motcua_domain::audit::AuditEntry;
 use motcua_store::{DestructionListRecord, DestructionReport, NewArchivePackage, Store};
-use motcua_web::documents::{BlobCheck, BlobStore};
 use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -73,7 +73,7 @@ pub async fn export(
     if candidates.is_empty() {
         return Ok(None);
     }
-    let now = motcua_web::now();
+    let now = motcua_app::now();
     let id = uuid::Uuid::now_v7();
     let name = format!("motcua-archive-{before}-{id}");
     std::fs::create_dir_all(output)
@@ -152,7 +152,7 @@ pub async fn export(
                 "procedure_version": record.procedure_version_no,
                 "state": d.state.as_str(),
                 "national_status": u8::from(d.state.national_status()),
-                "channel": motcua_web::calendar::channel_str(d.channel),
+                "channel": motcua_app::calendar::channel_str(d.channel),
                 "receiving_agency": d.receiving_agency.as_str(),
                 "handling_agency": d.handling_agency.as_str(),
                 "applicant": record.applicant,
@@ -248,7 +248,7 @@ pub async fn propose(
     before: NaiveDate,
     actor: &AuditEntry,
 ) -> anyhow::Result<Option<(DestructionListRecord, Vec<motcua_store::RetentionRecord>)>> {
-    let now = motcua_web::now();
+    let now = motcua_app::now();
     let Some(list) = store
         .propose_destruction(
             before,
@@ -273,7 +273,7 @@ pub async fn destroy(
     list: uuid::Uuid,
     actor: &AuditEntry,
 ) -> anyhow::Result<DestructionReport> {
-    let now = motcua_web::now();
+    let now = motcua_app::now();
     let deleter = move |sha: String| {
         let blobs = blobs.clone();
         Box::pin(async move { blobs.delete(&sha).await.map_err(|e| e.to_string()) })
@@ -346,7 +346,7 @@ pub async fn verify_blobs(store: &Store, blobs: &BlobStore) -> anyhow::Result<Ve
             checks.push((sha.clone(), false));
         }
     }
-    let now = motcua_web::now();
+    let now = motcua_app::now();
     let audit = AuditEntry::system(
         now,
         "documents.verified",
@@ -368,7 +368,7 @@ pub fn open_blobs(
     url: Option<String>,
     max_bytes: u64,
 ) -> anyhow::Result<Arc<BlobStore>> {
-    let config = motcua_web::documents::DocumentsConfig { url, max_bytes };
+    let config = motcua_app::documents::DocumentsConfig { url, max_bytes };
     match BlobStore::from_config(data_dir, &config) {
         Ok(b) => Ok(Arc::new(b)),
         Err(e) => bail!("cannot open the document store: {e}"),

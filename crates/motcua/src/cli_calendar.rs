@@ -3,9 +3,9 @@
 
 use clap::Subcommand;
 use motcua::DataLocation;
+use motcua_app::calendar::{self as cal, DueQuestion, InputError};
 use motcua_domain::agency::AgencyCode;
 use motcua_domain::calendar::{HolidayCalendar, LunarDate, WorkingHours};
-use motcua_web::calendar::{self as cal, DueQuestion, InputError};
 
 #[derive(Subcommand)]
 pub enum CalendarCommand {

@@ -385,7 +385,7 @@ pub fn build(
         users.push(NewUser {
             username: Username::parse(spec.username).map_err(anyhow::Error::msg)?,
             display_name: spec.display_name.into(),
-            password_hash: motcua_web::hash_password(&password),
+            password_hash: motcua_app::password::hash_password(&password),
             role: spec.role,
             agency_code,
         });
@@ -427,12 +427,12 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoCredential>> {
         "procedures": seed.catalogue.as_ref().map_or(0, |c| c.procedures.len()),
     });
     let audit = AuditEntry::system(
-        motcua_web::now(),
+        motcua_app::now(),
         "demo.seeded",
         format!("demo:{DEMO_NAME}"),
         detail,
     );
-    store.load_seed(&seed, motcua_web::now(), audit).await?;
+    store.load_seed(&seed, motcua_app::now(), audit).await?;
     crate::demo_programme::seed(store).await?;
     let mut credentials = credentials;
     let work = crate::demo_dossiers::seed(store, |_| generate_password()).await?;
@@ -451,7 +451,7 @@ pub const DEMO_CITIZEN_ID: &str = "020095001234";
 /// Binds the demo citizen account to [`DEMO_CITIZEN_ID`] (idempotent).
 pub async fn seed_identities(store: &Store) -> anyhow::Result<()> {
     if let Some(user) = store.find_user_by_username("congdan").await? {
-        let now = motcua_web::now();
+        let now = motcua_app::now();
         let audit = AuditEntry::system(
             now,
             "user.identity_linked",

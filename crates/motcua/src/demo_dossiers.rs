@@ -60,7 +60,7 @@ pub async fn seed(
     store: &Store,
     password_for: impl FnMut(&str) -> String,
 ) -> anyhow::Result<Seeded> {
-    let now = motcua_web::now();
+    let now = motcua_app::now();
     let credentials = officers(store, now, password_for).await?;
     // In this order: the devolved procedures must not get a process.
     let devolved = devolve(store, now).await?;
@@ -98,7 +98,7 @@ async fn officers(
         wanted
             .into_iter()
             .map(|(spec, agency, password)| {
-                let hash = motcua_web::hash_password(&password);
+                let hash = motcua_app::password::hash_password(&password);
                 (spec, agency, password, hash)
             })
             .collect::<Vec<_>>()
@@ -761,7 +761,7 @@ async fn sample_dossiers(store: &Store, now: DateTime<Utc>) -> anyhow::Result<us
     if store.count_dossiers().await? > 0 {
         return Ok(0);
     }
-    let (_, holidays) = motcua_web::calendar::load_holidays(store).await?;
+    let (_, holidays) = motcua_app::calendar::load_holidays(store).await?;
     let holidays = Arc::new(holidays);
     let hours = WorkingHours::default();
     let agencies = store.agencies(None).await?;
@@ -866,7 +866,7 @@ async fn sample_dossiers(store: &Store, now: DateTime<Utc>) -> anyhow::Result<us
 
 fn audit_of(username: &str, role: Role, agency: Option<&AgencyCode>) -> AuditEntry {
     AuditEntry {
-        at: motcua_web::now(),
+        at: motcua_app::now(),
         actor: username.into(),
         actor_role: Some(role.as_str().into()),
         agency_code: agency.map(|a| a.to_string()),

@@ -196,9 +196,9 @@ async fn approved_default(store: &Store, code: &str) -> anyhow::Result<ProcessRe
 /// Fills the store; returns how many dossiers went in.
 pub async fn dossiers(store: &Store, options: &Options) -> anyhow::Result<u64> {
     samples::load(store).await?;
-    let now_utc = motcua_web::now();
+    let now_utc = motcua_app::now();
     let now = to_vn_local(&now_utc);
-    let (_, holidays) = motcua_web::calendar::load_holidays(store).await?;
+    let (_, holidays) = motcua_app::calendar::load_holidays(store).await?;
     let mut versions = HashMap::new();
     for code in [samples::CRIMINAL_RECORD, samples::BIRTH] {
         let v = store
@@ -305,7 +305,7 @@ pub async fn dossiers(store: &Store, options: &Options) -> anyhow::Result<u64> {
         done += 1;
         if batch.len() == options.batch || done == options.count {
             let audit = AuditEntry::system(
-                motcua_web::now(),
+                motcua_app::now(),
                 "dossiers.generated",
                 "dossiers",
                 serde_json::json!({ "count": batch.len() }),

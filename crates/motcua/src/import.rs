@@ -449,7 +449,7 @@ pub enum Report<S> {
 
 fn audit(action: &str, source: &ImportSource, detail: serde_json::Value) -> AuditEntry {
     AuditEntry::system(
-        motcua_web::now(),
+        motcua_app::now(),
         action,
         format!("import:{}", source.name),
         detail,
@@ -563,9 +563,9 @@ pub async fn import_agencies(
     let outcome = store
         .import_agencies(
             &parsed.rows,
-            motcua_web::today_vn(),
+            motcua_app::today_vn(),
             &parsed.source,
-            motcua_web::now(),
+            motcua_app::now(),
             audit("agencies.imported", &parsed.source, serde_json::json!({})),
         )
         .await?;

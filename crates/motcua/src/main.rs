@@ -602,8 +602,8 @@ async fn main() -> anyhow::Result<()> {
                 &store,
                 &bytes,
                 &options,
-                motcua_web::now(),
-                motcua_web::today_vn(),
+                motcua_app::now(),
+                motcua_app::today_vn(),
             )
             .await;
             store.close().await;
@@ -815,7 +815,7 @@ async fn run_transition(store: &Store, command: TransitionCommand) -> anyhow::Re
         return Ok(());
     }
     let actor = AuditEntry::system(
-        motcua_web::now(),
+        motcua_app::now(),
         "transition.applied",
         format!("transition:{}", args.effective),
         serde_json::json!({}),
@@ -902,7 +902,7 @@ async fn run_archive(
     command: ArchiveCommand,
 ) -> anyhow::Result<()> {
     let actor = |action: &str| {
-        AuditEntry::system(motcua_web::now(), action, "archive", serde_json::json!({}))
+        AuditEntry::system(motcua_app::now(), action, "archive", serde_json::json!({}))
     };
     let blobs = motcua::archive::open_blobs(&location.data_dir, documents_url, u64::MAX)?;
     match command {
@@ -1018,7 +1018,7 @@ async fn link_identity(store: &Store, username: &str, identity: &str) -> anyhow:
     if user.role != Role::Citizen {
         bail!("{username} is not a citizen account");
     }
-    let now = motcua_web::now();
+    let now = motcua_app::now();
     let audit = AuditEntry::system(
         now,
         "user.identity_linked",
@@ -1052,7 +1052,8 @@ async fn add_user(
         .context("cannot read the password from standard input")?;
     let password = password.trim_end_matches(['\n', '\r']).to_owned();
     check_password_policy(&password)?;
-    let hash = tokio::task::spawn_blocking(move || motcua_web::hash_password(&password)).await?;
+    let hash =
+        tokio::task::spawn_blocking(move || motcua_app::password::hash_password(&password)).await?;
     let user = NewUser {
         display_name: name.unwrap_or_else(|| username.to_string()),
         username,
@@ -1061,13 +1062,13 @@ async fn add_user(
         agency_code: agency,
     };
     let mut audit = AuditEntry::system(
-        motcua_web::now(),
+        motcua_app::now(),
         "user.created",
         format!("user:{}", user.username),
         serde_json::json!({ "role": role.as_str(), "via": "cli" }),
     );
     audit.agency_code = user.agency_code.clone();
-    let created = store.create_user(&user, motcua_web::now(), audit).await?;
+    let created = store.create_user(&user, motcua_app::now(), audit).await?;
     println!(
         "Đã tạo tài khoản {} ({}). Created user {}.",
         created.username,
@@ -1100,7 +1101,7 @@ async fn serve(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> {
     } else {
         Vec::new()
     };
-    let today = motcua_web::today_vn();
+    let today = motcua_app::today_vn();
     let province_name = store
         .unit_at(demo::PROVINCE_CODE, today)
         .await?
@@ -1112,14 +1113,14 @@ async fn serve(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> {
         (Some(_), Some(_)) => {
             bail!("give the master key either in a file or in MOTCUA_MASTER_KEY, not both")
         }
-        (Some(path), None) => Some(motcua_web::signing::MasterKey::read_file(path)?),
+        (Some(path), None) => Some(motcua_app::signing::MasterKey::read_file(path)?),
         (None, Some(text)) if !text.trim().is_empty() => {
-            Some(motcua_web::signing::MasterKey::from_base64(&text)?)
+            Some(motcua_app::signing::MasterKey::from_base64(&text)?)
         }
         // None given: DATA_DIR/master.key, made (readable by its owner only) on first start.
         _ => {
             let path = location.data_dir.join("master.key");
-            let (key, made) = motcua_web::signing::MasterKey::load_or_create(&path)?;
+            let (key, made) = motcua_app::signing::MasterKey::load_or_create(&path)?;
             if made {
                 tracing::warn!(
                     path = %path.display(),
@@ -1133,7 +1134,7 @@ async fn serve(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> {
     let config = WebConfig {
         province_name,
         data_dir: location.data_dir.clone(),
-        documents: motcua_web::documents::DocumentsConfig {
+        documents: motcua_app::documents::DocumentsConfig {
             url: location.documents_url.clone(),
             max_bytes: args.max_document_mib.saturating_mul(1024 * 1024),
         },

@@ -115,7 +115,7 @@ pub fn processes() -> Vec<ProcessDraft> {
 
 /// Publishes the sample procedures and approves their processes (skips what is there).
 pub async fn load(store: &Store) -> anyhow::Result<()> {
-    let now = motcua_web::now();
+    let now = motcua_app::now();
     let audit = |action: &str| AuditEntry::system(now, action, "samples", serde_json::json!({}));
     if store.published_version(CRIMINAL_RECORD).await?.is_none() {
         let load = CatalogueLoad {

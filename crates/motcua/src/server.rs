@@ -1,8 +1,8 @@
 //! Binding and running the HTTP server, with graceful shutdown.
 
 use crate::reminders::ReminderSettings;
+use motcua_app::documents::{BlobStore, SpoolPass, recover_spool};
 use motcua_store::Store;
-use motcua_web::documents::{BlobStore, SpoolPass, recover_spool};
 use motcua_web::{AppState, DemoAccount, WebConfig};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -123,7 +123,7 @@ async fn purge_expired_periodically(store: Store) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         tick.tick().await;
-        match store.purge_expired(motcua_web::now()).await {
+        match store.purge_expired(motcua_app::now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, "purged expired sessions and tokens"),
             Err(err) => tracing::warn!(error = %err, "purging expired sessions failed"),
@@ -136,7 +136,7 @@ async fn purge_idempotency_periodically(store: Store, retention: chrono::Duratio
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         tick.tick().await;
-        match purge_idempotency_keys(&store, motcua_web::now(), retention).await {
+        match purge_idempotency_keys(&store, motcua_app::now(), retention).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, "purged expired idempotency keys"),
             Err(err) => tracing::warn!(error = %err, "purging idempotency keys failed"),

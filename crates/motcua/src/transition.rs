@@ -24,7 +24,7 @@ pub async fn apply(
 ) -> anyhow::Result<(TransitionPlan, TransitionReport)> {
     let plan = make_plan(store, effective, rules).await?;
     let report = store
-        .apply_transition(&plan, motcua_web::now(), actor)
+        .apply_transition(&plan, motcua_app::now(), actor)
         .await?;
     Ok((plan, report))
 }

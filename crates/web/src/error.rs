@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use motcua_app::AppError;
 use motcua_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -101,6 +102,44 @@ impl From<StoreError> for ApiError {
                 ApiError::internal()
             }
         }
+    }
+}
+
+/// The one table from use-case errors to HTTP statuses; the API and the pages both use it.
+pub fn status_of(err: &AppError) -> StatusCode {
+    match err {
+        AppError::NotFound { .. } => StatusCode::NOT_FOUND,
+        AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+        AppError::Malformed { .. } => StatusCode::BAD_REQUEST,
+        AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Conflict { .. } | AppError::Stale { .. } => StatusCode::CONFLICT,
+        AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        AppError::UnsupportedType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// Logs what must not be shown (internal failures) and keeps the rest.
+pub fn logged(err: AppError) -> AppError {
+    if let AppError::Internal(inner) = &err {
+        tracing::error!(error = %inner, "internal error");
+    }
+    err
+}
+
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> ApiError {
+        let err = logged(err);
+        ApiError::new(status_of(&err), err.code(), err.detail())
+    }
+}
+
+impl From<motcua_app::calendar::InputError> for ApiError {
+    fn from(err: motcua_app::calendar::InputError) -> ApiError {
+        ApiError::bad_request(err.code, err.detail)
     }
 }
 

@@ -5,12 +5,8 @@
 
 pub mod api;
 pub mod auth;
-pub mod calendar;
-pub mod catalogue;
 pub mod charts;
 mod csrf;
-pub mod documents;
-pub mod dossiers;
 pub mod error;
 mod markdown;
 mod metrics;
@@ -18,11 +14,14 @@ mod ops;
 mod pages;
 mod prefs;
 mod programme;
-pub mod signing;
 mod state;
 pub mod stats;
 
-pub use auth::password::{hash_password, verify_password};
+// The use cases and services now live in `motcua-app`; these names keep the old paths
+// working while the edges move over.
+pub use motcua_app::password::{hash_password, verify_password};
+pub use motcua_app::{calendar, catalogue, documents, dossiers, signing};
+pub use motcua_app::{now, today_vn};
 /// The QR codes printed on forms and results (tests regenerate them to check what they hold).
 pub use pages::qr_svg;
 pub use state::{AppState, DemoAccount, WebConfig};
@@ -99,13 +98,6 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Now, at the precision both databases keep (microseconds), so what is stored
-/// reads back equal.
-pub fn now() -> chrono::DateTime<chrono::Utc> {
-    use chrono::SubsecRound;
-    chrono::Utc::now().trunc_subsecs(6)
-}
-
 /// Checks a public address for `--public-url`: `http://` or `https://`, a host, no query;
 /// returned without a trailing slash.
 pub fn check_public_url(raw: &str) -> Result<String, String> {
@@ -124,13 +116,6 @@ pub fn check_public_url(raw: &str) -> Result<String, String> {
         return Err("địa chỉ không hợp lệ".into());
     }
     Ok(url.to_owned())
-}
-
-/// Today's date in Vietnam (UTC+7).
-pub fn today_vn() -> chrono::NaiveDate {
-    now()
-        .with_timezone(&motcua_domain::calendar::VN_OFFSET)
-        .date_naive()
 }
 
 #[cfg(test)]

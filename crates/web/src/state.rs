@@ -1,4 +1,7 @@
+//! What every handler gets: the application and the web's own settings.
+
 use crate::metrics::Metrics;
+use motcua_app::{App, AppConfig};
 use motcua_store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -32,6 +35,7 @@ pub struct WebConfig {
 
 impl Default for WebConfig {
     fn default() -> Self {
+        let app = AppConfig::default();
         WebConfig {
             portal_name: "Cổng dịch vụ công".into(),
             province_code: "20".into(),
@@ -39,11 +43,23 @@ impl Default for WebConfig {
             cookie_secure: true,
             session_hours: 12,
             api_token_days: 30,
-            data_dir: PathBuf::from("motcua-data"),
+            data_dir: app.data_dir,
             public_url: None,
-            documents: crate::documents::DocumentsConfig::default(),
-            master_key: None,
-            queue_count_cap: motcua_store::QUEUE_COUNT_CAP,
+            documents: app.documents,
+            master_key: app.master_key,
+            queue_count_cap: app.queue_count_cap,
+        }
+    }
+}
+
+impl WebConfig {
+    /// The part of the settings the application itself needs.
+    pub fn app_config(&self) -> AppConfig {
+        AppConfig {
+            data_dir: self.data_dir.clone(),
+            documents: self.documents.clone(),
+            master_key: self.master_key.clone(),
+            queue_count_cap: self.queue_count_cap,
         }
     }
 }
@@ -58,22 +74,21 @@ pub struct DemoAccount {
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
+    /// Every use case goes through it.
+    pub app: App,
     pub config: Arc<WebConfig>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) demo_accounts: Arc<Vec<DemoAccount>>,
-    /// The holiday calendar, rebuilt only when the stored arrangements change.
-    pub(crate) calendar: Arc<crate::calendar::CalendarCache>,
-    /// The group-commit writer for new dossiers.
-    pub(crate) submitter: Arc<crate::dossiers::Submitter>,
-    /// None when the document store cannot be opened (logged at start).
-    pub documents: Option<Arc<crate::documents::BlobStore>>,
-    /// Signs receipts and results (None only in tests that want no signing).
-    pub signer: Option<Arc<crate::signing::Signer>>,
-    /// The procedure catalogue's search index, rebuilt from the store when stale.
-    pub catalogue: Arc<crate::catalogue::CatalogueState>,
     /// The catalogue facts the quality index needs, rebuilt with the catalogue.
     pub(crate) stats: Arc<crate::stats::StatsCache>,
+}
+
+/// Handlers not yet moved over reach the store and caches through the application.
+impl std::ops::Deref for AppState {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.app
+    }
 }
 
 impl AppState {
@@ -83,32 +98,11 @@ impl AppState {
 
     /// Needs a Tokio runtime: it starts the submission writer.
     pub fn new(store: Store, config: WebConfig, demo_accounts: Vec<DemoAccount>) -> AppState {
-        let documents = match crate::documents::BlobStore::from_config(
-            &config.data_dir,
-            &config.documents,
-        ) {
-            Ok(docs) => Some(Arc::new(docs)),
-            Err(err) => {
-                tracing::error!(error = %err, "cannot open the document store; uploads are off");
-                None
-            }
-        };
-        // Without a configured key, DATA_DIR/master.key is read, or made the first time
-        // something is signed (so nothing is written where nothing is signed).
-        let signer = match &config.master_key {
-            Some(key) => crate::signing::Signer::new(key.clone()),
-            None => crate::signing::Signer::from_file(&config.data_dir.join("master.key")),
-        };
         AppState {
-            submitter: Arc::new(crate::dossiers::Submitter::start(store.clone())),
-            documents,
-            signer: Some(Arc::new(signer)),
-            store,
+            app: App::new(store, &config.app_config()),
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
             demo_accounts: Arc::new(demo_accounts),
-            calendar: Arc::default(),
-            catalogue: Arc::default(),
             stats: Arc::default(),
         }
     }

@@ -4,6 +4,17 @@ use super::machine::{ActionKind, Dossier, ProcessStep};
 use crate::account::Role;
 use crate::agency::AgencyCode;
 
+/// Who sees an applicant's numbers and contact details in full: the applicant, and the
+/// officers of the agencies involved, who handle the dossier and may need to call them.
+/// Administrators and auditors oversee the work and see them masked (Decree 13/2023 Art. 3:
+/// personal data only as far as the purpose needs).
+pub fn sees_applicant_in_full(role: Role) -> bool {
+    matches!(
+        role,
+        Role::Citizen | Role::Receiver | Role::Specialist | Role::Leader
+    )
+}
+
 /// The person asking, as the rules need them.
 #[derive(Debug, Clone, Copy)]
 pub struct Actor<'a> {

@@ -2,14 +2,16 @@
 
 pub mod access;
 pub mod applicant;
+pub mod events;
 pub mod identity;
 pub mod machine;
 pub mod process;
 pub mod rating;
 pub mod status;
 
-pub use access::{AccessDenied, Actor, allowed_for, can_act, can_view};
+pub use access::{AccessDenied, Actor, allowed_for, can_act, can_view, sees_applicant_in_full};
 pub use applicant::{Applicant, ApplicantError, ApplicantKind, MaskedApplicant, mask_name};
+pub use events::event_label;
 pub use identity::{CitizenId, DossierCode, IdentityError, PhoneNumber, TaxCode};
 pub use machine::{
     APOLOGY_NOTICE_DAYS, Action, ActionKind, Apology, Context, Dossier, DossierError,

@@ -46,16 +46,8 @@ fn document_not_found() -> ApiError {
     )
 }
 
-fn unavailable() -> ApiError {
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "documents_unavailable",
-        "Kho tài liệu đang không sử dụng được. Vui lòng thử lại sau.",
-    )
-}
-
 pub(crate) fn blob_store(state: &AppState) -> ApiResult<&BlobStore> {
-    state.documents.as_deref().ok_or_else(unavailable)
+    Ok(motcua_app::dossiers::attach::blobs(&state.app)?)
 }
 
 fn is_staff(role: Role) -> bool {
@@ -234,42 +226,11 @@ pub(crate) fn document_views_of(
 // ---------------------------------------------------------------------------- upload
 
 pub(crate) fn rejection(r: DocumentRejection, max: u64) -> ApiError {
-    let status = match r {
-        DocumentRejection::Empty | DocumentRejection::HashMismatch => {
-            StatusCode::UNPROCESSABLE_ENTITY
-        }
-        DocumentRejection::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        DocumentRejection::UnsupportedType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-    };
-    let detail = match r {
-        DocumentRejection::Empty => "Tệp rỗng.".to_owned(),
-        DocumentRejection::TooLarge => format!("Tệp vượt quá {} MiB.", max / 1024 / 1024),
-        DocumentRejection::UnsupportedType => {
-            "Chỉ nhận tệp PDF, PNG hoặc JPEG (kiểm tra theo nội dung tệp, không theo tên).".to_owned()
-        }
-        DocumentRejection::HashMismatch => {
-            "Nội dung nhận được không có mã băm SHA-256 đã khai báo: tệp bị hỏng trên đường truyền hoặc không đúng tệp."
-                .to_owned()
-        }
-    };
-    ApiError::new(status, r.code(), detail)
+    motcua_app::dossiers::attach::rejection(r, max).into()
 }
 
 pub(crate) fn upload_error(e: UploadError, max: u64) -> ApiError {
-    match e {
-        UploadError::Rejected(r) => rejection(r, max),
-        UploadError::Body(detail) => {
-            tracing::info!(error = %detail, "an upload broke off");
-            ApiError::bad_request(
-                "upload_interrupted",
-                "Việc tải tệp lên bị gián đoạn; không có gì được lưu. Vui lòng gửi lại.",
-            )
-        }
-        UploadError::Io(err) => {
-            tracing::error!(error = %err, "cannot spool an upload");
-            ApiError::internal()
-        }
-    }
+    motcua_app::dossiers::attach::upload_error(e, max).into()
 }
 
 /// The announced content length is over the limit: refuse before reading anything.

@@ -7,45 +7,33 @@ use super::processes::{StepView, step_views};
 use super::{ApiJson, ApiQuery};
 use crate::AppState;
 use crate::auth::{ApiUser, AuthUser, MaybeUser};
-use crate::dossiers::{DocumentRejection, MAX_DOCUMENT_BYTES, due_soon_bound, sniff};
+use crate::dossiers::{DocumentRejection, MAX_DOCUMENT_BYTES};
 use crate::error::{ApiError, ApiResult, Problem};
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use motcua_app::dossiers::queue::{QueueItem, QueuePage, QueueQuestion};
+use motcua_app::dossiers::read::{ApplicantDetails, Detail};
+use motcua_app::dossiers::{self as app_dossiers, act::RatingInput};
 use motcua_domain::account::Role;
 use motcua_domain::agency::AgencyCode;
-use motcua_domain::calendar::{Channel, VN_OFFSET, WorkingHours, from_vn_local, to_vn_local};
-use motcua_domain::dossier::{
-    AccessDenied, Action, ActionKind, Actor, Applicant, ApplicantKind, CitizenId, Context,
-    DossierCode, DossierError, DossierState, DueState, PhoneNumber, Rating, RatingCriterion,
-    TaxCode, allowed_for, can_act, can_view,
-};
+use motcua_domain::calendar::{Channel, VN_OFFSET, from_vn_local};
+use motcua_domain::dossier::{DossierState, Rating, event_label};
 use motcua_store::{
-    ControlSheetRow, DossierEvent, DossierFilter, DossierParts, DossierRecord, DossierSummary,
-    IdempotencyKey, ReceiveNow, Submission, Submitted, ThrottleState, Visibility, WalletAttachment,
-    control_sheet,
+    ControlSheetRow, DocumentRecord, DossierEvent, DossierRecord, Submitted, WalletAttachment,
 };
-use motcua_store::{DocumentRecord, NewDocument};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 
-pub(crate) fn unprocessable(code: &'static str, detail: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
-}
-
-pub(crate) fn not_found() -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "dossier_not_found",
-        "Không tìm thấy hồ sơ.",
-    )
-}
+pub(crate) use motcua_app::dossiers::act::{ActionInput as ActionBody, RatingInput as RatingBody};
+pub(crate) use motcua_app::dossiers::public::applicant_audit;
+pub(crate) use motcua_app::dossiers::submit::{
+    ApplicantInput as ApplicantBody, FieldError, SubmitRequest,
+};
 
 pub(crate) fn vn(local: NaiveDateTime) -> DateTime<FixedOffset> {
     from_vn_local(local)
@@ -74,14 +62,14 @@ pub(crate) struct ApplicantView {
     pub address: Option<String>,
 }
 
-impl From<&Applicant> for ApplicantView {
-    fn from(a: &Applicant) -> ApplicantView {
+impl From<&ApplicantDetails> for ApplicantView {
+    fn from(a: &ApplicantDetails) -> ApplicantView {
         ApplicantView {
             kind: a.kind.as_str().into(),
             name: a.name.clone(),
-            citizen_id: a.citizen_id.as_ref().map(|c| c.as_str().into()),
-            tax_code: a.tax_code.as_ref().map(|t| t.as_str().into()),
-            phone: a.phone.as_ref().map(|p| p.as_str().into()),
+            citizen_id: a.citizen_id.clone(),
+            tax_code: a.tax_code.clone(),
+            phone: a.phone.clone(),
             email: a.email.clone(),
             address_unit: a.address_unit.clone(),
             address: a.address.clone(),
@@ -96,7 +84,7 @@ pub(crate) struct ActionView {
     pub label: String,
 }
 
-pub(crate) fn action_views(kinds: &[ActionKind]) -> Vec<ActionView> {
+pub(crate) fn action_views(kinds: &[motcua_domain::dossier::ActionKind]) -> Vec<ActionView> {
     kinds
         .iter()
         .map(|k| ActionView {
@@ -127,22 +115,6 @@ pub(crate) struct EventView {
     /// The action's data: reason, missing documents, amount, new date…
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
-}
-
-pub(crate) fn event_label(action: &str) -> String {
-    match action {
-        "submitted" => "Đăng ký hồ sơ".into(),
-        "moved" => "Chuyển sang cơ quan kế thừa".into(),
-        "document_added" => "Thêm tài liệu".into(),
-        "document_reused" => "Dùng lại giấy tờ từ kho dữ liệu của người nộp".into(),
-        "document_digitised" => "Số hóa tài liệu".into(),
-        "receipt_issued" => "Cấp giấy tiếp nhận (mẫu 01), đã ký số".into(),
-        "result_signed" => "Ký số kết quả, lưu vào kho dữ liệu của người nộp".into(),
-        other => ActionKind::ALL
-            .iter()
-            .find(|k| k.as_str() == other)
-            .map_or_else(|| other.to_owned(), |k| k.label_vi().to_owned()),
-    }
 }
 
 impl From<DossierEvent> for EventView {
@@ -304,68 +276,25 @@ pub(crate) struct DossierView {
     pub control_sheet: Vec<SheetRowView>,
 }
 
-pub(crate) fn actor_of<'a>(
-    user: &AuthUser,
-    agency: Option<&'a AgencyCode>,
-    r: &DossierRecord,
-) -> Actor<'a> {
-    Actor {
-        role: user.role,
-        agency,
-        is_applicant: user.role == Role::Citizen && r.owner.as_deref() == Some(&user.username),
-    }
-}
-
-pub(crate) fn user_agency(user: &AuthUser) -> Option<AgencyCode> {
-    user.agency_code
-        .as_deref()
-        .and_then(|a| AgencyCode::parse(a).ok())
-}
-
-pub(crate) async fn build_view(
-    state: &AppState,
-    r: DossierRecord,
-    allowed: Vec<ActionKind>,
-) -> ApiResult<DossierView> {
-    let parts = state.store.dossier_parts(&r).await?;
-    view_of(state, r, allowed, parts).await
-}
-
-/// The view from a dossier and what goes with it, read together.
-pub(crate) async fn view_of(
-    state: &AppState,
-    r: DossierRecord,
-    allowed: Vec<ActionKind>,
-    parts: DossierParts,
-) -> ApiResult<DossierView> {
-    let now = crate::now();
-    let holidays = state
-        .calendar
-        .holidays_at(&state.store, parts.calendar_version)
-        .await?;
-    let soon = due_soon_bound(now, &holidays);
-    let events = parts.events;
-    let (documents, digitisation) =
-        document_views_of(parts.documents, &parts.signed, Some(&parts.procedure));
-    let sheet = control_sheet(&events);
+/// The API's view of the dossier read model.
+pub(crate) fn dossier_view(detail: Detail) -> DossierView {
+    let Detail {
+        record: r,
+        applicant,
+        allowed,
+        events,
+        control_sheet,
+        documents,
+        signed,
+        procedure,
+        due_state,
+        current_step,
+        late,
+        read_at: _,
+    } = detail;
+    let (documents, digitisation) = document_views_of(documents, &signed, Some(&procedure));
     let d = &r.dossier;
-    let due_utc = d.due_at.map(motcua_store::utc);
-    let due_state = if d.state.is_in_flight() {
-        DueState::of(due_utc.as_ref(), &now, &soon).map(|s| s.as_str().to_owned())
-    } else {
-        None
-    };
-    let current_step = if d.state.is_in_flight() {
-        r.steps.get(d.step).map(|s| CurrentStepView {
-            no: d.step,
-            name: s.name.clone(),
-            role: s.role.as_str().into(),
-            agency_code: d.step_agency(&r.steps).to_string(),
-        })
-    } else {
-        None
-    };
-    Ok(DossierView {
+    DossierView {
         code: r.code().to_owned(),
         procedure_code: r.procedure_code.clone(),
         procedure_name: r.procedure_name.clone(),
@@ -382,17 +311,22 @@ pub(crate) async fn view_of(
         receiving_agency: d.receiving_agency.to_string(),
         handling_agency: d.handling_agency.to_string(),
         desk_agency: r.desk_agency.clone(),
-        current_step,
+        current_step: current_step.map(|s| CurrentStepView {
+            no: s.no,
+            name: s.name,
+            role: s.role.as_str().into(),
+            agency_code: s.agency_code,
+        }),
         assignee: d.assignee.clone(),
-        applicant: ApplicantView::from(&r.applicant),
+        applicant: ApplicantView::from(&applicant),
         owner: r.owner.clone(),
         submitted_at: vn(d.submitted_at),
         received_at: d.received_at.map(vn),
         due_at: d.due_at.map(vn),
         finished_at: d.finished_at.map(vn),
         returned_at: d.returned_at.map(vn),
-        due_state,
-        late: d.is_late(to_vn_local(&now)),
+        due_state: due_state.map(|s| s.as_str().to_owned()),
+        late,
         clock: d.clock.as_ref().and_then(|c| serde_json::to_value(c).ok()),
         apology: d
             .apology
@@ -409,67 +343,34 @@ pub(crate) async fn view_of(
         documents,
         digitisation,
         events: events.into_iter().map(EventView::from).collect(),
-        control_sheet: sheet.into_iter().map(SheetRowView::from).collect(),
-    })
+        control_sheet: control_sheet.into_iter().map(SheetRowView::from).collect(),
+    }
 }
 
-/// Loads a dossier the user may see; 404 `dossier_not_found` for a bad code, an unknown
-/// one, or one the user may not know about.
+/// The view of a dossier just loaded or changed for this user.
+pub(crate) async fn build_view(
+    state: &AppState,
+    user: &AuthUser,
+    record: DossierRecord,
+) -> ApiResult<DossierView> {
+    let detail = app_dossiers::read::detail_of(&state.app, &user.principal(), record).await?;
+    Ok(dossier_view(detail))
+}
+
+pub(crate) fn user_agency(user: &AuthUser) -> Option<AgencyCode> {
+    user.principal().agency()
+}
+
+/// Loads a dossier the user may see; 404 `dossier_not_found` otherwise.
 pub(crate) async fn visible(
     state: &AppState,
     user: &AuthUser,
     code: &str,
 ) -> ApiResult<DossierRecord> {
-    let code = DossierCode::parse(code).map_err(|_| not_found())?;
-    let record = state
-        .store
-        .dossier(code.as_str())
-        .await?
-        .ok_or_else(not_found)?;
-    may_see(user, &record)?;
-    Ok(record)
-}
-
-/// 404 `dossier_not_found` unless the user may know about the dossier.
-fn may_see(user: &AuthUser, record: &DossierRecord) -> ApiResult<()> {
-    let agency = user_agency(user);
-    if can_view(
-        actor_of(user, agency.as_ref(), record),
-        &record.dossier,
-        &record.steps,
-    ) {
-        Ok(())
-    } else {
-        Err(not_found())
-    }
-}
-
-pub(crate) fn allowed_for_user(user: &AuthUser, r: &DossierRecord) -> Vec<ActionKind> {
-    let agency = user_agency(user);
-    allowed_for(actor_of(user, agency.as_ref(), r), &r.dossier, &r.steps)
+    Ok(app_dossiers::load_visible(&state.app, &user.principal(), code).await?)
 }
 
 // -------------------------------------------------------------------------- submission
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub(crate) struct ApplicantBody {
-    /// `person` or `business`.
-    #[schema(example = "person")]
-    pub kind: String,
-    #[schema(example = "Nguyễn Văn An")]
-    pub name: String,
-    /// A person's 12-digit identification number.
-    #[schema(example = "020095001234")]
-    pub citizen_id: Option<String>,
-    /// A business's tax code (10 digits with a check digit, optionally `-NNN`).
-    pub tax_code: Option<String>,
-    #[schema(example = "0912345678")]
-    pub phone: Option<String>,
-    pub email: Option<String>,
-    /// The commune-level unit of the address (statistics code).
-    pub address_unit: Option<String>,
-    pub address: Option<String>,
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub(crate) struct SubmitBody {
@@ -498,96 +399,11 @@ pub(crate) struct AttachBody {
     pub component: Option<String>,
 }
 
-pub(crate) fn present(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
-}
-
-/// One input field's problem, for a form to show next to the field.
-#[derive(Debug, Clone)]
-pub(crate) struct FieldError {
-    /// The field's name in the form (`name`, `citizen_id`, `tax_code`, `phone`, …).
-    pub field: &'static str,
-    pub code: &'static str,
-    pub message: String,
-}
-
-/// Parses an applicant as typed, reporting every field's problem at once (the rules are
-/// the domain's: identity formats, then what each kind of applicant must give).
-pub(crate) fn applicant_fields(b: &ApplicantBody) -> Result<Applicant, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    let kind = ApplicantKind::parse(b.kind.trim());
-    if kind.is_none() {
-        errors.push(FieldError {
-            field: "kind",
-            code: "invalid_applicant_kind",
-            message: "Loại người nộp: person (cá nhân) hoặc business (tổ chức).".into(),
-        });
-    }
-    fn field<T>(
-        errors: &mut Vec<FieldError>,
-        name: &'static str,
-        raw: &Option<String>,
-        parse: fn(&str) -> Result<T, motcua_domain::dossier::IdentityError>,
-    ) -> Option<T> {
-        match present(raw).map(parse).transpose() {
-            Ok(v) => v,
-            Err(e) => {
-                errors.push(FieldError {
-                    field: name,
-                    code: e.code(),
-                    message: e.to_string(),
-                });
-                None
-            }
-        }
-    }
-    let citizen_id = field(&mut errors, "citizen_id", &b.citizen_id, CitizenId::parse);
-    let tax_code = field(&mut errors, "tax_code", &b.tax_code, TaxCode::parse);
-    let phone = field(&mut errors, "phone", &b.phone, PhoneNumber::parse);
-    let Some(kind) = kind else {
-        return Err(errors);
-    };
-    let applicant = Applicant {
-        kind,
-        name: b.name.clone(),
-        citizen_id,
-        tax_code,
-        phone,
-        email: b.email.clone(),
-        address_unit: b.address_unit.clone(),
-        address: b.address.clone(),
-    };
-    match applicant.validated() {
-        Ok(a) if errors.is_empty() => Ok(a),
-        Ok(_) => Err(errors),
-        Err(e) => {
-            use motcua_domain::dossier::ApplicantError as E;
-            let field = match e {
-                E::Name => "name",
-                E::CitizenIdRequired => "citizen_id",
-                E::TaxCodeRequired => "tax_code",
-                E::Email => "email",
-                E::Address => "address",
-                E::NoCheck => "phone",
-            };
-            // A badly typed number already explains why it is missing.
-            if !errors.iter().any(|x| x.field == field) {
-                errors.push(FieldError {
-                    field,
-                    code: e.code(),
-                    message: e.to_string(),
-                });
-            }
-            Err(errors)
-        }
-    }
-}
-
-pub(crate) fn parse_applicant(b: &ApplicantBody) -> ApiResult<Applicant> {
-    applicant_fields(b).map_err(|errors| {
-        let first = errors.into_iter().next();
-        first.map_or_else(ApiError::internal, |e| unprocessable(e.code, e.message))
-    })
+/// Parses an applicant as typed, reporting every field's problem at once.
+pub(crate) fn applicant_fields(
+    b: &ApplicantBody,
+) -> Result<motcua_domain::dossier::Applicant, Vec<FieldError>> {
+    b.fields()
 }
 
 pub(crate) fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
@@ -629,7 +445,8 @@ pub(crate) async fn submit(
     let key = idempotency_key(&headers)?;
     let request_hash = hex::encode(Sha256::digest(raw.to_string().as_bytes()));
     let body: SubmitBody = serde_json::from_value(raw).map_err(|e| {
-        unprocessable(
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_json_fields",
             format!("Nội dung JSON thiếu trường hoặc sai kiểu: {e}"),
         )
@@ -638,7 +455,7 @@ pub(crate) async fn submit(
         procedure_code: body.procedure_code,
         agency_code: body.agency_code,
         channel: body.channel,
-        applicant: parse_applicant(&body.applicant)?,
+        applicant: body.applicant.parse()?,
         receive: body.receive,
         idempotency: key.map(|key| (key, request_hash)),
         attachments: body
@@ -656,9 +473,7 @@ pub(crate) async fn submit(
     };
     let submitted = submit_as(&state, Some(&user), request).await?;
     let replayed = matches!(submitted, Submitted::Replayed(_));
-    let record = submitted.into_record();
-    let allowed = allowed_for_user(&user, &record);
-    let view = build_view(&state, record, allowed).await?;
+    let view = build_view(&state, &user, submitted.into_record()).await?;
     let location = format!("/api/v1/dossiers/{}", view.code);
     let mut response = (StatusCode::CREATED, Json(view)).into_response();
     if let Ok(loc) = HeaderValue::from_str(&location) {
@@ -672,165 +487,14 @@ pub(crate) async fn submit(
     Ok(response)
 }
 
-/// A registration, parsed, from the API or a page.
-pub(crate) struct SubmitRequest {
-    pub procedure_code: String,
-    pub agency_code: Option<String>,
-    pub channel: Option<String>,
-    pub applicant: Applicant,
-    /// At the counter: receive at once (default true).
-    pub receive: Option<bool>,
-    /// The Idempotency-Key and the hash of what was sent with it.
-    pub idempotency: Option<(String, String)>,
-    /// Components reused from the applicant's document store.
-    pub attachments: Vec<WalletAttachment>,
-}
-
-/// Registers a dossier for `user`: a citizen (or, on the public form, an anonymous
-/// applicant: `None`) submits online; a receiver registers at their own counter and
-/// receives at once. Shared by the API and the pages.
+/// Registers a dossier for `user` (None: an applicant without an account, online).
 pub(crate) async fn submit_as(
     state: &AppState,
     user: Option<&AuthUser>,
     body: SubmitRequest,
 ) -> ApiResult<Submitted> {
-    let role = user.map_or(Role::Citizen, |u| u.role);
-    if !matches!(role, Role::Citizen | Role::Receiver) {
-        return Err(ApiError::forbidden());
-    }
-    let channel = match body.channel.as_deref() {
-        Some(c) => {
-            crate::calendar::parse_channel(c).map_err(|e| unprocessable(e.code, e.detail))?
-        }
-        None if role == Role::Citizen => Channel::Online,
-        None => Channel::Paper,
-    };
-    let agency_raw = match (&body.agency_code, user) {
-        (Some(a), _) if !a.trim().is_empty() => a.clone(),
-        (_, Some(u)) if u.role == Role::Receiver => u.agency_code.clone().unwrap_or_default(),
-        _ => {
-            return Err(unprocessable(
-                "agency_required",
-                "Phải chọn cơ quan tiếp nhận (agency_code).",
-            ));
-        }
-    };
-    let agency =
-        AgencyCode::parse(&agency_raw).map_err(|e| unprocessable(e.code(), e.to_string()))?;
-    let now = crate::now();
-    let (owner, receive) = match role {
-        Role::Citizen => {
-            if channel != Channel::Online {
-                return Err(unprocessable(
-                    "invalid_channel",
-                    "Công dân nộp hồ sơ trực tuyến (channel online).",
-                ));
-            }
-            (user.map(|u| u.username.clone()), None)
-        }
-        _ => {
-            if user.and_then(|u| u.agency_code.as_deref()) != Some(agency.as_str()) {
-                return Err(ApiError::forbidden());
-            }
-            if channel == Channel::Online {
-                return Err(unprocessable(
-                    "invalid_channel",
-                    "Tại quầy, kênh tiếp nhận là paper hoặc postal.",
-                ));
-            }
-            let receive = if body.receive.unwrap_or(true) {
-                let hours = crate::calendar::agency_hours(&state.store, agency.as_str())
-                    .await?
-                    .unwrap_or_else(WorkingHours::default);
-                let holidays = state.calendar.holidays(&state.store).await?;
-                Some(ReceiveNow { hours, holidays })
-            } else {
-                None
-            };
-            (None, receive)
-        }
-    };
-    let actor = match user {
-        Some(u) => u.audit("dossier.submitted", "dossier", serde_json::json!({})),
-        None => applicant_audit("dossier.submitted"),
-    };
-    let principal = user.map_or_else(|| ANONYMOUS_PRINCIPAL.to_owned(), |u| u.username.clone());
-    if !body.attachments.is_empty() {
-        // Reuse comes only from the store of an identity bound to the signed-in citizen;
-        // officers at the counter attach what the applicant shows them.
-        match user {
-            Some(u) if u.role == Role::Citizen => {
-                let holder = body
-                    .applicant
-                    .citizen_id
-                    .as_ref()
-                    .map(|c| c.as_str().to_owned())
-                    .or_else(|| {
-                        body.applicant
-                            .tax_code
-                            .as_ref()
-                            .map(|t| t.as_str().to_owned())
-                    });
-                let mine = state.store.identities_of(u.id).await?;
-                if !holder.is_some_and(|h| mine.contains(&h)) {
-                    return Err(unprocessable(
-                        "wallet_item_not_applicants",
-                        "Chỉ dùng lại giấy tờ trong kho dữ liệu của chính mình (số định danh gắn với tài khoản).",
-                    ));
-                }
-            }
-            Some(_) => {}
-            None => {
-                return Err(unprocessable(
-                    "wallet_requires_account",
-                    "Cần đăng nhập để dùng lại giấy tờ trong kho dữ liệu.",
-                ));
-            }
-        }
-    }
-    let attachments = body.attachments;
-    let settle_actor = actor.clone();
-    let submission = Submission {
-        procedure_code: body.procedure_code.trim().to_owned(),
-        agency,
-        channel,
-        applicant: body.applicant,
-        owner,
-        idempotency: body.idempotency.map(|(key, request_hash)| IdempotencyKey {
-            principal,
-            key,
-            request_hash,
-        }),
-        at: now,
-        actor,
-        receive,
-        attachments,
-    };
-    let submitted = state.submitter.submit(submission).await?;
-    // A dossier received at once gets its signed receipt (form 01) right away.
-    let record = match &submitted {
-        Submitted::Created(r) | Submitted::Replayed(r) => r,
-    };
-    if !matches!(submitted, Submitted::Replayed(_)) && record.dossier.received_at.is_some() {
-        crate::signing::settle_logged(state, record.code(), &settle_actor).await;
-    }
-    Ok(submitted)
-}
-
-/// Whose idempotency keys anonymous online submissions use (the keys are random).
-pub(crate) const ANONYMOUS_PRINCIPAL: &str = "anonymous";
-
-/// The audit entry of something the applicant did without an account.
-pub(crate) fn applicant_audit(action: &str) -> motcua_domain::audit::AuditEntry {
-    motcua_domain::audit::AuditEntry {
-        at: crate::now(),
-        actor: "applicant".into(),
-        actor_role: Some(Role::Citizen.as_str().into()),
-        agency_code: None,
-        action: action.into(),
-        subject: "dossier".into(),
-        detail: "{}".into(),
-    }
+    let who = user.map(AuthUser::principal);
+    Ok(app_dossiers::submit::submit(&state.app, who.as_ref(), body).await?)
 }
 
 // ------------------------------------------------------------------------------- queue
@@ -901,16 +565,12 @@ pub(crate) struct QueueView {
     pub per_page: i64,
 }
 
-pub(crate) fn summary_view(
-    s: DossierSummary,
-    now: &DateTime<Utc>,
-    soon: &DateTime<Utc>,
-) -> SummaryView {
-    let state = DossierState::parse(&s.state);
-    let due_state = state
-        .filter(|st| st.is_in_flight())
-        .and_then(|_| DueState::of(s.due_at.as_ref(), now, soon))
-        .map(|d| d.as_str().to_owned());
+pub(crate) fn summary_view(item: QueueItem) -> SummaryView {
+    let QueueItem {
+        summary: s,
+        state,
+        due_state,
+    } = item;
     SummaryView {
         state_label: state.map(|s| s.label_vi()).unwrap_or_default().into(),
         code: s.code,
@@ -929,29 +589,36 @@ pub(crate) fn summary_view(
         received_at: s.received_at.map(vn_utc),
         due_at: s.due_at.map(vn_utc),
         finished_at: s.finished_at.map(vn_utc),
-        due_state,
+        due_state: due_state.map(|d| d.as_str().to_owned()),
         version: s.version,
     }
 }
 
-pub(crate) fn visibility_of(user: &AuthUser, scope: Option<&str>) -> ApiResult<Visibility> {
-    Ok(match user.role {
-        Role::ProvinceAdmin | Role::Auditor => Visibility::All,
-        Role::Citizen => Visibility::Owner(user.username.clone()),
-        Role::Receiver | Role::Specialist | Role::Leader | Role::UnitAdmin => {
-            let agency = user.agency_code.clone().ok_or_else(ApiError::forbidden)?;
-            match scope.unwrap_or("desk") {
-                "desk" => Visibility::Desk(agency),
-                "involved" => Visibility::Agency(agency),
-                _ => {
-                    return Err(ApiError::bad_request(
-                        "invalid_query",
-                        "scope: desk hoặc involved.",
-                    ));
-                }
-            }
+impl From<QueueQuery> for QueueQuestion {
+    fn from(q: QueueQuery) -> QueueQuestion {
+        QueueQuestion {
+            status: q.status,
+            agency: q.agency,
+            scope: q.scope,
+            due: q.due,
+            q: q.q,
+            step: q.step,
+            assignee: q.assignee,
+            procedure: q.procedure,
+            page: q.page,
+            per_page: q.per_page,
         }
-    })
+    }
+}
+
+fn queue_view(page: QueuePage) -> QueueView {
+    QueueView {
+        items: page.items.into_iter().map(summary_view).collect(),
+        total: page.total,
+        total_exact: page.total_exact,
+        page: page.page,
+        per_page: page.per_page,
+    }
 }
 
 /// The queue: a citizen's own dossiers, an officer's agency's, or all for province
@@ -973,71 +640,14 @@ pub(crate) async fn list(
     Ok(Json(queue_for(&state, &user, q).await?))
 }
 
-/// One page of the queue as `user` may see it: shared by the API and the officers' pages.
+/// One page of the queue as `user` may see it.
 pub(crate) async fn queue_for(
     state: &AppState,
     user: &AuthUser,
     q: QueueQuery,
 ) -> ApiResult<QueueView> {
-    let visibility = visibility_of(user, q.scope.as_deref())?;
-    let bad = |what: &str| ApiError::bad_request("invalid_query", what.to_owned());
-    let states = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(list) => list
-            .split(',')
-            .map(|s| {
-                DossierState::parse(s.trim())
-                    .ok_or_else(|| bad(&format!("Trạng thái không hợp lệ: \"{}\".", s.trim())))
-            })
-            .collect::<ApiResult<Vec<_>>>()?,
-        None if user.role == Role::Citizen => vec![],
-        None => DossierState::ALL
-            .into_iter()
-            .filter(|s| !s.is_closed())
-            .collect(),
-    };
-    let due = match q.due.as_deref() {
-        Some(d) => {
-            Some(DueState::parse(d).ok_or_else(|| bad("due: on_time, due_soon hoặc overdue."))?)
-        }
-        None => None,
-    };
-    let now = crate::now();
-    let holidays = state.calendar.holidays(&state.store).await?;
-    let soon = due_soon_bound(now, &holidays);
-    let filter = DossierFilter {
-        visibility,
-        states,
-        agency: q
-            .agency
-            .map(|a| a.trim().to_ascii_uppercase())
-            .filter(|a| !a.is_empty()),
-        due,
-        now,
-        soon,
-        q: q.q,
-        step: q.step,
-        assignee: q
-            .assignee
-            .map(|a| if a == "me" { user.username.clone() } else { a }),
-        procedure_code: q.procedure,
-        page: q.page.unwrap_or(1),
-        per_page: q.per_page.unwrap_or(50),
-    };
-    let page = state
-        .store
-        .dossier_queue_counting_to(&filter, state.config.queue_count_cap)
-        .await?;
-    Ok(QueueView {
-        items: page
-            .items
-            .into_iter()
-            .map(|s| summary_view(s, &now, &soon))
-            .collect(),
-        total: page.total,
-        total_exact: page.total_exact,
-        page: page.page,
-        per_page: page.per_page,
-    })
+    let page = app_dossiers::queue::queue(&state.app, &user.principal(), q.into()).await?;
+    Ok(queue_view(page))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -1063,11 +673,7 @@ pub(crate) async fn counts(
 
 /// Open dossiers per desk agency among those `user` may see.
 pub(crate) async fn counts_for(state: &AppState, user: &AuthUser) -> ApiResult<Vec<CountView>> {
-    let visibility = visibility_of(user, Some("involved"))?;
-    let now = crate::now();
-    let holidays = state.calendar.holidays(&state.store).await?;
-    let soon = due_soon_bound(now, &holidays);
-    let rows = state.store.dossier_counts(&visibility, now, soon).await?;
+    let rows = app_dossiers::queue::counts(&state.app, &user.principal()).await?;
     Ok(rows
         .into_iter()
         .map(|c| CountView {
@@ -1097,16 +703,8 @@ pub(crate) async fn one(
     ApiUser(user): ApiUser,
     Path(code): Path<String>,
 ) -> ApiResult<Json<DossierView>> {
-    // One connection, three queries: the dossier, its events, its documents.
-    let code = DossierCode::parse(&code).map_err(|_| not_found())?;
-    let (record, parts) = state
-        .store
-        .dossier_detail(code.as_str())
-        .await?
-        .ok_or_else(not_found)?;
-    may_see(&user, &record)?;
-    let allowed = allowed_for_user(&user, &record);
-    Ok(Json(view_of(&state, record, allowed, parts).await?))
+    let detail = app_dossiers::read::detail(&state.app, &user.principal(), &code).await?;
+    Ok(Json(dossier_view(detail)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -1130,9 +728,7 @@ pub(crate) async fn events(
     ApiUser(user): ApiUser,
     Path(code): Path<String>,
 ) -> ApiResult<Json<HistoryView>> {
-    let record = visible(&state, &user, &code).await?;
-    let events = state.store.dossier_events(record.code()).await?;
-    let sheet = control_sheet(&events);
+    let (events, sheet) = app_dossiers::read::history(&state.app, &user.principal(), &code).await?;
     Ok(Json(HistoryView {
         events: events.into_iter().map(EventView::from).collect(),
         control_sheet: sheet.into_iter().map(SheetRowView::from).collect(),
@@ -1140,227 +736,6 @@ pub(crate) async fn events(
 }
 
 // ---------------------------------------------------------------------------- actions
-
-/// An action: `action` names it, `version` is the dossier version it was decided on,
-/// and the other fields are what that action needs.
-#[derive(Debug, Deserialize, ToSchema)]
-pub(crate) struct ActionBody {
-    /// `accept`, `request_supplement`, `supplement_received`, `refuse_at_receipt`, `assign`,
-    /// `forward`, `send_back`, `transfer`, `request_payment`, `record_payment`, `approve`,
-    /// `refuse_after_appraisal`, `finish`, `return_result`, `withdraw`, `stop`, `apologise`, `rate`.
-    #[schema(example = "accept")]
-    pub action: String,
-    pub version: i64,
-    /// For refusals, send back, withdraw, stop and apologise.
-    pub reason: Option<String>,
-    /// For `request_supplement`: everything missing.
-    pub missing: Option<Vec<String>>,
-    /// For `assign`: a username at the step's agency.
-    pub assignee: Option<String>,
-    /// For `transfer`.
-    pub to_agency: Option<String>,
-    /// For `request_payment` and `record_payment`.
-    pub amount_vnd: Option<i64>,
-    /// For `finish`: the result's name.
-    pub result: Option<String>,
-    /// For `finish`: the result is electronic.
-    pub electronic: Option<bool>,
-    /// For `apologise`: the new date, RFC 3339.
-    #[schema(example = "2026-03-10T17:00:00+07:00")]
-    pub new_due: Option<String>,
-    /// For `rate`.
-    pub rating: Option<RatingBody>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub(crate) struct RatingBody {
-    /// Criterion → score 0, 1 or 2. Criteria: `timeliness`, `agencies_visited`,
-    /// `contacts_needed`, `published_information`, `staff_attitude`, `result_lawfulness`,
-    /// `cost_lawfulness`, `complaint_handling`, `online_service`.
-    #[schema(value_type = Object, example = json!({"timeliness": 2, "staff_attitude": 2}))]
-    pub scores: BTreeMap<String, u8>,
-    pub comment: Option<String>,
-}
-
-pub(crate) fn parse_rating(body: &RatingBody) -> ApiResult<Rating> {
-    let mut scores = Vec::new();
-    for (name, score) in &body.scores {
-        let criterion: RatingCriterion =
-            serde_json::from_value(serde_json::Value::String(name.clone())).map_err(|_| {
-                unprocessable(
-                    "unknown_rating_criterion",
-                    format!("Tiêu chí đánh giá không hợp lệ: \"{name}\"."),
-                )
-            })?;
-        scores.push((criterion, *score));
-    }
-    Rating::new(scores, body.comment.clone()).map_err(|e| unprocessable(e.code(), e.to_string()))
-}
-
-pub(crate) fn missing_field(field: &str) -> ApiError {
-    unprocessable(
-        "missing_field",
-        format!("Thao tác này cần trường \"{field}\"."),
-    )
-}
-
-pub(crate) fn to_action(b: &ActionBody) -> ApiResult<Action> {
-    let reason = || b.reason.clone().ok_or_else(|| missing_field("reason"));
-    let amount = || b.amount_vnd.ok_or_else(|| missing_field("amount_vnd"));
-    Ok(match b.action.trim() {
-        "accept" => Action::Accept,
-        "request_supplement" => Action::RequestSupplement {
-            missing: b.missing.clone().ok_or_else(|| missing_field("missing"))?,
-        },
-        "supplement_received" => Action::SupplementReceived,
-        "refuse_at_receipt" => Action::RefuseAtReceipt { reason: reason()? },
-        "assign" => Action::Assign {
-            assignee: b
-                .assignee
-                .clone()
-                .ok_or_else(|| missing_field("assignee"))?,
-        },
-        "forward" => Action::Forward,
-        "send_back" => Action::SendBack { reason: reason()? },
-        "transfer" => Action::Transfer {
-            to_agency: AgencyCode::parse(
-                b.to_agency
-                    .as_deref()
-                    .ok_or_else(|| missing_field("to_agency"))?,
-            )
-            .map_err(|e| unprocessable(e.code(), e.to_string()))?,
-        },
-        "request_payment" => Action::RequestPayment {
-            amount_vnd: amount()?,
-        },
-        "record_payment" => Action::RecordPayment {
-            amount_vnd: amount()?,
-        },
-        "approve" => Action::Approve,
-        "refuse_after_appraisal" => Action::RefuseAfterAppraisal { reason: reason()? },
-        "finish" => Action::Finish {
-            result: b.result.clone().ok_or_else(|| missing_field("result"))?,
-            electronic: b.electronic.unwrap_or(false),
-        },
-        "return_result" => Action::ReturnResult,
-        "withdraw" => Action::Withdraw { reason: reason()? },
-        "stop" => Action::Stop { reason: reason()? },
-        "apologise" => Action::Apologise {
-            reason: reason()?,
-            new_due: crate::calendar::parse_instant(
-                b.new_due
-                    .as_deref()
-                    .ok_or_else(|| missing_field("new_due"))?,
-            )
-            .map_err(|e| unprocessable(e.code, e.detail))?,
-        },
-        "rate" => Action::Rate {
-            rating: parse_rating(b.rating.as_ref().ok_or_else(|| missing_field("rating"))?)?,
-        },
-        other => {
-            return Err(unprocessable(
-                "unknown_action",
-                format!("Không có thao tác \"{other}\"."),
-            ));
-        }
-    })
-}
-
-/// Rule failures: out-of-order actions and spent allowances are conflicts (409);
-/// missing or bad data is 422.
-pub(crate) fn dossier_error(err: DossierError) -> ApiError {
-    let status = match err {
-        DossierError::ReasonRequired
-        | DossierError::NothingMissing
-        | DossierError::InvalidAmount
-        | DossierError::NewDateNotLater => StatusCode::UNPROCESSABLE_ENTITY,
-        _ => StatusCode::CONFLICT,
-    };
-    ApiError::new(status, err.code(), err.to_string())
-}
-
-pub(crate) fn stale(code: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::CONFLICT,
-        "stale_version",
-        format!("Hồ sơ {code} vừa được người khác cập nhật. Hãy tải lại hồ sơ rồi thực hiện lại."),
-    )
-}
-
-pub(crate) fn access_error(denied: AccessDenied) -> ApiError {
-    match denied {
-        AccessDenied::Invisible => not_found(),
-        AccessDenied::Forbidden => {
-            ApiError::new(StatusCode::FORBIDDEN, "forbidden", denied.to_string())
-        }
-    }
-}
-
-/// Applies an action for an actor and commits it; shared by officers, citizens and the
-/// public rating.
-pub(crate) async fn perform(
-    state: &AppState,
-    record: &DossierRecord,
-    action: &Action,
-    actor: Actor<'_>,
-    audit: motcua_domain::audit::AuditEntry,
-) -> ApiResult<DossierRecord> {
-    let now = crate::now();
-    let hours =
-        crate::calendar::agency_hours(&state.store, record.dossier.handling_agency.as_str())
-            .await?
-            .unwrap_or_else(WorkingHours::default);
-    let holidays: Arc<_> = state.calendar.holidays(&state.store).await?;
-    let ctx = Context {
-        now: to_vn_local(&now),
-        hours: &hours,
-        holidays: &holidays,
-        steps: &record.steps,
-        budget_minutes: record.budget_minutes.max(0) as u32,
-    };
-    let after = record.dossier.apply(action, &ctx).map_err(dossier_error)?;
-    // The state machine first (409 for an action out of order), then who may take it.
-    can_act(actor, &record.dossier, &record.steps, action.kind()).map_err(access_error)?;
-    match action {
-        Action::Assign { assignee } => {
-            let step_agency = record.dossier.step_agency(&record.steps).as_str();
-            let ok = state
-                .store
-                .find_user_by_username(assignee.trim())
-                .await?
-                .is_some_and(|u| {
-                    u.active && u.agency_code.as_deref() == Some(step_agency) && u.role.is_staff()
-                });
-            if !ok {
-                return Err(unprocessable(
-                    "invalid_assignee",
-                    format!(
-                        "\"{assignee}\" không phải cán bộ đang làm việc tại cơ quan {step_agency}."
-                    ),
-                ));
-            }
-        }
-        Action::Transfer { to_agency }
-            if state.store.agency(to_agency.as_str()).await?.is_none() =>
-        {
-            return Err(unprocessable(
-                "unknown_agency",
-                format!("Không có cơ quan {to_agency}."),
-            ));
-        }
-        _ => {}
-    }
-    let committed = state
-        .store
-        .commit_dossier_action(record, action, &after, now, audit.clone())
-        .await?;
-    // The signed receipt once received, signed results once finished (idempotent, and a
-    // few reads when there is nothing to do).
-    if committed.dossier.received_at.is_some() {
-        crate::signing::settle_logged(state, committed.code(), &audit).await;
-    }
-    Ok(committed)
-}
 
 /// Takes an action on a dossier. Not allowed in the current state → 409 with a stable code
 /// (`action_not_allowed`, `supplement_already_requested`, …); a stale `version` → 409
@@ -1383,17 +758,8 @@ pub(crate) async fn act(
     Path(code): Path<String>,
     ApiJson(body): ApiJson<ActionBody>,
 ) -> ApiResult<Json<DossierView>> {
-    let record = visible(&state, &user, &code).await?;
-    let action = to_action(&body)?;
-    if body.version != record.dossier.version {
-        return Err(stale(record.code()));
-    }
-    let agency = user_agency(&user);
-    let actor = actor_of(&user, agency.as_ref(), &record);
-    let audit = user.audit("dossier.action", "dossier", serde_json::json!({}));
-    let after = perform(&state, &record, &action, actor, audit).await?;
-    let allowed = allowed_for_user(&user, &after);
-    Ok(Json(build_view(&state, after, allowed).await?))
+    let after = app_dossiers::act::act(&state.app, &user.principal(), &code, &body).await?;
+    Ok(Json(build_view(&state, &user, after).await?))
 }
 
 /// Why a file was refused, as a problem (or, on a page, a message).
@@ -1401,9 +767,7 @@ pub(crate) fn document_rejection(r: DocumentRejection) -> ApiError {
     super::documents::rejection(r, MAX_DOCUMENT_BYTES as u64)
 }
 
-/// Checks a file's type and size, stores its bytes by SHA-256 and records it with the
-/// dossier (the blob takes its address only once the row has committed). Used by the
-/// online submission form; the API streams uploads through `api::documents`.
+/// Checks a file, stores its bytes by SHA-256 and records it with the dossier.
 pub(crate) async fn attach_document(
     state: &AppState,
     dossier_code: &str,
@@ -1411,40 +775,7 @@ pub(crate) async fn attach_document(
     bytes: Vec<u8>,
     audit: motcua_domain::audit::AuditEntry,
 ) -> ApiResult<DocumentRecord> {
-    sniff(&bytes).map_err(document_rejection)?;
-    let blobs = super::documents::blob_store(state)?;
-    let max = blobs.max_bytes();
-    let body = futures_util::stream::once(async move {
-        Ok::<_, std::convert::Infallible>(bytes::Bytes::from(bytes))
-    });
-    let staged = blobs
-        .receive(body, None)
-        .await
-        .map_err(|e| super::documents::upload_error(e, max))?;
-    let name = Some(name.trim().chars().take(255).collect::<String>())
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "tai-lieu".into());
-    let doc = NewDocument::upload(
-        dossier_code,
-        &staged.sha256,
-        &name,
-        staged.content_type,
-        staged.size as i64,
-        crate::now(),
-    );
-    match state.store.add_document(&doc, audit).await {
-        Ok(row) => {
-            if let Err(e) = blobs.keep(staged).await {
-                tracing::error!(error = %e, sha256 = %row.sha256, "document row committed but its blob could not be stored");
-                return Err(ApiError::internal());
-            }
-            Ok(row)
-        }
-        Err(err) => {
-            blobs.discard(staged).await;
-            Err(err.into())
-        }
-    }
+    Ok(app_dossiers::attach::attach_document(&state.app, dossier_code, name, bytes, audit).await?)
 }
 
 /// A document of a dossier already checked visible, streamed with its type and re-hashed.
@@ -1585,47 +916,14 @@ pub(crate) async fn public_view(
     })
 }
 
-pub(crate) fn too_many() -> ApiError {
-    ApiError::new(
-        StatusCode::TOO_MANY_REQUESTS,
-        "too_many_attempts",
-        "Tra cứu sai quá nhiều lần. Vui lòng thử lại sau 15 phút.",
-    )
-}
-
-/// The dossier for the public lookup, if `check` matches; failures count against the
-/// client address and the code, and too many answer 429.
+/// The dossier for the public lookup, if `check` matches (throttled).
 pub(crate) async fn checked(
     state: &AppState,
     peer: SocketAddr,
     code: &str,
     check: &str,
 ) -> ApiResult<DossierRecord> {
-    let now = crate::now();
-    let normal = code.trim().to_ascii_uppercase();
-    let keys = [
-        format!("dossier-check:ip:{}", peer.ip()),
-        format!("dossier-check:code:{normal}"),
-    ];
-    for key in &keys {
-        if let ThrottleState::LockedUntil(_) = state.store.throttle_state(key, now).await? {
-            return Err(too_many());
-        }
-    }
-    let record = match DossierCode::parse(code) {
-        Ok(c) => state.store.dossier(c.as_str()).await?,
-        Err(_) => None,
-    };
-    match record {
-        Some(r) if r.applicant.matches_check(check) => Ok(r),
-        _ => {
-            let after = state.store.record_check_failure(&keys, now).await?;
-            if matches!(after, ThrottleState::LockedUntil(_)) {
-                return Err(too_many());
-            }
-            Err(not_found())
-        }
-    }
+    Ok(app_dossiers::public::lookup(&state.app, peer.ip(), code, check).await?)
 }
 
 /// Public lookup: status, steps and appointment date, with personal data masked. Needs the
@@ -1687,17 +985,7 @@ pub(crate) async fn rate_public(
     peer: SocketAddr,
     code: &str,
     check: &str,
-    rating: &RatingBody,
+    rating: &RatingInput,
 ) -> ApiResult<DossierRecord> {
-    let record = checked(state, peer, code, check).await?;
-    let action = Action::Rate {
-        rating: parse_rating(rating)?,
-    };
-    let actor = Actor {
-        role: Role::Citizen,
-        agency: None,
-        is_applicant: true,
-    };
-    let audit = applicant_audit("dossier.rate");
-    perform(state, &record, &action, actor, audit).await
+    Ok(app_dossiers::public::rate(&state.app, peer.ip(), code, check, rating).await?)
 }

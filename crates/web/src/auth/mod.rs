@@ -1,6 +1,6 @@
 //! Who is asking: sessions for browsers, bearer tokens for integrations.
 
-pub mod password;
+pub use motcua_app::password;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -44,6 +44,16 @@ pub struct AuthUser {
 }
 
 impl AuthUser {
+    /// Who asks, as the use cases see them.
+    pub fn principal(&self) -> motcua_app::Principal {
+        motcua_app::Principal {
+            id: self.id,
+            username: self.username.clone(),
+            role: self.role,
+            agency_code: self.agency_code.clone(),
+        }
+    }
+
     /// Refuses with 403 unless the user has one of `roles`.
     pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
         if roles.contains(&self.role) {

@@ -25,7 +25,8 @@ use motcua_domain::account::Role;
 use motcua_domain::document::parse_sha256;
 use serde::Deserialize;
 
-fn api_page_error(chrome: Chrome, e: ApiError) -> PageError {
+fn api_page_error(chrome: Chrome, e: impl Into<ApiError>) -> PageError {
+    let e = e.into();
     PageError(Box::new(error_page_with(chrome, e.status, &e.detail)))
 }
 
@@ -272,7 +273,7 @@ pub(super) async fn dossier_digitise(
         Ok(_) => Ok(
             Redirect::to(&format!("/dossiers/{code}/documents?notice=digitised")).into_response(),
         ),
-        Err(e) => Err(api_page_error(chrome, e.into())),
+        Err(e) => Err(api_page_error(chrome, e)),
     }
 }
 
@@ -832,6 +833,6 @@ pub(super) async fn archive_decide(
             if approve { "approved" } else { "rejected" }
         ))
         .into_response()),
-        Err(e) => Err(api_page_error(chrome, e.into())),
+        Err(e) => Err(api_page_error(chrome, e)),
     }
 }

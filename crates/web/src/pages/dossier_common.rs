@@ -117,7 +117,9 @@ pub(crate) fn channel_label(channel: &str) -> &'static str {
 }
 
 /// Every agency's name by code (current and former), to show names instead of codes.
-pub(crate) async fn agency_names(state: &AppState) -> Result<HashMap<String, String>, ApiError> {
+pub(crate) async fn agency_names(
+    state: &AppState,
+) -> Result<HashMap<String, String>, motcua_store::StoreError> {
     Ok(state
         .store
         .agencies(None)
@@ -132,7 +134,8 @@ pub(crate) fn name_of(names: &HashMap<String, String>, code: &str) -> String {
 }
 
 /// An API error on a page: the same status and Vietnamese detail.
-pub(crate) fn api_error_page(chrome: Chrome, err: ApiError) -> Response {
+pub(crate) fn api_error_page(chrome: Chrome, err: impl Into<ApiError>) -> Response {
+    let err = err.into();
     error_page_with(chrome, err.status, &err.detail)
 }
 

@@ -1016,7 +1016,8 @@ pub(super) async fn my_dossiers(
         agency_names(&state).await,
     ) {
         (Ok(queue), Ok(names)) => (queue, names),
-        (Err(err), _) | (_, Err(err)) => return Ok(api_error_page(chrome, err)),
+        (Err(err), _) => return Ok(api_error_page(chrome, err)),
+        (_, Err(err)) => return Ok(api_error_page(chrome, err)),
     };
     let now = motcua_domain::calendar::to_vn_local(&crate::now());
     let hours = motcua_domain::calendar::WorkingHours::default();

@@ -356,6 +356,19 @@ impl PageError {
     }
 }
 
+impl PageError {
+    /// The one place a use case's error becomes a page: the status of the API's table and
+    /// the Vietnamese detail (internal failures are logged and shown in general words).
+    pub fn app(chrome: Chrome, err: motcua_app::AppError) -> PageError {
+        let err = crate::error::logged(err);
+        PageError(Box::new(error_page_with(
+            chrome,
+            crate::error::status_of(&err),
+            &err.detail(),
+        )))
+    }
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         *self.0

@@ -5,28 +5,32 @@
 use super::dossier_common::{
     agency_names, api_error_page, channel_label, date_line, due_label, due_mark, hours, lookup_url,
     name_of, public_base, qr_svg, queue_has_next, queue_total, role_label, state_label, when,
-    when_opt, working_time,
+    when_opt, when_utc, working_time,
 };
 use super::dossiers::{ApplicantFields, FormError, error_for, fresh_key, valid_key};
 use super::{Chrome, PageError, error_page_with, render};
 use crate::AppState;
 use crate::api::dossiers::{
-    ActionBody, DossierView, QueueQuery, SubmitRequest, actor_of, allowed_for_user,
-    applicant_fields, build_view, document_response, perform, queue_for, stale, submit_as,
-    to_action, user_agency, visible,
+    ActionBody, QueueQuery, SubmitRequest, applicant_fields, build_view, document_response,
+    queue_for, submit_as, visible,
 };
 use crate::auth::{AuthUser, PageUser};
 use crate::error::ApiError;
+use crate::error::status_of;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, FixedOffset};
+use motcua_app::AppError;
+use motcua_app::dossiers::read::{ApplicantDetails, Detail};
 use motcua_domain::account::Role;
+use motcua_domain::calendar::from_vn_local;
 use motcua_domain::calendar::{
     WORKING_DAY_MINUTES, WorkingHours, to_vn_local, working_minutes_between,
 };
+use motcua_domain::dossier::event_label;
 use motcua_domain::dossier::{ActionKind, DossierState};
 use motcua_store::DossierRecord;
 use serde::Deserialize;
@@ -61,7 +65,7 @@ fn staff_only(chrome: Chrome, user: &AuthUser) -> Option<Response> {
     })
 }
 
-fn page_err(chrome: &Chrome, err: ApiError) -> PageError {
+fn page_err(chrome: &Chrome, err: impl Into<ApiError>) -> PageError {
     PageError(Box::new(api_error_page(chrome.clone(), err)))
 }
 
@@ -406,16 +410,9 @@ struct DossierPage {
     error: Option<String>,
 }
 
-/// Who sees the applicant's numbers in full: the officers of the agencies involved, who
-/// handle the dossier and may need to call the applicant. Unit and province administrators
-/// and auditors see them masked (`********1234`, `091****678`) and no contact details;
-/// they oversee the work and do not need them.
-pub(crate) fn sees_applicant_in_full(user: &AuthUser) -> bool {
-    matches!(user.role, Role::Receiver | Role::Specialist | Role::Leader)
-}
-
-fn applicant_lines(record: &DossierRecord, full: bool) -> Vec<Line> {
-    let a = &record.applicant;
+/// The applicant as the read model lets this reader see them (masked for administrators
+/// and auditors: the rule is the domain's `sees_applicant_in_full`).
+fn applicant_lines(a: &ApplicantDetails) -> Vec<Line> {
     let mut lines = vec![
         Line {
             label: "Người nộp".into(),
@@ -429,59 +426,20 @@ fn applicant_lines(record: &DossierRecord, full: bool) -> Vec<Line> {
             value: a.name.clone(),
         },
     ];
-    if let Some(id) = &a.citizen_id {
-        lines.push(Line {
-            label: "Số định danh cá nhân".into(),
-            value: if full {
-                id.as_str().to_owned()
-            } else {
-                id.masked()
-            },
-        });
-    }
-    if let Some(tax) = &a.tax_code {
-        lines.push(Line {
-            label: "Mã số thuế".into(),
-            value: tax.as_str().to_owned(),
-        });
-    }
-    if let Some(phone) = &a.phone {
-        lines.push(Line {
-            label: "Điện thoại".into(),
-            value: if full {
-                phone.as_str().to_owned()
-            } else {
-                phone.masked()
-            },
-        });
-    }
-    if full {
-        if let Some(email) = &a.email {
+    let mut line = |label: &str, value: &Option<String>| {
+        if let Some(v) = value {
             lines.push(Line {
-                label: "Thư điện tử".into(),
-                value: email.clone(),
+                label: label.into(),
+                value: v.clone(),
             });
         }
-        if let Some(address) = &a.address {
-            lines.push(Line {
-                label: "Địa chỉ".into(),
-                value: address.clone(),
-            });
-        }
-    }
+    };
+    line("Số định danh cá nhân", &a.citizen_id);
+    line("Mã số thuế", &a.tax_code);
+    line("Điện thoại", &a.phone);
+    line("Thư điện tử", &a.email);
+    line("Địa chỉ", &a.address);
     lines
-}
-
-fn event_label(action: &str) -> String {
-    match action {
-        "submitted" => "Đăng ký hồ sơ".into(),
-        "moved" => "Chuyển sang cơ quan kế thừa".into(),
-        "document_added" => "Thêm tài liệu".into(),
-        other => ActionKind::ALL
-            .iter()
-            .find(|k| k.as_str() == other)
-            .map_or_else(|| other.to_owned(), |k| k.label_vi().to_owned()),
-    }
 }
 
 /// The action's data in words: reasons, what is missing, amounts, the new date…
@@ -522,10 +480,11 @@ fn event_detail(data: &Value, names: &HashMap<String, String>) -> String {
     parts.join(" · ")
 }
 
-fn forms_available(view: &DossierView) -> Vec<(String, &'static str)> {
-    let has = |action: &str| view.events.iter().any(|e| e.action == action);
+fn forms_available(detail: &Detail) -> Vec<(String, &'static str)> {
+    let has = |action: &str| detail.events.iter().any(|e| e.action == action);
+    let d = &detail.record.dossier;
     let mut forms = Vec::new();
-    if view.received_at.is_some() {
+    if d.received_at.is_some() {
         forms.push((
             "01".to_owned(),
             "Mẫu 01 · Giấy tiếp nhận và hẹn trả kết quả",
@@ -537,13 +496,13 @@ fn forms_available(view: &DossierView) -> Vec<(String, &'static str)> {
     if has("refuse_at_receipt") || has("refuse_after_appraisal") {
         forms.push(("03".to_owned(), "Mẫu 03 · Phiếu từ chối giải quyết hồ sơ"));
     }
-    if view.apology.is_some() {
+    if d.apology.is_some() {
         forms.push((
             "04".to_owned(),
             "Mẫu 04 · Phiếu xin lỗi và hẹn lại ngày trả",
         ));
     }
-    if !view.control_sheet.is_empty() {
+    if !detail.control_sheet.is_empty() {
         forms.push((
             "05".to_owned(),
             "Mẫu 05 · Phiếu kiểm soát quá trình giải quyết",
@@ -558,7 +517,7 @@ async fn action_forms(
     record: &DossierRecord,
     allowed: &[ActionKind],
     names: &HashMap<String, String>,
-) -> Result<Vec<ActionForm>, ApiError> {
+) -> Result<Vec<ActionForm>, motcua_store::StoreError> {
     let mut forms = Vec::new();
     for kind in allowed {
         let mut form = ActionForm {
@@ -674,25 +633,27 @@ async fn dossier_page(
     notice: Option<String>,
     error: Option<String>,
     status: StatusCode,
-) -> Result<Response, ApiError> {
+) -> Result<Response, AppError> {
     let names = agency_names(state).await?;
-    let allowed = allowed_for_user(user, &record);
-    let actions = action_forms(state, &record, &allowed, &names).await?;
-    let full = sees_applicant_in_full(user);
-    let applicant = applicant_lines(&record, full);
+    let detail =
+        motcua_app::dossiers::read::detail_of(&state.app, &user.principal(), record).await?;
+    let actions = action_forms(state, &detail.record, &detail.allowed, &names).await?;
+    let applicant = applicant_lines(&detail.applicant);
     let holidays = state.calendar.holidays(&state.store).await?;
-    let hours_of =
-        crate::calendar::agency_hours(&state.store, record.dossier.handling_agency.as_str())
-            .await?
-            .unwrap_or_else(WorkingHours::default);
-    let record_for_steps = record.clone();
-    let view = build_view(state, record, allowed).await?;
-    let due_state = view.due_state.clone().unwrap_or_default();
-    let remaining = match (&view.due_at, due_state.as_str()) {
-        (Some(due), d) if !d.is_empty() => {
-            let now = to_vn_local(&crate::now());
+    let d = &detail.record.dossier;
+    let hours_of = crate::calendar::agency_hours(&state.store, d.handling_agency.as_str())
+        .await?
+        .unwrap_or_else(WorkingHours::default);
+    let due_state = detail
+        .due_state
+        .map(|s| s.as_str().to_owned())
+        .unwrap_or_default();
+    let due_at = d.due_at.map(from_vn_local);
+    let remaining = match (&due_at, due_state.as_str()) {
+        (Some(due), s) if !s.is_empty() => {
+            let now = to_vn_local(&detail.read_at);
             let minutes = working_minutes_between(now, due.naive_local(), &hours_of, &holidays);
-            if d == "overdue" {
+            if s == "overdue" {
                 format!("Đã quá hạn {}", working_time(minutes))
             } else {
                 format!("Còn {}", working_time(minutes))
@@ -700,41 +661,39 @@ async fn dossier_page(
         }
         _ => String::new(),
     };
-    let national = DossierState::parse(&view.state)
-        .map(|s| s.national_status())
-        .map(|n| format!("{} · {}", u8::from(n), n.label_vi()))
-        .unwrap_or_default();
+    let national = d.state.national_status();
+    let national = format!("{} · {}", u8::from(national), national.label_vi());
     let mut facts = vec![
         Line {
             label: "Kênh tiếp nhận".into(),
-            value: channel_label(&view.channel).into(),
+            value: crate::calendar::channel_label(d.channel).into(),
         },
         Line {
             label: "Cơ quan tiếp nhận".into(),
-            value: name_of(&names, &view.receiving_agency),
+            value: name_of(&names, d.receiving_agency.as_str()),
         },
         Line {
             label: "Cơ quan giải quyết".into(),
-            value: name_of(&names, &view.handling_agency),
+            value: name_of(&names, d.handling_agency.as_str()),
         },
         Line {
             label: "Đang chờ cơ quan".into(),
-            value: name_of(&names, &view.desk_agency),
+            value: name_of(&names, &detail.record.desk_agency),
         },
     ];
-    if let Some(step) = &view.current_step {
+    if let Some(step) = &detail.current_step {
         facts.push(Line {
             label: "Bước hiện tại".into(),
             value: format!(
                 "Bước {}/{}: {} — {}, {}",
                 step.no + 1,
-                view.steps.len(),
+                detail.record.steps.len(),
                 step.name,
-                role_label(&step.role),
+                step.role.label_vi(),
                 name_of(&names, &step.agency_code)
             ),
         });
-        let assignee = match &view.assignee {
+        let assignee = match &d.assignee {
             Some(u) => match state.store.find_user_by_username(u).await? {
                 Some(found) => format!("{} ({u})", found.display_name),
                 None => u.clone(),
@@ -746,72 +705,68 @@ async fn dossier_page(
             value: assignee,
         });
     }
+    let local = |t: chrono::NaiveDateTime| when(&from_vn_local(t));
     facts.push(Line {
         label: "Nộp lúc".into(),
-        value: when(&view.submitted_at),
+        value: local(d.submitted_at),
     });
-    if let Some(t) = &view.received_at {
+    if let Some(t) = d.received_at {
         facts.push(Line {
             label: "Tiếp nhận lúc".into(),
-            value: when(t),
+            value: local(t),
         });
     }
-    if let Some(a) = &view.apology {
-        let prev = a
-            .get("previous_due")
-            .and_then(Value::as_str)
-            .and_then(|d| chrono::NaiveDateTime::parse_from_str(d, "%Y-%m-%dT%H:%M:%S").ok())
-            .map(|t| t.format("%H:%M %d/%m/%Y").to_string())
-            .unwrap_or_default();
+    if let Some(a) = &d.apology {
         facts.push(Line {
             label: "Đã xin lỗi, hẹn lại".into(),
             value: format!(
-                "Hẹn cũ {prev}; lý do: {}",
-                a.get("reason").and_then(Value::as_str).unwrap_or_default()
+                "Hẹn cũ {}; lý do: {}",
+                a.previous_due.format("%H:%M %d/%m/%Y"),
+                a.reason
             ),
         });
     }
-    if let Some(t) = &view.finished_at {
+    if let Some(t) = d.finished_at {
         facts.push(Line {
             label: "Kết thúc xử lý lúc".into(),
-            value: format!("{}{}", when(t), if view.late { " (trễ hạn)" } else { "" }),
+            value: format!(
+                "{}{}",
+                local(t),
+                if detail.late { " (trễ hạn)" } else { "" }
+            ),
         });
     }
-    if let Some(r) = view
-        .result
-        .as_ref()
-        .and_then(|r| r.get("name"))
-        .and_then(Value::as_str)
-    {
+    if let Some(r) = &d.result {
         facts.push(Line {
             label: "Kết quả".into(),
-            value: r.to_owned(),
+            value: r.name.clone(),
         });
     }
-    if let Some(t) = &view.returned_at {
+    if let Some(t) = d.returned_at {
         facts.push(Line {
             label: "Trả kết quả lúc".into(),
-            value: when(t),
+            value: local(t),
         });
     }
-    if view.fee_requested_vnd > 0 {
+    if d.fee_requested_vnd > 0 {
         facts.push(Line {
             label: "Nghĩa vụ tài chính".into(),
             value: format!(
                 "Yêu cầu {}; đã nộp {}",
-                super::catalogue::vnd(view.fee_requested_vnd),
-                super::catalogue::vnd(view.paid_vnd)
+                super::catalogue::vnd(d.fee_requested_vnd),
+                super::catalogue::vnd(d.paid_vnd)
             ),
         });
     }
-    if let Some(r) = &view.rating {
+    if let Some(r) = &d.rating {
         facts.push(Line {
             label: "Đánh giá của người nộp".into(),
-            value: format!("{:.1} / 2", r.average).replace('.', ","),
+            value: format!("{:.1} / 2", r.average()).replace('.', ","),
         });
     }
-    let current = view.current_step.as_ref().map(|s| s.no);
-    let steps = record_for_steps
+    let current = detail.current_step.as_ref().map(|s| s.no);
+    let steps = detail
+        .record
         .steps
         .iter()
         .enumerate()
@@ -827,81 +782,85 @@ async fn dossier_page(
             current: current == Some(i),
         })
         .collect();
-    let budget = view.budget_minutes;
+    let budget = detail.record.budget_minutes;
     let budget = format!(
         "{} giờ làm việc ({} ngày)",
         hours(budget),
         super::dossier_common::hours(budget * 60 / i64::from(WORKING_DAY_MINUTES))
     );
+    let printable_result = detail.documents.iter().any(|doc| {
+        doc.kind == motcua_domain::document::DocumentKind::Result.as_str()
+            && detail.signed.contains(&doc.id)
+            && doc.destroyed_at.is_none()
+    });
+    let documents = detail
+        .documents
+        .iter()
+        .map(|doc| DocLine {
+            id: doc.id.to_string(),
+            name: doc.name.clone(),
+            kind: match doc.content_type.as_str() {
+                "application/pdf" => "PDF".into(),
+                "image/png" => "PNG".into(),
+                "image/jpeg" => "JPEG".into(),
+                other => other.to_owned(),
+            },
+            size: format!("{:.0} KiB", (doc.size_bytes as f64 / 1024.0).ceil()),
+            uploaded: format!("{} · {}", when_utc(&doc.uploaded_at), doc.uploaded_by),
+        })
+        .collect();
+    let events = detail
+        .events
+        .iter()
+        .map(|e| EventLine {
+            at: when_utc(&e.at),
+            label: event_label(&e.action),
+            change: match (&e.from_state, &e.to_state) {
+                (Some(f), Some(t)) if f != t => {
+                    format!("{} → {}", state_label(f), state_label(t))
+                }
+                (None, Some(t)) => state_label(t).to_owned(),
+                _ => String::new(),
+            },
+            step: e
+                .step
+                .filter(|_| e.action != "document_added")
+                .map(|s| format!("Bước {}", s + 1))
+                .unwrap_or_default(),
+            actor: format!(
+                "{}{}",
+                e.actor,
+                e.actor_role
+                    .as_deref()
+                    .map(|r| format!(" ({})", role_label(r)))
+                    .unwrap_or_default()
+            ),
+            detail: event_detail(&e.data, &names),
+        })
+        .collect();
     let page = DossierPage {
-        forms: forms_available(&view),
-        code: view.code.clone(),
-        procedure_code: view.procedure_code.clone(),
-        procedure_name: view.procedure_name.clone(),
-        state: view.state.clone(),
-        state_label: view.state_label.clone(),
+        forms: forms_available(&detail),
+        code: detail.record.code().to_owned(),
+        procedure_code: detail.record.procedure_code.clone(),
+        procedure_name: detail.record.procedure_name.clone(),
+        state: d.state.as_str().into(),
+        state_label: d.state.label_vi().into(),
         national,
         facts,
         due_label: due_label(&due_state),
         due_mark: due_mark(&due_state),
         due_state,
         remaining,
-        due_at: when_opt(&view.due_at),
+        due_at: when_opt(&due_at),
         applicant,
-        applicant_masked: !full,
+        applicant_masked: detail.applicant.masked,
         steps,
         budget,
-        printable_result: view
-            .documents
-            .iter()
-            .any(crate::api::documents::DocumentView::printable_result),
-        documents: view
-            .documents
-            .iter()
-            .map(|d| DocLine {
-                id: d.id.to_string(),
-                name: d.name.clone(),
-                kind: match d.content_type.as_str() {
-                    "application/pdf" => "PDF".into(),
-                    "image/png" => "PNG".into(),
-                    "image/jpeg" => "JPEG".into(),
-                    other => other.to_owned(),
-                },
-                size: format!("{:.0} KiB", (d.size_bytes as f64 / 1024.0).ceil()),
-                uploaded: format!("{} · {}", when(&d.uploaded_at), d.uploaded_by),
-            })
-            .collect(),
-        events: view
-            .events
-            .iter()
-            .map(|e| EventLine {
-                at: when(&e.at),
-                label: event_label(&e.action),
-                change: match (&e.from_state, &e.to_state) {
-                    (Some(f), Some(t)) if f != t => {
-                        format!("{} → {}", state_label(f), state_label(t))
-                    }
-                    (None, Some(t)) => state_label(t).to_owned(),
-                    _ => String::new(),
-                },
-                step: e
-                    .step
-                    .filter(|_| e.action != "document_added")
-                    .map(|s| format!("Bước {}", s + 1))
-                    .unwrap_or_default(),
-                actor: format!(
-                    "{}{}",
-                    e.actor,
-                    e.actor_role
-                        .as_deref()
-                        .map(|r| format!(" ({})", role_label(r)))
-                        .unwrap_or_default()
-                ),
-                detail: event_detail(&e.data, &names),
-            })
-            .collect(),
+        printable_result,
+        documents,
+        events,
         actions,
-        version: view.version,
+        version: d.version,
         notice,
         error,
         chrome,
@@ -945,11 +904,11 @@ pub(super) async fn dossier(
         StatusCode::OK,
     )
     .await
-    .map_err(|e| page_err(&chrome, e))
+    .map_err(|e| PageError::app(chrome, e))
 }
 
 /// The action form's fields as an [`ActionBody`].
-fn action_body(pairs: &[(String, String)]) -> Result<ActionBody, ApiError> {
+fn action_body(pairs: &[(String, String)]) -> Result<ActionBody, AppError> {
     let get = |k: &str| {
         pairs
             .iter()
@@ -957,13 +916,7 @@ fn action_body(pairs: &[(String, String)]) -> Result<ActionBody, ApiError> {
             .map(|(_, v)| v.trim().to_owned())
             .filter(|v| !v.is_empty())
     };
-    let bad = |detail: &str| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_form",
-            detail.to_owned(),
-        )
-    };
+    let bad = |detail: &str| AppError::invalid("invalid_form", detail);
     let version = get("version")
         .and_then(|v| v.parse::<i64>().ok())
         .ok_or_else(|| bad("Biểu mẫu thiếu phiên bản hồ sơ; hãy tải lại trang."))?;
@@ -1031,15 +984,9 @@ pub(super) async fn act(
     };
     let attempt = async {
         let body = action_body(&pairs)?;
-        let action = to_action(&body)?;
-        if body.version != record.dossier.version {
-            return Err(stale(record.code()));
-        }
-        let agency = user_agency(&user);
-        let actor = actor_of(&user, agency.as_ref(), &record);
-        let audit = user.audit("dossier.action", "dossier", serde_json::json!({}));
-        perform(&state, &record, &action, actor, audit).await?;
-        Ok(action.kind())
+        let kind = body.parse()?.kind();
+        motcua_app::dossiers::act::act(&state.app, &user.principal(), record.code(), &body).await?;
+        Ok::<_, AppError>(kind)
     };
     match attempt.await {
         Ok(kind) => Ok(Redirect::to(&format!(
@@ -1049,13 +996,12 @@ pub(super) async fn act(
         ))
         .into_response()),
         Err(err) => {
-            let message = if err.code == "stale_version" {
-                format!(
-                    "Chưa thực hiện được: {} Trang dưới đây là trạng thái mới nhất.",
-                    err.detail
-                )
-            } else {
-                format!("Chưa thực hiện được: {}", err.detail)
+            let err = crate::error::logged(err);
+            let message = match &err {
+                AppError::Stale { detail } => {
+                    format!("Chưa thực hiện được: {detail} Trang dưới đây là trạng thái mới nhất.")
+                }
+                other => format!("Chưa thực hiện được: {}", other.detail()),
             };
             // Show the dossier as it is now (nothing changed).
             let fresh = match state.store.dossier(record.code()).await? {
@@ -1069,10 +1015,10 @@ pub(super) async fn act(
                 fresh,
                 None,
                 Some(message),
-                err.status,
+                status_of(&err),
             )
             .await
-            .map_err(|e| page_err(&chrome, e))
+            .map_err(|e| PageError::app(chrome.clone(), e))
         }
     }
 }
@@ -1323,10 +1269,8 @@ pub(super) async fn print_form(
     let names = agency_names(&state)
         .await
         .map_err(|e| page_err(&chrome, e))?;
-    let full = sees_applicant_in_full(&user);
-    let allowed = allowed_for_user(&user, &record);
     let steps = record.steps.clone();
-    let applicant = applicant_lines(&record, full);
+    let applicant = applicant_lines(&ApplicantDetails::for_reader(&record.applicant, user.role));
     let applicant_name = record.applicant.name.clone();
     let check_hint = {
         let masked = record.applicant.masked();
@@ -1360,7 +1304,7 @@ pub(super) async fn print_form(
                 .collect()
         })
         .unwrap_or_default();
-    let view = build_view(&state, record, allowed)
+    let view = build_view(&state, &user, record)
         .await
         .map_err(|e| page_err(&chrome, e))?;
     let event = |action: &str| view.events.iter().rev().find(|e| e.action == action);

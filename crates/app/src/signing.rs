@@ -3,7 +3,7 @@
 //! key from the configuration. Receipts (form 01) and results are signed as a canonical
 //! statement; anyone can check a file or a hash against the agency's public key.
 
-use crate::AppState;
+use crate::App;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -404,19 +404,19 @@ fn receipt_for(record: &motcua_store::DossierRecord, components: Vec<String>) ->
 /// them into the applicant's store). Idempotent; call it after any change. Does nothing
 /// (with a warning) when signing is not configured.
 pub async fn settle(
-    state: &AppState,
+    app: &App,
     code: &str,
     actor: &AuditEntry,
 ) -> Result<SettleOutcome, SettleError> {
-    let Some(signer) = state.signer.as_deref() else {
+    let Some(signer) = app.signer.as_deref() else {
         tracing::warn!(dossier = code, "signing is not configured: nothing signed");
         return Ok(SettleOutcome::default());
     };
-    let Some(record) = state.store.dossier(code).await? else {
+    let Some(record) = app.store.dossier(code).await? else {
         return Ok(SettleOutcome::default());
     };
-    let documents = state.store.documents(code).await?;
-    let signed: std::collections::HashSet<uuid::Uuid> = state
+    let documents = app.store.documents(code).await?;
+    let signed: std::collections::HashSet<uuid::Uuid> = app
         .store
         .signatures_for_dossier(code)
         .await?
@@ -437,7 +437,7 @@ pub async fn settle(
             .map(|x| x.component.clone().unwrap_or_else(|| x.name.clone()))
             .collect();
         if let Some(r) = receipt_for(&record, components) {
-            let blobs = state.documents.as_deref().ok_or(SettleError::NoStore)?;
+            let blobs = app.documents.as_deref().ok_or(SettleError::NoStore)?;
             let blob = blobs.stage_bytes(r.to_bytes(), "application/json").await?;
             let id = uuid::Uuid::now_v7();
             let statement = Statement {
@@ -447,7 +447,7 @@ pub async fn settle(
                 sha256: blob.sha256.clone(),
                 signed_at: now,
             };
-            let signature = signer.sign(&state.store, &statement, id).await?;
+            let signature = signer.sign(&app.store, &statement, id).await?;
             let doc = NewDocument {
                 id,
                 dossier_code: code.to_owned(),
@@ -479,7 +479,7 @@ pub async fn settle(
                 sha256: doc.sha256.clone(),
                 signed_at: now,
             };
-            results.push(signer.sign(&state.store, &statement, doc.id).await?);
+            results.push(signer.sign(&app.store, &statement, doc.id).await?);
         }
     }
     if receipt.is_none() && results.is_empty() {
@@ -495,9 +495,9 @@ pub async fn settle(
         at: now,
         ..actor.clone()
     };
-    let outcome = state.store.settle_documents(&settlement, audit).await;
+    let outcome = app.store.settle_documents(&settlement, audit).await;
     if let Some(blob) = staged {
-        let blobs = state.documents.as_deref().ok_or(SettleError::NoStore)?;
+        let blobs = app.documents.as_deref().ok_or(SettleError::NoStore)?;
         match &outcome {
             Ok(o) if o.receipt_added => {
                 if let Err(e) = blobs.keep(blob).await {
@@ -523,8 +523,8 @@ pub enum SettleError {
 }
 
 /// Runs [`settle`] and logs a failure: the change that called it has committed anyway.
-pub async fn settle_logged(state: &AppState, code: &str, actor: &AuditEntry) {
-    if let Err(err) = settle(state, code, actor).await {
+pub async fn settle_logged(app: &App, code: &str, actor: &AuditEntry) {
+    if let Err(err) = settle(app, code, actor).await {
         tracing::error!(error = %err, dossier = code, "cannot issue or sign the dossier's documents");
     }
 }

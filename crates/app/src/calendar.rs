@@ -47,12 +47,6 @@ impl From<CalendarError> for InputError {
     }
 }
 
-impl From<InputError> for crate::error::ApiError {
-    fn from(err: InputError) -> crate::error::ApiError {
-        crate::error::ApiError::bad_request(err.code, err.detail)
-    }
-}
-
 /// A solar date as `YYYY-MM-DD` (or `DD/MM/YYYY`, as written in Vietnam), within the
 /// supported range.
 pub fn parse_date(raw: &str) -> Result<NaiveDate, InputError> {
@@ -242,18 +236,19 @@ pub struct DueQuestion {
 }
 
 /// A due-date answer.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DueAnswer {
     /// When the time limit ends (+07:00).
-    #[schema(value_type = String, format = DateTime, example = "2026-05-04T17:00:00+07:00")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-05-04T17:00:00+07:00"))]
     pub due_at: DateTime<FixedOffset>,
     /// When counting started: after the receipt rule when a channel was given, else `from`.
-    #[schema(value_type = String, format = DateTime, example = "2026-04-28T07:00:00+07:00")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-04-28T07:00:00+07:00"))]
     pub counting_from: DateTime<FixedOffset>,
     /// The time limit in working minutes (one working day is 480).
     pub budget_minutes: u32,
     /// The channel whose receipt rule was applied, if any.
-    #[schema(value_type = Option<String>, example = "paper")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "paper"))]
     pub channel: Option<&'static str>,
     /// The agency whose working hours were used; none for the default hours.
     pub agency_code: Option<String>,

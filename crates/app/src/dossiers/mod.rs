@@ -1,5 +1,16 @@
-//! Services behind the dossier API: the group-commit submitter and the due-soon bound.
-//! The content-addressed document store is in [`crate::documents`].
+//! Dossiers: submission, the queue, reading one, actions, documents, and the citizens'
+//! public lookup and rating. The group-commit submitter and the due-soon bound are here;
+//! the content-addressed document store is in [`crate::documents`].
+
+mod access;
+pub mod act;
+pub mod attach;
+pub mod public;
+pub mod queue;
+pub mod read;
+pub mod submit;
+
+pub use access::{allowed_actions, load_visible, not_found};
 
 use chrono::{DateTime, Utc};
 use motcua_domain::calendar::{

@@ -1,0 +1,245 @@
+//! Actions on a dossier: parsed from what was typed, checked against the version the
+//! sender decided on, the state machine and the access rules, then committed with their
+//! audit event; receipts and results are signed as the new state calls for.
+
+use super::access::{actor_of, load_visible};
+use crate::{App, AppError, AppResult, Principal};
+use motcua_domain::agency::AgencyCode;
+use motcua_domain::audit::AuditEntry;
+use motcua_domain::calendar::{WorkingHours, to_vn_local};
+use motcua_domain::dossier::{Action, Actor, Context, Rating, RatingCriterion, can_act};
+use motcua_store::DossierRecord;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// An action: `action` names it, `version` is the dossier version it was decided on,
+/// and the other fields are what that action needs.
+#[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ActionBody))]
+pub struct ActionInput {
+    /// `accept`, `request_supplement`, `supplement_received`, `refuse_at_receipt`, `assign`,
+    /// `forward`, `send_back`, `transfer`, `request_payment`, `record_payment`, `approve`,
+    /// `refuse_after_appraisal`, `finish`, `return_result`, `withdraw`, `stop`, `apologise`, `rate`.
+    #[cfg_attr(feature = "openapi", schema(example = "accept"))]
+    pub action: String,
+    pub version: i64,
+    /// For refusals, send back, withdraw, stop and apologise.
+    pub reason: Option<String>,
+    /// For `request_supplement`: everything missing.
+    pub missing: Option<Vec<String>>,
+    /// For `assign`: a username at the step's agency.
+    pub assignee: Option<String>,
+    /// For `transfer`.
+    pub to_agency: Option<String>,
+    /// For `request_payment` and `record_payment`.
+    pub amount_vnd: Option<i64>,
+    /// For `finish`: the result's name.
+    pub result: Option<String>,
+    /// For `finish`: the result is electronic.
+    pub electronic: Option<bool>,
+    /// For `apologise`: the new date, RFC 3339.
+    #[cfg_attr(feature = "openapi", schema(example = "2026-03-10T17:00:00+07:00"))]
+    pub new_due: Option<String>,
+    /// For `rate`.
+    pub rating: Option<RatingInput>,
+}
+
+// A rating as typed (the API's `DossierRatingBody`).
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = DossierRatingBody))]
+pub struct RatingInput {
+    /// Criterion → score 0, 1 or 2. Criteria: `timeliness`, `agencies_visited`,
+    /// `contacts_needed`, `published_information`, `staff_attitude`, `result_lawfulness`,
+    /// `cost_lawfulness`, `complaint_handling`, `online_service`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object, example = json!({"timeliness": 2, "staff_attitude": 2})))]
+    pub scores: BTreeMap<String, u8>,
+    pub comment: Option<String>,
+}
+
+impl RatingInput {
+    pub fn parse(&self) -> AppResult<Rating> {
+        let mut scores = Vec::new();
+        for (name, score) in &self.scores {
+            let criterion: RatingCriterion =
+                serde_json::from_value(serde_json::Value::String(name.clone())).map_err(|_| {
+                    AppError::invalid(
+                        "unknown_rating_criterion",
+                        format!("Tiêu chí đánh giá không hợp lệ: \"{name}\"."),
+                    )
+                })?;
+            scores.push((criterion, *score));
+        }
+        Rating::new(scores, self.comment.clone())
+            .map_err(|e| AppError::invalid(e.code(), e.to_string()))
+    }
+}
+
+fn missing_field(field: &str) -> AppError {
+    AppError::invalid(
+        "missing_field",
+        format!("Thao tác này cần trường \"{field}\"."),
+    )
+}
+
+impl ActionInput {
+    /// The action, with what it needs; `missing_field`, `unknown_action` and the fields'
+    /// own codes otherwise.
+    pub fn parse(&self) -> AppResult<Action> {
+        let reason = || self.reason.clone().ok_or_else(|| missing_field("reason"));
+        let amount = || self.amount_vnd.ok_or_else(|| missing_field("amount_vnd"));
+        Ok(match self.action.trim() {
+            "accept" => Action::Accept,
+            "request_supplement" => Action::RequestSupplement {
+                missing: self
+                    .missing
+                    .clone()
+                    .ok_or_else(|| missing_field("missing"))?,
+            },
+            "supplement_received" => Action::SupplementReceived,
+            "refuse_at_receipt" => Action::RefuseAtReceipt { reason: reason()? },
+            "assign" => Action::Assign {
+                assignee: self
+                    .assignee
+                    .clone()
+                    .ok_or_else(|| missing_field("assignee"))?,
+            },
+            "forward" => Action::Forward,
+            "send_back" => Action::SendBack { reason: reason()? },
+            "transfer" => Action::Transfer {
+                to_agency: AgencyCode::parse(
+                    self.to_agency
+                        .as_deref()
+                        .ok_or_else(|| missing_field("to_agency"))?,
+                )
+                .map_err(|e| AppError::invalid(e.code(), e.to_string()))?,
+            },
+            "request_payment" => Action::RequestPayment {
+                amount_vnd: amount()?,
+            },
+            "record_payment" => Action::RecordPayment {
+                amount_vnd: amount()?,
+            },
+            "approve" => Action::Approve,
+            "refuse_after_appraisal" => Action::RefuseAfterAppraisal { reason: reason()? },
+            "finish" => Action::Finish {
+                result: self.result.clone().ok_or_else(|| missing_field("result"))?,
+                electronic: self.electronic.unwrap_or(false),
+            },
+            "return_result" => Action::ReturnResult,
+            "withdraw" => Action::Withdraw { reason: reason()? },
+            "stop" => Action::Stop { reason: reason()? },
+            "apologise" => Action::Apologise {
+                reason: reason()?,
+                new_due: crate::calendar::parse_instant(
+                    self.new_due
+                        .as_deref()
+                        .ok_or_else(|| missing_field("new_due"))?,
+                )
+                .map_err(|e| AppError::invalid(e.code, e.detail))?,
+            },
+            "rate" => Action::Rate {
+                rating: self
+                    .rating
+                    .as_ref()
+                    .ok_or_else(|| missing_field("rating"))?
+                    .parse()?,
+            },
+            other => {
+                return Err(AppError::invalid(
+                    "unknown_action",
+                    format!("Không có thao tác \"{other}\"."),
+                ));
+            }
+        })
+    }
+}
+
+/// Takes an action on a dossier the principal may see. Not allowed in the current state →
+/// `Conflict` with a stable code (`action_not_allowed`, `supplement_already_requested`, …);
+/// decided on an older version → `Stale`; not theirs to take → `Forbidden`; not visible →
+/// `dossier_not_found`.
+pub async fn act(
+    app: &App,
+    who: &Principal,
+    code: &str,
+    input: &ActionInput,
+) -> AppResult<DossierRecord> {
+    let record = load_visible(app, who, code).await?;
+    let action = input.parse()?;
+    if input.version != record.dossier.version {
+        return Err(AppError::Stale {
+            detail: format!(
+                "Hồ sơ {} vừa được người khác cập nhật. Hãy tải lại hồ sơ rồi thực hiện lại.",
+                record.code()
+            ),
+        });
+    }
+    let agency = who.agency();
+    let actor = actor_of(who, agency.as_ref(), &record);
+    let audit = who.audit("dossier.action", "dossier", serde_json::json!({}));
+    perform(app, &record, &action, actor, audit).await
+}
+
+/// Applies an action for an actor and commits it; shared by officers, citizens and the
+/// public rating.
+pub(crate) async fn perform(
+    app: &App,
+    record: &DossierRecord,
+    action: &Action,
+    actor: Actor<'_>,
+    audit: AuditEntry,
+) -> AppResult<DossierRecord> {
+    let now = crate::now();
+    let hours = crate::calendar::agency_hours(&app.store, record.dossier.handling_agency.as_str())
+        .await?
+        .unwrap_or_else(WorkingHours::default);
+    let holidays: Arc<_> = app.calendar.holidays(&app.store).await?;
+    let ctx = Context {
+        now: to_vn_local(&now),
+        hours: &hours,
+        holidays: &holidays,
+        steps: &record.steps,
+        budget_minutes: record.budget_minutes.max(0) as u32,
+    };
+    let after = record.dossier.apply(action, &ctx)?;
+    // The state machine first (a conflict for an action out of order), then who may take it.
+    can_act(actor, &record.dossier, &record.steps, action.kind())?;
+    match action {
+        Action::Assign { assignee } => {
+            let step_agency = record.dossier.step_agency(&record.steps).as_str();
+            let ok = app
+                .store
+                .find_user_by_username(assignee.trim())
+                .await?
+                .is_some_and(|u| {
+                    u.active && u.agency_code.as_deref() == Some(step_agency) && u.role.is_staff()
+                });
+            if !ok {
+                return Err(AppError::invalid(
+                    "invalid_assignee",
+                    format!(
+                        "\"{assignee}\" không phải cán bộ đang làm việc tại cơ quan {step_agency}."
+                    ),
+                ));
+            }
+        }
+        Action::Transfer { to_agency } if app.store.agency(to_agency.as_str()).await?.is_none() => {
+            return Err(AppError::invalid(
+                "unknown_agency",
+                format!("Không có cơ quan {to_agency}."),
+            ));
+        }
+        _ => {}
+    }
+    let committed = app
+        .store
+        .commit_dossier_action(record, action, &after, now, audit.clone())
+        .await?;
+    // The signed receipt once received, signed results once finished (idempotent, and a
+    // few reads when there is nothing to do).
+    if committed.dossier.received_at.is_some() {
+        crate::signing::settle_logged(app, committed.code(), &audit).await;
+    }
+    Ok(committed)
+}

@@ -1,0 +1,98 @@
+//! Files attached to a dossier from a form: checked, stored by SHA-256 and recorded.
+
+use crate::documents::{BlobStore, DocumentRejection, MAX_DOCUMENT_BYTES, UploadError, sniff};
+use crate::{App, AppError, AppResult};
+use motcua_domain::audit::AuditEntry;
+use motcua_store::{DocumentRecord, NewDocument};
+
+/// The document store, or `documents_unavailable` when it could not be opened.
+pub fn blobs(app: &App) -> AppResult<&BlobStore> {
+    app.documents.as_deref().ok_or_else(|| {
+        AppError::unavailable(
+            "documents_unavailable",
+            "Kho tài liệu đang không sử dụng được. Vui lòng thử lại sau.",
+        )
+    })
+}
+
+/// Why a file was refused, in words; `max` is the size limit in bytes.
+pub fn rejection(r: DocumentRejection, max: u64) -> AppError {
+    let code = r.code();
+    match r {
+        DocumentRejection::Empty => AppError::invalid(code, "Tệp rỗng."),
+        DocumentRejection::HashMismatch => AppError::invalid(
+            code,
+            "Nội dung nhận được không có mã băm SHA-256 đã khai báo: tệp bị hỏng trên đường truyền hoặc không đúng tệp.",
+        ),
+        DocumentRejection::TooLarge => AppError::TooLarge {
+            code,
+            detail: format!("Tệp vượt quá {} MiB.", max / 1024 / 1024),
+        },
+        DocumentRejection::UnsupportedType => AppError::UnsupportedType {
+            code,
+            detail: "Chỉ nhận tệp PDF, PNG hoặc JPEG (kiểm tra theo nội dung tệp, không theo tên)."
+                .into(),
+        },
+    }
+}
+
+/// An upload that could not be stored.
+pub fn upload_error(e: UploadError, max: u64) -> AppError {
+    match e {
+        UploadError::Rejected(r) => rejection(r, max),
+        UploadError::Body(detail) => {
+            tracing::info!(error = %detail, "an upload broke off");
+            AppError::malformed(
+                "upload_interrupted",
+                "Việc tải tệp lên bị gián đoạn; không có gì được lưu. Vui lòng gửi lại.",
+            )
+        }
+        UploadError::Io(err) => AppError::internal(err),
+    }
+}
+
+/// Checks a file's type and size, stores its bytes by SHA-256 and records it with the
+/// dossier (the blob takes its address only once the row has committed). Used by the
+/// online submission form; the API streams uploads instead.
+pub async fn attach_document(
+    app: &App,
+    dossier_code: &str,
+    name: &str,
+    bytes: Vec<u8>,
+    audit: AuditEntry,
+) -> AppResult<DocumentRecord> {
+    sniff(&bytes).map_err(|r| rejection(r, MAX_DOCUMENT_BYTES as u64))?;
+    let blobs = blobs(app)?;
+    let max = blobs.max_bytes();
+    let body = futures_util::stream::once(async move {
+        Ok::<_, std::convert::Infallible>(bytes::Bytes::from(bytes))
+    });
+    let staged = blobs
+        .receive(body, None)
+        .await
+        .map_err(|e| upload_error(e, max))?;
+    let name = Some(name.trim().chars().take(255).collect::<String>())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "tai-lieu".into());
+    let doc = NewDocument::upload(
+        dossier_code,
+        &staged.sha256,
+        &name,
+        staged.content_type,
+        staged.size as i64,
+        crate::now(),
+    );
+    match app.store.add_document(&doc, audit).await {
+        Ok(row) => {
+            if let Err(e) = blobs.keep(staged).await {
+                tracing::error!(error = %e, sha256 = %row.sha256, "document row committed but its blob could not be stored");
+                return Err(AppError::internal(e));
+            }
+            Ok(row)
+        }
+        Err(err) => {
+            blobs.discard(staged).await;
+            Err(err.into())
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! What citizens do without signing in: look a dossier up with its code and the last
+//! digits of their phone or ID number, and rate the handling once it is returned. Wrong
+//! guesses are throttled per client address and per code.
+
+use super::access::not_found;
+use super::act::{RatingInput, perform};
+use crate::{App, AppError, AppResult};
+use motcua_domain::account::Role;
+use motcua_domain::audit::AuditEntry;
+use motcua_domain::dossier::{Action, Actor, DossierCode};
+use motcua_store::{DossierRecord, ThrottleState};
+use std::net::IpAddr;
+
+fn too_many() -> AppError {
+    AppError::TooManyAttempts {
+        code: "too_many_attempts",
+        detail: "Tra cứu sai quá nhiều lần. Vui lòng thử lại sau 15 phút.".into(),
+    }
+}
+
+/// The dossier, if `check` matches its applicant; failures count against the client
+/// address and the code, and too many answer `TooManyAttempts`.
+pub async fn lookup(
+    app: &App,
+    client: IpAddr,
+    code: &str,
+    check: &str,
+) -> AppResult<DossierRecord> {
+    let now = crate::now();
+    let normal = code.trim().to_ascii_uppercase();
+    let keys = [
+        format!("dossier-check:ip:{client}"),
+        format!("dossier-check:code:{normal}"),
+    ];
+    for key in &keys {
+        if let ThrottleState::LockedUntil(_) = app.store.throttle_state(key, now).await? {
+            return Err(too_many());
+        }
+    }
+    let record = match DossierCode::parse(code) {
+        Ok(c) => app.store.dossier(c.as_str()).await?,
+        Err(_) => None,
+    };
+    match record {
+        Some(r) if r.applicant.matches_check(check) => Ok(r),
+        _ => {
+            let after = app.store.record_check_failure(&keys, now).await?;
+            if matches!(after, ThrottleState::LockedUntil(_)) {
+                return Err(too_many());
+            }
+            Err(not_found())
+        }
+    }
+}
+
+/// The applicant rates the handling through the public lookup (code and check digits).
+pub async fn rate(
+    app: &App,
+    client: IpAddr,
+    code: &str,
+    check: &str,
+    rating: &RatingInput,
+) -> AppResult<DossierRecord> {
+    let record = lookup(app, client, code, check).await?;
+    let action = Action::Rate {
+        rating: rating.parse()?,
+    };
+    let actor = Actor {
+        role: Role::Citizen,
+        agency: None,
+        is_applicant: true,
+    };
+    perform(
+        app,
+        &record,
+        &action,
+        actor,
+        applicant_audit("dossier.rate"),
+    )
+    .await
+}
+
+/// The audit entry of something the applicant did without an account.
+pub fn applicant_audit(action: &str) -> AuditEntry {
+    AuditEntry {
+        at: crate::now(),
+        actor: "applicant".into(),
+        actor_role: Some(Role::Citizen.as_str().into()),
+        agency_code: None,
+        action: action.into(),
+        subject: "dossier".into(),
+        detail: "{}".into(),
+    }
+}

@@ -1,0 +1,171 @@
+//! The queue: a citizen's own dossiers, an officer's agency's, or all of them for province
+//! administrators and auditors; most urgent first. And the open dossiers per desk.
+
+use super::due_soon_bound;
+use crate::{App, AppError, AppResult, Principal};
+use chrono::{DateTime, Utc};
+use motcua_domain::account::Role;
+use motcua_domain::dossier::{DossierState, DueState};
+use motcua_store::{AgencyCount, DossierFilter, DossierSummary, Visibility};
+
+/// Which dossiers an officer's queue holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scope {
+    /// Dossiers now at their agency's desk: their work to do.
+    #[default]
+    Desk,
+    /// Also those their agency received or handles, wherever they are now.
+    Involved,
+}
+
+impl Scope {
+    pub fn parse(raw: &str) -> AppResult<Scope> {
+        match raw {
+            "desk" => Ok(Scope::Desk),
+            "involved" => Ok(Scope::Involved),
+            _ => Err(AppError::malformed(
+                "invalid_query",
+                "scope: desk hoặc involved.",
+            )),
+        }
+    }
+}
+
+/// What the principal may see in a queue.
+pub fn visibility_of(who: &Principal, scope: Scope) -> AppResult<Visibility> {
+    Ok(match who.role {
+        Role::ProvinceAdmin | Role::Auditor => Visibility::All,
+        Role::Citizen => Visibility::Owner(who.username.clone()),
+        Role::Receiver | Role::Specialist | Role::Leader | Role::UnitAdmin => {
+            let agency = who.agency_code.clone().ok_or_else(AppError::forbidden)?;
+            match scope {
+                Scope::Desk => Visibility::Desk(agency),
+                Scope::Involved => Visibility::Agency(agency),
+            }
+        }
+    })
+}
+
+/// A queue question as typed (every field optional).
+#[derive(Debug, Default, Clone)]
+pub struct QueueQuestion {
+    /// States, comma-separated. Staff default: every open state.
+    pub status: Option<String>,
+    pub agency: Option<String>,
+    pub scope: Option<String>,
+    /// `on_time`, `due_soon` or `overdue`.
+    pub due: Option<String>,
+    pub q: Option<String>,
+    pub step: Option<i64>,
+    /// `me`, or a username.
+    pub assignee: Option<String>,
+    pub procedure: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+/// A queue row with its due state at the time of reading.
+#[derive(Debug, Clone)]
+pub struct QueueItem {
+    pub summary: DossierSummary,
+    pub state: Option<DossierState>,
+    pub due_state: Option<DueState>,
+}
+
+/// One page of a queue.
+#[derive(Debug, Clone)]
+pub struct QueuePage {
+    pub items: Vec<QueueItem>,
+    /// Counted up to the cap: when `total_exact` is false, more match.
+    pub total: i64,
+    pub total_exact: bool,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// One page of the queue as the principal may see it.
+pub async fn queue(app: &App, who: &Principal, q: QueueQuestion) -> AppResult<QueuePage> {
+    let scope = q.scope.as_deref().map(Scope::parse).transpose()?;
+    let visibility = visibility_of(who, scope.unwrap_or_default())?;
+    let bad = |what: String| AppError::malformed("invalid_query", what);
+    let states = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(list) => list
+            .split(',')
+            .map(|s| {
+                DossierState::parse(s.trim())
+                    .ok_or_else(|| bad(format!("Trạng thái không hợp lệ: \"{}\".", s.trim())))
+            })
+            .collect::<AppResult<Vec<_>>>()?,
+        None if who.role == Role::Citizen => vec![],
+        None => DossierState::ALL
+            .into_iter()
+            .filter(|s| !s.is_closed())
+            .collect(),
+    };
+    let due = match q.due.as_deref() {
+        Some(d) => Some(
+            DueState::parse(d).ok_or_else(|| bad("due: on_time, due_soon hoặc overdue.".into()))?,
+        ),
+        None => None,
+    };
+    let now = crate::now();
+    let holidays = app.calendar.holidays(&app.store).await?;
+    let soon = due_soon_bound(now, &holidays);
+    let filter = DossierFilter {
+        visibility,
+        states,
+        agency: q
+            .agency
+            .map(|a| a.trim().to_ascii_uppercase())
+            .filter(|a| !a.is_empty()),
+        due,
+        now,
+        soon,
+        q: q.q,
+        step: q.step,
+        assignee: q
+            .assignee
+            .map(|a| if a == "me" { who.username.clone() } else { a }),
+        procedure_code: q.procedure,
+        page: q.page.unwrap_or(1),
+        per_page: q.per_page.unwrap_or(50),
+    };
+    let page = app
+        .store
+        .dossier_queue_counting_to(&filter, app.queue_count_cap)
+        .await?;
+    Ok(QueuePage {
+        items: page
+            .items
+            .into_iter()
+            .map(|s| queue_item(s, &now, &soon))
+            .collect(),
+        total: page.total,
+        total_exact: page.total_exact,
+        page: page.page,
+        per_page: page.per_page,
+    })
+}
+
+/// A summary with its state parsed and its due state as of `now`.
+pub fn queue_item(summary: DossierSummary, now: &DateTime<Utc>, soon: &DateTime<Utc>) -> QueueItem {
+    let state = DossierState::parse(&summary.state);
+    let due_state = state
+        .filter(|st| st.is_in_flight())
+        .and_then(|_| DueState::of(summary.due_at.as_ref(), now, soon));
+    QueueItem {
+        summary,
+        state,
+        due_state,
+    }
+}
+
+/// Open dossiers per desk agency among those the principal may see, with how many are due
+/// soon or overdue.
+pub async fn counts(app: &App, who: &Principal) -> AppResult<Vec<AgencyCount>> {
+    let visibility = visibility_of(who, Scope::Involved)?;
+    let now = crate::now();
+    let holidays = app.calendar.holidays(&app.store).await?;
+    let soon = due_soon_bound(now, &holidays);
+    Ok(app.store.dossier_counts(&visibility, now, soon).await?)
+}

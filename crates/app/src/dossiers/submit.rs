@@ -1,0 +1,282 @@
+//! Registering a dossier: online by a citizen (or an applicant without an account), or at
+//! the counter by a receiver, who receives it at once with its appointment date.
+
+use crate::{App, AppError, AppResult, Principal};
+use motcua_domain::account::Role;
+use motcua_domain::agency::AgencyCode;
+use motcua_domain::calendar::{Channel, WorkingHours};
+use motcua_domain::dossier::{
+    Applicant, ApplicantError, ApplicantKind, CitizenId, IdentityError, PhoneNumber, TaxCode,
+};
+use motcua_store::{IdempotencyKey, ReceiveNow, Submission, Submitted, WalletAttachment};
+use serde::Deserialize;
+
+/// Whose idempotency keys anonymous online submissions use (the keys are random).
+pub const ANONYMOUS_PRINCIPAL: &str = "anonymous";
+
+// An applicant as typed (the API's `ApplicantBody`).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ApplicantBody))]
+pub struct ApplicantInput {
+    /// `person` or `business`.
+    #[cfg_attr(feature = "openapi", schema(example = "person"))]
+    pub kind: String,
+    #[cfg_attr(feature = "openapi", schema(example = "Nguyễn Văn An"))]
+    pub name: String,
+    /// A person's 12-digit identification number.
+    #[cfg_attr(feature = "openapi", schema(example = "020095001234"))]
+    pub citizen_id: Option<String>,
+    /// A business's tax code (10 digits with a check digit, optionally `-NNN`).
+    pub tax_code: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(example = "0912345678"))]
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// The commune-level unit of the address (statistics code).
+    pub address_unit: Option<String>,
+    pub address: Option<String>,
+}
+
+/// One input field's problem, for a form to show next to the field.
+#[derive(Debug, Clone)]
+pub struct FieldError {
+    /// The field's name in the form (`name`, `citizen_id`, `tax_code`, `phone`, …).
+    pub field: &'static str,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// The text of an optional field, trimmed; None when blank.
+pub fn present(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl ApplicantInput {
+    /// The applicant, or every field's problem at once (the rules are the domain's:
+    /// identity formats, then what each kind of applicant must give).
+    pub fn fields(&self) -> Result<Applicant, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let kind = ApplicantKind::parse(self.kind.trim());
+        if kind.is_none() {
+            errors.push(FieldError {
+                field: "kind",
+                code: "invalid_applicant_kind",
+                message: "Loại người nộp: person (cá nhân) hoặc business (tổ chức).".into(),
+            });
+        }
+        fn field<T>(
+            errors: &mut Vec<FieldError>,
+            name: &'static str,
+            raw: &Option<String>,
+            parse: fn(&str) -> Result<T, IdentityError>,
+        ) -> Option<T> {
+            match present(raw).map(parse).transpose() {
+                Ok(v) => v,
+                Err(e) => {
+                    errors.push(FieldError {
+                        field: name,
+                        code: e.code(),
+                        message: e.to_string(),
+                    });
+                    None
+                }
+            }
+        }
+        let citizen_id = field(
+            &mut errors,
+            "citizen_id",
+            &self.citizen_id,
+            CitizenId::parse,
+        );
+        let tax_code = field(&mut errors, "tax_code", &self.tax_code, TaxCode::parse);
+        let phone = field(&mut errors, "phone", &self.phone, PhoneNumber::parse);
+        let Some(kind) = kind else {
+            return Err(errors);
+        };
+        let applicant = Applicant {
+            kind,
+            name: self.name.clone(),
+            citizen_id,
+            tax_code,
+            phone,
+            email: self.email.clone(),
+            address_unit: self.address_unit.clone(),
+            address: self.address.clone(),
+        };
+        match applicant.validated() {
+            Ok(a) if errors.is_empty() => Ok(a),
+            Ok(_) => Err(errors),
+            Err(e) => {
+                let field = match e {
+                    ApplicantError::Name => "name",
+                    ApplicantError::CitizenIdRequired => "citizen_id",
+                    ApplicantError::TaxCodeRequired => "tax_code",
+                    ApplicantError::Email => "email",
+                    ApplicantError::Address => "address",
+                    ApplicantError::NoCheck => "phone",
+                };
+                // A badly typed number already explains why it is missing.
+                if !errors.iter().any(|x| x.field == field) {
+                    errors.push(FieldError {
+                        field,
+                        code: e.code(),
+                        message: e.to_string(),
+                    });
+                }
+                Err(errors)
+            }
+        }
+    }
+
+    /// The applicant, or the first field's problem.
+    pub fn parse(&self) -> AppResult<Applicant> {
+        self.fields()
+            .map_err(|errors| match errors.into_iter().next() {
+                Some(e) => AppError::invalid_field(e.field, e.code, e.message),
+                None => AppError::internal("an applicant refused without a reason"),
+            })
+    }
+}
+
+/// A registration, parsed, from the API or a page.
+pub struct SubmitRequest {
+    pub procedure_code: String,
+    pub agency_code: Option<String>,
+    pub channel: Option<String>,
+    pub applicant: Applicant,
+    /// At the counter: receive at once (default true).
+    pub receive: Option<bool>,
+    /// The Idempotency-Key and the hash of what was sent with it.
+    pub idempotency: Option<(String, String)>,
+    /// Components reused from the applicant's document store.
+    pub attachments: Vec<WalletAttachment>,
+}
+
+/// Registers a dossier for `who`: a citizen (or, on the public form, an applicant without an
+/// account: `None`) submits online; a receiver registers at their own counter and receives
+/// at once (then the signed receipt is issued).
+pub async fn submit(
+    app: &App,
+    who: Option<&Principal>,
+    body: SubmitRequest,
+) -> AppResult<Submitted> {
+    let role = who.map_or(Role::Citizen, |u| u.role);
+    if !matches!(role, Role::Citizen | Role::Receiver) {
+        return Err(AppError::forbidden());
+    }
+    let channel = match body.channel.as_deref() {
+        Some(c) => {
+            crate::calendar::parse_channel(c).map_err(|e| AppError::invalid(e.code, e.detail))?
+        }
+        None if role == Role::Citizen => Channel::Online,
+        None => Channel::Paper,
+    };
+    let agency_raw = match (&body.agency_code, who) {
+        (Some(a), _) if !a.trim().is_empty() => a.clone(),
+        (_, Some(u)) if u.role == Role::Receiver => u.agency_code.clone().unwrap_or_default(),
+        _ => {
+            return Err(AppError::invalid(
+                "agency_required",
+                "Phải chọn cơ quan tiếp nhận (agency_code).",
+            ));
+        }
+    };
+    let agency =
+        AgencyCode::parse(&agency_raw).map_err(|e| AppError::invalid(e.code(), e.to_string()))?;
+    let now = crate::now();
+    let (owner, receive) = match role {
+        Role::Citizen => {
+            if channel != Channel::Online {
+                return Err(AppError::invalid(
+                    "invalid_channel",
+                    "Công dân nộp hồ sơ trực tuyến (channel online).",
+                ));
+            }
+            (who.map(|u| u.username.clone()), None)
+        }
+        _ => {
+            if who.and_then(|u| u.agency_code.as_deref()) != Some(agency.as_str()) {
+                return Err(AppError::forbidden());
+            }
+            if channel == Channel::Online {
+                return Err(AppError::invalid(
+                    "invalid_channel",
+                    "Tại quầy, kênh tiếp nhận là paper hoặc postal.",
+                ));
+            }
+            let receive = if body.receive.unwrap_or(true) {
+                let hours = crate::calendar::agency_hours(&app.store, agency.as_str())
+                    .await?
+                    .unwrap_or_else(WorkingHours::default);
+                let holidays = app.calendar.holidays(&app.store).await?;
+                Some(ReceiveNow { hours, holidays })
+            } else {
+                None
+            };
+            (None, receive)
+        }
+    };
+    let actor = match who {
+        Some(u) => u.audit("dossier.submitted", "dossier", serde_json::json!({})),
+        None => super::public::applicant_audit("dossier.submitted"),
+    };
+    let principal = who.map_or_else(|| ANONYMOUS_PRINCIPAL.to_owned(), |u| u.username.clone());
+    if !body.attachments.is_empty() {
+        // Reuse comes only from the store of an identity bound to the signed-in citizen;
+        // officers at the counter attach what the applicant shows them.
+        match who {
+            Some(u) if u.role == Role::Citizen => {
+                let holder = body
+                    .applicant
+                    .citizen_id
+                    .as_ref()
+                    .map(|c| c.as_str().to_owned())
+                    .or_else(|| {
+                        body.applicant
+                            .tax_code
+                            .as_ref()
+                            .map(|t| t.as_str().to_owned())
+                    });
+                let mine = app.store.identities_of(u.id).await?;
+                if !holder.is_some_and(|h| mine.contains(&h)) {
+                    return Err(AppError::invalid(
+                        "wallet_item_not_applicants",
+                        "Chỉ dùng lại giấy tờ trong kho dữ liệu của chính mình (số định danh gắn với tài khoản).",
+                    ));
+                }
+            }
+            Some(_) => {}
+            None => {
+                return Err(AppError::invalid(
+                    "wallet_requires_account",
+                    "Cần đăng nhập để dùng lại giấy tờ trong kho dữ liệu.",
+                ));
+            }
+        }
+    }
+    let settle_actor = actor.clone();
+    let submission = Submission {
+        procedure_code: body.procedure_code.trim().to_owned(),
+        agency,
+        channel,
+        applicant: body.applicant,
+        owner,
+        idempotency: body.idempotency.map(|(key, request_hash)| IdempotencyKey {
+            principal,
+            key,
+            request_hash,
+        }),
+        at: now,
+        actor,
+        receive,
+        attachments: body.attachments,
+    };
+    let submitted = app.submitter.submit(submission).await?;
+    // A dossier received at once gets its signed receipt (form 01) right away.
+    let record = match &submitted {
+        Submitted::Created(r) | Submitted::Replayed(r) => r,
+    };
+    if !matches!(submitted, Submitted::Replayed(_)) && record.dossier.received_at.is_some() {
+        crate::signing::settle_logged(app, record.code(), &settle_actor).await;
+    }
+    Ok(submitted)
+}

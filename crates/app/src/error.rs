@@ -1,0 +1,178 @@
+//! What a use case answers when it cannot do what was asked. No status codes here: the
+//! API maps each variant to problem+json in one place (`motcua_web::error`), the pages to
+//! a message in one place, the command line to an exit code.
+
+use motcua_domain::dossier::{AccessDenied, DossierError};
+use motcua_store::StoreError;
+use std::borrow::Cow;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Unknown, or not to be known by this principal.
+    #[error("{detail}")]
+    NotFound { code: &'static str, detail: String },
+    /// The use case needs a signed-in account.
+    #[error("Cần đăng nhập hoặc mã truy cập (Bearer) hợp lệ.")]
+    Unauthenticated,
+    /// Signed in, but not allowed.
+    #[error("{detail}")]
+    Forbidden { detail: String },
+    /// The input cannot be read at all (a query parameter of the wrong form…).
+    #[error("{detail}")]
+    Malformed { code: &'static str, detail: String },
+    /// The input is readable but breaks a rule; `field` names the form field when one is at fault.
+    #[error("{detail}")]
+    Invalid {
+        code: &'static str,
+        detail: String,
+        field: Option<&'static str>,
+    },
+    /// The request is at odds with the current state: out-of-order actions, stale versions,
+    /// a key reused with another body.
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    /// The change was decided on a version someone else has since changed.
+    #[error("{detail}")]
+    Stale { detail: String },
+    /// A file or body over the size allowed.
+    #[error("{detail}")]
+    TooLarge { code: &'static str, detail: String },
+    /// A file of a type not accepted.
+    #[error("{detail}")]
+    UnsupportedType { code: &'static str, detail: String },
+    /// Too many failed attempts; try again later.
+    #[error("{detail}")]
+    TooManyAttempts { code: &'static str, detail: String },
+    /// A part the use case needs is switched off or unreachable.
+    #[error("{detail}")]
+    Unavailable { code: &'static str, detail: String },
+    /// Anything else: logged, never shown.
+    #[error("{0}")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn not_found(code: &'static str, detail: impl Into<String>) -> AppError {
+        AppError::NotFound {
+            code,
+            detail: detail.into(),
+        }
+    }
+    pub fn forbidden() -> AppError {
+        AppError::Forbidden {
+            detail: "Tài khoản không có quyền thực hiện thao tác này.".into(),
+        }
+    }
+    pub fn malformed(code: &'static str, detail: impl Into<String>) -> AppError {
+        AppError::Malformed {
+            code,
+            detail: detail.into(),
+        }
+    }
+    pub fn invalid(code: &'static str, detail: impl Into<String>) -> AppError {
+        AppError::Invalid {
+            code,
+            detail: detail.into(),
+            field: None,
+        }
+    }
+    /// A rule broken by one form field.
+    pub fn invalid_field(
+        field: &'static str,
+        code: &'static str,
+        detail: impl Into<String>,
+    ) -> AppError {
+        AppError::Invalid {
+            code,
+            detail: detail.into(),
+            field: Some(field),
+        }
+    }
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> AppError {
+        AppError::Conflict {
+            code,
+            detail: detail.into(),
+        }
+    }
+    pub fn unavailable(code: &'static str, detail: impl Into<String>) -> AppError {
+        AppError::Unavailable {
+            code,
+            detail: detail.into(),
+        }
+    }
+    pub fn internal(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> AppError {
+        AppError::Internal(err.into())
+    }
+
+    /// The stable code programs match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound { code, .. }
+            | AppError::Malformed { code, .. }
+            | AppError::Invalid { code, .. }
+            | AppError::Conflict { code, .. }
+            | AppError::TooManyAttempts { code, .. }
+            | AppError::TooLarge { code, .. }
+            | AppError::UnsupportedType { code, .. }
+            | AppError::Unavailable { code, .. } => code,
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::Stale { .. } => "stale_version",
+            AppError::Forbidden { .. } => "forbidden",
+            AppError::Internal(_) => "internal_error",
+        }
+    }
+
+    /// The Vietnamese explanation for people (never the internals).
+    pub fn detail(&self) -> Cow<'_, str> {
+        match self {
+            AppError::Internal(_) => "Hệ thống gặp lỗi ngoài dự kiến. Vui lòng thử lại sau.".into(),
+            other => other.to_string().into(),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> AppError {
+        match err {
+            StoreError::NotFound(what) => {
+                AppError::not_found("not_found", format!("Không tìm thấy {what}."))
+            }
+            StoreError::Conflict { code, detail } => AppError::Conflict { code, detail },
+            StoreError::Invalid { code, detail } => AppError::invalid(code, detail),
+            other => AppError::internal(other),
+        }
+    }
+}
+
+/// Rule failures: out-of-order actions and spent allowances are conflicts; missing or
+/// bad data is invalid.
+impl From<DossierError> for AppError {
+    fn from(err: DossierError) -> AppError {
+        match err {
+            DossierError::ReasonRequired
+            | DossierError::NothingMissing
+            | DossierError::InvalidAmount
+            | DossierError::NewDateNotLater => AppError::invalid(err.code(), err.to_string()),
+            _ => AppError::conflict(err.code(), err.to_string()),
+        }
+    }
+}
+
+impl From<AccessDenied> for AppError {
+    fn from(denied: AccessDenied) -> AppError {
+        match denied {
+            AccessDenied::Invisible => crate::dossiers::not_found(),
+            AccessDenied::Forbidden => AppError::Forbidden {
+                detail: denied.to_string(),
+            },
+        }
+    }
+}
+
+impl From<crate::calendar::InputError> for AppError {
+    fn from(err: crate::calendar::InputError) -> AppError {
+        AppError::malformed(err.code, err.detail)
+    }
+}

@@ -1,0 +1,95 @@
+//! motcua's application layer: every use case, protocol-neutral.
+//!
+//! The API, the pages and the command line are edges over this crate: they parse their
+//! input, call one function here with a [`Principal`] (who asks) and typed input, and
+//! render what it returns or its [`AppError`]. Rules live in `motcua-domain`; persistence
+//! in `motcua-store`; this crate puts them together (access, orchestration, side effects
+//! such as signing) and knows nothing of HTTP.
+
+pub mod calendar;
+pub mod catalogue;
+pub mod clock;
+pub mod documents;
+pub mod dossiers;
+pub mod error;
+pub mod password;
+pub mod principal;
+pub mod signing;
+
+pub use clock::{now, today_vn};
+pub use error::{AppError, AppResult};
+pub use principal::Principal;
+
+use motcua_store::Store;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What the application needs to know at start.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// The data folder; uploaded documents live in its `documents` folder by default.
+    pub data_dir: PathBuf,
+    /// Where documents are stored and how large they may be.
+    pub documents: documents::DocumentsConfig,
+    /// Seals the agencies' signing keys. None: `DATA_DIR/master.key`, made when first needed.
+    pub master_key: Option<signing::MasterKey>,
+    /// How far the dossier queue counts before it reports "more than this".
+    pub queue_count_cap: i64,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            data_dir: PathBuf::from("motcua-data"),
+            documents: documents::DocumentsConfig::default(),
+            master_key: None,
+            queue_count_cap: motcua_store::QUEUE_COUNT_CAP,
+        }
+    }
+}
+
+/// The application: the store and the shared state every use case works with. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+    /// The holiday calendar, rebuilt only when the stored arrangements change.
+    pub calendar: Arc<calendar::CalendarCache>,
+    /// The group-commit writer for new dossiers.
+    pub submitter: Arc<dossiers::Submitter>,
+    /// None when the document store cannot be opened (logged at start).
+    pub documents: Option<Arc<documents::BlobStore>>,
+    /// Signs receipts and results (None only in tests that want no signing).
+    pub signer: Option<Arc<signing::Signer>>,
+    /// The procedure catalogue's search index, rebuilt from the store when stale.
+    pub catalogue: Arc<catalogue::CatalogueState>,
+    pub queue_count_cap: i64,
+}
+
+impl App {
+    /// Needs a Tokio runtime: it starts the submission writer.
+    pub fn new(store: Store, config: &AppConfig) -> App {
+        let documents = match documents::BlobStore::from_config(&config.data_dir, &config.documents)
+        {
+            Ok(docs) => Some(Arc::new(docs)),
+            Err(err) => {
+                tracing::error!(error = %err, "cannot open the document store; uploads are off");
+                None
+            }
+        };
+        // Without a configured key, DATA_DIR/master.key is read, or made the first time
+        // something is signed (so nothing is written where nothing is signed).
+        let signer = match &config.master_key {
+            Some(key) => signing::Signer::new(key.clone()),
+            None => signing::Signer::from_file(&config.data_dir.join("master.key")),
+        };
+        App {
+            submitter: Arc::new(dossiers::Submitter::start(store.clone())),
+            documents,
+            signer: Some(Arc::new(signer)),
+            store,
+            calendar: Arc::default(),
+            catalogue: Arc::default(),
+            queue_count_cap: config.queue_count_cap,
+        }
+    }
+}
