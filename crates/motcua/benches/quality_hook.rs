@@ -52,7 +52,7 @@ async fn one_dossier(
     holidays: &HolidayCalendar,
     timings: &mut Timings,
 ) -> anyhow::Result<()> {
-    let actor = AuditEntry::system(motcua_web::now(), "bench", "bench", serde_json::json!({}));
+    let actor = AuditEntry::system(motcua_app::now(), "bench", "bench", serde_json::json!({}));
     let submission = Submission {
         procedure_code: motcua::samples::BIRTH.into(),
         agency: motcua_domain::agency::AgencyCode::parse(agency)?,
@@ -60,7 +60,7 @@ async fn one_dossier(
         applicant: applicant(),
         owner: None,
         idempotency: None,
-        at: motcua_web::now(),
+        at: motcua_app::now(),
         actor: actor.clone(),
         receive: None,
         attachments: Vec::new(),
@@ -91,7 +91,7 @@ async fn one_dossier(
         ("rate", Action::Rate { rating }),
     ];
     for (name, action) in actions {
-        let at = motcua_web::now();
+        let at = motcua_app::now();
         let ctx = Context {
             now: to_vn_local(&at),
             hours,
@@ -158,12 +158,12 @@ async fn main() -> anyhow::Result<()> {
     let (store, _) = location.open_and_migrate().await?;
     let (seed, _) = motcua::demo::build(|u| format!("{u}-bench-password"))?;
     let audit = AuditEntry::system(
-        motcua_web::now(),
+        motcua_app::now(),
         "demo.seeded",
         "demo",
         serde_json::json!({}),
     );
-    store.load_seed(&seed, motcua_web::now(), audit).await?;
+    store.load_seed(&seed, motcua_app::now(), audit).await?;
     motcua::samples::load(&store).await?;
     if prefill > 0 {
         let started = Instant::now();

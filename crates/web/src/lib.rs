@@ -17,11 +17,8 @@ mod programme;
 mod state;
 pub mod stats;
 
-// The use cases and services now live in `motcua-app`; these names keep the old paths
-// working while the edges move over.
-pub use motcua_app::password::{hash_password, verify_password};
-pub use motcua_app::{calendar, catalogue, documents, dossiers, signing};
-pub use motcua_app::{now, today_vn};
+// The services the handlers use, from the application layer, under short paths.
+use motcua_app::{calendar, catalogue, documents, dossiers, now, signing, today_vn};
 /// The QR codes printed on forms and results (tests regenerate them to check what they hold).
 pub use pages::qr_svg;
 pub use state::{AppState, DemoAccount, WebConfig};

@@ -480,7 +480,7 @@ async fn admin_flows(backend: Backend) {
     .await;
 
     // Devolution: the criminal record certificate moves to the communes from today.
-    let today = motcua_web::today_vn();
+    let today = motcua_app::today_vn();
     let yesterday = today.checked_sub_days(Days::new(1)).unwrap();
     let devolution = json!({
         "from_level": "province", "to_level": "commune", "agency_kind": "commune_committee",
@@ -713,13 +713,13 @@ async fn empty_catalogue_store(dir: &tempfile::TempDir) -> Store {
     let (mut seed, _) = motcua::demo::build(common::demo_password).unwrap();
     seed.catalogue = None;
     let audit = motcua_domain::audit::AuditEntry::system(
-        motcua_web::now(),
+        motcua_app::now(),
         "demo.seeded",
         "demo:lang_son",
         json!({}),
     );
     store
-        .load_seed(&seed, motcua_web::now(), audit)
+        .load_seed(&seed, motcua_app::now(), audit)
         .await
         .unwrap();
     store
@@ -740,8 +740,8 @@ async fn import(store: &Store, bytes: &[u8]) -> Result<ImportReport, catalogue_f
         store,
         bytes,
         &options(),
-        motcua_web::now(),
-        motcua_web::today_vn(),
+        motcua_app::now(),
+        motcua_app::today_vn(),
     )
     .await
 }
@@ -1302,7 +1302,7 @@ async fn administrators_draft_publish_and_devolve_through_pages() {
     assert!(html.contains("<h1>Công nhận tuyến du lịch cộng đồng</h1>"));
 
     // Devolution through its page.
-    let today = motcua_web::today_vn().to_string();
+    let today = motcua_app::today_vn().to_string();
     let moved = admin
         .post(app.url("/procedures/2.001914/devolve"))
         .form(&[

@@ -169,7 +169,7 @@ fn user_add_reads_the_password_from_stdin_and_validates_everything() {
             .unwrap();
         assert_eq!(user.display_name, "Quản trị tỉnh");
         assert!(user.password_hash.starts_with("$argon2id$"));
-        assert!(motcua_web::verify_password(
+        assert!(motcua_app::password::verify_password(
             "mot-mat-khau-dai",
             &user.password_hash
         ));

@@ -104,13 +104,13 @@ async fn sigkill_mid_burst_loses_nothing_acknowledged_and_duplicates_nothing() {
     let (store, _) = location.open_and_migrate().await.unwrap();
     let (seed, _) = demo::build(common::demo_password).unwrap();
     let audit = motcua_domain::audit::AuditEntry::system(
-        motcua_web::now(),
+        motcua_app::now(),
         "demo.seeded",
         "demo:lang_son",
         json!({}),
     );
     store
-        .load_seed(&seed, motcua_web::now(), audit)
+        .load_seed(&seed, motcua_app::now(), audit)
         .await
         .unwrap();
     samples::load(&store).await.unwrap();

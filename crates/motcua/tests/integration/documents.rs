@@ -419,8 +419,8 @@ async fn signatures_and_wallet(backend: Backend) {
     problem(r, 422, "wallet_item_not_found").await;
 
     // The 766 counts for the dashboard.
-    let from = motcua_web::now() - chrono::Duration::days(1);
-    let to = motcua_web::now() + chrono::Duration::days(1);
+    let from = motcua_app::now() - chrono::Duration::days(1);
+    let to = motcua_app::now() + chrono::Duration::days(1);
     let counts = app
         .store
         .digitisation_counts(Some(&receiving), from, to)
@@ -1065,10 +1065,10 @@ async fn crash_recovery(backend: Backend) {
         "to-khai.pdf",
         staged.content_type,
         staged.size as i64,
-        motcua_web::now(),
+        motcua_app::now(),
     );
     let audit = motcua_domain::audit::AuditEntry::system(
-        motcua_web::now(),
+        motcua_app::now(),
         "dossier.document_added",
         format!("dossier:{code}"),
         json!({}),
@@ -1091,7 +1091,7 @@ async fn crash_recovery(backend: Backend) {
     let orphan_hash = orphan.sha256.clone();
     std::mem::forget(orphan);
     std::fs::write(spool.join("0190-cut-off.part"), pdf("cut off")).unwrap();
-    let earlier = std::time::SystemTime::now() - 2 * motcua_web::documents::SPOOL_GRACE;
+    let earlier = std::time::SystemTime::now() - 2 * motcua_app::documents::SPOOL_GRACE;
     for entry in std::fs::read_dir(&spool).unwrap().flatten() {
         if !entry.file_name().to_string_lossy().starts_with(&hash) {
             std::fs::File::options()
@@ -1132,7 +1132,7 @@ async fn a_crash_between_row_and_blob_is_recovered_at_start_on_postgres() {
 
 #[tokio::test]
 async fn a_wrong_master_key_is_refused_with_a_clear_error() {
-    use motcua_web::signing::{KeyError, MasterKey, Signer};
+    use motcua_app::signing::{KeyError, MasterKey, Signer};
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     samples::load(&app.store).await.unwrap();
     let receiver = fresh_api(&app, "motcua.dongkinh").await;
@@ -1266,10 +1266,10 @@ async fn archive(backend: Backend) {
 
     // Export: a folder with manifest.json, the files named by their hash, signatures.
     let out = tempfile::tempdir().unwrap();
-    let tomorrow = motcua_web::today_vn().succ_opt().unwrap();
+    let tomorrow = motcua_app::today_vn().succ_opt().unwrap();
     let blobs = motcua::archive::open_blobs(app.data_dir.path(), None, u64::MAX).unwrap();
     let actor = motcua_domain::audit::AuditEntry::system(
-        motcua_web::now(),
+        motcua_app::now(),
         "archive.exported",
         "archive",
         json!({}),

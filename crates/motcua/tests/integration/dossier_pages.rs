@@ -331,13 +331,13 @@ async fn other_commune_receiver(app: &TestApp) -> reqwest::Client {
     let user = NewUser {
         username: Username::parse(username).unwrap(),
         display_name: "Cán bộ xã khác".into(),
-        password_hash: motcua_web::hash_password(&password),
+        password_hash: motcua_app::password::hash_password(&password),
         role: Role::Receiver,
         agency_code: Some("000.01.40.H37".into()),
     };
-    let audit = AuditEntry::system(motcua_web::now(), "user.created", "user:x", json!({}));
+    let audit = AuditEntry::system(motcua_app::now(), "user.created", "user:x", json!({}));
     app.store
-        .create_user(&user, motcua_web::now(), audit)
+        .create_user(&user, motcua_app::now(), audit)
         .await
         .unwrap();
     let client = app.client();
@@ -591,6 +591,39 @@ async fn officer_flow(backend: Backend) {
     assert!(page.contains("id=\"no-actions\""));
     assert!(page.contains("********4321") && !page.contains("020195004321"));
     assert!(page.contains("098****321"));
+    // The API renders the same read model: the same masking, the same event labels.
+    let api: serde_json::Value = auditor
+        .get(app.url(&format!("/api/v1/dossiers/{code}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let applicant = &api["applicant"];
+    assert_eq!(applicant["citizen_id"], "********4321", "{applicant}");
+    assert_eq!(applicant["phone"], "098****321", "{applicant}");
+    assert!(
+        applicant["email"].is_null() && applicant["address"].is_null(),
+        "{applicant}"
+    );
+    let events = api["events"].as_array().unwrap();
+    assert!(
+        events.iter().any(|e| e["action"] == "receipt_issued"),
+        "a received dossier has its signed receipt: {events:?}"
+    );
+    for event in events {
+        let label = event["label"].as_str().unwrap();
+        assert!(
+            !label.contains('_'),
+            "an event shown by its raw name: {label}"
+        );
+        assert!(
+            page.contains(label),
+            "the page lacks the API's label {label:?}"
+        );
+    }
+    assert!(!page.contains("receipt_issued"));
     // A receiver of another commune does not learn the dossier exists.
     let stranger = other_commune_receiver(&app).await;
     let (status, _) = text(&stranger, &app.url(&format!("/work/dossiers/{code}"))).await;
@@ -772,7 +805,7 @@ async fn process_pages_check_the_legal_time_and_approve() {
     assert!(page.contains("Điều chỉnh (soạn phiên bản mới)"));
     let missing = app
         .store
-        .procedures_without_process(motcua_web::today_vn())
+        .procedures_without_process(motcua_app::today_vn())
         .await
         .unwrap();
     assert!(!missing.iter().any(|m| m.procedure_code == "1.000656"));
@@ -828,7 +861,7 @@ async fn demo_seeding(backend: Backend) {
     // The "missing" list: exactly the recently devolved procedures.
     let mut missing: Vec<String> = app
         .store
-        .procedures_without_process(motcua_web::today_vn())
+        .procedures_without_process(motcua_app::today_vn())
         .await
         .unwrap()
         .into_iter()
@@ -839,11 +872,11 @@ async fn demo_seeding(backend: Backend) {
     devolved.sort();
     assert_eq!(missing, devolved);
     // Sample dossiers in every due state, across agencies.
-    let now = motcua_web::now();
-    let (_, holidays) = motcua_web::calendar::load_holidays(&app.store)
+    let now = motcua_app::now();
+    let (_, holidays) = motcua_app::calendar::load_holidays(&app.store)
         .await
         .unwrap();
-    let soon = motcua_web::dossiers::due_soon_bound(now, &holidays);
+    let soon = motcua_app::dossiers::due_soon_bound(now, &holidays);
     let count = |due: Option<DueState>, states: Vec<DossierState>| {
         let filter = DossierFilter {
             visibility: Visibility::All,

@@ -36,13 +36,13 @@ async fn other_commune_receiver(app: &TestApp) -> Api<'_> {
     let user = NewUser {
         username: Username::parse(username).unwrap(),
         display_name: "Cán bộ xã khác".into(),
-        password_hash: motcua_web::hash_password(&password),
+        password_hash: motcua_app::password::hash_password(&password),
         role: Role::Receiver,
         agency_code: Some(agency.into()),
     };
-    let audit = AuditEntry::system(motcua_web::now(), "user.created", "user:x", json!({}));
+    let audit = AuditEntry::system(motcua_app::now(), "user.created", "user:x", json!({}));
     app.store
-        .create_user(&user, motcua_web::now(), audit)
+        .create_user(&user, motcua_app::now(), audit)
         .await
         .unwrap();
     let r: Value = reqwest::Client::new()
@@ -386,7 +386,7 @@ async fn end_to_end(backend: Backend) {
 
     // Idempotency keys expire: within the retention a retry is still answered with the
     // first dossier; past it the key is purged and the same key makes a new dossier.
-    let now = motcua_web::now();
+    let now = motcua_app::now();
     let week = chrono::Duration::days(7);
     let purge = |at| motcua::server::purge_idempotency_keys(&app.store, at, week);
     assert_eq!(purge(now + chrono::Duration::days(6)).await.unwrap(), 0);
@@ -593,7 +593,7 @@ async fn documents_are_stored_by_content_with_limits() {
     )
     .await;
     let mut big = b"%PDF-".to_vec();
-    big.resize(motcua_web::dossiers::MAX_DOCUMENT_BYTES + 1, b'x');
+    big.resize(motcua_app::dossiers::MAX_DOCUMENT_BYTES + 1, b'x');
     problem(upload(big).await.unwrap(), 413, "document_too_large").await;
     // Nothing staged is left behind.
     let tmp = app.data_dir.path().join("documents/tmp");

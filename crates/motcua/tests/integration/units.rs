@@ -926,7 +926,7 @@ async fn transition_on_the_demo(backend: Backend) {
     assert!(text.contains("CHƯA QUYẾT ĐỊNH") && text.contains("motcua.binhxa"));
 
     let actor = AuditEntry::system(
-        motcua_web::now(),
+        motcua_app::now(),
         "transition.applied",
         "transition:2025-07-01",
         serde_json::json!({}),

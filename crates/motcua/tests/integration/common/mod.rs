@@ -84,11 +84,11 @@ impl TestApp {
         let config = WebConfig {
             cookie_secure: options.cookie_secure,
             data_dir: data_dir.path().to_path_buf(),
-            documents: motcua_web::documents::DocumentsConfig {
+            documents: motcua_app::documents::DocumentsConfig {
                 url: options.documents_url.clone(),
                 max_bytes: options
                     .max_document_bytes
-                    .unwrap_or(motcua_web::documents::MAX_DOCUMENT_BYTES as u64),
+                    .unwrap_or(motcua_app::documents::MAX_DOCUMENT_BYTES as u64),
             },
             queue_count_cap: options
                 .queue_count_cap
@@ -197,13 +197,13 @@ fn demo_seed() -> &'static (SeedData, HashMap<String, String>) {
 /// Seeds the demo into a migrated database; returns the accounts the login page lists.
 async fn seed_demo(store: &Store) -> Vec<DemoAccount> {
     let audit = motcua_domain::audit::AuditEntry::system(
-        motcua_web::now(),
+        motcua_app::now(),
         "demo.seeded",
         "demo:lang_son",
         serde_json::json!({}),
     );
     store
-        .load_seed(&demo_seed().0, motcua_web::now(), audit)
+        .load_seed(&demo_seed().0, motcua_app::now(), audit)
         .await
         .unwrap();
     motcua::demo_programme::seed(store).await.unwrap();
