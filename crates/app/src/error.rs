@@ -40,6 +40,9 @@ pub enum AppError {
     /// A file of a type not accepted.
     #[error("{detail}")]
     UnsupportedType { code: &'static str, detail: String },
+    /// An idempotency key sent again with a different request.
+    #[error("{detail}")]
+    KeyReused { detail: String },
     /// Too many failed attempts; try again later.
     #[error("{detail}")]
     TooManyAttempts { code: &'static str, detail: String },
@@ -119,6 +122,7 @@ impl AppError {
             | AppError::Unavailable { code, .. } => code,
             AppError::Unauthenticated => "unauthenticated",
             AppError::Stale { .. } => "stale_version",
+            AppError::KeyReused { .. } => "idempotency_key_reused",
             AppError::Forbidden { .. } => "forbidden",
             AppError::Internal(_) => "internal_error",
         }
@@ -139,6 +143,10 @@ impl From<StoreError> for AppError {
             StoreError::NotFound(what) => {
                 AppError::not_found("not_found", format!("Không tìm thấy {what}."))
             }
+            StoreError::Conflict {
+                code: "idempotency_key_reused",
+                detail,
+            } => AppError::KeyReused { detail },
             StoreError::Conflict { code, detail } => AppError::Conflict { code, detail },
             StoreError::Invalid { code, detail } => AppError::invalid(code, detail),
             other => AppError::internal(other),

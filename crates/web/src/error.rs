@@ -113,7 +113,9 @@ pub fn status_of(err: &AppError) -> StatusCode {
         AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
         AppError::Malformed { .. } => StatusCode::BAD_REQUEST,
         AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::Conflict { .. } | AppError::Stale { .. } => StatusCode::CONFLICT,
+        AppError::Conflict { .. } | AppError::Stale { .. } | AppError::KeyReused { .. } => {
+            StatusCode::CONFLICT
+        }
         AppError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::UnsupportedType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -7,7 +7,7 @@ use super::act::{RatingInput, perform};
 use crate::{App, AppError, AppResult};
 use motcua_domain::account::Role;
 use motcua_domain::audit::AuditEntry;
-use motcua_domain::dossier::{Action, Actor, DossierCode};
+use motcua_domain::dossier::{Action, Actor, DossierCode, DossierState, MaskedApplicant};
 use motcua_store::{DossierRecord, ThrottleState};
 use std::net::IpAddr;
 
@@ -91,4 +91,92 @@ pub fn applicant_audit(action: &str) -> AuditEntry {
         subject: "dossier".into(),
         detail: "{}".into(),
     }
+}
+
+/// How far the applicant's dossier is along a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepProgress {
+    Done,
+    Current,
+    Pending,
+}
+
+impl StepProgress {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepProgress::Done => "done",
+            StepProgress::Current => "current",
+            StepProgress::Pending => "pending",
+        }
+    }
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            StepProgress::Done => "Đã xong",
+            StepProgress::Current => "Đang thực hiện",
+            StepProgress::Pending => "Chưa thực hiện",
+        }
+    }
+}
+
+/// A step as the public sees it.
+#[derive(Debug, Clone)]
+pub struct PublicStep {
+    pub no: usize,
+    pub name: String,
+    pub progress: StepProgress,
+}
+
+/// What anyone holding the code and the check digits may see: the API's public view and
+/// the lookup page both render it. The applicant is masked.
+#[derive(Debug, Clone)]
+pub struct PublicDetail {
+    /// The dossier; its applicant is not for display: use [`PublicDetail::applicant`].
+    pub record: DossierRecord,
+    pub receiving_agency_name: Option<String>,
+    pub applicant: MaskedApplicant,
+    pub steps: Vec<PublicStep>,
+    /// The applicant may rate the handling now.
+    pub can_rate: bool,
+}
+
+/// The public read model of a dossier the caller has already proved they may see.
+pub async fn public_detail(app: &App, record: DossierRecord) -> AppResult<PublicDetail> {
+    let d = &record.dossier;
+    let receiving_agency_name = app
+        .store
+        .agency(d.receiving_agency.as_str())
+        .await?
+        .map(|a| a.name);
+    let steps = record
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let progress = if d.state.is_in_flight() {
+                match i.cmp(&d.step) {
+                    std::cmp::Ordering::Less => StepProgress::Done,
+                    std::cmp::Ordering::Equal => StepProgress::Current,
+                    std::cmp::Ordering::Greater => StepProgress::Pending,
+                }
+            } else if d.finished_at.is_some() && d.result.is_some()
+                || d.state == DossierState::Returned
+            {
+                StepProgress::Done
+            } else {
+                StepProgress::Pending
+            };
+            PublicStep {
+                no: i,
+                name: s.name.clone(),
+                progress,
+            }
+        })
+        .collect();
+    Ok(PublicDetail {
+        receiving_agency_name,
+        applicant: record.applicant.masked(),
+        steps,
+        can_rate: d.state == DossierState::Returned && d.rating.is_none(),
+        record,
+    })
 }

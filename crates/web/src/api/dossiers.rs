@@ -7,33 +7,29 @@ use super::processes::{StepView, step_views};
 use super::{ApiJson, ApiQuery};
 use crate::AppState;
 use crate::auth::{ApiUser, AuthUser, MaybeUser};
-use crate::dossiers::{DocumentRejection, MAX_DOCUMENT_BYTES};
+
 use crate::error::{ApiError, ApiResult, Problem};
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
+use motcua_app::dossiers as app_dossiers;
+use motcua_app::dossiers::public::PublicDetail;
 use motcua_app::dossiers::queue::{QueueItem, QueuePage, QueueQuestion};
 use motcua_app::dossiers::read::{ApplicantDetails, Detail};
-use motcua_app::dossiers::{self as app_dossiers, act::RatingInput};
 use motcua_domain::account::Role;
 use motcua_domain::agency::AgencyCode;
 use motcua_domain::calendar::{Channel, VN_OFFSET, from_vn_local};
-use motcua_domain::dossier::{DossierState, Rating, event_label};
-use motcua_store::{
-    ControlSheetRow, DocumentRecord, DossierEvent, DossierRecord, Submitted, WalletAttachment,
-};
+use motcua_domain::dossier::{Rating, event_label};
+use motcua_store::{ControlSheetRow, DossierEvent, DossierRecord, Submitted, WalletAttachment};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use utoipa::{IntoParams, ToSchema};
 
 pub(crate) use motcua_app::dossiers::act::{ActionInput as ActionBody, RatingInput as RatingBody};
-pub(crate) use motcua_app::dossiers::public::applicant_audit;
-pub(crate) use motcua_app::dossiers::submit::{
-    ApplicantInput as ApplicantBody, FieldError, SubmitRequest,
-};
+pub(crate) use motcua_app::dossiers::submit::{ApplicantInput as ApplicantBody, SubmitRequest};
 
 pub(crate) fn vn(local: NaiveDateTime) -> DateTime<FixedOffset> {
     from_vn_local(local)
@@ -399,13 +395,6 @@ pub(crate) struct AttachBody {
     pub component: Option<String>,
 }
 
-/// Parses an applicant as typed, reporting every field's problem at once.
-pub(crate) fn applicant_fields(
-    b: &ApplicantBody,
-) -> Result<motcua_domain::dossier::Applicant, Vec<FieldError>> {
-    b.fields()
-}
-
 pub(crate) fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
@@ -762,22 +751,6 @@ pub(crate) async fn act(
     Ok(Json(build_view(&state, &user, after).await?))
 }
 
-/// Why a file was refused, as a problem (or, on a page, a message).
-pub(crate) fn document_rejection(r: DocumentRejection) -> ApiError {
-    super::documents::rejection(r, MAX_DOCUMENT_BYTES as u64)
-}
-
-/// Checks a file, stores its bytes by SHA-256 and records it with the dossier.
-pub(crate) async fn attach_document(
-    state: &AppState,
-    dossier_code: &str,
-    name: &str,
-    bytes: Vec<u8>,
-    audit: motcua_domain::audit::AuditEntry,
-) -> ApiResult<DocumentRecord> {
-    Ok(app_dossiers::attach::attach_document(&state.app, dossier_code, name, bytes, audit).await?)
-}
-
 /// A document of a dossier already checked visible, streamed with its type and re-hashed.
 pub(crate) async fn document_response(
     state: &AppState,
@@ -855,75 +828,39 @@ pub(crate) struct PublicDossierView {
     pub rating: Option<RatingView>,
 }
 
-pub(crate) async fn public_view(
-    state: &AppState,
-    r: &DossierRecord,
-) -> ApiResult<PublicDossierView> {
-    let d = &r.dossier;
-    let masked = r.applicant.masked();
-    let agency_name = state
-        .store
-        .agency(d.receiving_agency.as_str())
-        .await?
-        .map(|a| a.name);
-    let steps = r
-        .steps
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let progress = if d.state.is_in_flight() {
-                match i.cmp(&d.step) {
-                    std::cmp::Ordering::Less => "done",
-                    std::cmp::Ordering::Equal => "current",
-                    std::cmp::Ordering::Greater => "pending",
-                }
-            } else if d.finished_at.is_some() && d.result.is_some()
-                || d.state == DossierState::Returned
-            {
-                "done"
-            } else {
-                "pending"
-            };
-            PublicStepView {
-                no: i,
-                name: s.name.clone(),
-                progress: progress.into(),
-            }
-        })
-        .collect();
-    Ok(PublicDossierView {
-        code: r.code().to_owned(),
-        procedure_name: r.procedure_name.clone(),
+pub(crate) fn public_view(p: PublicDetail) -> PublicDossierView {
+    let d = &p.record.dossier;
+    PublicDossierView {
+        code: p.record.code().to_owned(),
+        procedure_name: p.record.procedure_name.clone(),
         receiving_agency: d.receiving_agency.to_string(),
-        receiving_agency_name: agency_name,
+        receiving_agency_name: p.receiving_agency_name,
         state: d.state.as_str().into(),
         state_label: d.state.label_vi().into(),
         national_status: d.state.national_status().into(),
         applicant: PublicApplicantView {
-            kind: masked.kind.as_str().into(),
-            name: masked.name,
-            citizen_id: masked.citizen_id,
-            phone: masked.phone,
+            kind: p.applicant.kind.as_str().into(),
+            name: p.applicant.name,
+            citizen_id: p.applicant.citizen_id,
+            phone: p.applicant.phone,
         },
-        steps,
+        steps: p
+            .steps
+            .into_iter()
+            .map(|s| PublicStepView {
+                no: s.no,
+                name: s.name,
+                progress: s.progress.as_str().into(),
+            })
+            .collect(),
         submitted_at: vn(d.submitted_at),
         received_at: d.received_at.map(vn),
         due_at: d.due_at.map(vn),
         finished_at: d.finished_at.map(vn),
         returned_at: d.returned_at.map(vn),
-        can_rate: d.state == DossierState::Returned && d.rating.is_none(),
+        can_rate: p.can_rate,
         rating: d.rating.as_ref().map(rating_view),
-    })
-}
-
-/// The dossier for the public lookup, if `check` matches (throttled).
-pub(crate) async fn checked(
-    state: &AppState,
-    peer: SocketAddr,
-    code: &str,
-    check: &str,
-) -> ApiResult<DossierRecord> {
-    Ok(app_dossiers::public::lookup(&state.app, peer.ip(), code, check).await?)
+    }
 }
 
 /// Public lookup: status, steps and appointment date, with personal data masked. Needs the
@@ -943,8 +880,9 @@ pub(crate) async fn public_lookup(
     Path(code): Path<String>,
     ApiQuery(q): ApiQuery<CheckQuery>,
 ) -> ApiResult<Json<PublicDossierView>> {
-    let record = checked(&state, peer, &code, &q.check).await?;
-    Ok(Json(public_view(&state, &record).await?))
+    let record = app_dossiers::public::lookup(&state.app, peer.ip(), &code, &q.check).await?;
+    let detail = app_dossiers::public::public_detail(&state.app, record).await?;
+    Ok(Json(public_view(detail)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -974,18 +912,8 @@ pub(crate) async fn public_rating(
     Path(code): Path<String>,
     ApiJson(body): ApiJson<PublicRatingBody>,
 ) -> ApiResult<Json<PublicDossierView>> {
-    let after = rate_public(&state, peer, &code, &body.check, &body.rating).await?;
-    Ok(Json(public_view(&state, &after).await?))
-}
-
-/// The applicant rates through the public lookup (code and check digits, throttled):
-/// shared by the API and the lookup page.
-pub(crate) async fn rate_public(
-    state: &AppState,
-    peer: SocketAddr,
-    code: &str,
-    check: &str,
-    rating: &RatingInput,
-) -> ApiResult<DossierRecord> {
-    Ok(app_dossiers::public::rate(&state.app, peer.ip(), code, check, rating).await?)
+    let after =
+        app_dossiers::public::rate(&state.app, peer.ip(), &code, &body.check, &body.rating).await?;
+    let detail = app_dossiers::public::public_detail(&state.app, after).await?;
+    Ok(Json(public_view(detail)))
 }

@@ -11,7 +11,6 @@ use crate::api::documents::{
     package_view, prepare_upload, retention_view, store_upload, upload_error, wallet_holders,
     wallet_item_view,
 };
-use crate::api::dossiers::{user_agency, visible};
 use crate::auth::PageUser;
 use crate::documents::DocumentRejection;
 use crate::error::ApiError;
@@ -21,6 +20,7 @@ use axum::Form;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use motcua_app::dossiers::load_visible;
 use motcua_domain::account::Role;
 use motcua_domain::document::parse_sha256;
 use serde::Deserialize;
@@ -95,7 +95,7 @@ async fn documents_page(
     let Some(user) = chrome.user.clone() else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let record = match visible(state, &user, code).await {
+    let record = match load_visible(&state.app, &user.principal(), code).await {
         Ok(r) => r,
         Err(e) => return Err(api_page_error(chrome, e)),
     };
@@ -104,7 +104,7 @@ async fn documents_page(
         Err(e) => return Err(api_page_error(chrome, e)),
     };
     let staff = matches!(user.role, Role::Receiver | Role::Specialist | Role::Leader);
-    let at_agency = user_agency(&user).is_some_and(|a| {
+    let at_agency = user.principal().agency().is_some_and(|a| {
         a == record.dossier.receiving_agency || a == record.dossier.handling_agency
     });
     let printable_result = views.iter().any(DocumentView::printable_result);
@@ -245,10 +245,10 @@ pub(super) async fn dossier_digitise(
     chrome: Chrome,
     Path((code, id)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let record = visible(&state, &user, &code)
+    let record = load_visible(&state.app, &user.principal(), &code)
         .await
         .map_err(|e| api_page_error(chrome.clone(), e))?;
-    let at_agency = user_agency(&user).is_some_and(|a| {
+    let at_agency = user.principal().agency().is_some_and(|a| {
         a == record.dossier.receiving_agency || a == record.dossier.handling_agency
     });
     if !matches!(user.role, Role::Receiver | Role::Specialist | Role::Leader) || !at_agency {
@@ -551,7 +551,7 @@ pub(super) async fn result_print(
     headers: HeaderMap,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
-    let record = visible(&state, &user, &code)
+    let record = load_visible(&state.app, &user.principal(), &code)
         .await
         .map_err(|e| api_page_error(chrome.clone(), e))?;
     let names = agency_names(&state)

@@ -3,19 +3,22 @@
 //! and a signed-in citizen's own dossiers.
 
 use super::dossier_common::{
-    agency_names, api_error_page, name_of, queue_has_next, queue_total, when, when_opt, when_utc,
+    agency_names, api_error_page, name_of, queue_has_next, queue_total, when, when_utc,
     working_time,
 };
 use super::{Chrome, PageError, error_page_with, render};
 use crate::AppState;
-use crate::api::dossiers::{
-    ApplicantBody, FieldError, QueueQuery, RatingBody, SubmitRequest, applicant_audit,
-    applicant_fields, attach_document, document_rejection, public_view, queue_for, rate_public,
-    submit_as, visible,
-};
 use crate::auth::{AuthUser, MaybeUser, PageUser};
 use crate::dossiers::sniff;
-use crate::error::ApiError;
+use crate::error::status_of;
+use motcua_app::AppError;
+use motcua_app::dossiers::act::RatingInput;
+use motcua_app::dossiers::attach::{attach_document, rejection};
+use motcua_app::dossiers::public::{applicant_audit, public_detail};
+use motcua_app::dossiers::queue::QueueQuestion;
+use motcua_app::dossiers::submit::{ApplicantInput, FieldError, SubmitRequest};
+use motcua_app::dossiers::{self as app_dossiers, MAX_DOCUMENT_BYTES, load_visible};
+
 use askama::Template;
 use axum::Form;
 use axum::extract::multipart::MultipartRejection;
@@ -24,7 +27,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use motcua_domain::account::Role;
 use motcua_domain::agency::AgencyKind;
-use motcua_domain::dossier::{DossierState, RatingCriterion};
+use motcua_domain::dossier::RatingCriterion;
 use motcua_domain::procedure::Level;
 use motcua_store::{DossierRecord, Submitted, control_sheet};
 use serde::Deserialize;
@@ -60,9 +63,9 @@ impl ApplicantFields {
         }
     }
 
-    pub fn body(&self) -> ApplicantBody {
+    pub fn body(&self) -> ApplicantInput {
         let opt = |v: &str| Some(v.to_owned()).filter(|v| !v.is_empty());
-        ApplicantBody {
+        ApplicantInput {
             kind: self.kind.clone(),
             name: self.name.clone(),
             citizen_id: opt(&self.citizen_id),
@@ -503,7 +506,7 @@ pub(super) async fn submit(
     }
     let fields = ApplicantFields::from_map(&text);
     let mut errors: Vec<FormError> = Vec::new();
-    let applicant = match applicant_fields(&fields.body()) {
+    let applicant = match fields.body().fields() {
         Ok(a) => Some(a),
         Err(list) => {
             errors.extend(list.into_iter().map(FormError::from));
@@ -529,7 +532,7 @@ pub(super) async fn submit(
             }
             Some(upload) => {
                 if let Err(r) = sniff(&upload.bytes) {
-                    doc_errors.insert(index, document_rejection(r).detail);
+                    doc_errors.insert(index, rejection(r, MAX_DOCUMENT_BYTES as u64).to_string());
                 }
             }
         }
@@ -579,17 +582,20 @@ pub(super) async fn submit(
         idempotency: valid_key(text.get("idempotency_key")).map(|k| (k, request_hash)),
         attachments: Vec::new(),
     };
-    let submitted = match submit_as(&state, user.as_ref(), request).await {
+    let who = user.as_ref().map(AuthUser::principal);
+    let submitted = match app_dossiers::submit::submit(&state.app, who.as_ref(), request).await {
         Ok(s) => s,
         Err(err) => {
-            let message = if err.code == "idempotency_key_reused" {
-                "Biểu mẫu này đã được dùng để nộp một hồ sơ khác. Hồ sơ mới chưa được nộp; \
-                 vui lòng kiểm tra lại thông tin rồi nộp lại."
-                    .to_owned()
-            } else {
-                err.detail.clone()
+            let err = crate::error::logged(err);
+            let message = match &err {
+                AppError::KeyReused { .. } => {
+                    "Biểu mẫu này đã được dùng để nộp một hồ sơ khác. Hồ sơ mới chưa được nộp; \
+                     vui lòng kiểm tra lại thông tin rồi nộp lại."
+                        .to_owned()
+                }
+                other => other.detail().into_owned(),
             };
-            let status = err.status;
+            let status = status_of(&err);
             let page = submit_page(
                 chrome,
                 form,
@@ -628,10 +634,10 @@ pub(super) async fn submit(
                 Some(u) => u.audit("dossier.document_added", "dossier", serde_json::json!({})),
                 None => applicant_audit("dossier.document_added"),
             };
-            match attach_document(&state, record.code(), &name, upload.bytes, audit).await {
+            match attach_document(&state.app, record.code(), &name, upload.bytes, audit).await {
                 Ok(doc) => saved_documents.push(doc.name),
                 Err(err) => {
-                    tracing::error!(code = record.code(), error = %err.detail, "a document of an online submission was not stored");
+                    tracing::error!(code = record.code(), error = %err, "a document of an online submission was not stored");
                     failed_documents.push(name);
                 }
             }
@@ -749,11 +755,13 @@ fn criteria() -> Vec<Criterion> {
 pub(crate) async fn lookup_result(
     state: &AppState,
     record: &DossierRecord,
-) -> Result<LookupResult, ApiError> {
-    let view = public_view(state, record).await?;
+) -> Result<LookupResult, AppError> {
+    let view = public_detail(&state.app, record.clone()).await?;
     let events = state.store.dossier_events(record.code()).await?;
     let sheet = control_sheet(&events);
-    let national = DossierState::parse(&view.state).map(DossierState::national_status);
+    let d = &view.record.dossier;
+    let national = d.state.national_status();
+    let local = |t: chrono::NaiveDateTime| when(&motcua_domain::calendar::from_vn_local(t));
     let steps = view
         .steps
         .iter()
@@ -761,12 +769,8 @@ pub(crate) async fn lookup_result(
             let rows: Vec<_> = sheet.iter().filter(|r| r.step == s.no as i64).collect();
             StepLine {
                 name: s.name.clone(),
-                progress_label: match s.progress.as_str() {
-                    "done" => "Đã xong",
-                    "current" => "Đang thực hiện",
-                    _ => "Chưa thực hiện",
-                },
-                progress: s.progress.clone(),
+                progress_label: s.progress.label_vi(),
+                progress: s.progress.as_str().into(),
                 time_in: rows
                     .first()
                     .map(|r| when_utc(&r.time_in))
@@ -780,41 +784,44 @@ pub(crate) async fn lookup_result(
         })
         .collect();
     Ok(LookupResult {
-        code: view.code,
-        procedure_name: view.procedure_name,
-        agency_name: view.receiving_agency_name.unwrap_or(view.receiving_agency),
-        state: view.state,
-        state_label: view.state_label,
-        national_status: view.national_status,
-        national_label: national.map_or("", |n| n.label_vi()),
-        applicant_name: view.applicant.name,
-        citizen_id: view.applicant.citizen_id,
-        phone: view.applicant.phone,
-        submitted_at: when(&view.submitted_at),
-        received_at: when_opt(&view.received_at),
-        due_at: when_opt(&view.due_at),
-        finished_at: when_opt(&view.finished_at),
-        returned_at: when_opt(&view.returned_at),
+        code: view.record.code().to_owned(),
+        procedure_name: view.record.procedure_name.clone(),
+        agency_name: view
+            .receiving_agency_name
+            .clone()
+            .unwrap_or_else(|| d.receiving_agency.to_string()),
+        state: d.state.as_str().into(),
+        state_label: d.state.label_vi().into(),
+        national_status: national.into(),
+        national_label: national.label_vi(),
+        applicant_name: view.applicant.name.clone(),
+        citizen_id: view.applicant.citizen_id.clone(),
+        phone: view.applicant.phone.clone(),
+        submitted_at: local(d.submitted_at),
+        received_at: d.received_at.map(local).unwrap_or_default(),
+        due_at: d.due_at.map(local).unwrap_or_default(),
+        finished_at: d.finished_at.map(local).unwrap_or_default(),
+        returned_at: d.returned_at.map(local).unwrap_or_default(),
         steps,
         can_rate: view.can_rate,
-        rating_average: view
+        rating_average: d
             .rating
             .as_ref()
-            .map(|r| format!("{:.1}", r.average).replace('.', ",")),
-        rating_scores: view
+            .map(|r| format!("{:.1}", r.average()).replace('.', ",")),
+        rating_scores: d
             .rating
             .as_ref()
             .map(|r| {
                 r.scores
                     .iter()
-                    .map(|s| ScoreLine {
-                        label: s.label.clone(),
-                        score: s.score,
+                    .map(|(c, score)| ScoreLine {
+                        label: c.label_vi().into(),
+                        score: *score,
                     })
                     .collect()
             })
             .unwrap_or_default(),
-        rating_comment: view.rating.and_then(|r| r.comment),
+        rating_comment: d.rating.as_ref().and_then(|r| r.comment.clone()),
     })
 }
 
@@ -825,17 +832,19 @@ pub(super) struct LookupQuery {
 }
 
 /// What a failed lookup tells the person, without saying which part was wrong.
-fn lookup_error(err: &ApiError) -> String {
-    match err.code {
-        "too_many_attempts" => "Bạn đã tra cứu sai quá nhiều lần. Để bảo vệ thông tin của người \
+fn lookup_error(err: &AppError) -> String {
+    match err {
+        AppError::TooManyAttempts { .. } => {
+            "Bạn đã tra cứu sai quá nhiều lần. Để bảo vệ thông tin của người \
             nộp, việc tra cứu hồ sơ này tạm khóa; vui lòng thử lại sau 15 phút."
-            .into(),
-        "dossier_not_found" => format!(
+                .into()
+        }
+        AppError::NotFound { .. } => format!(
             "Không tìm thấy hồ sơ: mã hồ sơ hoặc 4 chữ số kiểm tra chưa đúng. Hãy kiểm tra lại \
              (sau {} lần sai, việc tra cứu tạm khóa 15 phút).",
             motcua_store::CHECK_MAX_FAILURES
         ),
-        _ => err.detail.clone(),
+        other => other.detail().into_owned(),
     }
 }
 
@@ -867,7 +876,7 @@ pub(super) async fn lookup(
         }
         return Ok(render(StatusCode::OK, &page));
     }
-    match crate::api::dossiers::checked(&state, peer, &code, &check).await {
+    match app_dossiers::public::lookup(&state.app, peer.ip(), &code, &check).await {
         Ok(record) => match lookup_result(&state, &record).await {
             Ok(result) => {
                 page.code = result.code.clone();
@@ -877,14 +886,15 @@ pub(super) async fn lookup(
             Err(err) => Ok(api_error_page(page.chrome, err)),
         },
         Err(err) => {
+            let err = crate::error::logged(err);
             page.error = Some(lookup_error(&err));
-            Ok(render(err.status, &page))
+            Ok(render(status_of(&err), &page))
         }
     }
 }
 
 /// The rating form: `score_<criterion>` = 0, 1 or 2 (or empty: not rated), and a comment.
-fn rating_from_form(form: &HashMap<String, String>) -> RatingBody {
+fn rating_from_form(form: &HashMap<String, String>) -> RatingInput {
     let scores = form
         .iter()
         .filter_map(|(k, v)| {
@@ -893,7 +903,7 @@ fn rating_from_form(form: &HashMap<String, String>) -> RatingBody {
             Some((criterion.to_owned(), score))
         })
         .collect();
-    RatingBody {
+    RatingInput {
         scores,
         comment: form
             .get("comment")
@@ -926,27 +936,35 @@ pub(super) async fn rate(
         criteria: criteria(),
         own,
     };
-    let outcome = rate_public(&state, peer, &code, &check, &rating).await;
+    let outcome = app_dossiers::public::rate(&state.app, peer.ip(), &code, &check, &rating).await;
     let (record, status) = match outcome {
         Ok(after) => {
             page.notice = Some("Cảm ơn bạn đã đánh giá việc giải quyết hồ sơ.".into());
             (Some(after), StatusCode::OK)
         }
         Err(err) => {
-            page.error = Some(match err.code {
-                "empty_rating" => "Hãy chấm điểm ít nhất một tiêu chí.".into(),
-                "too_many_attempts" | "dossier_not_found" => lookup_error(&err),
-                _ => err.detail.clone(),
+            let err = crate::error::logged(err);
+            let unknown = matches!(
+                err,
+                AppError::TooManyAttempts { .. } | AppError::NotFound { .. }
+            );
+            page.error = Some(match &err {
+                AppError::Invalid {
+                    code: "empty_rating",
+                    ..
+                } => "Hãy chấm điểm ít nhất một tiêu chí.".into(),
+                _ if unknown => lookup_error(&err),
+                other => other.detail().into_owned(),
             });
             // Show the dossier again when the digits were right.
-            let again = if matches!(err.code, "too_many_attempts" | "dossier_not_found") {
+            let again = if unknown {
                 None
             } else {
-                crate::api::dossiers::checked(&state, peer, &code, &check)
+                app_dossiers::public::lookup(&state.app, peer.ip(), &code, &check)
                     .await
                     .ok()
             };
-            (again, err.status)
+            (again, status_of(&err))
         }
     };
     if let Some(record) = record {
@@ -1006,13 +1024,13 @@ pub(super) async fn my_dossiers(
     if let Some(denied) = citizens_only(chrome.clone(), &user) {
         return Ok(denied);
     }
-    let query = QueueQuery {
+    let query = QueueQuestion {
         page: q.page,
         per_page: Some(50),
-        ..QueueQuery::default()
+        ..QueueQuestion::default()
     };
     let (queue, names) = match (
-        queue_for(&state, &user, query).await,
+        app_dossiers::queue::queue(&state.app, &user.principal(), query).await,
         agency_names(&state).await,
     ) {
         (Ok(queue), Ok(names)) => (queue, names),
@@ -1025,16 +1043,17 @@ pub(super) async fn my_dossiers(
     let lines: Vec<MyLine> = queue
         .items
         .into_iter()
-        .map(|s| {
-            let remaining = match (&s.due_at, s.due_state.as_deref()) {
+        .map(|item| {
+            let s = item.summary;
+            let remaining = match (&s.due_at, item.due_state) {
                 (Some(due), Some(d)) => {
                     let minutes = motcua_domain::calendar::working_minutes_between(
                         now,
-                        due.naive_local(),
+                        motcua_domain::calendar::to_vn_local(due),
                         &hours,
                         &holidays,
                     );
-                    if d == "overdue" {
+                    if d == motcua_domain::dossier::DueState::Overdue {
                         format!("Quá hạn {}", working_time(minutes))
                     } else {
                         format!("Còn {}", working_time(minutes))
@@ -1044,9 +1063,13 @@ pub(super) async fn my_dossiers(
             };
             MyLine {
                 agency_name: name_of(&names, &s.receiving_agency),
-                state_label: s.state_label,
-                submitted_at: when(&s.submitted_at),
-                due_at: when_opt(&s.due_at),
+                state_label: item
+                    .state
+                    .map(|st| st.label_vi())
+                    .unwrap_or_default()
+                    .into(),
+                submitted_at: when_utc(&s.submitted_at),
+                due_at: s.due_at.as_ref().map(when_utc).unwrap_or_default(),
                 code: s.code,
                 procedure_name: s.procedure_name,
                 remaining,
@@ -1082,7 +1105,7 @@ pub(super) async fn my_dossier(
     if let Some(denied) = citizens_only(chrome.clone(), &user) {
         return Ok(denied);
     }
-    let record = match visible(&state, &user, &code).await {
+    let record = match load_visible(&state.app, &user.principal(), &code).await {
         Ok(r) => r,
         Err(err) => return Ok(api_error_page(chrome, err)),
     };

@@ -10,10 +10,7 @@ use super::dossier_common::{
 use super::dossiers::{ApplicantFields, FormError, error_for, fresh_key, valid_key};
 use super::{Chrome, PageError, error_page_with, render};
 use crate::AppState;
-use crate::api::dossiers::{
-    ActionBody, QueueQuery, SubmitRequest, applicant_fields, build_view, document_response,
-    queue_for, submit_as, visible,
-};
+use crate::api::dossiers::{build_view, document_response};
 use crate::auth::{AuthUser, PageUser};
 use crate::error::ApiError;
 use crate::error::status_of;
@@ -24,7 +21,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, FixedOffset};
 use motcua_app::AppError;
+use motcua_app::dossiers::act::ActionInput as ActionBody;
+use motcua_app::dossiers::queue::QueueQuestion;
 use motcua_app::dossiers::read::{ApplicantDetails, Detail};
+use motcua_app::dossiers::submit::SubmitRequest;
+use motcua_app::dossiers::{self as app_dossiers, load_visible};
 use motcua_domain::account::Role;
 use motcua_domain::calendar::from_vn_local;
 use motcua_domain::calendar::{
@@ -193,7 +194,7 @@ pub(super) async fn queue(
     };
     let step = WorkQuery::get(&q.step).and_then(|s| s.parse::<i64>().ok());
     let officer = user.agency_code.is_some();
-    let query = QueueQuery {
+    let query = QueueQuestion {
         status: states,
         agency: WorkQuery::get(&q.agency),
         scope: if officer {
@@ -212,8 +213,9 @@ pub(super) async fn queue(
     let names = agency_names(&state)
         .await
         .map_err(|e| page_err(&chrome, e))?;
+    let who = user.principal();
     let (items, (total, exact), page, per_page, error, status_code) =
-        match queue_for(&state, &user, query).await {
+        match app_dossiers::queue::queue(&state.app, &who, query).await {
             Ok(view) => (
                 view.items,
                 (view.total, view.total_exact),
@@ -222,9 +224,20 @@ pub(super) async fn queue(
                 None,
                 StatusCode::OK,
             ),
-            Err(err) => (Vec::new(), (0, true), 1, 25, Some(err.detail), err.status),
+            Err(err) => {
+                let err = crate::error::logged(err);
+                let status = status_of(&err);
+                (
+                    Vec::new(),
+                    (0, true),
+                    1,
+                    25,
+                    Some(err.detail().into_owned()),
+                    status,
+                )
+            }
         };
-    let counts = crate::api::dossiers::counts_for(&state, &user)
+    let counts = app_dossiers::queue::counts(&state.app, &who)
         .await
         .map_err(|e| page_err(&chrome, e))?
         .into_iter()
@@ -239,22 +252,30 @@ pub(super) async fn queue(
     let has_next = queue_has_next(total, exact, page, per_page, items.len());
     let lines = items
         .into_iter()
-        .map(|s| {
-            let due_state = s.due_state.clone().unwrap_or_default();
+        .map(|item| {
+            let s = item.summary;
+            let due_state = item
+                .due_state
+                .map(|d| d.as_str().to_owned())
+                .unwrap_or_default();
             QueueLine {
                 due_label: due_label(&due_state),
                 due_mark: due_mark(&due_state),
                 due_state,
-                state_label: s.state_label,
-                step: format!("Bước {}", s.step + 1),
+                state_label: item
+                    .state
+                    .map(|st| st.label_vi())
+                    .unwrap_or_default()
+                    .into(),
+                step: format!("Bước {}", s.step_no + 1),
                 assignee: s.assignee.unwrap_or_default(),
                 desk: if user.agency_code.as_deref() == Some(s.desk_agency.as_str()) {
                     String::new()
                 } else {
                     name_of(&names, &s.desk_agency)
                 },
-                submitted_at: when(&s.submitted_at),
-                due_at: when_opt(&s.due_at),
+                submitted_at: when_utc(&s.submitted_at),
+                due_at: s.due_at.as_ref().map(when_utc).unwrap_or_default(),
                 channel: channel_label(&s.channel),
                 code: s.code,
                 procedure_name: s.procedure_name,
@@ -884,7 +905,7 @@ pub(super) async fn dossier(
     if let Some(denied) = staff_only(chrome.clone(), &user) {
         return Ok(denied);
     }
-    let record = match visible(&state, &user, &code).await {
+    let record = match load_visible(&state.app, &user.principal(), &code).await {
         Ok(r) => r,
         Err(err) => return Ok(api_error_page(chrome, err)),
     };
@@ -978,7 +999,7 @@ pub(super) async fn act(
     if let Some(denied) = staff_only(chrome.clone(), &user) {
         return Ok(denied);
     }
-    let record = match visible(&state, &user, &code).await {
+    let record = match load_visible(&state.app, &user.principal(), &code).await {
         Ok(r) => r,
         Err(err) => return Ok(api_error_page(chrome, err)),
     };
@@ -1034,7 +1055,7 @@ pub(super) async fn document(
         return Ok(denied);
     }
     let response = async {
-        let record = visible(&state, &user, &code).await?;
+        let record = load_visible(&state.app, &user.principal(), &code).await?;
         document_response(&state, &record, &id).await
     };
     Ok(response
@@ -1158,7 +1179,7 @@ pub(super) async fn counter(
             message: "Hãy chọn thủ tục.".into(),
         });
     }
-    let applicant = match applicant_fields(&fields.body()) {
+    let applicant = match fields.body().fields() {
         Ok(a) => Some(a),
         Err(list) => {
             errors.extend(list.into_iter().map(FormError::from));
@@ -1188,16 +1209,17 @@ pub(super) async fn counter(
         idempotency: valid_key(form.get("idempotency_key")).map(|k| (k, request_hash)),
         attachments: Vec::new(),
     };
-    match submit_as(&state, Some(&user), request).await {
+    match app_dossiers::submit::submit(&state.app, Some(&user.principal()), request).await {
         Ok(submitted) => Ok(Redirect::to(&format!(
             "/work/dossiers/{}/forms/01",
             submitted.record().code()
         ))
         .into_response()),
         Err(err) => {
-            let status = err.status;
-            let page =
-                counter_page(&state, chrome, &user, form, Vec::new(), Some(err.detail)).await?;
+            let err = crate::error::logged(err);
+            let status = status_of(&err);
+            let detail = err.detail().into_owned();
+            let page = counter_page(&state, chrome, &user, form, Vec::new(), Some(detail)).await?;
             Ok(render(status, &page))
         }
     }
@@ -1262,7 +1284,7 @@ pub(super) async fn print_form(
     if let Some(denied) = staff_only(chrome.clone(), &user) {
         return Ok(denied);
     }
-    let record = match visible(&state, &user, &code).await {
+    let record = match load_visible(&state.app, &user.principal(), &code).await {
         Ok(r) => r,
         Err(err) => return Ok(api_error_page(chrome, err)),
     };
