@@ -49,6 +49,10 @@ pub enum AppError {
     /// A part the use case needs is switched off or unreachable.
     #[error("{detail}")]
     Unavailable { code: &'static str, detail: String },
+    /// Stored data is damaged or gone (a missing or corrupt blob): a server fault that is
+    /// nonetheless explained.
+    #[error("{detail}")]
+    Broken { code: &'static str, detail: String },
     /// Anything else: logged, never shown.
     #[error("{0}")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -118,6 +122,7 @@ impl AppError {
             | AppError::Conflict { code, .. }
             | AppError::TooManyAttempts { code, .. }
             | AppError::TooLarge { code, .. }
+            | AppError::Broken { code, .. }
             | AppError::UnsupportedType { code, .. }
             | AppError::Unavailable { code, .. } => code,
             AppError::Unauthenticated => "unauthenticated",

@@ -120,7 +120,7 @@ pub fn status_of(err: &AppError) -> StatusCode {
         AppError::UnsupportedType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        AppError::Broken { .. } | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 

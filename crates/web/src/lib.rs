@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod charts;
 mod csrf;
+mod download;
 pub mod error;
 mod markdown;
 mod metrics;

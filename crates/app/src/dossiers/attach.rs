@@ -1,9 +1,11 @@
 //! Files attached to a dossier from a form: checked, stored by SHA-256 and recorded.
 
-use crate::documents::{BlobStore, DocumentRejection, MAX_DOCUMENT_BYTES, UploadError, sniff};
+use crate::documents::{
+    BlobStore, DocumentRejection, MAX_DOCUMENT_BYTES, ReadError, UploadError, sniff,
+};
 use crate::{App, AppError, AppResult};
 use motcua_domain::audit::AuditEntry;
-use motcua_store::{DocumentRecord, NewDocument};
+use motcua_store::{DocumentRecord, DossierRecord, NewDocument};
 
 /// The document store, or `documents_unavailable` when it could not be opened.
 pub fn blobs(app: &App) -> AppResult<&BlobStore> {
@@ -95,4 +97,64 @@ pub async fn attach_document(
             Err(err.into())
         }
     }
+}
+
+/// A stored blob's bytes, re-hashed on the way out: other bytes than its address cut the
+/// stream short and flag the blob corrupt (with an audit event).
+pub async fn open_blob(
+    app: &App,
+    sha256: &str,
+    size: i64,
+) -> AppResult<(u64, crate::documents::BlobStream)> {
+    let blobs = blobs(app)?;
+    let store = app.store.clone();
+    let hash = sha256.to_owned();
+    let flag = move |found: String| {
+        tokio::spawn(async move {
+            let now = crate::now();
+            let audit = AuditEntry::system(
+                now,
+                "document.corrupt_detected",
+                format!("blob:{hash}"),
+                serde_json::json!({ "found": found, "on": "read" }),
+            );
+            if let Err(err) = store.record_blob_checks(&[(hash, false)], now, audit).await {
+                tracing::error!(error = %err, "cannot flag a corrupt blob");
+            }
+        });
+    };
+    match blobs.open(sha256, Some(size.max(0) as u64), flag).await {
+        Ok(opened) => Ok(opened),
+        Err(ReadError::Missing) => {
+            tracing::error!(sha256, "a stored document is missing");
+            Err(AppError::Broken {
+                code: "document_missing",
+                detail: "Không đọc được nội dung tài liệu từ kho lưu trữ.".into(),
+            })
+        }
+        Err(ReadError::WrongSize { expected, found }) => {
+            tracing::error!(
+                sha256,
+                expected,
+                found,
+                "a stored document has the wrong size"
+            );
+            Err(AppError::Broken {
+                code: "document_corrupt",
+                detail: "Nội dung tài liệu trong kho đã bị hỏng (không khớp mã băm); đã ghi nhận để xử lý."
+                    .into(),
+            })
+        }
+        Err(ReadError::Store(e)) => Err(AppError::internal(e)),
+    }
+}
+
+/// A document of a dossier already checked visible, by its id.
+pub async fn document_of(app: &App, record: &DossierRecord, id: &str) -> AppResult<DocumentRecord> {
+    app.store
+        .documents(record.code())
+        .await?
+        .into_iter()
+        .find(|d| d.id.to_string() == id)
+        .ok_or_else(|| AppError::not_found("not_found", "Không tìm thấy tài liệu."))
 }

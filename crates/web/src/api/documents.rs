@@ -6,24 +6,23 @@ use super::ApiQuery;
 use super::dossiers::{user_agency, visible};
 use crate::AppState;
 use crate::auth::{ApiUser, AuthUser};
-use crate::documents::{BlobStore, DocumentRejection, ReadError, UploadError};
+use crate::documents::{BlobStore, DocumentRejection, UploadError};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::signing::{SignatureCheck, check_hash, settle_logged};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use motcua_domain::account::Role;
-use motcua_domain::audit::AuditEntry;
 use motcua_domain::calendar::VN_OFFSET;
 use motcua_domain::document::{DocumentKind, DocumentOrigin, check_name, parse_sha256};
 use motcua_domain::dossier::{CitizenId, DossierState, TaxCode};
 use motcua_domain::procedure::Procedure;
 use motcua_store::{
     ArchivePackageRecord, DestructionListRecord, DocumentRecord, DossierRecord, NewDocument,
-    RetentionRecord, Store, WalletItemRecord,
+    RetentionRecord, WalletItemRecord,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -461,21 +460,7 @@ where
     Ok((row, signed))
 }
 
-/// `attachment; filename*=UTF-8''…` with the name percent-encoded.
-fn disposition(name: &str) -> String {
-    let mut encoded = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            encoded.push(b as char);
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
-    }
-    format!("attachment; filename*=UTF-8''{encoded}")
-}
-
-/// Streams a stored blob as a response, re-hashing it on the way: other bytes than its
-/// address cut the response short, and the blob is flagged corrupt.
+/// Streams a stored blob as a response, re-hashing it on the way.
 pub(crate) async fn stream_blob(
     state: &AppState,
     sha256: &str,
@@ -483,69 +468,7 @@ pub(crate) async fn stream_blob(
     content_type: &str,
     name: &str,
 ) -> ApiResult<Response> {
-    let blobs = blob_store(state)?;
-    let store = state.store.clone();
-    let hash = sha256.to_owned();
-    let flag = move |found: String| {
-        let store: Store = store.clone();
-        tokio::spawn(async move {
-            let now = crate::now();
-            let audit = AuditEntry::system(
-                now,
-                "document.corrupt_detected",
-                format!("blob:{hash}"),
-                serde_json::json!({ "found": found, "on": "read" }),
-            );
-            if let Err(err) = store.record_blob_checks(&[(hash, false)], now, audit).await {
-                tracing::error!(error = %err, "cannot flag a corrupt blob");
-            }
-        });
-    };
-    let (length, stream) = match blobs.open(sha256, Some(size.max(0) as u64), flag).await {
-        Ok(s) => s,
-        Err(ReadError::Missing) => {
-            tracing::error!(sha256, "a stored document is missing");
-            return Err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "document_missing",
-                "Không đọc được nội dung tài liệu từ kho lưu trữ.",
-            ));
-        }
-        Err(ReadError::WrongSize { expected, found }) => {
-            tracing::error!(
-                sha256,
-                expected,
-                found,
-                "a stored document has the wrong size"
-            );
-            return Err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "document_corrupt",
-                "Nội dung tài liệu trong kho đã bị hỏng (không khớp mã băm); đã ghi nhận để xử lý.",
-            ));
-        }
-        Err(ReadError::Store(e)) => {
-            tracing::error!(error = %e, sha256, "cannot read a document");
-            return Err(ApiError::internal());
-        }
-    };
-    let mut response = Body::from_stream(stream).into_response();
-    let headers = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(content_type) {
-        headers.insert(header::CONTENT_TYPE, v);
-    }
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    if let Ok(v) = HeaderValue::from_str(&disposition(name)) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(sha256) {
-        headers.insert("x-content-sha256", v);
-    }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(response)
+    Ok(crate::download::blob(&state.app, sha256, size, content_type, name).await?)
 }
 
 /// A document's bytes, streamed and checked against their SHA-256 on the way out.

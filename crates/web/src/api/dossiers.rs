@@ -751,29 +751,6 @@ pub(crate) async fn act(
     Ok(Json(build_view(&state, &user, after).await?))
 }
 
-/// A document of a dossier already checked visible, streamed with its type and re-hashed.
-pub(crate) async fn document_response(
-    state: &AppState,
-    record: &DossierRecord,
-    id: &str,
-) -> ApiResult<Response> {
-    let doc = state
-        .store
-        .documents(record.code())
-        .await?
-        .into_iter()
-        .find(|d| d.id.to_string() == id)
-        .ok_or_else(|| ApiError::not_found("Không tìm thấy tài liệu."))?;
-    super::documents::stream_blob(
-        state,
-        &doc.sha256,
-        doc.size_bytes,
-        &doc.content_type,
-        &doc.name,
-    )
-    .await
-}
-
 // ----------------------------------------------------------------------------- public
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -10,7 +10,7 @@ use super::dossier_common::{
 use super::dossiers::{ApplicantFields, FormError, error_for, fresh_key, valid_key};
 use super::{Chrome, PageError, error_page_with, render};
 use crate::AppState;
-use crate::api::dossiers::{build_view, document_response};
+use crate::api::dossiers::build_view;
 use crate::auth::{AuthUser, PageUser};
 use crate::error::ApiError;
 use crate::error::status_of;
@@ -1056,11 +1056,11 @@ pub(super) async fn document(
     }
     let response = async {
         let record = load_visible(&state.app, &user.principal(), &code).await?;
-        document_response(&state, &record, &id).await
+        crate::download::dossier_document(&state.app, &record, &id).await
     };
     Ok(response
         .await
-        .unwrap_or_else(|err| api_error_page(chrome, err)))
+        .unwrap_or_else(|err| PageError::app(chrome, err).into_response()))
 }
 
 // ------------------------------------------------------------------------ counter

@@ -1,0 +1,67 @@
+//! Documents as HTTP downloads, for the API and the pages alike: the bytes come from the
+//! application (re-hashed on the way), the headers from here.
+
+use axum::body::Body;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use motcua_app::{App, AppResult};
+use motcua_store::DossierRecord;
+
+/// `attachment; filename*=UTF-8''…` with the name percent-encoded.
+fn disposition(name: &str) -> String {
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename*=UTF-8''{encoded}")
+}
+
+/// A stored blob as a download: other bytes than its address cut the response short, and
+/// the blob is flagged corrupt.
+pub(crate) async fn blob(
+    app: &App,
+    sha256: &str,
+    size: i64,
+    content_type: &str,
+    name: &str,
+) -> AppResult<Response> {
+    let (length, stream) = motcua_app::dossiers::attach::open_blob(app, sha256, size).await?;
+    let mut response = Body::from_stream(stream).into_response();
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        headers.insert(header::CONTENT_TYPE, v);
+    }
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    if let Ok(v) = HeaderValue::from_str(&disposition(name)) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(sha256) {
+        headers.insert("x-content-sha256", v);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
+}
+
+/// A document of a dossier already checked visible, as a download.
+pub(crate) async fn dossier_document(
+    app: &App,
+    record: &DossierRecord,
+    id: &str,
+) -> AppResult<Response> {
+    let doc = motcua_app::dossiers::attach::document_of(app, record, id).await?;
+    blob(
+        app,
+        &doc.sha256,
+        doc.size_bytes,
+        &doc.content_type,
+        &doc.name,
+    )
+    .await
+}
