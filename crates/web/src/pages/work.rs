@@ -10,7 +10,6 @@ use super::dossier_common::{
 use super::dossiers::{ApplicantFields, FormError, error_for, fresh_key, valid_key};
 use super::{Chrome, PageError, error_page_with, render};
 use crate::AppState;
-use crate::api::dossiers::build_view;
 use crate::auth::{AuthUser, PageUser};
 use crate::error::ApiError;
 use crate::error::status_of;
@@ -19,7 +18,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, FixedOffset};
+
 use motcua_app::AppError;
 use motcua_app::dossiers::act::ActionInput as ActionBody;
 use motcua_app::dossiers::queue::QueueQuestion;
@@ -1267,11 +1266,6 @@ struct PrintPage {
     check_hint: String,
 }
 
-fn parse_local(raw: Option<&str>) -> Option<DateTime<FixedOffset>> {
-    raw.and_then(|d| chrono::NaiveDateTime::parse_from_str(d, "%Y-%m-%dT%H:%M:%S").ok())
-        .map(motcua_domain::calendar::from_vn_local)
-}
-
 /// `GET /work/dossiers/{code}/forms/{01..05}`: a printable form (A4) with a QR code
 /// linking to the public lookup.
 pub(super) async fn print_form(
@@ -1326,18 +1320,22 @@ pub(super) async fn print_form(
                 .collect()
         })
         .unwrap_or_default();
-    let view = build_view(&state, &user, record)
+    let detail = app_dossiers::read::detail_of(&state.app, &user.principal(), record)
         .await
-        .map_err(|e| page_err(&chrome, e))?;
-    let event = |action: &str| view.events.iter().rev().find(|e| e.action == action);
+        .map_err(|e| PageError::app(chrome.clone(), e))?;
+    let d = &detail.record.dossier;
+    let code = detail.record.code().to_owned();
+    let event = |action: &str| detail.events.iter().rev().find(|e| e.action == action);
     let not_applicable = |what: &str| {
         Ok(error_page_with(
             chrome.clone(),
             StatusCode::NOT_FOUND,
-            &format!("Hồ sơ {} chưa có {what}.", view.code),
+            &format!("Hồ sơ {code} chưa có {what}."),
         ))
     };
-    let data_text = |e: &crate::api::dossiers::EventView, k: &str| {
+    let vn =
+        |t: &chrono::DateTime<chrono::Utc>| t.with_timezone(&motcua_domain::calendar::VN_OFFSET);
+    let data_text = |e: &motcua_store::DossierEvent, k: &str| {
         e.data
             .get(k)
             .and_then(Value::as_str)
@@ -1351,7 +1349,7 @@ pub(super) async fn print_form(
     let mut officer_event = None;
     let (title, dated) = match form_no.as_str() {
         "01" => {
-            let Some(at) = view.received_at else {
+            let Some(at) = d.received_at.map(from_vn_local) else {
                 return not_applicable("giấy tiếp nhận (hồ sơ chưa được tiếp nhận)");
             };
             officer_event = event("accept").or_else(|| event("submitted"));
@@ -1373,7 +1371,7 @@ pub(super) async fn print_form(
                 })
                 .unwrap_or_default();
             officer_event = Some(e);
-            ("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ", e.at)
+            ("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ", vn(&e.at))
         }
         "03" => {
             let Some(e) = event("refuse_at_receipt").or_else(|| event("refuse_after_appraisal"))
@@ -1382,30 +1380,28 @@ pub(super) async fn print_form(
             };
             reason = data_text(e, "reason");
             officer_event = Some(e);
-            ("PHIẾU TỪ CHỐI TIẾP NHẬN, GIẢI QUYẾT HỒ SƠ", e.at)
+            ("PHIẾU TỪ CHỐI TIẾP NHẬN, GIẢI QUYẾT HỒ SƠ", vn(&e.at))
         }
         "04" => {
-            let Some(a) = &view.apology else {
+            let Some(a) = &d.apology else {
                 return not_applicable("phiếu xin lỗi");
             };
-            reason = a
-                .get("reason")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            previous_due = when_opt(&parse_local(a.get("previous_due").and_then(Value::as_str)));
-            new_due = when_opt(&parse_local(a.get("new_due").and_then(Value::as_str)));
+            reason = a.reason.clone();
+            previous_due = when(&from_vn_local(a.previous_due));
+            new_due = when(&from_vn_local(a.new_due));
             officer_event = event("apologise");
-            let at = parse_local(a.get("at").and_then(Value::as_str)).unwrap_or(view.submitted_at);
-            ("PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ", at)
+            (
+                "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ",
+                from_vn_local(a.at),
+            )
         }
         "05" => {
-            if view.control_sheet.is_empty() {
+            if detail.control_sheet.is_empty() {
                 return not_applicable("quá trình giải quyết (hồ sơ chưa được tiếp nhận)");
             }
             (
                 "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ",
-                view.received_at.unwrap_or(view.submitted_at),
+                from_vn_local(d.received_at.unwrap_or(d.submitted_at)),
             )
         }
         _ => {
@@ -1418,7 +1414,7 @@ pub(super) async fn print_form(
     };
     // Display names of the people in the forms.
     let mut people: HashMap<String, String> = HashMap::new();
-    let mut usernames: Vec<String> = view
+    let mut usernames: Vec<String> = detail
         .control_sheet
         .iter()
         .filter_map(|r| r.handler.clone())
@@ -1434,7 +1430,7 @@ pub(super) async fn print_form(
     let person = |u: &str| people.get(u).cloned().unwrap_or_else(|| u.to_owned());
     let holidays = state.calendar.holidays(&state.store).await?;
     let work_hours = WorkingHours::default();
-    let sheet = view
+    let sheet = detail
         .control_sheet
         .iter()
         .enumerate()
@@ -1446,8 +1442,8 @@ pub(super) async fn print_form(
             let outcome = match &r.time_out {
                 Some(out) => {
                     let used = working_minutes_between(
-                        r.time_in.naive_local(),
-                        out.naive_local(),
+                        to_vn_local(&r.time_in),
+                        to_vn_local(out),
                         &work_hours,
                         &holidays,
                     );
@@ -1471,18 +1467,18 @@ pub(super) async fn print_form(
                     .map(|a| name_of(&names, a))
                     .unwrap_or_default(),
                 handler: r.handler.as_deref().map(person).unwrap_or_default(),
-                time_in: when(&r.time_in),
-                time_out: when_opt(&r.time_out),
+                time_in: when_utc(&r.time_in),
+                time_out: r.time_out.as_ref().map(when_utc).unwrap_or_default(),
                 outcome,
             }
         })
         .collect();
     let agency_code = match form_no.as_str() {
-        "04" | "05" => &view.handling_agency,
-        _ => &view.receiving_agency,
+        "04" | "05" => d.handling_agency.as_str(),
+        _ => d.receiving_agency.as_str(),
     };
     let base = public_base(&state, &headers);
-    let lookup = lookup_url(&base, &view.code);
+    let lookup = lookup_url(&base, &code);
     let place = chrome
         .province_name
         .trim_start_matches("Tỉnh ")
@@ -1494,13 +1490,18 @@ pub(super) async fn print_form(
         agency: name_of(&names, agency_code).to_uppercase(),
         agency_name: name_of(&names, agency_code),
         place_date: format!("{place}, {}", date_line(&dated)),
-        code: view.code.clone(),
-        procedure_name: view.procedure_name.clone(),
+        procedure_name: detail.record.procedure_name.clone(),
         applicant_name,
         applicant,
-        received_at: when_opt(&view.received_at),
-        due_at: when_opt(&view.due_at),
-        channel: channel_label(&view.channel).into(),
+        received_at: d
+            .received_at
+            .map(|t| when(&from_vn_local(t)))
+            .unwrap_or_default(),
+        due_at: d
+            .due_at
+            .map(|t| when(&from_vn_local(t)))
+            .unwrap_or_default(),
+        channel: crate::calendar::channel_label(d.channel).into(),
         officer: officer_event.map(|e| person(&e.actor)).unwrap_or_default(),
         documents,
         missing,
@@ -1508,15 +1509,14 @@ pub(super) async fn print_form(
         previous_due,
         new_due,
         sheet,
-        qr: qr_svg(&lookup, &format!("Mã QR tra cứu hồ sơ {}", view.code)),
+        qr: qr_svg(&lookup, &format!("Mã QR tra cứu hồ sơ {code}")),
         lookup,
-        result_name: view
+        result_name: d
             .result
             .as_ref()
-            .and_then(|r| r.get("name"))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
+            .map(|r| r.name.clone())
+            .unwrap_or_default(),
+        code,
         check_hint,
         form_no,
         chrome,
