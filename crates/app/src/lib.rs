@@ -6,6 +6,7 @@
 //! in `motcua-store`; this crate puts them together (access, orchestration, side effects
 //! such as signing) and knows nothing of HTTP.
 
+pub mod accounts;
 pub mod calendar;
 pub mod catalogue;
 pub mod clock;

@@ -10,10 +10,9 @@ use motcua::demo;
 use motcua::import::{self, Report};
 use motcua::reminders::{Mailer, ReminderSettings};
 use motcua::{DataLocation, server};
-use motcua_domain::account::{Role, Username, check_password_policy};
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::transition::{Assignment, PlanRules};
-use motcua_store::{NewUser, Store};
+use motcua_store::Store;
 use motcua_web::WebConfig;
 use std::io::Read;
 use std::net::SocketAddr;
@@ -473,7 +472,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Some(Command::User(UserCommand::LinkIdentity { username, identity })) => {
             let (store, _) = location.open_and_migrate().await?;
-            let result = link_identity(&store, &username, &identity).await;
+            let result = link_identity(&app_for(&store, &location), &username, &identity).await;
             store.close().await;
             result
         }
@@ -527,7 +526,8 @@ async fn main() -> anyhow::Result<()> {
             password_stdin: _,
         })) => {
             let (store, _) = location.open_and_migrate().await?;
-            let result = add_user(&store, &username, &role, agency, name).await;
+            let result =
+                add_user(&app_for(&store, &location), &username, &role, agency, name).await;
             store.close().await;
             result
         }
@@ -1006,73 +1006,50 @@ async fn run_archive(
     }
 }
 
-async fn link_identity(store: &Store, username: &str, identity: &str) -> anyhow::Result<()> {
-    use motcua_domain::dossier::{CitizenId, TaxCode};
-    let holder = CitizenId::parse(identity)
-        .map(|c| c.as_str().to_owned())
-        .or_else(|_| TaxCode::parse(identity).map(|t| t.as_str().to_owned()))?;
-    let user = store
-        .find_user_by_username(username)
-        .await?
-        .with_context(|| format!("no user {username}"))?;
-    if user.role != Role::Citizen {
-        bail!("{username} is not a citizen account");
-    }
-    let now = motcua_app::now();
-    let audit = AuditEntry::system(
-        now,
-        "user.identity_linked",
-        format!("user:{username}"),
-        serde_json::json!({ "identity": holder, "via": "cli" }),
-    );
-    store.link_identity(user.id, &holder, now, audit).await?;
+/// The application over an opened store, for commands that run a use case.
+fn app_for(store: &Store, location: &DataLocation) -> motcua_app::App {
+    motcua_app::App::new(
+        store.clone(),
+        &motcua_app::AppConfig {
+            data_dir: location.data_dir.clone(),
+            ..motcua_app::AppConfig::default()
+        },
+    )
+}
+
+async fn link_identity(
+    app: &motcua_app::App,
+    username: &str,
+    identity: &str,
+) -> anyhow::Result<()> {
+    let holder = motcua_app::accounts::link_identity(app, username, identity).await?;
     println!("Đã gắn {holder} với tài khoản {username}. Linked {holder} to {username}.");
     Ok(())
 }
 
 async fn add_user(
-    store: &Store,
+    app: &motcua_app::App,
     username: &str,
     role: &str,
     agency: Option<String>,
     name: Option<String>,
 ) -> anyhow::Result<()> {
-    let username = Username::parse(username)?;
-    let role: Role = role.parse()?;
-    let agency = match agency {
-        Some(code) => Some(motcua_domain::agency::AgencyCode::parse(&code)?.to_string()),
-        None if role.requires_agency() => {
-            bail!(motcua_domain::account::AccountError::AgencyRequired(role))
-        }
-        None => None,
-    };
     let mut password = String::new();
     std::io::stdin()
         .read_to_string(&mut password)
         .context("cannot read the password from standard input")?;
-    let password = password.trim_end_matches(['\n', '\r']).to_owned();
-    check_password_policy(&password)?;
-    let hash =
-        tokio::task::spawn_blocking(move || motcua_app::password::hash_password(&password)).await?;
-    let user = NewUser {
-        display_name: name.unwrap_or_else(|| username.to_string()),
-        username,
-        password_hash: hash,
-        role,
-        agency_code: agency,
+    let account = motcua_app::accounts::NewAccount {
+        username: username.to_owned(),
+        role: role.to_owned(),
+        agency,
+        display_name: name,
+        password: password.trim_end_matches(['\n', '\r']).to_owned(),
     };
-    let mut audit = AuditEntry::system(
-        motcua_app::now(),
-        "user.created",
-        format!("user:{}", user.username),
-        serde_json::json!({ "role": role.as_str(), "via": "cli" }),
-    );
-    audit.agency_code = user.agency_code.clone();
-    let created = store.create_user(&user, motcua_app::now(), audit).await?;
+    let created = motcua_app::accounts::add_user(app, account).await?;
     println!(
         "Đã tạo tài khoản {} ({}). Created user {}.",
         created.username,
-        role.label_vi(),
+        created.role.label_vi(),
         created.username
     );
     Ok(())

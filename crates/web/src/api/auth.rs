@@ -4,11 +4,11 @@ use super::ApiJson;
 use crate::AppState;
 use crate::auth::{ApiUser, AuthUser, random_token, token_hash};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::pages::login::{BAD_CREDENTIALS, LOCKED, LoginCheck, audit_for, check_credentials};
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
+use motcua_app::accounts::{BAD_CREDENTIALS, LOCKED, LoginCheck, audit_for, check_credentials};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use utoipa::ToSchema;
@@ -42,7 +42,7 @@ pub(crate) async fn issue_token(
     ApiJson(body): ApiJson<TokenRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
     let client = peer.ip().to_string();
-    let user = match check_credentials(&state, &body.username, &body.password, &client).await? {
+    let user = match check_credentials(&state.app, &body.username, &body.password, &client).await? {
         LoginCheck::Ok(user) => user,
         LoginCheck::Rejected => {
             return Err(ApiError::new(

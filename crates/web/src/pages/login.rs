@@ -2,7 +2,6 @@
 //! exists, and repeated failures lock the username and the client address for a while.
 
 use super::{Chrome, render};
-use crate::auth::password::{dummy_hash, verify_password};
 use crate::auth::{SESSION_COOKIE, random_token, safe_next, token_hash};
 use crate::csrf::csrf_cookie;
 use crate::{AppState, DemoAccount};
@@ -14,14 +13,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use chrono::Duration;
-use motcua_domain::audit::AuditEntry;
-use motcua_store::{ThrottleState, UserRecord};
+use motcua_app::accounts::{BAD_CREDENTIALS, LOCKED, LoginCheck, audit_for, check_credentials};
 use serde::Deserialize;
 use std::net::SocketAddr;
-
-pub(crate) const BAD_CREDENTIALS: &str = "Tên đăng nhập hoặc mật khẩu không đúng.";
-pub(crate) const LOCKED: &str =
-    "Đăng nhập không thành công quá nhiều lần. Vui lòng thử lại sau 15 phút hoặc liên hệ quản trị.";
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -76,61 +70,6 @@ pub(super) struct LoginForm {
     next: Option<String>,
 }
 
-/// The outcome of checking credentials, before anything is written.
-pub(crate) enum LoginCheck {
-    Ok(UserRecord),
-    Rejected,
-    Locked,
-}
-
-/// Shared by the login page and the token endpoint: throttling, lookup and a
-/// constant-effort password check.
-pub(crate) async fn check_credentials(
-    state: &AppState,
-    username: &str,
-    password: &str,
-    client: &str,
-) -> Result<LoginCheck, motcua_store::StoreError> {
-    let now = crate::now();
-    let name = username.trim().to_ascii_lowercase();
-    let keys = [format!("user:{name}"), format!("ip:{client}")];
-    for key in &keys {
-        if let ThrottleState::LockedUntil(_) = state.store.throttle_state(key, now).await? {
-            return Ok(LoginCheck::Locked);
-        }
-    }
-    let user = state.store.find_user_by_username(&name).await?;
-    let stored = user
-        .as_ref()
-        .map_or_else(|| dummy_hash().to_owned(), |u| u.password_hash.clone());
-    let password = password.to_owned();
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
-        .await
-        .unwrap_or(false);
-    match user {
-        Some(user) if matches && user.active => {
-            state.store.clear_login_failures(&keys[0]).await?;
-            Ok(LoginCheck::Ok(user))
-        }
-        _ => match state.store.record_login_failure(&keys, now).await? {
-            ThrottleState::LockedUntil(_) => Ok(LoginCheck::Locked),
-            ThrottleState::Open => Ok(LoginCheck::Rejected),
-        },
-    }
-}
-
-pub(crate) fn audit_for(user: &UserRecord, action: &str, detail: serde_json::Value) -> AuditEntry {
-    AuditEntry {
-        at: crate::now(),
-        actor: user.username.clone(),
-        actor_role: Some(user.role.as_str().to_owned()),
-        agency_code: user.agency_code.clone(),
-        action: action.to_owned(),
-        subject: format!("user:{}", user.username),
-        detail: detail.to_string(),
-    }
-}
-
 pub(super) async fn submit(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -140,7 +79,7 @@ pub(super) async fn submit(
 ) -> Result<Response, super::PageError> {
     let next = safe_next(form.next.as_deref());
     let client = peer.ip().to_string();
-    let check = check_credentials(&state, &form.username, &form.password, &client).await?;
+    let check = check_credentials(&state.app, &form.username, &form.password, &client).await?;
     let user = match check {
         LoginCheck::Ok(user) => user,
         LoginCheck::Rejected | LoginCheck::Locked => {

@@ -385,6 +385,14 @@ impl From<motcua_store::StoreError> for PageError {
     }
 }
 
+/// A use case's error where no page chrome is at hand (`?` in a handler).
+impl From<motcua_app::AppError> for PageError {
+    fn from(err: motcua_app::AppError) -> PageError {
+        let err = crate::error::logged(err);
+        PageError::new(crate::error::status_of(&err), &err.detail())
+    }
+}
+
 #[derive(Deserialize)]
 struct PreferencesForm {
     font: Option<String>,

@@ -1,0 +1,150 @@
+//! Accounts: the sign-in check shared by the login page and the token endpoint, and what
+//! administrators do from the command line (add a user, bind an identity).
+
+use crate::password::{dummy_hash, hash_password, verify_password};
+use crate::{App, AppError, AppResult};
+use motcua_domain::account::{AccountError, Role, Username, check_password_policy};
+use motcua_domain::agency::AgencyCode;
+use motcua_domain::audit::AuditEntry;
+use motcua_domain::dossier::{CitizenId, TaxCode};
+use motcua_store::{NewUser, ThrottleState, UserRecord};
+
+/// What a failed sign-in tells the person, whatever was wrong (never whether the account exists).
+pub const BAD_CREDENTIALS: &str = "Tên đăng nhập hoặc mật khẩu không đúng.";
+/// What a locked sign-in tells the person.
+pub const LOCKED: &str =
+    "Đăng nhập không thành công quá nhiều lần. Vui lòng thử lại sau 15 phút hoặc liên hệ quản trị.";
+
+/// The outcome of checking credentials.
+pub enum LoginCheck {
+    Ok(UserRecord),
+    Rejected,
+    Locked,
+}
+
+/// Throttling per username and client address, lookup, and a password check that takes as
+/// long for an unknown username as for a wrong password.
+pub async fn check_credentials(
+    app: &App,
+    username: &str,
+    password: &str,
+    client: &str,
+) -> AppResult<LoginCheck> {
+    let now = crate::now();
+    let name = username.trim().to_ascii_lowercase();
+    let keys = [format!("user:{name}"), format!("ip:{client}")];
+    for key in &keys {
+        if let ThrottleState::LockedUntil(_) = app.store.throttle_state(key, now).await? {
+            return Ok(LoginCheck::Locked);
+        }
+    }
+    let user = app.store.find_user_by_username(&name).await?;
+    let stored = user
+        .as_ref()
+        .map_or_else(|| dummy_hash().to_owned(), |u| u.password_hash.clone());
+    let password = password.to_owned();
+    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+        .await
+        .unwrap_or(false);
+    match user {
+        Some(user) if matches && user.active => {
+            app.store.clear_login_failures(&keys[0]).await?;
+            Ok(LoginCheck::Ok(user))
+        }
+        _ => match app.store.record_login_failure(&keys, now).await? {
+            ThrottleState::LockedUntil(_) => Ok(LoginCheck::Locked),
+            ThrottleState::Open => Ok(LoginCheck::Rejected),
+        },
+    }
+}
+
+/// An audit entry of something a user did about their own account (sign-in, token).
+pub fn audit_for(user: &UserRecord, action: &str, detail: serde_json::Value) -> AuditEntry {
+    AuditEntry {
+        at: crate::now(),
+        actor: user.username.clone(),
+        actor_role: Some(user.role.as_str().to_owned()),
+        agency_code: user.agency_code.clone(),
+        action: action.to_owned(),
+        subject: format!("user:{}", user.username),
+        detail: detail.to_string(),
+    }
+}
+
+/// A new account as an operator typed it.
+pub struct NewAccount {
+    pub username: String,
+    pub role: String,
+    pub agency: Option<String>,
+    pub display_name: Option<String>,
+    pub password: String,
+}
+
+/// Creates an account (operators, from the command line): the username, role, agency and
+/// password policy checked, the password hashed with argon2id, one audit event.
+pub async fn add_user(app: &App, input: NewAccount) -> AppResult<UserRecord> {
+    let invalid = |e: &dyn std::fmt::Display| AppError::invalid("invalid_account", e.to_string());
+    let username = Username::parse(&input.username).map_err(|e| invalid(&e))?;
+    let role: Role = input.role.parse().map_err(|e| invalid(&e))?;
+    let agency = match input.agency {
+        Some(code) => Some(
+            AgencyCode::parse(&code)
+                .map_err(|e| invalid(&e))?
+                .to_string(),
+        ),
+        None if role.requires_agency() => return Err(invalid(&AccountError::AgencyRequired(role))),
+        None => None,
+    };
+    check_password_policy(&input.password).map_err(|e| invalid(&e))?;
+    let password = input.password;
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(AppError::internal)?;
+    let user = NewUser {
+        display_name: input.display_name.unwrap_or_else(|| username.to_string()),
+        username,
+        password_hash: hash,
+        role,
+        agency_code: agency,
+    };
+    let now = crate::now();
+    let mut audit = AuditEntry::system(
+        now,
+        "user.created",
+        format!("user:{}", user.username),
+        serde_json::json!({ "role": role.as_str(), "via": "cli" }),
+    );
+    audit.agency_code = user.agency_code.clone();
+    Ok(app.store.create_user(&user, now, audit).await?)
+}
+
+/// Binds a citizen ID number or tax code to a citizen account (operators, from the command
+/// line), so the account's holder reuses that identity's documents. Returns the identity.
+pub async fn link_identity(app: &App, username: &str, identity: &str) -> AppResult<String> {
+    let holder = CitizenId::parse(identity)
+        .map(|c| c.as_str().to_owned())
+        .or_else(|_| TaxCode::parse(identity).map(|t| t.as_str().to_owned()))
+        .map_err(|e| AppError::invalid(e.code(), e.to_string()))?;
+    let user = app
+        .store
+        .find_user_by_username(username)
+        .await?
+        .ok_or_else(|| AppError::not_found("user_not_found", format!("no user {username}")))?;
+    if user.role != Role::Citizen {
+        return Err(AppError::invalid(
+            "not_a_citizen",
+            format!("{username} is not a citizen account"),
+        ));
+    }
+    let now = crate::now();
+    let audit = AuditEntry::system(
+        now,
+        "user.identity_linked",
+        format!("user:{username}"),
+        serde_json::json!({ "identity": holder, "via": "cli" }),
+    );
+    app.store
+        .link_identity(user.id, &holder, now, audit)
+        .await?;
+    Ok(holder)
+}
