@@ -3,7 +3,7 @@
 
 use crate::password::{dummy_hash, hash_password, verify_password};
 use crate::{App, AppError, AppResult};
-use motcua_domain::account::{AccountError, Role, Username, check_password_policy};
+use motcua_domain::account::{AccountError, LOGIN_THROTTLE, Role, Username, check_password_policy};
 use motcua_domain::agency::AgencyCode;
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::dossier::{CitizenId, TaxCode};
@@ -48,10 +48,10 @@ pub async fn check_credentials(
         .unwrap_or(false);
     match user {
         Some(user) if matches && user.active => {
-            app.store.clear_login_failures(&keys[0]).await?;
+            app.store.clear_failures(&keys[0]).await?;
             Ok(LoginCheck::Ok(user))
         }
-        _ => match app.store.record_login_failure(&keys, now).await? {
+        _ => match app.store.record_failure(&keys, now, LOGIN_THROTTLE).await? {
             ThrottleState::LockedUntil(_) => Ok(LoginCheck::Locked),
             ThrottleState::Open => Ok(LoginCheck::Rejected),
         },

@@ -163,6 +163,27 @@ pub const LOGIN_MAX_FAILURES: i64 = 5;
 /// The window, and how long a key stays locked once it passes the limit.
 pub const LOGIN_LOCK_MINUTES: i64 = 15;
 
+/// How many failures inside a window lock a key (a username, a client address, a dossier
+/// code), and for how long: the window's length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottlePolicy {
+    pub max_failures: i64,
+    pub window_minutes: i64,
+}
+
+/// Sign-in: 5 failures in 15 minutes lock the username and the client address for 15 minutes.
+pub const LOGIN_THROTTLE: ThrottlePolicy = ThrottlePolicy {
+    max_failures: LOGIN_MAX_FAILURES,
+    window_minutes: LOGIN_LOCK_MINUTES,
+};
+
+/// The public dossier lookup: 10 wrong check digits in 15 minutes lock the client address
+/// and the dossier code for 15 minutes (the digits are only 4, so guesses must stay few).
+pub const LOOKUP_THROTTLE: ThrottlePolicy = ThrottlePolicy {
+    max_failures: 10,
+    window_minutes: 15,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

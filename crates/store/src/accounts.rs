@@ -1,4 +1,4 @@
-//! Users, browser sessions, API tokens and login throttling.
+//! Users, browser sessions and API tokens.
 //!
 //! Session ids and API tokens are stored only as SHA-256 hashes, so a copy of the
 //! database does not let anyone sign in.
@@ -7,7 +7,7 @@ use crate::audit::append;
 use crate::tx::on_tx;
 use crate::{Store, StoreError, on_pool};
 use chrono::{DateTime, Duration, Utc};
-use motcua_domain::account::{LOGIN_LOCK_MINUTES, LOGIN_MAX_FAILURES, Role, Username};
+use motcua_domain::account::{LOGIN_LOCK_MINUTES, Role, Username};
 use motcua_domain::audit::AuditEntry;
 use uuid::Uuid;
 
@@ -94,13 +94,6 @@ impl Secret {
             }
         }
     }
-}
-
-/// Where a login key stands after a failure, or before an attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ThrottleState {
-    Open,
-    LockedUntil(DateTime<Utc>),
 }
 
 impl Store {
@@ -344,79 +337,5 @@ impl Store {
     ) -> Result<Option<UserRecord>, StoreError> {
         self.user_for_secret(Secret::ApiToken, token_hash, now)
             .await
-    }
-
-    /// Whether a login key (a username or a client address) may try now.
-    pub async fn throttle_state(
-        &self,
-        key: &str,
-        now: DateTime<Utc>,
-    ) -> Result<ThrottleState, StoreError> {
-        let sql = "SELECT locked_until FROM login_throttle WHERE throttle_key = $1";
-        let locked: Option<Option<DateTime<Utc>>> = on_pool!(self, |pool| sqlx::query_scalar(sql)
-            .bind(key)
-            .fetch_optional(pool)
-            .await?);
-        Ok(match locked.flatten() {
-            Some(until) if until > now => ThrottleState::LockedUntil(until),
-            _ => ThrottleState::Open,
-        })
-    }
-
-    /// Counts a failed login against each key; a key locks after too many failures
-    /// inside the window. The counting is one transaction, so parallel guesses all count.
-    pub async fn record_login_failure(
-        &self,
-        keys: &[String],
-        now: DateTime<Utc>,
-    ) -> Result<ThrottleState, StoreError> {
-        let window_start_min = now - Duration::minutes(LOGIN_LOCK_MINUTES);
-        let lock_until = now + Duration::minutes(LOGIN_LOCK_MINUTES);
-        let mut state = ThrottleState::Open;
-        let mut tx = self.begin_write().await?;
-        for key in keys {
-            // A window that has passed starts over at one failure.
-            let upsert = "INSERT INTO login_throttle (throttle_key, failures, window_start, locked_until) \
-                VALUES ($1, 1, $2, NULL) \
-                ON CONFLICT (throttle_key) DO UPDATE SET \
-                  failures = CASE WHEN login_throttle.window_start < $3 THEN 1 ELSE login_throttle.failures + 1 END, \
-                  window_start = CASE WHEN login_throttle.window_start < $3 THEN $2 ELSE login_throttle.window_start END \
-                RETURNING failures";
-            let failures: i64 = on_tx!(&mut tx, |conn| {
-                sqlx::query_scalar(upsert)
-                    .bind(key)
-                    .bind(now)
-                    .bind(window_start_min)
-                    .fetch_one(&mut *conn)
-                    .await?
-            });
-            if failures >= LOGIN_MAX_FAILURES {
-                let lock = "UPDATE login_throttle SET locked_until = $2 WHERE throttle_key = $1";
-                on_tx!(&mut tx, |conn| {
-                    sqlx::query(lock)
-                        .bind(key)
-                        .bind(lock_until)
-                        .execute(&mut *conn)
-                        .await?
-                        .rows_affected()
-                });
-                state = ThrottleState::LockedUntil(lock_until);
-            }
-        }
-        tx.commit().await?;
-        Ok(state)
-    }
-
-    /// A successful login clears the username's count (not the address's).
-    pub async fn clear_login_failures(&self, key: &str) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        on_tx!(&mut tx, |conn| {
-            sqlx::query("DELETE FROM login_throttle WHERE throttle_key = $1")
-                .bind(key)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected()
-        });
-        tx.commit().await
     }
 }

@@ -7,8 +7,8 @@ use crate::audit::append;
 use crate::processes::agency_kind_in_tx;
 use crate::quality::Change;
 use crate::tx::{Tx, on_tx};
-use crate::{Store, StoreError, ThrottleState, on_pool};
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
+use crate::{Store, StoreError, on_pool};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use motcua_domain::agency::AgencyCode;
 use motcua_domain::audit::{AuditEntry, AuditEvent};
 use motcua_domain::calendar::{Channel, HolidayCalendar, WorkingHours, from_vn_local};
@@ -20,10 +20,6 @@ use motcua_domain::transition::BoundItem;
 use serde::Serialize;
 use std::sync::Arc;
 use uuid::Uuid;
-
-/// Failed public lookups allowed per client address and per code within the window.
-pub const CHECK_MAX_FAILURES: i64 = 10;
-pub const CHECK_WINDOW_MINUTES: i64 = 15;
 
 /// Vietnamese local time → the UTC instant stored.
 pub fn utc(local: NaiveDateTime) -> DateTime<Utc> {
@@ -861,47 +857,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// Counts a failed public lookup against each key (client address, dossier code);
-    /// a key locks for the window after [`CHECK_MAX_FAILURES`] failures. Uses the login
-    /// throttle table, so expired rows are purged with the rest.
-    pub async fn record_check_failure(
-        &self,
-        keys: &[String],
-        now: DateTime<Utc>,
-    ) -> Result<ThrottleState, StoreError> {
-        let window_start_min = now - Duration::minutes(CHECK_WINDOW_MINUTES);
-        let lock_until = now + Duration::minutes(CHECK_WINDOW_MINUTES);
-        let mut state = ThrottleState::Open;
-        let mut tx = self.begin_write().await?;
-        for key in keys {
-            let upsert = "INSERT INTO login_throttle (throttle_key, failures, window_start, locked_until) \
-                VALUES ($1, 1, $2, NULL) \
-                ON CONFLICT (throttle_key) DO UPDATE SET \
-                  failures = CASE WHEN login_throttle.window_start < $3 THEN 1 ELSE login_throttle.failures + 1 END, \
-                  window_start = CASE WHEN login_throttle.window_start < $3 THEN $2 ELSE login_throttle.window_start END \
-                RETURNING failures";
-            let failures: i64 = on_tx!(&mut tx, |conn| sqlx::query_scalar(upsert)
-                .bind(key)
-                .bind(now)
-                .bind(window_start_min)
-                .fetch_one(&mut *conn)
-                .await?);
-            if failures >= CHECK_MAX_FAILURES {
-                on_tx!(&mut tx, |conn| sqlx::query(
-                    "UPDATE login_throttle SET locked_until = $2 WHERE throttle_key = $1"
-                )
-                .bind(key)
-                .bind(lock_until)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected());
-                state = ThrottleState::LockedUntil(lock_until);
-            }
-        }
-        tx.commit().await?;
-        Ok(state)
     }
 
     /// How many dossiers there are.

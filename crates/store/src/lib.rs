@@ -22,11 +22,12 @@ mod quality;
 mod schema;
 mod settings;
 mod submit;
+mod throttle;
 mod transition;
 mod tx;
 mod units;
 
-pub use accounts::{NewUser, ThrottleState, UserRecord};
+pub use accounts::{NewUser, UserRecord};
 pub use archive::{
     ArchivePackageRecord, BlobDeleter, DestructionListRecord, DestructionReport, NewArchivePackage,
     RetentionRecord,
@@ -43,9 +44,9 @@ pub use documents::{
     Settlement, SignatureRecord, SigningKeyRecord, WalletAttachment, WalletItemRecord,
 };
 pub use dossiers::{
-    AgencyCount, CHECK_MAX_FAILURES, CHECK_WINDOW_MINUTES, ControlSheetRow, DOSSIER_KIND,
-    DossierEvent, DossierFilter, DossierPage, DossierRecord, DossierSummary, IdempotencyKey,
-    QUEUE_COUNT_CAP, ReceiveNow, Submission, Submitted, Visibility, control_sheet, utc,
+    AgencyCount, ControlSheetRow, DOSSIER_KIND, DossierEvent, DossierFilter, DossierPage,
+    DossierRecord, DossierSummary, IdempotencyKey, QUEUE_COUNT_CAP, ReceiveNow, Submission,
+    Submitted, Visibility, control_sheet, utc,
 };
 pub use error::StoreError;
 pub use import::{
@@ -66,6 +67,7 @@ pub use quality::{
     BUILT_SETTING as QUALITY_BUILT_SETTING, Drill, DrillRow, FactsRow, QualityQuery, QualityRow,
     QualitySum, RecountReport,
 };
+pub use throttle::ThrottleState;
 pub use transition::{
     AGENCY_BOUND, AgencyBound, TransitionMove, TransitionReport, bound_kind_label,
 };

@@ -5,7 +5,7 @@
 use super::access::not_found;
 use super::act::{RatingInput, perform};
 use crate::{App, AppError, AppResult};
-use motcua_domain::account::Role;
+use motcua_domain::account::{LOOKUP_THROTTLE, Role};
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::dossier::{Action, Actor, DossierCode, DossierState, MaskedApplicant};
 use motcua_store::{DossierRecord, ThrottleState};
@@ -44,7 +44,10 @@ pub async fn lookup(
     match record {
         Some(r) if r.applicant.matches_check(check) => Ok(r),
         _ => {
-            let after = app.store.record_check_failure(&keys, now).await?;
+            let after = app
+                .store
+                .record_failure(&keys, now, LOOKUP_THROTTLE)
+                .await?;
             if matches!(after, ThrottleState::LockedUntil(_)) {
                 return Err(too_many());
             }

@@ -263,7 +263,7 @@ async fn online_submission_idempotency_lookup_and_masking() {
     );
 
     // Too many wrong tries lock the lookup, with a readable message.
-    for i in 0..motcua_store::CHECK_MAX_FAILURES {
+    for i in 0..motcua_domain::account::LOOKUP_THROTTLE.max_failures {
         let _ = text(
             &anonymous,
             &app.url(&format!("/lookup?code={code}&check={:04}", 9000 + i)),

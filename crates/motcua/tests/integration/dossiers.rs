@@ -629,7 +629,7 @@ async fn public_lookups_are_rate_limited() {
         .unwrap();
     let code = d["code"].as_str().unwrap();
     let client = reqwest::Client::new();
-    for i in 0..motcua_store::CHECK_MAX_FAILURES - 1 {
+    for i in 0..motcua_domain::account::LOOKUP_THROTTLE.max_failures - 1 {
         let r = client
             .get(app.url(&format!("/api/v1/public/dossiers/{code}?check={:04}", i)))
             .send()

@@ -2,7 +2,7 @@
 
 use crate::common::{date, postgres_store, sqlite_store};
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use motcua_domain::account::{LOGIN_MAX_FAILURES, Role, Username};
+use motcua_domain::account::{LOGIN_MAX_FAILURES, LOGIN_THROTTLE, Role, Username};
 use motcua_domain::agency::{Agency, AgencyCode, AgencyKind};
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::unit::{AdminUnit, SuccessionLink, UnitKind, UnitSuccession, Validity};
@@ -303,10 +303,16 @@ async fn scenario(store: Store) {
     // Throttling locks a key after the limit and forgets old windows.
     let keys = vec!["user:mot.cua".to_string(), "ip:127.0.0.1".to_string()];
     for i in 1..LOGIN_MAX_FAILURES {
-        let state = store.record_login_failure(&keys, t0()).await.unwrap();
+        let state = store
+            .record_failure(&keys, t0(), LOGIN_THROTTLE)
+            .await
+            .unwrap();
         assert_eq!(state, ThrottleState::Open, "failure {i}");
     }
-    let locked = store.record_login_failure(&keys, t0()).await.unwrap();
+    let locked = store
+        .record_failure(&keys, t0(), LOGIN_THROTTLE)
+        .await
+        .unwrap();
     assert!(matches!(locked, ThrottleState::LockedUntil(_)));
     assert!(matches!(
         store.throttle_state("ip:127.0.0.1", t0()).await.unwrap(),
@@ -319,13 +325,13 @@ async fn scenario(store: Store) {
             .unwrap(),
         ThrottleState::Open
     );
-    store.clear_login_failures("user:mot.cua").await.unwrap();
+    store.clear_failures("user:mot.cua").await.unwrap();
     assert_eq!(
         store.throttle_state("user:mot.cua", t0()).await.unwrap(),
         ThrottleState::Open
     );
     let fresh_window = store
-        .record_login_failure(&keys[1..], t0() + Duration::hours(2))
+        .record_failure(&keys[1..], t0() + Duration::hours(2), LOGIN_THROTTLE)
         .await
         .unwrap();
     assert_eq!(

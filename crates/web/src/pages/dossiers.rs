@@ -842,7 +842,7 @@ fn lookup_error(err: &AppError) -> String {
         AppError::NotFound { .. } => format!(
             "Không tìm thấy hồ sơ: mã hồ sơ hoặc 4 chữ số kiểm tra chưa đúng. Hãy kiểm tra lại \
              (sau {} lần sai, việc tra cứu tạm khóa 15 phút).",
-            motcua_store::CHECK_MAX_FAILURES
+            motcua_domain::account::LOOKUP_THROTTLE.max_failures
         ),
         other => other.detail().into_owned(),
     }
