@@ -46,21 +46,30 @@ pub fn visibility_of(who: &Principal, scope: Scope) -> AppResult<Visibility> {
     })
 }
 
-/// A queue question as typed (every field optional).
-#[derive(Debug, Default, Clone)]
+// A queue question as typed, every field optional (the API's query parameters).
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct QueueQuestion {
-    /// States, comma-separated. Staff default: every open state.
+    /// States, comma-separated (e.g. `received,processing`). Staff default: every open state.
     pub status: Option<String>,
+    /// Received, handled or now at this agency.
     pub agency: Option<String>,
+    /// For officers: `desk` (default: dossiers now at their agency's desk, their work to do)
+    /// or `involved` (also those their agency received or handles, wherever they are now).
     pub scope: Option<String>,
-    /// `on_time`, `due_soon` or `overdue`.
+    /// `on_time`, `due_soon` (within one working day) or `overdue`.
     pub due: Option<String>,
+    /// A dossier code (or its beginning), a citizen ID or tax code, or part of the applicant's name.
     pub q: Option<String>,
+    /// The current step's number (from 0).
     pub step: Option<i64>,
     /// `me`, or a username.
     pub assignee: Option<String>,
+    /// A procedure code.
     pub procedure: Option<String>,
+    /// From 1.
     pub page: Option<i64>,
+    /// 1 to 200 (default 50).
     pub per_page: Option<i64>,
 }
 

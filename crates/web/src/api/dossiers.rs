@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use motcua_app::dossiers as app_dossiers;
 use motcua_app::dossiers::public::PublicDetail;
-use motcua_app::dossiers::queue::{QueueItem, QueuePage, QueueQuestion};
+use motcua_app::dossiers::queue::{QueueItem, QueuePage, QueueQuestion as QueueQuery};
 use motcua_app::dossiers::read::{ApplicantDetails, Detail};
 use motcua_domain::account::Role;
 use motcua_domain::agency::AgencyCode;
@@ -488,32 +488,6 @@ pub(crate) async fn submit_as(
 
 // ------------------------------------------------------------------------------- queue
 
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct QueueQuery {
-    /// States, comma-separated (e.g. `received,processing`). Staff default: every open state.
-    pub status: Option<String>,
-    /// Received, handled or now at this agency.
-    pub agency: Option<String>,
-    /// For officers: `desk` (default: dossiers now at their agency's desk, their work to do)
-    /// or `involved` (also those their agency received or handles, wherever they are now).
-    pub scope: Option<String>,
-    /// `on_time`, `due_soon` (within one working day) or `overdue`.
-    pub due: Option<String>,
-    /// A dossier code (or its beginning), a citizen ID or tax code, or part of the applicant's name.
-    pub q: Option<String>,
-    /// The current step's number (from 0).
-    pub step: Option<i64>,
-    /// `me`, or a username.
-    pub assignee: Option<String>,
-    /// A procedure code.
-    pub procedure: Option<String>,
-    /// From 1.
-    pub page: Option<i64>,
-    /// 1 to 200 (default 50).
-    pub per_page: Option<i64>,
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct SummaryView {
     pub code: String,
@@ -583,23 +557,6 @@ pub(crate) fn summary_view(item: QueueItem) -> SummaryView {
     }
 }
 
-impl From<QueueQuery> for QueueQuestion {
-    fn from(q: QueueQuery) -> QueueQuestion {
-        QueueQuestion {
-            status: q.status,
-            agency: q.agency,
-            scope: q.scope,
-            due: q.due,
-            q: q.q,
-            step: q.step,
-            assignee: q.assignee,
-            procedure: q.procedure,
-            page: q.page,
-            per_page: q.per_page,
-        }
-    }
-}
-
 fn queue_view(page: QueuePage) -> QueueView {
     QueueView {
         items: page.items.into_iter().map(summary_view).collect(),
@@ -635,7 +592,7 @@ pub(crate) async fn queue_for(
     user: &AuthUser,
     q: QueueQuery,
 ) -> ApiResult<QueueView> {
-    let page = app_dossiers::queue::queue(&state.app, &user.principal(), q.into()).await?;
+    let page = app_dossiers::queue::queue(&state.app, &user.principal(), q).await?;
     Ok(queue_view(page))
 }
 

@@ -70,15 +70,7 @@ impl AuthUser {
         subject: impl Into<String>,
         detail: serde_json::Value,
     ) -> AuditEntry {
-        AuditEntry {
-            at: crate::now(),
-            actor: self.username.clone(),
-            actor_role: Some(self.role.as_str().to_owned()),
-            agency_code: self.agency_code.clone(),
-            action: action.to_owned(),
-            subject: subject.into(),
-            detail: detail.to_string(),
-        }
+        self.principal().audit(action, subject, detail)
     }
 
     fn from_record(user: UserRecord, via: AuthVia) -> AuthUser {
