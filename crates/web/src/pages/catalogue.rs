@@ -86,10 +86,6 @@ fn is_admin(user: Option<&AuthUser>) -> bool {
     user.is_some_and(|u| u.role == Role::ProvinceAdmin)
 }
 
-fn api_page_error(chrome: Chrome, err: ApiError) -> Response {
-    error_page_with(chrome, err.status, &err.detail)
-}
-
 fn forbidden(chrome: Chrome) -> Response {
     error_page_with(
         chrome,
@@ -206,7 +202,7 @@ pub(super) async fn list(
 ) -> Result<Response, PageError> {
     let stats = match stats_for(&state).await {
         Ok(stats) => stats,
-        Err(err) => return Ok(api_page_error(chrome, err)),
+        Err(err) => return Ok(super::dossier_common::api_error_page(chrome, err)),
     };
     let (rows, total, page, pages, error, status) = match search(&state, &params).await {
         Ok((_, page)) => (
@@ -337,7 +333,7 @@ pub(super) async fn list(
 pub(super) async fn download(state: AppState, chrome: Chrome, format: Format) -> Response {
     match crate::api::catalogue::export_response(&state, format).await {
         Ok(response) => response,
-        Err(err) => api_page_error(chrome, err),
+        Err(err) => super::dossier_common::api_error_page(chrome, err),
     }
 }
 

@@ -3,7 +3,7 @@
 //! citizen's document store, and the archive for administrators.
 
 use super::dossier_common::{agency_names, date_line, name_of, public_base, qr_svg};
-use super::{Chrome, PageError, error_page_with, render};
+use super::{Chrome, PageError, render};
 use crate::AppState;
 use crate::api::documents::{
     DestructionListView, DigitisationView, DocumentView, PackageView, RetentionView,
@@ -24,11 +24,6 @@ use motcua_app::dossiers::load_visible;
 use motcua_domain::account::Role;
 use motcua_domain::document::parse_sha256;
 use serde::Deserialize;
-
-fn api_page_error(chrome: Chrome, e: impl Into<ApiError>) -> PageError {
-    let e = e.into();
-    PageError(Box::new(error_page_with(chrome, e.status, &e.detail)))
-}
 
 fn human_size(bytes: i64) -> String {
     let b = bytes.max(0) as f64;
@@ -97,11 +92,11 @@ async fn documents_page(
     };
     let record = match load_visible(&state.app, &user.principal(), code).await {
         Ok(r) => r,
-        Err(e) => return Err(api_page_error(chrome, e)),
+        Err(e) => return Err(PageError::api(chrome, e)),
     };
     let (views, digitisation) = match document_views(state, &record).await {
         Ok(v) => v,
-        Err(e) => return Err(api_page_error(chrome, e)),
+        Err(e) => return Err(PageError::api(chrome, e)),
     };
     let staff = matches!(user.role, Role::Receiver | Role::Specialist | Role::Leader);
     let at_agency = user.principal().agency().is_some_and(|a| {
@@ -247,15 +242,15 @@ pub(super) async fn dossier_digitise(
 ) -> Result<Response, PageError> {
     let record = load_visible(&state.app, &user.principal(), &code)
         .await
-        .map_err(|e| api_page_error(chrome.clone(), e))?;
+        .map_err(|e| PageError::api(chrome.clone(), e))?;
     let at_agency = user.principal().agency().is_some_and(|a| {
         a == record.dossier.receiving_agency || a == record.dossier.handling_agency
     });
     if !matches!(user.role, Role::Receiver | Role::Specialist | Role::Leader) || !at_agency {
-        return Err(api_page_error(chrome, ApiError::forbidden()));
+        return Err(PageError::api(chrome, ApiError::forbidden()));
     }
     let Ok(id) = uuid::Uuid::parse_str(&id) else {
-        return Err(api_page_error(
+        return Err(PageError::api(
             chrome,
             ApiError::not_found("Không tìm thấy tài liệu."),
         ));
@@ -273,7 +268,7 @@ pub(super) async fn dossier_digitise(
         Ok(_) => Ok(
             Redirect::to(&format!("/dossiers/{code}/documents?notice=digitised")).into_response(),
         ),
-        Err(e) => Err(api_page_error(chrome, e)),
+        Err(e) => Err(PageError::api(chrome, e)),
     }
 }
 
@@ -487,7 +482,7 @@ pub(super) async fn wallet(
     }
     let holders = wallet_holders(&state, &user, q.holder.as_deref())
         .await
-        .map_err(|e| api_page_error(chrome.clone(), e))?;
+        .map_err(|e| PageError::api(chrome.clone(), e))?;
     let rows = state
         .store
         .wallet(&holders)
@@ -553,10 +548,10 @@ pub(super) async fn result_print(
 ) -> Result<Response, PageError> {
     let record = load_visible(&state.app, &user.principal(), &code)
         .await
-        .map_err(|e| api_page_error(chrome.clone(), e))?;
+        .map_err(|e| PageError::api(chrome.clone(), e))?;
     let names = agency_names(&state)
         .await
-        .map_err(|e| api_page_error(chrome.clone(), e))?;
+        .map_err(|e| PageError::api(chrome.clone(), e))?;
     let place = chrome
         .province_name
         .trim_start_matches("Tỉnh ")
@@ -600,7 +595,7 @@ pub(super) async fn result_print(
         });
     }
     if sheets.is_empty() {
-        return Err(api_page_error(
+        return Err(PageError::api(
             chrome,
             ApiError::not_found(format!(
                 "Hồ sơ {} chưa có kết quả đã ký số để in.",
@@ -753,7 +748,7 @@ pub(super) async fn archive(
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, PageError> {
     if !matches!(user.role, Role::ProvinceAdmin | Role::Auditor) {
-        return Err(api_page_error(chrome, ApiError::forbidden()));
+        return Err(PageError::api(chrome, ApiError::forbidden()));
     }
     let tomorrow = crate::today_vn().succ_opt().unwrap_or_default();
     let archivable = state.store.archivable(tomorrow, 200).await?;
@@ -805,10 +800,10 @@ pub(super) async fn archive_decide(
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, PageError> {
     if user.role != Role::ProvinceAdmin {
-        return Err(api_page_error(chrome, ApiError::forbidden()));
+        return Err(PageError::api(chrome, ApiError::forbidden()));
     }
     let Ok(id) = uuid::Uuid::parse_str(&id) else {
-        return Err(api_page_error(
+        return Err(PageError::api(
             chrome,
             ApiError::not_found("Không có danh sách tiêu hủy này."),
         ));
@@ -833,6 +828,6 @@ pub(super) async fn archive_decide(
             if approve { "approved" } else { "rejected" }
         ))
         .into_response()),
-        Err(e) => Err(api_page_error(chrome, e)),
+        Err(e) => Err(PageError::api(chrome, e)),
     }
 }

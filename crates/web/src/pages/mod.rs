@@ -369,6 +369,14 @@ impl PageError {
     }
 }
 
+impl PageError {
+    /// An error from an API helper a page still shares (areas not yet moved into app):
+    /// the same status and Vietnamese detail.
+    pub fn api(chrome: Chrome, err: impl Into<crate::error::ApiError>) -> PageError {
+        PageError(Box::new(dossier_common::api_error_page(chrome, err)))
+    }
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         *self.0

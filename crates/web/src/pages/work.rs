@@ -11,7 +11,6 @@ use super::dossiers::{ApplicantFields, FormError, error_for, fresh_key, valid_ke
 use super::{Chrome, PageError, error_page_with, render};
 use crate::AppState;
 use crate::auth::{AuthUser, PageUser};
-use crate::error::ApiError;
 use crate::error::status_of;
 use askama::Template;
 use axum::Form;
@@ -63,10 +62,6 @@ fn staff_only(chrome: Chrome, user: &AuthUser) -> Option<Response> {
             "Trang này dành cho cán bộ. Công dân xem hồ sơ của mình tại \"Hồ sơ của tôi\" (/my/dossiers).",
         )
     })
-}
-
-fn page_err(chrome: &Chrome, err: impl Into<ApiError>) -> PageError {
-    PageError(Box::new(api_error_page(chrome.clone(), err)))
 }
 
 // ------------------------------------------------------------------------- queue
@@ -211,7 +206,7 @@ pub(super) async fn queue(
     };
     let names = agency_names(&state)
         .await
-        .map_err(|e| page_err(&chrome, e))?;
+        .map_err(|e| PageError::api(chrome.clone(), e))?;
     let who = user.principal();
     let (items, (total, exact), page, per_page, error, status_code) =
         match app_dossiers::queue::queue(&state.app, &who, query).await {
@@ -238,7 +233,7 @@ pub(super) async fn queue(
         };
     let counts = app_dossiers::queue::counts(&state.app, &who)
         .await
-        .map_err(|e| page_err(&chrome, e))?
+        .map_err(|e| PageError::api(chrome.clone(), e))?
         .into_iter()
         .map(|c| CountLine {
             agency_name: name_of(&names, &c.agency_code),
@@ -1103,7 +1098,7 @@ async fn counter_page(
 ) -> Result<CounterPage, PageError> {
     let names = agency_names(state)
         .await
-        .map_err(|e| page_err(&chrome, e))?;
+        .map_err(|e| PageError::api(chrome.clone(), e))?;
     let chosen = form.get("procedure").cloned().unwrap_or_default();
     let mut procedures: Vec<(String, String)> = state
         .store
@@ -1284,7 +1279,7 @@ pub(super) async fn print_form(
     };
     let names = agency_names(&state)
         .await
-        .map_err(|e| page_err(&chrome, e))?;
+        .map_err(|e| PageError::api(chrome.clone(), e))?;
     let steps = record.steps.clone();
     let applicant = applicant_lines(&ApplicantDetails::for_reader(&record.applicant, user.role));
     let applicant_name = record.applicant.name.clone();
