@@ -7,6 +7,7 @@
 //! such as signing) and knows nothing of HTTP.
 
 pub mod accounts;
+pub mod audit;
 pub mod calendar;
 pub mod catalogue;
 pub mod clock;

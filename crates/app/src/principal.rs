@@ -18,6 +18,23 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// Whoever runs a command on the server itself: they hold the database and the keys, so
+    /// they may do what a province administrator may. Audited as `system`, as before there
+    /// were principals. The nil id is reserved for them (accounts have UUIDv7 ids).
+    pub fn operator() -> Principal {
+        Principal {
+            id: Uuid::nil(),
+            username: "system".to_owned(),
+            role: Role::ProvinceAdmin,
+            agency_code: None,
+        }
+    }
+
+    /// Whether this is [`Principal::operator`].
+    pub fn is_operator(&self) -> bool {
+        self.id.is_nil()
+    }
+
     /// `Forbidden` unless the account has one of `roles`.
     pub fn require(&self, roles: &[Role]) -> Result<(), AppError> {
         if roles.contains(&self.role) {
@@ -44,7 +61,7 @@ impl Principal {
         AuditEntry {
             at: crate::now(),
             actor: self.username.clone(),
-            actor_role: Some(self.role.as_str().to_owned()),
+            actor_role: (!self.is_operator()).then(|| self.role.as_str().to_owned()),
             agency_code: self.agency_code.clone(),
             action: action.to_owned(),
             subject: subject.into(),

@@ -1,0 +1,147 @@
+//! Developer commands: `motcua generate …` fills a database for benchmarks and demonstrations,
+//! `motcua bench` loads a running server. They write in bulk through the store, below the use
+//! cases, on purpose: they make test data, not a province's records.
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use motcua::{DataLocation, demo};
+use std::time::Instant;
+
+#[derive(Subcommand)]
+pub enum GenerateCommand {
+    /// Realistic dossiers over the past days, with the sample procedures and processes.
+    Dossiers {
+        #[arg(long, default_value_t = 10_000)]
+        count: u64,
+        /// Spread over this many past days.
+        #[arg(long, default_value_t = 365)]
+        days: i64,
+        /// Dossiers per transaction.
+        #[arg(long, default_value_t = 5_000)]
+        batch: usize,
+        #[arg(long, default_value_t = 2025)]
+        seed: u64,
+    },
+}
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// The server (loopback only).
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    base: String,
+    #[arg(long, value_enum)]
+    scenario: motcua::loadgen::Scenario,
+    /// Requests per second, kept constant.
+    #[arg(long, default_value_t = 500.0)]
+    rate: f64,
+    /// Requests in all.
+    #[arg(long, default_value_t = 5_000)]
+    count: u64,
+    /// Stop sending after this many seconds anyway.
+    #[arg(long, default_value_t = 60)]
+    max_seconds: u64,
+    #[arg(long, default_value_t = 256)]
+    max_in_flight: usize,
+    /// Who signs in (default: `congdan` to submit, `motcua.dongkinh` otherwise).
+    #[arg(long)]
+    user: Option<String>,
+    /// Their password (default: from DATA_DIR/demo-accounts.txt).
+    #[arg(long, env = "MOTCUA_BENCH_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// The receiving agency for submissions (default: the agency of `motcua.dongkinh`).
+    #[arg(long)]
+    agency: Option<String>,
+    #[arg(long, default_value = "2.000488")]
+    procedure: String,
+    /// Extra query string for the queue (`status=processing&due=overdue`), the dashboard or the stats API.
+    #[arg(long, default_value = "")]
+    query: String,
+}
+
+fn demo_password_from_file(location: &DataLocation, username: &str) -> Option<String> {
+    let text = std::fs::read_to_string(location.data_dir.join("demo-accounts.txt")).ok()?;
+    text.lines().find_map(|line| {
+        let mut words = line.split_whitespace();
+        (words.next() == Some(username))
+            .then(|| words.next().map(str::to_owned))
+            .flatten()
+    })
+}
+
+pub async fn bench(location: &DataLocation, args: BenchArgs) -> anyhow::Result<()> {
+    use motcua::loadgen::Scenario;
+    let (store, _) = location.open_and_migrate().await?;
+    let user = args.user.clone().unwrap_or_else(|| {
+        match args.scenario {
+            Scenario::Submit => "congdan",
+            _ => "motcua.dongkinh",
+        }
+        .to_owned()
+    });
+    let password = match args.password.clone() {
+        Some(p) => p,
+        None => demo_password_from_file(location, &user)
+            .with_context(|| format!("no password for {user}: give --password"))?,
+    };
+    let agency = match args.agency.clone() {
+        Some(a) => a,
+        None => store
+            .find_user_by_username("motcua.dongkinh")
+            .await?
+            .and_then(|u| u.agency_code)
+            .unwrap_or_default(),
+    };
+    let codes = if args.scenario == Scenario::Lookup {
+        store.sample_dossier_codes(5_000).await?
+    } else {
+        Vec::new()
+    };
+    store.close().await;
+    let report = motcua::loadgen::run(motcua::loadgen::Options {
+        base: args.base.trim_end_matches('/').to_owned(),
+        scenario: args.scenario,
+        rate: args.rate,
+        count: args.count,
+        max_seconds: args.max_seconds,
+        max_in_flight: args.max_in_flight.max(1),
+        username: user,
+        password,
+        agency,
+        procedure: args.procedure,
+        codes,
+        query: args.query,
+    })
+    .await?;
+    report.print();
+    Ok(())
+}
+
+pub async fn generate(command: GenerateCommand, location: &DataLocation) -> anyhow::Result<()> {
+    let GenerateCommand::Dossiers {
+        count,
+        days,
+        batch,
+        seed,
+    } = command;
+    super::serve::init_logging(super::serve::LogFormat::Text);
+    let (store, _) = location.open_and_migrate().await?;
+    if demo::is_empty(&store).await? {
+        let credentials = demo::seed(&store).await?;
+        super::serve::announce_demo(location, &credentials)?;
+    }
+    let started = Instant::now();
+    let options = motcua::generate::Options {
+        count,
+        days,
+        batch: batch.max(1),
+        seed,
+    };
+    let n = motcua::generate::dossiers(&store, &options).await?;
+    store.close().await;
+    println!(
+        "Đã tạo {n} hồ sơ trong {:.1} giây. Generated {n} dossiers in {:.1}s.",
+        started.elapsed().as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

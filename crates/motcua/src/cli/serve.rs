@@ -1,0 +1,284 @@
+//! `motcua serve` (the default) and `motcua migrate`.
+
+use anyhow::{Context, bail};
+use clap::{Args, ValueEnum};
+use motcua::reminders::{Mailer, ReminderSettings};
+use motcua::{DataLocation, demo, server};
+use motcua_web::WebConfig;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Args, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "MOTCUA_ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// Do not seed the demo into an empty database, and do not list demo accounts.
+    #[arg(long, env = "MOTCUA_NO_DEMO")]
+    no_demo: bool,
+    /// Log format.
+    #[arg(long, env = "MOTCUA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// Mark cookies Secure: `auto` does so unless listening on a loopback address.
+    #[arg(long, env = "MOTCUA_COOKIE_SECURE", value_enum, default_value_t = CookieSecure::Auto)]
+    cookie_secure: CookieSecure,
+    /// SMTP server for e-mail reminders, `smtp://[user:password@]host[:port]` (plain SMTP,
+    /// e.g. a local relay). Without it, e-mail reminders are skipped; in-app ones still go.
+    #[arg(long, env = "MOTCUA_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// Sender of e-mail reminders.
+    #[arg(
+        long,
+        env = "MOTCUA_SMTP_FROM",
+        default_value = "motcua <noreply@localhost>"
+    )]
+    smtp_from: String,
+    /// Minutes between runs of the reminder job (overdue and soon-due programme tasks); 0 turns it off.
+    #[arg(long, env = "MOTCUA_REMINDER_INTERVAL_MINUTES", default_value_t = 60)]
+    reminder_interval_minutes: u64,
+    /// Remind about tasks due within this many days, besides overdue ones.
+    #[arg(long, env = "MOTCUA_REMINDER_DUE_WITHIN_DAYS", default_value_t = 3)]
+    reminder_due_within_days: u32,
+    /// The public address of this portal, e.g. `https://dichvucong.langson.gov.vn`, for links
+    /// printed on paper (the QR code of the dossier forms). Without it, the request's Host.
+    #[arg(long, env = "MOTCUA_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Largest document accepted, in MiB.
+    #[arg(long, env = "MOTCUA_MAX_DOCUMENT_MIB", default_value_t = 20)]
+    max_document_mib: u64,
+    /// Days an Idempotency-Key is remembered: a retry within them gets the first answer;
+    /// older keys are purged in the background. 0 keeps them for ever.
+    #[arg(long, env = "MOTCUA_IDEMPOTENCY_RETENTION_DAYS", default_value_t = server::IDEMPOTENCY_RETENTION_DAYS)]
+    idempotency_retention_days: u32,
+    /// File with the master key (32 bytes, base64) that seals the agencies' signing keys.
+    /// Without it (or MOTCUA_MASTER_KEY), DATA_DIR/master.key is used, made on first start.
+    #[arg(long, env = "MOTCUA_MASTER_KEY_FILE")]
+    master_key_file: Option<PathBuf>,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        ServeArgs {
+            addr: "127.0.0.1:8080".parse().expect("valid address"),
+            no_demo: std::env::var("MOTCUA_NO_DEMO").is_ok_and(|v| v == "1" || v == "true"),
+            log_format: match std::env::var("MOTCUA_LOG_FORMAT").as_deref() {
+                Ok("json") => LogFormat::Json,
+                _ => LogFormat::Text,
+            },
+            cookie_secure: CookieSecure::Auto,
+            smtp_url: std::env::var("MOTCUA_SMTP_URL")
+                .ok()
+                .filter(|u| !u.is_empty()),
+            smtp_from: std::env::var("MOTCUA_SMTP_FROM")
+                .unwrap_or_else(|_| "motcua <noreply@localhost>".into()),
+            reminder_interval_minutes: std::env::var("MOTCUA_REMINDER_INTERVAL_MINUTES")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(60),
+            reminder_due_within_days: std::env::var("MOTCUA_REMINDER_DUE_WITHIN_DAYS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(3),
+            public_url: std::env::var("MOTCUA_PUBLIC_URL")
+                .ok()
+                .filter(|u| !u.is_empty()),
+            max_document_mib: std::env::var("MOTCUA_MAX_DOCUMENT_MIB")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(20),
+            idempotency_retention_days: std::env::var("MOTCUA_IDEMPOTENCY_RETENTION_DAYS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(server::IDEMPOTENCY_RETENTION_DAYS),
+            master_key_file: std::env::var_os("MOTCUA_MASTER_KEY_FILE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum CookieSecure {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Applies pending migrations and says how many.
+pub async fn migrate(location: &DataLocation) -> anyhow::Result<()> {
+    init_logging(LogFormat::Text);
+    let (store, applied) = location.open_and_migrate().await?;
+    println!(
+        "Đã áp dụng {applied} bản nâng cấp cơ sở dữ liệu ({}). Applied {applied} migration(s).",
+        store.backend().as_str()
+    );
+    store.close().await;
+    Ok(())
+}
+
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+pub async fn run(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> {
+    init_logging(args.log_format);
+    let started = Instant::now();
+    let (store, applied) = location.open_and_migrate().await?;
+    if applied > 0 {
+        tracing::info!(
+            applied,
+            backend = store.backend().as_str(),
+            "database migrated"
+        );
+    }
+    let demo_on = !args.no_demo;
+    if demo_on && demo::is_empty(&store).await? {
+        let credentials = demo::seed(&store).await?;
+        announce_demo(&location, &credentials)?;
+    }
+    let demo_accounts = if demo_on
+        && store.setting(demo::DEMO_SETTING).await?.as_deref() == Some(demo::DEMO_NAME)
+    {
+        demo::accounts_for_login_page(&store).await?
+    } else {
+        Vec::new()
+    };
+    let today = motcua_app::today_vn();
+    let province_name = store
+        .unit_at(demo::PROVINCE_CODE, today)
+        .await?
+        .map_or_else(|| format!("Tỉnh {}", demo::PROVINCE_CODE), |u| u.full_name);
+    let master_key = match (
+        &args.master_key_file,
+        std::env::var("MOTCUA_MASTER_KEY").ok(),
+    ) {
+        (Some(_), Some(_)) => {
+            bail!("give the master key either in a file or in MOTCUA_MASTER_KEY, not both")
+        }
+        (Some(path), None) => Some(motcua_app::signing::MasterKey::read_file(path)?),
+        (None, Some(text)) if !text.trim().is_empty() => {
+            Some(motcua_app::signing::MasterKey::from_base64(&text)?)
+        }
+        // None given: DATA_DIR/master.key, made (readable by its owner only) on first start.
+        _ => {
+            let path = location.data_dir.join("master.key");
+            let (key, made) = motcua_app::signing::MasterKey::load_or_create(&path)?;
+            if made {
+                tracing::warn!(
+                    path = %path.display(),
+                    "made a master key for the agencies' signing keys; keep a copy apart from \
+                     the database, or give one with --master-key-file or MOTCUA_MASTER_KEY"
+                );
+            }
+            Some(key)
+        }
+    };
+    let config = WebConfig {
+        province_name,
+        data_dir: location.data_dir.clone(),
+        documents: motcua_app::documents::DocumentsConfig {
+            url: location.documents_url.clone(),
+            max_bytes: args.max_document_mib.saturating_mul(1024 * 1024),
+        },
+        master_key,
+        cookie_secure: match args.cookie_secure {
+            CookieSecure::Always => true,
+            CookieSecure::Never => false,
+            CookieSecure::Auto => !args.addr.ip().is_loopback(),
+        },
+        public_url: match args.public_url.as_deref() {
+            Some(url) => Some(
+                motcua_web::check_public_url(url)
+                    .map_err(|e| anyhow::anyhow!("--public-url {url}: {e}"))?,
+            ),
+            None => None,
+        },
+        ..WebConfig::default()
+    };
+    let reminders = reminder_settings(&args)?;
+    let retention = (args.idempotency_retention_days > 0)
+        .then(|| chrono::Duration::days(args.idempotency_retention_days.into()));
+    let running = server::start_with(
+        store.clone(),
+        args.addr,
+        config,
+        demo_accounts,
+        reminders,
+        retention,
+    )
+    .await
+    .with_context(|| format!("cannot start serving on {}", args.addr))?;
+    tracing::info!(addr = %running.addr, ready_ms = started.elapsed().as_millis() as u64, "ready");
+    println!(
+        "motcua đang phục vụ tại / serving at http://{}",
+        running.addr
+    );
+    running.run_until_signal().await?;
+    store.close().await;
+    Ok(())
+}
+
+fn reminder_settings(args: &ServeArgs) -> anyhow::Result<Option<ReminderSettings>> {
+    if args.reminder_interval_minutes == 0 {
+        return Ok(None);
+    }
+    let mailer = match args.smtp_url.as_deref() {
+        Some(url) => Some(std::sync::Arc::new(Mailer::new(url, &args.smtp_from)?)),
+        None => {
+            tracing::info!("no SMTP server configured: e-mail reminders will be skipped");
+            None
+        }
+    };
+    Ok(Some(ReminderSettings {
+        interval: std::time::Duration::from_secs(args.reminder_interval_minutes * 60),
+        due_within_days: args.reminder_due_within_days,
+        mailer,
+        ..ReminderSettings::default()
+    }))
+}
+
+pub fn announce_demo(
+    location: &DataLocation,
+    credentials: &[demo::DemoCredential],
+) -> anyhow::Result<()> {
+    let mut text =
+        String::from("Tài khoản trình diễn (demo accounts) — username / password / role\n");
+    for c in credentials {
+        text.push_str(&format!(
+            "  {:<20} {:<18} {}\n",
+            c.username, c.password, c.role
+        ));
+    }
+    let path = location.data_dir.join("demo-accounts.txt");
+    write_private(&path, &text).with_context(|| format!("cannot write {}", path.display()))?;
+    println!(
+        "\nĐã nạp dữ liệu trình diễn tỉnh Lạng Sơn. Seeded the Lạng Sơn demo.\n{text}(also saved in {})\n",
+        path.display()
+    );
+    Ok(())
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
+}
