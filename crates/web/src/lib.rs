@@ -64,12 +64,10 @@ pub fn router(state: AppState) -> Router {
     let pages = pages::router()
         .fallback(pages::not_found)
         .layer(CatchPanicLayer::custom(pages::panic_page));
-    let api = api::router()
-        .fallback(api::not_found)
-        .layer(CatchPanicLayer::custom(api::panic_problem));
+    let api = api::router().layer(CatchPanicLayer::custom(api::panic_problem));
     Router::new()
         .merge(ops::router())
-        .nest("/api/v1", api)
+        .merge(api)
         // Anything else under /api is an unknown API route, not a page.
         .route("/api", axum::routing::any(api::not_found))
         .route("/api/{*rest}", axum::routing::any(api::not_found))

@@ -12,6 +12,7 @@ use motcua_app::accounts::{BAD_CREDENTIALS, LOCKED, LoginCheck, audit_for, check
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub(crate) struct TokenRequest {
@@ -85,4 +86,11 @@ pub(crate) async fn issue_token(
 )]
 pub(crate) async fn me(ApiUser(user): ApiUser) -> Json<AuthUser> {
     Json(user)
+}
+
+/// This module's routes, each with its OpenAPI path (the path comes from its `#[utoipa::path]`).
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(issue_token))
+        .routes(routes!(me))
 }

@@ -19,6 +19,7 @@ use motcua_store::{StoredArrangement, StoredWorkingHours};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// A date of the Vietnamese lunar calendar.
 #[derive(Debug, Serialize, ToSchema)]
@@ -636,4 +637,16 @@ pub(crate) async fn put_working_hours(
         .await?;
     let stored = state.store.agency_working_hours(code.as_str()).await?;
     Ok(Json(working_hours_view(&code, stored)))
+}
+
+/// This module's routes, each with its OpenAPI path (the path comes from its `#[utoipa::path]`).
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(lunar))
+        .routes(routes!(solar))
+        .routes(routes!(holidays))
+        .routes(routes!(due))
+        .routes(routes!(arrangements))
+        .routes(routes!(arrangement, put_arrangement))
+        .routes(routes!(working_hours, put_working_hours))
 }

@@ -23,6 +23,7 @@ use motcua_store::{
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 impl From<CatalogueError> for ApiError {
     fn from(err: CatalogueError) -> ApiError {
@@ -890,4 +891,17 @@ pub(crate) struct SectorView {
     pub code: String,
     #[schema(example = "Hộ tịch")]
     pub name: String,
+}
+
+/// This module's routes, each with its OpenAPI path (the path comes from its `#[utoipa::path]`).
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(detail, save_draft))
+        .routes(routes!(devolve))
+        .routes(routes!(publish))
+        .routes(routes!(stats))
+        .routes(routes!(applicable))
+        .routes(routes!(export))
+        .routes(routes!(sectors))
 }

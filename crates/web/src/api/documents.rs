@@ -11,6 +11,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::signing::{SignatureCheck, check_hash, settle_logged};
 use axum::Json;
 use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
@@ -27,6 +28,8 @@ use motcua_store::{
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 fn vn_utc(t: DateTime<Utc>) -> DateTime<FixedOffset> {
@@ -1156,4 +1159,23 @@ pub(crate) async fn decide(
         other => other?,
     };
     Ok(Json(list_view(list, None)))
+}
+
+/// This module's routes, each with its OpenAPI path (the path comes from its `#[utoipa::path]`).
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        // Uploads stream and count against the configured limit themselves.
+        .routes(routes!(upload).layer(DefaultBodyLimit::disable()))
+        .routes(routes!(download))
+        .routes(routes!(mark_digitised))
+        // Uploads stream and count against the configured limit themselves.
+        .routes(routes!(verify_hash, verify_file).layer(DefaultBodyLimit::disable()))
+        .routes(routes!(signing_key))
+        .routes(routes!(wallet))
+        .routes(routes!(wallet_content))
+        .routes(routes!(archivable))
+        .routes(routes!(packages))
+        .routes(routes!(destruction_lists))
+        .routes(routes!(destruction_list))
+        .routes(routes!(decide))
 }

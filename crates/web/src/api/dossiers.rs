@@ -7,6 +7,7 @@ use super::processes::{StepView, step_views};
 use super::{ApiJson, ApiQuery};
 use crate::AppState;
 use crate::auth::{ApiUser, AuthUser, MaybeUser};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::error::{ApiError, ApiResult, Problem};
 use axum::Json;
@@ -176,7 +177,10 @@ pub(crate) struct RatingScoreView {
     pub score: u8,
 }
 
+/// The applicant's rating of how the dossier was handled.
+// Named apart from news' `RatingView`: two schemas of one name collide in the document.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = DossierRatingView)]
 pub(crate) struct RatingView {
     pub scores: Vec<RatingScoreView>,
     /// From 0 to 2.
@@ -850,4 +854,16 @@ pub(crate) async fn public_rating(
         app_dossiers::public::rate(&state.app, peer.ip(), &code, &body.check, &body.rating).await?;
     let detail = app_dossiers::public::public_detail(&state.app, after).await?;
     Ok(Json(public_view(detail)))
+}
+
+/// This module's routes, each with its OpenAPI path (the path comes from its `#[utoipa::path]`).
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, submit))
+        .routes(routes!(counts))
+        .routes(routes!(one))
+        .routes(routes!(events))
+        .routes(routes!(act))
+        .routes(routes!(public_lookup))
+        .routes(routes!(public_rating))
 }

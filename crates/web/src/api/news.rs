@@ -14,6 +14,7 @@ use motcua_domain::news::{RatingTotals, Stars, may_edit_article};
 use motcua_store::{ArticleFilter, ArticleRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// A long-lived random id for anonymous readers, so each rates an article once.
 /// Only its SHA-256 is stored.
@@ -249,4 +250,12 @@ pub(crate) async fn save_rating(
         .store
         .rate_article(article.id, voter_key, stars, crate::now(), audit)
         .await
+}
+
+/// This module's routes, each with its OpenAPI path (the path comes from its `#[utoipa::path]`).
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(article))
+        .routes(routes!(rate))
 }

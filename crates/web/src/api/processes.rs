@@ -15,6 +15,7 @@ use motcua_domain::procedure::Level;
 use motcua_store::{MissingProcess, ProcessDraft, ProcessRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 /// One step as sent: a budget in working hours or working minutes (one of them).
@@ -418,4 +419,13 @@ pub(crate) async fn missing(
     };
     let list = state.store.procedures_without_process(date).await?;
     Ok(Json(list.into_iter().map(MissingView::from).collect()))
+}
+
+/// This module's routes, each with its OpenAPI path (the path comes from its `#[utoipa::path]`).
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, draft))
+        .routes(routes!(missing))
+        .routes(routes!(one))
+        .routes(routes!(approve))
 }

@@ -13,6 +13,7 @@ use motcua_domain::programme as rules;
 use motcua_store::{TaskRecord, TaskUpdateRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -470,4 +471,13 @@ pub(crate) async fn review(
     let today = q.as_of.unwrap_or_else(crate::today_vn);
     let review = prog::review(&state, &loaded, today).await?;
     Ok(Json(review_view(&loaded, &review, today)))
+}
+
+/// This module's routes, each with its OpenAPI path (the path comes from its `#[utoipa::path]`).
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(programme))
+        .routes(routes!(review))
+        .routes(routes!(task))
+        .routes(routes!(post_update))
 }

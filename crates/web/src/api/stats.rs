@@ -16,6 +16,7 @@ use motcua_domain::quality::{
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Whether the caller asked for CSV.
 fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> ApiResult<bool> {
@@ -773,4 +774,13 @@ pub(crate) async fn readiness(
         );
     }
     Ok(Json(r).into_response())
+}
+
+/// This module's routes, each with its OpenAPI path (the path comes from its `#[utoipa::path]`).
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(quality))
+        .routes(routes!(trend))
+        .routes(routes!(agencies))
+        .routes(routes!(readiness))
 }

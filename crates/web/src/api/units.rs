@@ -15,6 +15,7 @@ use motcua_domain::unit::{AdminUnit, UnitKind};
 use motcua_store::{AgencyQuery, SuccessionDetail, UnitQuery};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// One administrative unit over one validity interval.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -559,4 +560,16 @@ pub(crate) async fn update_agency(
     );
     state.store.update_agency(&agency, audit).await?;
     Ok(Json((&agency).into()))
+}
+
+/// This module's routes, each with its OpenAPI path (the path comes from its `#[utoipa::path]`).
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_units))
+        .routes(routes!(get_unit))
+        .routes(routes!(unit_children))
+        .routes(routes!(unit_predecessors))
+        .routes(routes!(unit_successors))
+        .routes(routes!(list_agencies, create_agency))
+        .routes(routes!(get_agency, update_agency))
 }
