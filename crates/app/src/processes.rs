@@ -206,3 +206,61 @@ pub async fn missing(
     staff(who)?;
     Ok(app.store.procedures_without_process(date).await?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn who(role: Role, agency: Option<&str>) -> Principal {
+        Principal {
+            id: Uuid::nil(),
+            username: "u".into(),
+            role,
+            agency_code: agency.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn leaders_approve_their_own_unit_administrators_only_draft() {
+        let own = Some("000.00.00.H37");
+        let leader = who(Role::Leader, own);
+        let unit_admin = who(Role::UnitAdmin, own);
+        assert!(may_manage(&leader, own, true).is_ok());
+        assert!(may_manage(&unit_admin, own, false).is_ok());
+        assert!(may_manage(&unit_admin, own, true).is_err());
+        assert!(may_manage(&leader, Some("000.00.01.H37"), false).is_err());
+        assert!(
+            may_manage(&leader, None, false).is_err(),
+            "a level's default"
+        );
+        assert!(may_manage(&who(Role::ProvinceAdmin, None), None, true).is_ok());
+        assert!(may_manage(&who(Role::Specialist, own), own, false).is_err());
+    }
+
+    #[test]
+    fn a_step_has_exactly_one_budget() {
+        let step = |hours, minutes| StepInput {
+            name: " Thẩm định ".into(),
+            role: "specialist".into(),
+            agency_code: None,
+            budget_hours: hours,
+            budget_minutes: minutes,
+        };
+        let steps = parse_steps(&[step(Some(2), None), step(None, Some(30))]).unwrap();
+        assert_eq!(steps[0].budget_minutes, 120);
+        assert_eq!(steps[1].budget_minutes, 30);
+        assert_eq!(steps[0].name, "Thẩm định");
+        for bad in [step(None, None), step(Some(1), Some(60))] {
+            assert_eq!(
+                parse_steps(&[bad]).unwrap_err().code(),
+                "invalid_step_budget"
+            );
+        }
+        let mut wrong_role = step(Some(1), None);
+        wrong_role.role = "mayor".into();
+        assert_eq!(
+            parse_steps(&[wrong_role]).unwrap_err().code(),
+            "invalid_role"
+        );
+    }
+}

@@ -185,3 +185,75 @@ pub async fn update_agency(
     app.store.update_agency(&agency, audit).await?;
     Ok(agency)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> AgencyInput {
+        AgencyInput {
+            code: Some("000.00.00.H37".into()),
+            name: " Ủy ban nhân dân tỉnh ".into(),
+            kind: "provincial_committee".into(),
+            unit_code: "20".into(),
+            parent_code: Some(String::new()),
+            valid_from: None,
+            valid_to: None,
+        }
+    }
+
+    #[test]
+    fn an_agency_is_checked_field_by_field() {
+        let agency = agency_from_input("000.00.00.H37", &input()).unwrap();
+        assert_eq!(agency.name, "Ủy ban nhân dân tỉnh");
+        assert_eq!(agency.parent_code, None);
+        let code = |i: AgencyInput| agency_from_input("000.00.00.H37", &i).unwrap_err().code();
+        assert_eq!(
+            code(AgencyInput {
+                name: " ".into(),
+                ..input()
+            }),
+            "invalid_name"
+        );
+        assert_eq!(
+            code(AgencyInput {
+                kind: "ministry".into(),
+                ..input()
+            }),
+            "invalid_kind"
+        );
+        assert_eq!(
+            code(AgencyInput {
+                unit_code: "2".into(),
+                ..input()
+            }),
+            "invalid_unit_code"
+        );
+        assert_eq!(
+            code(AgencyInput {
+                valid_from: NaiveDate::from_ymd_opt(2025, 7, 1),
+                valid_to: NaiveDate::from_ymd_opt(2025, 6, 30),
+                ..input()
+            }),
+            "invalid_validity"
+        );
+    }
+
+    #[test]
+    fn unit_administrators_edit_only_their_own_agency() {
+        let who = |role, agency: Option<&str>| Principal {
+            id: uuid::Uuid::nil(),
+            username: "u".into(),
+            role,
+            agency_code: agency.map(str::to_owned),
+        };
+        let own = "000.00.00.H37";
+        assert!(may_edit_agency(&who(Role::ProvinceAdmin, None), own));
+        assert!(may_edit_agency(&who(Role::UnitAdmin, Some(own)), own));
+        assert!(!may_edit_agency(
+            &who(Role::UnitAdmin, Some(own)),
+            "000.00.01.H37"
+        ));
+        assert!(!may_edit_agency(&who(Role::Leader, Some(own)), own));
+    }
+}
