@@ -17,6 +17,9 @@ pub enum AppError {
     /// Signed in, but not allowed.
     #[error("{detail}")]
     Forbidden { detail: String },
+    /// Signed in and allowed to act here, but not in this way; `code` says which way.
+    #[error("{detail}")]
+    NotAllowed { code: &'static str, detail: String },
     /// The input cannot be read at all (a query parameter of the wrong form…).
     #[error("{detail}")]
     Malformed { code: &'static str, detail: String },
@@ -120,6 +123,7 @@ impl AppError {
             | AppError::Malformed { code, .. }
             | AppError::Invalid { code, .. }
             | AppError::Conflict { code, .. }
+            | AppError::NotAllowed { code, .. }
             | AppError::TooManyAttempts { code, .. }
             | AppError::TooLarge { code, .. }
             | AppError::Broken { code, .. }

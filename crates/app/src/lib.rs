@@ -16,7 +16,10 @@ pub mod dossiers;
 pub mod error;
 pub mod password;
 pub mod principal;
+pub mod processes;
 pub mod signing;
+pub mod transition;
+pub mod units;
 
 pub use clock::{now, today_vn};
 pub use error::{AppError, AppResult};

@@ -12,7 +12,6 @@ pub mod loadgen;
 pub mod reminders;
 pub mod samples;
 pub mod server;
-pub mod transition;
 
 use anyhow::Context;
 use motcua_store::{Store, StoreConfig};

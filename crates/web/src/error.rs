@@ -110,7 +110,7 @@ pub fn status_of(err: &AppError) -> StatusCode {
     match err {
         AppError::NotFound { .. } => StatusCode::NOT_FOUND,
         AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+        AppError::Forbidden { .. } | AppError::NotAllowed { .. } => StatusCode::FORBIDDEN,
         AppError::Malformed { .. } => StatusCode::BAD_REQUEST,
         AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict { .. } | AppError::Stale { .. } | AppError::KeyReused { .. } => {

@@ -45,7 +45,7 @@ async fn run_transition(store: &Store, command: TransitionCommand) -> anyhow::Re
         by_address: args.by_address,
     };
     if !apply {
-        let plan = motcua::transition::make_plan(store, args.effective, &rules).await?;
+        let plan = motcua_app::transition::make_plan(store, args.effective, &rules).await?;
         if args.json {
             let doc = serde_json::json!({
                 "plan": plan,
@@ -54,7 +54,7 @@ async fn run_transition(store: &Store, command: TransitionCommand) -> anyhow::Re
             });
             println!("{}", serde_json::to_string_pretty(&doc)?);
         } else {
-            print!("{}", motcua::transition::describe_plan(&plan));
+            print!("{}", motcua_app::transition::describe_plan(&plan));
         }
         return Ok(());
     }
@@ -64,7 +64,8 @@ async fn run_transition(store: &Store, command: TransitionCommand) -> anyhow::Re
         format!("transition:{}", args.effective),
         serde_json::json!({}),
     );
-    let (plan, report) = motcua::transition::apply(store, args.effective, &rules, &actor).await?;
+    let (plan, report) =
+        motcua_app::transition::apply(store, args.effective, &rules, &actor).await?;
     if args.json {
         let doc = serde_json::json!({
             "plan": plan,
@@ -74,8 +75,8 @@ async fn run_transition(store: &Store, command: TransitionCommand) -> anyhow::Re
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        print!("{}", motcua::transition::describe_plan(&plan));
-        println!("\n{}", motcua::transition::describe_report(&report));
+        print!("{}", motcua_app::transition::describe_plan(&plan));
+        println!("\n{}", motcua_app::transition::describe_report(&report));
     }
     Ok(())
 }

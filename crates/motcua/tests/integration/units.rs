@@ -894,7 +894,7 @@ async fn transition_on_the_demo(backend: Backend) {
         .to_string();
     let binhxa_before = agency_of("motcua.binhxa").await;
 
-    let plan = motcua::transition::make_plan(store, reform, &PlanRules::default())
+    let plan = motcua_app::transition::make_plan(store, reform, &PlanRules::default())
         .await
         .unwrap();
     assert_eq!(
@@ -922,7 +922,7 @@ async fn transition_on_the_demo(backend: Backend) {
             .iter()
             .any(|u| u.item == Some(("user".into(), "motcua.binhxa".into())))
     );
-    let text = motcua::transition::describe_plan(&plan);
+    let text = motcua_app::transition::describe_plan(&plan);
     assert!(text.contains("CHƯA QUYẾT ĐỊNH") && text.contains("motcua.binhxa"));
 
     let actor = AuditEntry::system(
@@ -931,7 +931,7 @@ async fn transition_on_the_demo(backend: Backend) {
         "transition:2025-07-01",
         serde_json::json!({}),
     );
-    let (_, report) = motcua::transition::apply(store, reform, &PlanRules::default(), &actor)
+    let (_, report) = motcua_app::transition::apply(store, reform, &PlanRules::default(), &actor)
         .await
         .unwrap();
     assert_eq!(
@@ -961,7 +961,7 @@ async fn transition_on_the_demo(backend: Backend) {
 
     // Applying again changes nothing; deciding the split moves the rest.
     let events = store.verify_audit_chain().await.unwrap().events;
-    let (_, again) = motcua::transition::apply(store, reform, &PlanRules::default(), &actor)
+    let (_, again) = motcua_app::transition::apply(store, reform, &PlanRules::default(), &actor)
         .await
         .unwrap();
     assert_eq!(
@@ -980,7 +980,7 @@ async fn transition_on_the_demo(backend: Backend) {
         ],
         by_address: false,
     };
-    let (plan, report) = motcua::transition::apply(store, reform, &rules, &actor)
+    let (plan, report) = motcua_app::transition::apply(store, reform, &rules, &actor)
         .await
         .unwrap();
     assert!(plan.undecided().is_empty(), "{:?}", plan.undecided());

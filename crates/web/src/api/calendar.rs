@@ -3,7 +3,7 @@
 
 use super::{ApiJson, ApiQuery};
 use crate::AppState;
-use crate::auth::{ApiUser, AuthUser};
+use crate::auth::ApiUser;
 use crate::calendar::{self as cal, DueAnswer, DueQuestion};
 use crate::error::{ApiError, ApiResult, Problem};
 use axum::Json;
@@ -11,13 +11,9 @@ use axum::extract::{Path, State};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use motcua_domain::account::Role;
 use motcua_domain::agency::AgencyCode;
-use motcua_domain::calendar::{
-    DayOff, HolidayCalendar, MonthDay, Season, Session, WorkingHours, WorkingHoursConfig,
-    YearArrangement,
-};
+use motcua_domain::calendar::{MonthDay, Season, Session, WorkingHoursConfig};
 use motcua_store::{StoredArrangement, StoredWorkingHours};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -152,26 +148,6 @@ pub(crate) async fn holidays(
     Ok(Json(days))
 }
 
-/// The agency's working hours, or the defaults without an agency.
-/// 400 for a malformed code, 404 for an unknown agency.
-pub(crate) async fn hours_for(
-    state: &AppState,
-    agency: Option<&str>,
-) -> ApiResult<(WorkingHours, Option<String>)> {
-    let Some(raw) = agency.map(str::trim).filter(|a| !a.is_empty()) else {
-        return Ok((WorkingHours::default(), None));
-    };
-    let code =
-        AgencyCode::parse(raw).map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
-    match cal::agency_hours(&state.store, code.as_str()).await? {
-        Some(hours) => Ok((hours, Some(code.as_str().to_owned()))),
-        None => Err(ApiError::not_found(format!(
-            "Không tìm thấy cơ quan {}.",
-            code.as_str()
-        ))),
-    }
-}
-
 /// When a time limit of working days or hours ends, skipping weekends, holidays
 /// and time outside working hours.
 #[utoipa::path(
@@ -191,7 +167,7 @@ pub(crate) async fn due(
         budget_minutes: cal::budget_minutes(q.working_days, q.working_hours)?,
         channel: q.channel.as_deref().map(cal::parse_channel).transpose()?,
     };
-    let (hours, agency_code) = hours_for(&state, q.agency.as_deref()).await?;
+    let (hours, agency_code) = cal::hours_for(&state.app, q.agency.as_deref()).await?;
     let holidays = state.calendar.holidays(&state.store).await?;
     Ok(Json(cal::compute_due(
         question,
@@ -201,32 +177,10 @@ pub(crate) async fn due(
     )?))
 }
 
-/// A day off declared by an arrangement.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub(crate) struct DayOffBody {
-    pub date: NaiveDate,
-    #[schema(example = "Nghỉ hoán đổi")]
-    pub name: String,
-}
-
-/// A year's official arrangement, as an administrator enters it.
-#[derive(Debug, Deserialize, ToSchema)]
-pub(crate) struct ArrangementBody {
-    /// Optional; must match the year in the path when given.
-    pub year: Option<i64>,
-    #[schema(example = "6150/TB-BLĐTBXH")]
-    pub notice_number: String,
-    pub notice_date: NaiveDate,
-    /// Days off added to the defaults.
-    #[serde(default)]
-    pub extra_days_off: Vec<DayOffBody>,
-    /// Days worked in return (usually Saturdays), or default holidays that are worked.
-    #[serde(default)]
-    pub working_days: Vec<NaiveDate>,
-    /// Default holidays this arrangement cancels.
-    #[serde(default)]
-    pub removed_defaults: Vec<NaiveDate>,
-}
+// The bodies are app's inputs, as they are.
+pub(crate) use motcua_app::calendar::{
+    ArrangementInput as ArrangementBody, DayOffInput as DayOffBody,
+};
 
 /// A stored arrangement.
 #[derive(Debug, Serialize, ToSchema)]
@@ -299,64 +253,6 @@ pub(crate) async fn arrangement(
     }
 }
 
-/// The arrangement of `year` from what was entered, checked on its own and
-/// against the other years' (a `Conflict` from the store catches a race).
-pub(crate) fn arrangement_from(
-    year: i32,
-    body: ArrangementBody,
-    calendar: &HolidayCalendar,
-) -> Result<YearArrangement, cal::InputError> {
-    if body.year.is_some_and(|y| y != i64::from(year)) {
-        return Err(cal::InputError::new(
-            "year_mismatch",
-            format!("Năm trong nội dung khác năm {year} trên địa chỉ."),
-        ));
-    }
-    let arrangement = YearArrangement {
-        year,
-        notice_number: body.notice_number.trim().to_owned(),
-        notice_date: body.notice_date,
-        extra_days_off: body
-            .extra_days_off
-            .into_iter()
-            .map(|d| DayOff {
-                date: d.date,
-                name: d.name.trim().to_owned(),
-            })
-            .collect(),
-        working_days: body.working_days,
-        removed_defaults: body.removed_defaults,
-    };
-    arrangement.validate()?;
-    let mut all: Vec<YearArrangement> = calendar
-        .arrangements()
-        .iter()
-        .filter(|a| a.year != year)
-        .cloned()
-        .collect();
-    all.push(arrangement.clone());
-    HolidayCalendar::new(all)?;
-    Ok(arrangement)
-}
-
-/// Validates and stores an arrangement with its audit event, then refreshes the cache.
-pub(crate) async fn save_arrangement(
-    state: &AppState,
-    user: &AuthUser,
-    arrangement: &YearArrangement,
-) -> Result<Arc<HolidayCalendar>, motcua_store::StoreError> {
-    let audit = user.audit(
-        "calendar.arrangement_saved",
-        format!("holiday_arrangement:{}", arrangement.year),
-        serde_json::json!({ "arrangement": arrangement }),
-    );
-    state
-        .store
-        .put_holiday_arrangement(arrangement, crate::now(), &user.username, audit)
-        .await?;
-    state.calendar.reload(&state.store).await
-}
-
 /// Creates or replaces a year's arrangement (province administrators only).
 #[utoipa::path(
     put, path = "/api/v1/calendar/arrangements/{year}", tag = "calendar",
@@ -378,16 +274,11 @@ pub(crate) async fn put_arrangement(
     Path(year): Path<String>,
     ApiJson(body): ApiJson<ArrangementBody>,
 ) -> ApiResult<Json<ArrangementView>> {
-    user.require(&[Role::ProvinceAdmin])?;
+    let who = user.principal();
+    // Refused before the year is even read, as ever.
+    who.require(&[Role::ProvinceAdmin])?;
     let year = cal::parse_year(&year)?;
-    let calendar = state.calendar.holidays(&state.store).await?;
-    let arrangement = arrangement_from(year, body, &calendar)?;
-    save_arrangement(&state, &user, &arrangement).await?;
-    let stored = state
-        .store
-        .holiday_arrangement(year)
-        .await?
-        .ok_or_else(ApiError::internal)?;
+    let stored = cal::save_arrangement(&state.app, &who, year, body).await?;
     Ok(Json(stored.into()))
 }
 
@@ -567,18 +458,6 @@ fn working_hours_view(code: &AgencyCode, stored: Option<StoredWorkingHours>) -> 
     }
 }
 
-async fn known_agency(state: &AppState, raw: &str) -> ApiResult<AgencyCode> {
-    let code =
-        AgencyCode::parse(raw).map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
-    if state.store.agency(code.as_str()).await?.is_none() {
-        return Err(ApiError::not_found(format!(
-            "Không tìm thấy cơ quan {}.",
-            code.as_str()
-        )));
-    }
-    Ok(code)
-}
-
 /// An agency's working hours (the defaults until it sets its own).
 #[utoipa::path(
     get, path = "/api/v1/agencies/{code}/working-hours", tag = "calendar",
@@ -593,8 +472,7 @@ pub(crate) async fn working_hours(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> ApiResult<Json<WorkingHoursView>> {
-    let code = known_agency(&state, &code).await?;
-    let stored = state.store.agency_working_hours(code.as_str()).await?;
+    let (code, stored) = cal::hours::working_hours(&state.app, &code).await?;
     Ok(Json(working_hours_view(&code, stored)))
 }
 
@@ -619,23 +497,9 @@ pub(crate) async fn put_working_hours(
     Path(code): Path<String>,
     ApiJson(body): ApiJson<WorkingHoursBody>,
 ) -> ApiResult<Json<WorkingHoursView>> {
-    user.require(&[Role::ProvinceAdmin, Role::UnitAdmin])?;
-    let code = known_agency(&state, &code).await?;
-    if user.role == Role::UnitAdmin && user.agency_code.as_deref() != Some(code.as_str()) {
-        return Err(ApiError::forbidden());
-    }
-    let config = body.into_config();
-    WorkingHours::try_from(config.clone()).map_err(cal::InputError::from)?;
-    let audit = user.audit(
-        "agency.working_hours_saved",
-        format!("agency:{}", code.as_str()),
-        serde_json::json!({ "working_hours": &config }),
-    );
-    state
-        .store
-        .put_agency_working_hours(code.as_str(), &config, crate::now(), &user.username, audit)
-        .await?;
-    let stored = state.store.agency_working_hours(code.as_str()).await?;
+    let (code, stored) =
+        cal::hours::set_working_hours(&state.app, &user.principal(), &code, body.into_config())
+            .await?;
     Ok(Json(working_hours_view(&code, stored)))
 }
 

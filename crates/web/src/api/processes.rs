@@ -2,48 +2,22 @@
 
 use super::{ApiJson, ApiQuery};
 use crate::AppState;
-use crate::auth::{ApiUser, AuthUser};
+use crate::auth::ApiUser;
 use crate::error::{ApiError, ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
-use motcua_domain::account::Role;
-use motcua_domain::agency::AgencyCode;
+use motcua_app::processes;
 use motcua_domain::dossier::{ProcessState, ProcessStep};
-use motcua_domain::procedure::Level;
-use motcua_store::{MissingProcess, ProcessDraft, ProcessRecord};
+use motcua_store::{MissingProcess, ProcessRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-/// One step as sent: a budget in working hours or working minutes (one of them).
-#[derive(Debug, Deserialize, ToSchema)]
-pub(crate) struct StepBody {
-    #[schema(example = "Thẩm định hồ sơ")]
-    pub name: String,
-    /// `receiver`, `specialist` or `leader` (any role name is accepted).
-    #[schema(example = "specialist")]
-    pub role: String,
-    /// Another agency that does this step (inter-agency handling).
-    pub agency_code: Option<String>,
-    pub budget_hours: Option<u32>,
-    pub budget_minutes: Option<u32>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub(crate) struct ProcessBody {
-    #[schema(example = "1.001193")]
-    pub procedure_code: String,
-    /// The agency the process is for; leave out for a level's default.
-    pub agency_code: Option<String>,
-    /// `province` or `commune`, for a level's default.
-    pub level: Option<String>,
-    pub steps: Vec<StepBody>,
-    #[serde(default)]
-    pub note: String,
-}
+// The bodies are app's inputs, as they are.
+pub(crate) use motcua_app::processes::ProcessInput as ProcessBody;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct StepView {
@@ -157,77 +131,6 @@ pub(crate) struct MissingQuery {
     date: Option<String>,
 }
 
-pub(crate) fn unprocessable(code: &'static str, detail: impl Into<String>) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
-}
-
-pub(crate) fn staff(user: &AuthUser) -> ApiResult<()> {
-    user.require(&[
-        Role::Receiver,
-        Role::Specialist,
-        Role::Leader,
-        Role::UnitAdmin,
-        Role::ProvinceAdmin,
-        Role::Auditor,
-    ])
-}
-
-/// Who may draft or approve for a scope: a province administrator anywhere; the agency's
-/// own leader (and, to draft, its unit administrator) for the agency's own process.
-pub(crate) fn may_manage(user: &AuthUser, agency: Option<&str>, approving: bool) -> ApiResult<()> {
-    match user.role {
-        Role::ProvinceAdmin => Ok(()),
-        Role::Leader | Role::UnitAdmin
-            if (!approving || user.role == Role::Leader)
-                && agency.is_some()
-                && user.agency_code.as_deref() == agency =>
-        {
-            Ok(())
-        }
-        _ => Err(ApiError::forbidden()),
-    }
-}
-
-pub(crate) fn parse_steps(body: &[StepBody]) -> ApiResult<Vec<ProcessStep>> {
-    body.iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let role: Role = s.role.parse().map_err(|_| {
-                unprocessable(
-                    "invalid_role",
-                    format!("Bước {}: vai trò không hợp lệ \"{}\".", i + 1, s.role),
-                )
-            })?;
-            let agency = s
-                .agency_code
-                .as_deref()
-                .filter(|a| !a.trim().is_empty())
-                .map(AgencyCode::parse)
-                .transpose()
-                .map_err(|e| unprocessable(e.code(), format!("Bước {}: {e}", i + 1)))?;
-            let budget_minutes = match (s.budget_hours, s.budget_minutes) {
-                (Some(h), None) => h.saturating_mul(60),
-                (None, Some(m)) => m,
-                _ => {
-                    return Err(unprocessable(
-                        "invalid_step_budget",
-                        format!(
-                            "Bước {}: nhập đúng một trong hai: budget_hours hoặc budget_minutes.",
-                            i + 1
-                        ),
-                    ));
-                }
-            };
-            Ok(ProcessStep {
-                name: s.name.trim().to_owned(),
-                role,
-                agency,
-                budget_minutes,
-            })
-        })
-        .collect()
-}
-
 /// Processes, newest version first within each procedure and scope.
 #[utoipa::path(
     get, path = "/api/v1/processes", tag = "processes", params(ProcessQuery),
@@ -243,7 +146,8 @@ pub(crate) async fn list(
     ApiUser(user): ApiUser,
     ApiQuery(q): ApiQuery<ProcessQuery>,
 ) -> ApiResult<Json<Vec<ProcessView>>> {
-    staff(&user)?;
+    let who = user.principal();
+    processes::staff(&who)?;
     let wanted = match q.state.as_deref() {
         Some(s) => Some(ProcessState::parse(s).ok_or_else(|| {
             ApiError::bad_request(
@@ -253,10 +157,14 @@ pub(crate) async fn list(
         })?),
         None => None,
     };
-    let list = state
-        .store
-        .processes(q.procedure.as_deref(), q.agency.as_deref(), wanted)
-        .await?;
+    let list = processes::list(
+        &state.app,
+        &who,
+        q.procedure.as_deref(),
+        q.agency.as_deref(),
+        wanted,
+    )
+    .await?;
     Ok(Json(list.into_iter().map(ProcessView::from).collect()))
 }
 
@@ -275,18 +183,10 @@ pub(crate) async fn one(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ProcessView>> {
-    staff(&user)?;
-    let id = parse_id(&id)?;
-    let process = state
-        .store
-        .process(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Không tìm thấy quy trình."))?;
-    Ok(Json(process.into()))
-}
-
-pub(crate) fn parse_id(raw: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::not_found("Không tìm thấy quy trình."))
+    let who = user.principal();
+    processes::staff(&who)?;
+    let id = processes::parse_id(&id)?;
+    Ok(Json(processes::one(&state.app, &who, id).await?.into()))
 }
 
 /// Drafts a process (or rewrites the open draft of the same procedure and scope). The
@@ -306,52 +206,8 @@ pub(crate) async fn draft(
     ApiUser(user): ApiUser,
     ApiJson(body): ApiJson<ProcessBody>,
 ) -> ApiResult<(StatusCode, Json<ProcessView>)> {
-    let record = draft_for(&state, &user, body).await?;
+    let record = processes::draft(&state.app, &user.principal(), body).await?;
     Ok((StatusCode::CREATED, Json(record.into())))
-}
-
-/// Drafts (or redrafts) a process for `user`: shared by the API and the process pages.
-pub(crate) async fn draft_for(
-    state: &AppState,
-    user: &AuthUser,
-    body: ProcessBody,
-) -> ApiResult<ProcessRecord> {
-    let agency = body
-        .agency_code
-        .as_deref()
-        .filter(|a| !a.trim().is_empty())
-        .map(AgencyCode::parse)
-        .transpose()
-        .map_err(|e| unprocessable(e.code(), e.to_string()))?;
-    may_manage(user, agency.as_ref().map(AgencyCode::as_str), false)?;
-    let level = match (&agency, body.level.as_deref()) {
-        (_, Some(l)) => l
-            .parse::<Level>()
-            .map_err(|e| unprocessable("invalid_level", e))?,
-        (Some(_), None) => Level::Province,
-        (None, None) => {
-            return Err(unprocessable(
-                "invalid_level",
-                "Quy trình mặc định phải nêu cấp: province hoặc commune.",
-            ));
-        }
-    };
-    let draft = ProcessDraft {
-        procedure_code: body.procedure_code.trim().to_owned(),
-        agency_code: agency,
-        level,
-        steps: parse_steps(&body.steps)?,
-        note: body.note,
-    };
-    let audit = user.audit(
-        "process.drafted",
-        "process",
-        serde_json::json!({ "procedure": draft.procedure_code, "agency": draft.agency_code, "level": level.as_str() }),
-    );
-    Ok(state
-        .store
-        .save_process_draft(&draft, crate::now(), audit)
-        .await?)
 }
 
 /// Approves a draft: new dossiers start on it; the approved version before it is superseded.
@@ -372,30 +228,10 @@ pub(crate) async fn approve(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ProcessView>> {
-    staff(&user)?;
-    let id = parse_id(&id)?;
-    Ok(Json(approve_for(&state, &user, id).await?.into()))
-}
-
-/// Approves a draft for `user`: shared by the API and the process pages.
-pub(crate) async fn approve_for(
-    state: &AppState,
-    user: &AuthUser,
-    id: Uuid,
-) -> ApiResult<ProcessRecord> {
-    staff(user)?;
-    let process = state
-        .store
-        .process(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Không tìm thấy quy trình."))?;
-    may_manage(user, process.agency_code.as_deref(), true)?;
-    let audit = user.audit(
-        "process.approved",
-        "process",
-        serde_json::json!({ "procedure": process.procedure_code, "scope": process.scope, "version": process.version_no }),
-    );
-    Ok(state.store.approve_process(id, crate::now(), audit).await?)
+    let who = user.principal();
+    processes::staff(&who)?;
+    let id = processes::parse_id(&id)?;
+    Ok(Json(processes::approve(&state.app, &who, id).await?.into()))
 }
 
 /// Published procedures, as assigned on the day, that no approved process covers.
@@ -412,12 +248,13 @@ pub(crate) async fn missing(
     ApiUser(user): ApiUser,
     ApiQuery(q): ApiQuery<MissingQuery>,
 ) -> ApiResult<Json<Vec<MissingView>>> {
-    staff(&user)?;
+    let who = user.principal();
+    processes::staff(&who)?;
     let date: NaiveDate = match q.date.as_deref() {
         Some(raw) => crate::calendar::parse_date(raw)?,
         None => crate::today_vn(),
     };
-    let list = state.store.procedures_without_process(date).await?;
+    let list = processes::missing(&state.app, &who, date).await?;
     Ok(Json(list.into_iter().map(MissingView::from).collect()))
 }
 

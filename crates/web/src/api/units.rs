@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
-use motcua_domain::account::Role;
+use motcua_app::units;
 use motcua_domain::agency::{Agency, AgencyCode, AgencyKind};
 use motcua_domain::unit::{AdminUnit, UnitKind};
 use motcua_store::{AgencyQuery, SuccessionDetail, UnitQuery};
@@ -375,11 +375,7 @@ pub(crate) async fn list_agencies(
 }
 
 fn agency_not_found(code: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "agency_not_found",
-        format!("Không có cơ quan mã định danh {code}."),
-    )
+    units::agency_not_found(code).into()
 }
 
 /// One agency by its electronic identifier (either layout).
@@ -404,64 +400,8 @@ pub(crate) async fn get_agency(
     Ok(Json((&agency).into()))
 }
 
-/// An agency to create or the new state of one.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct AgencyInput {
-    /// Required when creating; ignored when updating (the path names the agency).
-    pub code: Option<String>,
-    pub name: String,
-    pub kind: String,
-    pub unit_code: String,
-    pub parent_code: Option<String>,
-    pub valid_from: Option<NaiveDate>,
-    pub valid_to: Option<NaiveDate>,
-}
-
-/// Validates an agency input into an agency (the identifier checked in both layouts).
-pub(crate) fn agency_from_input(code: &str, input: &AgencyInput) -> ApiResult<Agency> {
-    let code = AgencyCode::parse(code)
-        .map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string()))?;
-    let invalid = |code: &'static str, detail: String| {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
-    };
-    let name = input.name.trim();
-    if name.is_empty() {
-        return Err(invalid(
-            "invalid_name",
-            "Tên cơ quan không được để trống.".into(),
-        ));
-    }
-    let kind: AgencyKind = input
-        .kind
-        .parse()
-        .map_err(|e: String| invalid("invalid_kind", e))?;
-    if !motcua_domain::unit::is_valid_unit_code(input.unit_code.trim()) {
-        return Err(invalid(
-            "invalid_unit_code",
-            format!("Mã đơn vị hành chính không hợp lệ: {}", input.unit_code),
-        ));
-    }
-    let parent_code = match input.parent_code.as_deref().map(str::trim) {
-        Some(p) if !p.is_empty() => Some(
-            AgencyCode::parse(p)
-                .map_err(|e| invalid("invalid_agency_code", format!("Cơ quan cấp trên: {e}")))?,
-        ),
-        _ => None,
-    };
-    if let (Some(from), Some(to)) = (input.valid_from, input.valid_to)
-        && to < from
-    {
-        return Err(invalid(
-            "invalid_validity",
-            "Ngày kết thúc phải sau ngày bắt đầu.".into(),
-        ));
-    }
-    Ok(Agency {
-        valid_from: input.valid_from,
-        valid_to: input.valid_to,
-        ..Agency::new(code, name, kind, input.unit_code.trim(), parent_code)
-    })
-}
+// The body is app's input, as it is.
+pub(crate) use motcua_app::units::AgencyInput;
 
 /// Creates an agency (provincial administrators).
 #[utoipa::path(
@@ -481,26 +421,8 @@ pub(crate) async fn create_agency(
     ApiUser(user): ApiUser,
     ApiJson(input): ApiJson<AgencyInput>,
 ) -> ApiResult<(StatusCode, Json<AgencyView>)> {
-    user.require(&[Role::ProvinceAdmin])?;
-    let code = input.code.clone().unwrap_or_default();
-    let agency = agency_from_input(&code, &input)?;
-    let audit = user.audit(
-        "agency.created",
-        format!("agency:{}", agency.code),
-        serde_json::json!({ "name": agency.name, "kind": agency.kind, "unit": agency.unit_code }),
-    );
-    state
-        .store
-        .create_agency(&agency, crate::now(), audit)
-        .await?;
+    let agency = units::create_agency(&state.app, &user.principal(), &input).await?;
     Ok((StatusCode::CREATED, Json((&agency).into())))
-}
-
-/// Whether `user` may change `code`: provincial administrators any agency, unit
-/// administrators their own (its name only).
-pub(crate) fn may_edit_agency(user: &crate::auth::AuthUser, code: &str) -> bool {
-    user.role == Role::ProvinceAdmin
-        || (user.role == Role::UnitAdmin && user.agency_code.as_deref() == Some(code))
 }
 
 /// Updates an agency: provincial administrators any field; a unit administrator only
@@ -523,42 +445,7 @@ pub(crate) async fn update_agency(
     Path(code): Path<String>,
     ApiJson(input): ApiJson<AgencyInput>,
 ) -> ApiResult<Json<AgencyView>> {
-    let parsed = AgencyCode::parse(&code).map_err(|_| agency_not_found(&code))?;
-    if !may_edit_agency(&user, parsed.as_str()) {
-        return Err(ApiError::forbidden());
-    }
-    let current = state
-        .store
-        .agency(parsed.as_str())
-        .await?
-        .ok_or_else(|| agency_not_found(&code))?;
-    let mut agency = agency_from_input(parsed.as_str(), &input)?;
-    if user.role != Role::ProvinceAdmin {
-        let only_name = Agency {
-            name: agency.name.clone(),
-            ..current.clone()
-        };
-        if agency.kind != current.kind
-            || agency.unit_code != current.unit_code
-            || agency.parent_code != current.parent_code
-            || agency.valid_from != current.valid_from
-            || agency.valid_to != current.valid_to
-        {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden_field",
-                "Quản trị đơn vị chỉ được đổi tên cơ quan của mình.",
-            ));
-        }
-        agency = only_name;
-    }
-    agency.successor_code = current.successor_code.clone();
-    let audit = user.audit(
-        "agency.updated",
-        format!("agency:{}", agency.code),
-        serde_json::json!({ "before": AgencyView::from(&current), "after": AgencyView::from(&agency) }),
-    );
-    state.store.update_agency(&agency, audit).await?;
+    let agency = units::update_agency(&state.app, &user.principal(), &code, &input).await?;
     Ok(Json((&agency).into()))
 }
 

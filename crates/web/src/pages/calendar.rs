@@ -3,19 +3,18 @@
 
 use super::{Chrome, PageError, error_page_with, render};
 use crate::AppState;
-use crate::api::calendar::{ArrangementBody, DayOffBody};
-use crate::api::calendar::{arrangement_from, save_arrangement};
 use crate::auth::PageUser;
-use crate::calendar::{self as cal, DueQuestion, InputError};
+use crate::calendar::{self as cal, ArrangementInput, DayOffInput, DueQuestion, InputError};
+use crate::error::{logged, status_of};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{Datelike, Days, NaiveDate, NaiveTime};
+use motcua_app::AppError;
 use motcua_domain::account::Role;
 use motcua_domain::calendar::{HolidayCalendar, default_holidays, solar_to_lunar};
-use motcua_store::StoreError;
 use serde::Deserialize;
 
 const WEEKDAY_HEADERS: [(&str, &str); 7] = [
@@ -236,9 +235,10 @@ async fn answer_due(
         return Ok(None);
     };
     let agency = (!form.agency.is_empty()).then_some(form.agency.as_str());
-    let (hours, agency_code) = crate::api::calendar::hours_for(state, agency)
-        .await
-        .map_err(|e| InputError::new(e.code, e.detail))?;
+    let (hours, agency_code) = cal::hours_for(&state.app, agency).await.map_err(|e| {
+        let e = logged(e);
+        InputError::new(e.code(), e.detail())
+    })?;
     let answer = cal::compute_due(question, &hours, holidays, agency_code)?;
     let budget = if form.unit == "hours" {
         format!("{} giờ làm việc", answer.budget_minutes / 60)
@@ -500,8 +500,8 @@ impl ArrangementFields {
         fields
     }
 
-    /// The body the API would take, or the first mistake, naming its line.
-    fn to_body(&self) -> Result<ArrangementBody, InputError> {
+    /// The arrangement as entered, or the first mistake, naming its line.
+    fn to_input(&self) -> Result<ArrangementInput, InputError> {
         let notice_date = if self.notice_date.trim().is_empty() {
             return Err(InputError::new(
                 "invalid_date",
@@ -518,7 +518,7 @@ impl ArrangementFields {
             let (date, name) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
             let date = cal::parse_date(date).map_err(|e| line_error("Ngày nghỉ thêm", i, e))?;
             let name = name.trim().trim_start_matches(['-', '–', ':']).trim();
-            extra_days_off.push(DayOffBody {
+            extra_days_off.push(DayOffInput {
                 date,
                 name: name.to_owned(),
             });
@@ -532,7 +532,7 @@ impl ArrangementFields {
             .iter()
             .map(|d| cal::parse_date(d))
             .collect::<Result<_, _>>()?;
-        Ok(ArrangementBody {
+        Ok(ArrangementInput {
             year: None,
             notice_number: self.notice_number.clone(),
             notice_date,
@@ -565,16 +565,16 @@ pub(super) async fn arrangement_submit(
         Err(err) => return Err(bad_request(chrome, &err)),
     };
     let fields = ArrangementFields::from_pairs(pairs);
-    let holidays = state.calendar.holidays(&state.store).await?;
-    let outcome = match fields
-        .to_body()
-        .and_then(|body| arrangement_from(year, body, &holidays))
-    {
-        Ok(arrangement) => match save_arrangement(&state, &user, &arrangement).await {
-            Ok(_) => Ok(()),
-            Err(StoreError::Conflict { detail, .. }) => Err((StatusCode::CONFLICT, detail)),
-            Err(other) => return Err(other.into()),
-        },
+    let outcome = match fields.to_input() {
+        Ok(input) => {
+            match cal::save_arrangement(&state.app, &user.principal(), year, input).await {
+                Ok(_) => Ok(()),
+                Err(err @ (AppError::Malformed { .. } | AppError::Conflict { .. })) => {
+                    Err((status_of(&err), err.detail().into_owned()))
+                }
+                Err(other) => return Err(PageError::app(chrome, other)),
+            }
+        }
         Err(err) => Err((StatusCode::BAD_REQUEST, err.detail)),
     };
     match outcome {

@@ -1,31 +1,58 @@
-//! `motcua transition plan|apply`: what moves where when units are abolished.
+//! The transition from abolished administrative units and agencies to the ones that took
+//! over their work (the reorganisation in force from 1/7/2025): what moves
+//! where, and carrying it out. The page shows the plan; `motcua transition plan|apply` also
+//! applies it, as the system (no signed-in account).
 
+use crate::{App, AppResult, Principal};
 use chrono::NaiveDate;
+use motcua_domain::account::Role;
 use motcua_domain::audit::AuditEntry;
-use motcua_domain::transition::{PlanRules, TransitionPlan, plan};
-use motcua_store::{Store, TransitionReport, bound_kind_label};
+use motcua_domain::transition::{PlanRules, TransitionPlan};
+use motcua_store::{Store, TransitionMove, TransitionReport, bound_kind_label};
 
-/// Gathers the facts and decides the plan.
+/// The plan for `effective`, for the province's administrators and auditors.
+pub async fn plan(
+    app: &App,
+    who: &Principal,
+    effective: NaiveDate,
+    rules: &PlanRules,
+) -> AppResult<TransitionPlan> {
+    who.require(&[Role::ProvinceAdmin, Role::Auditor])?;
+    make_plan(&app.store, effective, rules).await
+}
+
+/// What has been moved for `effective` so far.
+pub async fn moves(
+    app: &App,
+    who: &Principal,
+    effective: NaiveDate,
+) -> AppResult<Vec<TransitionMove>> {
+    who.require(&[Role::ProvinceAdmin, Role::Auditor])?;
+    Ok(app.store.transition_moves(effective).await?)
+}
+
+/// Gathers the facts and decides the plan (the command line's entry, which acts as the
+/// system).
 pub async fn make_plan(
     store: &Store,
     effective: NaiveDate,
     rules: &PlanRules,
-) -> anyhow::Result<TransitionPlan> {
+) -> AppResult<TransitionPlan> {
     let (abolished, working) = store.transition_facts(effective).await?;
-    Ok(plan(effective, &abolished, &working, rules))
+    Ok(motcua_domain::transition::plan(
+        effective, &abolished, &working, rules,
+    ))
 }
 
-/// Decides the plan and carries it out in one transaction.
+/// Decides the plan and carries it out in one transaction, audited as `actor`.
 pub async fn apply(
     store: &Store,
     effective: NaiveDate,
     rules: &PlanRules,
     actor: &AuditEntry,
-) -> anyhow::Result<(TransitionPlan, TransitionReport)> {
+) -> AppResult<(TransitionPlan, TransitionReport)> {
     let plan = make_plan(store, effective, rules).await?;
-    let report = store
-        .apply_transition(&plan, motcua_app::now(), actor)
-        .await?;
+    let report = store.apply_transition(&plan, crate::now(), actor).await?;
     Ok((plan, report))
 }
 

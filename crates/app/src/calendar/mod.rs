@@ -3,6 +3,16 @@
 //!
 //! Every failure is an [`InputError`] with a stable code (the domain's
 //! [`CalendarError::code`] where the domain decided) and a Vietnamese message.
+//! The administrators' writes (each year's arrangement, an agency's working hours) are in
+//! [`arrangements`] and [`hours`].
+
+pub mod arrangements;
+mod cache;
+pub mod hours;
+
+pub use arrangements::{ArrangementInput, DayOffInput, arrangement_from, save_arrangement};
+pub use cache::{CalendarCache, load_holidays};
+pub use hours::{agency_hours, hours_for};
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, SubsecRound, Weekday};
 use motcua_domain::calendar::{
@@ -10,9 +20,7 @@ use motcua_domain::calendar::{
     WORKING_DAY_MINUTES, WorkingHours, add_working_time, counting_start, from_vn_local,
     lunar_to_solar, solar_to_lunar, to_vn_local,
 };
-use motcua_store::{Store, StoreError};
 use serde::Serialize;
-use std::sync::{Arc, PoisonError, RwLock};
 
 /// Most working days a due-date question may ask for (about four years).
 pub const MAX_WORKING_DAYS: i64 = 1000;
@@ -274,72 +282,6 @@ pub fn compute_due(
         channel: question.channel.map(channel_str),
         agency_code,
     })
-}
-
-/// The holiday calendar of the stored arrangements, and the version it was built from.
-pub async fn load_holidays(store: &Store) -> Result<(i64, HolidayCalendar), StoreError> {
-    let (version, stored) = store.holiday_arrangements().await?;
-    let arrangements = stored.into_iter().map(|s| s.arrangement).collect();
-    let calendar = HolidayCalendar::new(arrangements)
-        .map_err(|e| StoreError::Config(format!("stored holiday arrangements: {e}")))?;
-    Ok((version, calendar))
-}
-
-/// An agency's working hours: `None` when the agency does not exist, the defaults
-/// when it has none of its own.
-pub async fn agency_hours(store: &Store, code: &str) -> Result<Option<WorkingHours>, StoreError> {
-    if store.agency(code).await?.is_none() {
-        return Ok(None);
-    }
-    match store.agency_working_hours(code).await? {
-        Some(stored) => WorkingHours::try_from(stored.config)
-            .map(Some)
-            .map_err(|e| StoreError::Config(format!("stored working hours of {code}: {e}"))),
-        None => Ok(Some(WorkingHours::default())),
-    }
-}
-
-/// The holiday calendar, built once and shared. Each use asks the store for the
-/// arrangements' version (one small query) and rebuilds only when it moved, so a
-/// change made through any node is seen by every node at its next request.
-#[derive(Default)]
-pub struct CalendarCache {
-    current: RwLock<Option<(i64, Arc<HolidayCalendar>)>>,
-}
-
-impl CalendarCache {
-    pub async fn holidays(&self, store: &Store) -> Result<Arc<HolidayCalendar>, StoreError> {
-        let version = store.calendar_version().await?;
-        self.holidays_at(store, version).await
-    }
-
-    /// The calendar when the store's calendar version is already known (read with other
-    /// data): no query unless it changed.
-    pub async fn holidays_at(
-        &self,
-        store: &Store,
-        version: i64,
-    ) -> Result<Arc<HolidayCalendar>, StoreError> {
-        if let Some((cached, calendar)) =
-            &*self.current.read().unwrap_or_else(PoisonError::into_inner)
-            && *cached == version
-        {
-            return Ok(calendar.clone());
-        }
-        self.reload(store).await
-    }
-
-    /// Rebuilds from the store now (after a change through this node).
-    pub async fn reload(&self, store: &Store) -> Result<Arc<HolidayCalendar>, StoreError> {
-        let (version, calendar) = load_holidays(store).await?;
-        let calendar = Arc::new(calendar);
-        let mut slot = self.current.write().unwrap_or_else(PoisonError::into_inner);
-        // A slower, older reload must not replace a newer one.
-        if slot.as_ref().is_none_or(|(cached, _)| *cached <= version) {
-            *slot = Some((version, calendar.clone()));
-        }
-        Ok(calendar)
-    }
 }
 
 #[cfg(test)]
