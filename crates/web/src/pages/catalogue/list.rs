@@ -10,7 +10,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use motcua_app::catalogue::search::{SearchParams, search};
-use motcua_app::catalogue::stats::stats;
+use motcua_app::catalogue::stats::{Count, stats};
 use motcua_domain::procedure::{Level, OnlineLevel};
 use motcua_exchange::Format;
 
@@ -72,6 +72,21 @@ struct ProceduresPage {
     drafts: usize,
 }
 
+/// Counts, each a link to the list filtered by `key`.
+fn counted(counts: &[Count], key: &str) -> Vec<Counted> {
+    counts
+        .iter()
+        .map(|c| Counted {
+            label: c.label.clone(),
+            count: c.count,
+            link: format!(
+                "/procedures?{}",
+                serde_urlencoded::to_string([(key, c.key.as_str())]).unwrap_or_default()
+            ),
+        })
+        .collect()
+}
+
 fn query_string(params: &SearchParams, page: Option<usize>) -> String {
     let mut pairs: Vec<(&str, String)> = Vec::new();
     for (key, value) in [
@@ -125,12 +140,6 @@ pub(crate) async fn list(
             (Vec::new(), 0, 1, 1, Some(detail_of(err)), status)
         }
     };
-    let link = |key: &str, value: &str| {
-        format!(
-            "/procedures?{}",
-            serde_urlencoded::to_string([(key, value)]).unwrap_or_default()
-        )
-    };
     let sectors = state.store.sectors().await?;
     let agencies = provincial_agencies(&state).await?;
     let drafts = if is_admin(chrome.user.as_ref()) {
@@ -163,33 +172,9 @@ pub(crate) async fn list(
             params.online.as_deref().unwrap_or(""),
         ),
         total_published: stats.total,
-        level_counts: stats
-            .by_level
-            .iter()
-            .map(|c| Counted {
-                label: c.label.clone(),
-                count: c.count,
-                link: link("level", &c.key),
-            })
-            .collect(),
-        online_counts: stats
-            .by_online_level
-            .iter()
-            .map(|c| Counted {
-                label: c.label.clone(),
-                count: c.count,
-                link: link("online", &c.key),
-            })
-            .collect(),
-        sector_counts: stats
-            .by_sector
-            .iter()
-            .map(|c| Counted {
-                label: c.label.clone(),
-                count: c.count,
-                link: link("sector", &c.key),
-            })
-            .collect(),
+        level_counts: counted(&stats.by_level, "level"),
+        online_counts: counted(&stats.by_online_level, "online"),
+        sector_counts: counted(&stats.by_sector, "sector"),
         sets: stats
             .sets
             .iter()
