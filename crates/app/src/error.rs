@@ -193,3 +193,13 @@ impl From<crate::calendar::InputError> for AppError {
         AppError::malformed(err.code, err.detail)
     }
 }
+
+/// The index's own failures (search, an interrupted build) are server faults.
+impl From<crate::catalogue::CatalogueError> for AppError {
+    fn from(err: crate::catalogue::CatalogueError) -> AppError {
+        match err {
+            crate::catalogue::CatalogueError::Store(e) => e.into(),
+            other => AppError::internal(other),
+        }
+    }
+}

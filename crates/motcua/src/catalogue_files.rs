@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use motcua_domain::audit::AuditEntry;
-use motcua_exchange::{Entry, FileError, Format, Known, RowIssue};
+use motcua_exchange::{FileError, Format, Known, RowIssue};
 use motcua_store::{CatalogueLoad, NewDecision, Store, StoreError};
 use std::collections::BTreeSet;
 
@@ -155,16 +155,9 @@ pub async fn import(
     })
 }
 
-/// The published catalogue, as a file.
+/// The published catalogue, as a file: the same bytes as the export API.
 pub async fn export(store: &Store, format: Format) -> anyhow::Result<Vec<u8>> {
-    let entries: Vec<Entry> = store
-        .published_catalogue()
+    Ok(motcua_app::catalogue::export::export(store, format)
         .await?
-        .into_iter()
-        .map(|e| Entry {
-            procedure: e.version.procedure,
-            sets: e.sets,
-        })
-        .collect();
-    Ok(motcua_exchange::export(&entries, format)?)
+        .bytes)
 }

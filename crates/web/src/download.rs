@@ -65,3 +65,18 @@ pub(crate) async fn dossier_document(
     )
     .await
 }
+
+/// The published catalogue as a download (`/procedures.xlsx` and the export API).
+pub(crate) async fn catalogue(app: &App, format: motcua_exchange::Format) -> AppResult<Response> {
+    let file = motcua_app::catalogue::export::export(&app.store, format).await?;
+    let disposition = format!("attachment; filename=\"{}\"", file.filename());
+    Ok((
+        [
+            (header::CONTENT_TYPE, format.content_type().to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        file.bytes,
+    )
+        .into_response())
+}

@@ -4,26 +4,31 @@
 use super::{ApiJson, ApiQuery};
 use crate::AppState;
 use crate::auth::{ApiUser, AuthUser, MaybeUser};
-use crate::catalogue::{CatalogueError, Snapshot, count_by, set_counts};
+use crate::catalogue::CatalogueError;
 use crate::error::{ApiError, ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use chrono::NaiveDate;
+use motcua_app::catalogue::drafts::Via;
+use motcua_app::catalogue::search::{parse_opt, search};
+use motcua_app::catalogue::{self as app_catalogue, not_published};
 use motcua_domain::account::Role;
-use motcua_domain::agency::{AgencyCode, AgencyKind};
-use motcua_domain::procedure::{Level, OnlineLevel, Procedure, ProcedureCode, VersionState};
+use motcua_domain::procedure::{Level, Procedure, VersionState};
 use motcua_exchange::Format;
-use motcua_search::{Hit, SearchPage, SearchQuery};
+use motcua_search::{Hit, SearchPage};
 use motcua_store::{
-    AssignmentRecord, DecisionRef, Devolution, NewDecision, Publication, StoreError, VersionRecord,
-    VersionSummary,
+    AssignmentRecord, DecisionRef, PublicationOutcome, VersionRecord, VersionSummary,
 };
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub(crate) use motcua_app::catalogue::devolution::DevolutionInput as DevolutionRequest;
+pub(crate) use motcua_app::catalogue::publication::PublicationInput as PublicationRequest;
+pub(crate) use motcua_app::catalogue::search::SearchParams;
+pub(crate) use motcua_app::catalogue::stats::{CatalogueStats, Count, DecisionStat, SetStat};
 
 impl From<CatalogueError> for ApiError {
     fn from(err: CatalogueError) -> ApiError {
@@ -34,95 +39,6 @@ impl From<CatalogueError> for ApiError {
                 ApiError::internal()
             }
         }
-    }
-}
-
-/// A store error about a procedure: "not found" names the procedure.
-pub(crate) fn procedure_error(err: StoreError) -> ApiError {
-    match err {
-        StoreError::NotFound(what) => ApiError::new(
-            StatusCode::NOT_FOUND,
-            "procedure_not_found",
-            format!("Không tìm thấy {what}."),
-        ),
-        other => other.into(),
-    }
-}
-
-fn not_found(code: &str) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "procedure_not_found",
-        format!("Không có thủ tục mã {code} đang được công bố."),
-    )
-}
-
-fn parse_opt<T: std::str::FromStr<Err = String>>(
-    raw: Option<&str>,
-    name: &str,
-) -> ApiResult<Option<T>> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(value) => value.parse().map(Some).map_err(|e: String| {
-            ApiError::bad_request("invalid_query", format!("Tham số {name} không hợp lệ: {e}"))
-        }),
-    }
-}
-
-/// Search parameters, shared with the `/procedures` page.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct SearchParams {
-    /// Free text, with or without diacritics, or a procedure code.
-    pub q: Option<String>,
-    /// `province` or `commune`.
-    pub level: Option<String>,
-    /// A sector code, e.g. `ho_tich`.
-    pub sector: Option<String>,
-    /// An agency code, or an agency kind such as `commune_committee`.
-    pub agency: Option<String>,
-    /// `full`, `partial` or `none`.
-    pub online: Option<String>,
-    /// From 1.
-    pub page: Option<usize>,
-    /// 1 to 200; 20 by default.
-    pub per_page: Option<usize>,
-}
-
-impl SearchParams {
-    pub(crate) fn to_query(&self, snapshot: &Snapshot) -> ApiResult<SearchQuery> {
-        let agencies = match self
-            .agency
-            .as_deref()
-            .map(str::trim)
-            .filter(|a| !a.is_empty())
-        {
-            None => Vec::new(),
-            Some(agency) if agency.parse::<AgencyKind>().is_ok() => vec![agency.to_owned()],
-            Some(agency) => {
-                let code = AgencyCode::parse(agency).map_err(|e| {
-                    ApiError::bad_request(
-                        "invalid_query",
-                        format!("Tham số agency không hợp lệ: {e}"),
-                    )
-                })?;
-                snapshot.agency_filter(code.as_str())
-            }
-        };
-        Ok(SearchQuery {
-            text: self.q.clone().unwrap_or_default(),
-            level: parse_opt::<Level>(self.level.as_deref(), "level")?,
-            sector: self
-                .sector
-                .as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned),
-            agencies,
-            online: parse_opt::<OnlineLevel>(self.online.as_deref(), "online")?,
-            page: self.page.unwrap_or(1),
-            per_page: self.per_page.unwrap_or(0),
-        })
     }
 }
 
@@ -187,19 +103,6 @@ impl From<SearchPage> for ProcedureList {
     }
 }
 
-pub(crate) async fn search(
-    state: &AppState,
-    params: &SearchParams,
-) -> ApiResult<(Arc<Snapshot>, SearchPage)> {
-    let snapshot = state.catalogue.current(&state.store).await?;
-    let query = params.to_query(&snapshot)?;
-    let page = snapshot.index.search(&query).map_err(|e| {
-        tracing::error!(error = %e, "search failed");
-        ApiError::internal()
-    })?;
-    Ok((snapshot, page))
-}
-
 /// Searches the published catalogue: diacritics-insensitive, exact-diacritic matches first.
 #[utoipa::path(
     get, path = "/api/v1/procedures", tag = "catalogue", params(SearchParams),
@@ -212,7 +115,7 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<SearchParams>,
 ) -> ApiResult<Json<ProcedureList>> {
-    let (_, page) = search(&state, &params).await?;
+    let (_, page) = search(&state.app, &params).await?;
     Ok(Json(page.into()))
 }
 
@@ -297,14 +200,14 @@ pub(crate) async fn detail(
         .store
         .procedure_record(&code)
         .await?
-        .ok_or_else(|| not_found(&code))?;
+        .ok_or_else(|| not_published(&code))?;
     let version = match param.version {
         None => record.current,
         Some(no) => state.store.procedure_version(&code, no).await?,
     };
     let version = version
         .filter(|v| v.state != VersionState::Draft || is_admin(user.as_ref()))
-        .ok_or_else(|| not_found(&code))?;
+        .ok_or_else(|| not_published(&code))?;
     Ok(Json(detail_of(
         version,
         record.assignments,
@@ -336,22 +239,6 @@ impl From<VersionRecord> for VersionInfo {
     }
 }
 
-/// Validates a procedure at the edge: all of the domain's rules, one problem document.
-pub(crate) fn validate(p: Procedure) -> ApiResult<Procedure> {
-    p.validated().map_err(|problems| {
-        let detail = problems
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ");
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            problems[0].code(),
-            format!("Thủ tục không hợp lệ: {detail}."),
-        )
-    })
-}
-
 /// Creates a procedure as its first draft (province administrators).
 #[utoipa::path(
     post, path = "/api/v1/procedures", tag = "catalogue", security(("bearer" = [])),
@@ -369,18 +256,8 @@ pub(crate) async fn create(
     ApiUser(user): ApiUser,
     ApiJson(body): ApiJson<Procedure>,
 ) -> ApiResult<(StatusCode, Json<VersionInfo>)> {
-    user.require(&[Role::ProvinceAdmin])?;
-    let p = validate(body)?;
-    let audit = user.audit(
-        "procedure.created",
-        format!("procedure:{}", p.code),
-        serde_json::json!({ "name": p.name }),
-    );
-    let version = state
-        .store
-        .create_procedure(&p, crate::now(), audit)
-        .await?;
-    state.catalogue.refresh(&state.store).await;
+    let version =
+        app_catalogue::drafts::create(&state.app, &user.principal(), body, Via::Api).await?;
     Ok((StatusCode::CREATED, Json(version.into())))
 }
 
@@ -404,49 +281,10 @@ pub(crate) async fn save_draft(
     Path(code): Path<String>,
     ApiJson(body): ApiJson<Procedure>,
 ) -> ApiResult<Json<VersionInfo>> {
-    user.require(&[Role::ProvinceAdmin])?;
-    if body.code.as_str() != code.trim() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "code_mismatch",
-            format!(
-                "Mã trong nội dung ({}) khác mã trên đường dẫn ({code}).",
-                body.code
-            ),
-        ));
-    }
-    let p = validate(body)?;
-    let audit = user.audit(
-        "procedure.draft_saved",
-        format!("procedure:{}", p.code),
-        serde_json::json!({ "name": p.name }),
-    );
-    let version = state
-        .store
-        .save_draft(&p, crate::now(), audit)
-        .await
-        .map_err(procedure_error)?;
-    state.catalogue.refresh(&state.store).await;
+    let version =
+        app_catalogue::drafts::save_draft(&state.app, &user.principal(), &code, body, Via::Api)
+            .await?;
     Ok(Json(version.into()))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub(crate) struct PublicationRequest {
-    /// The decision's number, e.g. `1150/QĐ-UBND`.
-    pub number: String,
-    /// The decision's date.
-    pub date: NaiveDate,
-    /// Who signed it.
-    pub signer: String,
-    /// How many procedures the decision had to publish, for the published-against-required figure.
-    #[serde(default)]
-    pub required_count: Option<i64>,
-    /// Codes whose newest draft is published.
-    #[serde(default)]
-    pub publish: Vec<String>,
-    /// Codes whose published version is withdrawn.
-    #[serde(default)]
-    pub withdraw: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -466,58 +304,20 @@ pub(crate) struct PublishedVersion {
     pub version_no: i64,
 }
 
-pub(crate) fn parse_codes(codes: &[String]) -> ApiResult<Vec<ProcedureCode>> {
-    codes
-        .iter()
-        .map(|c| {
-            ProcedureCode::parse(c).map_err(|e| {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.code(), e.to_string())
-            })
-        })
-        .collect()
-}
-
-pub(crate) async fn publish_with(
-    state: &AppState,
-    user: &AuthUser,
-    body: PublicationRequest,
-) -> ApiResult<PublicationResponse> {
-    user.require(&[Role::ProvinceAdmin])?;
-    let publication = Publication {
-        decision: NewDecision {
-            number: body.number.clone(),
-            decided_on: body.date,
-            signer: body.signer.clone(),
-            required_count: body.required_count,
-        },
-        publish: parse_codes(&body.publish)?,
-        withdraw: parse_codes(&body.withdraw)?,
-    };
-    let audit = user.audit(
-        "publication.decided",
-        format!("decision:{}", body.number.trim()),
-        serde_json::json!({
-            "date": body.date, "signer": body.signer,
-            "publish": body.publish, "withdraw": body.withdraw,
-        }),
-    );
-    let outcome = state
-        .store
-        .publish(&publication, crate::now(), audit)
-        .await
-        .map_err(procedure_error)?;
-    state.catalogue.refresh(&state.store).await;
-    Ok(PublicationResponse {
-        number: outcome.decision.number,
-        date: outcome.decision.decided_on,
-        signer: outcome.decision.signer,
-        published: outcome
-            .published
-            .into_iter()
-            .map(|(code, version_no)| PublishedVersion { code, version_no })
-            .collect(),
-        withdrawn: outcome.withdrawn,
-    })
+impl From<PublicationOutcome> for PublicationResponse {
+    fn from(outcome: PublicationOutcome) -> Self {
+        PublicationResponse {
+            number: outcome.decision.number,
+            date: outcome.decision.decided_on,
+            signer: outcome.decision.signer,
+            published: outcome
+                .published
+                .into_iter()
+                .map(|(code, version_no)| PublishedVersion { code, version_no })
+                .collect(),
+            withdrawn: outcome.withdrawn,
+        }
+    }
 }
 
 /// Publishes drafts and withdraws published procedures under one decision, all or
@@ -539,63 +339,8 @@ pub(crate) async fn publish(
     ApiUser(user): ApiUser,
     ApiJson(body): ApiJson<PublicationRequest>,
 ) -> ApiResult<(StatusCode, Json<PublicationResponse>)> {
-    let response = publish_with(&state, &user, body).await?;
-    Ok((StatusCode::CREATED, Json(response)))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub(crate) struct DevolutionRequest {
-    /// Move only the assignments at this level; all of them when absent.
-    #[serde(default)]
-    #[schema(value_type = Option<String>, example = "province")]
-    pub from_level: Option<Level>,
-    #[schema(value_type = String, example = "commune")]
-    pub to_level: Level,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, example = "000.00.02.H37")]
-    pub agency_code: Option<AgencyCode>,
-    #[serde(default)]
-    #[schema(value_type = Option<String>, example = "commune_committee")]
-    pub agency_kind: Option<AgencyKind>,
-    pub effective_from: NaiveDate,
-    /// The legal basis or reason.
-    #[serde(default)]
-    pub note: String,
-}
-
-pub(crate) async fn devolve_with(
-    state: &AppState,
-    user: &AuthUser,
-    code: &str,
-    body: DevolutionRequest,
-) -> ApiResult<()> {
-    user.require(&[Role::ProvinceAdmin])?;
-    let code = ProcedureCode::parse(code).map_err(|_| not_found(code))?;
-    let devolution = Devolution {
-        code: code.clone(),
-        from_level: body.from_level,
-        to_level: body.to_level,
-        agency_code: body.agency_code,
-        agency_kind: body.agency_kind,
-        effective_from: body.effective_from,
-        note: body.note,
-    };
-    let audit = user.audit(
-        "procedure.devolved",
-        format!("procedure:{code}"),
-        serde_json::json!({
-            "from_level": devolution.from_level, "to_level": devolution.to_level,
-            "agency_code": devolution.agency_code, "agency_kind": devolution.agency_kind,
-            "effective_from": devolution.effective_from, "note": devolution.note,
-        }),
-    );
-    state
-        .store
-        .devolve(&devolution, crate::now(), audit)
-        .await
-        .map_err(procedure_error)?;
-    state.catalogue.refresh(&state.store).await;
-    Ok(())
+    let outcome = app_catalogue::publication::publish(&state.app, &user.principal(), body).await?;
+    Ok((StatusCode::CREATED, Json(outcome.into())))
 }
 
 /// Moves a published procedure to another level or agency from a date (province administrators).
@@ -618,114 +363,8 @@ pub(crate) async fn devolve(
     Path(code): Path<String>,
     ApiJson(body): ApiJson<DevolutionRequest>,
 ) -> ApiResult<StatusCode> {
-    devolve_with(&state, &user, &code, body).await?;
+    app_catalogue::devolution::devolve(&state.app, &user.principal(), &code, body).await?;
     Ok(StatusCode::CREATED)
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct Count {
-    pub key: String,
-    pub label: String,
-    pub count: usize,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct DecisionStat {
-    pub number: String,
-    pub date: NaiveDate,
-    pub signer: String,
-    /// How many the decision had to publish, when recorded.
-    pub required: Option<i64>,
-    pub published: i64,
-    pub withdrawn: i64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct SetStat {
-    pub code: String,
-    pub name: String,
-    /// Published members of the set.
-    pub total: usize,
-    /// Of which toàn trình (`full`).
-    pub full: usize,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct CatalogueStats {
-    /// The date the counts hold for (today, Vietnam time).
-    pub at: NaiveDate,
-    /// Published procedures.
-    pub total: usize,
-    pub by_level: Vec<Count>,
-    pub by_sector: Vec<Count>,
-    pub by_online_level: Vec<Count>,
-    /// Published against required, per decision, newest first.
-    pub decisions: Vec<DecisionStat>,
-    /// Toàn trình against total for each named set, e.g. the 25 essential services.
-    pub sets: Vec<SetStat>,
-}
-
-pub(crate) async fn stats_for(state: &AppState) -> ApiResult<CatalogueStats> {
-    let snapshot = state.catalogue.current(&state.store).await?;
-    let docs = snapshot.index.docs();
-    let by_level = count_by(docs, |d| d.levels.clone());
-    let by_online = count_by(docs, |d| vec![d.online_level]);
-    let by_sector = count_by(docs, |d| vec![d.sector.clone()]);
-    let mut sectors: Vec<Count> = by_sector
-        .into_iter()
-        .map(|(key, count)| Count {
-            label: snapshot.sector_name(&key),
-            key,
-            count,
-        })
-        .collect();
-    sectors.sort_by(|a, b| b.count.cmp(&a.count).then(a.label.cmp(&b.label)));
-    let decisions = state.store.decisions().await?;
-    Ok(CatalogueStats {
-        at: snapshot.built_for,
-        total: docs.len(),
-        by_level: [Level::Province, Level::Commune]
-            .into_iter()
-            .map(|l| Count {
-                key: l.as_str().into(),
-                label: l.label_vi().into(),
-                count: by_level.get(&l).copied().unwrap_or(0),
-            })
-            .collect(),
-        by_sector: sectors,
-        by_online_level: OnlineLevel::ALL
-            .iter()
-            .map(|&o| Count {
-                key: o.as_str().into(),
-                label: o.label_vi().into(),
-                count: by_online.get(&o).copied().unwrap_or(0),
-            })
-            .collect(),
-        decisions: decisions
-            .into_iter()
-            .map(|d| DecisionStat {
-                number: d.decision.number,
-                date: d.decision.decided_on,
-                signer: d.decision.signer,
-                required: d.decision.required_count,
-                published: d.published,
-                withdrawn: d.withdrawn,
-            })
-            .collect(),
-        sets: snapshot
-            .sets
-            .iter()
-            .map(|s| {
-                let (total, full) = set_counts(&snapshot, s);
-                SetStat {
-                    code: s.code.clone(),
-                    name: s.name.clone(),
-                    total,
-                    full,
-                }
-            })
-            .collect(),
-    })
 }
 
 /// Live counts from the catalogue: by level, sector and online level; published
@@ -735,7 +374,7 @@ pub(crate) async fn stats_for(state: &AppState) -> ApiResult<CatalogueStats> {
     responses((status = 200, description = "The counts", body = CatalogueStats))
 )]
 pub(crate) async fn stats(State(state): State<AppState>) -> ApiResult<Json<CatalogueStats>> {
-    Ok(Json(stats_for(&state).await?))
+    Ok(Json(app_catalogue::stats::stats(&state.app).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -805,40 +444,6 @@ pub(crate) async fn applicable(
     ))
 }
 
-/// The published catalogue as a file, for pages and the API alike.
-pub(crate) async fn export_response(state: &AppState, format: Format) -> ApiResult<Response> {
-    let entries: Vec<motcua_exchange::Entry> = state
-        .store
-        .published_catalogue()
-        .await?
-        .into_iter()
-        .map(|e| motcua_exchange::Entry {
-            procedure: e.version.procedure,
-            sets: e.sets,
-        })
-        .collect();
-    let bytes = tokio::task::spawn_blocking(move || motcua_exchange::export(&entries, format))
-        .await
-        .map_err(|_| ApiError::internal())?
-        .map_err(|e| {
-            tracing::error!(error = %e, "export failed");
-            ApiError::internal()
-        })?;
-    let filename = format!("thu-tuc-hanh-chinh.{}", format.as_str());
-    Ok((
-        [
-            (header::CONTENT_TYPE, format.content_type().to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response())
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct ExportParams {
@@ -862,7 +467,7 @@ pub(crate) async fn export(
         .format
         .parse()
         .map_err(|e: String| ApiError::bad_request("invalid_query", e))?;
-    export_response(&state, format).await
+    Ok(crate::download::catalogue(&state.app, format).await?)
 }
 
 /// The sectors (lĩnh vực) procedures may belong to.

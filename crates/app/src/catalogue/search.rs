@@ -1,0 +1,91 @@
+//! Searching the published catalogue, for the list page and the API alike.
+
+use super::Snapshot;
+use crate::{App, AppError, AppResult};
+use motcua_domain::agency::{AgencyCode, AgencyKind};
+use motcua_domain::procedure::{Level, OnlineLevel};
+use motcua_search::{SearchPage, SearchQuery};
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// Search parameters as typed (the API's query and the `/procedures` page's).
+#[derive(Debug, Default, Deserialize)]
+#[cfg_attr(
+    feature = "openapi",
+    derive(utoipa::IntoParams),
+    into_params(parameter_in = Query)
+)]
+pub struct SearchParams {
+    /// Free text, with or without diacritics, or a procedure code.
+    pub q: Option<String>,
+    /// `province` or `commune`.
+    pub level: Option<String>,
+    /// A sector code, e.g. `ho_tich`.
+    pub sector: Option<String>,
+    /// An agency code, or an agency kind such as `commune_committee`.
+    pub agency: Option<String>,
+    /// `full`, `partial` or `none`.
+    pub online: Option<String>,
+    /// From 1.
+    pub page: Option<usize>,
+    /// 1 to 200; 20 by default.
+    pub per_page: Option<usize>,
+}
+
+/// An optional parameter: absent or blank is None; anything else must parse.
+pub fn parse_opt<T: std::str::FromStr<Err = String>>(
+    raw: Option<&str>,
+    name: &str,
+) -> AppResult<Option<T>> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(value) => value.parse().map(Some).map_err(|e: String| {
+            AppError::malformed("invalid_query", format!("Tham số {name} không hợp lệ: {e}"))
+        }),
+    }
+}
+
+impl SearchParams {
+    pub fn to_query(&self, snapshot: &Snapshot) -> AppResult<SearchQuery> {
+        let agencies = match self
+            .agency
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+        {
+            None => Vec::new(),
+            Some(agency) if agency.parse::<AgencyKind>().is_ok() => vec![agency.to_owned()],
+            Some(agency) => {
+                let code = AgencyCode::parse(agency).map_err(|e| {
+                    AppError::malformed(
+                        "invalid_query",
+                        format!("Tham số agency không hợp lệ: {e}"),
+                    )
+                })?;
+                snapshot.agency_filter(code.as_str())
+            }
+        };
+        Ok(SearchQuery {
+            text: self.q.clone().unwrap_or_default(),
+            level: parse_opt::<Level>(self.level.as_deref(), "level")?,
+            sector: self
+                .sector
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
+            agencies,
+            online: parse_opt::<OnlineLevel>(self.online.as_deref(), "online")?,
+            page: self.page.unwrap_or(1),
+            per_page: self.per_page.unwrap_or(0),
+        })
+    }
+}
+
+/// A page of matching published procedures, best first, with the snapshot it came from.
+pub async fn search(app: &App, params: &SearchParams) -> AppResult<(Arc<Snapshot>, SearchPage)> {
+    let snapshot = app.catalogue.current(&app.store).await?;
+    let query = params.to_query(&snapshot)?;
+    let page = snapshot.index.search(&query).map_err(AppError::internal)?;
+    Ok((snapshot, page))
+}
