@@ -28,7 +28,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 pub(crate) use motcua_app::catalogue::devolution::DevolutionInput as DevolutionRequest;
 pub(crate) use motcua_app::catalogue::publication::PublicationInput as PublicationRequest;
 pub(crate) use motcua_app::catalogue::search::SearchParams;
-pub(crate) use motcua_app::catalogue::stats::{CatalogueStats, Count, DecisionStat, SetStat};
+pub(crate) use motcua_app::catalogue::stats::CatalogueStats;
 
 impl From<CatalogueError> for ApiError {
     fn from(err: CatalogueError) -> ApiError {
