@@ -1,15 +1,14 @@
 //! The blob store: content by SHA-256 on a [`BlobBackend`], received through a spool file.
 
+use super::DocumentsConfig;
+use super::backend::{BlobBackend, BlobError, LocalDisk, Memory};
+use super::spool::SpoolFile;
 use bytes::Bytes;
 use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Arc;
-
-use super::DocumentsConfig;
-use super::backend::{BlobBackend, BlobError, LocalDisk, Memory};
-use super::spool::SpoolFile;
 
 /// Largest document accepted unless configured otherwise (`--max-document-mib`).
 pub const MAX_DOCUMENT_BYTES: usize = 20 * 1024 * 1024;

@@ -281,6 +281,7 @@ mod tests {
     use super::*;
     use crate::documents::blobs::READ_CHUNK;
     use crate::documents::testing::{chunks, memory_store, pdf, read_all};
+
     #[test]
     fn spool_files_are_known_by_their_names() {
         let sha = "ab".repeat(32);
