@@ -174,8 +174,8 @@ async fn run_archive(
             let report = match report {
                 Ok(r) => r,
                 Err(e) => {
-                    if let Some(motcua_store::StoreError::Conflict { code, detail }) =
-                        e.downcast_ref::<motcua_store::StoreError>()
+                    if let Some(motcua_app::AppError::Conflict { code, detail }) =
+                        e.downcast_ref::<motcua_app::AppError>()
                     {
                         eprintln!("{detail} [{code}]");
                         std::process::exit(2);

@@ -20,7 +20,6 @@ use motcua_app::dossiers::public::PublicDetail;
 use motcua_app::dossiers::queue::{QueueItem, QueuePage, QueueQuestion as QueueQuery};
 use motcua_app::dossiers::read::{ApplicantDetails, Detail};
 use motcua_domain::account::Role;
-use motcua_domain::agency::AgencyCode;
 use motcua_domain::calendar::{Channel, VN_OFFSET, from_vn_local};
 use motcua_domain::dossier::{Rating, event_label};
 use motcua_store::{ControlSheetRow, DossierEvent, DossierRecord, Submitted, WalletAttachment};
@@ -355,19 +354,6 @@ pub(crate) async fn build_view(
 ) -> ApiResult<DossierView> {
     let detail = app_dossiers::read::detail_of(&state.app, &user.principal(), record).await?;
     Ok(dossier_view(detail))
-}
-
-pub(crate) fn user_agency(user: &AuthUser) -> Option<AgencyCode> {
-    user.principal().agency()
-}
-
-/// Loads a dossier the user may see; 404 `dossier_not_found` otherwise.
-pub(crate) async fn visible(
-    state: &AppState,
-    user: &AuthUser,
-    code: &str,
-) -> ApiResult<DossierRecord> {
-    Ok(app_dossiers::load_visible(&state.app, &user.principal(), code).await?)
 }
 
 // -------------------------------------------------------------------------- submission
