@@ -3,6 +3,7 @@
 //! a message in one place, the command line to an exit code.
 
 use motcua_domain::dossier::{AccessDenied, DossierError};
+use motcua_domain::quality::QualityError;
 use motcua_store::StoreError;
 use std::borrow::Cow;
 
@@ -187,5 +188,12 @@ impl From<AccessDenied> for AppError {
 impl From<crate::calendar::InputError> for AppError {
     fn from(err: crate::calendar::InputError) -> AppError {
         AppError::malformed(err.code, err.detail)
+    }
+}
+
+/// A scope, period or figure that cannot be read.
+impl From<QualityError> for AppError {
+    fn from(err: QualityError) -> AppError {
+        AppError::malformed(err.code(), err.to_string())
     }
 }

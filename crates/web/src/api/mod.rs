@@ -83,8 +83,8 @@ use utoipa::OpenApi;
         stats::PeriodView, stats::CountsView, stats::QualityIndicatorView, stats::QualityGroupView,
         stats::CatalogueView, stats::QualityView, stats::TrendMonthView, stats::TrendView,
         stats::QualityGroupBriefView, stats::AgencyScoreView, stats::AgencyScoresView,
-        crate::stats::Readiness, crate::stats::Ratio, crate::stats::DecisionReadiness,
-        crate::stats::SetReadiness,
+        motcua_app::stats::Readiness, motcua_app::stats::Ratio, motcua_app::stats::DecisionReadiness,
+        motcua_app::stats::SetReadiness,
     )),
     modifiers(&BearerAuth),
     tags(

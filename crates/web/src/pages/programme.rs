@@ -519,9 +519,9 @@ pub(super) async fn review(
         Err(err) => return Err(from_api(chrome, err)),
     };
     let view = crate::api::programme::review_view(&loaded, &review, today);
-    let readiness = match crate::stats::readiness(&state).await {
+    let readiness = match crate::stats::readiness(&state.app).await {
         Ok(r) => super::dashboard::readiness_block(&r),
-        Err(err) => return Err(from_api(chrome, err)),
+        Err(err) => return Err(from_api(chrome, err.into())),
     };
     let groups = view
         .groups
