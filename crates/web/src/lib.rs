@@ -16,6 +16,7 @@ mod pages;
 mod prefs;
 mod programme;
 mod state;
+mod visitor;
 
 // The services the handlers use, from the application layer, under short paths.
 use motcua_app::{calendar, catalogue, documents, dossiers, now, signing, stats, today_vn};
