@@ -13,6 +13,7 @@ pub mod clock;
 pub mod documents;
 pub mod dossiers;
 pub mod error;
+pub mod jobs;
 pub mod news;
 pub mod password;
 pub mod principal;
