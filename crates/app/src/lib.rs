@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod news;
 pub mod password;
 pub mod principal;
+pub mod programme;
 pub mod signing;
 pub mod stats;
 
