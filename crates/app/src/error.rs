@@ -3,6 +3,7 @@
 //! a message in one place, the command line to an exit code.
 
 use motcua_domain::dossier::{AccessDenied, DossierError};
+use motcua_domain::quality::QualityError;
 use motcua_store::StoreError;
 use std::borrow::Cow;
 
@@ -201,5 +202,12 @@ impl From<crate::catalogue::CatalogueError> for AppError {
             crate::catalogue::CatalogueError::Store(e) => e.into(),
             other => AppError::internal(other),
         }
+    }
+}
+
+/// A scope, period or figure that cannot be read.
+impl From<QualityError> for AppError {
+    fn from(err: QualityError) -> AppError {
+        AppError::malformed(err.code(), err.to_string())
     }
 }

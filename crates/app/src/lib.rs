@@ -14,10 +14,14 @@ pub mod clock;
 pub mod documents;
 pub mod dossiers;
 pub mod error;
+pub mod jobs;
+pub mod news;
 pub mod password;
 pub mod principal;
 pub mod processes;
+pub mod programme;
 pub mod signing;
+pub mod stats;
 pub mod transition;
 pub mod units;
 
@@ -40,6 +44,26 @@ pub struct AppConfig {
     pub master_key: Option<signing::MasterKey>,
     /// How far the dossier queue counts before it reports "more than this".
     pub queue_count_cap: i64,
+    /// The province this instance serves.
+    pub province: Province,
+}
+
+/// The province an instance serves: the whole of its statistics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Province {
+    /// Its statistics code, e.g. `20` for Lạng Sơn.
+    pub code: String,
+    /// Its name for headers, e.g. `Tỉnh Lạng Sơn`.
+    pub name: String,
+}
+
+impl Default for Province {
+    fn default() -> Self {
+        Province {
+            code: "20".into(),
+            name: "Tỉnh Lạng Sơn".into(),
+        }
+    }
 }
 
 impl Default for AppConfig {
@@ -49,6 +73,7 @@ impl Default for AppConfig {
             documents: documents::DocumentsConfig::default(),
             master_key: None,
             queue_count_cap: motcua_store::QUEUE_COUNT_CAP,
+            province: Province::default(),
         }
     }
 }
@@ -68,6 +93,9 @@ pub struct App {
     /// The procedure catalogue's search index, rebuilt from the store when stale.
     pub catalogue: Arc<catalogue::CatalogueState>,
     pub queue_count_cap: i64,
+    pub province: Province,
+    /// The catalogue facts the quality index needs, rebuilt with the catalogue.
+    pub stats: Arc<stats::StatsCache>,
 }
 
 impl App {
@@ -95,6 +123,8 @@ impl App {
             calendar: Arc::default(),
             catalogue: Arc::default(),
             queue_count_cap: config.queue_count_cap,
+            province: config.province.clone(),
+            stats: Arc::default(),
         }
     }
 }

@@ -9,7 +9,6 @@ pub mod demo_programme;
 pub mod generate;
 pub mod import;
 pub mod loadgen;
-pub mod reminders;
 pub mod samples;
 pub mod server;
 

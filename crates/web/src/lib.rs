@@ -16,10 +16,10 @@ mod pages;
 mod prefs;
 mod programme;
 mod state;
-pub mod stats;
+mod visitor;
 
 // The services the handlers use, from the application layer, under short paths.
-use motcua_app::{calendar, catalogue, documents, dossiers, now, signing, today_vn};
+use motcua_app::{calendar, catalogue, documents, dossiers, now, signing, stats, today_vn};
 /// The QR codes printed on forms and results (tests regenerate them to check what they hold).
 pub use pages::qr_svg;
 pub use state::{AppState, DemoAccount, WebConfig};

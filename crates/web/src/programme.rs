@@ -1,45 +1,13 @@
-//! The programme as the API, the pages and the exports see it: loading, filtering,
-//! the review by group, and the CSV and XLSX exports.
+//! The programme as the API, the pages and the exports see it: filtering, reports on
+//! tasks, and the CSV and XLSX exports (loading and the review are `motcua_app::programme`).
 
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, NaiveDate, Utc};
-use motcua_domain::programme::{
-    self as rules, GroupStanding, HistoryEntry, NetChange, ReviewTask, TaskChange, TaskStatus,
-    Totals,
-};
-use motcua_store::{ProgrammeRecord, ReviewRecord, TaskGroupRecord, TaskRecord, TaskUpdateRecord};
-use uuid::Uuid;
-
-/// A programme with its groups and tasks.
-pub(crate) struct Loaded {
-    pub programme: ProgrammeRecord,
-    pub groups: Vec<TaskGroupRecord>,
-    pub tasks: Vec<TaskRecord>,
-}
-
-/// The programme asked for, or the first one; None when there is none at all.
-pub(crate) async fn load(state: &AppState, wanted: Option<Uuid>) -> ApiResult<Option<Loaded>> {
-    let programmes = state.store.programmes().await?;
-    let programme = match wanted {
-        Some(id) => match programmes.into_iter().find(|p| p.id == id) {
-            Some(p) => p,
-            None => return Err(ApiError::not_found("Không tìm thấy chương trình này.")),
-        },
-        None => match programmes.into_iter().next() {
-            Some(p) => p,
-            None => return Ok(None),
-        },
-    };
-    let groups = state.store.task_groups(programme.id).await?;
-    let tasks = state.store.programme_tasks(programme.id).await?;
-    Ok(Some(Loaded {
-        programme,
-        groups,
-        tasks,
-    }))
-}
+pub(crate) use motcua_app::programme::Loaded;
+use motcua_domain::programme::{self as rules, TaskChange, TaskStatus};
+use motcua_store::{TaskRecord, TaskUpdateRecord};
 
 /// Readers are staff; anyone else gets 403.
 pub(crate) fn require_reader(user: &AuthUser) -> ApiResult<()> {
@@ -99,63 +67,6 @@ impl TaskFilter {
     pub fn is_empty(&self) -> bool {
         self.status.is_none() && self.agency.is_none() && !self.overdue
     }
-}
-
-/// The review: each group's standing, the whole programme's totals, and what changed
-/// since the last review.
-pub(crate) struct Review {
-    pub standings: Vec<GroupStanding<Uuid>>,
-    pub totals: Totals,
-    pub last_review: Option<ReviewRecord>,
-    pub changes: Vec<NetChange<Uuid>>,
-}
-
-pub(crate) async fn review(
-    state: &AppState,
-    loaded: &Loaded,
-    today: NaiveDate,
-) -> ApiResult<Review> {
-    let group_ids: Vec<Uuid> = loaded.groups.iter().map(|g| g.id).collect();
-    let tasks: Vec<ReviewTask<Uuid>> = loaded
-        .tasks
-        .iter()
-        .map(|t| ReviewTask {
-            id: t.id,
-            group: t.group_id,
-            status: t.status,
-            progress: t.progress,
-            deadline: t.deadline,
-        })
-        .collect();
-    let standings = rules::group_standings(&group_ids, &tasks, today);
-    let totals = rules::totals(&standings);
-    let last_review = state
-        .store
-        .reviews(loaded.programme.id)
-        .await?
-        .into_iter()
-        .next();
-    let history: Vec<HistoryEntry<Uuid>> = state
-        .store
-        .programme_history(loaded.programme.id)
-        .await?
-        .into_iter()
-        .map(|u| HistoryEntry {
-            task: u.task_id,
-            at: u.at,
-            old_status: u.old_status,
-            new_status: u.new_status,
-            old_progress: u.old_progress,
-            new_progress: u.new_progress,
-        })
-        .collect();
-    let changes = rules::changes_since(&history, last_review.as_ref().map(|r| r.held_at));
-    Ok(Review {
-        standings,
-        totals,
-        last_review,
-        changes,
-    })
 }
 
 /// Validates and stores a report on a task for `user`; 403 unless they may.

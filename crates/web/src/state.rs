@@ -60,6 +60,10 @@ impl WebConfig {
             documents: self.documents.clone(),
             master_key: self.master_key.clone(),
             queue_count_cap: self.queue_count_cap,
+            province: motcua_app::Province {
+                code: self.province_code.clone(),
+                name: self.province_name.clone(),
+            },
         }
     }
 }
@@ -79,8 +83,6 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) demo_accounts: Arc<Vec<DemoAccount>>,
-    /// The catalogue facts the quality index needs, rebuilt with the catalogue.
-    pub(crate) stats: Arc<crate::stats::StatsCache>,
 }
 
 /// Handlers not yet moved over reach the store and caches through the application.
@@ -103,7 +105,6 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
             demo_accounts: Arc::new(demo_accounts),
-            stats: Arc::default(),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use motcua::reminders::{Mailer, ReminderSettings};
+use motcua_app::jobs::reminders::{Mailer, ReminderSettings};
 use motcua::{DataLocation, demo, server};
 use motcua_web::WebConfig;
 use std::net::SocketAddr;
@@ -49,7 +49,7 @@ pub struct ServeArgs {
     max_document_mib: u64,
     /// Days an Idempotency-Key is remembered: a retry within them gets the first answer;
     /// older keys are purged in the background. 0 keeps them for ever.
-    #[arg(long, env = "MOTCUA_IDEMPOTENCY_RETENTION_DAYS", default_value_t = server::IDEMPOTENCY_RETENTION_DAYS)]
+    #[arg(long, env = "MOTCUA_IDEMPOTENCY_RETENTION_DAYS", default_value_t = motcua_app::jobs::IDEMPOTENCY_RETENTION_DAYS)]
     idempotency_retention_days: u32,
     /// File with the master key (32 bytes, base64) that seals the agencies' signing keys.
     /// Without it (or MOTCUA_MASTER_KEY), DATA_DIR/master.key is used, made on first start.
@@ -90,7 +90,7 @@ impl Default for ServeArgs {
             idempotency_retention_days: std::env::var("MOTCUA_IDEMPOTENCY_RETENTION_DAYS")
                 .ok()
                 .and_then(|v| v.parse().ok())
-                .unwrap_or(server::IDEMPOTENCY_RETENTION_DAYS),
+                .unwrap_or(motcua_app::jobs::IDEMPOTENCY_RETENTION_DAYS),
             master_key_file: std::env::var_os("MOTCUA_MASTER_KEY_FILE")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),

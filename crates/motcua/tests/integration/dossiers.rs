@@ -388,7 +388,7 @@ async fn end_to_end(backend: Backend) {
     // first dossier; past it the key is purged and the same key makes a new dossier.
     let now = motcua_app::now();
     let week = chrono::Duration::days(7);
-    let purge = |at| motcua::server::purge_idempotency_keys(&app.store, at, week);
+    let purge = |at| motcua_app::jobs::purge_idempotency_keys(&app.store, at, week);
     assert_eq!(purge(now + chrono::Duration::days(6)).await.unwrap(), 0);
     let kept = send("lan-1", &body).await.unwrap();
     assert_eq!(kept.headers()["idempotent-replayed"], "true");

@@ -3,7 +3,7 @@
 
 use crate::common::{Backend, TestApp, api_token, csrf_from, login, problem};
 use chrono::{NaiveDate, TimeZone, Utc};
-use motcua::reminders::{self, Mailer, ReminderSettings};
+use motcua_app::jobs::reminders::{self, Mailer, ReminderSettings};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::Arc;

@@ -2,60 +2,20 @@
 
 use super::{ApiJson, ApiQuery};
 use crate::AppState;
-use crate::auth::{AuthUser, MaybeUser, random_token, token_hash};
+use crate::auth::MaybeUser;
 use crate::error::{ApiError, ApiResult, Problem};
+use crate::visitor::voter;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum_extra::extract::CookieJar;
-use axum_extra::extract::cookie::{Cookie, SameSite};
 use chrono::{DateTime, NaiveDate, Utc};
-use motcua_domain::news::{RatingTotals, Stars, may_edit_article};
+use motcua_app::news;
+use motcua_domain::news::{RatingTotals, Stars};
 use motcua_store::{ArticleFilter, ArticleRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
-
-/// A long-lived random id for anonymous readers, so each rates an article once.
-/// Only its SHA-256 is stored.
-pub(crate) const VISITOR_COOKIE: &str = "motcua_visitor";
-
-/// Who is rating: a signed-in user by id, anyone else by the visitor cookie (set here
-/// when missing; the caller adds the returned cookie to the response).
-pub(crate) fn voter(
-    user: Option<&AuthUser>,
-    jar: &CookieJar,
-    secure: bool,
-) -> (String, Option<Cookie<'static>>) {
-    if let Some(user) = user {
-        return (format!("user:{}", user.id), None);
-    }
-    if let Some(cookie) = jar.get(VISITOR_COOKIE).filter(|c| c.value().len() == 43) {
-        return (format!("visitor:{}", token_hash(cookie.value())), None);
-    }
-    let token = random_token();
-    let key = format!("visitor:{}", token_hash(&token));
-    let cookie = Cookie::build((VISITOR_COOKIE, token))
-        .path("/")
-        .http_only(true)
-        .secure(secure)
-        .same_site(SameSite::Lax)
-        .max_age(cookie::time::Duration::days(400))
-        .build();
-    (key, Some(cookie))
-}
-
-/// Whether this reader may see the article: it is published, or they may edit it.
-pub(crate) fn visible_to(
-    article: &ArticleRecord,
-    user: Option<&AuthUser>,
-    today: NaiveDate,
-) -> bool {
-    article.published_on <= today
-        || user.is_some_and(|u| {
-            may_edit_article(u.role, u.agency_code.as_deref(), &article.agency_code)
-        })
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct RatingView {
@@ -150,17 +110,6 @@ pub(crate) async fn list(
     Ok(Json(articles.iter().map(summary_view).collect()))
 }
 
-async fn visible_article(
-    state: &AppState,
-    slug: &str,
-    user: Option<&AuthUser>,
-) -> ApiResult<ArticleRecord> {
-    match state.store.article_by_slug(slug).await? {
-        Some(a) if visible_to(&a, user, crate::today_vn()) => Ok(a),
-        _ => Err(ApiError::not_found("Không tìm thấy bài viết này.")),
-    }
-}
-
 /// One article with its body rendered safely.
 #[utoipa::path(
     get, path = "/api/v1/news/{slug}", tag = "news",
@@ -175,7 +124,8 @@ pub(crate) async fn article(
     MaybeUser(user): MaybeUser,
     Path(slug): Path<String>,
 ) -> ApiResult<Json<ArticleView>> {
-    let a = visible_article(&state, &slug, user.as_ref()).await?;
+    let who = user.as_ref().map(|u| u.principal());
+    let a = news::article(&state.app, who.as_ref(), &slug).await?;
     Ok(Json(ArticleView {
         summary: summary_view(&a),
         body_html: crate::markdown::render_safe(&a.body_md),
@@ -214,42 +164,14 @@ pub(crate) async fn rate(
 ) -> ApiResult<(StatusCode, CookieJar, Json<RatingView>)> {
     let stars =
         Stars::new(body.stars).map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
-    let a = visible_article(&state, &slug, user.as_ref()).await?;
-    let (key, cookie) = voter(user.as_ref(), &jar, state.config.cookie_secure);
-    let totals = save_rating(&state, user.as_ref(), &a, &key, stars).await?;
+    let who = user.as_ref().map(|u| u.principal());
+    let (voter, cookie) = voter(user.as_ref(), &jar, state.config.cookie_secure);
+    let (_, totals) = news::rate(&state.app, who.as_ref(), &voter, &slug, stars).await?;
     let jar = match cookie {
         Some(c) => jar.add(c),
         None => jar,
     };
     Ok((StatusCode::CREATED, jar, Json(rating_view(totals))))
-}
-
-pub(crate) async fn save_rating(
-    state: &AppState,
-    user: Option<&AuthUser>,
-    article: &ArticleRecord,
-    voter_key: &str,
-    stars: Stars,
-) -> Result<RatingTotals, motcua_store::StoreError> {
-    let subject = format!("article:{}", article.slug);
-    let detail = serde_json::json!({ "stars": stars.get() });
-    let audit = match user {
-        Some(u) => u.audit("news.rated", subject, detail),
-        None => {
-            let mut entry = motcua_domain::audit::AuditEntry::system(
-                crate::now(),
-                "news.rated",
-                subject,
-                detail,
-            );
-            entry.actor = "anonymous".into();
-            entry
-        }
-    };
-    state
-        .store
-        .rate_article(article.id, voter_key, stars, crate::now(), audit)
-        .await
 }
 
 /// This module's routes, each with its OpenAPI path (the path comes from its `#[utoipa::path]`).

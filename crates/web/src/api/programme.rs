@@ -9,19 +9,13 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
+use motcua_app::programme::{AgencyRef, ReviewView, load, review_view};
 use motcua_domain::programme as rules;
 use motcua_store::{TaskRecord, TaskUpdateRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct AgencyRef {
-    #[schema(example = "000.00.06.H37")]
-    pub code: String,
-    pub name: String,
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct TaskView {
@@ -149,7 +143,7 @@ fn programme_view(loaded: &Loaded, filter: &TaskFilter, today: NaiveDate) -> Pro
 }
 
 async fn loaded(state: &AppState, wanted: Option<Uuid>) -> ApiResult<Loaded> {
-    prog::load(state, wanted)
+    load(&state.app, wanted)
         .await?
         .ok_or_else(|| ApiError::not_found("Chưa có chương trình nào."))
 }
@@ -318,128 +312,6 @@ pub(crate) async fn post_update(
     ))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct LateTaskView {
-    #[schema(value_type = String, format = Uuid)]
-    pub id: Uuid,
-    pub code: String,
-    pub title: String,
-    pub deadline: NaiveDate,
-    pub days_late: i64,
-    pub progress: u8,
-    /// The person answerable.
-    pub person: String,
-    /// The organisation answerable.
-    pub agency: AgencyRef,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct GroupReviewView {
-    pub position: i64,
-    pub title: String,
-    pub total: usize,
-    pub done: usize,
-    pub in_progress: usize,
-    pub not_started: usize,
-    /// Share of tasks done, percent (rounded down).
-    pub share_done: u8,
-    pub mean_progress: u8,
-    /// Late tasks, most days late first.
-    pub late: Vec<LateTaskView>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct ChangeView {
-    #[schema(value_type = String, format = Uuid)]
-    pub task_id: Uuid,
-    pub code: String,
-    pub title: String,
-    pub from_status: String,
-    pub to_status: String,
-    pub from_progress: u8,
-    pub to_progress: u8,
-    pub updates: usize,
-    pub last_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct ReviewView {
-    #[schema(value_type = String, format = Uuid)]
-    pub programme_id: Uuid,
-    pub today: NaiveDate,
-    pub total: usize,
-    pub done: usize,
-    pub late: usize,
-    pub share_done: u8,
-    pub groups: Vec<GroupReviewView>,
-    /// When the last review session was closed; changes are counted from then.
-    pub last_review_at: Option<DateTime<Utc>>,
-    pub changes_since_last_review: Vec<ChangeView>,
-}
-
-pub(crate) fn review_view(loaded: &Loaded, review: &prog::Review, today: NaiveDate) -> ReviewView {
-    let task = |id: &Uuid| loaded.tasks.iter().find(|t| t.id == *id);
-    ReviewView {
-        programme_id: loaded.programme.id,
-        today,
-        total: review.totals.total,
-        done: review.totals.done,
-        late: review.totals.late,
-        share_done: review.totals.share_done,
-        groups: review
-            .standings
-            .iter()
-            .zip(&loaded.groups)
-            .map(|(s, g)| GroupReviewView {
-                position: g.position,
-                title: g.title.clone(),
-                total: s.total,
-                done: s.done,
-                in_progress: s.in_progress,
-                not_started: s.not_started,
-                share_done: s.share_done,
-                mean_progress: s.mean_progress,
-                late: s
-                    .late
-                    .iter()
-                    .filter_map(task)
-                    .map(|t| LateTaskView {
-                        id: t.id,
-                        code: t.code(),
-                        title: t.title.clone(),
-                        deadline: t.deadline,
-                        days_late: rules::days_late(t.deadline, today),
-                        progress: t.progress.percent(),
-                        person: t.person.clone(),
-                        agency: AgencyRef {
-                            code: t.agency_code.clone(),
-                            name: t.agency_name.clone(),
-                        },
-                    })
-                    .collect(),
-            })
-            .collect(),
-        last_review_at: review.last_review.as_ref().map(|r| r.held_at),
-        changes_since_last_review: review
-            .changes
-            .iter()
-            .filter_map(|c| {
-                task(&c.task).map(|t| ChangeView {
-                    task_id: t.id,
-                    code: t.code(),
-                    title: t.title.clone(),
-                    from_status: c.from_status.as_str().to_owned(),
-                    to_status: c.to_status.as_str().to_owned(),
-                    from_progress: c.from_progress.percent(),
-                    to_progress: c.to_progress.percent(),
-                    updates: c.updates,
-                    last_at: c.last_at,
-                })
-            })
-            .collect(),
-    }
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct ReviewQuery {
@@ -469,7 +341,7 @@ pub(crate) async fn review(
     prog::require_reader(&user)?;
     let loaded = loaded(&state, q.programme).await?;
     let today = q.as_of.unwrap_or_else(crate::today_vn);
-    let review = prog::review(&state, &loaded, today).await?;
+    let review = motcua_app::programme::review(&state.app, &loaded, today).await?;
     Ok(Json(review_view(&loaded, &review, today)))
 }
 

@@ -5,14 +5,13 @@
 use super::ApiQuery;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::stats::{self, Level, Quality, Readiness};
+use crate::stats::{self, Quality, QualityQuestion, Readiness, TrendQuestion, rate};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use motcua_domain::quality::{
-    Counters, Figure, Group, GroupScore, Indicator, IndicatorScore, Month, Period, Scorecard,
-    Source,
+    Counters, Group, GroupScore, IndicatorScore, Period, Scorecard, Source,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -101,6 +100,17 @@ pub(crate) struct QualityParams {
     pub format: Option<String>,
 }
 
+impl QualityParams {
+    fn question(&self) -> QualityQuestion<'_> {
+        QualityQuestion {
+            level: self.level.as_deref(),
+            code: self.code.as_deref(),
+            period: self.period.as_deref(),
+            at: self.at.as_deref(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct PeriodView {
     /// `month`, `quarter` or `year`.
@@ -179,21 +189,6 @@ pub(crate) fn counts_view(c: &Counters) -> CountsView {
     }
 }
 
-/// The figures an indicator can be drilled down to (on `/dashboard/dossiers`).
-pub(crate) fn figures_of(i: Indicator) -> Vec<Figure> {
-    use Indicator as I;
-    match i {
-        I::OnTime => vec![Figure::Finished, Figure::OnTime, Figure::Late],
-        I::AverageTime => vec![Figure::Finished],
-        I::ReceivedOnline | I::OnlineServicesUsed => {
-            vec![Figure::Received, Figure::ReceivedOnline]
-        }
-        I::ElectronicResult => vec![Figure::WithResult, Figure::ElectronicResult],
-        I::ProcedureSatisfaction => vec![Figure::Late, Figure::Rated, Figure::Disliked],
-        _ => vec![],
-    }
-}
-
 fn source_str(s: Source) -> &'static str {
     match s {
         Source::Catalogue => "catalogue",
@@ -240,7 +235,7 @@ fn indicator_view(s: &IndicatorScore) -> QualityIndicatorView {
         numerator: s.numerator,
         denominator: s.denominator,
         no_data: s.no_data.map(str::to_owned),
-        figures: figures_of(i)
+        figures: stats::figures_of(i)
             .into_iter()
             .map(|f| f.as_str().to_owned())
             .collect(),
@@ -370,19 +365,6 @@ fn quality_rows(q: &Quality) -> Vec<Vec<String>> {
     rows
 }
 
-pub(crate) async fn quality_for(
-    state: &AppState,
-    level: Option<&str>,
-    code: Option<&str>,
-    period: Option<&str>,
-    at: Option<&str>,
-) -> ApiResult<Quality> {
-    let level = Level::parse(level.unwrap_or_default())?;
-    let period = stats::period(period, at)?;
-    let scope = stats::scope(state, level, code).await?;
-    stats::quality(state, scope, period).await
-}
-
 /// The service-quality index (Decision 766/QĐ-TTg) of the province, a commune or an
 /// agency over a month, quarter or year: every group and indicator with its rate, points,
 /// maximum and threshold; indicators without data are reported and left out of the
@@ -402,14 +384,7 @@ pub(crate) async fn quality(
     ApiQuery(p): ApiQuery<QualityParams>,
 ) -> ApiResult<Response> {
     let csv = wants_csv(p.format.as_deref(), &headers)?;
-    let q = quality_for(
-        &state,
-        p.level.as_deref(),
-        p.code.as_deref(),
-        p.period.as_deref(),
-        p.at.as_deref(),
-    )
-    .await?;
+    let q = stats::quality(&state.app, &p.question()).await?;
     if csv {
         let name = format!("chi-so-766-{}-{}.csv", q.scope.code, q.period.key());
         return csv_response(&name, &QUALITY_CSV, quality_rows(&q));
@@ -450,10 +425,6 @@ pub(crate) struct TrendView {
     pub months: Vec<TrendMonthView>,
 }
 
-pub(crate) fn rate(n: i64, d: i64) -> Option<f64> {
-    (d > 0).then(|| n as f64 / d as f64)
-}
-
 /// The monthly series of a scope: receipts, decisions, on time and late, ratings.
 #[utoipa::path(
     get, path = "/api/v1/stats/quality/trend", tag = "stats", operation_id = "stats_quality_trend", params(TrendParams),
@@ -470,20 +441,16 @@ pub(crate) async fn trend(
     ApiQuery(p): ApiQuery<TrendParams>,
 ) -> ApiResult<Response> {
     let csv = wants_csv(p.format.as_deref(), &headers)?;
-    let level = Level::parse(p.level.as_deref().unwrap_or_default())?;
-    let end = match p.at.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
-        Some(a) => Month::parse(a)?,
-        None => Month::of(crate::today_vn()),
-    };
-    let count = p.months.unwrap_or(12);
-    if !(1..=36).contains(&count) {
-        return Err(ApiError::bad_request(
-            "invalid_query",
-            "months phải từ 1 đến 36.",
-        ));
-    }
-    let scope = stats::scope(&state, level, p.code.as_deref()).await?;
-    let series = stats::trend(&state, &scope, end, count as usize).await?;
+    let stats::Trend { scope, end, series } = stats::trend(
+        &state.app,
+        &TrendQuestion {
+            level: p.level.as_deref(),
+            code: p.code.as_deref(),
+            at: p.at.as_deref(),
+            months: p.months,
+        },
+    )
+    .await?;
     if csv {
         let headers = [
             "month",
@@ -608,7 +575,7 @@ pub(crate) async fn agencies(
 ) -> ApiResult<Response> {
     let csv = wants_csv(p.format.as_deref(), &headers)?;
     let period = stats::period(p.period.as_deref(), p.at.as_deref())?;
-    let cards = stats::agency_cards(&state, period).await?;
+    let cards = stats::agency_cards(&state.app, period).await?;
     if csv {
         let mut headers = vec![
             "code",
@@ -758,7 +725,7 @@ pub(crate) async fn readiness(
     ApiQuery(p): ApiQuery<ReadinessParams>,
 ) -> ApiResult<Response> {
     let csv = wants_csv(p.format.as_deref(), &headers)?;
-    let r = stats::readiness(&state).await?;
+    let r = stats::readiness(&state.app).await?;
     if csv {
         return csv_response(
             "chi-so-san-sang.csv",

@@ -6,34 +6,37 @@
 
 use super::{Chrome, PageError, error_page_with, render};
 use crate::AppState;
-use crate::api::stats::{figures_of, rate};
-use crate::auth::{AuthUser, PageUser};
+use crate::auth::PageUser;
 use crate::charts::{self, Bar, Part, Series, count, number, percent};
-use crate::error::ApiError;
-use crate::stats::{self, Level, Quality, Readiness, Scope};
+use crate::stats::{
+    self, Dashboard, DossierList, Level, Quality, QualityQuestion, Readiness, Scope, figures_of,
+    rate,
+};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use motcua_domain::account::Role;
+use motcua_app::AppError;
 use motcua_domain::dossier::DossierState;
-use motcua_domain::quality::{Figure, Month, Period};
-use motcua_store::Drill;
+use motcua_domain::quality::{Figure, Period};
 use serde::Deserialize;
 
 fn page_error(chrome: Chrome, status: StatusCode, message: &str) -> PageError {
     PageError(Box::new(error_page_with(chrome, status, message)))
 }
 
-fn from_api(chrome: Chrome, err: ApiError) -> PageError {
-    if err.status.is_server_error() {
+/// Server faults read as "cannot read the data" here, as they always have on the dashboard.
+fn from_app(chrome: Chrome, err: AppError) -> PageError {
+    let err = crate::error::logged(err);
+    let status = crate::error::status_of(&err);
+    if status.is_server_error() {
         return page_error(
             chrome,
-            err.status,
+            status,
             "Không đọc được dữ liệu. Vui lòng thử lại sau ít phút.",
         );
     }
-    page_error(chrome, err.status, &err.detail)
+    page_error(chrome, status, &err.detail())
 }
 
 #[derive(Deserialize, Default)]
@@ -49,18 +52,24 @@ pub(super) struct DashboardQuery {
 }
 
 impl DashboardQuery {
-    fn level_and_code(&self) -> (Option<String>, Option<String>) {
-        match self
+    fn question(&self) -> QualityQuestion<'_> {
+        let (level, code) = match self
             .scope
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
         {
             Some(s) => match s.split_once(':') {
-                Some((level, code)) => (Some(level.to_owned()), Some(code.to_owned())),
-                None => (Some(s.to_owned()), None),
+                Some((level, code)) => (Some(level), Some(code)),
+                None => (Some(s), None),
             },
-            None => (self.level.clone(), self.code.clone()),
+            None => (self.level.as_deref(), self.code.as_deref()),
+        };
+        QualityQuestion {
+            level,
+            code,
+            period: self.period.as_deref(),
+            at: self.at.as_deref(),
         }
     }
 }
@@ -102,16 +111,6 @@ fn drill_href(scope: &Scope, period: Period, figure: Figure) -> String {
 
 /// Who may list the dossiers behind a figure: province administrators and auditors
 /// everywhere, an agency's officers for their own agency.
-fn may_drill(user: Option<&AuthUser>, scope: &Scope) -> bool {
-    match user {
-        Some(u) if matches!(u.role, Role::ProvinceAdmin | Role::Auditor) => true,
-        Some(u) if u.role.requires_agency() => {
-            scope.level == Level::Agency && u.agency_code.as_deref() == Some(scope.code.as_str())
-        }
-        _ => false,
-    }
-}
-
 struct Choice {
     value: String,
     label: String,
@@ -334,30 +333,24 @@ pub(super) async fn dashboard(
     chrome: Chrome,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Response, PageError> {
-    let (level, code) = q.level_and_code();
-    let quality = match crate::api::stats::quality_for(
-        &state,
-        level.as_deref(),
-        code.as_deref(),
-        q.period.as_deref(),
-        q.at.as_deref(),
-    )
-    .await
-    {
-        Ok(x) => x,
-        Err(err) => return Err(from_api(chrome, err)),
-    };
-    match build(&state, &chrome, quality).await {
-        Ok(page) => Ok(render(StatusCode::OK, &page)),
-        Err(err) => Err(from_api(chrome, err)),
+    let who = chrome.user.as_ref().map(|u| u.principal());
+    match stats::dashboard(&state.app, who.as_ref(), &q.question()).await {
+        Ok(dashboard) => Ok(render(StatusCode::OK, &build(&chrome, dashboard))),
+        Err(err) => Err(from_app(chrome, err)),
     }
 }
 
-async fn build(
-    state: &AppState,
-    chrome: &Chrome,
-    quality: Quality,
-) -> Result<DashboardPage, ApiError> {
+fn build(chrome: &Chrome, dashboard: Dashboard) -> DashboardPage {
+    let Dashboard {
+        quality,
+        units: communes,
+        agencies,
+        trend_end: end,
+        trend: series,
+        cards,
+        readiness,
+        may_list_dossiers: drill,
+    } = dashboard;
     let Quality {
         scope,
         period,
@@ -365,25 +358,12 @@ async fn build(
         card,
     } = quality;
     let c = inputs.counters;
-    let drill = may_drill(chrome.user.as_ref(), &scope);
     let link = |f: Figure| drill.then(|| drill_href(&scope, period, f));
 
     // Choices for the form.
-    let today = crate::today_vn();
-    let communes = state
-        .store
-        .child_units_at(&state.config.province_code, today)
-        .await?;
-    let agencies = state
-        .store
-        .find_agencies(&motcua_store::AgencyQuery {
-            at: Some(today),
-            ..Default::default()
-        })
-        .await?;
     let mut scope_choices = vec![Choice {
         value: "province".into(),
-        label: format!("Toàn tỉnh ({})", state.province_name()),
+        label: format!("Toàn tỉnh ({})", chrome.province_name),
         selected: scope.level == Level::Province,
     }];
     scope_choices.extend(
@@ -521,14 +501,6 @@ async fn build(
         .collect();
 
     // Trend: twelve months up to the end of the period (or this month).
-    let this_month = Month::of(today);
-    let end = period
-        .months()
-        .last()
-        .copied()
-        .unwrap_or(period.anchor)
-        .min(this_month.max(period.anchor));
-    let series = stats::trend(state, &scope, end, 12).await?;
     let categories: Vec<String> = series
         .iter()
         .map(|(m, _)| format!("{:02}/{:02}", m.month(), m.year() % 100))
@@ -638,7 +610,6 @@ async fn build(
         .collect();
 
     // Scorecard per agency.
-    let cards = stats::agency_cards(state, period).await?;
     let agencies = cards
         .iter()
         .map(|a| {
@@ -670,7 +641,7 @@ async fn build(
         })
         .collect();
 
-    let readiness = readiness_block(&stats::readiness(state).await?);
+    let readiness = readiness_block(&readiness);
     let api_query = |extra: &[(&str, String)]| {
         let mut pairs = vec![
             ("level", scope.level.as_str().to_owned()),
@@ -684,7 +655,7 @@ async fn build(
         ("at", period.anchor.to_string()),
     ];
     let missing = card.max_points - card.available_points;
-    Ok(DashboardPage {
+    DashboardPage {
         chrome: chrome.clone(),
         scope_name: scope.name.clone(),
         level_label: scope.level.label_vi(),
@@ -733,7 +704,7 @@ async fn build(
             api_query(&[("at", end.to_string()), ("format", "csv".into())])
         ),
         may_drill: drill,
-    })
+    }
 }
 
 // ------------------------------------------------------------------------- drill-down
@@ -765,8 +736,6 @@ struct DrillPage {
     back_href: String,
 }
 
-const DRILL_PER_PAGE: i64 = 50;
-
 fn local(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
     t.map(|t| {
         motcua_domain::calendar::to_vn_local(&t)
@@ -782,50 +751,23 @@ pub(super) async fn dossiers(
     chrome: Chrome,
     Query(q): Query<DashboardQuery>,
 ) -> Result<Response, PageError> {
-    if !user.role.is_staff() {
-        return Err(page_error(
-            chrome,
-            StatusCode::FORBIDDEN,
-            "Danh sách hồ sơ theo chỉ số chỉ dành cho cán bộ, công chức.",
-        ));
+    let figure = q.figure.as_deref().unwrap_or_default();
+    let list = stats::dossiers(&state.app, &user.principal(), figure, &q.question(), q.page).await;
+    match list {
+        Ok(list) => Ok(render(StatusCode::OK, &drill_page(chrome, list))),
+        Err(err) => Err(from_app(chrome, err)),
     }
-    let figure = match Figure::parse(q.figure.as_deref().unwrap_or_default()) {
-        Ok(f) => f,
-        Err(err) => return Err(from_api(chrome, err.into())),
-    };
-    let (level, code) = q.level_and_code();
-    let quality = match crate::api::stats::quality_for(
-        &state,
-        level.as_deref(),
-        code.as_deref(),
-        q.period.as_deref(),
-        q.at.as_deref(),
-    )
-    .await
-    {
-        Ok(x) => x,
-        Err(err) => return Err(from_api(chrome, err)),
-    };
-    if !may_drill(Some(&user), &quality.scope) {
-        return Err(page_error(
-            chrome,
-            StatusCode::FORBIDDEN,
-            "Bạn chỉ xem được danh sách hồ sơ của cơ quan mình.",
-        ));
-    }
-    let total = quality.inputs.counters.get(figure);
-    let pages = ((total + DRILL_PER_PAGE - 1) / DRILL_PER_PAGE).max(1);
-    let page = q.page.unwrap_or(1).clamp(1, pages);
-    let rows = state
-        .store
-        .quality_dossiers(&Drill {
-            figure,
-            months: quality.period.months(),
-            agencies: quality.scope.agencies.clone(),
-            page,
-            per_page: DRILL_PER_PAGE,
-        })
-        .await?;
+}
+
+fn drill_page(chrome: Chrome, list: DossierList) -> DrillPage {
+    let DossierList {
+        figure,
+        quality,
+        total,
+        page,
+        pages,
+        rows,
+    } = list;
     let rows = rows
         .into_iter()
         .map(|r| DrillLine {
@@ -857,7 +799,7 @@ pub(super) async fn dossiers(
             ])
         )
     };
-    let page_view = DrillPage {
+    DrillPage {
         figure_label: figure.label_vi(),
         scope_name: scope.name.clone(),
         period_label: period.label_vi(),
@@ -869,6 +811,5 @@ pub(super) async fn dossiers(
         next_href: (page < pages).then(|| page_href(page + 1)),
         back_href: dashboard_href(&scope_key(scope), period),
         chrome,
-    };
-    Ok(render(StatusCode::OK, &page_view))
+    }
 }

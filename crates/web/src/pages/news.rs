@@ -3,9 +3,9 @@
 
 use super::{Chrome, PageError, error_page_with, render};
 use crate::AppState;
-use crate::api::news::{save_rating, visible_to, voter};
 use crate::auth::{AuthUser, MaybeUser, PageUser};
 use crate::programme::{capitalise, dmy};
+use crate::visitor::{known_voter, voter};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -13,6 +13,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use chrono::NaiveDate;
+use motcua_app::AppError;
+use motcua_app::news;
 use motcua_domain::account::Role;
 use motcua_domain::news::{ArticleDraft, Stars, may_edit_article, may_write_news};
 use motcua_store::{ArticleFilter, ArticleRecord, StoreError};
@@ -91,22 +93,6 @@ pub(super) struct ArticleQuery {
     rated: Option<String>,
 }
 
-async fn visible(
-    state: &AppState,
-    chrome: Chrome,
-    slug: &str,
-    user: Option<&AuthUser>,
-) -> Result<(Chrome, ArticleRecord), PageError> {
-    match state.store.article_by_slug(slug).await? {
-        Some(a) if visible_to(&a, user, crate::today_vn()) => Ok((chrome, a)),
-        _ => Err(page_error(
-            chrome,
-            StatusCode::NOT_FOUND,
-            "Không tìm thấy bài viết này.",
-        )),
-    }
-}
-
 pub(super) async fn article(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
@@ -115,14 +101,18 @@ pub(super) async fn article(
     Path(slug): Path<String>,
     Query(q): Query<ArticleQuery>,
 ) -> Result<Response, PageError> {
-    let (chrome, a) = visible(&state, chrome, &slug, user.as_ref()).await?;
+    let who = user.as_ref().map(|u| u.principal());
     // Without a visitor cookie yet there is no rating to find; do not set one just for reading.
-    let my_stars = if user.is_some() || jar.get(crate::api::news::VISITOR_COOKIE).is_some() {
-        let (key, _) = voter(user.as_ref(), &jar, state.config.cookie_secure);
-        state.store.rating_by(a.id, &key).await?
-    } else {
-        None
+    let voter = known_voter(user.as_ref(), &jar);
+    let reading = match news::read(&state.app, who.as_ref(), voter.as_ref(), &slug).await {
+        Ok(reading) => reading,
+        Err(err) => return Err(PageError::app(chrome, err)),
     };
+    let news::Reading {
+        article: a,
+        my_stars,
+        may_edit,
+    } = reading;
     let notice = match q.rated.as_deref() {
         Some("1") => Some("Cảm ơn bạn đã đánh giá bài viết."),
         Some("already") => {
@@ -131,9 +121,7 @@ pub(super) async fn article(
         _ => None,
     };
     let page = ArticlePage {
-        can_edit: user
-            .as_ref()
-            .is_some_and(|u| may_edit_article(u.role, u.agency_code.as_deref(), &a.agency_code)),
+        can_edit: may_edit,
         chrome,
         body_html: crate::markdown::render_safe(&a.body_md),
         rating_text: a.ratings.sentence_vi(),
@@ -172,18 +160,18 @@ pub(super) async fn rate(
             ));
         }
     };
-    let (_, a) = visible(&state, chrome, &slug, user.as_ref()).await?;
-    let (key, cookie) = voter(user.as_ref(), &jar, state.config.cookie_secure);
-    let outcome = match save_rating(&state, user.as_ref(), &a, &key, stars).await {
-        Ok(_) => "1",
-        Err(StoreError::Conflict { .. }) => "already",
-        Err(other) => return Err(other.into()),
+    let who = user.as_ref().map(|u| u.principal());
+    let (voter, cookie) = voter(user.as_ref(), &jar, state.config.cookie_secure);
+    let (slug, outcome) = match news::rate(&state.app, who.as_ref(), &voter, &slug, stars).await {
+        Ok((a, _)) => (a.slug, "1"),
+        Err(AppError::Conflict { .. }) => (slug, "already"),
+        Err(other) => return Err(PageError::app(chrome, other)),
     };
     let jar = match cookie {
         Some(c) => jar.add(c),
         None => jar,
     };
-    let to = format!("/news/{}?rated={outcome}#rating", a.slug);
+    let to = format!("/news/{slug}?rated={outcome}#rating");
     Ok((jar, Redirect::to(&to)).into_response())
 }
 

@@ -51,14 +51,14 @@ async fn loaded_or_page(
     chrome: Chrome,
     wanted: Option<Uuid>,
 ) -> Result<(Chrome, Loaded), PageError> {
-    match prog::load(state, wanted).await {
+    match motcua_app::programme::load(&state.app, wanted).await {
         Ok(Some(loaded)) => Ok((chrome, loaded)),
         Ok(None) => Err(page_error(
             chrome,
             StatusCode::NOT_FOUND,
             "Chưa có chương trình chuyển đổi nào.",
         )),
-        Err(err) => Err(from_api(chrome, err)),
+        Err(err) => Err(from_api(chrome, err.into())),
     }
 }
 
@@ -514,14 +514,14 @@ pub(super) async fn review(
     let (chrome, loaded) =
         loaded_or_page(&state, chrome, programme_id(q.programme.as_deref())).await?;
     let today = crate::today_vn();
-    let review = match prog::review(&state, &loaded, today).await {
+    let review = match motcua_app::programme::review(&state.app, &loaded, today).await {
         Ok(r) => r,
-        Err(err) => return Err(from_api(chrome, err)),
+        Err(err) => return Err(from_api(chrome, err.into())),
     };
-    let view = crate::api::programme::review_view(&loaded, &review, today);
-    let readiness = match crate::stats::readiness(&state).await {
+    let view = motcua_app::programme::review_view(&loaded, &review, today);
+    let readiness = match crate::stats::readiness(&state.app).await {
         Ok(r) => super::dashboard::readiness_block(&r),
-        Err(err) => return Err(from_api(chrome, err)),
+        Err(err) => return Err(from_api(chrome, err.into())),
     };
     let groups = view
         .groups

@@ -361,7 +361,7 @@ pub fn spawn(store: Store, settings: ReminderSettings) -> tokio::task::JoinHandl
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match run_once(&store, &settings, motcua_app::today_vn(), motcua_app::now()).await {
+            match run_once(&store, &settings, crate::today_vn(), crate::now()).await {
                 Ok(report) if report == RunReport::default() => {}
                 Ok(report) => tracing::info!(?report, "reminders"),
                 Err(err) => tracing::warn!(error = format!("{err:#}"), "reminder run failed"),

@@ -1,0 +1,115 @@
+//! Background jobs a server runs beside the requests: purging what has expired,
+//! recovering the document spool, and the programme's reminders. Every job is safe to
+//! run on several nodes at once.
+
+pub mod reminders;
+
+use crate::App;
+use crate::documents::{BlobStore, SpoolPass, recover_spool};
+use motcua_store::Store;
+use reminders::ReminderSettings;
+use std::sync::Arc;
+use tokio::task::JoinHandle;
+
+/// How long an idempotency key is kept by default.
+pub const IDEMPOTENCY_RETENTION_DAYS: u32 = 7;
+
+/// Keys deleted per transaction, so the purge never holds the write lock for long.
+pub const IDEMPOTENCY_PURGE_BATCH: i64 = 500;
+
+/// Which of the optional jobs run.
+#[derive(Clone, Default)]
+pub struct JobSettings {
+    /// Idempotency keys older than this are purged; never when None.
+    pub idempotency_retention: Option<chrono::Duration>,
+    /// The reminder job runs only when given its settings.
+    pub reminders: Option<ReminderSettings>,
+}
+
+/// Before the first request: a document row must not point at bytes a crash left in
+/// the spool.
+pub async fn recover_at_start(app: &App) {
+    if let Some(blobs) = &app.documents {
+        recover_spool(blobs, &app.store, SpoolPass::Start).await;
+    }
+}
+
+/// Starts every background job; abort the handles to stop them.
+pub fn spawn(app: &App, settings: JobSettings) -> Vec<JoinHandle<()>> {
+    let store = &app.store;
+    let mut jobs = vec![tokio::spawn(purge_expired_periodically(store.clone()))];
+    if let Some(retention) = settings.idempotency_retention {
+        jobs.push(tokio::spawn(purge_idempotency_periodically(
+            store.clone(),
+            retention,
+        )));
+    }
+    if let Some(blobs) = &app.documents {
+        jobs.push(tokio::spawn(recover_spool_periodically(
+            store.clone(),
+            blobs.clone(),
+        )));
+    }
+    if let Some(reminders) = settings.reminders {
+        jobs.push(reminders::spawn(store.clone(), reminders));
+    }
+    jobs
+}
+
+/// Expired sessions and tokens go once an hour. Deleting is idempotent, so several
+/// nodes may all do it.
+async fn purge_expired_periodically(store: Store) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match store.purge_expired(crate::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "purged expired sessions and tokens"),
+            Err(err) => tracing::warn!(error = %err, "purging expired sessions failed"),
+        }
+    }
+}
+
+/// Idempotency keys older than `retention` go every ten minutes, in small batches.
+async fn purge_idempotency_periodically(store: Store, retention: chrono::Duration) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        match purge_idempotency_keys(&store, crate::now(), retention).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "purged expired idempotency keys"),
+            Err(err) => tracing::warn!(error = %err, "purging idempotency keys failed"),
+        }
+    }
+}
+
+/// Deletes the idempotency keys made more than `retention` before `now`, one small
+/// transaction after another (so submissions interleave); returns how many went.
+pub async fn purge_idempotency_keys(
+    store: &Store,
+    now: chrono::DateTime<chrono::Utc>,
+    retention: chrono::Duration,
+) -> Result<u64, motcua_store::StoreError> {
+    let mut total = 0;
+    loop {
+        let n = store
+            .purge_idempotency_keys(now - retention, IDEMPOTENCY_PURGE_BATCH)
+            .await?;
+        total += n;
+        if n < IDEMPOTENCY_PURGE_BATCH as u64 {
+            return Ok(total);
+        }
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Hourly after the pass at start: clears what the grace period spared and retries a
+/// copy that failed after its row committed (say, S3 was down).
+async fn recover_spool_periodically(store: Store, blobs: Arc<BlobStore>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        recover_spool(&blobs, &store, SpoolPass::Periodic).await;
+    }
+}

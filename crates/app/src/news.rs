@@ -1,0 +1,103 @@
+//! Portal news as readers meet it: which articles they may see, and their star ratings
+//! (one per reader).
+
+use crate::{App, AppError, AppResult, Principal};
+use chrono::NaiveDate;
+use motcua_domain::audit::AuditEntry;
+use motcua_domain::news::{RatingTotals, Stars, may_edit_article};
+use motcua_store::ArticleRecord;
+use uuid::Uuid;
+
+/// Who rates: an account by its id, anyone else by the hash of a long-lived random id
+/// their browser keeps (the edges hold the id; only its hash reaches the store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Voter {
+    Account(Uuid),
+    Visitor { token_hash: String },
+}
+
+impl Voter {
+    /// The key a rating is stored under, unique per article.
+    fn key(&self) -> String {
+        match self {
+            Voter::Account(id) => format!("user:{id}"),
+            Voter::Visitor { token_hash } => format!("visitor:{token_hash}"),
+        }
+    }
+}
+
+/// Whether this reader may see the article: it is published, or they may edit it.
+pub fn visible_to(article: &ArticleRecord, who: Option<&Principal>, today: NaiveDate) -> bool {
+    article.published_on <= today
+        || who.is_some_and(|u| {
+            may_edit_article(u.role, u.agency_code.as_deref(), &article.agency_code)
+        })
+}
+
+/// The article at `slug`, if this reader may see it.
+pub async fn article(app: &App, who: Option<&Principal>, slug: &str) -> AppResult<ArticleRecord> {
+    match app.store.article_by_slug(slug).await? {
+        Some(a) if visible_to(&a, who, crate::today_vn()) => Ok(a),
+        _ => Err(AppError::not_found(
+            "not_found",
+            "Không tìm thấy bài viết này.",
+        )),
+    }
+}
+
+/// An article as one reader sees it.
+#[derive(Debug, Clone)]
+pub struct Reading {
+    pub article: ArticleRecord,
+    /// The stars this reader gave, if any.
+    pub my_stars: Option<i64>,
+    pub may_edit: bool,
+}
+
+/// The article with this reader's own rating; `voter` None: a reader who cannot have rated.
+pub async fn read(
+    app: &App,
+    who: Option<&Principal>,
+    voter: Option<&Voter>,
+    slug: &str,
+) -> AppResult<Reading> {
+    let article = article(app, who, slug).await?;
+    let my_stars = match voter {
+        Some(voter) => app.store.rating_by(article.id, &voter.key()).await?,
+        None => None,
+    };
+    Ok(Reading {
+        may_edit: who.is_some_and(|u| {
+            may_edit_article(u.role, u.agency_code.as_deref(), &article.agency_code)
+        }),
+        article,
+        my_stars,
+    })
+}
+
+/// Rates the article at `slug` once per voter (`Conflict` `already_rated` the second
+/// time), with its audit event; returns the new totals.
+pub async fn rate(
+    app: &App,
+    who: Option<&Principal>,
+    voter: &Voter,
+    slug: &str,
+    stars: Stars,
+) -> AppResult<(ArticleRecord, RatingTotals)> {
+    let article = article(app, who, slug).await?;
+    let subject = format!("article:{}", article.slug);
+    let detail = serde_json::json!({ "stars": stars.get() });
+    let audit = match who {
+        Some(u) => u.audit("news.rated", subject, detail),
+        None => {
+            let mut entry = AuditEntry::system(crate::now(), "news.rated", subject, detail);
+            entry.actor = "anonymous".into();
+            entry
+        }
+    };
+    let totals = app
+        .store
+        .rate_article(article.id, &voter.key(), stars, crate::now(), audit)
+        .await?;
+    Ok((article, totals))
+}

@@ -1,0 +1,234 @@
+//! The transformation programme: its tasks by group, and the review of where they stand
+//! (share done, late tasks, what changed since the last review session).
+
+use crate::{App, AppError, AppResult};
+use chrono::{DateTime, NaiveDate, Utc};
+use motcua_domain::programme::{
+    self as rules, GroupStanding, HistoryEntry, NetChange, ReviewTask, Totals,
+};
+use motcua_store::{ProgrammeRecord, ReviewRecord, TaskGroupRecord, TaskRecord};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// A programme with its groups and tasks.
+pub struct Loaded {
+    pub programme: ProgrammeRecord,
+    pub groups: Vec<TaskGroupRecord>,
+    pub tasks: Vec<TaskRecord>,
+}
+
+/// The programme asked for, or the first one; None when there is none at all.
+pub async fn load(app: &App, wanted: Option<Uuid>) -> AppResult<Option<Loaded>> {
+    let programmes = app.store.programmes().await?;
+    let programme = match wanted {
+        Some(id) => match programmes.into_iter().find(|p| p.id == id) {
+            Some(p) => p,
+            None => {
+                return Err(AppError::not_found(
+                    "not_found",
+                    "Không tìm thấy chương trình này.",
+                ));
+            }
+        },
+        None => match programmes.into_iter().next() {
+            Some(p) => p,
+            None => return Ok(None),
+        },
+    };
+    let groups = app.store.task_groups(programme.id).await?;
+    let tasks = app.store.programme_tasks(programme.id).await?;
+    Ok(Some(Loaded {
+        programme,
+        groups,
+        tasks,
+    }))
+}
+
+/// The review: each group's standing, the whole programme's totals, and what changed
+/// since the last review.
+pub struct Review {
+    pub standings: Vec<GroupStanding<Uuid>>,
+    pub totals: Totals,
+    pub last_review: Option<ReviewRecord>,
+    pub changes: Vec<NetChange<Uuid>>,
+}
+
+/// The standings as of `today` and the changes since the last review session.
+pub async fn review(app: &App, loaded: &Loaded, today: NaiveDate) -> AppResult<Review> {
+    let group_ids: Vec<Uuid> = loaded.groups.iter().map(|g| g.id).collect();
+    let tasks: Vec<ReviewTask<Uuid>> = loaded
+        .tasks
+        .iter()
+        .map(|t| ReviewTask {
+            id: t.id,
+            group: t.group_id,
+            status: t.status,
+            progress: t.progress,
+            deadline: t.deadline,
+        })
+        .collect();
+    let standings = rules::group_standings(&group_ids, &tasks, today);
+    let totals = rules::totals(&standings);
+    let last_review = app
+        .store
+        .reviews(loaded.programme.id)
+        .await?
+        .into_iter()
+        .next();
+    let history: Vec<HistoryEntry<Uuid>> = app
+        .store
+        .programme_history(loaded.programme.id)
+        .await?
+        .into_iter()
+        .map(|u| HistoryEntry {
+            task: u.task_id,
+            at: u.at,
+            old_status: u.old_status,
+            new_status: u.new_status,
+            old_progress: u.old_progress,
+            new_progress: u.new_progress,
+        })
+        .collect();
+    let changes = rules::changes_since(&history, last_review.as_ref().map(|r| r.held_at));
+    Ok(Review {
+        standings,
+        totals,
+        last_review,
+        changes,
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AgencyRef {
+    #[cfg_attr(feature = "openapi", schema(example = "000.00.06.H37"))]
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LateTaskView {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
+    pub id: Uuid,
+    pub code: String,
+    pub title: String,
+    pub deadline: NaiveDate,
+    pub days_late: i64,
+    pub progress: u8,
+    /// The person answerable.
+    pub person: String,
+    /// The organisation answerable.
+    pub agency: AgencyRef,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GroupReviewView {
+    pub position: i64,
+    pub title: String,
+    pub total: usize,
+    pub done: usize,
+    pub in_progress: usize,
+    pub not_started: usize,
+    /// Share of tasks done, percent (rounded down).
+    pub share_done: u8,
+    pub mean_progress: u8,
+    /// Late tasks, most days late first.
+    pub late: Vec<LateTaskView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangeView {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
+    pub task_id: Uuid,
+    pub code: String,
+    pub title: String,
+    pub from_status: String,
+    pub to_status: String,
+    pub from_progress: u8,
+    pub to_progress: u8,
+    pub updates: usize,
+    pub last_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReviewView {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Uuid))]
+    pub programme_id: Uuid,
+    pub today: NaiveDate,
+    pub total: usize,
+    pub done: usize,
+    pub late: usize,
+    pub share_done: u8,
+    pub groups: Vec<GroupReviewView>,
+    /// When the last review session was closed; changes are counted from then.
+    pub last_review_at: Option<DateTime<Utc>>,
+    pub changes_since_last_review: Vec<ChangeView>,
+}
+
+/// The review as the API and the review page show it.
+pub fn review_view(loaded: &Loaded, review: &Review, today: NaiveDate) -> ReviewView {
+    let task = |id: &Uuid| loaded.tasks.iter().find(|t| t.id == *id);
+    ReviewView {
+        programme_id: loaded.programme.id,
+        today,
+        total: review.totals.total,
+        done: review.totals.done,
+        late: review.totals.late,
+        share_done: review.totals.share_done,
+        groups: review
+            .standings
+            .iter()
+            .zip(&loaded.groups)
+            .map(|(s, g)| GroupReviewView {
+                position: g.position,
+                title: g.title.clone(),
+                total: s.total,
+                done: s.done,
+                in_progress: s.in_progress,
+                not_started: s.not_started,
+                share_done: s.share_done,
+                mean_progress: s.mean_progress,
+                late: s
+                    .late
+                    .iter()
+                    .filter_map(task)
+                    .map(|t| LateTaskView {
+                        id: t.id,
+                        code: t.code(),
+                        title: t.title.clone(),
+                        deadline: t.deadline,
+                        days_late: rules::days_late(t.deadline, today),
+                        progress: t.progress.percent(),
+                        person: t.person.clone(),
+                        agency: AgencyRef {
+                            code: t.agency_code.clone(),
+                            name: t.agency_name.clone(),
+                        },
+                    })
+                    .collect(),
+            })
+            .collect(),
+        last_review_at: review.last_review.as_ref().map(|r| r.held_at),
+        changes_since_last_review: review
+            .changes
+            .iter()
+            .filter_map(|c| {
+                task(&c.task).map(|t| ChangeView {
+                    task_id: t.id,
+                    code: t.code(),
+                    title: t.title.clone(),
+                    from_status: c.from_status.as_str().to_owned(),
+                    to_status: c.to_status.as_str().to_owned(),
+                    from_progress: c.from_progress.percent(),
+                    to_progress: c.to_progress.percent(),
+                    updates: c.updates,
+                    last_at: c.last_at,
+                })
+            })
+            .collect(),
+    }
+}

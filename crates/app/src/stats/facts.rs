@@ -1,0 +1,113 @@
+//! What the index needs from the published catalogue, computed once per catalogue
+//! revision and day.
+
+use crate::catalogue::{CatalogueError, Snapshot};
+use crate::{App, AppError, AppResult};
+use chrono::NaiveDate;
+use motcua_domain::procedure::OnlineLevel;
+use motcua_domain::quality::CatalogueInputs;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+
+/// The current catalogue snapshot; only a store failure is worth telling apart.
+pub(super) async fn snapshot(app: &App) -> AppResult<Arc<Snapshot>> {
+    app.catalogue
+        .current(&app.store)
+        .await
+        .map_err(|err| match err {
+            CatalogueError::Store(e) => e.into(),
+            other => AppError::internal(other),
+        })
+}
+
+/// What the index needs to know about one published procedure.
+#[derive(Debug, Clone)]
+pub struct ProcedureFacts {
+    pub code: String,
+    /// Who handles it: agency codes and agency kinds (as the catalogue filter has them).
+    pub handled_by: Vec<String>,
+    pub online: OnlineLevel,
+    pub announced_on_time: bool,
+    pub complete: bool,
+}
+
+/// Catalogue facts as of (catalogue revision, date).
+type CachedFacts = (i64, NaiveDate, Arc<Vec<ProcedureFacts>>);
+
+/// The catalogue facts, rebuilt with the catalogue snapshot.
+#[derive(Default)]
+pub struct StatsCache {
+    facts: Mutex<Option<CachedFacts>>,
+}
+
+pub(super) async fn procedure_facts(
+    app: &App,
+) -> AppResult<(Arc<Snapshot>, Arc<Vec<ProcedureFacts>>)> {
+    let snapshot = snapshot(app).await?;
+    let key = (snapshot.revision, snapshot.built_for);
+    if let Some((rev, day, facts)) = app
+        .stats
+        .facts
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+        && (*rev, *day) == key
+    {
+        return Ok((snapshot, facts.clone()));
+    }
+    let entries = app.store.published_catalogue().await?;
+    let facts: Vec<ProcedureFacts> = entries
+        .iter()
+        .map(|e| {
+            let p = &e.version.procedure;
+            let announced_on_time = match (&e.version.published_decision, p.valid_from) {
+                (Some(d), Some(from)) => d.decided_on <= from,
+                (Some(_), None) => true,
+                (None, _) => false,
+            };
+            let complete = !p.legal_bases.is_empty()
+                && !p.steps.trim().is_empty()
+                && !p.documents.is_empty()
+                && !p.results.is_empty()
+                && p.problems().is_empty();
+            ProcedureFacts {
+                code: p.code.to_string(),
+                handled_by: snapshot
+                    .index
+                    .get(p.code.as_str())
+                    .map(|d| d.agencies.clone())
+                    .unwrap_or_default(),
+                online: p.online_level,
+                announced_on_time,
+                complete,
+            }
+        })
+        .collect();
+    let facts = Arc::new(facts);
+    *app.stats.facts.lock().unwrap_or_else(|p| p.into_inner()) =
+        Some((key.0, key.1, facts.clone()));
+    Ok((snapshot, facts))
+}
+
+pub(super) fn catalogue_inputs(
+    facts: &[ProcedureFacts],
+    handles: Option<&[String]>,
+    online_used: &BTreeSet<String>,
+) -> CatalogueInputs {
+    let mut c = CatalogueInputs::default();
+    for p in facts {
+        let in_scope = handles.is_none_or(|h| p.handled_by.iter().any(|v| h.contains(v)));
+        if !in_scope {
+            continue;
+        }
+        c.procedures += 1;
+        c.announced_on_time += i64::from(p.announced_on_time);
+        c.complete += i64::from(p.complete);
+        if p.online != OnlineLevel::None {
+            c.online += 1;
+            c.online_used += i64::from(online_used.contains(&p.code));
+        }
+        c.full_online += i64::from(p.online == OnlineLevel::Full);
+    }
+    c
+}
