@@ -13,6 +13,7 @@ mod notifications;
 mod processes;
 mod programme;
 mod units;
+mod view;
 mod work;
 
 pub use dossier_common::qr_svg;

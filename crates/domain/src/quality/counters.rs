@@ -1,0 +1,265 @@
+//! What the index counts per agency, month and procedure, and the figures read from it.
+
+use super::*;
+use serde::{Deserialize, Serialize};
+
+macro_rules! counters {
+    ($($(#[$meta:meta])* $field:ident),+ $(,)?) => {
+        /// What the index counts, per agency, month and procedure. Every field is a count of
+        /// dossiers except the minute and rating sums.
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+        pub struct Counters {
+            $($(#[$meta])* pub $field: i64,)+
+        }
+
+        impl Counters {
+            /// The field names, which are also the aggregate table's column names.
+            pub const COLUMNS: &'static [&'static str] = &[$(stringify!($field)),+];
+
+            pub fn values(&self) -> Vec<i64> {
+                vec![$(self.$field),+]
+            }
+
+            /// From values in [`Counters::COLUMNS`] order; missing values are zero.
+            pub fn from_values(values: &[i64]) -> Counters {
+                let mut it = values.iter().copied();
+                Counters { $($field: it.next().unwrap_or(0),)+ }
+            }
+
+            pub fn add(&mut self, other: &Counters) {
+                $(self.$field += other.$field;)+
+            }
+
+            pub fn sub(&mut self, other: &Counters) {
+                $(self.$field -= other.$field;)+
+            }
+
+            pub fn is_zero(&self) -> bool {
+                true $(&& self.$field == 0)+
+            }
+        }
+    };
+}
+
+counters!(
+    /// Received (accepted with a receipt slip), by the receiving agency, in the month of receipt.
+    received,
+    /// Of those, submitted online.
+    received_online,
+    /// Decided (a result, or a refusal after appraisal), by the handling agency, in the month decided.
+    finished,
+    /// Of those, on or before the appointment date with at most one supplement request.
+    on_time,
+    /// Of those, late: after the appointment date, or more than one supplement request.
+    late,
+    /// Of those, with more than one supplement request.
+    multi_supplement,
+    /// Of those, with a result (not a refusal).
+    with_result,
+    /// Of those, with an electronic result.
+    electronic_result,
+    /// Calendar minutes from the start of counting to the decision, summed over decided dossiers.
+    time_used_minutes,
+    /// Calendar minutes from the start of counting to the appointment date, summed likewise.
+    time_allowed_minutes,
+    /// Decided dossiers whose result or refusal has been handed back.
+    returned,
+    /// Decided dossiers the applicant rated.
+    rated,
+    /// Sum of the ratings' averages (0 to 2) in thousandths.
+    rating_milli,
+    /// Rated below 1 on average ("không hài lòng").
+    disliked,
+    /// Received dossiers asked to pay a financial obligation.
+    fee_requested,
+    /// Of those, paid in full.
+    paid,
+    /// Of those, paid online. motcua does not record how a payment was made yet: always 0.
+    paid_online,
+    /// Received dossiers digitised (Circular 01/2023). Filled once digitisation data exists.
+    digitised,
+    /// Received dossiers that reused digitised data. Filled once that data exists.
+    reused,
+);
+
+impl Counters {
+    pub fn get(&self, figure: Figure) -> i64 {
+        match figure {
+            Figure::Received => self.received,
+            Figure::ReceivedOnline => self.received_online,
+            Figure::Finished => self.finished,
+            Figure::OnTime => self.on_time,
+            Figure::Late => self.late,
+            Figure::MultiSupplement => self.multi_supplement,
+            Figure::WithResult => self.with_result,
+            Figure::ElectronicResult => self.electronic_result,
+            Figure::Returned => self.returned,
+            Figure::Rated => self.rated,
+            Figure::Disliked => self.disliked,
+            Figure::FeeRequested => self.fee_requested,
+            Figure::Paid => self.paid,
+        }
+    }
+
+    /// The mean rating (0 to 2) of rated dossiers.
+    pub fn mean_rating(&self) -> Option<f64> {
+        (self.rated > 0).then(|| self.rating_milli as f64 / 1000.0 / self.rated as f64)
+    }
+}
+
+/// Bits of a dossier's facts: which counters it adds one to.
+pub mod flag {
+    pub const RECEIVED: i64 = 1;
+    pub const RECEIVED_ONLINE: i64 = 1 << 1;
+    pub const FINISHED: i64 = 1 << 2;
+    pub const ON_TIME: i64 = 1 << 3;
+    pub const LATE: i64 = 1 << 4;
+    pub const MULTI_SUPPLEMENT: i64 = 1 << 5;
+    pub const WITH_RESULT: i64 = 1 << 6;
+    pub const ELECTRONIC_RESULT: i64 = 1 << 7;
+    pub const RETURNED: i64 = 1 << 8;
+    pub const RATED: i64 = 1 << 9;
+    pub const DISLIKED: i64 = 1 << 10;
+    pub const FEE_REQUESTED: i64 = 1 << 11;
+    pub const PAID: i64 = 1 << 12;
+    pub const PAID_ONLINE: i64 = 1 << 13;
+    pub const DIGITISED: i64 = 1 << 14;
+    pub const REUSED: i64 = 1 << 15;
+}
+
+/// Which date and agency a figure is counted under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// The receiving agency, the month of receipt.
+    Received,
+    /// The handling agency, the month of the decision.
+    Finished,
+}
+
+/// A figure on the dashboard that can be drilled down to its dossiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Figure {
+    Received,
+    ReceivedOnline,
+    Finished,
+    OnTime,
+    Late,
+    MultiSupplement,
+    WithResult,
+    ElectronicResult,
+    Returned,
+    Rated,
+    Disliked,
+    FeeRequested,
+    Paid,
+}
+
+impl Figure {
+    pub const ALL: [Figure; 13] = [
+        Figure::Received,
+        Figure::ReceivedOnline,
+        Figure::Finished,
+        Figure::OnTime,
+        Figure::Late,
+        Figure::MultiSupplement,
+        Figure::WithResult,
+        Figure::ElectronicResult,
+        Figure::Returned,
+        Figure::Rated,
+        Figure::Disliked,
+        Figure::FeeRequested,
+        Figure::Paid,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Figure::Received => "received",
+            Figure::ReceivedOnline => "received_online",
+            Figure::Finished => "finished",
+            Figure::OnTime => "on_time",
+            Figure::Late => "late",
+            Figure::MultiSupplement => "multi_supplement",
+            Figure::WithResult => "with_result",
+            Figure::ElectronicResult => "electronic_result",
+            Figure::Returned => "returned",
+            Figure::Rated => "rated",
+            Figure::Disliked => "disliked",
+            Figure::FeeRequested => "fee_requested",
+            Figure::Paid => "paid",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Figure, QualityError> {
+        Figure::ALL
+            .into_iter()
+            .find(|f| f.as_str() == raw.trim())
+            .ok_or_else(|| QualityError::InvalidFigure(raw.to_owned()))
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Figure::Received => "Hồ sơ tiếp nhận",
+            Figure::ReceivedOnline => "Tiếp nhận trực tuyến",
+            Figure::Finished => "Hồ sơ đã giải quyết",
+            Figure::OnTime => "Giải quyết đúng hạn",
+            Figure::Late => "Giải quyết quá hạn",
+            Figure::MultiSupplement => "Yêu cầu bổ sung quá một lần",
+            Figure::WithResult => "Có kết quả",
+            Figure::ElectronicResult => "Có kết quả điện tử",
+            Figure::Returned => "Đã trả kết quả",
+            Figure::Rated => "Được đánh giá",
+            Figure::Disliked => "Không hài lòng",
+            Figure::FeeRequested => "Có nghĩa vụ tài chính",
+            Figure::Paid => "Đã nộp đủ nghĩa vụ tài chính",
+        }
+    }
+
+    pub fn flag(self) -> i64 {
+        match self {
+            Figure::Received => flag::RECEIVED,
+            Figure::ReceivedOnline => flag::RECEIVED_ONLINE,
+            Figure::Finished => flag::FINISHED,
+            Figure::OnTime => flag::ON_TIME,
+            Figure::Late => flag::LATE,
+            Figure::MultiSupplement => flag::MULTI_SUPPLEMENT,
+            Figure::WithResult => flag::WITH_RESULT,
+            Figure::ElectronicResult => flag::ELECTRONIC_RESULT,
+            Figure::Returned => flag::RETURNED,
+            Figure::Rated => flag::RATED,
+            Figure::Disliked => flag::DISLIKED,
+            Figure::FeeRequested => flag::FEE_REQUESTED,
+            Figure::Paid => flag::PAID,
+        }
+    }
+
+    pub fn side(self) -> Side {
+        match self {
+            Figure::Received | Figure::ReceivedOnline | Figure::FeeRequested | Figure::Paid => {
+                Side::Received
+            }
+            _ => Side::Finished,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_round_trip_through_their_columns() {
+        let c = Counters {
+            received: 3,
+            reused: 9,
+            ..Counters::default()
+        };
+        assert_eq!(Counters::from_values(&c.values()), c);
+        assert_eq!(Counters::COLUMNS.len(), c.values().len());
+        assert_eq!(Counters::COLUMNS[0], "received");
+        for f in Figure::ALL {
+            assert_eq!(Figure::parse(f.as_str()).unwrap(), f);
+        }
+    }
+}

@@ -1,0 +1,436 @@
+//! What one dossier contributes to the counters, and under which keys.
+
+use super::period::month_of;
+use super::*;
+use crate::dossier::{Dossier, DossierState};
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+/// What one dossier, as it stands, counts for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DossierFacts {
+    pub receiving_agency: String,
+    pub handling_agency: String,
+    /// Set once received: receipt-side figures count here, under the receiving agency.
+    pub received_month: Option<Month>,
+    /// Set once decided: decision-side figures count here, under the handling agency.
+    pub finished_month: Option<Month>,
+    /// [`flag`] bits.
+    pub flags: i64,
+    pub time_used_minutes: i64,
+    pub time_allowed_minutes: i64,
+    pub rating_milli: i64,
+}
+
+/// The appointment date the index judges against: the receipt slip's (restarted after a
+/// supplement), not the new date of an apology letter.
+pub fn appointment(d: &Dossier) -> Option<NaiveDateTime> {
+    d.apology.as_ref().map(|a| a.previous_due).or(d.due_at)
+}
+
+/// Decided with a result or a refusal after appraisal (and maybe handed back since).
+fn is_decided(d: &Dossier) -> bool {
+    d.finished_at.is_some()
+        && match d.state {
+            DossierState::Finished | DossierState::Refused => true,
+            // Returned follows Finished or Refused only.
+            DossierState::Returned => true,
+            _ => false,
+        }
+}
+
+/// A rating below this mean (on the 0–2 scale) counts as "không hài lòng".
+pub const DISLIKE_BELOW: f64 = 1.0;
+
+/// What `d` counts for now; None if nothing yet (not received, not decided).
+pub fn facts_of(d: &Dossier) -> Option<DossierFacts> {
+    let mut flags = 0;
+    let received_month = d.received_at.map(month_of);
+    if received_month.is_some() {
+        flags |= flag::RECEIVED;
+        if d.channel == crate::calendar::Channel::Online {
+            flags |= flag::RECEIVED_ONLINE;
+        }
+        if d.fee_requested_vnd > 0 {
+            flags |= flag::FEE_REQUESTED;
+            if d.paid_vnd >= d.fee_requested_vnd {
+                flags |= flag::PAID;
+            }
+        }
+    }
+    let mut finished_month = None;
+    let (mut used, mut allowed, mut rating_milli) = (0, 0, 0);
+    if is_decided(d)
+        && let Some(done) = d.finished_at
+    {
+        finished_month = Some(month_of(done));
+        flags |= flag::FINISHED;
+        let due = appointment(d);
+        let supplements =
+            u32::from(d.supplements_at_receipt) + u32::from(d.supplements_after_appraisal);
+        let after_due = due.is_some_and(|due| done > due);
+        if supplements > 1 {
+            flags |= flag::MULTI_SUPPLEMENT;
+        }
+        if after_due || supplements > 1 {
+            flags |= flag::LATE;
+        } else {
+            flags |= flag::ON_TIME;
+        }
+        if let Some(result) = &d.result {
+            flags |= flag::WITH_RESULT;
+            if result.electronic {
+                flags |= flag::ELECTRONIC_RESULT;
+            }
+        }
+        if d.state == DossierState::Returned {
+            flags |= flag::RETURNED;
+        }
+        if let Some(rating) = &d.rating {
+            flags |= flag::RATED;
+            let mean = rating.average();
+            rating_milli = (mean * 1000.0).round() as i64;
+            if mean < DISLIKE_BELOW {
+                flags |= flag::DISLIKED;
+            }
+        }
+        if let (Some(clock), Some(due)) = (&d.clock, due) {
+            used = (done - clock.start).num_minutes().max(0);
+            allowed = (due - clock.start).num_minutes().max(0);
+        }
+    }
+    if flags == 0 {
+        return None;
+    }
+    Some(DossierFacts {
+        receiving_agency: d.receiving_agency.to_string(),
+        handling_agency: d.handling_agency.to_string(),
+        received_month,
+        finished_month,
+        flags,
+        time_used_minutes: used,
+        time_allowed_minutes: allowed,
+        rating_milli,
+    })
+}
+
+impl DossierFacts {
+    pub fn has(&self, bit: i64) -> bool {
+        self.flags & bit != 0
+    }
+
+    /// The counters this dossier adds, under (agency, month): at most two keys, the
+    /// receipt side and the decision side (equal keys are merged).
+    pub fn contributions(&self) -> Vec<(String, Month, Counters)> {
+        let one = |bit| i64::from(self.has(bit));
+        let mut out: Vec<(String, Month, Counters)> = Vec::with_capacity(2);
+        if let Some(month) = self.received_month {
+            out.push((
+                self.receiving_agency.clone(),
+                month,
+                Counters {
+                    received: one(flag::RECEIVED),
+                    received_online: one(flag::RECEIVED_ONLINE),
+                    fee_requested: one(flag::FEE_REQUESTED),
+                    paid: one(flag::PAID),
+                    paid_online: one(flag::PAID_ONLINE),
+                    digitised: one(flag::DIGITISED),
+                    reused: one(flag::REUSED),
+                    ..Counters::default()
+                },
+            ));
+        }
+        if let Some(month) = self.finished_month {
+            let counters = Counters {
+                finished: one(flag::FINISHED),
+                on_time: one(flag::ON_TIME),
+                late: one(flag::LATE),
+                multi_supplement: one(flag::MULTI_SUPPLEMENT),
+                with_result: one(flag::WITH_RESULT),
+                electronic_result: one(flag::ELECTRONIC_RESULT),
+                time_used_minutes: self.time_used_minutes,
+                time_allowed_minutes: self.time_allowed_minutes,
+                returned: one(flag::RETURNED),
+                rated: one(flag::RATED),
+                rating_milli: self.rating_milli,
+                disliked: one(flag::DISLIKED),
+                ..Counters::default()
+            };
+            match out
+                .iter_mut()
+                .find(|(a, m, _)| *a == self.handling_agency && *m == month)
+            {
+                Some((_, _, c)) => c.add(&counters),
+                None => out.push((self.handling_agency.clone(), month, counters)),
+            }
+        }
+        out
+    }
+}
+
+/// The change a dossier's move from `before` to `after` makes to the counters, by
+/// (agency, month); keys whose change is zero are left out.
+pub fn delta(
+    before: Option<&DossierFacts>,
+    after: Option<&DossierFacts>,
+) -> Vec<(String, Month, Counters)> {
+    let mut out: Vec<(String, Month, Counters)> = Vec::new();
+    let mut put = |agency: String, month: Month, c: Counters, sign: i8| {
+        let slot = match out
+            .iter_mut()
+            .position(|(a, m, _)| *a == agency && *m == month)
+        {
+            Some(i) => &mut out[i].2,
+            None => {
+                out.push((agency, month, Counters::default()));
+                &mut out.last_mut().expect("just pushed").2
+            }
+        };
+        if sign > 0 {
+            slot.add(&c);
+        } else {
+            slot.sub(&c);
+        }
+    };
+    if let Some(b) = before {
+        for (a, m, c) in b.contributions() {
+            put(a, m, c, -1);
+        }
+    }
+    if let Some(a) = after {
+        for (ag, m, c) in a.contributions() {
+            put(ag, m, c, 1);
+        }
+    }
+    out.retain(|(_, _, c)| !c.is_zero());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agency::AgencyCode;
+    use crate::calendar::{Channel, HolidayCalendar, WorkingHours};
+    use crate::dossier::{Action, Context, DossierCode, ProcessStep, Rating, RatingCriterion};
+    use chrono::NaiveDate;
+
+    fn at(d: u32, h: u32, m: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 3, d)
+            .unwrap()
+            .and_hms_opt(h, m, 0)
+            .unwrap()
+    }
+
+    struct World {
+        hours: WorkingHours,
+        holidays: HolidayCalendar,
+        steps: Vec<ProcessStep>,
+    }
+
+    impl World {
+        fn new() -> World {
+            World {
+                hours: WorkingHours::default(),
+                holidays: HolidayCalendar::new(vec![]).unwrap(),
+                steps: vec![ProcessStep {
+                    name: "Giải quyết".into(),
+                    role: crate::account::Role::Specialist,
+                    agency: None,
+                    // One working day.
+                    budget_minutes: 480,
+                }],
+            }
+        }
+
+        fn act(&self, d: &Dossier, action: Action, now: NaiveDateTime) -> Dossier {
+            let ctx = Context {
+                now,
+                hours: &self.hours,
+                holidays: &self.holidays,
+                steps: &self.steps,
+                budget_minutes: 480,
+            };
+            d.apply(&action, &ctx).unwrap()
+        }
+
+        /// Received online on Monday 2 March 2026 at 09:00: due Tuesday 09:00.
+        fn received(&self) -> Dossier {
+            let agency = AgencyCode::parse("000.01.40.H37").unwrap();
+            let code = DossierCode::new(&agency, at(2, 9, 0).date(), 1);
+            let d = Dossier::submitted(code, Channel::Online, agency, at(2, 9, 0));
+            self.act(&d, Action::Accept, at(2, 9, 0))
+        }
+
+        fn finish(&self, d: &Dossier, when: NaiveDateTime) -> Dossier {
+            let d = self.act(d, Action::Approve, when);
+            self.act(
+                &d,
+                Action::Finish {
+                    result: "Giấy khai sinh".into(),
+                    electronic: true,
+                },
+                when,
+            )
+        }
+    }
+
+    #[test]
+    fn finished_on_the_appointment_date_is_on_time_and_a_minute_later_is_late() {
+        let w = World::new();
+        let d = w.received();
+        let due = d.due_at.unwrap();
+        assert_eq!(due, at(3, 9, 0));
+        let on_time = facts_of(&w.finish(&d, due)).unwrap();
+        assert!(on_time.has(flag::ON_TIME) && !on_time.has(flag::LATE));
+        assert!(on_time.has(flag::ELECTRONIC_RESULT));
+        let late = facts_of(&w.finish(&d, due + chrono::Duration::minutes(1))).unwrap();
+        assert!(late.has(flag::LATE) && !late.has(flag::ON_TIME));
+        assert_eq!(late.finished_month, Month::new(2026, 3));
+    }
+
+    #[test]
+    fn supplementing_time_does_not_count() {
+        let w = World::new();
+        let d = w.received();
+        // Asked for a supplement after an hour; it arrives two days later.
+        let d = w.act(
+            &d,
+            Action::RequestSupplement {
+                missing: vec!["Bản sao giấy chứng sinh".into()],
+            },
+            at(2, 10, 0),
+        );
+        let d = w.act(&d, Action::SupplementReceived, at(4, 9, 0));
+        // The time limit restarted: the new appointment is Thursday 09:00.
+        assert_eq!(d.due_at, Some(at(5, 9, 0)));
+        let done = w.finish(&d, at(5, 8, 0));
+        let f = facts_of(&done).unwrap();
+        assert!(f.has(flag::ON_TIME), "{f:?}");
+        // Well after the first appointment date, yet on time.
+        assert!(done.finished_at.unwrap() > at(3, 9, 0));
+    }
+
+    #[test]
+    fn more_than_one_supplement_request_is_late_even_on_time() {
+        let w = World::new();
+        let agency = AgencyCode::parse("000.01.40.H37").unwrap();
+        let code = DossierCode::new(&agency, at(2, 8, 0).date(), 2);
+        let d = Dossier::submitted(code, Channel::Paper, agency, at(2, 8, 0));
+        let d = w.act(
+            &d,
+            Action::RequestSupplement {
+                missing: vec!["Tờ khai".into()],
+            },
+            at(2, 8, 0),
+        );
+        let d = w.act(&d, Action::SupplementReceived, at(2, 8, 30));
+        let d = w.act(&d, Action::Accept, at(2, 9, 0));
+        let d = w.act(
+            &d,
+            Action::RequestSupplement {
+                missing: vec!["Bản sao".into()],
+            },
+            at(2, 10, 0),
+        );
+        let d = w.act(&d, Action::SupplementReceived, at(2, 11, 0));
+        let f = facts_of(&w.finish(&d, at(2, 14, 0))).unwrap();
+        assert!(f.has(flag::LATE) && f.has(flag::MULTI_SUPPLEMENT) && !f.has(flag::ON_TIME));
+        assert!(!f.has(flag::RECEIVED_ONLINE));
+    }
+
+    #[test]
+    fn an_apology_does_not_move_the_appointment_the_index_judges_against() {
+        let w = World::new();
+        let d = w.received();
+        let d = w.act(
+            &d,
+            Action::Apologise {
+                reason: "Cần xác minh thêm".into(),
+                new_due: at(6, 17, 0),
+            },
+            at(2, 9, 0),
+        );
+        assert_eq!(appointment(&d), Some(at(3, 9, 0)));
+        let f = facts_of(&w.finish(&d, at(4, 10, 0))).unwrap();
+        assert!(f.has(flag::LATE));
+    }
+
+    #[test]
+    fn contributions_go_to_the_receiving_and_the_handling_agency() {
+        let w = World::new();
+        let d = w.received();
+        let before = facts_of(&d).unwrap();
+        assert_eq!(before.flags, flag::RECEIVED | flag::RECEIVED_ONLINE);
+        assert_eq!(before.contributions().len(), 1);
+        let other = AgencyCode::parse("000.00.02.H37").unwrap();
+        let d = w.act(&d, Action::Transfer { to_agency: other }, at(2, 10, 0));
+        let done = w.act(
+            &w.finish(&d, at(3, 8, 0)),
+            Action::ReturnResult,
+            at(3, 9, 0),
+        );
+        let rated = w.act(
+            &done,
+            Action::Rate {
+                rating: Rating::new(
+                    vec![
+                        (RatingCriterion::Timeliness, 0),
+                        (RatingCriterion::StaffAttitude, 1),
+                    ],
+                    None,
+                )
+                .unwrap(),
+            },
+            at(3, 10, 0),
+        );
+        let after = facts_of(&rated).unwrap();
+        let parts = after.contributions();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].0, "000.01.40.H37");
+        assert_eq!(parts[0].2.received, 1);
+        assert_eq!(parts[0].2.finished, 0);
+        assert_eq!(parts[1].0, "000.00.02.H37");
+        let c = parts[1].2;
+        assert_eq!((c.finished, c.on_time, c.returned, c.rated), (1, 1, 1, 1));
+        // Mean 0.5 → 500 thousandths, below 1: not satisfied.
+        assert_eq!((c.rating_milli, c.disliked), (500, 1));
+        // The change from receipt to the rated result: only the decision side moves.
+        let change = delta(Some(&before), Some(&after));
+        assert_eq!(change.len(), 1);
+        assert_eq!(change[0].0, "000.00.02.H37");
+        // And back again cancels out.
+        let mut sum = Counters::default();
+        for (_, _, c) in delta(Some(&after), Some(&before)).iter().chain(&change) {
+            sum.add(c);
+        }
+        assert!(sum.is_zero());
+    }
+
+    #[test]
+    fn nothing_counts_before_receipt_and_withdrawal_keeps_the_receipt() {
+        let w = World::new();
+        let agency = AgencyCode::parse("000.01.40.H37").unwrap();
+        let code = DossierCode::new(&agency, at(2, 8, 0).date(), 3);
+        let d = Dossier::submitted(code, Channel::Online, agency, at(2, 8, 0));
+        assert_eq!(facts_of(&d), None);
+        let refused = w.act(
+            &d,
+            Action::RefuseAtReceipt {
+                reason: "Không thuộc thẩm quyền".into(),
+            },
+            at(2, 9, 0),
+        );
+        assert_eq!(facts_of(&refused), None);
+        let received = w.received();
+        let withdrawn = w.act(
+            &received,
+            Action::Withdraw {
+                reason: "Người nộp rút".into(),
+            },
+            at(2, 10, 0),
+        );
+        let f = facts_of(&withdrawn).unwrap();
+        assert_eq!(f.flags, flag::RECEIVED | flag::RECEIVED_ONLINE);
+        assert_eq!(f.finished_month, None);
+    }
+}

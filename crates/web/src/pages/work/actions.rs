@@ -1,0 +1,269 @@
+//! The forms of the actions an officer may take on a dossier, and the action they post.
+
+use crate::AppState;
+use crate::auth::PageUser;
+use crate::error::status_of;
+use crate::pages::dossier_common::api_error_page;
+use crate::pages::{Chrome, PageError};
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::dossier::dossier_page;
+use super::staff_only;
+use crate::pages::view::SelectOpt;
+use motcua_app::AppError;
+use motcua_app::dossiers::act::ActionInput as ActionBody;
+use motcua_app::dossiers::load_visible;
+use motcua_domain::dossier::ActionKind;
+use motcua_store::DossierRecord;
+use std::collections::HashMap;
+
+pub(crate) struct ActionForm {
+    pub action: &'static str,
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub reason: bool,
+    pub missing: Vec<String>,
+    pub assignees: Vec<SelectOpt>,
+    pub agencies: Vec<SelectOpt>,
+    pub amount: bool,
+    pub result: Option<String>,
+    pub new_due: Option<String>,
+    pub danger: bool,
+}
+
+impl ActionForm {
+    pub(super) fn needs_missing(&self) -> bool {
+        self.action == "request_supplement"
+    }
+}
+
+/// One small form per action this user may take now.
+pub(super) async fn action_forms(
+    state: &AppState,
+    record: &DossierRecord,
+    allowed: &[ActionKind],
+    names: &HashMap<String, String>,
+) -> Result<Vec<ActionForm>, motcua_store::StoreError> {
+    let mut forms = Vec::new();
+    for kind in allowed {
+        let mut form = ActionForm {
+            action: kind.as_str(),
+            label: kind.label_vi(),
+            hint: "",
+            reason: false,
+            missing: Vec::new(),
+            assignees: Vec::new(),
+            agencies: Vec::new(),
+            amount: false,
+            result: None,
+            new_due: None,
+            danger: false,
+        };
+        match kind {
+            ActionKind::Accept => {
+                form.hint = "Hồ sơ đầy đủ: cấp giấy tiếp nhận (mẫu 01) với ngày hẹn trả.";
+            }
+            ActionKind::RequestSupplement => {
+                form.hint = "Nêu đầy đủ một lần mọi thành phần còn thiếu (mẫu 02).";
+                let procedure = state
+                    .store
+                    .procedure_version(&record.procedure_code, record.procedure_version_no)
+                    .await?;
+                form.missing = procedure
+                    .map(|v| v.procedure.documents.into_iter().map(|d| d.name).collect())
+                    .unwrap_or_default();
+            }
+            ActionKind::RefuseAtReceipt | ActionKind::RefuseAfterAppraisal => {
+                form.reason = true;
+                form.danger = true;
+                form.hint = "Nêu rõ lý do (in trên mẫu 03).";
+            }
+            ActionKind::SendBack | ActionKind::Withdraw | ActionKind::Stop => {
+                form.reason = true;
+                form.danger = *kind != ActionKind::SendBack;
+            }
+            ActionKind::Assign => {
+                let agency = record.dossier.step_agency(&record.steps).to_string();
+                let users = state.store.active_users_of_agency(&agency).await?;
+                form.assignees = users
+                    .into_iter()
+                    .filter(|u| u.role.is_staff())
+                    .map(|u| SelectOpt {
+                        selected: record.dossier.assignee.as_deref() == Some(&u.username),
+                        label: format!(
+                            "{} ({}, {})",
+                            u.display_name,
+                            u.username,
+                            u.role.label_vi()
+                        ),
+                        value: u.username,
+                    })
+                    .collect();
+            }
+            ActionKind::Transfer => {
+                let mut agencies: Vec<SelectOpt> = names
+                    .iter()
+                    .filter(|(code, _)| code.as_str() != record.dossier.handling_agency.as_str())
+                    .map(|(code, name)| SelectOpt {
+                        value: code.clone(),
+                        label: name.clone(),
+                        selected: false,
+                    })
+                    .collect();
+                agencies.sort_by(|a, b| a.label.cmp(&b.label));
+                form.agencies = agencies;
+            }
+            ActionKind::RequestPayment | ActionKind::RecordPayment => form.amount = true,
+            ActionKind::Finish => {
+                let procedure = state
+                    .store
+                    .procedure_version(&record.procedure_code, record.procedure_version_no)
+                    .await?;
+                form.result = Some(
+                    procedure
+                        .and_then(|v| v.procedure.results.first().map(|r| r.name.clone()))
+                        .unwrap_or_default(),
+                );
+                form.hint = "Ghi tên kết quả giải quyết đã ban hành.";
+            }
+            ActionKind::Apologise => {
+                form.reason = true;
+                form.hint = "Chỉ hẹn lại một lần, trước hạn ít nhất 1 ngày làm việc (mẫu 04).";
+                let suggested = record
+                    .dossier
+                    .due_at
+                    .map(|d| {
+                        (d.date() + chrono::Duration::days(7))
+                            .format("%Y-%m-%d")
+                            .to_string()
+                    })
+                    .unwrap_or_default();
+                form.new_due = Some(suggested);
+            }
+            ActionKind::ReturnResult => {
+                form.hint = "Đã trao kết quả cho người nộp.";
+            }
+            _ => {}
+        }
+        forms.push(form);
+    }
+    Ok(forms)
+}
+
+/// The action form's fields as an [`ActionBody`].
+fn action_body(pairs: &[(String, String)]) -> Result<ActionBody, AppError> {
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let bad = |detail: &str| AppError::invalid("invalid_form", detail);
+    let version = get("version")
+        .and_then(|v| v.parse::<i64>().ok())
+        .ok_or_else(|| bad("Biểu mẫu thiếu phiên bản hồ sơ; hãy tải lại trang."))?;
+    let mut missing: Vec<String> = pairs
+        .iter()
+        .filter(|(k, v)| k == "missing" && !v.trim().is_empty())
+        .map(|(_, v)| v.trim().to_owned())
+        .collect();
+    if let Some(other) = get("missing_other") {
+        missing.extend(
+            other
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned),
+        );
+    }
+    let amount_vnd = match get("amount_vnd") {
+        Some(raw) => Some(
+            raw.replace(['.', ' ', ','], "")
+                .parse::<i64>()
+                .map_err(|_| bad("Số tiền phải là số đồng, ví dụ 100000."))?,
+        ),
+        None => None,
+    };
+    let new_due = match get("new_due") {
+        Some(day) => {
+            let date = crate::calendar::parse_date(&day).map_err(|e| bad(&e.detail))?;
+            // The new appointment is the end of that working day.
+            Some(format!("{}T17:00:00+07:00", date.format("%Y-%m-%d")))
+        }
+        None => None,
+    };
+    Ok(ActionBody {
+        action: get("action").unwrap_or_default(),
+        version,
+        reason: get("reason"),
+        missing: Some(missing),
+        assignee: get("assignee"),
+        to_agency: get("to_agency"),
+        amount_vnd,
+        result: get("result"),
+        electronic: Some(get("electronic").is_some()),
+        new_due,
+        rating: None,
+    })
+}
+
+/// `POST /work/dossiers/{code}/actions`: one action with the version it was decided on.
+/// A stale version or an action this user may not take changes nothing and shows the
+/// dossier again with the reason (409, 403 or 422).
+pub(crate) async fn act(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    PageUser(user): PageUser,
+    Path(code): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    if let Some(denied) = staff_only(chrome.clone(), &user) {
+        return Ok(denied);
+    }
+    let record = match load_visible(&state.app, &user.principal(), &code).await {
+        Ok(r) => r,
+        Err(err) => return Ok(api_error_page(chrome, err)),
+    };
+    let attempt = async {
+        let body = action_body(&pairs)?;
+        let kind = body.parse()?.kind();
+        motcua_app::dossiers::act::act(&state.app, &user.principal(), record.code(), &body).await?;
+        Ok::<_, AppError>(kind)
+    };
+    match attempt.await {
+        Ok(kind) => Ok(Redirect::to(&format!(
+            "/work/dossiers/{}?done={}",
+            record.code(),
+            kind.as_str()
+        ))
+        .into_response()),
+        Err(err) => {
+            let err = crate::error::logged(err);
+            let message = match &err {
+                AppError::Stale { detail } => {
+                    format!("Chưa thực hiện được: {detail} Trang dưới đây là trạng thái mới nhất.")
+                }
+                other => format!("Chưa thực hiện được: {}", other.detail()),
+            };
+            // Show the dossier as it is now (nothing changed).
+            let fresh = match state.store.dossier(record.code()).await? {
+                Some(r) => r,
+                None => record,
+            };
+            dossier_page(
+                &state,
+                chrome.clone(),
+                &user,
+                fresh,
+                None,
+                Some(message),
+                status_of(&err),
+            )
+            .await
+            .map_err(|e| PageError::app(chrome.clone(), e))
+        }
+    }
+}
