@@ -39,10 +39,6 @@ pub(crate) fn vn_utc(t: DateTime<Utc>) -> DateTime<FixedOffset> {
     t.with_timezone(&VN_OFFSET)
 }
 
-fn channel_name(c: Channel) -> &'static str {
-    crate::calendar::channel_str(c)
-}
-
 // ------------------------------------------------------------------------------ views
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -303,7 +299,7 @@ pub(crate) fn dossier_view(detail: Detail) -> DossierView {
         state: d.state.as_str().into(),
         state_label: d.state.label_vi().into(),
         national_status: d.state.national_status().into(),
-        channel: channel_name(d.channel).into(),
+        channel: d.channel.as_str().into(),
         receiving_agency: d.receiving_agency.to_string(),
         handling_agency: d.handling_agency.to_string(),
         desk_agency: r.desk_agency.clone(),

@@ -681,7 +681,7 @@ async fn dossier_page(
     let mut facts = vec![
         Line {
             label: "Kênh tiếp nhận".into(),
-            value: crate::calendar::channel_label(d.channel).into(),
+            value: d.channel.label_vi().into(),
         },
         Line {
             label: "Cơ quan tiếp nhận".into(),
@@ -1496,7 +1496,7 @@ pub(super) async fn print_form(
             .due_at
             .map(|t| when(&from_vn_local(t)))
             .unwrap_or_default(),
-        channel: crate::calendar::channel_label(d.channel).into(),
+        channel: d.channel.label_vi().into(),
         officer: officer_event.map(|e| person(&e.actor)).unwrap_or_default(),
         documents,
         missing,
