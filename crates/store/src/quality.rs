@@ -260,7 +260,7 @@ fn placeholders(from: usize, n: usize) -> String {
 }
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Config(format!("dữ liệu chỉ số chất lượng hỏng: {what}"))
+    StoreError::Corrupt(format!("dữ liệu chỉ số chất lượng hỏng: {what}"))
 }
 
 /// Rows read per page while recounting.

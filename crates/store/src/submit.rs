@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use motcua_domain::agency::AgencyCode;
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::calendar::{Channel, HolidayCalendar, WorkingHours, to_vn_local};
-use motcua_domain::dossier::{Action, Applicant, Context, Dossier, DossierCode};
+use motcua_domain::dossier::{Action, Applicant, Context, Dossier, DossierCode, SubmissionRefused};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -84,29 +84,25 @@ struct Refs {
 
 /// The procedure's published version and the agency's approved process, or the rule the
 /// submission breaks.
-async fn refs_in_tx(tx: &mut Tx, s: &Submission) -> Result<Result<Refs, StoreError>, StoreError> {
+async fn refs_in_tx(
+    tx: &mut Tx,
+    s: &Submission,
+) -> Result<Result<Refs, SubmissionRefused>, StoreError> {
     let agency = s.agency.as_str();
     let Some(kind) = agency_kind_in_tx(tx, agency).await? else {
-        return Ok(Err(StoreError::Invalid {
-            code: "unknown_agency",
-            detail: format!("Không có cơ quan {agency}."),
-        }));
+        return Ok(Err(SubmissionRefused::UnknownAgency(agency.to_owned())));
     };
     let Some((version_id, version_no, procedure_name, _)) =
         published_in_tx(tx, &s.procedure_code).await?
     else {
-        return Ok(Err(StoreError::Invalid {
-            code: "procedure_not_published",
-            detail: format!("Thủ tục {} chưa được công bố.", s.procedure_code),
-        }));
+        return Ok(Err(SubmissionRefused::ProcedureNotPublished(
+            s.procedure_code.clone(),
+        )));
     };
     let Some(process) = approved_for_in_tx(tx, &s.procedure_code, agency, kind).await? else {
-        return Ok(Err(StoreError::Invalid {
-            code: "no_approved_process",
-            detail: format!(
-                "Thủ tục {} chưa có quy trình nội bộ được phê duyệt tại cơ quan {agency}.",
-                s.procedure_code
-            ),
+        return Ok(Err(SubmissionRefused::NoApprovedProcess {
+            procedure: s.procedure_code.clone(),
+            agency: agency.to_owned(),
         }));
     };
     Ok(Ok(Refs {
@@ -122,7 +118,7 @@ async fn refs_in_tx(tx: &mut Tx, s: &Submission) -> Result<Result<Refs, StoreErr
 /// rules with a stand-in code before it allocates the real one.
 type Opening = Vec<(Option<Dossier>, Dossier, &'static str)>;
 
-fn opening(s: &Submission, code: DossierCode, refs: &Refs) -> Result<Opening, StoreError> {
+fn opening(s: &Submission, code: DossierCode, refs: &Refs) -> Result<Opening, SubmissionRefused> {
     let local = to_vn_local(&s.at);
     let submitted = Dossier::submitted(code, s.channel, s.agency.clone(), local);
     let mut states = vec![(None, submitted.clone(), "submitted")];
@@ -134,13 +130,9 @@ fn opening(s: &Submission, code: DossierCode, refs: &Refs) -> Result<Opening, St
             steps: &refs.process.steps,
             budget_minutes: refs.process.budget_minutes as u32,
         };
-        let accepted =
-            submitted
-                .apply(&Action::Accept, &ctx)
-                .map_err(|err| StoreError::Conflict {
-                    code: err.code(),
-                    detail: err.to_string(),
-                })?;
+        let accepted = submitted
+            .apply(&Action::Accept, &ctx)
+            .map_err(SubmissionRefused::Rule)?;
         states.push((Some(submitted), accepted, "accept"));
     }
     Ok(states)
@@ -286,7 +278,7 @@ async fn settle_keys(tx: &mut Tx, keys: &[(&IdempotencyKey, &str)]) -> Result<()
 async fn replay_of(
     tx: &mut Tx,
     idem: &IdempotencyKey,
-) -> Result<Option<Result<Submitted, StoreError>>, StoreError> {
+) -> Result<Option<Result<Submitted, SubmissionRefused>>, StoreError> {
     let seen = "SELECT request_hash, dossier_code FROM idempotency_keys \
         WHERE principal = $1 AND idem_key = $2";
     let row: Option<(String, Option<String>)> = on_tx!(tx, |conn| sqlx::query_as(seen)
@@ -298,10 +290,7 @@ async fn replay_of(
         return Ok(None);
     };
     if hash != idem.request_hash {
-        return Ok(Some(Err(StoreError::Conflict {
-            code: "idempotency_key_reused",
-            detail: "Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác.".into(),
-        })));
+        return Ok(Some(Err(SubmissionRefused::KeyReused)));
     }
     let code = code.ok_or_else(|| corrupt("idempotency key without a dossier"))?;
     let record = record_in_tx(tx, &code)
@@ -357,7 +346,7 @@ async fn allocate(
 async fn submit_alone(
     tx: &mut Tx,
     s: &Submission,
-) -> Result<Result<Submitted, StoreError>, StoreError> {
+) -> Result<Result<Submitted, SubmissionRefused>, StoreError> {
     let refs = match refs_in_tx(tx, s).await? {
         Ok(refs) => refs,
         Err(err) => return Ok(Err(err)),
@@ -422,7 +411,7 @@ async fn submit_alone(
 async fn replay_of_any(
     tx: &mut Tx,
     s: &Submission,
-) -> Result<Option<Result<Submitted, StoreError>>, StoreError> {
+) -> Result<Option<Result<Submitted, SubmissionRefused>>, StoreError> {
     match &s.idempotency {
         Some(idem) => replay_of(tx, idem).await,
         None => Ok(None),
@@ -436,19 +425,31 @@ impl Store {
         results.pop().unwrap_or_else(|| Err(corrupt("empty batch")))
     }
 
-    /// Registers several dossiers in ONE transaction (group commit), each with its own code
-    /// from the agency's daily sequence and its own audit events; nothing is acknowledged
-    /// before the commit. A submission that breaks a rule gets its error and writes nothing;
-    /// a database failure fails them all (and, rolled back, they may all be retried).
+    /// [`Store::submit_batch`] with each refusal as a `StoreError` carrying its code.
     pub async fn submit_dossiers(
         &self,
         batch: &[Submission],
     ) -> Result<Vec<Result<Submitted, StoreError>>, StoreError> {
+        let results = self.submit_batch(batch).await?;
+        Ok(results
+            .into_iter()
+            .map(|r| r.map_err(StoreError::from))
+            .collect())
+    }
+
+    /// Registers several dossiers in ONE transaction (group commit), each with its own code
+    /// from the agency's daily sequence and its own audit events; nothing is acknowledged
+    /// before the commit. A submission the rules refuse gets its reason and writes nothing;
+    /// a database failure fails them all (and, rolled back, they may all be retried).
+    pub async fn submit_batch(
+        &self,
+        batch: &[Submission],
+    ) -> Result<Vec<Result<Submitted, SubmissionRefused>>, StoreError> {
         let mut tx = self.begin_write().await?;
         // The chain head first: every writer takes it before anything else it locks, so
         // batches on several nodes queue up instead of deadlocking.
         let head = lock_head(&mut tx).await?;
-        let mut results: Vec<Option<Result<Submitted, StoreError>>> =
+        let mut results: Vec<Option<Result<Submitted, SubmissionRefused>>> =
             batch.iter().map(|_| None).collect();
         let mut refs: HashMap<(&str, &str), Arc<Refs>> = HashMap::new();
         let mut keys_seen = HashSet::new();
@@ -545,10 +546,10 @@ impl Store {
         for i in alone {
             results[i] = Some(submit_alone(&mut tx, &batch[i]).await?);
         }
-        let results: Vec<Result<Submitted, StoreError>> = results
+        let results = results
             .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(corrupt("submission left unanswered"))))
-            .collect();
+            .map(|r| r.ok_or_else(|| corrupt("submission left unanswered")))
+            .collect::<Result<Vec<_>, StoreError>>()?;
         let created: Vec<Change<'_>> = results
             .iter()
             .filter_map(|r| match r {

@@ -203,7 +203,7 @@ pub(super) fn invalid(err: &ProcedureError) -> StoreError {
 }
 
 pub(super) fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Config(format!("dữ liệu danh mục hỏng: {what}"))
+    StoreError::Corrupt(format!("dữ liệu danh mục hỏng: {what}"))
 }
 
 pub(super) fn derived(

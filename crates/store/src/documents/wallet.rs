@@ -7,6 +7,7 @@ use crate::{Store, StoreError, on_pool};
 use chrono::{DateTime, Utc};
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::document::{DocumentKind, DocumentOrigin};
+use motcua_domain::dossier::SubmissionRefused;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -80,7 +81,7 @@ pub(crate) async fn check_wallet_items_in_tx(
     tx: &mut Tx,
     attachments: &[WalletAttachment],
     applicant_id: Option<&str>,
-) -> Result<Result<(), StoreError>, StoreError> {
+) -> Result<Result<(), SubmissionRefused>, StoreError> {
     for a in attachments {
         let holder: Option<String> = on_tx!(tx, |conn| sqlx::query_scalar(
             "SELECT holder_id FROM wallet_items WHERE id = $1"
@@ -90,19 +91,12 @@ pub(crate) async fn check_wallet_items_in_tx(
         .await?);
         match holder {
             None => {
-                return Ok(Err(StoreError::Invalid {
-                    code: "wallet_item_not_found",
-                    detail: format!(
-                        "Không có giấy tờ {} trong kho dữ liệu của người nộp.",
-                        a.wallet_item_id
-                    ),
-                }));
+                return Ok(Err(SubmissionRefused::WalletItemNotFound(
+                    a.wallet_item_id.to_string(),
+                )));
             }
             Some(h) if Some(h.as_str()) != applicant_id => {
-                return Ok(Err(StoreError::Invalid {
-                    code: "wallet_item_not_applicants",
-                    detail: "Giấy tờ trong kho dữ liệu không thuộc người nộp hồ sơ này (số định danh hoặc mã số thuế khác).".into(),
-                }));
+                return Ok(Err(SubmissionRefused::WalletItemNotApplicants));
             }
             Some(_) => {}
         }

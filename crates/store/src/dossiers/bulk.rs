@@ -8,6 +8,7 @@ use crate::{Store, StoreError, on_pool};
 use chrono::{DateTime, NaiveDate, Utc};
 use motcua_domain::audit::AuditEntry;
 
+/// The writer's page cache while bulk loading (negative: KiB), so a batch's index pages
 /// stay in memory until it commits.
 const BULK_LOAD_CACHE: &str = "PRAGMA cache_size = -524288";
 

@@ -18,7 +18,7 @@ pub fn utc(local: NaiveDateTime) -> DateTime<Utc> {
 }
 
 pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Config(format!("dữ liệu hồ sơ hỏng: {what}"))
+    StoreError::Corrupt(format!("dữ liệu hồ sơ hỏng: {what}"))
 }
 
 pub(crate) fn json<T: Serialize>(value: &T) -> Result<String, StoreError> {
@@ -67,8 +67,6 @@ pub(crate) struct RecordRow {
     budget_minutes: i64,
     process_version_no: i64,
 }
-
-/// The writer's page cache while bulk loading (negative: KiB), so a batch's index pages
 
 pub(crate) const SELECT_RECORD: &str = "SELECT d.body, d.applicant, d.owner, d.procedure_code, \
     d.procedure_version_id, d.process_id, d.desk_agency, d.updated_at, v.name AS procedure_name, \

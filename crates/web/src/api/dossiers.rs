@@ -20,7 +20,7 @@ use motcua_app::dossiers::queue::{QueueItem, QueuePage, QueueQuestion as QueueQu
 use motcua_app::dossiers::read::{ApplicantDetails, Detail};
 use motcua_domain::account::Role;
 use motcua_domain::agency::AgencyCode;
-use motcua_domain::calendar::{Channel, VN_OFFSET, from_vn_local};
+use motcua_domain::calendar::{VN_OFFSET, from_vn_local};
 use motcua_domain::dossier::{Rating, event_label};
 use motcua_store::{ControlSheetRow, DossierEvent, DossierRecord, Submitted, WalletAttachment};
 use serde::{Deserialize, Serialize};
