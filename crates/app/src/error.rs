@@ -2,7 +2,7 @@
 //! API maps each variant to problem+json in one place (`motcua_web::error`), the pages to
 //! a message in one place, the command line to an exit code.
 
-use motcua_domain::dossier::{AccessDenied, DossierError};
+use motcua_domain::dossier::{AccessDenied, DossierError, SubmissionRefused};
 use motcua_domain::quality::QualityError;
 use motcua_store::StoreError;
 use std::borrow::Cow;
@@ -174,6 +174,23 @@ impl From<DossierError> for AppError {
             | DossierError::InvalidAmount
             | DossierError::NewDateNotLater => AppError::invalid(err.code(), err.to_string()),
             _ => AppError::conflict(err.code(), err.to_string()),
+        }
+    }
+}
+
+/// A refused submission: a key reused with another body, a state rule broken on receipt
+/// (a conflict, whatever the rule), or something named that is not there (invalid).
+impl From<SubmissionRefused> for AppError {
+    fn from(refused: SubmissionRefused) -> AppError {
+        let (code, detail) = (refused.code(), refused.to_string());
+        match refused {
+            SubmissionRefused::KeyReused => AppError::KeyReused { detail },
+            SubmissionRefused::Rule(_) => AppError::conflict(code, detail),
+            SubmissionRefused::UnknownAgency(_)
+            | SubmissionRefused::ProcedureNotPublished(_)
+            | SubmissionRefused::NoApprovedProcess { .. }
+            | SubmissionRefused::WalletItemNotFound(_)
+            | SubmissionRefused::WalletItemNotApplicants => AppError::invalid(code, detail),
         }
     }
 }

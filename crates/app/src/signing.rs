@@ -392,7 +392,7 @@ fn receipt_for(record: &motcua_store::DossierRecord, components: Vec<String>) ->
         procedure_name: record.procedure_name.clone(),
         receiving_agency: d.receiving_agency.to_string(),
         applicant_name: record.applicant.name.clone(),
-        channel: crate::calendar::channel_str(d.channel).into(),
+        channel: d.channel.as_str().into(),
         received_at: vn(received),
         due_at: d.due_at.map(vn),
         components,

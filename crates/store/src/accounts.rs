@@ -339,3 +339,45 @@ impl Store {
             .await
     }
 }
+
+impl Store {
+    // ---------------------------------------------------------------- identity binding
+
+    /// Binds a citizen account to an identity number whose store it may see (after the
+    /// identity was checked, e.g. by the national identity service).
+    pub async fn link_identity(
+        &self,
+        user_id: Uuid,
+        holder_id: &str,
+        at: DateTime<Utc>,
+        audit: AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let n = on_tx!(&mut tx, |conn| {
+            sqlx::query(
+            "INSERT INTO account_identities (user_id, holder_id, linked_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id, holder_id) DO NOTHING"
+        )
+        .bind(user_id)
+        .bind(holder_id)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+        });
+        if n == 1 {
+            append(&mut tx, audit).await?;
+        }
+        tx.commit().await
+    }
+
+    /// The identity numbers bound to an account.
+    pub async fn identities_of(&self, user_id: Uuid) -> Result<Vec<String>, StoreError> {
+        Ok(on_pool!(self, |pool| sqlx::query_scalar(
+            "SELECT holder_id FROM account_identities WHERE user_id = $1 ORDER BY holder_id"
+        )
+        .bind(user_id)
+        .fetch_all(pool)
+        .await?))
+    }
+}

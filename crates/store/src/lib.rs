@@ -45,8 +45,7 @@ pub use documents::{
 };
 pub use dossiers::{
     AgencyCount, ControlSheetRow, DOSSIER_KIND, DossierEvent, DossierFilter, DossierPage,
-    DossierRecord, DossierSummary, IdempotencyKey, QUEUE_COUNT_CAP, ReceiveNow, Submission,
-    Submitted, Visibility, control_sheet, utc,
+    DossierRecord, DossierSummary, QUEUE_COUNT_CAP, Visibility, control_sheet, utc,
 };
 pub use error::StoreError;
 pub use import::{
@@ -67,6 +66,7 @@ pub use quality::{
     BUILT_SETTING as QUALITY_BUILT_SETTING, Drill, DrillRow, FactsRow, QualityQuery, QualityRow,
     QualitySum, RecountReport,
 };
+pub use submit::{IdempotencyKey, ReceiveNow, Submission, Submitted};
 pub use throttle::ThrottleState;
 pub use transition::{
     AGENCY_BOUND, AgencyBound, TransitionMove, TransitionReport, bound_kind_label,

@@ -4,7 +4,7 @@
 
 use crate::audit::{EventRow, SELECT_EVENTS, from_row};
 use crate::documents::DOCUMENT_COLUMNS;
-use crate::dossiers::{RecordRow, SELECT_RECORD, corrupt, dossier_event};
+use crate::dossiers::row::{RecordRow, SELECT_RECORD, corrupt, dossier_event};
 use crate::{DocumentRecord, DossierEvent, DossierRecord, Store, StoreError, on_pool};
 use motcua_domain::procedure::Procedure;
 use std::collections::HashSet;

@@ -73,7 +73,7 @@ pub fn level_of_kind(kind: AgencyKind) -> Level {
 }
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Config(format!("dữ liệu quy trình hỏng: {what}"))
+    StoreError::Corrupt(format!("dữ liệu quy trình hỏng: {what}"))
 }
 
 #[derive(sqlx::FromRow)]

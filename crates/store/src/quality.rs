@@ -260,7 +260,7 @@ fn placeholders(from: usize, n: usize) -> String {
 }
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Config(format!("dữ liệu chỉ số chất lượng hỏng: {what}"))
+    StoreError::Corrupt(format!("dữ liệu chỉ số chất lượng hỏng: {what}"))
 }
 
 /// Rows read per page while recounting.
@@ -576,7 +576,7 @@ impl Store {
                     receiving_agency: r.5,
                     handling_agency: r.6,
                     received_at: r.7,
-                    appointment_at: appointment(&d).map(crate::dossiers::utc),
+                    appointment_at: appointment(&d).map(crate::dossiers::row::utc),
                     finished_at: r.8,
                     flags: r.10,
                 })

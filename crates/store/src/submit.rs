@@ -3,22 +3,76 @@
 //! batch costs about ten round trips whatever its size.
 
 use crate::audit::{append_after, lock_head};
-use crate::dossiers::{
-    DossierRecord, IdempotencyKey, Submission, Submitted, channel_str, corrupt, event_entry, json,
-    record_in_tx, utc,
-};
+use crate::dossiers::row::{DossierRecord, corrupt, event_entry, insert_dossiers, record_in_tx};
 use crate::processes::{ProcessRecord, agency_kind_in_tx, approved_for_in_tx, published_in_tx};
 use crate::quality::Change;
 use crate::tx::{Tx, on_tx};
 use crate::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
+use motcua_domain::agency::AgencyCode;
 use motcua_domain::audit::AuditEntry;
-use motcua_domain::calendar::to_vn_local;
-use motcua_domain::dossier::{Action, Context, Dossier, DossierCode};
-use motcua_domain::text::fold;
+use motcua_domain::calendar::{Channel, HolidayCalendar, WorkingHours, to_vn_local};
+use motcua_domain::dossier::{Action, Applicant, Context, Dossier, DossierCode, SubmissionRefused};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use uuid::Uuid;
+
+/// The key an online submission was sent with, per principal (user).
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub principal: String,
+    pub key: String,
+    /// A hash of the request body: the same key with another body is refused.
+    pub request_hash: String,
+}
+
+/// Receive the dossier at once (a paper dossier at the counter): the calendar to date it.
+#[derive(Clone)]
+pub struct ReceiveNow {
+    pub hours: WorkingHours,
+    pub holidays: Arc<HolidayCalendar>,
+}
+
+/// A dossier to register.
+#[derive(Clone)]
+pub struct Submission {
+    pub procedure_code: String,
+    /// The receiving agency; its code opens the dossier code.
+    pub agency: AgencyCode,
+    pub channel: Channel,
+    pub applicant: Applicant,
+    /// The signed-in citizen who submitted, if any: they see it among their dossiers.
+    pub owner: Option<String>,
+    pub idempotency: Option<IdempotencyKey>,
+    pub at: DateTime<Utc>,
+    /// Who submits; the store fills in action, subject and detail.
+    pub actor: AuditEntry,
+    pub receive: Option<ReceiveNow>,
+    /// Documents taken from the applicant's store instead of being supplied again; each
+    /// must be kept under the applicant's citizen ID or tax code.
+    pub attachments: Vec<crate::WalletAttachment>,
+}
+
+/// What a submission came to.
+#[derive(Debug, Clone)]
+pub enum Submitted {
+    Created(DossierRecord),
+    /// The idempotency key was seen before with the same body: the first answer again.
+    Replayed(DossierRecord),
+}
+
+impl Submitted {
+    pub fn record(&self) -> &DossierRecord {
+        match self {
+            Submitted::Created(r) | Submitted::Replayed(r) => r,
+        }
+    }
+    pub fn into_record(self) -> DossierRecord {
+        match self {
+            Submitted::Created(r) | Submitted::Replayed(r) => r,
+        }
+    }
+}
 
 /// What a submission refers to: the published version and the approved process.
 struct Refs {
@@ -30,29 +84,25 @@ struct Refs {
 
 /// The procedure's published version and the agency's approved process, or the rule the
 /// submission breaks.
-async fn refs_in_tx(tx: &mut Tx, s: &Submission) -> Result<Result<Refs, StoreError>, StoreError> {
+async fn refs_in_tx(
+    tx: &mut Tx,
+    s: &Submission,
+) -> Result<Result<Refs, SubmissionRefused>, StoreError> {
     let agency = s.agency.as_str();
     let Some(kind) = agency_kind_in_tx(tx, agency).await? else {
-        return Ok(Err(StoreError::Invalid {
-            code: "unknown_agency",
-            detail: format!("Không có cơ quan {agency}."),
-        }));
+        return Ok(Err(SubmissionRefused::UnknownAgency(agency.to_owned())));
     };
     let Some((version_id, version_no, procedure_name, _)) =
         published_in_tx(tx, &s.procedure_code).await?
     else {
-        return Ok(Err(StoreError::Invalid {
-            code: "procedure_not_published",
-            detail: format!("Thủ tục {} chưa được công bố.", s.procedure_code),
-        }));
+        return Ok(Err(SubmissionRefused::ProcedureNotPublished(
+            s.procedure_code.clone(),
+        )));
     };
     let Some(process) = approved_for_in_tx(tx, &s.procedure_code, agency, kind).await? else {
-        return Ok(Err(StoreError::Invalid {
-            code: "no_approved_process",
-            detail: format!(
-                "Thủ tục {} chưa có quy trình nội bộ được phê duyệt tại cơ quan {agency}.",
-                s.procedure_code
-            ),
+        return Ok(Err(SubmissionRefused::NoApprovedProcess {
+            procedure: s.procedure_code.clone(),
+            agency: agency.to_owned(),
         }));
     };
     Ok(Ok(Refs {
@@ -68,7 +118,7 @@ async fn refs_in_tx(tx: &mut Tx, s: &Submission) -> Result<Result<Refs, StoreErr
 /// rules with a stand-in code before it allocates the real one.
 type Opening = Vec<(Option<Dossier>, Dossier, &'static str)>;
 
-fn opening(s: &Submission, code: DossierCode, refs: &Refs) -> Result<Opening, StoreError> {
+fn opening(s: &Submission, code: DossierCode, refs: &Refs) -> Result<Opening, SubmissionRefused> {
     let local = to_vn_local(&s.at);
     let submitted = Dossier::submitted(code, s.channel, s.agency.clone(), local);
     let mut states = vec![(None, submitted.clone(), "submitted")];
@@ -80,13 +130,9 @@ fn opening(s: &Submission, code: DossierCode, refs: &Refs) -> Result<Opening, St
             steps: &refs.process.steps,
             budget_minutes: refs.process.budget_minutes as u32,
         };
-        let accepted =
-            submitted
-                .apply(&Action::Accept, &ctx)
-                .map_err(|err| StoreError::Conflict {
-                    code: err.code(),
-                    detail: err.to_string(),
-                })?;
+        let accepted = submitted
+            .apply(&Action::Accept, &ctx)
+            .map_err(SubmissionRefused::Rule)?;
         states.push((Some(submitted), accepted, "accept"));
     }
     Ok(states)
@@ -107,7 +153,7 @@ fn created(s: &Submission, refs: &Refs, states: Opening) -> (DossierRecord, Vec<
                     "procedure": s.procedure_code,
                     "procedure_version": refs.version_no,
                     "process_version": refs.process.version_no,
-                    "channel": channel_str(s.channel),
+                    "channel": s.channel.as_str(),
                 })
             } else {
                 serde_json::json!({})
@@ -232,7 +278,7 @@ async fn settle_keys(tx: &mut Tx, keys: &[(&IdempotencyKey, &str)]) -> Result<()
 async fn replay_of(
     tx: &mut Tx,
     idem: &IdempotencyKey,
-) -> Result<Option<Result<Submitted, StoreError>>, StoreError> {
+) -> Result<Option<Result<Submitted, SubmissionRefused>>, StoreError> {
     let seen = "SELECT request_hash, dossier_code FROM idempotency_keys \
         WHERE principal = $1 AND idem_key = $2";
     let row: Option<(String, Option<String>)> = on_tx!(tx, |conn| sqlx::query_as(seen)
@@ -244,10 +290,7 @@ async fn replay_of(
         return Ok(None);
     };
     if hash != idem.request_hash {
-        return Ok(Some(Err(StoreError::Conflict {
-            code: "idempotency_key_reused",
-            detail: "Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác.".into(),
-        })));
+        return Ok(Some(Err(SubmissionRefused::KeyReused)));
     }
     let code = code.ok_or_else(|| corrupt("idempotency key without a dossier"))?;
     let record = record_in_tx(tx, &code)
@@ -296,179 +339,6 @@ async fn allocate(
     Ok(lasts)
 }
 
-/// The columns of a dossier row, as bound.
-struct DossierRow {
-    code: String,
-    procedure_code: String,
-    procedure_version_id: Uuid,
-    process_id: Uuid,
-    receiving_agency: String,
-    handling_agency: String,
-    desk_agency: String,
-    state: String,
-    national_status: i64,
-    channel: String,
-    step_no: i64,
-    assignee: Option<String>,
-    applicant_kind: String,
-    applicant_name: String,
-    applicant_name_folded: String,
-    applicant_id: Option<String>,
-    applicant: String,
-    owner: Option<String>,
-    submitted_at: DateTime<Utc>,
-    received_at: Option<DateTime<Utc>>,
-    due_at: Option<DateTime<Utc>>,
-    finished_at: Option<DateTime<Utc>>,
-    returned_at: Option<DateTime<Utc>>,
-    version: i64,
-    body: String,
-    updated_at: DateTime<Utc>,
-}
-
-pub(crate) const DOSSIER_COLUMNS: &str = "code, procedure_code, procedure_version_id, \
-    process_id, receiving_agency, handling_agency, desk_agency, state, national_status, \
-    channel, step_no, assignee, applicant_kind, applicant_name, applicant_name_folded, \
-    applicant_id, applicant, owner, submitted_at, received_at, due_at, finished_at, \
-    returned_at, version, body, updated_at";
-
-impl DossierRow {
-    fn of(record: &DossierRecord, at: DateTime<Utc>) -> Result<DossierRow, StoreError> {
-        let d = &record.dossier;
-        let a = &record.applicant;
-        Ok(DossierRow {
-            code: d.code.to_string(),
-            procedure_code: record.procedure_code.clone(),
-            procedure_version_id: record.procedure_version_id,
-            process_id: record.process_id,
-            receiving_agency: d.receiving_agency.to_string(),
-            handling_agency: d.handling_agency.to_string(),
-            desk_agency: record.desk_agency.clone(),
-            state: d.state.as_str().to_owned(),
-            national_status: i64::from(u8::from(d.state.national_status())),
-            channel: channel_str(d.channel).to_owned(),
-            step_no: d.step as i64,
-            assignee: d.assignee.clone(),
-            applicant_kind: a.kind.as_str().to_owned(),
-            applicant_name: a.name.clone(),
-            applicant_name_folded: fold(&a.name),
-            applicant_id: a
-                .citizen_id
-                .as_ref()
-                .map(|c| c.as_str().to_owned())
-                .or_else(|| a.tax_code.as_ref().map(|t| t.as_str().to_owned())),
-            applicant: json(a)?,
-            owner: record.owner.clone(),
-            submitted_at: utc(d.submitted_at),
-            received_at: d.received_at.map(utc),
-            due_at: d.due_at.map(utc),
-            finished_at: d.finished_at.map(utc),
-            returned_at: d.returned_at.map(utc),
-            version: d.version,
-            body: json(d)?,
-            updated_at: at,
-        })
-    }
-}
-
-/// Inserts new dossier rows: one statement on PostgreSQL, a prepared insert per row on
-/// SQLite (in-process, so no round trips to save).
-pub(crate) async fn insert_dossiers(
-    tx: &mut Tx,
-    records: &[(&DossierRecord, DateTime<Utc>)],
-) -> Result<(), StoreError> {
-    let rows = records
-        .iter()
-        .map(|(r, at)| DossierRow::of(r, *at))
-        .collect::<Result<Vec<_>, _>>()?;
-    match tx {
-        Tx::Postgres(t) if !rows.is_empty() => {
-            let sql = format!(
-                "INSERT INTO dossiers ({DOSSIER_COLUMNS}) SELECT * FROM UNNEST(\
-                 $1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], \
-                 $7::text[], $8::text[], $9::bigint[], $10::text[], $11::bigint[], $12::text[], \
-                 $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], \
-                 $19::timestamptz[], $20::timestamptz[], $21::timestamptz[], $22::timestamptz[], \
-                 $23::timestamptz[], $24::bigint[], $25::text[], $26::timestamptz[])"
-            );
-            macro_rules! col {
-                ($f:ident) => {
-                    rows.iter().map(|r| r.$f.clone()).collect::<Vec<_>>()
-                };
-            }
-            sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(col!(code))
-                .bind(col!(procedure_code))
-                .bind(col!(procedure_version_id))
-                .bind(col!(process_id))
-                .bind(col!(receiving_agency))
-                .bind(col!(handling_agency))
-                .bind(col!(desk_agency))
-                .bind(col!(state))
-                .bind(col!(national_status))
-                .bind(col!(channel))
-                .bind(col!(step_no))
-                .bind(col!(assignee))
-                .bind(col!(applicant_kind))
-                .bind(col!(applicant_name))
-                .bind(col!(applicant_name_folded))
-                .bind(col!(applicant_id))
-                .bind(col!(applicant))
-                .bind(col!(owner))
-                .bind(col!(submitted_at))
-                .bind(col!(received_at))
-                .bind(col!(due_at))
-                .bind(col!(finished_at))
-                .bind(col!(returned_at))
-                .bind(col!(version))
-                .bind(col!(body))
-                .bind(col!(updated_at))
-                .execute(&mut **t)
-                .await?;
-        }
-        Tx::Postgres(_) => {}
-        Tx::Sqlite(t) => {
-            let sql = format!(
-                "INSERT INTO dossiers ({DOSSIER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-                 $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
-                 $24, $25, $26)"
-            );
-            for r in rows {
-                sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                    .bind(r.code)
-                    .bind(r.procedure_code)
-                    .bind(r.procedure_version_id)
-                    .bind(r.process_id)
-                    .bind(r.receiving_agency)
-                    .bind(r.handling_agency)
-                    .bind(r.desk_agency)
-                    .bind(r.state)
-                    .bind(r.national_status)
-                    .bind(r.channel)
-                    .bind(r.step_no)
-                    .bind(r.assignee)
-                    .bind(r.applicant_kind)
-                    .bind(r.applicant_name)
-                    .bind(r.applicant_name_folded)
-                    .bind(r.applicant_id)
-                    .bind(r.applicant)
-                    .bind(r.owner)
-                    .bind(r.submitted_at)
-                    .bind(r.received_at)
-                    .bind(r.due_at)
-                    .bind(r.finished_at)
-                    .bind(r.returned_at)
-                    .bind(r.version)
-                    .bind(r.body)
-                    .bind(r.updated_at)
-                    .execute(&mut **t)
-                    .await?;
-            }
-        }
-    }
-    Ok(())
-}
-
 /// One submission on its own inside the batch's transaction (after the batch's own rows):
 /// one that reuses documents from the applicant's store, or repeats a key already in the
 /// batch. `Err` aborts the whole batch; a broken rule comes back as `Ok(Err(..))` having
@@ -476,7 +346,7 @@ pub(crate) async fn insert_dossiers(
 async fn submit_alone(
     tx: &mut Tx,
     s: &Submission,
-) -> Result<Result<Submitted, StoreError>, StoreError> {
+) -> Result<Result<Submitted, SubmissionRefused>, StoreError> {
     let refs = match refs_in_tx(tx, s).await? {
         Ok(refs) => refs,
         Err(err) => return Ok(Err(err)),
@@ -541,7 +411,7 @@ async fn submit_alone(
 async fn replay_of_any(
     tx: &mut Tx,
     s: &Submission,
-) -> Result<Option<Result<Submitted, StoreError>>, StoreError> {
+) -> Result<Option<Result<Submitted, SubmissionRefused>>, StoreError> {
     match &s.idempotency {
         Some(idem) => replay_of(tx, idem).await,
         None => Ok(None),
@@ -555,19 +425,31 @@ impl Store {
         results.pop().unwrap_or_else(|| Err(corrupt("empty batch")))
     }
 
-    /// Registers several dossiers in ONE transaction (group commit), each with its own code
-    /// from the agency's daily sequence and its own audit events; nothing is acknowledged
-    /// before the commit. A submission that breaks a rule gets its error and writes nothing;
-    /// a database failure fails them all (and, rolled back, they may all be retried).
+    /// [`Store::submit_batch`] with each refusal as a `StoreError` carrying its code.
     pub async fn submit_dossiers(
         &self,
         batch: &[Submission],
     ) -> Result<Vec<Result<Submitted, StoreError>>, StoreError> {
+        let results = self.submit_batch(batch).await?;
+        Ok(results
+            .into_iter()
+            .map(|r| r.map_err(StoreError::from))
+            .collect())
+    }
+
+    /// Registers several dossiers in ONE transaction (group commit), each with its own code
+    /// from the agency's daily sequence and its own audit events; nothing is acknowledged
+    /// before the commit. A submission the rules refuse gets its reason and writes nothing;
+    /// a database failure fails them all (and, rolled back, they may all be retried).
+    pub async fn submit_batch(
+        &self,
+        batch: &[Submission],
+    ) -> Result<Vec<Result<Submitted, SubmissionRefused>>, StoreError> {
         let mut tx = self.begin_write().await?;
         // The chain head first: every writer takes it before anything else it locks, so
         // batches on several nodes queue up instead of deadlocking.
         let head = lock_head(&mut tx).await?;
-        let mut results: Vec<Option<Result<Submitted, StoreError>>> =
+        let mut results: Vec<Option<Result<Submitted, SubmissionRefused>>> =
             batch.iter().map(|_| None).collect();
         let mut refs: HashMap<(&str, &str), Arc<Refs>> = HashMap::new();
         let mut keys_seen = HashSet::new();
@@ -664,10 +546,10 @@ impl Store {
         for i in alone {
             results[i] = Some(submit_alone(&mut tx, &batch[i]).await?);
         }
-        let results: Vec<Result<Submitted, StoreError>> = results
+        let results = results
             .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(corrupt("submission left unanswered"))))
-            .collect();
+            .map(|r| r.ok_or_else(|| corrupt("submission left unanswered")))
+            .collect::<Result<Vec<_>, StoreError>>()?;
         let created: Vec<Change<'_>> = results
             .iter()
             .filter_map(|r| match r {

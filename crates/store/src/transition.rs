@@ -7,7 +7,7 @@
 //! JSON body, and each move is an event of the dossier), in the same transaction.
 
 use crate::audit::append;
-use crate::dossiers::DOSSIER_KIND;
+use crate::dossiers::row::DOSSIER_KIND;
 use crate::tx::on_tx;
 use crate::units::{UNIT_COLUMNS, UnitRow, unit_from_row};
 use crate::{AgencyQuery, Store, StoreError, on_pool};

@@ -181,22 +181,6 @@ pub fn parse_channel(raw: &str) -> Result<Channel, InputError> {
     }
 }
 
-pub fn channel_str(channel: Channel) -> &'static str {
-    match channel {
-        Channel::Paper => "paper",
-        Channel::Online => "online",
-        Channel::Postal => "postal",
-    }
-}
-
-pub fn channel_label(channel: Channel) -> &'static str {
-    match channel {
-        Channel::Paper => "Trực tiếp (hồ sơ giấy)",
-        Channel::Online => "Trực tuyến",
-        Channel::Postal => "Qua bưu chính công ích",
-    }
-}
-
 /// The year's days off that fall on weekdays (holidays on a weekend are already off,
 /// and a holiday an arrangement made a working day is not off).
 pub fn weekday_days_off(holidays: &HolidayCalendar, year: i32) -> Vec<Holiday> {
@@ -279,7 +263,7 @@ pub fn compute_due(
         due_at: from_vn_local(due),
         counting_from: from_vn_local(start),
         budget_minutes: question.budget_minutes,
-        channel: question.channel.map(channel_str),
+        channel: question.channel.map(Channel::as_str),
         agency_code,
     })
 }

@@ -12,6 +12,7 @@ pub mod submit;
 
 pub use access::{allowed_actions, load_visible, not_found};
 
+use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use motcua_domain::calendar::{
     HolidayCalendar, WORKING_DAY_MINUTES, WorkingHours, add_working_time, to_vn_local,
@@ -22,7 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 /// Most submissions committed in one transaction.
 pub const MAX_BATCH: usize = 256;
 
-type Reply = oneshot::Sender<Result<Submitted, StoreError>>;
+type Reply = oneshot::Sender<Result<Submitted, AppError>>;
 
 /// Submissions go through one writer task per node that commits whatever has queued
 /// up while the previous commit was running, in one transaction (group commit). Each
@@ -46,16 +47,17 @@ impl Submitter {
                 }
                 let (submissions, replies): (Vec<Submission>, Vec<Reply>) =
                     batch.into_iter().unzip();
-                match store.submit_dossiers(&submissions).await {
+                match store.submit_batch(&submissions).await {
                     Ok(results) => {
                         for (reply, result) in replies.into_iter().zip(results) {
-                            let _ = reply.send(result);
+                            let _ = reply.send(result.map_err(AppError::from));
                         }
                     }
                     Err(err) => {
                         tracing::error!(error = %err, size = submissions.len(), "submission batch failed");
                         for reply in replies {
-                            let _ = reply.send(Err(StoreError::Config(err.to_string())));
+                            let failed = StoreError::Config(err.to_string());
+                            let _ = reply.send(Err(AppError::from(failed)));
                         }
                     }
                 }
@@ -64,7 +66,7 @@ impl Submitter {
         Submitter { queue }
     }
 
-    pub async fn submit(&self, submission: Submission) -> Result<Submitted, StoreError> {
+    pub async fn submit(&self, submission: Submission) -> Result<Submitted, AppError> {
         let (reply, answer) = oneshot::channel();
         self.queue
             .send((submission, reply))

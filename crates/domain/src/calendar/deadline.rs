@@ -27,6 +27,26 @@ pub enum Channel {
     Postal,
 }
 
+impl Channel {
+    /// The name stored and sent on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Paper => "paper",
+            Channel::Online => "online",
+            Channel::Postal => "postal",
+        }
+    }
+
+    /// The Vietnamese label forms and pages show.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Channel::Paper => "Trực tiếp (hồ sơ giấy)",
+            Channel::Online => "Trực tuyến",
+            Channel::Postal => "Qua bưu chính công ích",
+        }
+    }
+}
+
 /// A period during which the clock stops (e.g. waiting for the applicant).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Pause {

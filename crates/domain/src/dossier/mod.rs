@@ -8,6 +8,7 @@ pub mod machine;
 pub mod process;
 pub mod rating;
 pub mod status;
+pub mod submission;
 
 pub use access::{AccessDenied, Actor, allowed_for, can_act, can_view, sees_applicant_in_full};
 pub use applicant::{Applicant, ApplicantError, ApplicantKind, MaskedApplicant, mask_name};
@@ -20,3 +21,4 @@ pub use machine::{
 pub use process::{ProcessError, ProcessState, check_steps, suggested_steps};
 pub use rating::{Rating, RatingCriterion, RatingError};
 pub use status::{DossierState, DueState, NationalStatus};
+pub use submission::SubmissionRefused;

@@ -2,8 +2,8 @@
 
 use anyhow::{Context, bail};
 use clap::{Args, ValueEnum};
-use motcua_app::jobs::reminders::{Mailer, ReminderSettings};
 use motcua::{DataLocation, demo, server};
+use motcua_app::jobs::reminders::{Mailer, ReminderSettings};
 use motcua_web::WebConfig;
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -20,6 +20,7 @@ use motcua_app::dossiers::public::PublicDetail;
 use motcua_app::dossiers::queue::{QueueItem, QueuePage, QueueQuestion as QueueQuery};
 use motcua_app::dossiers::read::{ApplicantDetails, Detail};
 use motcua_domain::account::Role;
+use motcua_domain::agency::AgencyCode;
 use motcua_domain::calendar::{Channel, VN_OFFSET, from_vn_local};
 use motcua_domain::dossier::{Rating, event_label};
 use motcua_store::{ControlSheetRow, DossierEvent, DossierRecord, Submitted, WalletAttachment};
@@ -37,10 +38,6 @@ pub(crate) fn vn(local: NaiveDateTime) -> DateTime<FixedOffset> {
 
 pub(crate) fn vn_utc(t: DateTime<Utc>) -> DateTime<FixedOffset> {
     t.with_timezone(&VN_OFFSET)
-}
-
-fn channel_name(c: Channel) -> &'static str {
-    crate::calendar::channel_str(c)
 }
 
 // ------------------------------------------------------------------------------ views
@@ -306,7 +303,7 @@ pub(crate) fn dossier_view(detail: Detail) -> DossierView {
         state: d.state.as_str().into(),
         state_label: d.state.label_vi().into(),
         national_status: d.state.national_status().into(),
-        channel: channel_name(d.channel).into(),
+        channel: d.channel.as_str().into(),
         receiving_agency: d.receiving_agency.to_string(),
         handling_agency: d.handling_agency.to_string(),
         desk_agency: r.desk_agency.clone(),

@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::{DateTime, FixedOffset, Utc};
 use motcua_domain::account::Role;
-use motcua_domain::calendar::{VN_OFFSET, WORKING_DAY_MINUTES};
+use motcua_domain::calendar::{Channel, VN_OFFSET, WORKING_DAY_MINUTES};
 use motcua_domain::dossier::DossierState;
 use std::collections::HashMap;
 
@@ -113,7 +113,7 @@ pub(crate) fn role_label(role: &str) -> &'static str {
 }
 
 pub(crate) fn channel_label(channel: &str) -> &'static str {
-    crate::calendar::parse_channel(channel).map_or("", crate::calendar::channel_label)
+    crate::calendar::parse_channel(channel).map_or("", Channel::label_vi)
 }
 
 /// Every agency's name by code (current and former), to show names instead of codes.

@@ -159,7 +159,7 @@ pub async fn export(
                 "procedure_version": record.procedure_version_no,
                 "state": d.state.as_str(),
                 "national_status": u8::from(d.state.national_status()),
-                "channel": crate::calendar::channel_str(d.channel),
+                "channel": d.channel.as_str(),
                 "receiving_agency": d.receiving_agency.as_str(),
                 "handling_agency": d.handling_agency.as_str(),
                 "applicant": record.applicant,

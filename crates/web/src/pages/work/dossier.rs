@@ -226,7 +226,7 @@ pub(super) async fn dossier_page(
     let mut facts = vec![
         Line {
             label: "Kênh tiếp nhận".into(),
-            value: crate::calendar::channel_label(d.channel).into(),
+            value: d.channel.label_vi().into(),
         },
         Line {
             label: "Cơ quan tiếp nhận".into(),

@@ -296,7 +296,7 @@ pub(crate) async fn print_form(
             .due_at
             .map(|t| when(&from_vn_local(t)))
             .unwrap_or_default(),
-        channel: crate::calendar::channel_label(d.channel).into(),
+        channel: d.channel.label_vi().into(),
         officer: officer_event.map(|e| person(&e.actor)).unwrap_or_default(),
         documents,
         missing,

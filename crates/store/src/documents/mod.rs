@@ -6,6 +6,18 @@
 //! The bytes live in an object store by content address; rows and their audit events
 //! commit together, and the web layer moves a staged blob into place only after that.
 
+mod blobs;
+mod signing;
+mod wallet;
+
+pub use blobs::BlobRecord;
+use blobs::upsert_blob;
+use signing::insert_signature;
+pub use signing::{NewSignature, SignatureRecord, SigningKeyRecord};
+use wallet::add_to_wallet;
+pub use wallet::{WalletAttachment, WalletItemRecord};
+pub(crate) use wallet::{attach_wallet_items_in_tx, check_wallet_items_in_tx};
+
 use crate::audit::append;
 use crate::tx::{Tx, on_tx};
 use crate::{Store, StoreError, on_pool};
@@ -83,90 +95,6 @@ pub struct DocumentRecord {
 pub(crate) const DOCUMENT_COLUMNS: &str = "id, dossier_code, sha256, name, content_type, size_bytes, \
     uploaded_by, uploaded_at, kind, origin, component, digitised_by, digitised_at, destroyed_at";
 
-/// One stored content.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct BlobRecord {
-    pub sha256: String,
-    pub size_bytes: i64,
-    pub content_type: String,
-    pub stored_at: DateTime<Utc>,
-    pub verified_at: Option<DateTime<Utc>>,
-    pub corrupt_at: Option<DateTime<Utc>>,
-}
-
-/// An agency's Ed25519 key: the public half, and the private half sealed under the master key.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct SigningKeyRecord {
-    pub agency_code: String,
-    /// Base64 of the 32-byte public key.
-    pub public_key: String,
-    /// Base64 of nonce ‖ ciphertext.
-    pub sealed_private_key: String,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewSignature {
-    pub document_id: Uuid,
-    pub sha256: String,
-    pub kind: DocumentKind,
-    pub dossier_code: String,
-    pub agency_code: String,
-    pub signed_at: DateTime<Utc>,
-    /// The canonical statement, exactly as signed.
-    pub statement: String,
-    /// Base64 of the 64-byte signature.
-    pub signature: String,
-}
-
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct SignatureRecord {
-    pub id: Uuid,
-    pub sha256: String,
-    pub kind: String,
-    pub dossier_code: String,
-    pub document_id: Uuid,
-    pub agency_code: String,
-    pub signed_at: DateTime<Utc>,
-    pub statement: String,
-    pub signature: String,
-}
-
-const SIGNATURE_COLUMNS: &str =
-    "id, sha256, kind, dossier_code, document_id, agency_code, signed_at, statement, signature";
-
-/// A document in an applicant's store.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct WalletItemRecord {
-    pub id: Uuid,
-    /// The citizen ID or tax code it is kept under.
-    pub holder_id: String,
-    pub sha256: String,
-    /// `result` or `component`.
-    pub kind: String,
-    pub name: String,
-    pub content_type: String,
-    pub size_bytes: i64,
-    pub source_dossier: String,
-    pub source_document: Uuid,
-    pub added_at: DateTime<Utc>,
-    /// Some agency signed this content.
-    pub signed: bool,
-}
-
-const WALLET_SELECT: &str = "SELECT w.id, w.holder_id, w.sha256, w.kind, w.name, w.content_type, \
-    w.size_bytes, w.source_dossier, w.source_document, w.added_at, \
-    EXISTS (SELECT 1 FROM document_signatures s WHERE s.sha256 = w.sha256) AS signed \
-    FROM wallet_items w";
-
-/// A wallet item to attach to a new dossier instead of an upload.
-#[derive(Debug, Clone)]
-pub struct WalletAttachment {
-    pub wallet_item_id: Uuid,
-    /// The procedure component it supplies.
-    pub component: Option<String>,
-}
-
 /// What [`Store::settle_documents`] is asked to add: the receipt (form 01) with its
 /// signature, and signatures for result documents.
 #[derive(Debug, Clone)]
@@ -206,28 +134,6 @@ pub struct DigitisationCounts {
     pub results_digitised: i64,
 }
 
-/// Upserts the blob row; on PostgreSQL the update takes the row lock, so a destruction
-/// deciding about the same content waits for this transaction (and then sees its row).
-async fn upsert_blob(
-    tx: &mut Tx,
-    sha256: &str,
-    size: i64,
-    content_type: &str,
-    at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let sql = "INSERT INTO document_blobs (sha256, size_bytes, content_type, stored_at) \
-        VALUES ($1, $2, $3, $4) ON CONFLICT (sha256) DO UPDATE SET size_bytes = excluded.size_bytes";
-    on_tx!(tx, |conn| sqlx::query(sql)
-        .bind(sha256)
-        .bind(size)
-        .bind(content_type)
-        .bind(at)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected());
-    Ok(())
-}
-
 /// Serialises work on one dossier's documents across app nodes (PostgreSQL row lock;
 /// SQLite has one writer anyway). Returns the applicant's identity number and the state.
 async fn lock_dossier(
@@ -248,7 +154,11 @@ async fn lock_dossier(
         .await?))
 }
 
-async fn insert_document(tx: &mut Tx, doc: &NewDocument, by: &str) -> Result<(), StoreError> {
+pub(super) async fn insert_document(
+    tx: &mut Tx,
+    doc: &NewDocument,
+    by: &str,
+) -> Result<(), StoreError> {
     let sql = "INSERT INTO dossier_documents (id, dossier_code, sha256, name, content_type, \
         size_bytes, uploaded_by, uploaded_at, kind, origin, component, digitised_by, digitised_at) \
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
@@ -284,59 +194,7 @@ async fn document_in_tx(tx: &mut Tx, id: Uuid) -> Result<Option<DocumentRecord>,
     .await?))
 }
 
-/// Puts a document into the holder's store; nothing if the same content is there already.
-async fn add_to_wallet(
-    tx: &mut Tx,
-    holder: &str,
-    doc: &DocumentRecord,
-    at: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let kind = if doc.kind == DocumentKind::Result.as_str() {
-        "result"
-    } else {
-        "component"
-    };
-    let sql = "INSERT INTO wallet_items (id, holder_id, sha256, kind, name, content_type, \
-        size_bytes, source_dossier, source_document, added_at) \
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (holder_id, sha256) DO NOTHING";
-    let n = on_tx!(tx, |conn| sqlx::query(sql)
-        .bind(Uuid::now_v7())
-        .bind(holder)
-        .bind(&doc.sha256)
-        .bind(kind)
-        .bind(&doc.name)
-        .bind(&doc.content_type)
-        .bind(doc.size_bytes)
-        .bind(&doc.dossier_code)
-        .bind(doc.id)
-        .bind(at)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected());
-    Ok(n == 1)
-}
-
-async fn insert_signature(tx: &mut Tx, s: &NewSignature) -> Result<bool, StoreError> {
-    let sql = "INSERT INTO document_signatures (id, sha256, kind, dossier_code, document_id, \
-        agency_code, signed_at, statement, signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-        ON CONFLICT (document_id) DO NOTHING";
-    let n = on_tx!(tx, |conn| sqlx::query(sql)
-        .bind(Uuid::now_v7())
-        .bind(&s.sha256)
-        .bind(s.kind.as_str())
-        .bind(&s.dossier_code)
-        .bind(s.document_id)
-        .bind(&s.agency_code)
-        .bind(s.signed_at)
-        .bind(&s.statement)
-        .bind(&s.signature)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected());
-    Ok(n == 1)
-}
-
-fn dossier_entry(
+pub(super) fn dossier_entry(
     audit: &AuditEntry,
     code: &str,
     kind: &str,
@@ -348,103 +206,6 @@ fn dossier_entry(
         detail: serde_json::json!({ "data": data }).to_string(),
         ..audit.clone()
     }
-}
-
-/// Checks, before anything is written, that every wallet item exists and is kept under
-/// this applicant's identity number. Rule failures come back as `Ok(Err(..))`.
-pub(crate) async fn check_wallet_items_in_tx(
-    tx: &mut Tx,
-    attachments: &[WalletAttachment],
-    applicant_id: Option<&str>,
-) -> Result<Result<(), StoreError>, StoreError> {
-    for a in attachments {
-        let holder: Option<String> = on_tx!(tx, |conn| sqlx::query_scalar(
-            "SELECT holder_id FROM wallet_items WHERE id = $1"
-        )
-        .bind(a.wallet_item_id)
-        .fetch_optional(&mut *conn)
-        .await?);
-        match holder {
-            None => {
-                return Ok(Err(StoreError::Invalid {
-                    code: "wallet_item_not_found",
-                    detail: format!(
-                        "Không có giấy tờ {} trong kho dữ liệu của người nộp.",
-                        a.wallet_item_id
-                    ),
-                }));
-            }
-            Some(h) if Some(h.as_str()) != applicant_id => {
-                return Ok(Err(StoreError::Invalid {
-                    code: "wallet_item_not_applicants",
-                    detail: "Giấy tờ trong kho dữ liệu không thuộc người nộp hồ sơ này (số định danh hoặc mã số thuế khác).".into(),
-                }));
-            }
-            Some(_) => {}
-        }
-    }
-    Ok(Ok(()))
-}
-
-/// Attaches checked wallet items to a dossier just inserted: a document row each (already
-/// digitised, origin `wallet`) and a reuse record for the 766 indicator.
-pub(crate) async fn attach_wallet_items_in_tx(
-    tx: &mut Tx,
-    dossier_code: &str,
-    receiving_agency: &str,
-    attachments: &[WalletAttachment],
-    at: DateTime<Utc>,
-    actor: &AuditEntry,
-) -> Result<(), StoreError> {
-    for a in attachments {
-        let item: WalletItemRecord = on_tx!(tx, |conn| sqlx::query_as(sqlx::AssertSqlSafe(
-            format!("{WALLET_SELECT} WHERE w.id = $1")
-        ))
-        .bind(a.wallet_item_id)
-        .fetch_one(&mut *conn)
-        .await?);
-        let doc = NewDocument {
-            id: Uuid::now_v7(),
-            dossier_code: dossier_code.to_owned(),
-            sha256: item.sha256.clone(),
-            name: item.name.clone(),
-            content_type: item.content_type.clone(),
-            size_bytes: item.size_bytes,
-            kind: DocumentKind::Component,
-            origin: DocumentOrigin::Wallet,
-            component: a.component.clone().or_else(|| Some(item.name.clone())),
-            digitised: true,
-            at,
-        };
-        insert_document(tx, &doc, &actor.actor).await?;
-        let sql = "INSERT INTO document_reuses (id, wallet_item_id, dossier_code, document_id, \
-            receiving_agency, reused_by, reused_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
-        on_tx!(tx, |conn| sqlx::query(sql)
-            .bind(Uuid::now_v7())
-            .bind(item.id)
-            .bind(dossier_code)
-            .bind(doc.id)
-            .bind(receiving_agency)
-            .bind(&actor.actor)
-            .bind(at)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected());
-        let entry = dossier_entry(
-            &AuditEntry {
-                at,
-                ..actor.clone()
-            },
-            dossier_code,
-            "document_reused",
-            serde_json::json!({
-                "document": doc.id, "wallet_item": item.id, "sha256": item.sha256,
-                "name": item.name, "source_dossier": item.source_dossier,
-            }),
-        );
-        append(tx, entry).await?;
-    }
-    Ok(())
 }
 
 impl Store {
@@ -678,232 +439,6 @@ impl Store {
         }
         tx.commit().await?;
         Ok(outcome)
-    }
-
-    // ------------------------------------------------------------------------- blobs
-
-    pub async fn blob(&self, sha256: &str) -> Result<Option<BlobRecord>, StoreError> {
-        Ok(on_pool!(self, |pool| sqlx::query_as(
-            "SELECT sha256, size_bytes, content_type, stored_at, verified_at, corrupt_at \
-             FROM document_blobs WHERE sha256 = $1"
-        )
-        .bind(sha256)
-        .fetch_optional(pool)
-        .await?))
-    }
-
-    /// Every stored content, by hash.
-    pub async fn blobs(&self) -> Result<Vec<BlobRecord>, StoreError> {
-        Ok(on_pool!(self, |pool| sqlx::query_as(
-            "SELECT sha256, size_bytes, content_type, stored_at, verified_at, corrupt_at \
-             FROM document_blobs ORDER BY sha256"
-        )
-        .fetch_all(pool)
-        .await?))
-    }
-
-    /// Records the outcome of re-hashing blobs: `true` = the bytes match their address.
-    /// One audit event for the run.
-    pub async fn record_blob_checks(
-        &self,
-        checks: &[(String, bool)],
-        at: DateTime<Utc>,
-        audit: AuditEntry,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        for (sha256, ok) in checks {
-            let sql = if *ok {
-                "UPDATE document_blobs SET verified_at = $2, corrupt_at = NULL WHERE sha256 = $1"
-            } else {
-                "UPDATE document_blobs SET corrupt_at = $2 WHERE sha256 = $1"
-            };
-            on_tx!(&mut tx, |conn| sqlx::query(sql)
-                .bind(sha256)
-                .bind(at)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected());
-        }
-        append(&mut tx, audit).await?;
-        tx.commit().await
-    }
-
-    // -------------------------------------------------------------------------- keys
-
-    pub async fn signing_key(&self, agency: &str) -> Result<Option<SigningKeyRecord>, StoreError> {
-        Ok(on_pool!(self, |pool| sqlx::query_as(
-            "SELECT agency_code, public_key, sealed_private_key, created_at \
-             FROM signing_keys WHERE agency_code = $1"
-        )
-        .bind(agency)
-        .fetch_optional(pool)
-        .await?))
-    }
-
-    /// Any one stored key (to check the master key at start).
-    pub async fn any_signing_key(&self) -> Result<Option<SigningKeyRecord>, StoreError> {
-        Ok(on_pool!(self, |pool| sqlx::query_as(
-            "SELECT agency_code, public_key, sealed_private_key, created_at \
-             FROM signing_keys ORDER BY agency_code LIMIT 1"
-        )
-        .fetch_optional(pool)
-        .await?))
-    }
-
-    /// Stores a new key for an agency unless one exists (another node may have made one
-    /// first); returns the key in force either way.
-    pub async fn insert_signing_key(
-        &self,
-        key: &SigningKeyRecord,
-        audit: AuditEntry,
-    ) -> Result<SigningKeyRecord, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let exists: Option<i32> = on_tx!(&mut tx, |conn| sqlx::query_scalar(
-            "SELECT 1 FROM agencies WHERE code = $1"
-        )
-        .bind(&key.agency_code)
-        .fetch_optional(&mut *conn)
-        .await?);
-        if exists.is_none() {
-            return Err(StoreError::NotFound(format!("cơ quan {}", key.agency_code)));
-        }
-        let n = on_tx!(&mut tx, |conn| {
-            sqlx::query(
-            "INSERT INTO signing_keys (agency_code, public_key, sealed_private_key, created_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (agency_code) DO NOTHING"
-        )
-        .bind(&key.agency_code)
-        .bind(&key.public_key)
-        .bind(&key.sealed_private_key)
-        .bind(key.created_at)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected()
-        });
-        if n == 1 {
-            append(&mut tx, audit).await?;
-        }
-        let stored: SigningKeyRecord = on_tx!(&mut tx, |conn| sqlx::query_as(
-            "SELECT agency_code, public_key, sealed_private_key, created_at \
-             FROM signing_keys WHERE agency_code = $1"
-        )
-        .bind(&key.agency_code)
-        .fetch_one(&mut *conn)
-        .await?);
-        tx.commit().await?;
-        Ok(stored)
-    }
-
-    // -------------------------------------------------------------------- signatures
-
-    /// Every signature over this content.
-    pub async fn signatures_for_hash(
-        &self,
-        sha256: &str,
-    ) -> Result<Vec<SignatureRecord>, StoreError> {
-        let sql = format!(
-            "SELECT {SIGNATURE_COLUMNS} FROM document_signatures WHERE sha256 = $1 \
-             ORDER BY signed_at, id"
-        );
-        Ok(on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(
-            sql.clone()
-        ))
-        .bind(sha256)
-        .fetch_all(pool)
-        .await?))
-    }
-
-    pub async fn signatures_for_dossier(
-        &self,
-        dossier_code: &str,
-    ) -> Result<Vec<SignatureRecord>, StoreError> {
-        let sql = format!(
-            "SELECT {SIGNATURE_COLUMNS} FROM document_signatures WHERE dossier_code = $1 \
-             ORDER BY signed_at, id"
-        );
-        Ok(on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(
-            sql.clone()
-        ))
-        .bind(dossier_code)
-        .fetch_all(pool)
-        .await?))
-    }
-
-    // ------------------------------------------------------------------------ wallet
-
-    /// Binds a citizen account to an identity number whose store it may see (after the
-    /// identity was checked, e.g. by the national identity service).
-    pub async fn link_identity(
-        &self,
-        user_id: Uuid,
-        holder_id: &str,
-        at: DateTime<Utc>,
-        audit: AuditEntry,
-    ) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        let n = on_tx!(&mut tx, |conn| {
-            sqlx::query(
-            "INSERT INTO account_identities (user_id, holder_id, linked_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (user_id, holder_id) DO NOTHING"
-        )
-        .bind(user_id)
-        .bind(holder_id)
-        .bind(at)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected()
-        });
-        if n == 1 {
-            append(&mut tx, audit).await?;
-        }
-        tx.commit().await
-    }
-
-    /// The identity numbers bound to an account.
-    pub async fn identities_of(&self, user_id: Uuid) -> Result<Vec<String>, StoreError> {
-        Ok(on_pool!(self, |pool| sqlx::query_scalar(
-            "SELECT holder_id FROM account_identities WHERE user_id = $1 ORDER BY holder_id"
-        )
-        .bind(user_id)
-        .fetch_all(pool)
-        .await?))
-    }
-
-    /// The store of these holders, newest first.
-    pub async fn wallet(&self, holders: &[String]) -> Result<Vec<WalletItemRecord>, StoreError> {
-        let mut items = Vec::new();
-        for holder in holders {
-            let sql = format!("{WALLET_SELECT} WHERE w.holder_id = $1 ORDER BY w.added_at DESC");
-            let rows: Vec<WalletItemRecord> = on_pool!(self, |pool| sqlx::query_as(
-                sqlx::AssertSqlSafe(sql.clone())
-            )
-            .bind(holder)
-            .fetch_all(pool)
-            .await?);
-            items.extend(rows);
-        }
-        items.sort_by(|a, b| b.added_at.cmp(&a.added_at).then(a.id.cmp(&b.id)));
-        Ok(items)
-    }
-
-    pub async fn wallet_item(&self, id: Uuid) -> Result<Option<WalletItemRecord>, StoreError> {
-        let sql = format!("{WALLET_SELECT} WHERE w.id = $1");
-        Ok(on_pool!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(
-            sql.clone()
-        ))
-        .bind(id)
-        .fetch_optional(pool)
-        .await?))
-    }
-
-    /// How many components were reused from applicants' stores into this dossier.
-    pub async fn reuses_of(&self, dossier_code: &str) -> Result<i64, StoreError> {
-        Ok(on_pool!(self, |pool| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM document_reuses WHERE dossier_code = $1"
-        )
-        .bind(dossier_code)
-        .fetch_one(pool)
-        .await?))
     }
 
     // ------------------------------------------------------------------------ counts

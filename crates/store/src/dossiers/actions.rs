@@ -1,0 +1,57 @@
+//! Committing an action the domain has applied, with its audit event.
+
+use super::row::{DossierRecord, corrupt, event_entry, stale, update_dossier};
+use crate::audit::append;
+use crate::quality::Change;
+use crate::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use motcua_domain::audit::AuditEntry;
+use motcua_domain::dossier::{Action, Dossier};
+
+impl Store {
+    /// Commits an action the domain has already applied (`after = before.apply(action)`),
+    /// with its audit event, if nobody changed the dossier since `before` was read:
+    /// otherwise `Conflict { code: "stale_version" }`.
+    pub async fn commit_dossier_action(
+        &self,
+        before: &DossierRecord,
+        action: &Action,
+        after: &Dossier,
+        at: DateTime<Utc>,
+        actor: AuditEntry,
+    ) -> Result<DossierRecord, StoreError> {
+        let code = before.code();
+        let desk = after.desk_agency(&before.steps).to_string();
+        let mut tx = self.begin_write().await?;
+        if !update_dossier(&mut tx, after, &desk, before.dossier.version, at).await? {
+            return Err(stale(code));
+        }
+        let change = Change {
+            procedure_code: &before.procedure_code,
+            before: Some(&before.dossier),
+            after,
+        };
+        self.quality_changed(&mut tx, &[change]).await?;
+        if after.state.is_closed() && !before.dossier.state.is_closed() {
+            crate::archive::retain_in_tx(&mut tx, code, before.procedure_version_id, at).await?;
+        }
+        let data = serde_json::to_value(action).map_err(corrupt)?;
+        let entry = event_entry(
+            &actor,
+            at,
+            action.kind().as_str(),
+            Some(&before.dossier),
+            after,
+            &before.steps,
+            data,
+        );
+        append(&mut tx, entry).await?;
+        tx.commit().await?;
+        Ok(DossierRecord {
+            dossier: after.clone(),
+            desk_agency: desk,
+            updated_at: at,
+            ..before.clone()
+        })
+    }
+}

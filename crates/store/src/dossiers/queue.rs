@@ -1,0 +1,301 @@
+//! The officers' queue: filters turned into SQL, one page with a capped count, and the
+//! open dossiers per desk.
+
+use crate::{Store, StoreError, on_pool};
+use chrono::{DateTime, Utc};
+use motcua_domain::dossier::{DossierCode, DossierState, DueState};
+use motcua_domain::text::fold;
+use serde::Serialize;
+
+/// A page of the queue.
+#[derive(Debug, Clone, Serialize)]
+pub struct DossierPage {
+    pub items: Vec<DossierSummary>,
+    /// Matching dossiers, counted up to a cap: when `total_exact` is false, more than
+    /// `total` match.
+    pub total: i64,
+    pub total_exact: bool,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// One line of a queue.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct DossierSummary {
+    pub code: String,
+    pub procedure_code: String,
+    pub procedure_name: String,
+    pub applicant_name: String,
+    pub state: String,
+    pub national_status: i64,
+    pub channel: String,
+    pub receiving_agency: String,
+    pub handling_agency: String,
+    pub desk_agency: String,
+    pub step_no: i64,
+    pub assignee: Option<String>,
+    pub submitted_at: DateTime<Utc>,
+    pub received_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub version: i64,
+}
+
+/// Whose dossiers a caller may list.
+#[derive(Debug, Clone)]
+pub enum Visibility {
+    All,
+    /// Received, handled or now at this agency.
+    Agency(String),
+    /// Now at this agency's desk: its work to do.
+    Desk(String),
+    /// Submitted by this signed-in citizen.
+    Owner(String),
+}
+
+/// The queue's filters. `now` and `soon` (one working day later) define the due states.
+#[derive(Debug, Clone)]
+pub struct DossierFilter {
+    pub visibility: Visibility,
+    /// Empty: every state.
+    pub states: Vec<DossierState>,
+    /// Received, handled or now at this agency.
+    pub agency: Option<String>,
+    pub due: Option<DueState>,
+    pub now: DateTime<Utc>,
+    pub soon: DateTime<Utc>,
+    /// A dossier code (or its beginning), a citizen ID or tax code, or part of a name.
+    pub q: Option<String>,
+    pub step: Option<i64>,
+    pub assignee: Option<String>,
+    pub procedure_code: Option<String>,
+    /// From 1.
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Open dossiers at an agency's desk.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct AgencyCount {
+    pub agency_code: String,
+    pub open: i64,
+    pub due_soon: i64,
+    pub overdue: i64,
+}
+
+enum Bind {
+    Text(String),
+    Int(i64),
+    Time(DateTime<Utc>),
+}
+
+const IN_FLIGHT: &str =
+    "('received','processing','awaiting_supplement','awaiting_payment','approved')";
+const CLOSED: &str = "('refused_at_receipt','returned','withdrawn','stopped')";
+
+/// Builds the WHERE clause (and its binds) of a queue query.
+fn queue_where(f: &DossierFilter) -> (String, Vec<Bind>) {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut binds: Vec<Bind> = Vec::new();
+    let bind = |b: Bind, binds: &mut Vec<Bind>| {
+        binds.push(b);
+        format!("${}", binds.len())
+    };
+    let agency_clause = |code: &str, binds: &mut Vec<Bind>| {
+        let p = bind(Bind::Text(code.to_owned()), binds);
+        format!("(d.desk_agency = {p} OR d.receiving_agency = {p} OR d.handling_agency = {p})")
+    };
+    match &f.visibility {
+        Visibility::All => {}
+        Visibility::Agency(code) => clauses.push(agency_clause(code, &mut binds)),
+        Visibility::Desk(code) => {
+            let p = bind(Bind::Text(code.clone()), &mut binds);
+            clauses.push(format!("d.desk_agency = {p}"));
+        }
+        Visibility::Owner(user) => {
+            let p = bind(Bind::Text(user.clone()), &mut binds);
+            clauses.push(format!("d.owner = {p}"));
+        }
+    }
+    if let Some(agency) = &f.agency {
+        clauses.push(agency_clause(agency, &mut binds));
+    }
+    if !f.states.is_empty() {
+        let list: Vec<String> = f
+            .states
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        clauses.push(format!("d.state IN ({})", list.join(",")));
+    }
+    if let Some(due) = f.due {
+        clauses.push(format!("d.state IN {IN_FLIGHT}"));
+        let now = bind(Bind::Time(f.now), &mut binds);
+        match due {
+            DueState::Overdue => clauses.push(format!("d.due_at < {now}")),
+            DueState::DueSoon => {
+                let soon = bind(Bind::Time(f.soon), &mut binds);
+                clauses.push(format!("d.due_at >= {now} AND d.due_at <= {soon}"));
+            }
+            DueState::OnTime => {
+                let soon = bind(Bind::Time(f.soon), &mut binds);
+                clauses.push(format!("d.due_at > {soon}"));
+            }
+        }
+    }
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        if let Ok(code) = DossierCode::parse(q) {
+            let p = bind(Bind::Text(code.to_string()), &mut binds);
+            clauses.push(format!("d.code = {p}"));
+        } else if q.chars().all(|c| c.is_ascii_digit() || c == '-') && q.len() >= 10 {
+            let p = bind(Bind::Text(q.to_owned()), &mut binds);
+            clauses.push(format!("d.applicant_id = {p}"));
+        } else if q.contains('.') && q.chars().any(|c| c.is_ascii_digit()) {
+            let p = bind(
+                Bind::Text(format!("{}%", like_escape(&q.to_ascii_uppercase()))),
+                &mut binds,
+            );
+            clauses.push(format!("d.code LIKE {p} ESCAPE '\\'"));
+        } else {
+            let p = bind(
+                Bind::Text(format!("%{}%", like_escape(&fold(q)))),
+                &mut binds,
+            );
+            clauses.push(format!("d.applicant_name_folded LIKE {p} ESCAPE '\\'"));
+        }
+    }
+    if let Some(step) = f.step {
+        let p = bind(Bind::Int(step), &mut binds);
+        clauses.push(format!("d.step_no = {p}"));
+    }
+    if let Some(assignee) = &f.assignee {
+        let p = bind(Bind::Text(assignee.clone()), &mut binds);
+        clauses.push(format!("d.assignee = {p}"));
+    }
+    if let Some(code) = &f.procedure_code {
+        let p = bind(Bind::Text(code.clone()), &mut binds);
+        clauses.push(format!("d.procedure_code = {p}"));
+    }
+    let sql = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", clauses.join(" AND "))
+    };
+    (sql, binds)
+}
+
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut q = $query;
+        for b in $binds {
+            q = match b {
+                Bind::Text(s) => q.bind(s.clone()),
+                Bind::Int(i) => q.bind(*i),
+                Bind::Time(t) => q.bind(*t),
+            };
+        }
+        q
+    }};
+}
+
+/// How many matching dossiers the queue counts before it reports "more than this".
+pub const QUEUE_COUNT_CAP: i64 = 10_000;
+
+impl Store {
+    /// The queue: filtered, most urgent first (due date, then submission), one page,
+    /// with the total counted up to [`QUEUE_COUNT_CAP`].
+    pub async fn dossier_queue(&self, f: &DossierFilter) -> Result<DossierPage, StoreError> {
+        self.dossier_queue_counting_to(f, QUEUE_COUNT_CAP).await
+    }
+
+    /// [`Store::dossier_queue`] with the count stopping after `cap` matching dossiers.
+    pub async fn dossier_queue_counting_to(
+        &self,
+        f: &DossierFilter,
+        cap: i64,
+    ) -> Result<DossierPage, StoreError> {
+        let per_page = f.per_page.clamp(1, 200);
+        let page = f.page.max(1);
+        let cap = cap.max(0);
+        let (clause, binds) = queue_where(f);
+        // A full count costs O(backlog) on a desk with hundreds of thousands of dossiers;
+        // counting one row past the cap tells "exactly n" from "more than cap".
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM dossiers d{clause} LIMIT {}) t",
+            cap + 1
+        );
+        let counted: i64 = on_pool!(self, |pool| {
+            bind_all!(
+                sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.clone())),
+                &binds
+            )
+            .fetch_one(pool)
+            .await?
+        });
+        // The page's codes come from the covering indexes alone (state, due date,
+        // submission, code); only those rows are then read whole.
+        let order = "ORDER BY d.due_at IS NULL, d.due_at, d.submitted_at, d.code";
+        let sql = format!(
+            "SELECT d.code, d.procedure_code, v.name AS procedure_name, d.applicant_name, d.state, \
+             d.national_status, d.channel, d.receiving_agency, d.handling_agency, d.desk_agency, \
+             d.step_no, d.assignee, d.submitted_at, d.received_at, d.due_at, d.finished_at, d.version \
+             FROM dossiers d JOIN procedure_versions v ON v.id = d.procedure_version_id \
+             WHERE d.code IN (SELECT d.code FROM dossiers d{clause} {order} LIMIT {per_page} OFFSET {}) \
+             {order}",
+            (page - 1) * per_page
+        );
+        let items: Vec<DossierSummary> = on_pool!(self, |pool| {
+            bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &binds)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(DossierPage {
+            items,
+            total: counted.min(cap),
+            total_exact: counted <= cap,
+            page,
+            per_page,
+        })
+    }
+
+    /// Open dossiers per desk agency, with how many are due soon or overdue.
+    pub async fn dossier_counts(
+        &self,
+        visibility: &Visibility,
+        now: DateTime<Utc>,
+        soon: DateTime<Utc>,
+    ) -> Result<Vec<AgencyCount>, StoreError> {
+        let (scope, param) = match visibility {
+            Visibility::All => ("", None),
+            Visibility::Agency(code) => (
+                " AND (desk_agency = $3 OR receiving_agency = $3 OR handling_agency = $3)",
+                Some(code.clone()),
+            ),
+            Visibility::Owner(user) => (" AND owner = $3", Some(user.clone())),
+            Visibility::Desk(code) => (" AND desk_agency = $3", Some(code.clone())),
+        };
+        let sql = format!(
+            "SELECT desk_agency AS agency_code, COUNT(*) AS open, \
+             SUM(CASE WHEN state IN {IN_FLIGHT} AND due_at >= $1 AND due_at <= $2 THEN 1 ELSE 0 END) AS due_soon, \
+             SUM(CASE WHEN state IN {IN_FLIGHT} AND due_at < $1 THEN 1 ELSE 0 END) AS overdue \
+             FROM dossiers WHERE state NOT IN {CLOSED}{scope} GROUP BY desk_agency ORDER BY desk_agency"
+        );
+        let rows: Vec<AgencyCount> = on_pool!(self, |pool| {
+            let q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+                .bind(now)
+                .bind(soon);
+            let q = match &param {
+                Some(p) => q.bind(p.clone()),
+                None => q,
+            };
+            q.fetch_all(pool).await?
+        });
+        Ok(rows)
+    }
+}
