@@ -20,6 +20,7 @@ pub mod password;
 pub mod principal;
 pub mod processes;
 pub mod programme;
+pub mod registers;
 pub mod signing;
 pub mod stats;
 pub mod transition;

@@ -53,17 +53,25 @@ async fn main() -> anyhow::Result<()> {
         let old = data("units/dvhcvn-pre2025-GPL3/dvhcvn.json");
         if old.exists() {
             let from = chrono::NaiveDate::from_ymd_opt(2025, 3, 1).unwrap();
-            let report = motcua::import::import_units(&store, &old, from, None, &|_, _| {}).await?;
-            println!("old list: {}", motcua::import::describe_units(&report));
+            let report =
+                motcua_app::registers::import_units(&store, &old, from, None, &|_, _| {}).await?;
+            println!(
+                "old list: {}",
+                motcua_app::registers::describe_units(&report)
+            );
         }
         let report =
-            motcua::import::import_units(&store, &national, reform, None, &|_, _| {}).await?;
-        println!("2025 list: {}", motcua::import::describe_units(&report));
+            motcua_app::registers::import_units(&store, &national, reform, None, &|_, _| {})
+                .await?;
+        println!(
+            "2025 list: {}",
+            motcua_app::registers::describe_units(&report)
+        );
         let merges = data("units/dvhcvn-20250701-mapping/merges.json");
         if old.exists() && merges.exists() {
             // The published file names two communes by their Công văn 1027 codes.
             let recodes = ["06970=06978", "23737=23938"].map(|r| r.parse().expect("recode"));
-            let report = motcua::import::import_successions(
+            let report = motcua_app::registers::import_successions(
                 &store,
                 &merges,
                 reform,
@@ -72,7 +80,10 @@ async fn main() -> anyhow::Result<()> {
                 &|_, _| {},
             )
             .await?;
-            println!("mapping: {}", motcua::import::describe_successions(&report));
+            println!(
+                "mapping: {}",
+                motcua_app::registers::describe_successions(&report)
+            );
         }
     } else {
         motcua::demo::seed(&store).await?;

@@ -2,12 +2,10 @@
 //! server, shared by `main.rs` and the integration tests.
 
 pub mod archive;
-pub mod catalogue_files;
 pub mod demo;
 pub mod demo_dossiers;
 pub mod demo_programme;
 pub mod generate;
-pub mod import;
 pub mod loadgen;
 pub mod samples;
 pub mod server;

@@ -9,6 +9,7 @@ mod index;
 pub mod devolution;
 pub mod drafts;
 pub mod export;
+pub mod files;
 pub mod publication;
 pub mod search;
 pub mod stats;

@@ -399,3 +399,11 @@ pub fn figures_of(i: Indicator) -> Vec<Figure> {
         _ => vec![],
     }
 }
+
+/// Rebuilds the Decision 766 counters and each dossier's facts from the dossiers (after a
+/// restore, say); they are otherwise kept up to date with every change. Province
+/// administrators and the operator.
+pub async fn recount(app: &App, who: &crate::Principal) -> AppResult<motcua_store::RecountReport> {
+    who.require(&[motcua_domain::account::Role::ProvinceAdmin])?;
+    Ok(app.store.recount_quality_aggregates().await?)
+}

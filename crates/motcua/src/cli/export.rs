@@ -3,7 +3,7 @@
 use anyhow::Context;
 use clap::Subcommand;
 use motcua::DataLocation;
-use motcua::catalogue_files;
+use motcua_app::catalogue::files as catalogue_files;
 use std::path::PathBuf;
 
 #[derive(Subcommand)]

@@ -5,8 +5,8 @@ use anyhow::Context;
 use chrono::NaiveDate;
 use clap::Subcommand;
 use motcua::DataLocation;
-use motcua::catalogue_files::{self, ImportOptions, ImportReport};
-use motcua::import::{self, Report};
+use motcua_app::catalogue::files::{self as catalogue_files, ImportOptions, ImportReport};
+use motcua_app::registers::{self as import, Report};
 use motcua_store::Store;
 use std::path::PathBuf;
 

@@ -2,6 +2,7 @@
 
 use clap::Subcommand;
 use motcua::DataLocation;
+use motcua_app::Principal;
 use std::time::Instant;
 
 #[derive(Subcommand)]
@@ -14,8 +15,8 @@ pub enum QualityCommand {
 pub async fn run(command: QualityCommand, location: &DataLocation) -> anyhow::Result<()> {
     let QualityCommand::Recount = command;
     let started = Instant::now();
-    let report = super::with_store(location, async |store| {
-        Ok(store.recount_quality_aggregates().await?)
+    let report = super::with_app(location, async |app| {
+        Ok(motcua_app::stats::recount(app, &Principal::operator()).await?)
     })
     .await?;
     println!(

@@ -3,7 +3,7 @@
 
 use crate::common::{self, Backend, TestApp, api_token, csrf_from, login, problem};
 use chrono::Days;
-use motcua::catalogue_files::{self, ImportOptions, ImportReport};
+use motcua_app::catalogue::files::{self as catalogue_files, ImportOptions, ImportReport};
 use motcua_exchange::Format;
 use motcua_store::Store;
 use reqwest::StatusCode;

@@ -3,7 +3,7 @@
 
 use crate::common::{Backend, Options, TestApp, api_token, csrf_from, login};
 use chrono::NaiveDate;
-use motcua::import::{self, Report};
+use motcua_app::registers::{self as import, Report};
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::import::Recode;
 use motcua_domain::transition::{Decision, PlanRules};

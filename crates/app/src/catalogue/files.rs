@@ -1,4 +1,4 @@
-//! `motcua import procedures` and `motcua export procedures`: the catalogue as files.
+//! The catalogue as files: import (all or nothing, every bad row named) and export.
 
 use chrono::NaiveDate;
 use motcua_domain::audit::AuditEntry;
@@ -157,7 +157,5 @@ pub async fn import(
 
 /// The published catalogue, as a file: the same bytes as the export API.
 pub async fn export(store: &Store, format: Format) -> anyhow::Result<Vec<u8>> {
-    Ok(motcua_app::catalogue::export::export(store, format)
-        .await?
-        .bytes)
+    Ok(crate::catalogue::export::export(store, format).await?.bytes)
 }

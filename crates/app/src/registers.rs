@@ -1,4 +1,4 @@
-//! `motcua import`: reading unit lists, successions and agencies from files at the edge.
+//! The registers of units, successions and agencies, imported from files.
 //!
 //! Formats:
 //! - units: the thanglequoc JSON (`full_json_generated_data_vn_units*.json`), the dvhcvn
@@ -449,7 +449,7 @@ pub enum Report<S> {
 
 fn audit(action: &str, source: &ImportSource, detail: serde_json::Value) -> AuditEntry {
     AuditEntry::system(
-        motcua_app::now(),
+        crate::now(),
         action,
         format!("import:{}", source.name),
         detail,
@@ -563,9 +563,9 @@ pub async fn import_agencies(
     let outcome = store
         .import_agencies(
             &parsed.rows,
-            motcua_app::today_vn(),
+            crate::today_vn(),
             &parsed.source,
-            motcua_app::now(),
+            crate::now(),
             audit("agencies.imported", &parsed.source, serde_json::json!({})),
         )
         .await?;
