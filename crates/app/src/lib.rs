@@ -16,6 +16,7 @@ pub mod dossiers;
 pub mod error;
 pub mod jobs;
 pub mod news;
+pub mod notifications;
 pub mod password;
 pub mod principal;
 pub mod processes;

@@ -4,7 +4,7 @@
 use crate::{App, AppError, AppResult, Principal};
 use chrono::NaiveDate;
 use motcua_domain::audit::AuditEntry;
-use motcua_domain::news::{RatingTotals, Stars, may_edit_article};
+use motcua_domain::news::{ArticleDraft, RatingTotals, Stars, may_edit_article};
 use motcua_store::ArticleRecord;
 use uuid::Uuid;
 
@@ -100,4 +100,69 @@ pub async fn rate(
         .rate_article(article.id, &voter.key(), stars, crate::now(), audit)
         .await?;
     Ok((article, totals))
+}
+
+/// Only unit and province administrators write news.
+pub fn may_write(who: &Principal) -> AppResult<()> {
+    if motcua_domain::news::may_write_news(who.role) {
+        Ok(())
+    } else {
+        Err(AppError::NotAllowed {
+            code: "news_writers_only",
+            detail: "Chỉ quản trị đơn vị và quản trị cấp tỉnh được viết tin.".into(),
+        })
+    }
+}
+
+/// An article this account may edit: any for province administrators, their own agency's for
+/// unit administrators.
+pub async fn editable(app: &App, who: &Principal, slug: &str) -> AppResult<ArticleRecord> {
+    may_write(who)?;
+    let article =
+        app.store.article_by_slug(slug).await?.ok_or_else(|| {
+            AppError::not_found("article_not_found", "Không tìm thấy bài viết này.")
+        })?;
+    if !may_edit_article(who.role, who.agency_code.as_deref(), &article.agency_code) {
+        return Err(AppError::NotAllowed {
+            code: "article_of_another_agency",
+            detail: "Bạn chỉ được sửa bài viết của cơ quan mình.".into(),
+        });
+    }
+    Ok(article)
+}
+
+/// Publishes a new article, with its audit event.
+pub async fn create(app: &App, who: &Principal, draft: &ArticleDraft) -> AppResult<()> {
+    may_write(who)?;
+    let audit = who.audit(
+        "news.created",
+        format!("article:{}", draft.slug),
+        serde_json::json!({ "title": draft.title, "agency": draft.agency_code, "featured": draft.featured }),
+    );
+    app.store
+        .create_article(draft, crate::now(), &who.username, audit)
+        .await?;
+    Ok(())
+}
+
+/// Rewrites an article this account may edit, with its audit event.
+pub async fn update(
+    app: &App,
+    who: &Principal,
+    article: &ArticleRecord,
+    draft: &ArticleDraft,
+) -> AppResult<()> {
+    may_write(who)?;
+    if !may_edit_article(who.role, who.agency_code.as_deref(), &article.agency_code) {
+        return Err(AppError::forbidden());
+    }
+    let audit = who.audit(
+        "news.updated",
+        format!("article:{}", article.slug),
+        serde_json::json!({ "slug": draft.slug, "title": draft.title, "featured": draft.featured }),
+    );
+    app.store
+        .update_article(article.id, draft, crate::now(), &who.username, audit)
+        .await?;
+    Ok(())
 }

@@ -245,9 +245,7 @@ impl FromRequestParts<AppState> for Chrome {
     ) -> Result<Self, Self::Rejection> {
         let mut chrome = chrome_of(parts, state);
         if let Some(user) = &chrome.user {
-            chrome.unread = state
-                .store
-                .unread_notifications(user.id)
+            chrome.unread = motcua_app::notifications::unread(&state.app, &user.principal())
                 .await
                 .unwrap_or_default();
         }

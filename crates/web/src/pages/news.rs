@@ -16,8 +16,8 @@ use chrono::NaiveDate;
 use motcua_app::AppError;
 use motcua_app::news;
 use motcua_domain::account::Role;
-use motcua_domain::news::{ArticleDraft, Stars, may_edit_article, may_write_news};
-use motcua_store::{ArticleFilter, ArticleRecord, StoreError};
+use motcua_domain::news::{ArticleDraft, Stars, may_write_news};
+use motcua_store::{ArticleFilter, ArticleRecord};
 use serde::Deserialize;
 
 fn page_error(chrome: Chrome, status: StatusCode, message: &str) -> PageError {
@@ -207,14 +207,9 @@ struct FormPage {
 }
 
 fn writer(user: &AuthUser, chrome: Chrome) -> Result<Chrome, PageError> {
-    if may_write_news(user.role) {
-        Ok(chrome)
-    } else {
-        Err(page_error(
-            chrome,
-            StatusCode::FORBIDDEN,
-            "Chỉ quản trị đơn vị và quản trị cấp tỉnh được viết tin.",
-        ))
+    match news::may_write(&user.principal()) {
+        Ok(()) => Ok(chrome),
+        Err(err) => Err(PageError::app(chrome, err)),
     }
 }
 
@@ -306,14 +301,11 @@ async fn form_again(
     Ok(render(status, &page))
 }
 
-fn store_failure(err: StoreError) -> Result<(StatusCode, String), PageError> {
+/// A refusal shown on the form again; anything else is an error page.
+fn refusal(err: AppError) -> Result<(StatusCode, String), PageError> {
     match err {
-        StoreError::Conflict { detail, .. } => {
-            Ok((StatusCode::CONFLICT, capitalise(&detail) + "."))
-        }
-        StoreError::NotFound(what) => {
-            Ok((StatusCode::BAD_REQUEST, format!("Không tìm thấy {what}.")))
-        }
+        AppError::Conflict { detail, .. } => Ok((StatusCode::CONFLICT, capitalise(&detail) + ".")),
+        AppError::NotFound { detail, .. } => Ok((StatusCode::BAD_REQUEST, detail)),
         other => Err(other.into()),
     }
 }
@@ -340,19 +332,10 @@ pub(super) async fn create(
             .await;
         }
     };
-    let audit = user.audit(
-        "news.created",
-        format!("article:{}", draft.slug),
-        serde_json::json!({ "title": draft.title, "agency": draft.agency_code, "featured": draft.featured }),
-    );
-    match state
-        .store
-        .create_article(&draft, crate::now(), &user.username, audit)
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/news/{}", draft.slug)).into_response()),
+    match news::create(&state.app, &user.principal(), &draft).await {
+        Ok(()) => Ok(Redirect::to(&format!("/news/{}", draft.slug)).into_response()),
         Err(err) => {
-            let (status, error) = store_failure(err)?;
+            let (status, error) = refusal(err)?;
             form_again(&state, &user, chrome, None, fields, status, error).await
         }
     }
@@ -364,22 +347,10 @@ async fn editable(
     chrome: Chrome,
     slug: &str,
 ) -> Result<(Chrome, ArticleRecord), PageError> {
-    let chrome = writer(user, chrome)?;
-    let Some(article) = state.store.article_by_slug(slug).await? else {
-        return Err(page_error(
-            chrome,
-            StatusCode::NOT_FOUND,
-            "Không tìm thấy bài viết này.",
-        ));
-    };
-    if !may_edit_article(user.role, user.agency_code.as_deref(), &article.agency_code) {
-        return Err(page_error(
-            chrome,
-            StatusCode::FORBIDDEN,
-            "Bạn chỉ được sửa bài viết của cơ quan mình.",
-        ));
+    match news::editable(&state.app, &user.principal(), slug).await {
+        Ok(article) => Ok((chrome, article)),
+        Err(err) => Err(PageError::app(chrome, err)),
     }
-    Ok((chrome, article))
 }
 
 pub(super) async fn edit_form(
@@ -433,19 +404,10 @@ pub(super) async fn update(
             .await;
         }
     };
-    let audit = user.audit(
-        "news.updated",
-        format!("article:{}", a.slug),
-        serde_json::json!({ "slug": draft.slug, "title": draft.title, "featured": draft.featured }),
-    );
-    match state
-        .store
-        .update_article(a.id, &draft, crate::now(), &user.username, audit)
-        .await
-    {
+    match news::update(&state.app, &user.principal(), &a, &draft).await {
         Ok(()) => Ok(Redirect::to(&format!("/news/{}", draft.slug)).into_response()),
         Err(err) => {
-            let (status, error) = store_failure(err)?;
+            let (status, error) = refusal(err)?;
             form_again(&state, &user, chrome, editing, fields, status, error).await
         }
     }

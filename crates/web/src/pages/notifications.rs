@@ -29,9 +29,7 @@ pub(super) async fn list(
     PageUser(user): PageUser,
     chrome: Chrome,
 ) -> Result<Response, PageError> {
-    let rows = state
-        .store
-        .notifications(user.id, 200)
+    let rows = motcua_app::notifications::list(&state.app, &user.principal(), 200)
         .await?
         .into_iter()
         .map(|n| Row {
@@ -52,9 +50,6 @@ pub(super) async fn mark_read(
     State(state): State<AppState>,
     PageUser(user): PageUser,
 ) -> Result<Response, PageError> {
-    state
-        .store
-        .mark_notifications_read(user.id, crate::now())
-        .await?;
+    motcua_app::notifications::mark_read(&state.app, &user.principal()).await?;
     Ok(Redirect::to("/notifications").into_response())
 }
