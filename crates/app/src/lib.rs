@@ -21,6 +21,7 @@ pub mod password;
 pub mod principal;
 pub mod processes;
 pub mod programme;
+pub mod register;
 pub mod registers;
 pub mod signing;
 pub mod stats;

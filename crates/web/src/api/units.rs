@@ -9,8 +9,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
-use motcua_app::units;
-use motcua_domain::agency::{Agency, AgencyCode, AgencyKind};
+use motcua_app::{register, units};
+use motcua_domain::agency::{Agency, AgencyKind};
 use motcua_domain::unit::{AdminUnit, UnitKind};
 use motcua_store::{AgencyQuery, SuccessionDetail, UnitQuery};
 use serde::{Deserialize, Serialize};
@@ -198,25 +198,6 @@ fn parse_agency_kind(kind: Option<&str>) -> ApiResult<Option<AgencyKind>> {
         .transpose()
 }
 
-fn unit_not_found(code: &str, at: NaiveDate) -> ApiError {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "unit_not_found",
-        format!(
-            "Không có đơn vị hành chính mã {code} có hiệu lực ngày {}.",
-            at.format("%d/%m/%Y")
-        ),
-    )
-}
-
-async fn unit_or_404(state: &AppState, code: &str, at: NaiveDate) -> ApiResult<AdminUnit> {
-    state
-        .store
-        .unit_at(code, at)
-        .await?
-        .ok_or_else(|| unit_not_found(code, at))
-}
-
 /// Units at a date, by kind, parent and text (diacritics-insensitive).
 #[utoipa::path(
     get, path = "/api/v1/units", tag = "units", params(UnitsParams),
@@ -245,7 +226,7 @@ pub(crate) async fn list_units(
         limit,
         offset: p.offset.unwrap_or(0),
     };
-    let page = state.store.search_units(&query).await?;
+    let page = register::search(&state.app, &query).await?;
     Ok(Json(UnitList {
         at,
         total: page.total,
@@ -269,16 +250,11 @@ pub(crate) async fn get_unit(
     ApiQuery(p): ApiQuery<AtParams>,
 ) -> ApiResult<Json<UnitDetail>> {
     let at = parse_at(p.at.as_deref())?;
-    let unit = unit_or_404(&state, &code, at).await?;
-    let parent = match &unit.parent_code {
-        Some(parent) => state.store.unit_at(parent, at).await?,
-        None => None,
-    };
-    let history = state.store.unit_history(&code).await?;
+    let detail = register::unit_detail(&state.app, &code, at).await?;
     Ok(Json(UnitDetail {
-        unit: (&unit).into(),
-        parent: parent.as_ref().map(Into::into),
-        history: history.iter().map(Into::into).collect(),
+        unit: (&detail.unit).into(),
+        parent: detail.parent.as_ref().map(Into::into),
+        history: detail.history.iter().map(Into::into).collect(),
     }))
 }
 
@@ -298,8 +274,7 @@ pub(crate) async fn unit_children(
     ApiQuery(p): ApiQuery<AtParams>,
 ) -> ApiResult<Json<UnitList>> {
     let at = parse_at(p.at.as_deref())?;
-    unit_or_404(&state, &code, at).await?;
-    let children = state.store.child_units_at(&code, at).await?;
+    let children = register::children(&state.app, &code, at).await?;
     Ok(Json(UnitList {
         at,
         total: children.len() as i64,
@@ -323,8 +298,7 @@ pub(crate) async fn unit_predecessors(
     ApiQuery(p): ApiQuery<AtParams>,
 ) -> ApiResult<Json<Vec<SuccessionView>>> {
     let at = parse_at(p.at.as_deref())?;
-    let unit = unit_or_404(&state, &code, at).await?;
-    let links = state.store.predecessors(&unit).await?;
+    let links = register::predecessors(&state.app, &code, at).await?;
     Ok(Json(links.iter().map(Into::into).collect()))
 }
 
@@ -344,8 +318,7 @@ pub(crate) async fn unit_successors(
     ApiQuery(p): ApiQuery<AtParams>,
 ) -> ApiResult<Json<Vec<SuccessionView>>> {
     let at = parse_at(p.at.as_deref())?;
-    let unit = unit_or_404(&state, &code, at).await?;
-    let links = state.store.successors(&unit).await?;
+    let links = register::successors(&state.app, &code, at).await?;
     Ok(Json(links.iter().map(Into::into).collect()))
 }
 
@@ -370,12 +343,8 @@ pub(crate) async fn list_agencies(
         kind: parse_agency_kind(p.kind.as_deref())?,
         at,
     };
-    let agencies = state.store.find_agencies(&query).await?;
+    let agencies = register::agencies(&state.app, &query).await?;
     Ok(Json(agencies.iter().map(Into::into).collect()))
-}
-
-fn agency_not_found(code: &str) -> ApiError {
-    units::agency_not_found(code).into()
 }
 
 /// One agency by its electronic identifier (either layout).
@@ -391,12 +360,7 @@ pub(crate) async fn get_agency(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> ApiResult<Json<AgencyView>> {
-    let parsed = AgencyCode::parse(&code).map_err(|_| agency_not_found(&code))?;
-    let agency = state
-        .store
-        .agency(parsed.as_str())
-        .await?
-        .ok_or_else(|| agency_not_found(&code))?;
+    let agency = register::agency(&state.app, &code).await?;
     Ok(Json((&agency).into()))
 }
 
