@@ -4,7 +4,7 @@
 use crate::{App, AppError, AppResult};
 use chrono::NaiveDate;
 use motcua_domain::agency::{Agency, AgencyCode};
-use motcua_domain::unit::AdminUnit;
+use motcua_domain::unit::{AdminUnit, UnitKind};
 use motcua_store::{AgencyQuery, SuccessionDetail, UnitPage, UnitQuery};
 
 /// "No unit with this code in force on that day".
@@ -86,4 +86,132 @@ pub async fn agency(app: &App, code: &str) -> AppResult<Agency> {
         .agency(parsed.as_str())
         .await?
         .ok_or_else(|| crate::units::agency_not_found(code))
+}
+
+/// The front of the register: the provinces and centrally-run cities in force on `at`, or
+/// the units whose names match `q` (at most 200).
+pub async fn browse(app: &App, at: NaiveDate, q: Option<&str>) -> AppResult<UnitPage> {
+    if let Some(q) = q {
+        return search(
+            app,
+            &UnitQuery {
+                at,
+                kind: None,
+                parent: None,
+                q: Some(q.to_owned()),
+                limit: 200,
+                offset: 0,
+            },
+        )
+        .await;
+    }
+    let mut provinces = Vec::new();
+    let mut total = 0;
+    for kind in [UnitKind::CentralCity, UnitKind::Province] {
+        let page = search(
+            app,
+            &UnitQuery {
+                at,
+                kind: Some(kind),
+                parent: None,
+                q: None,
+                limit: 100,
+                offset: 0,
+            },
+        )
+        .await?;
+        total += page.total;
+        provinces.extend(page.units);
+    }
+    provinces.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(UnitPage {
+        total,
+        units: provinces,
+    })
+}
+
+/// A predecessor and what else it became (when it was split).
+pub struct Predecessor {
+    pub link: SuccessionDetail,
+    pub also_became: Vec<AdminUnit>,
+}
+
+/// One unit as its public page shows it.
+pub struct UnitOverview {
+    pub unit: AdminUnit,
+    /// The day the page is about: `at` when the unit was in force then, otherwise the start
+    /// of the interval shown.
+    pub on: NaiveDate,
+    pub parent: Option<AdminUnit>,
+    pub children: Vec<AdminUnit>,
+    pub predecessors: Vec<Predecessor>,
+    pub successors: Vec<SuccessionDetail>,
+    /// The agencies working during the interval shown.
+    pub agencies: Vec<Agency>,
+    pub history: Vec<AdminUnit>,
+}
+
+/// The unit of `code` on `at`, with its neighbours, successions, agencies and history. When
+/// no day was asked for (`dated` false), a code no longer in force shows its latest interval.
+pub async fn overview(
+    app: &App,
+    code: &str,
+    at: NaiveDate,
+    dated: bool,
+) -> AppResult<UnitOverview> {
+    let store = &app.store;
+    let history = store.unit_history(code).await?;
+    let unit = match store.unit_at(code, at).await? {
+        Some(u) => u,
+        None => match (dated, history.last()) {
+            (false, Some(last)) => last.clone(),
+            _ => return Err(unit_not_found(code, at)),
+        },
+    };
+    let on = if unit.validity.contains(at) {
+        at
+    } else {
+        unit.validity.valid_from
+    };
+    let parent = match &unit.parent_code {
+        Some(p) => store.unit_at(p, on).await?,
+        None => None,
+    };
+    let children = store.child_units_at(&unit.code, on).await?;
+    let mut predecessors = Vec::new();
+    for link in store.predecessors(&unit).await? {
+        let mut also_became = Vec::new();
+        if let Some(old) = &link.old_unit {
+            for s in store.successors(old).await? {
+                if let Some(new) = s.new_unit.filter(|n| n.code != unit.code) {
+                    also_became.push(new);
+                }
+            }
+        }
+        predecessors.push(Predecessor { link, also_became });
+    }
+    let successors = store.successors(&unit).await?;
+    let agencies = store
+        .find_agencies(&AgencyQuery {
+            unit: Some(unit.code.clone()),
+            ..AgencyQuery::default()
+        })
+        .await?
+        .into_iter()
+        .filter(|a| {
+            a.valid_to.is_none_or(|to| to >= unit.validity.valid_from)
+                && a.valid_from
+                    .is_none_or(|from| unit.validity.valid_to.is_none_or(|to| from <= to))
+        })
+        .collect();
+    Ok(UnitOverview {
+        unit,
+        on,
+        parent,
+        children,
+        predecessors,
+        successors,
+        agencies,
+        history,
+    })
 }

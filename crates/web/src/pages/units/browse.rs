@@ -8,8 +8,9 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use motcua_domain::unit::{AdminUnit, UnitKind};
-use motcua_store::{AgencyQuery, SuccessionDetail, UnitQuery};
+use motcua_app::{AppError, register};
+use motcua_domain::unit::AdminUnit;
+use motcua_store::SuccessionDetail;
 use serde::Deserialize;
 
 /// "01/07/2025 – nay" for a validity interval.
@@ -76,42 +77,7 @@ pub(crate) async fn units(
     };
     let q = form.q.unwrap_or_default().trim().to_owned();
     let searching = !q.is_empty();
-    let page = if searching {
-        state
-            .store
-            .search_units(&UnitQuery {
-                at,
-                kind: None,
-                parent: None,
-                q: Some(q.clone()),
-                limit: 200,
-                offset: 0,
-            })
-            .await?
-    } else {
-        let mut provinces = Vec::new();
-        let mut total = 0;
-        for kind in [UnitKind::CentralCity, UnitKind::Province] {
-            let page = state
-                .store
-                .search_units(&UnitQuery {
-                    at,
-                    kind: Some(kind),
-                    parent: None,
-                    q: None,
-                    limit: 100,
-                    offset: 0,
-                })
-                .await?;
-            total += page.total;
-            provinces.extend(page.units);
-        }
-        provinces.sort_by(|a, b| a.code.cmp(&b.code));
-        motcua_store::UnitPage {
-            total,
-            units: provinces,
-        }
-    };
+    let page = register::browse(&state.app, at, searching.then_some(q.as_str())).await?;
     let page = UnitsPage {
         chrome,
         q,
@@ -168,83 +134,46 @@ pub(crate) async fn unit(
         Ok(d) => d,
         Err(page) => return Ok(*page),
     };
-    let store = &state.store;
-    let history = store.unit_history(&code).await?;
-    // Without a date, a code no longer in force shows its latest interval.
-    let unit = match store.unit_at(&code, at).await? {
-        Some(u) => u,
-        None => match (form.at.is_none(), history.last()) {
-            (true, Some(last)) => last.clone(),
-            _ => {
-                return Ok(error_page_with(
-                    chrome,
-                    StatusCode::NOT_FOUND,
-                    &format!(
-                        "Không có đơn vị hành chính mã {code} có hiệu lực ngày {}.",
-                        date_vn(&at)
-                    ),
-                ));
-            }
-        },
-    };
-    let on = if unit.validity.contains(at) {
-        at
-    } else {
-        unit.validity.valid_from
-    };
-    let parent = match &unit.parent_code {
-        Some(p) => store.unit_at(p, on).await?,
-        None => None,
-    };
-    let children = store.child_units_at(&unit.code, on).await?;
-    let mut predecessors = Vec::new();
-    for d in store.predecessors(&unit).await? {
-        let mut became = Vec::new();
-        if let Some(old) = &d.old_unit {
-            for s in store.successors(old).await? {
-                if let Some(new) = s.new_unit.as_ref().filter(|n| n.code != unit.code) {
-                    became.push(new.into());
-                }
-            }
+    let found = register::overview(&state.app, &code, at, form.at.is_some()).await;
+    let o = match found {
+        Ok(o) => o,
+        Err(err @ AppError::NotFound { .. }) => {
+            return Ok(error_page_with(
+                chrome,
+                StatusCode::NOT_FOUND,
+                &err.detail(),
+            ));
         }
-        predecessors.push(link_row(
-            &d,
-            d.old_unit.as_ref(),
-            &d.succession.old_code,
-            became,
-        ));
-    }
-    let successors = store
-        .successors(&unit)
-        .await?
+        Err(err) => return Err(PageError::app(chrome, err)),
+    };
+    let predecessors = o
+        .predecessors
+        .iter()
+        .map(|p| {
+            let became = p.also_became.iter().map(Into::into).collect();
+            link_row(
+                &p.link,
+                p.link.old_unit.as_ref(),
+                &p.link.succession.old_code,
+                became,
+            )
+        })
+        .collect();
+    let successors = o
+        .successors
         .iter()
         .map(|d| link_row(d, d.new_unit.as_ref(), &d.succession.new_code, vec![]))
         .collect();
-    let agencies = store
-        .find_agencies(&AgencyQuery {
-            unit: Some(unit.code.clone()),
-            ..AgencyQuery::default()
-        })
-        .await?
-        .iter()
-        .filter(|a| {
-            // Agencies of this interval: working during it.
-            a.valid_to.is_none_or(|to| to >= unit.validity.valid_from)
-                && a.valid_from
-                    .is_none_or(|from| unit.validity.valid_to.is_none_or(|to| from <= to))
-        })
-        .map(Into::into)
-        .collect();
     let page = UnitPage {
         chrome,
-        unit: (&unit).into(),
-        at_vn: date_vn(&on),
-        parent: parent.as_ref().map(Into::into),
-        children: children.iter().map(Into::into).collect(),
+        unit: (&o.unit).into(),
+        at_vn: date_vn(&o.on),
+        parent: o.parent.as_ref().map(Into::into),
+        children: o.children.iter().map(Into::into).collect(),
         predecessors,
         successors,
-        agencies,
-        history: history.iter().map(Into::into).collect(),
+        agencies: o.agencies.iter().map(Into::into).collect(),
+        history: o.history.iter().map(Into::into).collect(),
     };
     Ok(render(StatusCode::OK, &page))
 }
