@@ -148,3 +148,99 @@ pub async fn link_identity(app: &App, username: &str, identity: &str) -> AppResu
         .await?;
     Ok(holder)
 }
+
+/// A fresh random secret (256 bits), URL-safe: sessions, API tokens, CSRF and visitor ids.
+pub fn random_token() -> String {
+    use base64::Engine;
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Secrets are stored only as this hash.
+pub fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A secret handed to an account that signed in, and when it stops working.
+pub struct Issued {
+    pub secret: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Opens a browser session for an account whose credentials were just checked.
+pub async fn open_session(
+    app: &App,
+    user: &UserRecord,
+    client: &str,
+    lifetime: chrono::Duration,
+) -> AppResult<Issued> {
+    let secret = random_token();
+    let now = crate::now();
+    let expires_at = now + lifetime;
+    let audit = audit_for(
+        user,
+        "session.login",
+        serde_json::json!({ "client": client }),
+    );
+    app.store
+        .create_session(&token_hash(&secret), user.id, now, expires_at, audit)
+        .await?;
+    Ok(Issued { secret, expires_at })
+}
+
+/// Issues an API token (Bearer) for an account whose credentials were just checked.
+pub async fn issue_api_token(
+    app: &App,
+    user: &UserRecord,
+    client: &str,
+    lifetime: chrono::Duration,
+) -> AppResult<Issued> {
+    let secret = random_token();
+    let now = crate::now();
+    let expires_at = now + lifetime;
+    let audit = audit_for(
+        user,
+        "token.issued",
+        serde_json::json!({ "client": client }),
+    );
+    app.store
+        .create_api_token(&token_hash(&secret), user.id, now, expires_at, audit)
+        .await?;
+    Ok(Issued { secret, expires_at })
+}
+
+/// Ends the session of this secret (a no-op for an unknown one); audited when signed in.
+pub async fn close_session(
+    app: &App,
+    secret: &str,
+    who: Option<&crate::Principal>,
+) -> AppResult<()> {
+    let audit = who.map(|u| {
+        u.audit(
+            "session.logout",
+            format!("user:{}", u.username),
+            serde_json::json!({}),
+        )
+    });
+    app.store.delete_session(&token_hash(secret), audit).await?;
+    Ok(())
+}
+
+/// The account a live session secret belongs to.
+pub async fn session_owner(app: &App, secret: &str) -> AppResult<Option<UserRecord>> {
+    Ok(app
+        .store
+        .user_for_session(&token_hash(secret), crate::now())
+        .await?)
+}
+
+/// The account a live API token belongs to.
+pub async fn token_owner(app: &App, secret: &str) -> AppResult<Option<UserRecord>> {
+    Ok(app
+        .store
+        .user_for_api_token(&token_hash(secret), crate::now())
+        .await?)
+}

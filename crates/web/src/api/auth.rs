@@ -2,13 +2,13 @@
 
 use super::ApiJson;
 use crate::AppState;
-use crate::auth::{ApiUser, AuthUser, random_token, token_hash};
+use crate::auth::{ApiUser, AuthUser};
 use crate::error::{ApiError, ApiResult, Problem};
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
-use motcua_app::accounts::{BAD_CREDENTIALS, LOCKED, LoginCheck, audit_for, check_credentials};
+use motcua_app::accounts::{self, BAD_CREDENTIALS, LOCKED, LoginCheck, check_credentials};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use utoipa::ToSchema;
@@ -60,18 +60,9 @@ pub(crate) async fn issue_token(
             ));
         }
     };
-    let token = random_token();
-    let now = crate::now();
-    let expires_at = now + Duration::days(state.config.api_token_days);
-    let audit = audit_for(
-        &user,
-        "token.issued",
-        serde_json::json!({ "client": client }),
-    );
-    state
-        .store
-        .create_api_token(&token_hash(&token), user.id, now, expires_at, audit)
-        .await?;
+    let lifetime = Duration::days(state.config.api_token_days);
+    let issued = accounts::issue_api_token(&state.app, &user, &client, lifetime).await?;
+    let (token, expires_at) = (issued.secret, issued.expires_at);
     Ok(Json(TokenResponse { token, expires_at }))
 }
 

@@ -10,13 +10,11 @@ use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use base64::Engine;
+use motcua_app::accounts;
 use motcua_domain::account::Role;
 use motcua_domain::audit::AuditEntry;
 use motcua_store::UserRecord;
-use rand::RngCore;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -89,17 +87,7 @@ impl AuthUser {
 #[derive(Debug, Clone, Default)]
 pub struct Identity(pub Option<AuthUser>);
 
-/// A fresh random secret (256 bits), URL-safe.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// Secrets are stored only as this hash.
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+pub use motcua_app::accounts::{random_token, token_hash};
 
 fn bearer(headers: &HeaderMap) -> Option<Result<&str, ()>> {
     let value = headers.get(header::AUTHORIZATION)?;
@@ -114,14 +102,9 @@ pub async fn identify(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let now = crate::now();
     let mut identity = Identity::default();
     match bearer(req.headers()) {
-        Some(Ok(token)) => match state
-            .store
-            .user_for_api_token(&token_hash(token), now)
-            .await
-        {
+        Some(Ok(token)) => match accounts::token_owner(&state.app, token).await {
             Ok(Some(user)) => {
                 identity = Identity(Some(AuthUser::from_record(user, AuthVia::Token)))
             }
@@ -144,11 +127,7 @@ pub async fn identify(
         }
         None => {
             if let Some(cookie) = jar.get(SESSION_COOKIE) {
-                match state
-                    .store
-                    .user_for_session(&token_hash(cookie.value()), now)
-                    .await
-                {
+                match accounts::session_owner(&state.app, cookie.value()).await {
                     Ok(Some(user)) => {
                         identity = Identity(Some(AuthUser::from_record(user, AuthVia::Session)))
                     }

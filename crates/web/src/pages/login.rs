@@ -2,7 +2,7 @@
 //! exists, and repeated failures lock the username and the client address for a while.
 
 use super::{Chrome, render};
-use crate::auth::{SESSION_COOKIE, random_token, safe_next, token_hash};
+use crate::auth::{SESSION_COOKIE, random_token, safe_next};
 use crate::csrf::csrf_cookie;
 use crate::{AppState, DemoAccount};
 use askama::Template;
@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use chrono::Duration;
-use motcua_app::accounts::{BAD_CREDENTIALS, LOCKED, LoginCheck, audit_for, check_credentials};
+use motcua_app::accounts::{self, BAD_CREDENTIALS, LOCKED, LoginCheck, check_credentials};
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -97,18 +97,10 @@ pub(super) async fn submit(
             return Ok(render(status, &page));
         }
     };
-    let session = random_token();
-    let now = crate::now();
-    let expires = now + Duration::hours(state.config.session_hours);
-    let audit = audit_for(
-        &user,
-        "session.login",
-        serde_json::json!({ "client": client }),
-    );
-    state
-        .store
-        .create_session(&token_hash(&session), user.id, now, expires, audit)
-        .await?;
+    let lifetime = Duration::hours(state.config.session_hours);
+    let session = accounts::open_session(&state.app, &user, &client, lifetime)
+        .await?
+        .secret;
     let secure = state.config.cookie_secure;
     let cookie = Cookie::build((SESSION_COOKIE, session))
         .path("/")
@@ -141,17 +133,8 @@ pub(super) async fn logout(
     jar: CookieJar,
 ) -> Result<Response, super::PageError> {
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
-        let audit = chrome.user.as_ref().map(|u| {
-            u.audit(
-                "session.logout",
-                format!("user:{}", u.username),
-                serde_json::json!({}),
-            )
-        });
-        state
-            .store
-            .delete_session(&token_hash(cookie.value()), audit)
-            .await?;
+        let who = chrome.user.as_ref().map(|u| u.principal());
+        accounts::close_session(&state.app, cookie.value(), who.as_ref()).await?;
     }
     let removal = Cookie::build((SESSION_COOKIE, "")).path("/").build();
     Ok((jar.remove(removal), Redirect::to("/")).into_response())
