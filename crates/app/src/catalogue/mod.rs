@@ -11,6 +11,7 @@ pub mod drafts;
 pub mod export;
 pub mod files;
 pub mod publication;
+pub mod read;
 pub mod search;
 pub mod stats;
 

@@ -13,9 +13,8 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use motcua_app::catalogue::drafts::Via;
 use motcua_app::catalogue::search::{parse_opt, search};
-use motcua_app::catalogue::{self as app_catalogue, not_published};
-use motcua_domain::account::Role;
-use motcua_domain::procedure::{Level, Procedure, VersionState};
+use motcua_app::catalogue::{self as app_catalogue, read};
+use motcua_domain::procedure::{Level, Procedure};
 use motcua_exchange::Format;
 use motcua_search::{Hit, SearchPage};
 use motcua_store::{
@@ -177,10 +176,6 @@ pub(crate) struct VersionParam {
     pub version: Option<i64>,
 }
 
-fn is_admin(user: Option<&AuthUser>) -> bool {
-    user.is_some_and(|u| u.role == Role::ProvinceAdmin)
-}
-
 /// The published version of a procedure, or a given version.
 #[utoipa::path(
     get, path = "/api/v1/procedures/{code}", tag = "catalogue",
@@ -196,18 +191,8 @@ pub(crate) async fn detail(
     Path(code): Path<String>,
     ApiQuery(param): ApiQuery<VersionParam>,
 ) -> ApiResult<Json<ProcedureDetail>> {
-    let record = state
-        .store
-        .procedure_record(&code)
-        .await?
-        .ok_or_else(|| not_published(&code))?;
-    let version = match param.version {
-        None => record.current,
-        Some(no) => state.store.procedure_version(&code, no).await?,
-    };
-    let version = version
-        .filter(|v| v.state != VersionState::Draft || is_admin(user.as_ref()))
-        .ok_or_else(|| not_published(&code))?;
+    let who = user.as_ref().map(AuthUser::principal);
+    let (record, version) = read::version(&state.app, who.as_ref(), &code, param.version).await?;
     Ok(Json(detail_of(
         version,
         record.assignments,
@@ -418,19 +403,9 @@ pub(crate) async fn applicable(
         .as_deref()
         .map(str::trim)
         .filter(|a| !a.is_empty());
-    let snapshot = state.catalogue.current(&state.store).await?;
-    let agencies = agency.map(|a| snapshot.agency_filter(a));
-    let rows = state.store.applicable_at(at).await?;
+    let rows = read::applicable(&state.app, at, level, agency).await?;
     Ok(Json(
         rows.into_iter()
-            .filter(|r| level.is_none_or(|l| l == r.level))
-            .filter(|r| {
-                agencies.as_ref().is_none_or(|wanted| {
-                    r.agency_code.as_ref().is_some_and(|c| wanted.contains(c))
-                        || r.agency_kind
-                            .is_some_and(|k| wanted.iter().any(|w| w == k.as_str()))
-                })
-            })
             .map(|r| Applicable {
                 code: r.code,
                 name: r.name,
@@ -477,9 +452,7 @@ pub(crate) async fn export(
 )]
 pub(crate) async fn sectors(State(state): State<AppState>) -> ApiResult<Json<Vec<SectorView>>> {
     Ok(Json(
-        state
-            .store
-            .sectors()
+        read::sectors(&state.app)
             .await?
             .into_iter()
             .map(|s| SectorView {

@@ -7,6 +7,8 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use motcua_app::AppError;
+use motcua_app::catalogue::read;
 use motcua_domain::agency::{AgencyCode, AgencyKind};
 use motcua_domain::procedure::{Applicant, Level, SubmissionChannel, VersionState};
 
@@ -67,8 +69,10 @@ pub(crate) async fn detail(
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
     let admin = is_admin(chrome.user.as_ref());
-    let Some(record) = state.store.procedure_record(&code).await? else {
-        return Ok(not_published(chrome, &code));
+    let record = match read::record(&state.app, &code).await {
+        Ok(r) => r,
+        Err(AppError::NotFound { .. }) => return Ok(not_published(chrome, &code)),
+        Err(err) => return Err(PageError::app(chrome, err)),
     };
     let published = record.current.is_some();
     let has_draft = record.draft.is_some();
@@ -77,11 +81,7 @@ pub(crate) async fn detail(
         (None, Some(draft)) if admin => draft,
         _ => return Ok(not_published(chrome, &code)),
     };
-    let snapshot = state
-        .catalogue
-        .current(&state.store)
-        .await
-        .map_err(|e| PageError::from(motcua_store::StoreError::Config(e.to_string())))?;
+    let snapshot = read::snapshot(&state.app).await?;
     let today = crate::today_vn();
     let p = &version.procedure;
     let in_force: Vec<_> = record

@@ -13,7 +13,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::NaiveDate;
+use motcua_app::AppError;
 use motcua_app::catalogue::devolution::{DevolutionInput, devolve};
+use motcua_app::catalogue::read;
 use motcua_domain::agency::{AgencyCode, AgencyKind};
 use motcua_domain::procedure::Level;
 use serde::Deserialize;
@@ -57,17 +59,15 @@ async fn devolve_page(
     form: DevolveForm,
     errors: Vec<String>,
 ) -> Result<Response, PageError> {
-    let Some(record) = state.store.procedure_record(code).await? else {
-        return Ok(not_published(chrome, code));
+    let record = match read::record(&state.app, code).await {
+        Ok(r) => r,
+        Err(AppError::NotFound { .. }) => return Ok(not_published(chrome, code)),
+        Err(err) => return Err(PageError::app(chrome, err)),
     };
     let Some(current) = record.current else {
         return Ok(not_published(chrome, code));
     };
-    let snapshot = state
-        .catalogue
-        .current(&state.store)
-        .await
-        .map_err(|e| PageError::from(motcua_store::StoreError::Config(e.to_string())))?;
+    let snapshot = read::snapshot(&state.app).await?;
     let today = crate::today_vn();
     let agencies = provincial_agencies(state).await?;
     let status = if errors.is_empty() {

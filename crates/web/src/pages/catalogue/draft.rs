@@ -12,7 +12,9 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use motcua_app::AppError;
 use motcua_app::catalogue::drafts::{self, Via};
+use motcua_app::catalogue::read;
 use motcua_domain::agency::AgencyKind;
 use motcua_domain::procedure::{Applicant, Level, OnlineLevel, SubmissionChannel, TimeUnit};
 use motcua_store::VersionRecord;
@@ -58,7 +60,7 @@ async fn form_page(
     v: FormValues,
     errors: Vec<String>,
 ) -> Result<Response, PageError> {
-    let sectors = state.store.sectors().await?;
+    let sectors = read::sectors(&state.app).await?;
     let agencies = provincial_agencies(state).await?;
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -180,8 +182,10 @@ pub(crate) async fn edit_form(
     if !is_admin(Some(&user)) {
         return Ok(forbidden(chrome));
     }
-    let Some(record) = state.store.procedure_record(&code).await? else {
-        return Ok(not_published(chrome, &code));
+    let record = match read::record(&state.app, &code).await {
+        Ok(r) => r,
+        Err(AppError::NotFound { .. }) => return Ok(not_published(chrome, &code)),
+        Err(err) => return Err(PageError::app(chrome, err)),
     };
     let Some(version) = newest(record.draft, record.current) else {
         return Ok(not_published(chrome, &code));

@@ -9,6 +9,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use motcua_app::catalogue::read;
 use motcua_app::catalogue::search::{SearchParams, search};
 use motcua_app::catalogue::stats::{Count, stats};
 use motcua_domain::procedure::{Level, OnlineLevel};
@@ -140,7 +141,7 @@ pub(crate) async fn list(
             (Vec::new(), 0, 1, 1, Some(detail_of(err)), status)
         }
     };
-    let sectors = state.store.sectors().await?;
+    let sectors = read::sectors(&state.app).await?;
     let agencies = provincial_agencies(&state).await?;
     let drafts = if is_admin(chrome.user.as_ref()) {
         state.store.drafts().await?.len()
