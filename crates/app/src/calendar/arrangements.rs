@@ -104,3 +104,13 @@ pub async fn save_arrangement(
         .await?
         .ok_or_else(|| AppError::internal(format!("the arrangement of {year} is gone")))
 }
+
+/// The stored arrangements of every year (with the calendar's revision).
+pub async fn arrangements(app: &App) -> AppResult<Vec<StoredArrangement>> {
+    Ok(app.store.holiday_arrangements().await?.1)
+}
+
+/// The stored arrangement of a year, if one was saved.
+pub async fn arrangement(app: &App, year: i32) -> AppResult<Option<StoredArrangement>> {
+    Ok(app.store.holiday_arrangement(year).await?)
+}

@@ -55,3 +55,8 @@ impl CalendarCache {
         Ok(calendar)
     }
 }
+
+/// The holiday calendar in force (defaults and stored arrangements), from the cache.
+pub async fn holidays(app: &crate::App) -> crate::AppResult<Arc<HolidayCalendar>> {
+    Ok(app.calendar.holidays(&app.store).await?)
+}

@@ -10,8 +10,10 @@ pub mod arrangements;
 mod cache;
 pub mod hours;
 
-pub use arrangements::{ArrangementInput, DayOffInput, arrangement_from, save_arrangement};
-pub use cache::{CalendarCache, load_holidays};
+pub use arrangements::{
+    ArrangementInput, DayOffInput, arrangement, arrangement_from, arrangements, save_arrangement,
+};
+pub use cache::{CalendarCache, holidays, load_holidays};
 pub use hours::{agency_hours, hours_for};
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, SubsecRound, Weekday};

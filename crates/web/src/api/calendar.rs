@@ -133,7 +133,7 @@ pub(crate) async fn holidays(
     ApiQuery(q): ApiQuery<YearQuery>,
 ) -> ApiResult<Json<Vec<HolidayView>>> {
     let year = cal::check_year(q.year)?;
-    let calendar = state.calendar.holidays(&state.store).await?;
+    let calendar = motcua_app::calendar::holidays(&state.app).await?;
     let days = cal::weekday_days_off(&calendar, year)
         .into_iter()
         .map(|h| HolidayView {
@@ -168,7 +168,7 @@ pub(crate) async fn due(
         channel: q.channel.as_deref().map(cal::parse_channel).transpose()?,
     };
     let (hours, agency_code) = cal::hours_for(&state.app, q.agency.as_deref()).await?;
-    let holidays = state.calendar.holidays(&state.store).await?;
+    let holidays = motcua_app::calendar::holidays(&state.app).await?;
     Ok(Json(cal::compute_due(
         question,
         &hours,
@@ -224,7 +224,7 @@ impl From<StoredArrangement> for ArrangementView {
 pub(crate) async fn arrangements(
     State(state): State<AppState>,
 ) -> ApiResult<Json<Vec<ArrangementView>>> {
-    let (_, stored) = state.store.holiday_arrangements().await?;
+    let stored = motcua_app::calendar::arrangements(&state.app).await?;
     Ok(Json(
         stored.into_iter().map(ArrangementView::from).collect(),
     ))
@@ -245,7 +245,7 @@ pub(crate) async fn arrangement(
     Path(year): Path<String>,
 ) -> ApiResult<Json<ArrangementView>> {
     let year = cal::parse_year(&year)?;
-    match state.store.holiday_arrangement(year).await? {
+    match motcua_app::calendar::arrangement(&state.app, year).await? {
         Some(stored) => Ok(Json(stored.into())),
         None => Err(ApiError::not_found(format!(
             "Chưa có phương án nghỉ lễ năm {year}."

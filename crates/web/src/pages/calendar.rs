@@ -279,7 +279,7 @@ pub(super) async fn year_view(
         },
         None => today.year(),
     };
-    let holidays = state.calendar.holidays(&state.store).await?;
+    let holidays = motcua_app::calendar::holidays(&state.app).await?;
     let months = (1..=12)
         .map(|m| month_grid(year, m, &holidays, today))
         .collect();
@@ -431,7 +431,7 @@ pub(super) async fn arrangement_form(
         Ok(year) => year,
         Err(err) => return Err(bad_request(chrome, &err)),
     };
-    let stored = state.store.holiday_arrangement(year).await?;
+    let stored = motcua_app::calendar::arrangement(&state.app, year).await?;
     let page = match stored {
         Some(stored) => {
             let a = stored.arrangement;
@@ -587,7 +587,9 @@ pub(super) async fn arrangement_submit(
                 .iter()
                 .filter_map(|d| cal::parse_date(d).ok())
                 .collect();
-            let exists = state.store.holiday_arrangement(year).await?.is_some();
+            let exists = motcua_app::calendar::arrangement(&state.app, year)
+                .await?
+                .is_some();
             let page = ArrangementPage {
                 chrome,
                 year,

@@ -199,7 +199,7 @@ pub(super) async fn dossier_page(
         motcua_app::dossiers::read::detail_of(&state.app, &user.principal(), record).await?;
     let actions = action_forms(state, &detail.record, &detail.allowed, &names).await?;
     let applicant = applicant_lines(&detail.applicant);
-    let holidays = state.calendar.holidays(&state.store).await?;
+    let holidays = motcua_app::calendar::holidays(&state.app).await?;
     let d = &detail.record.dossier;
     let hours_of = crate::calendar::agency_hours(&state.store, d.handling_agency.as_str())
         .await?

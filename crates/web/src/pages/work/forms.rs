@@ -223,7 +223,7 @@ pub(crate) async fn print_form(
         }
     }
     let person = |u: &str| people.get(u).cloned().unwrap_or_else(|| u.to_owned());
-    let holidays = state.calendar.holidays(&state.store).await?;
+    let holidays = motcua_app::calendar::holidays(&state.app).await?;
     let work_hours = WorkingHours::default();
     let sheet = detail
         .control_sheet
