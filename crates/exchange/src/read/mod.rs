@@ -1,0 +1,378 @@
+//! Reading a file: sniffing its type, then its sheets or rows into entries.
+
+mod cells;
+
+use crate::{
+    DOCUMENT_COLUMNS, DOCUMENTS_SHEET, Entry, FEE_COLUMNS, FEES_SHEET, FileError, Format,
+    MAIN_COLUMNS, MAIN_SHEET, Parsed, ParsedRow, RESULT_COLUMNS, RESULTS_SHEET, RowIssue,
+};
+use cells::{Cells, main_entry};
+use motcua_domain::procedure::{Fee, ProcedureResult, RequiredDocument, ResultForm};
+use motcua_domain::text::fold;
+use std::collections::BTreeMap;
+
+/// A sheet as text: its header and its rows with their 1-based row numbers.
+struct Table {
+    sheet: String,
+    header: Vec<String>,
+    rows: Vec<(usize, Vec<String>)>,
+}
+
+/// A header cell as a column name: folded, spaces as underscores ("Mã thủ tục" stays
+/// itself, "MA_THU_TUC" and "ma thu tuc" both read as `ma_thu_tuc`).
+fn column_key(header: &str) -> String {
+    fold(header.trim())
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+impl Table {
+    fn column(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+
+    /// Reports required columns that are missing.
+    fn missing(&self, required: &[&str], issues: &mut Vec<RowIssue>) -> bool {
+        let mut any = false;
+        for name in required {
+            if self.column(name).is_none() {
+                any = true;
+                issues.push(RowIssue {
+                    sheet: self.sheet.clone(),
+                    row: 1,
+                    column: Some((*name).into()),
+                    code: "missing_column",
+                    message: format!("thiếu cột {name}"),
+                });
+            }
+        }
+        any
+    }
+}
+
+/// Sniffs the file type from its content and reads it.
+pub fn parse(bytes: &[u8]) -> Result<Parsed, FileError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(FileError::WrongType("tệp rỗng".into()));
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return parse_xlsx(bytes);
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return Err(FileError::WrongType(
+            "tệp Excel 97-2003 (.xls) không được hỗ trợ; hãy lưu lại dưới dạng .xlsx".into(),
+        ));
+    }
+    if bytes.starts_with(b"%PDF") {
+        return Err(FileError::WrongType(
+            "đây là tệp PDF; cần tệp .xlsx, .csv hoặc .json".into(),
+        ));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        FileError::WrongType("không phải tệp Excel (.xlsx), CSV hay JSON mã UTF-8".into())
+    })?;
+    let text = text.trim_start_matches('\u{feff}');
+    match text.trim_start().chars().next() {
+        Some('{') | Some('[') => parse_json(text),
+        _ => parse_csv(text),
+    }
+}
+
+fn parse_json(text: &str) -> Result<Parsed, FileError> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| FileError::Unreadable(format!("JSON không đúng cú pháp: {e}")))?;
+    let items = match value {
+        serde_json::Value::Array(items) => items,
+        serde_json::Value::Object(mut object) => match object.remove("procedures") {
+            Some(serde_json::Value::Array(items)) => items,
+            _ => {
+                return Err(FileError::WrongType(
+                    "tệp JSON không có danh sách \"procedures\"".into(),
+                ));
+            }
+        },
+        _ => {
+            return Err(FileError::WrongType(
+                "tệp JSON phải là một đối tượng có \"procedures\"".into(),
+            ));
+        }
+    };
+    let sheet = "procedures".to_string();
+    let mut parsed = Parsed {
+        format: Format::Json,
+        rows: Vec::new(),
+        issues: Vec::new(),
+    };
+    for (i, item) in items.into_iter().enumerate() {
+        match serde_json::from_value::<Entry>(item) {
+            Ok(entry) => parsed.rows.push(ParsedRow {
+                sheet: sheet.clone(),
+                row: i + 1,
+                entry,
+                document_rows: Vec::new(),
+                fee_rows: Vec::new(),
+                result_rows: Vec::new(),
+            }),
+            Err(e) => parsed.issues.push(RowIssue {
+                sheet: sheet.clone(),
+                row: i + 1,
+                column: None,
+                code: "invalid_value",
+                message: format!("thủ tục không đọc được: {e}"),
+            }),
+        }
+    }
+    Ok(parsed)
+}
+
+fn parse_csv(text: &str) -> Result<Parsed, FileError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record =
+            record.map_err(|e| FileError::Unreadable(format!("CSV hỏng ở dòng {}: {e}", i + 1)))?;
+        records.push((i + 1, record.iter().map(str::to_owned).collect::<Vec<_>>()));
+    }
+    let Some((_, header)) = records.first().cloned() else {
+        return Err(FileError::WrongType("tệp rỗng".into()));
+    };
+    let table = Table {
+        sheet: "CSV".into(),
+        header: header.iter().map(|h| column_key(h)).collect(),
+        rows: records.into_iter().skip(1).collect(),
+    };
+    if !MAIN_COLUMNS.iter().any(|c| table.column(c.0).is_some()) {
+        return Err(FileError::WrongType(
+            "không phải danh mục thủ tục: không có cột nào như ma_thu_tuc, ten_thu_tuc".into(),
+        ));
+    }
+    let mut parsed = Parsed {
+        format: Format::Csv,
+        rows: Vec::new(),
+        issues: Vec::new(),
+    };
+    let required: Vec<&str> = MAIN_COLUMNS.iter().filter(|c| c.1).map(|c| c.0).collect();
+    if table.missing(&required, &mut parsed.issues) {
+        return Ok(parsed);
+    }
+    for (row, cells) in &table.rows {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let mut cell = Cells::new(&table, *row, cells, &mut parsed.issues);
+        let Some(mut entry) = main_entry(&mut cell) else {
+            continue;
+        };
+        entry.procedure.documents = cell.json("thanh_phan_ho_so");
+        entry.procedure.fees = cell.json("phi_le_phi");
+        entry.procedure.results = cell.json("ket_qua");
+        if cell.ok {
+            parsed.rows.push(ParsedRow {
+                sheet: table.sheet.clone(),
+                row: *row,
+                entry,
+                document_rows: Vec::new(),
+                fee_rows: Vec::new(),
+                result_rows: Vec::new(),
+            });
+        }
+    }
+    Ok(parsed)
+}
+
+fn cell_text(data: &calamine::Data) -> String {
+    use calamine::{Data, DataType};
+    match data {
+        Data::Empty | Data::Error(_) => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(_) | Data::DateTimeIso(_) => data
+            .as_date()
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+        Data::DurationIso(s) => s.clone(),
+    }
+}
+
+fn parse_xlsx(bytes: &[u8]) -> Result<Parsed, FileError> {
+    use calamine::{Reader, Xlsx, open_workbook_from_rs};
+    let mut workbook: Xlsx<_> =
+        open_workbook_from_rs(std::io::Cursor::new(bytes)).map_err(|e| {
+            FileError::WrongType(format!("tệp nén không phải bảng tính Excel (.xlsx): {e}"))
+        })?;
+    let names = workbook.sheet_names();
+    let mut read = |wanted: &str| -> Result<Option<Table>, FileError> {
+        let Some(name) = names.iter().find(|n| fold(n) == fold(wanted)).cloned() else {
+            return Ok(None);
+        };
+        let range = workbook
+            .worksheet_range(&name)
+            .map_err(|e| FileError::Unreadable(format!("trang tính {name}: {e}")))?;
+        let first_row = range.start().map_or(0, |(r, _)| r as usize);
+        let first_col = range.start().map_or(0, |(_, c)| c as usize);
+        let mut rows = range.rows().enumerate().map(|(i, cells)| {
+            let mut texts = vec![String::new(); first_col];
+            texts.extend(cells.iter().map(cell_text));
+            (first_row + i + 1, texts)
+        });
+        let header = match rows.next() {
+            Some((_, h)) => h.iter().map(|h| column_key(h)).collect(),
+            None => Vec::new(),
+        };
+        Ok(Some(Table {
+            sheet: name,
+            header,
+            rows: rows.collect(),
+        }))
+    };
+    let Some(main) = read(MAIN_SHEET)? else {
+        return Err(FileError::WrongType(format!(
+            "bảng tính không có trang \"{MAIN_SHEET}\""
+        )));
+    };
+    let documents = read(DOCUMENTS_SHEET)?;
+    let fees = read(FEES_SHEET)?;
+    let results = read(RESULTS_SHEET)?;
+    let mut parsed = Parsed {
+        format: Format::Xlsx,
+        rows: Vec::new(),
+        issues: Vec::new(),
+    };
+    let required: Vec<&str> = MAIN_COLUMNS.iter().filter(|c| c.1).map(|c| c.0).collect();
+    let mut broken = main.missing(&required, &mut parsed.issues);
+    for (table, columns) in [
+        (&documents, &DOCUMENT_COLUMNS[..3]),
+        (&fees, &FEE_COLUMNS[..]),
+        (&results, &RESULT_COLUMNS[..]),
+    ] {
+        if let Some(table) = table {
+            broken |= table.missing(columns, &mut parsed.issues);
+        }
+    }
+    if broken {
+        return Ok(parsed);
+    }
+    let mut by_code: BTreeMap<String, usize> = BTreeMap::new();
+    for (row, cells) in &main.rows {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let mut cell = Cells::new(&main, *row, cells, &mut parsed.issues);
+        let entry = main_entry(&mut cell);
+        if let Some(entry) = entry.filter(|_| cell.ok) {
+            by_code
+                .entry(entry.procedure.code.to_string())
+                .or_insert(parsed.rows.len());
+            parsed.rows.push(ParsedRow {
+                sheet: main.sheet.clone(),
+                row: *row,
+                entry,
+                document_rows: Vec::new(),
+                fee_rows: Vec::new(),
+                result_rows: Vec::new(),
+            });
+        } else if let Some(code) = cells
+            .get(main.column("ma_thu_tuc").unwrap_or(0))
+            .map(|c| c.trim().to_owned())
+        {
+            // Known but broken: its sub-sheet rows are not reported as orphans.
+            by_code.entry(code).or_insert(usize::MAX);
+        }
+    }
+    let attach = |table: &Option<Table>,
+                  issues: &mut Vec<RowIssue>,
+                  rows: &mut Vec<ParsedRow>,
+                  add: &dyn Fn(&mut Cells, &mut ParsedRow, usize)| {
+        let Some(table) = table else { return };
+        for (row, cells) in &table.rows {
+            if cells.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            let mut cell = Cells::new(table, *row, cells, issues);
+            let code = cell.text("ma_thu_tuc");
+            match by_code.get(code.trim()) {
+                Some(&usize::MAX) => {}
+                Some(&i) => add(&mut cell, &mut rows[i], *row),
+                None => cell.problem(
+                    "ma_thu_tuc",
+                    "unknown_procedure",
+                    format!("mã thủ tục {code:?} không có trong trang {MAIN_SHEET}"),
+                ),
+            }
+        }
+    };
+    let mut rows = std::mem::take(&mut parsed.rows);
+    attach(
+        &documents,
+        &mut parsed.issues,
+        &mut rows,
+        &|cell, target, row| {
+            let name = cell.text("ten_giay_to");
+            let originals = cell.number("ban_chinh").unwrap_or(0);
+            let copies = cell.number("ban_sao").unwrap_or(0);
+            let form_template = Some(cell.text("mau_don")).filter(|t| !t.trim().is_empty());
+            let digitisation_required = cell.flag("so_hoa");
+            let reusable = cell.flag("tai_su_dung");
+            if cell.ok {
+                target.entry.procedure.documents.push(RequiredDocument {
+                    name,
+                    originals,
+                    copies,
+                    form_template,
+                    digitisation_required,
+                    reusable,
+                });
+                target.document_rows.push(row);
+            }
+        },
+    );
+    attach(
+        &fees,
+        &mut parsed.issues,
+        &mut rows,
+        &|cell, target, row| {
+            let name = cell.text("ten_khoan");
+            let amount = cell.integer("so_tien_vnd");
+            if let (true, Some(amount_vnd)) = (cell.ok, amount) {
+                target.entry.procedure.fees.push(Fee { name, amount_vnd });
+                target.fee_rows.push(row);
+            }
+        },
+    );
+    attach(
+        &results,
+        &mut parsed.issues,
+        &mut rows,
+        &|cell, target, row| {
+            let name = cell.text("ten_ket_qua");
+            let form = cell.parsed::<ResultForm>("hinh_thuc");
+            let retention = cell.retention("luu_tru");
+            if let (true, Some(form), Some(retention)) = (cell.ok, form, retention) {
+                target.entry.procedure.results.push(ProcedureResult {
+                    name,
+                    form,
+                    retention,
+                });
+                target.result_rows.push(row);
+            }
+        },
+    );
+    parsed.rows = rows;
+    parsed.issues.sort_by_key(|i| sheet_order(&i.sheet, i.row));
+    Ok(parsed)
+}
+
+pub(crate) fn sheet_order(sheet: &str, row: usize) -> (usize, usize) {
+    let order = [MAIN_SHEET, DOCUMENTS_SHEET, FEES_SHEET, RESULTS_SHEET]
+        .iter()
+        .position(|s| fold(s) == fold(sheet))
+        .unwrap_or(0);
+    (order, row)
+}

@@ -1,0 +1,137 @@
+//! Submission: online by a citizen (idempotent) or at the counter by a receiver.
+
+use super::views::{DossierView, build_view};
+use super::{ApplicantBody, SubmitRequest};
+use crate::AppState;
+use crate::api::ApiJson;
+use crate::auth::{ApiUser, AuthUser};
+
+use crate::error::{ApiError, ApiResult, Problem};
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use motcua_app::dossiers as app_dossiers;
+use motcua_domain::account::Role;
+use motcua_store::{Submitted, WalletAttachment};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub(crate) struct SubmitBody {
+    #[schema(example = "1.001193")]
+    pub procedure_code: String,
+    /// The receiving agency. A receiver may leave it out (their own agency).
+    #[schema(example = "000.25.40.H37")]
+    pub agency_code: Option<String>,
+    /// `online` for a citizen; `paper` (default) or `postal` at the counter.
+    pub channel: Option<String>,
+    pub applicant: ApplicantBody,
+    /// At the counter: receive at once with a receipt and appointment date (default true).
+    pub receive: Option<bool>,
+    /// Components taken from the applicant's document store instead of being supplied
+    /// again (`GET /api/v1/wallet`); each reuse is recorded.
+    pub documents: Option<Vec<AttachBody>>,
+}
+
+/// A component taken from the applicant's store.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(crate) struct AttachBody {
+    /// A wallet item's id.
+    #[schema(value_type = String, format = Uuid)]
+    pub from_wallet: uuid::Uuid,
+    /// The procedure component it supplies.
+    pub component: Option<String>,
+}
+
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value.to_str().unwrap_or_default().trim();
+    if key.is_empty() || key.len() > 200 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(ApiError::bad_request(
+            "invalid_idempotency_key",
+            "Idempotency-Key phải gồm 1 đến 200 ký tự ASCII nhìn thấy được.",
+        ));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+/// Registers a dossier: online by a citizen (send an `Idempotency-Key` so a retry never
+/// makes a second dossier), or at the counter by a receiver (channel `paper`/`postal`),
+/// received at once with its appointment date.
+#[utoipa::path(
+    post, path = "/api/v1/dossiers", tag = "dossiers", request_body = SubmitBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Any unique text per submission; a retry with the same key and body answers the same dossier")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The dossier (also for a replayed key, with `Idempotent-Replayed: true`)", body = DossierView),
+        (status = 400, description = "`invalid_idempotency_key`, `malformed_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only citizens (online) and receivers (at their own counter) submit", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`idempotency_key_reused` (same key, another body)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_citizen_id`, `invalid_tax_code`, `invalid_phone`, `citizen_id_required`, `tax_code_required`, `invalid_email`, `invalid_channel`, `procedure_not_published`, `no_approved_process`, `unknown_agency`…", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    headers: HeaderMap,
+    ApiJson(raw): ApiJson<serde_json::Value>,
+) -> ApiResult<Response> {
+    user.require(&[Role::Citizen, Role::Receiver])?;
+    let key = idempotency_key(&headers)?;
+    let request_hash = hex::encode(Sha256::digest(raw.to_string().as_bytes()));
+    let body: SubmitBody = serde_json::from_value(raw).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_json_fields",
+            format!("Nội dung JSON thiếu trường hoặc sai kiểu: {e}"),
+        )
+    })?;
+    let request = SubmitRequest {
+        procedure_code: body.procedure_code,
+        agency_code: body.agency_code,
+        channel: body.channel,
+        applicant: body.applicant.parse()?,
+        receive: body.receive,
+        idempotency: key.map(|key| (key, request_hash)),
+        attachments: body
+            .documents
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| WalletAttachment {
+                wallet_item_id: a.from_wallet,
+                component: a
+                    .component
+                    .map(|c| c.trim().chars().take(500).collect::<String>())
+                    .filter(|c| !c.is_empty()),
+            })
+            .collect(),
+    };
+    let submitted = submit_as(&state, Some(&user), request).await?;
+    let replayed = matches!(submitted, Submitted::Replayed(_));
+    let view = build_view(&state, &user, submitted.into_record()).await?;
+    let location = format!("/api/v1/dossiers/{}", view.code);
+    let mut response = (StatusCode::CREATED, Json(view)).into_response();
+    if let Ok(loc) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, loc);
+    }
+    if replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+/// Registers a dossier for `user` (None: an applicant without an account, online).
+pub(crate) async fn submit_as(
+    state: &AppState,
+    user: Option<&AuthUser>,
+    body: SubmitRequest,
+) -> ApiResult<Submitted> {
+    let who = user.map(AuthUser::principal);
+    Ok(app_dossiers::submit::submit(&state.app, who.as_ref(), body).await?)
+}

@@ -1,0 +1,98 @@
+//! The citizens' side of dossiers: the online form of a procedure (applicant data and
+//! document uploads, anonymous or signed in), the public lookup with its rating form,
+//! and a signed-in citizen's own dossiers.
+
+mod form;
+mod lookup;
+mod mine;
+mod submit;
+
+pub(super) use form::submit_form;
+pub(super) use lookup::{lookup, rate};
+pub(super) use mine::{my_dossier, my_dossiers};
+pub(super) use submit::submit;
+
+use motcua_app::dossiers::submit::{ApplicantInput, FieldError};
+
+use std::collections::HashMap;
+
+/// The applicant's fields as typed, to fill the form again after a mistake.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ApplicantFields {
+    pub kind: String,
+    pub name: String,
+    pub citizen_id: String,
+    pub tax_code: String,
+    pub phone: String,
+    pub email: String,
+    pub address: String,
+}
+
+impl ApplicantFields {
+    pub fn from_map(map: &HashMap<String, String>) -> ApplicantFields {
+        let get = |k: &str| map.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+        ApplicantFields {
+            kind: Some(get("kind"))
+                .filter(|k| !k.is_empty())
+                .unwrap_or_else(|| "person".into()),
+            name: get("name"),
+            citizen_id: get("citizen_id"),
+            tax_code: get("tax_code"),
+            phone: get("phone"),
+            email: get("email"),
+            address: get("address"),
+        }
+    }
+
+    pub fn body(&self) -> ApplicantInput {
+        let opt = |v: &str| Some(v.to_owned()).filter(|v| !v.is_empty());
+        ApplicantInput {
+            kind: self.kind.clone(),
+            name: self.name.clone(),
+            citizen_id: opt(&self.citizen_id),
+            tax_code: opt(&self.tax_code),
+            phone: opt(&self.phone),
+            email: opt(&self.email),
+            address_unit: None,
+            address: opt(&self.address),
+        }
+    }
+
+    pub fn is_business(&self) -> bool {
+        self.kind == "business"
+    }
+}
+
+/// A form problem next to its field.
+#[derive(Debug, Clone)]
+pub(crate) struct FormError {
+    pub field: String,
+    pub message: String,
+}
+
+impl From<FieldError> for FormError {
+    fn from(e: FieldError) -> FormError {
+        FormError {
+            field: e.field.to_owned(),
+            message: e.message,
+        }
+    }
+}
+
+pub(crate) fn error_for<'a>(errors: &'a [FormError], field: &str) -> Option<&'a str> {
+    errors
+        .iter()
+        .find(|e| e.field == field)
+        .map(|e| e.message.as_str())
+}
+
+/// A fresh Idempotency-Key for a form: a double click sends it twice, and the second
+/// answer is the first dossier again.
+pub(crate) fn fresh_key() -> String {
+    crate::auth::random_token()
+}
+
+pub(crate) fn valid_key(raw: Option<&String>) -> Option<String> {
+    raw.map(|k| k.trim().to_owned())
+        .filter(|k| !k.is_empty() && k.len() <= 200 && k.bytes().all(|b| b.is_ascii_graphic()))
+}

@@ -1,0 +1,300 @@
+//! The posted online form: applicant data and document uploads, registered once per key.
+
+use super::form::{procedure_form, submit_page, unknown_procedure};
+use super::{ApplicantFields, FormError, valid_key};
+use crate::AppState;
+use crate::auth::{AuthUser, MaybeUser};
+use crate::dossiers::sniff;
+use crate::error::status_of;
+use crate::pages::dossier_common::{agency_names, api_error_page, name_of, when};
+use crate::pages::{Chrome, PageError, error_page_with, render};
+use motcua_app::AppError;
+use motcua_app::dossiers::attach::{attach_document, rejection};
+use motcua_app::dossiers::public::applicant_audit;
+use motcua_app::dossiers::submit::SubmitRequest;
+use motcua_app::dossiers::{self as app_dossiers, MAX_DOCUMENT_BYTES};
+
+use askama::Template;
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use motcua_domain::account::Role;
+use motcua_store::Submitted;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Template)]
+#[template(path = "dossier_submitted.html")]
+struct SubmittedPage {
+    chrome: Chrome,
+    code: String,
+    procedure_name: String,
+    agency_name: String,
+    submitted_at: String,
+    saved_documents: Vec<String>,
+    failed_documents: Vec<String>,
+    lookup_link: String,
+    check_hint: String,
+    signed_in_citizen: bool,
+    replayed: bool,
+}
+
+/// A submitted file: its name and bytes.
+struct Upload {
+    filename: String,
+    bytes: Vec<u8>,
+}
+
+/// `POST /procedures/{code}/submit` (multipart, `?csrf_token=`): validates everything,
+/// registers the dossier (once per Idempotency-Key), stores its documents, and answers
+/// with the dossier code.
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    MaybeUser(user): MaybeUser,
+    Path(code): Path<String>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, PageError> {
+    let too_large = |chrome: Chrome| {
+        error_page_with(
+            chrome,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!(
+                "Dữ liệu gửi lên quá lớn. Mỗi tệp tối đa {} MiB.",
+                crate::dossiers::MAX_DOCUMENT_BYTES / 1024 / 1024
+            ),
+        )
+    };
+    let Ok(mut multipart) = multipart else {
+        return Ok(error_page_with(
+            chrome,
+            StatusCode::BAD_REQUEST,
+            "Biểu mẫu phải được gửi dưới dạng multipart/form-data.",
+        ));
+    };
+    let mut text: HashMap<String, String> = HashMap::new();
+    let mut files: BTreeMap<usize, Upload> = BTreeMap::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => return Ok(too_large(chrome)),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if let Some(index) = name
+            .strip_prefix("doc_")
+            .and_then(|i| i.parse::<usize>().ok())
+        {
+            let filename = field.file_name().unwrap_or_default().to_owned();
+            let Ok(bytes) = field.bytes().await else {
+                return Ok(too_large(chrome));
+            };
+            if !bytes.is_empty() || !filename.is_empty() {
+                files.insert(
+                    index,
+                    Upload {
+                        filename,
+                        bytes: bytes.to_vec(),
+                    },
+                );
+            }
+        } else {
+            let Ok(value) = field.text().await else {
+                return Ok(too_large(chrome));
+            };
+            text.insert(name, value);
+        }
+    }
+    let agency = text
+        .get("agency")
+        .map(|a| a.trim().to_owned())
+        .unwrap_or_default();
+    let Some(form) = procedure_form(&state, &code, &agency).await? else {
+        return Ok(unknown_procedure(chrome));
+    };
+    if user.as_ref().is_some_and(|u| u.role != Role::Citizen) {
+        return Ok(error_page_with(
+            chrome,
+            StatusCode::FORBIDDEN,
+            "Tài khoản cán bộ không nộp hồ sơ trực tuyến. Để tiếp nhận hồ sơ giấy, dùng trang \
+             \"Tiếp nhận hồ sơ tại quầy\" (/work/counter).",
+        ));
+    }
+    if let Some(reason) = &form.closed {
+        return Ok(error_page_with(chrome, StatusCode::CONFLICT, reason));
+    }
+    let fields = ApplicantFields::from_map(&text);
+    let mut errors: Vec<FormError> = Vec::new();
+    let applicant = match fields.body().fields() {
+        Ok(a) => Some(a),
+        Err(list) => {
+            errors.extend(list.into_iter().map(FormError::from));
+            None
+        }
+    };
+    let offered = form
+        .groups
+        .iter()
+        .flat_map(|g| g.options.iter())
+        .any(|o| o.code == agency);
+    if !offered {
+        errors.push(FormError {
+            field: "agency".into(),
+            message: "Hãy chọn cơ quan tiếp nhận hồ sơ trong danh sách.".into(),
+        });
+    }
+    let mut doc_errors: HashMap<usize, String> = HashMap::new();
+    for (index, (name, _)) in form.documents.iter().enumerate() {
+        match files.get(&index) {
+            None => {
+                doc_errors.insert(index, format!("Chưa đính kèm \"{name}\"."));
+            }
+            Some(upload) => {
+                if let Err(r) = sniff(&upload.bytes) {
+                    doc_errors.insert(index, rejection(r, MAX_DOCUMENT_BYTES as u64).to_string());
+                }
+            }
+        }
+    }
+    for (index, message) in &doc_errors {
+        errors.push(FormError {
+            field: format!("doc_{index}"),
+            message: message.clone(),
+        });
+    }
+    let (Some(applicant), true) = (applicant, errors.is_empty()) else {
+        let page = submit_page(
+            chrome,
+            form,
+            user.as_ref(),
+            fields,
+            errors,
+            &doc_errors,
+            None,
+        );
+        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    };
+    // The key's request hash: the form's fields and each file's digest.
+    let mut hashed: BTreeMap<String, String> = text
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "csrf_token" | "idempotency_key"))
+        .map(|(k, v)| (k.clone(), v.trim().to_owned()))
+        .collect();
+    hashed.insert("procedure".into(), code.clone());
+    for (index, upload) in &files {
+        hashed.insert(
+            format!("doc_{index}"),
+            hex::encode(Sha256::digest(&upload.bytes)),
+        );
+    }
+    let request_hash = hex::encode(Sha256::digest(
+        serde_json::to_string(&hashed)
+            .unwrap_or_default()
+            .as_bytes(),
+    ));
+    let request = SubmitRequest {
+        procedure_code: code.clone(),
+        agency_code: Some(agency.clone()),
+        channel: Some("online".into()),
+        applicant,
+        receive: None,
+        idempotency: valid_key(text.get("idempotency_key")).map(|k| (k, request_hash)),
+        attachments: Vec::new(),
+    };
+    let who = user.as_ref().map(AuthUser::principal);
+    let submitted = match app_dossiers::submit::submit(&state.app, who.as_ref(), request).await {
+        Ok(s) => s,
+        Err(err) => {
+            let err = crate::error::logged(err);
+            let message = match &err {
+                AppError::KeyReused { .. } => {
+                    "Biểu mẫu này đã được dùng để nộp một hồ sơ khác. Hồ sơ mới chưa được nộp; \
+                     vui lòng kiểm tra lại thông tin rồi nộp lại."
+                        .to_owned()
+                }
+                other => other.detail().into_owned(),
+            };
+            let status = status_of(&err);
+            let page = submit_page(
+                chrome,
+                form,
+                user.as_ref(),
+                fields,
+                Vec::new(),
+                &HashMap::new(),
+                Some(message),
+            );
+            return Ok(render(status, &page));
+        }
+    };
+    let replayed = matches!(submitted, Submitted::Replayed(_));
+    let record = submitted.into_record();
+    let mut saved_documents = Vec::new();
+    let mut failed_documents = Vec::new();
+    if replayed {
+        saved_documents = state
+            .store
+            .documents(record.code())
+            .await?
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+    } else {
+        for (index, upload) in files {
+            let Some((doc_name, _)) = form.documents.get(index) else {
+                continue;
+            };
+            let name = if upload.filename.is_empty() {
+                doc_name.clone()
+            } else {
+                format!("{doc_name} ({})", upload.filename)
+            };
+            let audit = match &user {
+                Some(u) => u.audit("dossier.document_added", "dossier", serde_json::json!({})),
+                None => applicant_audit("dossier.document_added"),
+            };
+            match attach_document(&state.app, record.code(), &name, upload.bytes, audit).await {
+                Ok(doc) => saved_documents.push(doc.name),
+                Err(err) => {
+                    tracing::error!(code = record.code(), error = %err, "a document of an online submission was not stored");
+                    failed_documents.push(name);
+                }
+            }
+        }
+    }
+    let names = agency_names(&state)
+        .await
+        .map_err(|e| PageError(Box::new(api_error_page(chrome.clone(), e))))?;
+    let masked = record.applicant.masked();
+    let mut hints = Vec::new();
+    if let Some(phone) = &masked.phone {
+        hints.push(format!("số điện thoại {phone}"));
+    }
+    if let Some(id) = &masked.citizen_id {
+        hints.push(format!("số định danh {id}"));
+    }
+    if let Some(tax) = &record.applicant.tax_code {
+        let t = tax.as_str();
+        hints.push(format!("mã số thuế …{}", &t[t.len().saturating_sub(4)..]));
+    }
+    let page = SubmittedPage {
+        code: record.code().to_owned(),
+        procedure_name: record.procedure_name.clone(),
+        agency_name: name_of(&names, record.dossier.receiving_agency.as_str()),
+        submitted_at: when(&motcua_domain::calendar::from_vn_local(
+            record.dossier.submitted_at,
+        )),
+        saved_documents,
+        failed_documents,
+        lookup_link: format!(
+            "/lookup?{}",
+            serde_urlencoded::to_string([("code", record.code())]).unwrap_or_default()
+        ),
+        check_hint: hints.join(", hoặc "),
+        signed_in_citizen: user.is_some(),
+        replayed,
+        chrome,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
