@@ -78,7 +78,7 @@ pub(crate) async fn my_dossiers(
     };
     let now = motcua_domain::calendar::to_vn_local(&crate::now());
     let hours = motcua_domain::calendar::WorkingHours::default();
-    let holidays = state.calendar.holidays(&state.store).await?;
+    let holidays = motcua_app::calendar::holidays(&state.app).await?;
     let lines: Vec<MyLine> = queue
         .items
         .into_iter()
