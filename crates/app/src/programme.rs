@@ -232,3 +232,111 @@ pub fn review_view(loaded: &Loaded, review: &Review, today: NaiveDate) -> Review
             .collect(),
     }
 }
+
+/// Whether this account may report on the task: its lead agency's staff and province
+/// administrators.
+pub fn may_update(who: &crate::Principal, task: &TaskRecord) -> bool {
+    motcua_domain::programme::may_update_task(
+        who.role,
+        who.agency_code.as_deref(),
+        &task.agency_code,
+    )
+}
+
+/// A report on a task as the edge read it.
+pub struct TaskReport<'a> {
+    pub status: &'a str,
+    pub progress: i64,
+    pub note: &'a str,
+    pub links: &'a [String],
+}
+
+/// Checks and stores a report on a task, with its audit event; `Forbidden` unless the account
+/// answers for the task, `Malformed` (with the rule's words) for a bad status, progress, note
+/// or link. `display_name` is shown beside the report.
+pub async fn report(
+    app: &App,
+    who: &crate::Principal,
+    display_name: &str,
+    task: &TaskRecord,
+    report: TaskReport<'_>,
+) -> AppResult<motcua_store::TaskUpdateRecord> {
+    use motcua_domain::programme::{ProgrammeError, Progress, TaskChange, TaskStatus};
+    if !may_update(who, task) {
+        return Err(AppError::forbidden());
+    }
+    let invalid = |e: ProgrammeError| AppError::malformed(e.code(), capitalise(&e.to_string()));
+    let status: TaskStatus = report.status.trim().parse().map_err(invalid)?;
+    let progress = Progress::new(report.progress).map_err(invalid)?;
+    let change = TaskChange::new(
+        (task.status, task.progress),
+        status,
+        progress,
+        report.note,
+        report.links,
+    )
+    .map_err(invalid)?;
+    let audit = who.audit(
+        "programme.task_updated",
+        format!("task:{}", task.id),
+        serde_json::json!({
+            "code": task.code(),
+            "from": { "status": task.status, "progress": task.progress },
+            "to": { "status": change.status, "progress": change.progress },
+            "links": change.links.len(),
+        }),
+    );
+    Ok(app
+        .store
+        .update_task(
+            task.id,
+            &change,
+            crate::now(),
+            &who.username,
+            display_name,
+            audit,
+        )
+        .await?)
+}
+
+/// A province administrator closes the review session: later reports count as new. The
+/// note is kept to 2,000 characters.
+pub async fn close_review(
+    app: &App,
+    who: &crate::Principal,
+    programme: Uuid,
+    note: &str,
+) -> AppResult<()> {
+    require_reviewer(who)?;
+    let note: String = note.trim().chars().take(2000).collect();
+    let audit = who.audit(
+        "programme.reviewed",
+        format!("programme:{programme}"),
+        serde_json::json!({ "note": note }),
+    );
+    app.store
+        .record_review(programme, crate::now(), &who.username, &note, audit)
+        .await?;
+    Ok(())
+}
+
+/// Only province administrators close a review session.
+pub fn require_reviewer(who: &crate::Principal) -> AppResult<()> {
+    if who.role == motcua_domain::account::Role::ProvinceAdmin {
+        Ok(())
+    } else {
+        Err(AppError::NotAllowed {
+            code: "province_admins_only",
+            detail: "Chỉ quản trị cấp tỉnh được kết thúc phiên rà soát.".into(),
+        })
+    }
+}
+
+/// "Tiến độ …" from "tiến độ …": the domain's messages start in lower case.
+pub fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

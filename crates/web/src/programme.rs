@@ -1,13 +1,12 @@
 //! The programme as the API, the pages and the exports see it: filtering, reports on
 //! tasks, and the CSV and XLSX exports (loading and the review are `motcua_app::programme`).
 
-use crate::AppState;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, NaiveDate, Utc};
 pub(crate) use motcua_app::programme::Loaded;
-use motcua_domain::programme::{self as rules, TaskChange, TaskStatus};
-use motcua_store::{TaskRecord, TaskUpdateRecord};
+use motcua_domain::programme::{self as rules, TaskStatus};
+use motcua_store::TaskRecord;
 
 /// Readers are staff; anyone else gets 403.
 pub(crate) fn require_reader(user: &AuthUser) -> ApiResult<()> {
@@ -19,7 +18,7 @@ pub(crate) fn require_reader(user: &AuthUser) -> ApiResult<()> {
 }
 
 pub(crate) fn may_update(user: &AuthUser, task: &TaskRecord) -> bool {
-    rules::may_update_task(user.role, user.agency_code.as_deref(), &task.agency_code)
+    motcua_app::programme::may_update(&user.principal(), task)
 }
 
 /// Which tasks to show.
@@ -69,55 +68,7 @@ impl TaskFilter {
     }
 }
 
-/// Validates and stores a report on a task for `user`; 403 unless they may.
-pub(crate) async fn report(
-    state: &AppState,
-    user: &AuthUser,
-    task: &TaskRecord,
-    status: &str,
-    progress: i64,
-    note: &str,
-    links: &[String],
-) -> ApiResult<TaskUpdateRecord> {
-    if !may_update(user, task) {
-        return Err(ApiError::forbidden());
-    }
-    let invalid =
-        |e: rules::ProgrammeError| ApiError::bad_request(e.code(), capitalise(&e.to_string()));
-    let status: TaskStatus = status.trim().parse().map_err(invalid)?;
-    let progress = rules::Progress::new(progress).map_err(invalid)?;
-    let change = TaskChange::new((task.status, task.progress), status, progress, note, links)
-        .map_err(invalid)?;
-    let audit = user.audit(
-        "programme.task_updated",
-        format!("task:{}", task.id),
-        serde_json::json!({
-            "code": task.code(),
-            "from": { "status": task.status, "progress": task.progress },
-            "to": { "status": change.status, "progress": change.progress },
-            "links": change.links.len(),
-        }),
-    );
-    Ok(state
-        .store
-        .update_task(
-            task.id,
-            &change,
-            crate::now(),
-            &user.username,
-            &user.display_name,
-            audit,
-        )
-        .await?)
-}
-
-pub(crate) fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
+pub(crate) use motcua_app::programme::capitalise;
 
 pub(crate) fn dmy(date: NaiveDate) -> String {
     date.format("%d/%m/%Y").to_string()

@@ -290,14 +290,18 @@ pub(crate) async fn post_update(
 ) -> ApiResult<(StatusCode, Json<TaskDetailView>)> {
     prog::require_reader(&user)?;
     let task = task_or_404(&state, &id).await?;
-    prog::report(
-        &state,
-        &user,
+    let report = motcua_app::programme::TaskReport {
+        status: &body.status,
+        progress: body.progress,
+        note: &body.note,
+        links: &body.links,
+    };
+    motcua_app::programme::report(
+        &state.app,
+        &user.principal(),
+        &user.display_name,
         &task,
-        &body.status,
-        body.progress,
-        &body.note,
-        &body.links,
+        report,
     )
     .await?;
     let task = task_or_404(&state, &id).await?;

@@ -1,6 +1,6 @@
 //! The review by group, and closing a review.
 
-use super::{change_text, from_api, loaded_or_page, page_error, programme_id, reader};
+use super::{change_text, from_api, loaded_or_page, programme_id, reader};
 use crate::AppState;
 use crate::auth::PageUser;
 use crate::pages::{Chrome, PageError, render};
@@ -172,30 +172,13 @@ pub(crate) async fn close_review(
     chrome: Chrome,
     Form(fields): Form<CloseFields>,
 ) -> Result<Response, PageError> {
-    if user.role != Role::ProvinceAdmin {
-        return Err(page_error(
-            chrome,
-            StatusCode::FORBIDDEN,
-            "Chỉ quản trị cấp tỉnh được kết thúc phiên rà soát.",
-        ));
+    let who = user.principal();
+    if let Err(err) = motcua_app::programme::require_reviewer(&who) {
+        return Err(PageError::app(chrome, err));
     }
     let (_, loaded) =
         loaded_or_page(&state, chrome, programme_id(fields.programme.as_deref())).await?;
-    let note: String = fields.note.trim().chars().take(2000).collect();
-    let audit = user.audit(
-        "programme.reviewed",
-        format!("programme:{}", loaded.programme.id),
-        serde_json::json!({ "note": note }),
-    );
-    state
-        .store
-        .record_review(
-            loaded.programme.id,
-            crate::now(),
-            &user.username,
-            &note,
-            audit,
-        )
+    motcua_app::programme::close_review(&state.app, &who, loaded.programme.id, &fields.note)
         .await?;
     Ok(Redirect::to(&format!(
         "/programme/review?programme={}&closed=1",

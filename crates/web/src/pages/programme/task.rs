@@ -1,9 +1,8 @@
 //! One task with its history and the report form.
 
-use super::{TaskRow, change_text, from_api, page_error, reader, task_row};
+use super::{TaskRow, change_text, page_error, reader, task_row};
 use crate::AppState;
 use crate::auth::{AuthUser, PageUser};
-use crate::error::ApiError;
 use crate::pages::{Chrome, PageError, render};
 use crate::programme::{self as prog, local};
 use askama::Template;
@@ -11,6 +10,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use motcua_app::AppError;
 use motcua_domain::programme::TaskStatus;
 use motcua_store::TaskRecord;
 use serde::Deserialize;
@@ -181,32 +181,43 @@ pub(crate) async fn task_update(
     let links: Vec<String> = fields.links.lines().map(str::to_owned).collect();
     let outcome = match fields.progress.trim().parse::<i64>() {
         Ok(progress) => {
-            prog::report(
-                &state,
-                &user,
-                &task,
-                &fields.status,
+            let report = motcua_app::programme::TaskReport {
+                status: &fields.status,
                 progress,
-                &fields.note,
-                &links,
+                note: &fields.note,
+                links: &links,
+            };
+            motcua_app::programme::report(
+                &state.app,
+                &user.principal(),
+                &user.display_name,
+                &task,
+                report,
             )
             .await
         }
-        Err(_) => Err(ApiError::bad_request(
+        Err(_) => Err(AppError::malformed(
             "invalid_progress",
             "Tiến độ phải là số nguyên từ 0 đến 100.",
         )),
     };
     match outcome {
         Ok(_) => Ok(Redirect::to(&format!("/programme/tasks/{}?saved=1", task.id)).into_response()),
-        Err(err) if err.status.is_client_error() => {
+        // The person's own mistake: the form again, with what they typed and why.
+        Err(
+            err @ (AppError::Malformed { .. }
+            | AppError::Invalid { .. }
+            | AppError::Conflict { .. }
+            | AppError::NotFound { .. }
+            | AppError::Forbidden { .. }),
+        ) => {
             let form = ReportForm {
                 status: fields.status,
                 progress: fields.progress,
                 note: fields.note,
                 links: fields.links,
             };
-            let status = err.status;
+            let status = crate::error::status_of(&err);
             let page = task_page(
                 &state,
                 &user,
@@ -214,11 +225,11 @@ pub(crate) async fn task_update(
                 task,
                 Some(form),
                 false,
-                Some(err.detail),
+                Some(err.detail().into_owned()),
             )
             .await?;
             Ok(render(status, &page))
         }
-        Err(err) => Err(from_api(chrome, err)),
+        Err(err) => Err(PageError::app(chrome, err)),
     }
 }
