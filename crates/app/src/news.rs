@@ -166,3 +166,20 @@ pub async fn update(
         .await?;
     Ok(())
 }
+
+/// The articles published by today, newest first: the featured ones only when asked.
+pub async fn published(
+    app: &App,
+    featured_only: bool,
+    limit: i64,
+) -> AppResult<Vec<ArticleRecord>> {
+    Ok(app
+        .store
+        .articles(motcua_store::ArticleFilter {
+            published_by: Some(crate::today_vn()),
+            featured_only,
+            agency_code: None,
+            limit,
+        })
+        .await?)
+}

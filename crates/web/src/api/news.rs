@@ -12,7 +12,7 @@ use axum_extra::extract::CookieJar;
 use chrono::{DateTime, NaiveDate, Utc};
 use motcua_app::news;
 use motcua_domain::news::{RatingTotals, Stars};
-use motcua_store::{ArticleFilter, ArticleRecord};
+use motcua_store::ArticleRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -98,15 +98,7 @@ pub(crate) async fn list(
     ApiQuery(q): ApiQuery<NewsQuery>,
 ) -> ApiResult<Json<Vec<ArticleSummaryView>>> {
     let limit = q.limit.unwrap_or(20).clamp(1, 100);
-    let articles = state
-        .store
-        .articles(ArticleFilter {
-            published_by: Some(crate::today_vn()),
-            featured_only: q.featured,
-            agency_code: None,
-            limit,
-        })
-        .await?;
+    let articles = motcua_app::news::published(&state.app, q.featured, limit).await?;
     Ok(Json(articles.iter().map(summary_view).collect()))
 }
 

@@ -321,9 +321,7 @@ pub(super) async fn year_view(
         Ok(due) => (due, None),
         Err(err) => (None, Some(err.detail)),
     };
-    let agencies = state
-        .store
-        .agencies(None)
+    let agencies = motcua_app::register::agencies(&state.app, &Default::default())
         .await?
         .into_iter()
         .map(|a| (a.code.as_str().to_owned(), a.name))

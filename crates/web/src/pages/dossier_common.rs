@@ -119,14 +119,14 @@ pub(crate) fn channel_label(channel: &str) -> &'static str {
 /// Every agency's name by code (current and former), to show names instead of codes.
 pub(crate) async fn agency_names(
     state: &AppState,
-) -> Result<HashMap<String, String>, motcua_store::StoreError> {
-    Ok(state
-        .store
-        .agencies(None)
-        .await?
-        .into_iter()
-        .map(|a| (a.code.to_string(), a.name))
-        .collect())
+) -> motcua_app::AppResult<HashMap<String, String>> {
+    Ok(
+        motcua_app::register::agencies(&state.app, &Default::default())
+            .await?
+            .into_iter()
+            .map(|a| (a.code.to_string(), a.name))
+            .collect(),
+    )
 }
 
 pub(crate) fn name_of(names: &HashMap<String, String>, code: &str) -> String {

@@ -33,14 +33,7 @@ pub(super) async fn home(
         .map(|k| (k.label_vi(), counts.of(k)))
         .filter(|(_, n)| *n > 0)
         .collect();
-    let featured = state
-        .store
-        .articles(motcua_store::ArticleFilter {
-            published_by: Some(today),
-            featured_only: true,
-            agency_code: None,
-            limit: 4,
-        })
+    let featured = motcua_app::news::published(&state.app, true, 4)
         .await?
         .iter()
         .map(super::news::item)

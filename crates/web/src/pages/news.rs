@@ -17,7 +17,7 @@ use motcua_app::AppError;
 use motcua_app::news;
 use motcua_domain::account::Role;
 use motcua_domain::news::{ArticleDraft, Stars, may_write_news};
-use motcua_store::{ArticleFilter, ArticleRecord};
+use motcua_store::ArticleRecord;
 use serde::Deserialize;
 
 fn page_error(chrome: Chrome, status: StatusCode, message: &str) -> PageError {
@@ -57,14 +57,7 @@ pub(super) async fn list(
     State(state): State<AppState>,
     chrome: Chrome,
 ) -> Result<Response, PageError> {
-    let articles = state
-        .store
-        .articles(ArticleFilter {
-            published_by: Some(crate::today_vn()),
-            limit: 200,
-            ..ArticleFilter::default()
-        })
-        .await?;
+    let articles = news::published(&state.app, false, 200).await?;
     let page = ListPage {
         can_write: chrome.user.as_ref().is_some_and(|u| may_write_news(u.role)),
         chrome,
@@ -217,7 +210,7 @@ async fn agencies_for(
     state: &AppState,
     user: &AuthUser,
 ) -> Result<Vec<(String, String)>, PageError> {
-    let all = state.store.agencies(None).await?;
+    let all = motcua_app::register::agencies(&state.app, &Default::default()).await?;
     Ok(all
         .into_iter()
         .filter(|a| {

@@ -107,14 +107,14 @@ fn agency_options(state_agencies: &[(String, String)], current: &str) -> Vec<Opt
 
 /// Provincial agencies (not the commune committees) as (code, name).
 async fn provincial_agencies(state: &AppState) -> Result<Vec<(String, String)>, PageError> {
-    Ok(state
-        .store
-        .agencies(None)
-        .await?
-        .into_iter()
-        .filter(|a| a.kind != AgencyKind::CommuneCommittee)
-        .map(|a| (a.code.to_string(), a.name))
-        .collect())
+    Ok(
+        motcua_app::register::agencies(&state.app, &Default::default())
+            .await?
+            .into_iter()
+            .filter(|a| a.kind != AgencyKind::CommuneCommittee)
+            .map(|a| (a.code.to_string(), a.name))
+            .collect(),
+    )
 }
 
 pub(crate) struct AssignmentLine {

@@ -81,9 +81,7 @@ async fn receiving_groups(
     selected: &str,
 ) -> Result<Vec<AgencyGroup>, PageError> {
     let today = crate::today_vn();
-    let agencies: Vec<_> = state
-        .store
-        .agencies(None)
+    let agencies: Vec<_> = motcua_app::register::agencies(&state.app, &Default::default())
         .await?
         .into_iter()
         .filter(|a| a.is_valid_at(today))

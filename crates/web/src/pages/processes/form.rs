@@ -202,9 +202,7 @@ pub(super) async fn form_context(
     procedures.sort_by(|a, b| a.1.cmp(&b.1));
     procedures.insert(0, (String::new(), "— Chọn thủ tục —".into()));
     let today = crate::today_vn();
-    let agencies: Vec<_> = state
-        .store
-        .agencies(None)
+    let agencies: Vec<_> = motcua_app::register::agencies(&state.app, &Default::default())
         .await?
         .into_iter()
         .filter(|a| a.is_valid_at(today))

@@ -133,14 +133,13 @@ pub(crate) async fn list(
         })
         .collect();
     let mut agency_items = vec![(String::new(), "— Mọi cơ quan —".to_owned())];
-    let mut listed: Vec<(String, String)> = state
-        .store
-        .agencies(None)
-        .await?
-        .into_iter()
-        .filter(|a| a.is_valid_at(crate::today_vn()) && a.kind != AgencyKind::CommuneCommittee)
-        .map(|a| (a.code.to_string(), a.name))
-        .collect();
+    let mut listed: Vec<(String, String)> =
+        motcua_app::register::agencies(&state.app, &Default::default())
+            .await?
+            .into_iter()
+            .filter(|a| a.is_valid_at(crate::today_vn()) && a.kind != AgencyKind::CommuneCommittee)
+            .map(|a| (a.code.to_string(), a.name))
+            .collect();
     listed.sort_by(|a, b| a.1.cmp(&b.1));
     agency_items.extend(listed);
     if let Some(own) = &user.agency_code
