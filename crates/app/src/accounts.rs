@@ -170,45 +170,41 @@ pub struct Issued {
     pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// Opens a browser session for an account whose credentials were just checked.
-pub async fn open_session(
-    app: &App,
-    user: &UserRecord,
-    client: &str,
-    lifetime: chrono::Duration,
-) -> AppResult<Issued> {
-    let secret = random_token();
-    let now = crate::now();
-    let expires_at = now + lifetime;
-    let audit = audit_for(
-        user,
-        "session.login",
-        serde_json::json!({ "client": client }),
-    );
-    app.store
-        .create_session(&token_hash(&secret), user.id, now, expires_at, audit)
-        .await?;
-    Ok(Issued { secret, expires_at })
+/// What a secret opens: a browser session or an API token (Bearer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretKind {
+    Session,
+    ApiToken,
 }
 
-/// Issues an API token (Bearer) for an account whose credentials were just checked.
-pub async fn issue_api_token(
+/// Issues a secret for an account whose credentials were just checked; only its hash is
+/// stored, with the audit event (`session.login` or `token.issued`).
+pub async fn issue_secret(
     app: &App,
     user: &UserRecord,
     client: &str,
+    kind: SecretKind,
     lifetime: chrono::Duration,
 ) -> AppResult<Issued> {
     let secret = random_token();
     let now = crate::now();
     let expires_at = now + lifetime;
-    let audit = audit_for(
-        user,
-        "token.issued",
-        serde_json::json!({ "client": client }),
-    );
-    app.store
-        .create_api_token(&token_hash(&secret), user.id, now, expires_at, audit)
-        .await?;
+    let detail = serde_json::json!({ "client": client });
+    let hash = token_hash(&secret);
+    match kind {
+        SecretKind::Session => {
+            let audit = audit_for(user, "session.login", detail);
+            app.store
+                .create_session(&hash, user.id, now, expires_at, audit)
+                .await?
+        }
+        SecretKind::ApiToken => {
+            let audit = audit_for(user, "token.issued", detail);
+            app.store
+                .create_api_token(&hash, user.id, now, expires_at, audit)
+                .await?
+        }
+    };
     Ok(Issued { secret, expires_at })
 }
 

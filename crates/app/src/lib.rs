@@ -32,6 +32,15 @@ pub use clock::{now, today_vn};
 pub use error::{AppError, AppResult};
 pub use principal::Principal;
 
+/// "Tiến độ …" from "tiến độ …": rule messages start in lower case, sentences do not.
+pub fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 use motcua_store::Store;
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -265,7 +265,8 @@ pub async fn report(
     if !may_update(who, task) {
         return Err(AppError::forbidden());
     }
-    let invalid = |e: ProgrammeError| AppError::malformed(e.code(), capitalise(&e.to_string()));
+    let invalid =
+        |e: ProgrammeError| AppError::malformed(e.code(), crate::capitalise(&e.to_string()));
     let status: TaskStatus = report.status.trim().parse().map_err(invalid)?;
     let progress = Progress::new(report.progress).map_err(invalid)?;
     let change = TaskChange::new(
@@ -329,14 +330,5 @@ pub fn require_reviewer(who: &crate::Principal) -> AppResult<()> {
             code: "province_admins_only",
             detail: "Chỉ quản trị cấp tỉnh được kết thúc phiên rà soát.".into(),
         })
-    }
-}
-
-/// "Tiến độ …" from "tiến độ …": the domain's messages start in lower case.
-pub fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }

@@ -68,7 +68,7 @@ impl TaskFilter {
     }
 }
 
-pub(crate) use motcua_app::programme::capitalise;
+pub(crate) use motcua_app::capitalise;
 
 pub(crate) fn dmy(date: NaiveDate) -> String {
     date.format("%d/%m/%Y").to_string()

@@ -204,19 +204,11 @@ fn solar(year: i64, month: i64, day: i64, leap: bool, json: bool) -> Result<Stri
         let lunar = cal::lunar_of(date)?;
         format!(
             "{} là {}, {} dương lịch.",
-            capitalised(&lunar_vi(&lunar)),
+            motcua_app::capitalise(&lunar_vi(&lunar)),
             cal::weekday_vi(date),
             dmy(date)
         )
     })
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 fn holidays_text(holidays: &HolidayCalendar, year: i32, json: bool) -> Result<String, InputError> {

@@ -61,7 +61,14 @@ pub(crate) async fn issue_token(
         }
     };
     let lifetime = Duration::days(state.config.api_token_days);
-    let issued = accounts::issue_api_token(&state.app, &user, &client, lifetime).await?;
+    let issued = accounts::issue_secret(
+        &state.app,
+        &user,
+        &client,
+        accounts::SecretKind::ApiToken,
+        lifetime,
+    )
+    .await?;
     let (token, expires_at) = (issued.secret, issued.expires_at);
     Ok(Json(TokenResponse { token, expires_at }))
 }

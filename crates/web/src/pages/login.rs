@@ -98,9 +98,15 @@ pub(super) async fn submit(
         }
     };
     let lifetime = Duration::hours(state.config.session_hours);
-    let session = accounts::open_session(&state.app, &user, &client, lifetime)
-        .await?
-        .secret;
+    let session = accounts::issue_secret(
+        &state.app,
+        &user,
+        &client,
+        accounts::SecretKind::Session,
+        lifetime,
+    )
+    .await?
+    .secret;
     let secure = state.config.cookie_secure;
     let cookie = Cookie::build((SESSION_COOKIE, session))
         .path("/")
