@@ -8,6 +8,7 @@ use motcua_domain::agency::AgencyCode;
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::dossier::{CitizenId, TaxCode};
 use motcua_store::{NewUser, ThrottleState, UserRecord};
+use std::collections::HashMap;
 
 /// What a failed sign-in tells the person, whatever was wrong (never whether the account exists).
 pub const BAD_CREDENTIALS: &str = "Tên đăng nhập hoặc mật khẩu không đúng.";
@@ -78,6 +79,24 @@ pub struct NewAccount {
     pub agency: Option<String>,
     pub display_name: Option<String>,
     pub password: String,
+}
+
+/// The display names of accounts by username, for the people named on a dossier's printed
+/// forms; unknown usernames are left out.
+pub async fn display_names<I>(app: &App, usernames: I) -> AppResult<HashMap<String, String>>
+where
+    I: IntoIterator<Item = String>,
+{
+    let mut names = HashMap::new();
+    for username in usernames {
+        if names.contains_key(&username) {
+            continue;
+        }
+        if let Some(user) = app.store.find_user_by_username(&username).await? {
+            names.insert(username, user.display_name);
+        }
+    }
+    Ok(names)
 }
 
 /// Creates an account (operators, from the command line): the username, role, agency and

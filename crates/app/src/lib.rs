@@ -93,21 +93,21 @@ impl Default for AppConfig {
 /// The application: the store and the shared state every use case works with. Cheap to clone.
 #[derive(Clone)]
 pub struct App {
-    pub store: Store,
+    pub(crate) store: Store,
     /// The holiday calendar, rebuilt only when the stored arrangements change.
-    pub calendar: Arc<calendar::CalendarCache>,
+    pub(crate) calendar: Arc<calendar::CalendarCache>,
     /// The group-commit writer for new dossiers.
-    pub submitter: Arc<dossiers::Submitter>,
+    pub(crate) submitter: Arc<dossiers::Submitter>,
     /// None when the document store cannot be opened (logged at start).
-    pub documents: Option<Arc<documents::BlobStore>>,
+    pub(crate) documents: Option<Arc<documents::BlobStore>>,
     /// Signs receipts and results (None only in tests that want no signing).
-    pub signer: Option<Arc<signing::Signer>>,
+    pub(crate) signer: Option<Arc<signing::Signer>>,
     /// The procedure catalogue's search index, rebuilt from the store when stale.
-    pub catalogue: Arc<catalogue::CatalogueState>,
-    pub queue_count_cap: i64,
-    pub province: Province,
+    pub(crate) catalogue: Arc<catalogue::CatalogueState>,
+    pub(crate) queue_count_cap: i64,
+    pub(crate) province: Province,
     /// The catalogue facts the quality index needs, rebuilt with the catalogue.
-    pub stats: Arc<stats::StatsCache>,
+    pub(crate) stats: Arc<stats::StatsCache>,
 }
 
 impl App {
@@ -138,5 +138,33 @@ impl App {
             province: config.province.clone(),
             stats: Arc::default(),
         }
+    }
+
+    /// Before serving: refuses a master key that cannot open the stored signing keys, and
+    /// builds the catalogue's index so the first request does not wait for it.
+    pub async fn prepare(&self) -> AppResult<()> {
+        if let Some(signer) = &self.signer {
+            signer
+                .check(&self.store)
+                .await
+                .map_err(|e| AppError::internal(e.to_string()))?;
+        }
+        self.catalogue.refresh(&self.store).await;
+        Ok(())
+    }
+
+    /// Whether the database answers (the readiness check).
+    pub async fn ping(&self) -> AppResult<()> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// The largest document accepted, or None when the document store is off.
+    pub fn max_document_bytes(&self) -> Option<u64> {
+        self.documents.as_ref().map(|d| d.max_bytes())
+    }
+
+    /// The connection pools' use, for the metrics.
+    pub fn pool_stats(&self) -> Vec<motcua_store::PoolStats> {
+        self.store.pool_stats()
     }
 }

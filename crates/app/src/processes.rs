@@ -197,6 +197,23 @@ pub async fn approve(app: &App, who: &Principal, id: Uuid) -> AppResult<ProcessR
     Ok(app.store.approve_process(id, crate::now(), audit).await?)
 }
 
+/// Steps to start a new process from, split by the procedure's legal time: None when the
+/// procedure is not published. The handling department is named only for a province-wide
+/// scope (`level:province`).
+pub async fn suggestion(app: &App, code: &str, scope: &str) -> AppResult<Option<Vec<ProcessStep>>> {
+    let Some(version) = app.store.published_version(code).await? else {
+        return Ok(None);
+    };
+    let p = &version.procedure;
+    let handler = (scope == "level:province")
+        .then(|| p.agency_code.clone())
+        .flatten();
+    Ok(Some(motcua_domain::dossier::suggested_steps(
+        p.processing_time.minutes(),
+        handler,
+    )))
+}
+
 /// Published procedures, as assigned on `date`, that no approved process covers.
 pub async fn missing(
     app: &App,

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use motcua_domain::programme::{
     self as rules, GroupStanding, HistoryEntry, NetChange, ReviewTask, Totals,
 };
-use motcua_store::{ProgrammeRecord, ReviewRecord, TaskGroupRecord, TaskRecord};
+use motcua_store::{ProgrammeRecord, ReviewRecord, TaskGroupRecord, TaskRecord, TaskUpdateRecord};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -231,6 +231,42 @@ pub fn review_view(loaded: &Loaded, review: &Review, today: NaiveDate) -> Review
             })
             .collect(),
     }
+}
+
+/// A task with its reports and its group.
+pub struct TaskDetail {
+    pub task: TaskRecord,
+    /// Every report, oldest first.
+    pub updates: Vec<TaskUpdateRecord>,
+    pub group: Option<TaskGroupRecord>,
+    /// Whether the reader may report on it.
+    pub can_update: bool,
+}
+
+/// One task, for staff (`Forbidden` for anyone else); an unreadable id is not found.
+pub async fn task(app: &App, who: &crate::Principal, id: &str) -> AppResult<TaskDetail> {
+    if !rules::may_read_programme(who.role) {
+        return Err(AppError::forbidden());
+    }
+    let missing = || AppError::not_found("not_found", "Không tìm thấy nhiệm vụ này.");
+    let id = Uuid::parse_str(id.trim()).map_err(|_| missing())?;
+    let task = app.store.task(id).await?.ok_or_else(missing)?;
+    let updates = app.store.task_updates(id).await?;
+    let group = match app.store.programme_of_task(id).await? {
+        Some(programme) => app
+            .store
+            .task_groups(programme)
+            .await?
+            .into_iter()
+            .find(|g| g.id == task.group_id),
+        None => None,
+    };
+    Ok(TaskDetail {
+        can_update: may_update(who, &task),
+        task,
+        updates,
+        group,
+    })
 }
 
 /// Whether this account may report on the task: its lead agency's staff and province

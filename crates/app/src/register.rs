@@ -5,7 +5,7 @@ use crate::{App, AppError, AppResult};
 use chrono::NaiveDate;
 use motcua_domain::agency::{Agency, AgencyCode};
 use motcua_domain::unit::{AdminUnit, UnitKind};
-use motcua_store::{AgencyQuery, SuccessionDetail, UnitPage, UnitQuery};
+use motcua_store::{AgencyQuery, SuccessionDetail, UnitCounts, UnitPage, UnitQuery};
 
 /// "No unit with this code in force on that day".
 pub fn unit_not_found(code: &str, at: NaiveDate) -> AppError {
@@ -77,6 +77,11 @@ pub async fn successors(app: &App, code: &str, at: NaiveDate) -> AppResult<Vec<S
 /// Agencies by unit, kind and date.
 pub async fn agencies(app: &App, query: &AgencyQuery) -> AppResult<Vec<Agency>> {
     Ok(app.store.find_agencies(query).await?)
+}
+
+/// How many units of each kind lie directly under `parent` on `at`.
+pub async fn child_counts(app: &App, parent: &str, at: NaiveDate) -> AppResult<UnitCounts> {
+    Ok(app.store.count_child_units_at(parent, at).await?)
 }
 
 /// One agency by its electronic identifier (either layout).

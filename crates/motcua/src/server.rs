@@ -59,13 +59,11 @@ pub async fn start_with(
     idempotency_retention: Option<chrono::Duration>,
 ) -> std::io::Result<RunningServer> {
     let state = AppState::new(store.clone(), config, demo_accounts);
-    // Refuse to run with a master key that cannot open the stored signing keys.
-    if let Some(signer) = &state.signer {
-        signer
-            .check(&store)
-            .await
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-    }
+    state
+        .app
+        .prepare()
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     jobs::recover_at_start(&state.app).await;
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
@@ -76,8 +74,6 @@ pub async fn start_with(
             reminders,
         },
     );
-    // The catalogue index is built before the first request.
-    state.catalogue.refresh(&store).await;
     let app = motcua_web::router(state);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -5,11 +5,12 @@
 //! import opens new intervals, closes changed or missing units the day before, and
 //! leaves the rest alone: re-importing the same list changes nothing.
 
+use crate::agencies::{agency_in_tx, insert_agency, update_agency_row};
 use crate::audit::append;
 use crate::tx::{Tx, on_tx};
 use crate::units::{
-    INSERT_CHUNK, UNIT_COLUMNS, UnitRow, agency_in_tx, insert_agency, insert_successions,
-    insert_units, search_name, unit_from_row, update_agency_row,
+    INSERT_CHUNK, UNIT_COLUMNS, UnitRow, insert_successions, insert_units, search_name,
+    unit_from_row,
 };
 use crate::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};

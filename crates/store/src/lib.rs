@@ -5,6 +5,7 @@
 //! in one transaction together with its audit event.
 
 mod accounts;
+mod agencies;
 mod archive;
 mod audit;
 mod calendar;
@@ -28,6 +29,7 @@ mod tx;
 mod units;
 
 pub use accounts::{NewUser, UserRecord};
+pub use agencies::AgencyQuery;
 pub use archive::{
     ArchivePackageRecord, BlobDeleter, DestructionListRecord, DestructionReport, NewArchivePackage,
     RetentionRecord,
@@ -71,7 +73,7 @@ pub use throttle::ThrottleState;
 pub use transition::{
     AGENCY_BOUND, AgencyBound, TransitionMove, TransitionReport, bound_kind_label,
 };
-pub use units::{AgencyQuery, SeedData, SuccessionDetail, UnitCounts, UnitPage, UnitQuery};
+pub use units::{SeedData, SuccessionDetail, UnitCounts, UnitPage, UnitQuery};
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::sqlite::{

@@ -68,7 +68,7 @@ pub(crate) async fn dossier_document(
 
 /// The published catalogue as a download (`/procedures.xlsx` and the export API).
 pub(crate) async fn catalogue(app: &App, format: motcua_exchange::Format) -> AppResult<Response> {
-    let file = motcua_app::catalogue::export::export(&app.store, format).await?;
+    let file = motcua_app::catalogue::export::published(app, format).await?;
     let disposition = format!("attachment; filename=\"{}\"", file.filename());
     Ok((
         [

@@ -26,7 +26,7 @@ async fn healthz() -> impl IntoResponse {
 
 /// 200 while the database answers, 503 when it does not.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    let ping = tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await;
+    let ping = tokio::time::timeout(Duration::from_secs(2), state.app.ping()).await;
     match ping {
         Ok(Ok(())) => (
             StatusCode::OK,
@@ -50,7 +50,7 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let body = state.metrics.render(&state.store.pool_stats());
+    let body = state.metrics.render(&state.app.pool_stats());
     (
         [(
             header::CONTENT_TYPE,

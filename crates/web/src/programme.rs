@@ -17,10 +17,6 @@ pub(crate) fn require_reader(user: &AuthUser) -> ApiResult<()> {
     }
 }
 
-pub(crate) fn may_update(user: &AuthUser, task: &TaskRecord) -> bool {
-    motcua_app::programme::may_update(&user.principal(), task)
-}
-
 /// Which tasks to show.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct TaskFilter {

@@ -85,14 +85,6 @@ pub struct AppState {
     pub(crate) demo_accounts: Arc<Vec<DemoAccount>>,
 }
 
-/// Handlers not yet moved over reach the store and caches through the application.
-impl std::ops::Deref for AppState {
-    type Target = App;
-    fn deref(&self) -> &App {
-        &self.app
-    }
-}
-
 impl AppState {
     pub fn province_name(&self) -> String {
         self.config.province_name.clone()

@@ -21,6 +21,11 @@ pub async fn agency_hours(store: &Store, code: &str) -> Result<Option<WorkingHou
     }
 }
 
+/// An agency's working hours, or the defaults when it has none or is unknown.
+pub async fn hours_or_default(app: &App, code: &str) -> AppResult<WorkingHours> {
+    Ok(agency_hours(&app.store, code).await?.unwrap_or_default())
+}
+
 fn unknown_agency(code: &AgencyCode) -> AppError {
     AppError::not_found(
         "not_found",

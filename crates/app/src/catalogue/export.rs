@@ -1,7 +1,7 @@
 //! The published catalogue as a file: the same bytes for the API, the pages and
 //! `motcua export procedures`.
 
-use crate::{AppError, AppResult};
+use crate::{App, AppError, AppResult};
 use motcua_exchange::{Entry, Format};
 use motcua_store::Store;
 
@@ -17,6 +17,11 @@ impl CatalogueFile {
     pub fn filename(&self) -> String {
         format!("thu-tuc-hanh-chinh.{}", self.format.as_str())
     }
+}
+
+/// The published catalogue in `format`, for anyone (the catalogue is public).
+pub async fn published(app: &App, format: Format) -> AppResult<CatalogueFile> {
+    export(&app.store, format).await
 }
 
 /// The published catalogue in `format`. Anyone may have it (the catalogue is public),

@@ -6,7 +6,9 @@ use crate::{App, AppResult, Principal};
 use chrono::NaiveDate;
 use motcua_domain::account::Role;
 use motcua_domain::procedure::{Level, VersionState};
-use motcua_store::{ApplicableProcedure, ProcedureRecord, Sector, VersionRecord, VersionSummary};
+use motcua_store::{
+    ApplicableProcedure, ProcedureRecord, PublishedEntry, Sector, VersionRecord, VersionSummary,
+};
 use std::sync::Arc;
 
 /// Whether the asker sees drafts.
@@ -74,6 +76,11 @@ pub async fn applicable(
 /// The sectors procedures belong to.
 pub async fn sectors(app: &App) -> AppResult<Vec<Sector>> {
     Ok(app.store.sectors().await?)
+}
+
+/// Every procedure's published version, by code.
+pub async fn published(app: &App) -> AppResult<Vec<PublishedEntry>> {
+    Ok(app.store.published_catalogue().await?)
 }
 
 /// The drafts waiting for publication (province administrators; empty for anyone else).

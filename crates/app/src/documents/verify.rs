@@ -6,7 +6,7 @@ use crate::signing::{SignatureCheck, check_hash, key_id};
 use crate::{App, AppError, AppResult};
 use chrono::{DateTime, Utc};
 use motcua_domain::document::{DocumentKind, parse_sha256};
-use motcua_store::SigningKeyRecord;
+use motcua_store::{DocumentRecord, DossierRecord, SigningKeyRecord};
 
 /// One signature over the content, checked.
 #[derive(Debug, Clone)]
@@ -75,6 +75,25 @@ pub async fn signatures_over(app: &App, sha256: &str) -> AppResult<Vec<CheckedSi
         .into_iter()
         .map(CheckedSignature::from)
         .collect())
+}
+
+/// The kept results of a dossier already loaded for its reader, each with the signature
+/// over it checked; unsigned results are left out.
+pub async fn signed_results(
+    app: &App,
+    record: &DossierRecord,
+) -> AppResult<Vec<(DocumentRecord, CheckedSignature)>> {
+    let mut out = Vec::new();
+    for doc in app.store.documents(record.code()).await? {
+        if doc.kind != DocumentKind::Result.as_str() || doc.destroyed_at.is_some() {
+            continue;
+        }
+        let checks = check_hash(&app.store, &doc.sha256).await?;
+        if let Some(check) = checks.into_iter().find(|c| c.record.document_id == doc.id) {
+            out.push((doc, CheckedSignature::from(check)));
+        }
+    }
+    Ok(out)
 }
 
 /// The signatures over `sha256` (as typed); `not_signed` when there is none.

@@ -8,7 +8,7 @@ use motcua_domain::agency::AgencyCode;
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::calendar::{WorkingHours, to_vn_local};
 use motcua_domain::dossier::{Action, Actor, Context, Rating, RatingCriterion, can_act};
-use motcua_store::DossierRecord;
+use motcua_store::{DossierRecord, UserRecord};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -153,6 +153,14 @@ impl ActionInput {
             }
         })
     }
+}
+
+/// Whom the dossier may be assigned to at its current step: the active staff of the step's
+/// agency (what `act` checks for `assign`).
+pub async fn assignees(app: &App, record: &DossierRecord) -> AppResult<Vec<UserRecord>> {
+    let agency = record.dossier.step_agency(&record.steps).as_str();
+    let users = app.store.active_users_of_agency(agency).await?;
+    Ok(users.into_iter().filter(|u| u.role.is_staff()).collect())
 }
 
 /// Takes an action on a dossier the principal may see. Not allowed in the current state →

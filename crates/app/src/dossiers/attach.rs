@@ -158,3 +158,9 @@ pub async fn document_of(app: &App, record: &DossierRecord, id: &str) -> AppResu
         .find(|d| d.id.to_string() == id)
         .ok_or_else(|| AppError::not_found("not_found", "Không tìm thấy tài liệu."))
 }
+
+/// The names of the documents of a dossier already loaded for its reader.
+pub async fn document_names(app: &App, record: &DossierRecord) -> AppResult<Vec<String>> {
+    let docs = app.store.documents(record.code()).await?;
+    Ok(docs.into_iter().map(|d| d.name).collect())
+}

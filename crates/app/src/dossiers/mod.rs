@@ -5,6 +5,7 @@
 mod access;
 pub mod act;
 pub mod attach;
+pub mod online;
 pub mod public;
 pub mod queue;
 pub mod read;

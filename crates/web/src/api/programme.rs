@@ -217,10 +217,14 @@ pub(crate) struct TaskDetailView {
     pub can_update: bool,
 }
 
-async fn task_or_404(state: &AppState, id: &str) -> ApiResult<TaskRecord> {
-    let missing = || ApiError::not_found("Không tìm thấy nhiệm vụ này.");
-    let id = Uuid::parse_str(id).map_err(|_| missing())?;
-    state.store.task(id).await?.ok_or_else(missing)
+impl From<motcua_app::programme::TaskDetail> for TaskDetailView {
+    fn from(detail: motcua_app::programme::TaskDetail) -> TaskDetailView {
+        TaskDetailView {
+            can_update: detail.can_update,
+            task: task_view(&detail.task, crate::today_vn()),
+            history: detail.updates.iter().map(update_view).collect(),
+        }
+    }
 }
 
 /// A task with its history of updates and evidence (staff only).
@@ -240,14 +244,8 @@ pub(crate) async fn task(
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
 ) -> ApiResult<Json<TaskDetailView>> {
-    prog::require_reader(&user)?;
-    let task = task_or_404(&state, &id).await?;
-    let history = state.store.task_updates(task.id).await?;
-    Ok(Json(TaskDetailView {
-        can_update: prog::may_update(&user, &task),
-        task: task_view(&task, crate::today_vn()),
-        history: history.iter().map(update_view).collect(),
-    }))
+    let detail = motcua_app::programme::task(&state.app, &user.principal(), &id).await?;
+    Ok(Json(detail.into()))
 }
 
 /// A report on a task.
@@ -288,32 +286,18 @@ pub(crate) async fn post_update(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<UpdateBody>,
 ) -> ApiResult<(StatusCode, Json<TaskDetailView>)> {
-    prog::require_reader(&user)?;
-    let task = task_or_404(&state, &id).await?;
+    let who = user.principal();
+    let detail = motcua_app::programme::task(&state.app, &who, &id).await?;
     let report = motcua_app::programme::TaskReport {
         status: &body.status,
         progress: body.progress,
         note: &body.note,
         links: &body.links,
     };
-    motcua_app::programme::report(
-        &state.app,
-        &user.principal(),
-        &user.display_name,
-        &task,
-        report,
-    )
-    .await?;
-    let task = task_or_404(&state, &id).await?;
-    let history = state.store.task_updates(task.id).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(TaskDetailView {
-            can_update: true,
-            task: task_view(&task, crate::today_vn()),
-            history: history.iter().map(update_view).collect(),
-        }),
-    ))
+    motcua_app::programme::report(&state.app, &who, &user.display_name, &detail.task, report)
+        .await?;
+    let after = motcua_app::programme::task(&state.app, &who, &id).await?;
+    Ok((StatusCode::CREATED, Json(after.into())))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -247,13 +247,9 @@ async fn answer_due(
     };
     let hours_of = match &answer.agency_code {
         Some(code) => {
-            let name = state
-                .store
-                .agency(code)
+            let name = motcua_app::register::agency(&state.app, code)
                 .await
-                .ok()
-                .flatten()
-                .map_or_else(|| code.clone(), |a| a.name);
+                .map_or_else(|_| code.clone(), |a| a.name);
             format!("giờ làm việc của {name}")
         }
         None => "giờ làm việc mặc định (07:00–11:30, 13:30–17:00, thứ Hai đến thứ Sáu)".into(),

@@ -24,10 +24,8 @@ pub(super) async fn home(
     chrome: Chrome,
 ) -> Result<Response, PageError> {
     let today = crate::today_vn();
-    let counts = state
-        .store
-        .count_child_units_at(&state.config.province_code, today)
-        .await?;
+    let counts =
+        motcua_app::register::child_counts(&state.app, &state.config.province_code, today).await?;
     let commune_kinds = [UnitKind::Commune, UnitKind::Ward, UnitKind::SpecialZone]
         .into_iter()
         .map(|k| (k.label_vi(), counts.of(k)))

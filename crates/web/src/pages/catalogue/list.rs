@@ -143,11 +143,8 @@ pub(crate) async fn list(
     };
     let sectors = read::sectors(&state.app).await?;
     let agencies = provincial_agencies(&state).await?;
-    let drafts = if is_admin(chrome.user.as_ref()) {
-        state.store.drafts().await?.len()
-    } else {
-        0
-    };
+    let who = chrome.user.as_ref().map(|u| u.principal());
+    let drafts = read::drafts(&state.app, who.as_ref()).await?.len();
     let page_view = ProceduresPage {
         q: params.q.clone().unwrap_or_default(),
         level_options: options(

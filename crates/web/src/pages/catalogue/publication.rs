@@ -57,8 +57,9 @@ async fn publications_page(
     errors: Vec<String>,
     done: Option<String>,
 ) -> Result<Response, PageError> {
-    let drafts = state.store.drafts().await?;
-    let published = state.store.published_catalogue().await?;
+    let who = chrome.user.as_ref().map(|u| u.principal());
+    let drafts = motcua_app::catalogue::read::drafts(&state.app, who.as_ref()).await?;
+    let published = motcua_app::catalogue::read::published(&state.app).await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {

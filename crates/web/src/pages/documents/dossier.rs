@@ -8,7 +8,7 @@ use crate::auth::PageUser;
 use crate::error::status_of;
 use crate::pages::dossier_common::{agency_names, date_line, name_of, qr_svg};
 use crate::pages::{Chrome, PageError, render};
-use crate::signing::{check_hash, key_id, signed_at_vn};
+use crate::signing::signed_at_vn;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -109,9 +109,9 @@ async fn documents_page(
         can_upload,
         is_staff: staff,
         max_mib: state
-            .documents
-            .as_ref()
-            .map_or(0, |d| d.max_bytes() / 1024 / 1024),
+            .app
+            .max_document_bytes()
+            .map_or(0, |max| max / 1024 / 1024),
         notice,
         error: error.map(|(_, m)| m),
         chrome,
@@ -277,36 +277,31 @@ pub(in crate::pages) async fn result_print(
         .trim_start_matches("Thành phố ")
         .to_owned();
     let mut sheets = Vec::new();
-    for doc in state.store.documents(record.code()).await? {
-        if doc.kind != motcua_domain::document::DocumentKind::Result.as_str()
-            || doc.destroyed_at.is_some()
-        {
-            continue;
-        }
-        let checks = check_hash(&state.store, &doc.sha256).await?;
-        let Some(check) = checks.into_iter().find(|c| c.record.document_id == doc.id) else {
-            continue;
-        };
-        let agency_name = name_of(&names, &check.record.agency_code);
+    let results = motcua_app::documents::verify::signed_results(&state.app, &record)
+        .await
+        .map_err(|e| PageError::app(chrome.clone(), e))?;
+    for (doc, check) in results {
+        let agency_name = name_of(&names, &check.agency_code);
         let signed_vn = check
-            .record
             .signed_at
             .with_timezone(&motcua_domain::calendar::VN_OFFSET);
         let link = verify_url(&state, &headers, &doc.sha256);
         sheets.push(ResultSheet {
             id: doc.id.to_string(),
             kind_label: kind_label(&doc.kind),
-            agency: format!("{agency_name} ({})", check.record.agency_code),
+            agency: format!("{agency_name} ({})", check.agency_code),
             agency_heading: agency_name.to_uppercase(),
             key_id: check
-                .public_key
-                .as_deref()
-                .and_then(key_id)
+                .key_id
                 .unwrap_or_else(|| "(không có khóa công khai)".into()),
-            signed_at: signed_at_vn(check.record.signed_at),
+            signed_at: signed_at_vn(check.signed_at),
             place_date: format!("{place}, {}", date_line(&signed_vn)),
-            valid: check.valid(),
-            detail: check.problem.map_or("Hợp lệ", |p| p.detail_vi()).to_owned(),
+            detail: if check.valid {
+                "Hợp lệ".to_owned()
+            } else {
+                check.detail
+            },
+            valid: check.valid,
             qr: qr_svg(&link, &format!("Mã QR kiểm tra {}", doc.name)),
             link,
             sha256: doc.sha256,

@@ -56,9 +56,9 @@ async fn verify_page(
     error: Option<(StatusCode, String)>,
 ) -> Result<Response, PageError> {
     let max_mib = state
-        .documents
-        .as_ref()
-        .map_or(0, |d| d.max_bytes() / 1024 / 1024);
+        .app
+        .max_document_bytes()
+        .map_or(0, |max| max / 1024 / 1024);
     let mut page = VerifyPage {
         chrome,
         sha256: sha256.clone().unwrap_or_default(),
@@ -129,7 +129,7 @@ pub(in crate::pages) async fn verify_upload(
     headers: HeaderMap,
     mut form: Multipart,
 ) -> Result<Response, PageError> {
-    if state.documents.is_none() {
+    if state.app.max_document_bytes().is_none() {
         let off = (
             StatusCode::SERVICE_UNAVAILABLE,
             "Kho tài liệu đang không sử dụng được.".to_owned(),

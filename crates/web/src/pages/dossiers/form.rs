@@ -10,8 +10,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use motcua_domain::account::Role;
-use motcua_domain::agency::AgencyKind;
-use motcua_domain::procedure::Level;
 use std::collections::HashMap;
 
 pub(crate) struct AgencyOption {
@@ -70,121 +68,33 @@ pub(super) struct ProcedureForm {
     pub(super) closed: Option<String>,
 }
 
-/// The agencies that receive a procedure today: the commune committees for commune-level
-/// procedures; for province-level ones the assigned department and the provincial service
-/// centre, and every commune's one-stop desk (Decree 118/2025 lets any of them receive).
-async fn receiving_groups(
-    state: &AppState,
-    assignments: &[motcua_store::AssignmentRecord],
-    fallback_levels: &[Level],
-    fallback_agency: Option<&str>,
-    selected: &str,
-) -> Result<Vec<AgencyGroup>, PageError> {
-    let today = crate::today_vn();
-    let agencies: Vec<_> = motcua_app::register::agencies(&state.app, &Default::default())
-        .await?
-        .into_iter()
-        .filter(|a| a.is_valid_at(today))
-        .collect();
-    let in_force: Vec<_> = assignments
-        .iter()
-        .filter(|a| a.assignment.in_force(today))
-        .collect();
-    let mut levels: Vec<Level> = in_force.iter().map(|a| a.assignment.level).collect();
-    let mut assigned: Vec<String> = in_force
-        .iter()
-        .filter_map(|a| a.assignment.agency_code.as_ref().map(|c| c.to_string()))
-        .collect();
-    let kinds: Vec<AgencyKind> = in_force
-        .iter()
-        .filter_map(|a| a.assignment.agency_kind)
-        .collect();
-    if in_force.is_empty() {
-        levels = fallback_levels.to_vec();
-        assigned.extend(fallback_agency.map(str::to_owned));
-    }
-    let option = |a: &motcua_domain::agency::Agency| AgencyOption {
-        selected: a.code.as_str() == selected,
-        code: a.code.to_string(),
-        name: a.name.clone(),
-    };
-    let communes: Vec<AgencyOption> = agencies
-        .iter()
-        .filter(|a| a.kind == AgencyKind::CommuneCommittee)
-        .map(option)
-        .collect();
-    let mut groups = Vec::new();
-    if levels.contains(&Level::Province) {
-        let provincial: Vec<AgencyOption> = agencies
-            .iter()
-            .filter(|a| {
-                a.kind == AgencyKind::ServiceCentre
-                    || assigned.contains(&a.code.to_string())
-                    || (assigned.is_empty()
-                        && a.kind != AgencyKind::CommuneCommittee
-                        && kinds.contains(&a.kind))
-            })
-            .map(option)
-            .collect();
-        groups.push(AgencyGroup {
-            label: "Cơ quan cấp tỉnh".into(),
-            options: provincial,
-        });
-        groups.push(AgencyGroup {
-            label: "Bộ phận một cửa cấp xã (tiếp nhận không phụ thuộc địa giới hành chính)".into(),
-            options: communes,
-        });
-    } else if levels.contains(&Level::Commune) {
-        groups.push(AgencyGroup {
-            label: "Ủy ban nhân dân cấp xã".into(),
-            options: communes,
-        });
-    }
-    groups.retain(|g| !g.options.is_empty());
-    Ok(groups)
-}
-
 pub(super) async fn procedure_form(
     state: &AppState,
     code: &str,
     selected_agency: &str,
 ) -> Result<Option<ProcedureForm>, PageError> {
-    let Some(version) = state.store.published_version(code).await? else {
+    let Some(online) = motcua_app::dossiers::online::online_form(&state.app, code).await? else {
         return Ok(None);
     };
+    let groups = online
+        .receiving
+        .iter()
+        .map(|g| AgencyGroup {
+            label: g.tier.label_vi().to_owned(),
+            options: g
+                .agencies
+                .iter()
+                .map(|a| AgencyOption {
+                    selected: a.code.as_str() == selected_agency,
+                    code: a.code.to_string(),
+                    name: a.name.clone(),
+                })
+                .collect(),
+        })
+        .collect();
+    let closed = online.closed.map(|c| c.detail_vi().to_owned());
+    let version = online.version;
     let p = &version.procedure;
-    let assignments = state.store.assignments(code).await?;
-    let groups = receiving_groups(
-        state,
-        &assignments,
-        &p.levels,
-        p.agency_code.as_ref().map(|a| a.as_str()),
-        selected_agency,
-    )
-    .await?;
-    let mut closed = None;
-    if !p.is_online() {
-        closed = Some(
-            "Thủ tục này chưa cung cấp dịch vụ công trực tuyến. Vui lòng nộp hồ sơ trực tiếp \
-             hoặc qua bưu chính tại Bộ phận một cửa."
-                .to_owned(),
-        );
-    } else if let Some(first) = groups.first().and_then(|g| g.options.first()) {
-        if state
-            .store
-            .approved_process_for(code, &first.code)
-            .await?
-            .is_none()
-        {
-            closed = Some(
-                "Thủ tục này đang được xây dựng lại quy trình nội bộ (sau khi phân cấp), nên tạm \
-                 thời chưa tiếp nhận hồ sơ trực tuyến. Vui lòng quay lại sau."
-                    .to_owned(),
-            );
-        }
-    } else {
-        closed = Some("Chưa có cơ quan tiếp nhận thủ tục này.".to_owned());
-    }
     Ok(Some(ProcedureForm {
         code: code.to_owned(),
         name: version.procedure.name.clone(),

@@ -15,7 +15,7 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use motcua_domain::dossier::RatingCriterion;
-use motcua_store::{DossierRecord, control_sheet};
+use motcua_store::DossierRecord;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -96,8 +96,7 @@ pub(crate) async fn lookup_result(
     record: &DossierRecord,
 ) -> Result<LookupResult, AppError> {
     let view = public_detail(&state.app, record.clone()).await?;
-    let events = state.store.dossier_events(record.code()).await?;
-    let sheet = control_sheet(&events);
+    let sheet = motcua_app::dossiers::public::step_times(&state.app, record).await?;
     let d = &view.record.dossier;
     let national = d.state.national_status();
     let local = |t: chrono::NaiveDateTime| when(&motcua_domain::calendar::from_vn_local(t));

@@ -233,13 +233,7 @@ pub(crate) async fn submit(
     let mut saved_documents = Vec::new();
     let mut failed_documents = Vec::new();
     if replayed {
-        saved_documents = state
-            .store
-            .documents(record.code())
-            .await?
-            .into_iter()
-            .map(|d| d.name)
-            .collect();
+        saved_documents = motcua_app::dossiers::attach::document_names(&state.app, &record).await?;
     } else {
         for (index, upload) in files {
             let Some((doc_name, _)) = form.documents.get(index) else {

@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use motcua_app::AppError;
 use motcua_app::processes::{self, parse_id};
 use motcua_domain::account::Role;
-use motcua_domain::dossier::suggested_steps;
 use motcua_store::ProcessRecord;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -46,23 +45,22 @@ pub(crate) async fn new_form(
     }
     let own_scope = user.agency_code.as_ref().map(|a| format!("agency:{a}"));
     let mut draft = Draft::default();
-    if let Some(from) = q.from.as_deref().and_then(|f| Uuid::parse_str(f).ok())
-        && let Some(p) = state.store.process(from).await?
-    {
+    let copied = match q.from.as_deref().and_then(|f| Uuid::parse_str(f).ok()) {
+        Some(from) => match processes::one(&state.app, &user.principal(), from).await {
+            Ok(p) => Some(p),
+            Err(AppError::NotFound { .. }) => None,
+            Err(err) => return Err(PageError::app(chrome, err)),
+        },
+        None => None,
+    };
+    if let Some(p) = copied {
         draft = Draft::from_steps(&p.procedure_code, &p.scope, &p.steps, &p.note);
     } else if let Some(code) = q.procedure.as_deref().filter(|c| !c.is_empty()) {
         let scope = match user.role {
             Role::ProvinceAdmin => q.scope.clone().unwrap_or_else(|| "level:commune".into()),
             _ => own_scope.clone().unwrap_or_default(),
         };
-        if let Some(v) = state.store.published_version(code).await? {
-            let p = &v.procedure;
-            let handler = if scope == "level:province" {
-                p.agency_code.clone()
-            } else {
-                None
-            };
-            let steps = suggested_steps(p.processing_time.minutes(), handler);
+        if let Some(steps) = processes::suggestion(&state.app, code, &scope).await? {
             draft = Draft::from_steps(
                 code,
                 &scope,

@@ -75,9 +75,7 @@ fn legal_text(minutes: i64) -> String {
 
 /// Published procedures by code: (name, legal time in working minutes).
 async fn published(state: &AppState) -> Result<HashMap<String, (String, i64)>, PageError> {
-    Ok(state
-        .store
-        .published_catalogue()
+    Ok(motcua_app::catalogue::read::published(&state.app)
         .await?
         .into_iter()
         .map(|e| {

@@ -4,17 +4,16 @@ use super::{TaskRow, change_text, page_error, reader, task_row};
 use crate::AppState;
 use crate::auth::{AuthUser, PageUser};
 use crate::pages::{Chrome, PageError, render};
-use crate::programme::{self as prog, local};
+use crate::programme::local;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use motcua_app::AppError;
+use motcua_app::programme::TaskDetail;
 use motcua_domain::programme::TaskStatus;
-use motcua_store::TaskRecord;
 use serde::Deserialize;
-use uuid::Uuid;
 
 struct HistoryRow {
     at: String,
@@ -49,27 +48,21 @@ struct TaskPage {
     error: Option<String>,
 }
 
-async fn task_page(
-    state: &AppState,
-    user: &AuthUser,
+fn task_page(
     chrome: Chrome,
-    task: TaskRecord,
+    detail: TaskDetail,
     form: Option<ReportForm>,
     saved: bool,
     error: Option<String>,
-) -> Result<TaskPage, PageError> {
+) -> TaskPage {
     let today = crate::today_vn();
-    let updates = state.store.task_updates(task.id).await?;
-    let group_title = match state.store.programme_of_task(task.id).await? {
-        Some(programme) => state
-            .store
-            .task_groups(programme)
-            .await?
-            .into_iter()
-            .find(|g| g.id == task.group_id)
-            .map_or_else(String::new, |g| format!("{}. {}", g.position, g.title)),
-        None => String::new(),
-    };
+    let TaskDetail {
+        task,
+        updates,
+        group,
+        can_update,
+    } = detail;
+    let group_title = group.map_or_else(String::new, |g| format!("{}. {}", g.position, g.title));
     let evidence = updates
         .iter()
         .flat_map(|u| u.links.iter().map(move |l| (l.clone(), local(u.at))))
@@ -94,9 +87,9 @@ async fn task_page(
         note: String::new(),
         links: String::new(),
     });
-    Ok(TaskPage {
+    TaskPage {
         chrome,
-        can_update: prog::may_update(user, &task),
+        can_update,
         description: task.description.clone(),
         updated: format!("{} bởi {}", local(task.updated_at), task.updated_by),
         task: task_row(&task, today),
@@ -110,25 +103,19 @@ async fn task_page(
         form,
         saved,
         error,
-    })
+    }
 }
 
-async fn task_or_404(
+/// The task, or the page that says why not (not found, or not a reader).
+async fn task_or_page(
     state: &AppState,
+    user: &AuthUser,
     chrome: Chrome,
     id: &str,
-) -> Result<(Chrome, TaskRecord), PageError> {
-    let found = match Uuid::parse_str(id) {
-        Ok(id) => state.store.task(id).await?,
-        Err(_) => None,
-    };
-    match found {
-        Some(task) => Ok((chrome, task)),
-        None => Err(page_error(
-            chrome,
-            StatusCode::NOT_FOUND,
-            "Không tìm thấy nhiệm vụ này.",
-        )),
+) -> Result<(Chrome, TaskDetail), PageError> {
+    match motcua_app::programme::task(&state.app, &user.principal(), id).await {
+        Ok(detail) => Ok((chrome, detail)),
+        Err(err) => Err(PageError::app(chrome, err)),
     }
 }
 
@@ -145,8 +132,8 @@ pub(crate) async fn task(
     Query(q): Query<SavedQuery>,
 ) -> Result<Response, PageError> {
     let chrome = reader(&user, chrome)?;
-    let (chrome, task) = task_or_404(&state, chrome, &id).await?;
-    let page = task_page(&state, &user, chrome, task, None, q.saved.is_some(), None).await?;
+    let (chrome, detail) = task_or_page(&state, &user, chrome, &id).await?;
+    let page = task_page(chrome, detail, None, q.saved.is_some(), None);
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -170,8 +157,8 @@ pub(crate) async fn task_update(
     Form(fields): Form<ReportFields>,
 ) -> Result<Response, PageError> {
     let chrome = reader(&user, chrome)?;
-    let (chrome, task) = task_or_404(&state, chrome, &id).await?;
-    if !prog::may_update(&user, &task) {
+    let (chrome, detail) = task_or_page(&state, &user, chrome, &id).await?;
+    if !detail.can_update {
         return Err(page_error(
             chrome,
             StatusCode::FORBIDDEN,
@@ -191,7 +178,7 @@ pub(crate) async fn task_update(
                 &state.app,
                 &user.principal(),
                 &user.display_name,
-                &task,
+                &detail.task,
                 report,
             )
             .await
@@ -202,7 +189,9 @@ pub(crate) async fn task_update(
         )),
     };
     match outcome {
-        Ok(_) => Ok(Redirect::to(&format!("/programme/tasks/{}?saved=1", task.id)).into_response()),
+        Ok(_) => Ok(
+            Redirect::to(&format!("/programme/tasks/{}?saved=1", detail.task.id)).into_response(),
+        ),
         // The person's own mistake: the form again, with what they typed and why.
         Err(
             err @ (AppError::Malformed { .. }
@@ -219,15 +208,12 @@ pub(crate) async fn task_update(
             };
             let status = crate::error::status_of(&err);
             let page = task_page(
-                &state,
-                &user,
                 chrome,
-                task,
+                detail,
                 Some(form),
                 false,
                 Some(err.detail().into_owned()),
-            )
-            .await?;
+            );
             Ok(render(status, &page))
         }
         Err(err) => Err(PageError::app(chrome, err)),

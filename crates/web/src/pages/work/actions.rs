@@ -15,8 +15,8 @@ use crate::pages::view::SelectOpt;
 use motcua_app::AppError;
 use motcua_app::dossiers::act::ActionInput as ActionBody;
 use motcua_app::dossiers::load_visible;
+use motcua_app::dossiers::read::Detail;
 use motcua_domain::dossier::ActionKind;
-use motcua_store::DossierRecord;
 use std::collections::HashMap;
 
 pub(crate) struct ActionForm {
@@ -42,12 +42,12 @@ impl ActionForm {
 /// One small form per action this user may take now.
 pub(super) async fn action_forms(
     state: &AppState,
-    record: &DossierRecord,
-    allowed: &[ActionKind],
+    detail: &Detail,
     names: &HashMap<String, String>,
-) -> Result<Vec<ActionForm>, motcua_store::StoreError> {
+) -> Result<Vec<ActionForm>, AppError> {
+    let record = &detail.record;
     let mut forms = Vec::new();
-    for kind in allowed {
+    for kind in &detail.allowed {
         let mut form = ActionForm {
             action: kind.as_str(),
             label: kind.label_vi(),
@@ -67,13 +67,12 @@ pub(super) async fn action_forms(
             }
             ActionKind::RequestSupplement => {
                 form.hint = "Nêu đầy đủ một lần mọi thành phần còn thiếu (mẫu 02).";
-                let procedure = state
-                    .store
-                    .procedure_version(&record.procedure_code, record.procedure_version_no)
-                    .await?;
-                form.missing = procedure
-                    .map(|v| v.procedure.documents.into_iter().map(|d| d.name).collect())
-                    .unwrap_or_default();
+                form.missing = detail
+                    .procedure
+                    .documents
+                    .iter()
+                    .map(|d| d.name.clone())
+                    .collect();
             }
             ActionKind::RefuseAtReceipt | ActionKind::RefuseAfterAppraisal => {
                 form.reason = true;
@@ -85,11 +84,9 @@ pub(super) async fn action_forms(
                 form.danger = *kind != ActionKind::SendBack;
             }
             ActionKind::Assign => {
-                let agency = record.dossier.step_agency(&record.steps).to_string();
-                let users = state.store.active_users_of_agency(&agency).await?;
+                let users = motcua_app::dossiers::act::assignees(&state.app, record).await?;
                 form.assignees = users
                     .into_iter()
-                    .filter(|u| u.role.is_staff())
                     .map(|u| SelectOpt {
                         selected: record.dossier.assignee.as_deref() == Some(&u.username),
                         label: format!(
@@ -117,13 +114,12 @@ pub(super) async fn action_forms(
             }
             ActionKind::RequestPayment | ActionKind::RecordPayment => form.amount = true,
             ActionKind::Finish => {
-                let procedure = state
-                    .store
-                    .procedure_version(&record.procedure_code, record.procedure_version_no)
-                    .await?;
                 form.result = Some(
-                    procedure
-                        .and_then(|v| v.procedure.results.first().map(|r| r.name.clone()))
+                    detail
+                        .procedure
+                        .results
+                        .first()
+                        .map(|r| r.name.clone())
                         .unwrap_or_default(),
                 );
                 form.hint = "Ghi tên kết quả giải quyết đã ban hành.";
@@ -249,10 +245,9 @@ pub(crate) async fn act(
                 other => format!("Chưa thực hiện được: {}", other.detail()),
             };
             // Show the dossier as it is now (nothing changed).
-            let fresh = match state.store.dossier(record.code()).await? {
-                Some(r) => r,
-                None => record,
-            };
+            let fresh = load_visible(&state.app, &user.principal(), record.code())
+                .await
+                .unwrap_or(record);
             dossier_page(
                 &state,
                 chrome.clone(),

@@ -60,9 +60,7 @@ async fn counter_page(
         .await
         .map_err(|e| PageError::api(chrome.clone(), e))?;
     let chosen = form.get("procedure").cloned().unwrap_or_default();
-    let mut procedures: Vec<(String, String)> = state
-        .store
-        .published_catalogue()
+    let mut procedures: Vec<(String, String)> = motcua_app::catalogue::read::published(&state.app)
         .await?
         .into_iter()
         .map(|e| {

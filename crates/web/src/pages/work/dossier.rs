@@ -20,9 +20,7 @@ use motcua_app::AppError;
 use motcua_app::dossiers::load_visible;
 use motcua_app::dossiers::read::{ApplicantDetails, Detail};
 use motcua_domain::calendar::from_vn_local;
-use motcua_domain::calendar::{
-    WORKING_DAY_MINUTES, WorkingHours, to_vn_local, working_minutes_between,
-};
+use motcua_domain::calendar::{WORKING_DAY_MINUTES, to_vn_local, working_minutes_between};
 use motcua_domain::dossier::ActionKind;
 use motcua_domain::dossier::event_label;
 use motcua_store::DossierRecord;
@@ -197,13 +195,13 @@ pub(super) async fn dossier_page(
     let names = agency_names(state).await?;
     let detail =
         motcua_app::dossiers::read::detail_of(&state.app, &user.principal(), record).await?;
-    let actions = action_forms(state, &detail.record, &detail.allowed, &names).await?;
+    let actions = action_forms(state, &detail, &names).await?;
     let applicant = applicant_lines(&detail.applicant);
     let holidays = motcua_app::calendar::holidays(&state.app).await?;
     let d = &detail.record.dossier;
-    let hours_of = crate::calendar::agency_hours(&state.store, d.handling_agency.as_str())
-        .await?
-        .unwrap_or_else(WorkingHours::default);
+    let hours_of =
+        motcua_app::calendar::hours::hours_or_default(&state.app, d.handling_agency.as_str())
+            .await?;
     let due_state = detail
         .due_state
         .map(|s| s.as_str().to_owned())
@@ -254,10 +252,13 @@ pub(super) async fn dossier_page(
             ),
         });
         let assignee = match &d.assignee {
-            Some(u) => match state.store.find_user_by_username(u).await? {
-                Some(found) => format!("{} ({u})", found.display_name),
-                None => u.clone(),
-            },
+            Some(u) => {
+                let names = motcua_app::accounts::display_names(&state.app, [u.clone()]).await?;
+                match names.get(u) {
+                    Some(name) => format!("{name} ({u})"),
+                    None => u.clone(),
+                }
+            }
             None => "Chưa phân công".into(),
         };
         facts.push(Line {

@@ -19,7 +19,6 @@ use motcua_app::dossiers::{self as app_dossiers, load_visible};
 use motcua_domain::calendar::from_vn_local;
 use motcua_domain::calendar::{WorkingHours, to_vn_local, working_minutes_between};
 use serde_json::Value;
-use std::collections::HashMap;
 
 pub(crate) struct SheetLine {
     pub no: usize,
@@ -94,30 +93,24 @@ pub(crate) async fn print_form(
         }
         hints.join(" hoặc ")
     };
-    let documents: Vec<String> = state
-        .store
-        .procedure_version(&record.procedure_code, record.procedure_version_no)
-        .await?
-        .map(|v| {
-            v.procedure
-                .documents
-                .into_iter()
-                .map(|d| {
-                    let mut n = d.name;
-                    if d.originals > 0 || d.copies > 0 {
-                        n.push_str(&format!(
-                            " ({} bản chính, {} bản sao)",
-                            d.originals, d.copies
-                        ));
-                    }
-                    n
-                })
-                .collect()
-        })
-        .unwrap_or_default();
     let detail = app_dossiers::read::detail_of(&state.app, &user.principal(), record)
         .await
         .map_err(|e| PageError::app(chrome.clone(), e))?;
+    let documents: Vec<String> = detail
+        .procedure
+        .documents
+        .iter()
+        .map(|d| {
+            let mut n = d.name.clone();
+            if d.originals > 0 || d.copies > 0 {
+                n.push_str(&format!(
+                    " ({} bản chính, {} bản sao)",
+                    d.originals, d.copies
+                ));
+            }
+            n
+        })
+        .collect();
     let d = &detail.record.dossier;
     let code = detail.record.code().to_owned();
     let event = |action: &str| detail.events.iter().rev().find(|e| e.action == action);
@@ -208,20 +201,13 @@ pub(crate) async fn print_form(
         }
     };
     // Display names of the people in the forms.
-    let mut people: HashMap<String, String> = HashMap::new();
     let mut usernames: Vec<String> = detail
         .control_sheet
         .iter()
         .filter_map(|r| r.handler.clone())
         .collect();
     usernames.extend(officer_event.map(|e| e.actor.clone()));
-    for u in usernames {
-        if let std::collections::hash_map::Entry::Vacant(slot) = people.entry(u.clone())
-            && let Some(found) = state.store.find_user_by_username(&u).await?
-        {
-            slot.insert(found.display_name);
-        }
-    }
+    let people = motcua_app::accounts::display_names(&state.app, usernames).await?;
     let person = |u: &str| people.get(u).cloned().unwrap_or_else(|| u.to_owned());
     let holidays = motcua_app::calendar::holidays(&state.app).await?;
     let work_hours = WorkingHours::default();
