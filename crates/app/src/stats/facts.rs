@@ -29,6 +29,8 @@ pub struct ProcedureFacts {
     pub online: OnlineLevel,
     pub announced_on_time: bool,
     pub complete: bool,
+    /// It has a fee or charge above zero.
+    pub with_fees: bool,
 }
 
 /// Catalogue facts as of (catalogue revision, date).
@@ -80,6 +82,7 @@ pub(super) async fn procedure_facts(
                 online: p.online_level,
                 announced_on_time,
                 complete,
+                with_fees: p.fees.iter().any(|f| f.amount_vnd > 0),
             }
         })
         .collect();
@@ -89,10 +92,30 @@ pub(super) async fn procedure_facts(
     Ok((snapshot, facts))
 }
 
+/// The procedures that had dossiers of some kind in the period.
+#[derive(Debug, Default)]
+pub(super) struct Used {
+    /// Received online.
+    pub online: BTreeSet<String>,
+    /// Paid online.
+    pub paid_online: BTreeSet<String>,
+}
+
+impl Used {
+    pub fn note(&mut self, procedure: &str, counters: &motcua_domain::quality::Counters) {
+        if counters.received_online > 0 {
+            self.online.insert(procedure.to_owned());
+        }
+        if counters.paid_online > 0 {
+            self.paid_online.insert(procedure.to_owned());
+        }
+    }
+}
+
 pub(super) fn catalogue_inputs(
     facts: &[ProcedureFacts],
     handles: Option<&[String]>,
-    online_used: &BTreeSet<String>,
+    used: &Used,
 ) -> CatalogueInputs {
     let mut c = CatalogueInputs::default();
     for p in facts {
@@ -105,9 +128,15 @@ pub(super) fn catalogue_inputs(
         c.complete += i64::from(p.complete);
         if p.online != OnlineLevel::None {
             c.online += 1;
-            c.online_used += i64::from(online_used.contains(&p.code));
+            c.online_used += i64::from(used.online.contains(&p.code));
         }
         c.full_online += i64::from(p.online == OnlineLevel::Full);
+        // `payable_online` stays 0: no procedure takes online payment until a payment
+        // platform is connected, a known zero.
+        if p.with_fees {
+            c.with_fees += 1;
+            c.paid_online += i64::from(used.paid_online.contains(&p.code));
+        }
     }
     c
 }

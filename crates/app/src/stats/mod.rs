@@ -18,7 +18,7 @@ pub use facts::{ProcedureFacts, StatsCache};
 pub use readiness::{DecisionReadiness, Ratio, Readiness, SetReadiness, readiness};
 
 use crate::{App, AppError, AppResult};
-use facts::{catalogue_inputs, procedure_facts, snapshot};
+use facts::{Used, catalogue_inputs, procedure_facts, snapshot};
 use motcua_domain::agency::{Agency, AgencyKind};
 use motcua_domain::quality::{
     Counters, Figure, Indicator, Inputs, Month, Period, PeriodKind, QualityError, Scorecard,
@@ -26,7 +26,7 @@ use motcua_domain::quality::{
 };
 use motcua_store::QualityQuery;
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Whether digitisation (Circular 01/2023) is recorded: until it is, the digitisation and
 /// reuse indicators are "không có dữ liệu" rather than zero.
@@ -213,18 +213,16 @@ pub async fn quality_of(app: &App, scope: Scope, period: Period) -> AppResult<Qu
         })
         .await?;
     let mut counters = Counters::default();
-    let mut online_used = BTreeSet::new();
+    let mut used = Used::default();
     for s in &by_procedure {
         counters.add(&s.counters);
-        if s.counters.received_online > 0
-            && let Some(code) = &s.procedure_code
-        {
-            online_used.insert(code.clone());
+        if let Some(code) = &s.procedure_code {
+            used.note(code, &s.counters);
         }
     }
     let inputs = Inputs {
         counters,
-        catalogue: catalogue_inputs(&facts, scope.handles.as_deref(), &online_used),
+        catalogue: catalogue_inputs(&facts, scope.handles.as_deref(), &used),
         digitisation_recorded: DIGITISATION_RECORDED,
     };
     Ok(Quality {
@@ -267,16 +265,14 @@ pub async fn agency_cards(app: &App, period: Period) -> AppResult<Vec<AgencyCard
         })
         .await?;
     let mut counters: BTreeMap<String, Counters> = BTreeMap::new();
-    let mut used: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut used: BTreeMap<String, Used> = BTreeMap::new();
     for s in sums {
         let Some(agency) = s.agency_code else {
             continue;
         };
         counters.entry(agency.clone()).or_default().add(&s.counters);
-        if s.counters.received_online > 0
-            && let Some(code) = s.procedure_code
-        {
-            used.entry(agency).or_default().insert(code);
+        if let Some(code) = &s.procedure_code {
+            used.entry(agency).or_default().note(code, &s.counters);
         }
     }
     let today = crate::today_vn();
@@ -290,7 +286,7 @@ pub async fn agency_cards(app: &App, period: Period) -> AppResult<Vec<AgencyCard
     agencies.sort_by(|a, b| {
         (kind_rank(a.kind), a.code.as_str()).cmp(&(kind_rank(b.kind), b.code.as_str()))
     });
-    let empty = BTreeSet::new();
+    let empty = Used::default();
     Ok(agencies
         .into_iter()
         .map(|agency| {
@@ -395,7 +391,14 @@ pub fn figures_of(i: Indicator) -> Vec<Figure> {
             vec![Figure::Received, Figure::ReceivedOnline]
         }
         I::ElectronicResult => vec![Figure::WithResult, Figure::ElectronicResult],
-        I::ProcedureSatisfaction => vec![Figure::Late, Figure::Rated, Figure::Disliked],
+        I::ProcedureSatisfaction => vec![
+            Figure::Finished,
+            Figure::Dissatisfied,
+            Figure::Late,
+            Figure::Disliked,
+        ],
+        I::PortalSync => vec![Figure::Received],
+        I::PaidOnline => vec![Figure::FeeRequested],
         _ => vec![],
     }
 }

@@ -80,6 +80,9 @@ counters!(
     digitised,
     /// Received dossiers that reused digitised data. Filled once that data exists.
     reused,
+    /// Decided dossiers that were late or disliked, each counted once (Decision 766, group 5:
+    /// the dossiers the satisfaction rate subtracts).
+    dissatisfied,
 );
 
 impl Counters {
@@ -98,6 +101,7 @@ impl Counters {
             Figure::Disliked => self.disliked,
             Figure::FeeRequested => self.fee_requested,
             Figure::Paid => self.paid,
+            Figure::Dissatisfied => self.dissatisfied,
         }
     }
 
@@ -125,6 +129,7 @@ pub mod flag {
     pub const PAID_ONLINE: i64 = 1 << 13;
     pub const DIGITISED: i64 = 1 << 14;
     pub const REUSED: i64 = 1 << 15;
+    pub const DISSATISFIED: i64 = 1 << 16;
 }
 
 /// Which date and agency a figure is counted under.
@@ -154,10 +159,11 @@ pub enum Figure {
     Disliked,
     FeeRequested,
     Paid,
+    Dissatisfied,
 }
 
 impl Figure {
-    pub const ALL: [Figure; 13] = [
+    pub const ALL: [Figure; 14] = [
         Figure::Received,
         Figure::ReceivedOnline,
         Figure::Finished,
@@ -171,6 +177,7 @@ impl Figure {
         Figure::Disliked,
         Figure::FeeRequested,
         Figure::Paid,
+        Figure::Dissatisfied,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -188,6 +195,7 @@ impl Figure {
             Figure::Disliked => "disliked",
             Figure::FeeRequested => "fee_requested",
             Figure::Paid => "paid",
+            Figure::Dissatisfied => "dissatisfied",
         }
     }
 
@@ -213,6 +221,7 @@ impl Figure {
             Figure::Disliked => "Không hài lòng",
             Figure::FeeRequested => "Có nghĩa vụ tài chính",
             Figure::Paid => "Đã nộp đủ nghĩa vụ tài chính",
+            Figure::Dissatisfied => "Quá hạn hoặc không hài lòng",
         }
     }
 
@@ -231,6 +240,7 @@ impl Figure {
             Figure::Disliked => flag::DISLIKED,
             Figure::FeeRequested => flag::FEE_REQUESTED,
             Figure::Paid => flag::PAID,
+            Figure::Dissatisfied => flag::DISSATISFIED,
         }
     }
 

@@ -94,6 +94,9 @@ pub fn facts_of(d: &Dossier) -> Option<DossierFacts> {
                 flags |= flag::DISLIKED;
             }
         }
+        if flags & (flag::LATE | flag::DISLIKED) != 0 {
+            flags |= flag::DISSATISFIED;
+        }
         if let (Some(clock), Some(due)) = (&d.clock, due) {
             used = (done - clock.start).num_minutes().max(0);
             allowed = (due - clock.start).num_minutes().max(0);
@@ -154,6 +157,7 @@ impl DossierFacts {
                 rated: one(flag::RATED),
                 rating_milli: self.rating_milli,
                 disliked: one(flag::DISLIKED),
+                dissatisfied: one(flag::DISSATISFIED),
                 ..Counters::default()
             };
             match out

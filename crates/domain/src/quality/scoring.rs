@@ -8,7 +8,7 @@ pub fn score(rate: f64, max: f64, threshold: f64) -> f64 {
     if threshold <= 0.0 {
         return max;
     }
-    (rate.max(0.0) * max / threshold).min(max)
+    tidy((rate.max(0.0) * max / threshold).min(max))
 }
 
 /// The six groups of Decision 766 and their points.
@@ -75,27 +75,54 @@ impl Group {
     }
 }
 
-/// The indicators, in the order of their groups.
+/// The indicators, in the order of their groups (the national portal's numbering in the
+/// comments: docs/decision-766-method.md, §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Indicator {
+    /// 1.1
     AnnouncedOnTime,
+    /// 1.2
+    UpdatedOnTime,
+    /// 1.3
     CompleteInformation,
+    /// 1.4
     PortalSync,
+    /// 2.1
     OnTime,
+    /// 2.2, shown but not scored.
     AverageTime,
+    /// 3.1
     FullOnlineShare,
+    /// 3.2
     OnlineServicesUsed,
+    /// 3.3
     ReceivedOnline,
+    /// 3.5
     FeesPayableOnline,
+    /// 3.5b
+    ProceduresPaidOnline,
+    /// 3.6
     PaidOnline,
+    /// 4.1
     ElectronicResult,
+    /// 4.2
     Digitised,
+    /// 4.3
     Reuse,
+    /// 4.4
     DocumentStoreLinks,
-    PopulationDatabase,
+    /// 4.5a
+    PopulationDataProcedures,
+    /// 4.5b
+    PopulationDataDossiers,
+    /// Electronic certified copies (API metric `ELECTRONIC_CERTIFIED_COPY`).
+    CertifiedCopies,
+    /// 5.2
     ComplaintsOnTime,
+    /// 5.3
     ComplaintSatisfaction,
+    /// 5.4
     ProcedureSatisfaction,
 }
 
@@ -107,13 +134,14 @@ pub enum Source {
     Catalogue,
     /// The dossier counters of the period.
     Dossiers,
-    /// Data motcua does not hold (yet): never scored.
+    /// Data motcua does not hold (yet): scored 0 and listed as missing.
     NotHeld,
 }
 
 impl Indicator {
-    pub const ALL: [Indicator; 18] = [
+    pub const ALL: [Indicator; 22] = [
         Indicator::AnnouncedOnTime,
+        Indicator::UpdatedOnTime,
         Indicator::CompleteInformation,
         Indicator::PortalSync,
         Indicator::OnTime,
@@ -122,103 +150,138 @@ impl Indicator {
         Indicator::OnlineServicesUsed,
         Indicator::ReceivedOnline,
         Indicator::FeesPayableOnline,
+        Indicator::ProceduresPaidOnline,
         Indicator::PaidOnline,
         Indicator::ElectronicResult,
         Indicator::Digitised,
         Indicator::Reuse,
         Indicator::DocumentStoreLinks,
-        Indicator::PopulationDatabase,
+        Indicator::PopulationDataProcedures,
+        Indicator::PopulationDataDossiers,
+        Indicator::CertifiedCopies,
         Indicator::ComplaintsOnTime,
         Indicator::ComplaintSatisfaction,
         Indicator::ProcedureSatisfaction,
     ];
 
     pub fn as_str(self) -> &'static str {
+        use Indicator as I;
         match self {
-            Indicator::AnnouncedOnTime => "announced_on_time",
-            Indicator::CompleteInformation => "complete_information",
-            Indicator::PortalSync => "portal_sync",
-            Indicator::OnTime => "on_time",
-            Indicator::AverageTime => "average_time",
-            Indicator::FullOnlineShare => "full_online_share",
-            Indicator::OnlineServicesUsed => "online_services_used",
-            Indicator::ReceivedOnline => "received_online",
-            Indicator::FeesPayableOnline => "fees_payable_online",
-            Indicator::PaidOnline => "paid_online",
-            Indicator::ElectronicResult => "electronic_result",
-            Indicator::Digitised => "digitised",
-            Indicator::Reuse => "reuse",
-            Indicator::DocumentStoreLinks => "document_store_links",
-            Indicator::PopulationDatabase => "population_database",
-            Indicator::ComplaintsOnTime => "complaints_on_time",
-            Indicator::ComplaintSatisfaction => "complaint_satisfaction",
-            Indicator::ProcedureSatisfaction => "procedure_satisfaction",
+            I::AnnouncedOnTime => "announced_on_time",
+            I::UpdatedOnTime => "updated_on_time",
+            I::CompleteInformation => "complete_information",
+            I::PortalSync => "portal_sync",
+            I::OnTime => "on_time",
+            I::AverageTime => "average_time",
+            I::FullOnlineShare => "full_online_share",
+            I::OnlineServicesUsed => "online_services_used",
+            I::ReceivedOnline => "received_online",
+            I::FeesPayableOnline => "fees_payable_online",
+            I::ProceduresPaidOnline => "procedures_paid_online",
+            I::PaidOnline => "paid_online",
+            I::ElectronicResult => "electronic_result",
+            I::Digitised => "digitised",
+            I::Reuse => "reuse",
+            I::DocumentStoreLinks => "document_store_links",
+            I::PopulationDataProcedures => "population_data_procedures",
+            I::PopulationDataDossiers => "population_data_dossiers",
+            I::CertifiedCopies => "certified_copies",
+            I::ComplaintsOnTime => "complaints_on_time",
+            I::ComplaintSatisfaction => "complaint_satisfaction",
+            I::ProcedureSatisfaction => "procedure_satisfaction",
         }
     }
 
     pub fn group(self) -> Group {
         use Indicator as I;
         match self {
-            I::AnnouncedOnTime | I::CompleteInformation | I::PortalSync => Group::Publicity,
+            I::AnnouncedOnTime | I::UpdatedOnTime | I::CompleteInformation | I::PortalSync => {
+                Group::Publicity
+            }
             I::OnTime | I::AverageTime => Group::Progress,
             I::FullOnlineShare | I::OnlineServicesUsed | I::ReceivedOnline => Group::OnlineServices,
-            I::FeesPayableOnline | I::PaidOnline => Group::OnlinePayment,
+            I::FeesPayableOnline | I::ProceduresPaidOnline | I::PaidOnline => Group::OnlinePayment,
             I::ElectronicResult
             | I::Digitised
             | I::Reuse
             | I::DocumentStoreLinks
-            | I::PopulationDatabase => Group::Digitisation,
+            | I::PopulationDataProcedures
+            | I::PopulationDataDossiers
+            | I::CertifiedCopies => Group::Digitisation,
             I::ComplaintsOnTime | I::ComplaintSatisfaction | I::ProcedureSatisfaction => {
                 Group::Satisfaction
             }
         }
     }
 
-    /// The indicator's share of its group's points (motcua's split; the groups' totals
-    /// are the decision's).
+    /// The indicator's points: the national portal's `maxScore` per metric (method note S9,
+    /// S10), which add up to the decision's group totals.
     pub fn max_points(self) -> f64 {
         use Indicator as I;
         match self {
-            I::AnnouncedOnTime | I::CompleteInformation | I::PortalSync => 6.0,
-            I::OnTime => 14.0,
-            I::AverageTime => 6.0,
-            I::FullOnlineShare | I::OnlineServicesUsed | I::ReceivedOnline => 4.0,
-            I::FeesPayableOnline | I::PaidOnline => 5.0,
-            I::ElectronicResult | I::Digitised => 6.0,
-            I::Reuse => 4.0,
-            I::DocumentStoreLinks | I::PopulationDatabase => 3.0,
+            I::AnnouncedOnTime | I::PortalSync => 6.0,
+            I::UpdatedOnTime => 4.0,
+            I::CompleteInformation => 2.0,
+            // The portal gives the group's 20 points to 2.1; 2.2 has no maxScore (S9).
+            I::OnTime => 20.0,
+            I::AverageTime => 0.0,
+            I::FullOnlineShare => 2.0,
+            I::OnlineServicesUsed => 4.0,
+            I::ReceivedOnline => 6.0,
+            I::FeesPayableOnline | I::ProceduresPaidOnline => 2.0,
+            I::PaidOnline => 6.0,
+            I::ElectronicResult => 6.0,
+            I::Digitised | I::DocumentStoreLinks => 4.0,
+            I::Reuse | I::PopulationDataProcedures | I::PopulationDataDossiers => 2.0,
+            I::CertifiedCopies => 2.0,
             I::ComplaintsOnTime | I::ComplaintSatisfaction | I::ProcedureSatisfaction => 6.0,
         }
     }
 
-    /// The rate at which the indicator earns full marks (1.0 = 100%).
+    /// The rate at which the indicator earns full marks (1.0 = 100%), from the portal's
+    /// published method ("Mô tả công thức tính chỉ số 766", S8).
     pub fn threshold(self) -> f64 {
         use Indicator as I;
         match self {
-            I::FullOnlineShare | I::FeesPayableOnline | I::Digitised | I::Reuse => 0.8,
+            I::FullOnlineShare
+            | I::FeesPayableOnline
+            | I::ProceduresPaidOnline
+            | I::Digitised
+            | I::Reuse => 0.8,
             I::ReceivedOnline => 0.5,
             I::ProcedureSatisfaction => 0.9,
             _ => 1.0,
         }
     }
 
+    /// Whether it counts towards the total (2.2 is shown only).
+    pub fn is_scored(self) -> bool {
+        self.max_points() > 0.0
+    }
+
     pub fn source(self) -> Source {
         use Indicator as I;
         match self {
-            I::AnnouncedOnTime | I::CompleteInformation | I::FullOnlineShare => Source::Catalogue,
-            I::OnTime
-            | I::AverageTime
+            I::AnnouncedOnTime
+            | I::CompleteInformation
+            | I::FullOnlineShare
             | I::OnlineServicesUsed
+            | I::FeesPayableOnline
+            | I::ProceduresPaidOnline => Source::Catalogue,
+            I::PortalSync
+            | I::OnTime
+            | I::AverageTime
             | I::ReceivedOnline
+            | I::PaidOnline
             | I::ElectronicResult
             | I::ProcedureSatisfaction
             | I::Digitised
             | I::Reuse => Source::Dossiers,
-            I::PortalSync
-            | I::FeesPayableOnline
-            | I::PaidOnline
+            I::UpdatedOnTime
             | I::DocumentStoreLinks
-            | I::PopulationDatabase
+            | I::PopulationDataProcedures
+            | I::PopulationDataDossiers
+            | I::CertifiedCopies
             | I::ComplaintsOnTime
             | I::ComplaintSatisfaction => Source::NotHeld,
         }
@@ -227,75 +290,100 @@ impl Indicator {
     pub fn label_vi(self) -> &'static str {
         use Indicator as I;
         match self {
-            I::AnnouncedOnTime => "TTHC được công bố, công khai đúng hạn",
-            I::CompleteInformation => "TTHC được công khai đầy đủ thông tin",
+            I::AnnouncedOnTime => "TTHC được công bố đúng hạn",
+            I::UpdatedOnTime => "TTHC được cập nhật, công khai đúng hạn",
+            I::CompleteInformation => "TTHC được công khai đầy đủ các bộ phận tạo thành",
             I::PortalSync => "Hồ sơ được đồng bộ lên Cổng Dịch vụ công quốc gia",
-            I::OnTime => "Hồ sơ giải quyết đúng hạn",
-            I::AverageTime => "Thời gian giải quyết trung bình so với thời hạn",
+            I::OnTime => "Hồ sơ xử lý trước hạn, đúng hạn",
+            I::AverageTime => "Thời gian giải quyết trung bình so với thời hạn (không tính điểm)",
             I::FullOnlineShare => "TTHC có dịch vụ công trực tuyến toàn trình",
             I::OnlineServicesUsed => "Dịch vụ công trực tuyến có phát sinh hồ sơ",
             I::ReceivedOnline => "Hồ sơ được tiếp nhận trực tuyến",
-            I::FeesPayableOnline => "TTHC có phí, lệ phí cho phép thanh toán trực tuyến",
+            I::FeesPayableOnline => {
+                "TTHC có nghĩa vụ tài chính được tích hợp thanh toán trực tuyến"
+            }
+            I::ProceduresPaidOnline => "TTHC có giao dịch thanh toán trực tuyến",
             I::PaidOnline => "Hồ sơ có nghĩa vụ tài chính được thanh toán trực tuyến",
             I::ElectronicResult => "Hồ sơ được cấp kết quả điện tử",
             I::Digitised => "Hồ sơ được số hóa",
-            I::Reuse => "Khai thác, sử dụng lại dữ liệu đã số hóa",
-            I::DocumentStoreLinks => "Kết nối kho dữ liệu của tổ chức, cá nhân",
-            I::PopulationDatabase => "Khai thác Cơ sở dữ liệu quốc gia về dân cư",
-            I::ComplaintsOnTime => "Phản ánh, kiến nghị được xử lý đúng hạn (15 ngày làm việc)",
-            I::ComplaintSatisfaction => "Hài lòng về xử lý phản ánh, kiến nghị",
-            I::ProcedureSatisfaction => "Mức độ hài lòng về giải quyết TTHC",
+            I::Reuse => "Hồ sơ khai thác, sử dụng lại dữ liệu đã số hóa",
+            I::DocumentStoreLinks => {
+                "Hồ sơ kết nối, chia sẻ dữ liệu với kho dữ liệu cá nhân, tổ chức"
+            }
+            I::PopulationDataProcedures => "TTHC kết nối, chia sẻ dữ liệu dân cư",
+            I::PopulationDataDossiers => {
+                "Hồ sơ sử dụng thông tin từ Cơ sở dữ liệu quốc gia về dân cư"
+            }
+            I::CertifiedCopies => "Cung cấp dịch vụ chứng thực bản sao điện tử từ bản chính",
+            I::ComplaintsOnTime => "Phản ánh, kiến nghị được xử lý đúng hạn",
+            I::ComplaintSatisfaction => "Hài lòng trong xử lý phản ánh, kiến nghị",
+            I::ProcedureSatisfaction => "Hài lòng trong tiếp nhận, giải quyết TTHC",
         }
     }
 
-    /// How motcua computes it, or why it cannot.
+    /// How motcua computes it, or why it cannot, with its source.
     pub fn method_vi(self) -> &'static str {
         use Indicator as I;
         match self {
             I::AnnouncedOnTime => {
-                "Số TTHC đang công bố có quyết định công bố ban hành trước hoặc đúng ngày TTHC có hiệu lực, trên tổng số TTHC đang công bố thuộc phạm vi."
+                "Số TTHC đang công bố có quyết định công bố ban hành trước hoặc đúng ngày TTHC có hiệu lực, trên tổng số TTHC đang công bố thuộc phạm vi. Nguồn: QĐ 766, nhóm 1; thời hạn theo Điều 15 Nghị định 63/2010."
+            }
+            I::UpdatedOnTime => {
+                "Chưa có dữ liệu: motcua chưa ghi nhận ngày TTHC được công khai trên Cơ sở dữ liệu quốc gia về TTHC (chậm nhất 5 ngày làm việc sau quyết định công bố). Nguồn: Cổng DVCQG, mô tả công thức chỉ số 1.2."
             }
             I::CompleteInformation => {
-                "Số TTHC có đủ căn cứ pháp lý, trình tự, thành phần hồ sơ, kết quả và thời hạn, trên tổng số TTHC đang công bố thuộc phạm vi."
+                "Số TTHC có đủ căn cứ pháp lý, trình tự, thành phần hồ sơ, kết quả và thời hạn, trên tổng số TTHC đang công bố thuộc phạm vi. Nguồn: Điều 8 khoản 2 Nghị định 63/2010; Cổng DVCQG, chỉ số 1.3."
             }
-            I::PortalSync => "motcua chưa kết nối Cổng Dịch vụ công quốc gia.",
+            I::PortalSync => {
+                "Hồ sơ đã đồng bộ lên Cổng DVCQG trên tổng số hồ sơ tiếp nhận trong kỳ. motcua chưa kết nối Cổng DVCQG nên chưa hồ sơ nào được đồng bộ: 0 điểm. Nguồn: Cổng DVCQG, chỉ số 1.4."
+            }
             I::OnTime => {
-                "Hồ sơ giải quyết xong trước hoặc đúng ngày hẹn trên giấy tiếp nhận (thời gian bổ sung hồ sơ không tính; phiếu xin lỗi không đổi ngày hẹn; yêu cầu bổ sung quá một lần tính là quá hạn), trên tổng số hồ sơ đã giải quyết trong kỳ."
+                "Hồ sơ giải quyết xong trước hoặc đúng ngày hẹn trên giấy tiếp nhận (thời gian bổ sung hồ sơ không tính; phiếu xin lỗi không đổi ngày hẹn; yêu cầu bổ sung quá một lần tính là quá hạn), trên tổng số hồ sơ đã giải quyết trong kỳ. Nguồn: QĐ 766, nhóm 2; Cổng DVCQG, chỉ số 2.1 (20 điểm)."
             }
             I::AverageTime => {
-                "Tổng thời gian được phép (từ lúc bắt đầu tính đến ngày hẹn) chia cho tổng thời gian thực tế đến khi giải quyết xong, tối đa 100%."
+                "Tổng thời gian được phép (từ lúc bắt đầu tính đến ngày hẹn) chia cho tổng thời gian thực tế đến khi giải quyết xong, tối đa 100%. Chỉ để theo dõi: Cổng DVCQG hiển thị nhưng không chấm điểm chỉ số 2.2."
             }
             I::FullOnlineShare => {
-                "Số TTHC toàn trình trên số TTHC có dịch vụ trực tuyến (toàn trình hoặc một phần) thuộc phạm vi; đủ điểm từ 80%."
+                "Số TTHC toàn trình trên số TTHC có dịch vụ trực tuyến (toàn trình hoặc một phần) thuộc phạm vi; đủ điểm từ 80%. Nguồn: Cổng DVCQG, chỉ số 3.1."
             }
             I::OnlineServicesUsed => {
-                "Số dịch vụ công trực tuyến thuộc phạm vi có hồ sơ tiếp nhận trực tuyến trong kỳ, trên tổng số dịch vụ công trực tuyến thuộc phạm vi."
+                "Số dịch vụ công trực tuyến thuộc phạm vi có hồ sơ tiếp nhận trực tuyến trong kỳ, trên tổng số dịch vụ công trực tuyến thuộc phạm vi. Nguồn: Cổng DVCQG, chỉ số 3.2."
             }
             I::ReceivedOnline => {
-                "Hồ sơ nộp trực tuyến trên tổng số hồ sơ tiếp nhận trong kỳ; đủ điểm từ 50%."
+                "Hồ sơ nộp trực tuyến trên tổng số hồ sơ tiếp nhận trong kỳ; đủ điểm từ 50%. Nguồn: Cổng DVCQG, chỉ số 3.3."
             }
             I::FeesPayableOnline => {
-                "Danh mục TTHC của motcua chưa ghi nhận thủ tục nào nhận thanh toán trực tuyến."
+                "Số TTHC có phí, lệ phí cho phép thanh toán trực tuyến trên số TTHC có phí, lệ phí thuộc phạm vi; đủ điểm từ 80%. motcua chưa kết nối nền tảng thanh toán nên chưa TTHC nào cho phép: 0 điểm. Nguồn: Cổng DVCQG, chỉ số 3.5."
+            }
+            I::ProceduresPaidOnline => {
+                "Số TTHC có hồ sơ thanh toán trực tuyến trong kỳ trên số TTHC có phí, lệ phí thuộc phạm vi; đủ điểm từ 80%. Nguồn: Cổng DVCQG (điểm tối đa theo API)."
             }
             I::PaidOnline => {
-                "motcua chưa ghi nhận hình thức nộp phí, lệ phí (chưa kết nối nền tảng thanh toán)."
+                "Hồ sơ thanh toán trực tuyến trên tổng số hồ sơ có nghĩa vụ tài chính tiếp nhận trong kỳ. Nguồn: Cổng DVCQG, chỉ số 3.6."
             }
             I::ElectronicResult => {
-                "Hồ sơ có kết quả bản điện tử trên tổng số hồ sơ có kết quả trong kỳ."
+                "Hồ sơ có kết quả bản điện tử trên tổng số hồ sơ có kết quả trong kỳ. Nguồn: QĐ 766, nhóm 3; Cổng DVCQG, chỉ số 4.1."
             }
             I::Digitised => {
-                "Hồ sơ được số hóa thành phần trên tổng số hồ sơ tiếp nhận trong kỳ; đủ điểm từ 80%. Chưa có dữ liệu số hóa."
+                "Hồ sơ được số hóa thành phần trên tổng số hồ sơ tiếp nhận trong kỳ; đủ điểm từ 80%. Nguồn: Cổng DVCQG, chỉ số 4.2."
             }
             I::Reuse => {
-                "Hồ sơ sử dụng lại dữ liệu đã số hóa trên tổng số hồ sơ tiếp nhận trong kỳ; đủ điểm từ 80%. Chưa có dữ liệu số hóa."
+                "Hồ sơ sử dụng lại dữ liệu đã số hóa trên tổng số hồ sơ tiếp nhận trong kỳ; đủ điểm từ 80%. Nguồn: Cổng DVCQG, chỉ số 4.3."
             }
-            I::DocumentStoreLinks => "motcua chưa kết nối kho dữ liệu của tổ chức, cá nhân.",
-            I::PopulationDatabase => "motcua chưa kết nối Cơ sở dữ liệu quốc gia về dân cư.",
+            I::DocumentStoreLinks => {
+                "Chưa có dữ liệu: motcua chưa ghi nhận kết nối với kho dữ liệu của tổ chức, cá nhân trên Cổng DVCQG. Nguồn: Cổng DVCQG, chỉ số 4.4."
+            }
+            I::PopulationDataProcedures | I::PopulationDataDossiers => {
+                "Chưa có dữ liệu: motcua chưa kết nối Cơ sở dữ liệu quốc gia về dân cư. Nguồn: Cổng DVCQG, chỉ số 4.5."
+            }
+            I::CertifiedCopies => {
+                "Chưa có dữ liệu: motcua chưa cung cấp dịch vụ chứng thực bản sao điện tử từ bản chính. Nguồn: Cổng DVCQG (điểm tối đa theo API)."
+            }
             I::ComplaintsOnTime | I::ComplaintSatisfaction => {
-                "motcua chưa tiếp nhận, xử lý phản ánh, kiến nghị."
+                "Chưa có dữ liệu: motcua chưa tiếp nhận, xử lý phản ánh, kiến nghị. Nguồn: QĐ 766, nhóm 5."
             }
             I::ProcedureSatisfaction => {
-                "100% trừ (tỷ lệ hồ sơ quá hạn + tỷ lệ đánh giá không hài lòng); đủ điểm từ 90%. Phản ánh, kiến nghị chưa có dữ liệu nên chưa được trừ."
+                "(Hồ sơ đã giải quyết − hồ sơ quá hạn hoặc bị đánh giá không hài lòng, mỗi hồ sơ tính một lần) ÷ hồ sơ đã giải quyết trong kỳ; đủ điểm từ 90%. Phản ánh, kiến nghị chưa có dữ liệu nên chưa được trừ. Nguồn: QĐ 766, nhóm 5; mức 90% theo Nghị quyết 76/NQ-CP."
             }
         }
     }
@@ -316,6 +404,12 @@ pub struct CatalogueInputs {
     pub full_online: i64,
     /// Online services that received an online dossier in the period.
     pub online_used: i64,
+    /// Procedures with a fee or charge above zero.
+    pub with_fees: i64,
+    /// Of those, payable online.
+    pub payable_online: i64,
+    /// Of those, with a dossier paid online in the period.
+    pub paid_online: i64,
 }
 
 /// Everything a scorecard is computed from.
@@ -333,44 +427,55 @@ pub struct IndicatorScore {
     pub indicator: Indicator,
     pub max_points: f64,
     pub threshold: f64,
-    /// None: no data, left out of the denominator.
+    /// None: no data.
     pub rate: Option<f64>,
-    pub points: Option<f64>,
+    /// 0 when there is no data.
+    pub points: f64,
     pub numerator: Option<i64>,
     pub denominator: Option<i64>,
     /// Why there is no rate.
     pub no_data: Option<&'static str>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct GroupScore {
-    pub group: Group,
-    pub max_points: f64,
-    /// The maximum of the indicators with data.
-    pub available_points: f64,
-    pub points: f64,
-    pub indicators: Vec<IndicatorScore>,
-}
-
-impl GroupScore {
-    /// Points earned per 100 available, or None when nothing in the group has data.
-    pub fn percent(&self) -> Option<f64> {
-        (self.available_points > 0.0).then(|| self.points / self.available_points * 100.0)
+impl IndicatorScore {
+    /// Scored, and scored 0 for want of data.
+    pub fn is_missing(&self) -> bool {
+        self.rate.is_none() && self.indicator.is_scored()
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupScore {
+    pub group: Group,
+    pub max_points: f64,
+    pub points: f64,
+    /// The points of its indicators that have no data (scored 0).
+    pub missing_points: f64,
+    pub indicators: Vec<IndicatorScore>,
+}
+
+impl GroupScore {
+    /// Points earned per 100 of the group's points.
+    pub fn percent(&self) -> f64 {
+        tidy(self.points / self.max_points * 100.0)
+    }
+}
+
+/// The index: every group's points added up, out of 100, never rescaled (the portal sums
+/// the group scores; no source rescales over the indicators that have data).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Scorecard {
     pub groups: Vec<GroupScore>,
     pub max_points: f64,
-    pub available_points: f64,
     pub points: f64,
+    /// The points of indicators with no data, which scored 0.
+    pub missing_points: f64,
 }
 
 impl Scorecard {
-    /// The index on a 100-point scale over the indicators with data.
-    pub fn index(&self) -> Option<f64> {
-        (self.available_points > 0.0).then(|| self.points / self.available_points * 100.0)
+    /// The index out of 100.
+    pub fn index(&self) -> f64 {
+        self.points
     }
 
     pub fn indicator(&self, which: Indicator) -> Option<&IndicatorScore> {
@@ -379,11 +484,26 @@ impl Scorecard {
             .flat_map(|g| &g.indicators)
             .find(|i| i.indicator == which)
     }
+
+    /// The scored indicators with no data.
+    pub fn missing(&self) -> impl Iterator<Item = &IndicatorScore> {
+        self.groups
+            .iter()
+            .flat_map(|g| &g.indicators)
+            .filter(|i| i.is_missing())
+    }
+}
+
+/// A figure fit for display and JSON: never `-0.0`.
+pub fn tidy(x: f64) -> f64 {
+    if x == 0.0 { 0.0 } else { x }
 }
 
 pub const NO_DATA: &str = "không có dữ liệu";
 const NO_DOSSIERS: &str = "không có hồ sơ trong kỳ";
 const NO_PROCEDURES: &str = "không có thủ tục thuộc phạm vi";
+const NO_FEES: &str = "không có thủ tục có phí, lệ phí";
+const NO_FEE_DOSSIERS: &str = "không có hồ sơ có nghĩa vụ tài chính";
 
 fn ratio(
     numerator: i64,
@@ -394,7 +514,7 @@ fn ratio(
         Err(empty)
     } else {
         Ok((
-            numerator as f64 / denominator as f64,
+            tidy(numerator as f64 / denominator as f64),
             numerator,
             denominator,
         ))
@@ -409,6 +529,9 @@ fn measure(i: Indicator, inputs: &Inputs) -> Result<(f64, Option<i64>, Option<i6
     match i {
         I::AnnouncedOnTime => with(ratio(k.announced_on_time, k.procedures, NO_PROCEDURES)),
         I::CompleteInformation => with(ratio(k.complete, k.procedures, NO_PROCEDURES)),
+        // No dossier is synchronised with the national portal: motcua has no connection to
+        // it yet, a known zero rather than missing data.
+        I::PortalSync => with(ratio(0, c.received, NO_DOSSIERS)),
         I::FullOnlineShare => with(ratio(k.full_online, k.online, NO_PROCEDURES)),
         I::OnlineServicesUsed => with(ratio(k.online_used, k.online, NO_PROCEDURES)),
         I::OnTime => with(ratio(c.on_time, c.finished, NO_DOSSIERS)),
@@ -426,27 +549,23 @@ fn measure(i: Indicator, inputs: &Inputs) -> Result<(f64, Option<i64>, Option<i6
             }
         }
         I::ReceivedOnline => with(ratio(c.received_online, c.received, NO_DOSSIERS)),
+        I::FeesPayableOnline => with(ratio(k.payable_online, k.with_fees, NO_FEES)),
+        I::ProceduresPaidOnline => with(ratio(k.paid_online, k.with_fees, NO_FEES)),
+        I::PaidOnline => with(ratio(c.paid_online, c.fee_requested, NO_FEE_DOSSIERS)),
         I::ElectronicResult => with(ratio(c.electronic_result, c.with_result, NO_DOSSIERS)),
         I::Digitised | I::Reuse if !inputs.digitisation_recorded => Err(NO_DATA),
         I::Digitised => with(ratio(c.digitised, c.received, NO_DOSSIERS)),
         I::Reuse => with(ratio(c.reused, c.received, NO_DOSSIERS)),
+        // Decision 766, group 5: (all − late, disliked or complained about) ÷ all, each
+        // dossier subtracted once.
         I::ProcedureSatisfaction => {
-            if c.finished <= 0 {
-                return Err(NO_DOSSIERS);
-            }
-            let late = c.late as f64 / c.finished as f64;
-            let disliked = if c.rated > 0 {
-                c.disliked as f64 / c.rated as f64
-            } else {
-                0.0
-            };
-            Ok(((1.0 - late - disliked).max(0.0), None, None))
+            with(ratio(c.finished - c.dissatisfied, c.finished, NO_DOSSIERS))
         }
-        I::PortalSync
-        | I::FeesPayableOnline
-        | I::PaidOnline
+        I::UpdatedOnTime
         | I::DocumentStoreLinks
-        | I::PopulationDatabase
+        | I::PopulationDataProcedures
+        | I::PopulationDataDossiers
+        | I::CertifiedCopies
         | I::ComplaintsOnTime
         | I::ComplaintSatisfaction => Err(NO_DATA),
     }
@@ -462,47 +581,43 @@ pub fn evaluate(inputs: &Inputs) -> Scorecard {
                 .into_iter()
                 .map(|i| {
                     let (max, threshold) = (i.max_points(), i.threshold());
-                    match measure(i, inputs) {
-                        Ok((rate, numerator, denominator)) => IndicatorScore {
-                            indicator: i,
-                            max_points: max,
-                            threshold,
-                            rate: Some(rate),
-                            points: Some(score(rate, max, threshold)),
-                            numerator,
-                            denominator,
-                            no_data: None,
-                        },
-                        Err(why) => IndicatorScore {
-                            indicator: i,
-                            max_points: max,
-                            threshold,
-                            rate: None,
-                            points: None,
-                            numerator: None,
-                            denominator: None,
-                            no_data: Some(why),
-                        },
+                    let measured = measure(i, inputs);
+                    let (rate, numerator, denominator) = match measured {
+                        Ok((rate, n, d)) => (Some(rate), n, d),
+                        Err(_) => (None, None, None),
+                    };
+                    IndicatorScore {
+                        indicator: i,
+                        max_points: max,
+                        threshold,
+                        points: tidy(rate.map_or(0.0, |r| score(r, max, threshold))),
+                        rate,
+                        numerator,
+                        denominator,
+                        no_data: measured.err(),
                     }
                 })
                 .collect();
             GroupScore {
                 group,
                 max_points: group.points(),
-                available_points: indicators
-                    .iter()
-                    .filter(|i| i.points.is_some())
-                    .map(|i| i.max_points)
-                    .sum(),
-                points: indicators.iter().filter_map(|i| i.points).sum(),
+                points: tidy(indicators.iter().map(|i| i.points).sum()),
+                // An empty f64 sum is -0.0.
+                missing_points: tidy(
+                    indicators
+                        .iter()
+                        .filter(|i| i.is_missing())
+                        .map(|i| i.max_points)
+                        .sum(),
+                ),
                 indicators,
             }
         })
         .collect();
     Scorecard {
         max_points: groups.iter().map(|g| g.max_points).sum(),
-        available_points: groups.iter().map(|g| g.available_points).sum(),
-        points: groups.iter().map(|g| g.points).sum(),
+        points: tidy(groups.iter().map(|g| g.points).sum()),
+        missing_points: tidy(groups.iter().map(|g| g.missing_points).sum()),
         groups,
     }
 }
@@ -538,9 +653,8 @@ mod tests {
         assert!(close(score(0.45, 14.0, 1.0), 6.3));
     }
 
-    #[test]
-    fn a_hand_computed_scorecard() {
-        let inputs = Inputs {
+    fn hand_inputs() -> Inputs {
+        Inputs {
             counters: Counters {
                 received: 10,
                 received_online: 3,
@@ -553,6 +667,9 @@ mod tests {
                 time_allowed_minutes: 900,
                 rated: 4,
                 disliked: 1,
+                // The 2 late dossiers and 1 disliked one that was on time.
+                dissatisfied: 3,
+                fee_requested: 2,
                 ..Counters::default()
             },
             catalogue: CatalogueInputs {
@@ -562,51 +679,97 @@ mod tests {
                 online: 8,
                 full_online: 6,
                 online_used: 2,
+                with_fees: 4,
+                payable_online: 0,
+                paid_online: 0,
             },
             digitisation_recorded: false,
-        };
-        let card = evaluate(&inputs);
-        let points = |i: Indicator| card.indicator(i).unwrap().points;
-        // Publicity: 6 × 10/10 + 6 × 5/10; the portal sync has no data.
-        assert_eq!(points(Indicator::AnnouncedOnTime), Some(6.0));
-        assert_eq!(points(Indicator::CompleteInformation), Some(3.0));
-        assert_eq!(points(Indicator::PortalSync), None);
-        // Progress: 14 × 6/8 = 10.5; average time 900/1200 = 0.75 → 4.5.
-        assert_eq!(points(Indicator::OnTime), Some(10.5));
-        assert_eq!(points(Indicator::AverageTime), Some(4.5));
-        // Online: 6/8 = 75% of an 80% threshold → 3.75; 2/8 used → 1; 30%/50% → 2.4.
-        assert!(close(points(Indicator::FullOnlineShare).unwrap(), 3.75));
-        assert_eq!(points(Indicator::OnlineServicesUsed), Some(1.0));
-        assert!(close(points(Indicator::ReceivedOnline).unwrap(), 2.4));
-        // Electronic results 4/5 → 4.8; digitisation not recorded → no data.
-        assert!(close(points(Indicator::ElectronicResult).unwrap(), 4.8));
-        assert_eq!(points(Indicator::Digitised), None);
-        // Satisfaction: 100% − (2/8 + 1/4) = 50% of a 90% threshold → 6 × 0.5 ÷ 0.9.
-        assert!(close(
-            points(Indicator::ProcedureSatisfaction).unwrap(),
-            6.0 * 0.5 / 0.9
-        ));
-        let group = |g: Group| card.groups.iter().find(|x| x.group == g).unwrap().clone();
-        assert_eq!(group(Group::Publicity).available_points, 12.0);
-        assert_eq!(group(Group::Publicity).points, 9.0);
-        assert_eq!(group(Group::OnlinePayment).available_points, 0.0);
-        assert_eq!(group(Group::OnlinePayment).percent(), None);
-        // 18 − 6 + 20 + 12 + 0 + 6 + 6 = 56 points have data; 44 do not.
-        assert!(close(card.available_points, 56.0));
-        assert!(close(card.max_points, 100.0));
-        let earned = 9.0 + 15.0 + 3.75 + 1.0 + 2.4 + 4.8 + 6.0 * 0.5 / 0.9;
-        assert!(close(card.points, earned));
-        assert!(close(card.index().unwrap(), earned / 56.0 * 100.0));
+        }
     }
 
     #[test]
-    fn nothing_to_count_is_no_data_not_zero() {
+    fn a_hand_computed_scorecard_is_out_of_one_hundred() {
+        let card = evaluate(&hand_inputs());
+        let points = |i: Indicator| card.indicator(i).unwrap().points;
+        // Publicity: 6 × 10/10 + 0 (1.2, no data) + 2 × 5/10 + 6 × 0/10 (nothing synced).
+        assert_eq!(points(Indicator::AnnouncedOnTime), 6.0);
+        assert_eq!(points(Indicator::UpdatedOnTime), 0.0);
+        assert_eq!(points(Indicator::CompleteInformation), 1.0);
+        assert_eq!(points(Indicator::PortalSync), 0.0);
+        // Progress: 20 × 6/8 = 15; the average time is shown (900/1200) but not scored.
+        assert_eq!(points(Indicator::OnTime), 15.0);
+        let average = card.indicator(Indicator::AverageTime).unwrap();
+        assert_eq!((average.rate, average.points), (Some(0.75), 0.0));
+        // Online: 6/8 = 75% of an 80% threshold → 2 × 0.75 ÷ 0.8 = 1.875; 2/8 used → 1;
+        // 3/10 online of a 50% threshold → 6 × 0.3 ÷ 0.5 = 3.6.
+        assert!(close(points(Indicator::FullOnlineShare), 1.875));
+        assert_eq!(points(Indicator::OnlineServicesUsed), 1.0);
+        assert!(close(points(Indicator::ReceivedOnline), 3.6));
+        // Payment: 0 of 4 fee-bearing procedures payable online, 0 of 2 dossiers paid online.
+        assert_eq!(points(Indicator::FeesPayableOnline), 0.0);
+        assert_eq!(points(Indicator::PaidOnline), 0.0);
+        // Electronic results 4/5 → 6 × 0.8 = 4.8; digitisation not recorded → 0, no data.
+        assert!(close(points(Indicator::ElectronicResult), 4.8));
+        assert_eq!(points(Indicator::Digitised), 0.0);
+        // Satisfaction: (8 − 3) ÷ 8 = 62.5% of a 90% threshold → 6 × 0.625 ÷ 0.9.
+        assert!(close(
+            points(Indicator::ProcedureSatisfaction),
+            6.0 * 0.625 / 0.9
+        ));
+        let earned = 7.0 + 15.0 + 6.475 + 0.0 + 4.8 + 6.0 * 0.625 / 0.9;
+        assert!(close(card.points, earned), "{}", card.points);
+        assert!(close(card.index(), earned), "never rescaled");
+        assert_eq!(card.max_points, 100.0);
+        // Without data: 1.2 (4), digitisation 4.2–4.5 and certified copies (4+2+4+2+2+2),
+        // complaints (6+6).
+        assert_eq!(card.missing_points, 32.0);
+        let missing: Vec<_> = card.missing().map(|i| i.indicator).collect();
+        assert_eq!(missing.len(), 9);
+        assert!(missing.contains(&Indicator::UpdatedOnTime));
+        assert!(!missing.contains(&Indicator::PortalSync), "a known zero");
+        assert!(
+            !missing.contains(&Indicator::FeesPayableOnline),
+            "a known zero"
+        );
+        assert!(!missing.contains(&Indicator::AverageTime), "not scored");
+        let group = |g: Group| card.groups.iter().find(|x| x.group == g).unwrap().clone();
+        assert_eq!(group(Group::Publicity).points, 7.0);
+        assert_eq!(group(Group::Publicity).missing_points, 4.0);
+        assert_eq!(group(Group::OnlinePayment).points, 0.0);
+        assert_eq!(group(Group::OnlinePayment).missing_points, 0.0);
+        assert!(close(group(Group::Progress).percent(), 75.0));
+    }
+
+    #[test]
+    fn satisfaction_subtracts_each_unhappy_dossier_once_from_all() {
+        // One dislike among one rating, nine other dossiers on time and unrated: 9 ÷ 10, not
+        // 1 − 1/1. 90% meets the threshold: full marks.
+        let inputs = Inputs {
+            counters: Counters {
+                finished: 10,
+                on_time: 10,
+                rated: 1,
+                disliked: 1,
+                dissatisfied: 1,
+                ..Counters::default()
+            },
+            ..Inputs::default()
+        };
+        let card = evaluate(&inputs);
+        let s = card.indicator(Indicator::ProcedureSatisfaction).unwrap();
+        assert_eq!((s.numerator, s.denominator), (Some(9), Some(10)));
+        assert_eq!(s.points, 6.0);
+    }
+
+    #[test]
+    fn nothing_to_count_scores_zero_and_is_listed() {
         let card = evaluate(&Inputs::default());
-        assert_eq!(card.available_points, 0.0);
-        assert_eq!(card.index(), None);
+        assert_eq!(card.index(), 0.0);
         let on_time = card.indicator(Indicator::OnTime).unwrap();
-        assert_eq!(on_time.points, None);
+        assert_eq!(on_time.points, 0.0);
         assert_eq!(on_time.no_data, Some("không có hồ sơ trong kỳ"));
+        // Everything scored is missing: 100 points.
+        assert_eq!(card.missing_points, 100.0);
         // Once digitisation is recorded, zero digitised is a real zero.
         let inputs = Inputs {
             counters: Counters {
@@ -618,11 +781,20 @@ mod tests {
             ..Inputs::default()
         };
         let card = evaluate(&inputs);
-        // 2/4 = 50% of an 80% threshold → 6 × 0.5 ÷ 0.8 = 3.75.
-        assert_eq!(
-            card.indicator(Indicator::Digitised).unwrap().points,
-            Some(3.75)
-        );
-        assert_eq!(card.indicator(Indicator::Reuse).unwrap().points, Some(0.0));
+        // 2/4 = 50% of an 80% threshold → 4 × 0.5 ÷ 0.8 = 2.5.
+        assert_eq!(card.indicator(Indicator::Digitised).unwrap().points, 2.5);
+        let reuse = card.indicator(Indicator::Reuse).unwrap();
+        assert_eq!((reuse.rate, reuse.points), (Some(0.0), 0.0));
+    }
+
+    #[test]
+    fn no_negative_zero_reaches_json() {
+        let json = serde_json::to_string(&evaluate(&Inputs::default())).unwrap();
+        assert!(!json.contains("-0"), "{json}");
+        // A group with every indicator's data (no missing points) sums an empty list.
+        let json = serde_json::to_string(&evaluate(&hand_inputs())).unwrap();
+        assert!(!json.contains("-0"), "{json}");
+        assert_eq!(tidy(-0.0).to_bits(), 0.0f64.to_bits());
+        assert_eq!(score(-0.0, 6.0, 0.9).to_bits(), 0.0f64.to_bits());
     }
 }

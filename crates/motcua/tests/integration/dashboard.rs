@@ -128,10 +128,11 @@ async fn scenario(backend: Backend) {
     let specialist = Api::new(&app, "chuyenvien.tuphap").await;
     let leader = Api::new(&app, "lanhdao.tuphap").await;
 
-    // Nothing yet: no dossier figure is scored, and it says why.
+    // Nothing yet: no dossier figure has data; it scores 0 and says why.
     let q = public_json(&app, "/api/v1/stats/quality?period=month").await;
     assert_eq!(q["counts"]["received"], 0);
-    assert_eq!(indicator(&q, "on_time")["points"], Value::Null);
+    assert_eq!(indicator(&q, "on_time")["points"], 0.0);
+    assert_eq!(indicator(&q, "on_time")["rate"], Value::Null);
     assert_eq!(
         indicator(&q, "on_time")["no_data"],
         "không có hồ sơ trong kỳ"
@@ -177,28 +178,74 @@ async fn scenario(backend: Backend) {
     .collect();
     assert_eq!(got, [3, 2, 2, 2, 0, 2, 1, 1, 1, 1], "{c}");
     assert_eq!(c["mean_rating"], 0.0);
-    // On time 2/2 → 14 points; online 2/3 ≥ 50% → 4; electronic 1/2 → 3;
-    // satisfaction 100% − (0% late + 100% disliked) = 0 → 0.
-    assert_eq!(indicator(&q, "on_time")["points"], 14.0);
+    // On time 2/2 → 20 points; online 2/3 ≥ 50% → 6; electronic 1/2 → 3; satisfaction
+    // (2 decided − 1 disliked) ÷ 2 = 50% of a 90% threshold → 6 × 0.5 ÷ 0.9.
+    assert_eq!(indicator(&q, "on_time")["points"], 20.0);
     assert_eq!(indicator(&q, "on_time")["numerator"], 2);
-    assert_eq!(indicator(&q, "received_online")["points"], 4.0);
+    assert_eq!(indicator(&q, "received_online")["points"], 6.0);
     assert_eq!(indicator(&q, "electronic_result")["points"], 3.0);
-    assert_eq!(indicator(&q, "procedure_satisfaction")["points"], 0.0);
-    assert_eq!(indicator(&q, "procedure_satisfaction")["threshold"], 0.9);
+    let satisfaction = indicator(&q, "procedure_satisfaction");
+    assert_eq!(
+        (
+            satisfaction["numerator"].clone(),
+            satisfaction["denominator"].clone()
+        ),
+        (json!(1), json!(2))
+    );
+    assert!((satisfaction["points"].as_f64().unwrap() - 6.0 * 0.5 / 0.9).abs() < 1e-9);
+    assert_eq!(satisfaction["threshold"], 0.9);
+    assert_eq!(c["dissatisfied"], 1);
+    // No dossier synchronised with the national portal: a known zero, not missing data.
     let portal = indicator(&q, "portal_sync");
-    assert_eq!(portal["no_data"], "không có dữ liệu");
-    assert_eq!(portal["points"], Value::Null);
+    assert_eq!(portal["no_data"], Value::Null);
+    assert_eq!(
+        (portal["rate"].clone(), portal["points"].clone()),
+        (json!(0.0), json!(0.0))
+    );
+    assert_eq!(
+        (portal["numerator"].clone(), portal["denominator"].clone()),
+        (json!(0), json!(3))
+    );
     assert_eq!(portal["max_points"], 6.0);
-    assert_eq!(portal["source"], "not_held");
     let announced = indicator(&q, "announced_on_time");
     assert!(announced["denominator"].as_i64().unwrap() > 0);
     assert_eq!(announced["numerator"], announced["denominator"]);
-    // Not-held indicators are left out of the denominator: 44 of the 100 points.
+    // The total is out of 100, never rescaled: the indicators' points added up, and those
+    // without data listed with their points.
     assert_eq!(q["max_points"], 100.0);
-    assert_eq!(q["available_points"], 56.0);
-    let index = q["index"].as_f64().unwrap();
-    let points = q["points"].as_f64().unwrap();
-    assert!((index - points / 56.0 * 100.0).abs() < 1e-9);
+    let all: Vec<&Value> = q["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["indicators"].as_array().unwrap())
+        .collect();
+    let sum: f64 = all.iter().map(|i| i["points"].as_f64().unwrap()).sum();
+    assert!((q["index"].as_f64().unwrap() - sum).abs() < 1e-9, "{q}");
+    assert_eq!(q["index"], q["points"]);
+    let missing: Vec<&Value> = all
+        .iter()
+        .copied()
+        .filter(|i| i["rate"].is_null() && i["max_points"].as_f64().unwrap() > 0.0)
+        .collect();
+    let missing_points: f64 = missing
+        .iter()
+        .map(|i| i["max_points"].as_f64().unwrap())
+        .sum();
+    assert_eq!(q["missing_points"].as_f64().unwrap(), missing_points);
+    assert_eq!(q["missing"].as_array().unwrap().len(), missing.len());
+    assert!(
+        q["missing"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("updated_on_time"))
+    );
+    assert!(
+        !q["missing"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("portal_sync"))
+    );
+    assert!(!q.to_string().contains("-0.0"), "{q}");
 
     // The commune rolls up its committee; the province everything; quarter and year sum months.
     for path in [
@@ -228,9 +275,12 @@ async fn scenario(backend: Backend) {
         text.starts_with("\u{feff}level,code,name,period,group"),
         "{text}"
     );
-    assert_eq!(text.lines().count(), 1 + 18);
+    assert_eq!(text.lines().count(), 1 + 22);
     assert!(text.contains(&format!("agency,{dongkinh},")));
-    assert!(text.contains(",on_time,Hồ sơ giải quyết đúng hạn,14,1,1.0000,14.0000,2,2,"));
+    assert!(
+        text.contains(",on_time,\"Hồ sơ xử lý trước hạn, đúng hạn\",20,1,1.0000,20.0000,2,2,"),
+        "{text}"
+    );
     assert_no_personal_data(&text);
     let by_accept = reqwest::Client::new()
         .get(app.url(&path))
@@ -383,6 +433,22 @@ async fn scenario(backend: Backend) {
     assert!(scoped.contains(
         "Ủy ban nhân dân phường Đông Kinh <span class=\"muted\">(Cơ quan)</span> · Tháng"
     ));
+    // The headline is the API's index out of 100, with what has no data and its points.
+    let headline = format!(
+        "<strong>{}</strong>/100 điểm",
+        format!("{:.1}", q["index"].as_f64().unwrap()).replace('.', ",")
+    );
+    assert!(scoped.contains(&headline), "{headline}");
+    let missing_line = format!(
+        "Chưa có dữ liệu: {}",
+        "TTHC được cập nhật, công khai đúng hạn"
+    );
+    assert!(scoped.contains(&missing_line));
+    let missing_points = format!("{:.1}", q["missing_points"].as_f64().unwrap()).replace('.', ",");
+    assert!(
+        scoped.contains(&format!(", {missing_points} điểm.")),
+        "{missing_points}"
+    );
     let commune = get(&app, &format!("/dashboard?scope=commune:{unit}")).await;
     assert_eq!(commune.status(), 200);
     assert_eq!(get(&app, "/dashboard?scope=planet").await.status(), 400);
@@ -451,6 +517,17 @@ async fn scenario(backend: Backend) {
     let disliked = r.text().await.unwrap();
     assert!(disliked.contains(&first));
     assert!(!disliked.contains(&third));
+    // The dossiers the satisfaction rate subtracts: the disliked one; the other was on time.
+    let r = as_admin
+        .get(app.url("/dashboard/dossiers?figure=dissatisfied&scope=province&period=year"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let dissatisfied = r.text().await.unwrap();
+    assert!(dissatisfied.contains(&first));
+    assert!(!dissatisfied.contains(&third));
+    assert!(dissatisfied.contains("<strong id=\"drill-total\">1</strong>"));
     let r = as_admin
         .get(app.url("/dashboard/dossiers?figure=nothing&scope=province"))
         .send()

@@ -1,7 +1,7 @@
 //! The scorecard per agency.
 
 use super::quality::{CountsView, PeriodView, counts_view, period_view};
-use super::{csv_response, opt, wants_csv};
+use super::{csv_response, wants_csv};
 use crate::AppState;
 use crate::api::ApiQuery;
 use crate::error::{ApiResult, Problem};
@@ -29,7 +29,8 @@ pub(crate) struct AgencyScoresParams {
 pub(crate) struct QualityGroupBriefView {
     pub code: String,
     pub points: f64,
-    pub available_points: f64,
+    /// The points of its indicators without data (scored 0).
+    pub missing_points: f64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -38,9 +39,11 @@ pub(crate) struct AgencyScoreView {
     pub name: String,
     pub kind: String,
     pub unit_code: String,
-    pub index: Option<f64>,
+    /// Out of 100, never rescaled.
+    pub index: f64,
     pub points: f64,
-    pub available_points: f64,
+    /// The points of indicators without data (scored 0).
+    pub missing_points: f64,
     pub groups: Vec<QualityGroupBriefView>,
     pub counts: CountsView,
 }
@@ -57,7 +60,7 @@ fn brief(card: &Scorecard) -> Vec<QualityGroupBriefView> {
         .map(|g| QualityGroupBriefView {
             code: g.group.as_str().into(),
             points: g.points,
-            available_points: g.available_points,
+            missing_points: g.missing_points,
         })
         .collect()
 }
@@ -88,7 +91,7 @@ pub(crate) async fn agencies(
             "unit_code",
             "index",
             "points",
-            "available_points",
+            "missing_points",
         ];
         headers.extend(Group::ALL.iter().map(|g| g.as_str()));
         headers.extend(["received", "received_online", "finished", "on_time", "late"]);
@@ -100,17 +103,11 @@ pub(crate) async fn agencies(
                     c.agency.name.clone(),
                     c.agency.kind.as_str().to_owned(),
                     c.agency.unit_code.clone(),
-                    opt(c.card.index()),
+                    format!("{:.4}", c.card.index()),
                     format!("{:.4}", c.card.points),
-                    c.card.available_points.to_string(),
+                    c.card.missing_points.to_string(),
                 ];
-                row.extend(c.card.groups.iter().map(|g| {
-                    if g.available_points > 0.0 {
-                        format!("{:.4}", g.points)
-                    } else {
-                        String::new()
-                    }
-                }));
+                row.extend(c.card.groups.iter().map(|g| format!("{:.4}", g.points)));
                 let k = &c.inputs.counters;
                 row.extend(
                     [k.received, k.received_online, k.finished, k.on_time, k.late]
@@ -136,7 +133,7 @@ pub(crate) async fn agencies(
                 unit_code: c.agency.unit_code.clone(),
                 index: c.card.index(),
                 points: c.card.points,
-                available_points: c.card.available_points,
+                missing_points: c.card.missing_points,
                 groups: brief(&c.card),
                 counts: counts_view(&c.inputs.counters),
             })

@@ -91,6 +91,8 @@ pub(crate) struct CountsView {
     pub digitised: i64,
     /// Not recorded yet: always 0.
     pub reused: i64,
+    /// Decided dossiers late or disliked, each once (the satisfaction rate subtracts them).
+    pub dissatisfied: i64,
 }
 
 pub(crate) fn counts_view(c: &Counters) -> CountsView {
@@ -114,6 +116,7 @@ pub(crate) fn counts_view(c: &Counters) -> CountsView {
         paid_online: c.paid_online,
         digitised: c.digitised,
         reused: c.reused,
+        dissatisfied: c.dissatisfied,
     }
 }
 
@@ -137,9 +140,10 @@ pub(crate) struct QualityIndicatorView {
     pub max_points: f64,
     /// The rate that earns full marks (1.0 = 100%); below it the score is rate × max ÷ threshold.
     pub threshold: f64,
-    /// None: no data (left out of the denominator).
+    /// None: no data (the indicator scores 0).
     pub rate: Option<f64>,
-    pub points: Option<f64>,
+    /// 0 when there is no data.
+    pub points: f64,
     pub numerator: Option<i64>,
     pub denominator: Option<i64>,
     /// "không có dữ liệu", "không có hồ sơ trong kỳ", …
@@ -176,11 +180,11 @@ pub(crate) struct QualityGroupView {
     pub label: String,
     /// The group's points in the decision.
     pub max_points: f64,
-    /// The maximum of its indicators with data.
-    pub available_points: f64,
     pub points: f64,
-    /// Points per 100 available; None when nothing in the group has data.
-    pub percent: Option<f64>,
+    /// The points of its indicators without data (scored 0).
+    pub missing_points: f64,
+    /// Points per 100 of the group's points.
+    pub percent: f64,
     pub indicators: Vec<QualityIndicatorView>,
 }
 
@@ -189,8 +193,8 @@ fn group_view(g: &GroupScore) -> QualityGroupView {
         code: g.group.as_str().into(),
         label: g.group.label_vi().into(),
         max_points: g.max_points,
-        available_points: g.available_points,
         points: g.points,
+        missing_points: g.missing_points,
         percent: g.percent(),
         indicators: g.indicators.iter().map(indicator_view).collect(),
     }
@@ -205,6 +209,12 @@ pub(crate) struct CatalogueView {
     pub online: i64,
     pub full_online: i64,
     pub online_used: i64,
+    /// Procedures with a fee or charge above zero.
+    pub with_fees: i64,
+    /// Of those, payable online.
+    pub payable_online: i64,
+    /// Of those, with a dossier paid online in the period.
+    pub paid_online: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -214,12 +224,14 @@ pub(crate) struct QualityView {
     pub code: String,
     pub name: String,
     pub period: PeriodView,
-    /// Points per 100 over the indicators with data; None when none has data.
-    pub index: Option<f64>,
+    /// The index out of 100: the groups' points added up, never rescaled (equal to `points`).
+    pub index: f64,
     pub points: f64,
-    /// The maximum of the indicators with data (indicators without data are left out).
-    pub available_points: f64,
     pub max_points: f64,
+    /// The points of indicators without data, which score 0 (listed in `missing`).
+    pub missing_points: f64,
+    /// The codes of the indicators without data.
+    pub missing: Vec<String>,
     pub groups: Vec<QualityGroupView>,
     pub counts: CountsView,
     pub catalogue: CatalogueView,
@@ -234,8 +246,13 @@ pub(crate) fn quality_view(q: &Quality) -> QualityView {
         period: period_view(q.period),
         index: q.card.index(),
         points: q.card.points,
-        available_points: q.card.available_points,
         max_points: q.card.max_points,
+        missing_points: q.card.missing_points,
+        missing: q
+            .card
+            .missing()
+            .map(|i| i.indicator.as_str().to_owned())
+            .collect(),
         groups: q.card.groups.iter().map(group_view).collect(),
         counts: counts_view(&q.inputs.counters),
         catalogue: CatalogueView {
@@ -245,6 +262,9 @@ pub(crate) fn quality_view(q: &Quality) -> QualityView {
             online: k.online,
             full_online: k.full_online,
             online_used: k.online_used,
+            with_fees: k.with_fees,
+            payable_online: k.payable_online,
+            paid_online: k.paid_online,
         },
     }
 }
@@ -283,7 +303,7 @@ fn quality_rows(q: &Quality) -> Vec<Vec<String>> {
                 i.max_points.to_string(),
                 i.threshold.to_string(),
                 opt(i.rate),
-                opt(i.points),
+                format!("{:.4}", i.points),
                 opt_i(i.numerator),
                 opt_i(i.denominator),
                 i.no_data.unwrap_or_default().to_owned(),

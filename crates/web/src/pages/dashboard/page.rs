@@ -30,7 +30,7 @@ struct FigureCell {
 struct GroupRow {
     label: &'static str,
     points: String,
-    available: String,
+    missing: String,
     max: String,
     percent: String,
     no_data: bool,
@@ -73,7 +73,6 @@ struct AgencyRow {
     kind: &'static str,
     index: String,
     index_width: u32,
-    has_index: bool,
     groups: Vec<String>,
     received: String,
     finished: String,
@@ -90,10 +89,9 @@ pub(super) struct DashboardPage {
     scope_choices: Vec<Choice>,
     period_choices: Vec<Choice>,
     at: String,
-    has_index: bool,
     index: String,
-    points: String,
-    available: String,
+    /// The indicators without data, which score 0.
+    missing_names: String,
     missing_points: String,
     figures: Vec<FigureCell>,
     groups_svg: String,
@@ -203,16 +201,14 @@ pub(super) fn build(chrome: &Chrome, dashboard: Dashboard) -> DashboardPage {
         .map(|g| Bar {
             label: g.group.label_vi().into(),
             value: g.points,
-            available: g.available_points,
+            available: g.max_points - g.missing_points,
             max: g.max_points,
-            text: if g.available_points <= 0.0 {
-                format!("không có dữ liệu (tối đa {})", pts(g.max_points))
-            } else if g.available_points < g.max_points {
+            text: if g.missing_points > 0.0 {
                 format!(
-                    "{}/{} (tối đa {})",
+                    "{}/{} (chưa có dữ liệu: {} điểm)",
                     pts(g.points),
-                    pts(g.available_points),
-                    pts(g.max_points)
+                    pts(g.max_points),
+                    pts(g.missing_points)
                 )
             } else {
                 format!("{}/{}", pts(g.points), pts(g.max_points))
@@ -222,7 +218,7 @@ pub(super) fn build(chrome: &Chrome, dashboard: Dashboard) -> DashboardPage {
     let groups_svg = charts::horizontal_bars(
         "chart-groups",
         &format!("Điểm theo nhóm chỉ số, {}", period.label_vi()),
-        "Mỗi thanh là điểm đạt của một nhóm; nền liền là điểm của các chỉ tiêu có dữ liệu, nền nét đứt là phần chưa có dữ liệu, đến điểm tối đa của nhóm theo Quyết định 766.",
+        "Mỗi thanh là điểm đạt của một nhóm trên điểm tối đa theo Quyết định 766; nền liền là điểm của các chỉ tiêu có dữ liệu, nền nét đứt là phần chưa có dữ liệu (tính 0 điểm).",
         &bars,
     );
     let groups = card
@@ -231,10 +227,10 @@ pub(super) fn build(chrome: &Chrome, dashboard: Dashboard) -> DashboardPage {
         .map(|g| GroupRow {
             label: g.group.label_vi(),
             points: pts(g.points),
-            available: pts(g.available_points),
+            missing: pts(g.missing_points),
             max: pts(g.max_points),
-            percent: g.percent().map_or_else(|| "—".into(), |p| number(p, 1)),
-            no_data: g.available_points <= 0.0,
+            percent: number(g.percent(), 1),
+            no_data: g.missing_points >= g.max_points,
         })
         .collect();
     let indicator_row = |i: &motcua_domain::quality::IndicatorScore| {
@@ -252,7 +248,7 @@ pub(super) fn build(chrome: &Chrome, dashboard: Dashboard) -> DashboardPage {
             method: i.indicator.method_vi(),
             value,
             threshold: percent(i.threshold),
-            points: i.points.map_or_else(String::new, pts),
+            points: pts(i.points),
             max: pts(i.max_points),
             no_data: i.no_data,
             links: if drill {
@@ -395,20 +391,13 @@ pub(super) fn build(chrome: &Chrome, dashboard: Dashboard) -> DashboardPage {
                 name: a.agency.name.clone(),
                 href: dashboard_href(&format!("agency:{}", a.agency.code), period),
                 kind: a.agency.kind.label_vi(),
-                index: index.map_or_else(|| "—".into(), |x| number(x, 1)),
-                index_width: index.map_or(0, |x| x.clamp(0.0, 100.0).round() as u32),
-                has_index: index.is_some(),
+                index: number(index, 1),
+                index_width: index.clamp(0.0, 100.0).round() as u32,
                 groups: a
                     .card
                     .groups
                     .iter()
-                    .map(|g| {
-                        if g.available_points > 0.0 {
-                            format!("{}/{}", pts(g.points), pts(g.available_points))
-                        } else {
-                            "—".into()
-                        }
-                    })
+                    .map(|g| format!("{}/{}", pts(g.points), pts(g.max_points)))
                     .collect(),
                 received: count(a.inputs.counters.received),
                 finished: count(a.inputs.counters.finished),
@@ -431,7 +420,10 @@ pub(super) fn build(chrome: &Chrome, dashboard: Dashboard) -> DashboardPage {
         ("period", period.kind.as_str().to_owned()),
         ("at", period.anchor.to_string()),
     ];
-    let missing = card.max_points - card.available_points;
+    let missing: Vec<String> = card
+        .missing()
+        .map(|i| i.indicator.label_vi().to_owned())
+        .collect();
     DashboardPage {
         chrome: chrome.clone(),
         scope_name: scope.name.clone(),
@@ -440,11 +432,9 @@ pub(super) fn build(chrome: &Chrome, dashboard: Dashboard) -> DashboardPage {
         scope_choices,
         period_choices,
         at: period.anchor.to_string(),
-        has_index: card.index().is_some(),
-        index: card.index().map_or_else(String::new, |x| number(x, 1)),
-        points: pts(card.points),
-        available: pts(card.available_points),
-        missing_points: pts(missing),
+        index: number(card.index(), 1),
+        missing_names: missing.join("; "),
+        missing_points: pts(card.missing_points),
         figures,
         groups_svg,
         groups,
