@@ -42,8 +42,9 @@ pub use catalogue::{
     PublicationOutcome, PublishedEntry, Sector, VersionRecord, VersionSummary,
 };
 pub use documents::{
-    BlobRecord, DigitisationCounts, DocumentRecord, NewDocument, NewSignature, SettleOutcome,
-    Settlement, SignatureRecord, SigningKeyRecord, WalletAttachment, WalletItemRecord,
+    BlobRecord, DigitisationCounts, DocumentIndicatorCounts, DocumentRecord, NewDocument,
+    NewSignature, SettleOutcome, Settlement, SignatureRecord, SigningKeyRecord, WalletAttachment,
+    WalletItemRecord,
 };
 pub use dossiers::{
     AgencyCount, ControlSheetRow, DOSSIER_KIND, DossierEvent, DossierFilter, DossierPage,

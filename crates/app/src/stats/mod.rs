@@ -18,19 +18,58 @@ pub use facts::{ProcedureFacts, StatsCache};
 pub use readiness::{DecisionReadiness, Ratio, Readiness, SetReadiness, readiness};
 
 use crate::{App, AppError, AppResult};
+use chrono::{DateTime, Utc};
 use facts::{Used, catalogue_inputs, procedure_facts, snapshot};
 use motcua_domain::agency::{Agency, AgencyKind};
+use motcua_domain::calendar::from_vn_local;
 use motcua_domain::quality::{
-    Counters, Figure, Indicator, Inputs, Month, Period, PeriodKind, QualityError, Scorecard,
-    evaluate,
+    Counters, DocumentInputs, Figure, Indicator, Inputs, Month, Period, PeriodKind, QualityError,
+    Scorecard, evaluate,
 };
-use motcua_store::QualityQuery;
+use motcua_store::{DocumentIndicatorCounts, QualityQuery};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Whether digitisation (Circular 01/2023) is recorded: until it is, the digitisation and
-/// reuse indicators are "không có dữ liệu" rather than zero.
-pub const DIGITISATION_RECORDED: bool = false;
+/// The instants consecutive months span, from the first one's Vietnamese local midnight
+/// to the one after the last.
+fn instants(months: &[Month]) -> (DateTime<Utc>, DateTime<Utc>) {
+    let at = |day: chrono::NaiveDate| {
+        from_vn_local(day.and_time(chrono::NaiveTime::MIN)).with_timezone(&Utc)
+    };
+    match (months.first(), months.last()) {
+        (Some(first), Some(last)) => (at(first.first_day()), at(last.next().first_day())),
+        _ => (DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MIN_UTC),
+    }
+}
+
+/// What the documents show for the dossiers `agencies` received in consecutive `months`
+/// (None: every agency).
+async fn document_inputs(
+    app: &App,
+    months: &[Month],
+    agencies: Option<&[String]>,
+) -> AppResult<DocumentInputs> {
+    let (from, to) = instants(months);
+    let by_agency = app.store.document_indicator_counts(from, to).await?;
+    let mut sum = DocumentInputs::default();
+    for (agency, c) in by_agency {
+        if agencies.is_none_or(|a| a.contains(&agency)) {
+            let c = documents_of(&c);
+            sum.digitised += c.digitised;
+            sum.reused += c.reused;
+            sum.linked_store += c.linked_store;
+        }
+    }
+    Ok(sum)
+}
+
+fn documents_of(c: &DocumentIndicatorCounts) -> DocumentInputs {
+    DocumentInputs {
+        digitised: c.digitised,
+        reused: c.reused,
+        linked_store: c.linked_store,
+    }
+}
 
 /// The level a figure is computed at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -223,7 +262,7 @@ pub async fn quality_of(app: &App, scope: Scope, period: Period) -> AppResult<Qu
     let inputs = Inputs {
         counters,
         catalogue: catalogue_inputs(&facts, scope.handles.as_deref(), &used),
-        digitisation_recorded: DIGITISATION_RECORDED,
+        documents: document_inputs(app, &period.months(), scope.agencies.as_deref()).await?,
     };
     Ok(Quality {
         card: evaluate(&inputs),
@@ -287,6 +326,8 @@ pub async fn agency_cards(app: &App, period: Period) -> AppResult<Vec<AgencyCard
         (kind_rank(a.kind), a.code.as_str()).cmp(&(kind_rank(b.kind), b.code.as_str()))
     });
     let empty = Used::default();
+    let (from, to) = instants(&period.months());
+    let documents = app.store.document_indicator_counts(from, to).await?;
     Ok(agencies
         .into_iter()
         .map(|agency| {
@@ -299,7 +340,7 @@ pub async fn agency_cards(app: &App, period: Period) -> AppResult<Vec<AgencyCard
                     Some(&handles),
                     used.get(&code).unwrap_or(&empty),
                 ),
-                digitisation_recorded: DIGITISATION_RECORDED,
+                documents: documents.get(&code).map(documents_of).unwrap_or_default(),
             };
             AgencyCard {
                 card: evaluate(&inputs),

@@ -1,6 +1,5 @@
 //! Readiness for the two-tier local government model, live from the data.
 
-use super::DIGITISATION_RECORDED;
 use super::facts::snapshot;
 use crate::catalogue::set_counts;
 use crate::{App, AppResult};
@@ -146,24 +145,20 @@ pub async fn readiness(app: &App) -> AppResult<Readiness> {
             without.push(unit.full_name.clone());
         }
     }
-    let (digitisation, reuse) = if DIGITISATION_RECORDED {
-        let year = app
-            .store
-            .quality_total(&Month::of(today).trailing(12), None)
-            .await?;
-        (
-            Some(Ratio {
-                numerator: year.digitised,
-                denominator: year.received,
-            }),
-            Some(Ratio {
-                numerator: year.reused,
-                denominator: year.received,
-            }),
-        )
-    } else {
-        (None, None)
-    };
+    // The last twelve months: dossiers received, and what their documents show.
+    let months = Month::of(today).trailing(12);
+    let received = app.store.quality_total(&months, None).await?.received;
+    let documents = super::document_inputs(app, &months, None).await?;
+    let (digitisation, reuse) = (
+        Some(Ratio {
+            numerator: documents.digitised,
+            denominator: received,
+        }),
+        Some(Ratio {
+            numerator: documents.reused,
+            denominator: received,
+        }),
+    );
     Ok(Readiness {
         at: today,
         decisions,

@@ -76,10 +76,6 @@ counters!(
     paid,
     /// Of those, paid online. motcua does not record how a payment was made yet: always 0.
     paid_online,
-    /// Received dossiers digitised (Circular 01/2023). Filled once digitisation data exists.
-    digitised,
-    /// Received dossiers that reused digitised data. Filled once that data exists.
-    reused,
     /// Decided dossiers that were late or disliked, each counted once (Decision 766, group 5:
     /// the dossiers the satisfaction rate subtracts).
     dissatisfied,
@@ -127,8 +123,7 @@ pub mod flag {
     pub const FEE_REQUESTED: i64 = 1 << 11;
     pub const PAID: i64 = 1 << 12;
     pub const PAID_ONLINE: i64 = 1 << 13;
-    pub const DIGITISED: i64 = 1 << 14;
-    pub const REUSED: i64 = 1 << 15;
+    // Bits 14 and 15 were digitisation and reuse, now read from the documents.
     pub const DISSATISFIED: i64 = 1 << 16;
 }
 
@@ -262,7 +257,7 @@ mod tests {
     fn counters_round_trip_through_their_columns() {
         let c = Counters {
             received: 3,
-            reused: 9,
+            dissatisfied: 9,
             ..Counters::default()
         };
         assert_eq!(Counters::from_values(&c.values()), c);

@@ -137,8 +137,6 @@ impl DossierFacts {
                     fee_requested: one(flag::FEE_REQUESTED),
                     paid: one(flag::PAID),
                     paid_online: one(flag::PAID_ONLINE),
-                    digitised: one(flag::DIGITISED),
-                    reused: one(flag::REUSED),
                     ..Counters::default()
                 },
             ));

@@ -276,9 +276,9 @@ impl Indicator {
             | I::ElectronicResult
             | I::ProcedureSatisfaction
             | I::Digitised
-            | I::Reuse => Source::Dossiers,
+            | I::Reuse
+            | I::DocumentStoreLinks => Source::Dossiers,
             I::UpdatedOnTime
-            | I::DocumentStoreLinks
             | I::PopulationDataProcedures
             | I::PopulationDataDossiers
             | I::CertifiedCopies
@@ -365,13 +365,13 @@ impl Indicator {
                 "Hồ sơ có kết quả bản điện tử trên tổng số hồ sơ có kết quả trong kỳ. Nguồn: QĐ 766, nhóm 3; Cổng DVCQG, chỉ số 4.1."
             }
             I::Digitised => {
-                "Hồ sơ được số hóa thành phần trên tổng số hồ sơ tiếp nhận trong kỳ; đủ điểm từ 80%. Nguồn: Cổng DVCQG, chỉ số 4.2."
+                "Hồ sơ tiếp nhận trong kỳ có mọi thành phần đã được cán bộ đánh dấu số hóa, trên tổng số hồ sơ tiếp nhận trong kỳ; đủ điểm từ 80%. Nguồn: Cổng DVCQG, chỉ số 4.2; Thông tư 01/2023/TT-VPCP."
             }
             I::Reuse => {
-                "Hồ sơ sử dụng lại dữ liệu đã số hóa trên tổng số hồ sơ tiếp nhận trong kỳ; đủ điểm từ 80%. Nguồn: Cổng DVCQG, chỉ số 4.3."
+                "Hồ sơ tiếp nhận trong kỳ có thành phần lấy lại từ kho dữ liệu của người nộp (dữ liệu đã số hóa), trên tổng số hồ sơ tiếp nhận trong kỳ; đủ điểm từ 80%. Nguồn: Cổng DVCQG, chỉ số 4.3."
             }
             I::DocumentStoreLinks => {
-                "Chưa có dữ liệu: motcua chưa ghi nhận kết nối với kho dữ liệu của tổ chức, cá nhân trên Cổng DVCQG. Nguồn: Cổng DVCQG, chỉ số 4.4."
+                "Hồ sơ tiếp nhận trong kỳ có thành phần lấy từ kho dữ liệu của người nộp hoặc có kết quả được đưa vào kho đó, trên tổng số hồ sơ tiếp nhận trong kỳ. Nguồn: Cổng DVCQG, chỉ số 4.4."
             }
             I::PopulationDataProcedures | I::PopulationDataDossiers => {
                 "Chưa có dữ liệu: motcua chưa kết nối Cơ sở dữ liệu quốc gia về dân cư. Nguồn: Cổng DVCQG, chỉ số 4.5."
@@ -412,13 +412,23 @@ pub struct CatalogueInputs {
     pub paid_online: i64,
 }
 
+/// What the documents show for the dossiers received in the period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocumentInputs {
+    /// With at least one component, every component digitised.
+    pub digitised: i64,
+    /// With a component taken from the applicant's store.
+    pub reused: i64,
+    /// With a component taken from the applicant's store or a result put into it.
+    pub linked_store: i64,
+}
+
 /// Everything a scorecard is computed from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Inputs {
     pub counters: Counters,
     pub catalogue: CatalogueInputs,
-    /// Whether digitisation is recorded at all (until it is, 0 digitised means "no data").
-    pub digitisation_recorded: bool,
+    pub documents: DocumentInputs,
 }
 
 /// One indicator's outcome.
@@ -525,6 +535,7 @@ fn measure(i: Indicator, inputs: &Inputs) -> Result<(f64, Option<i64>, Option<i6
     use Indicator as I;
     let c = &inputs.counters;
     let k = &inputs.catalogue;
+    let d = &inputs.documents;
     let with = |r: Result<(f64, i64, i64), &'static str>| r.map(|(r, n, d)| (r, Some(n), Some(d)));
     match i {
         I::AnnouncedOnTime => with(ratio(k.announced_on_time, k.procedures, NO_PROCEDURES)),
@@ -553,16 +564,15 @@ fn measure(i: Indicator, inputs: &Inputs) -> Result<(f64, Option<i64>, Option<i6
         I::ProceduresPaidOnline => with(ratio(k.paid_online, k.with_fees, NO_FEES)),
         I::PaidOnline => with(ratio(c.paid_online, c.fee_requested, NO_FEE_DOSSIERS)),
         I::ElectronicResult => with(ratio(c.electronic_result, c.with_result, NO_DOSSIERS)),
-        I::Digitised | I::Reuse if !inputs.digitisation_recorded => Err(NO_DATA),
-        I::Digitised => with(ratio(c.digitised, c.received, NO_DOSSIERS)),
-        I::Reuse => with(ratio(c.reused, c.received, NO_DOSSIERS)),
+        I::Digitised => with(ratio(d.digitised, c.received, NO_DOSSIERS)),
+        I::Reuse => with(ratio(d.reused, c.received, NO_DOSSIERS)),
+        I::DocumentStoreLinks => with(ratio(d.linked_store, c.received, NO_DOSSIERS)),
         // Decision 766, group 5: (all − late, disliked or complained about) ÷ all, each
         // dossier subtracted once.
         I::ProcedureSatisfaction => {
             with(ratio(c.finished - c.dissatisfied, c.finished, NO_DOSSIERS))
         }
         I::UpdatedOnTime
-        | I::DocumentStoreLinks
         | I::PopulationDataProcedures
         | I::PopulationDataDossiers
         | I::CertifiedCopies
@@ -683,7 +693,11 @@ mod tests {
                 payable_online: 0,
                 paid_online: 0,
             },
-            digitisation_recorded: false,
+            documents: DocumentInputs {
+                digitised: 5,
+                reused: 2,
+                linked_store: 3,
+            },
         }
     }
 
@@ -708,23 +722,26 @@ mod tests {
         // Payment: 0 of 4 fee-bearing procedures payable online, 0 of 2 dossiers paid online.
         assert_eq!(points(Indicator::FeesPayableOnline), 0.0);
         assert_eq!(points(Indicator::PaidOnline), 0.0);
-        // Electronic results 4/5 → 6 × 0.8 = 4.8; digitisation not recorded → 0, no data.
+        // Digitisation: electronic results 4/5 → 6 × 0.8 = 4.8; 5/10 digitised of an 80%
+        // threshold → 4 × 0.5 ÷ 0.8 = 2.5; 2/10 reused → 2 × 0.2 ÷ 0.8 = 0.5; 3/10 linked
+        // with the applicant's store → 4 × 0.3 = 1.2.
         assert!(close(points(Indicator::ElectronicResult), 4.8));
-        assert_eq!(points(Indicator::Digitised), 0.0);
+        assert_eq!(points(Indicator::Digitised), 2.5);
+        assert_eq!(points(Indicator::Reuse), 0.5);
+        assert!(close(points(Indicator::DocumentStoreLinks), 1.2));
         // Satisfaction: (8 − 3) ÷ 8 = 62.5% of a 90% threshold → 6 × 0.625 ÷ 0.9.
         assert!(close(
             points(Indicator::ProcedureSatisfaction),
             6.0 * 0.625 / 0.9
         ));
-        let earned = 7.0 + 15.0 + 6.475 + 0.0 + 4.8 + 6.0 * 0.625 / 0.9;
+        let earned = 7.0 + 15.0 + 6.475 + 0.0 + (4.8 + 2.5 + 0.5 + 1.2) + 6.0 * 0.625 / 0.9;
         assert!(close(card.points, earned), "{}", card.points);
         assert!(close(card.index(), earned), "never rescaled");
         assert_eq!(card.max_points, 100.0);
-        // Without data: 1.2 (4), digitisation 4.2–4.5 and certified copies (4+2+4+2+2+2),
-        // complaints (6+6).
-        assert_eq!(card.missing_points, 32.0);
+        // Without data: 1.2 (4), population data and certified copies (2+2+2), complaints (6+6).
+        assert_eq!(card.missing_points, 22.0);
         let missing: Vec<_> = card.missing().map(|i| i.indicator).collect();
-        assert_eq!(missing.len(), 9);
+        assert_eq!(missing.len(), 6);
         assert!(missing.contains(&Indicator::UpdatedOnTime));
         assert!(!missing.contains(&Indicator::PortalSync), "a known zero");
         assert!(
@@ -770,14 +787,16 @@ mod tests {
         assert_eq!(on_time.no_data, Some("không có hồ sơ trong kỳ"));
         // Everything scored is missing: 100 points.
         assert_eq!(card.missing_points, 100.0);
-        // Once digitisation is recorded, zero digitised is a real zero.
+        // With dossiers received, zero digitised is a real zero.
         let inputs = Inputs {
             counters: Counters {
                 received: 4,
-                digitised: 2,
                 ..Counters::default()
             },
-            digitisation_recorded: true,
+            documents: DocumentInputs {
+                digitised: 2,
+                ..DocumentInputs::default()
+            },
             ..Inputs::default()
         };
         let card = evaluate(&inputs);

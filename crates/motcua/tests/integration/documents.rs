@@ -444,6 +444,39 @@ async fn signatures_and_wallet(backend: Backend) {
         (counts.received, counts.with_reuse, counts.reuses),
         (2, 1, 1)
     );
+    // The Decision 766 scorecard reads the same records: the month's two dossiers, both
+    // linked with the applicant's store (the first's signed result was put into it, the
+    // second reused a component from it), one of them reusing data.
+    let q: serde_json::Value = receiver
+        .get(&format!(
+            "/api/v1/stats/quality?level=agency&code={receiving}&period=month"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let indicator = |code: &str| {
+        q["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|g| g["indicators"].as_array().unwrap())
+            .find(|i| i["code"] == code)
+            .unwrap()
+            .clone()
+    };
+    let pair = |i: &serde_json::Value| (i["numerator"].clone(), i["denominator"].clone());
+    assert_eq!(
+        pair(&indicator("digitised")),
+        (json!(counts.digitised), json!(2))
+    );
+    assert_eq!(pair(&indicator("reuse")), (json!(1), json!(2)));
+    assert_eq!(
+        pair(&indicator("document_store_links")),
+        (json!(2), json!(2))
+    );
+    // 1 of 2 reusing is 50% of an 80% threshold: 2 × 0.5 ÷ 0.8.
+    assert_eq!(indicator("reuse")["points"], 1.25);
 
     // Pages: verification with a QR code, the citizen's store, the dossier's documents.
     let page = anonymous

@@ -5,3 +5,7 @@
 
 ALTER TABLE quality_monthly ADD COLUMN dissatisfied BIGINT NOT NULL DEFAULT 0;
 DELETE FROM settings WHERE key = 'quality.aggregates_built';
+
+-- Digitisation and reuse are read from the documents (Store::document_indicator_counts).
+ALTER TABLE quality_monthly DROP COLUMN digitised;
+ALTER TABLE quality_monthly DROP COLUMN reused;

@@ -7,11 +7,13 @@
 //! commit together, and the web layer moves a staged blob into place only after that.
 
 mod blobs;
+mod indicators;
 mod signing;
 mod wallet;
 
 pub use blobs::BlobRecord;
 use blobs::upsert_blob;
+pub use indicators::DocumentIndicatorCounts;
 use signing::insert_signature;
 pub use signing::{NewSignature, SignatureRecord, SigningKeyRecord};
 use wallet::add_to_wallet;

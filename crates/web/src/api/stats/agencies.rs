@@ -1,6 +1,8 @@
 //! The scorecard per agency.
 
-use super::quality::{CountsView, PeriodView, counts_view, period_view};
+use super::quality::{
+    CountsView, DocumentsView, PeriodView, counts_view, documents_view, period_view,
+};
 use super::{csv_response, wants_csv};
 use crate::AppState;
 use crate::api::ApiQuery;
@@ -46,6 +48,7 @@ pub(crate) struct AgencyScoreView {
     pub missing_points: f64,
     pub groups: Vec<QualityGroupBriefView>,
     pub counts: CountsView,
+    pub documents: DocumentsView,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -136,6 +139,7 @@ pub(crate) async fn agencies(
                 missing_points: c.card.missing_points,
                 groups: brief(&c.card),
                 counts: counts_view(&c.inputs.counters),
+                documents: documents_view(&c.inputs.documents),
             })
             .collect(),
     })

@@ -9,7 +9,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use motcua_domain::quality::{Counters, GroupScore, IndicatorScore, Period, Source};
+use motcua_domain::quality::{
+    Counters, DocumentInputs, GroupScore, IndicatorScore, Period, Source,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -87,12 +89,28 @@ pub(crate) struct CountsView {
     pub paid: i64,
     /// Not recorded yet: always 0.
     pub paid_online: i64,
-    /// Not recorded yet: always 0.
-    pub digitised: i64,
-    /// Not recorded yet: always 0.
-    pub reused: i64,
     /// Decided dossiers late or disliked, each once (the satisfaction rate subtracts them).
     pub dissatisfied: i64,
+}
+
+/// What the documents show for the dossiers received in the period (the digitisation
+/// indicators read them from the documents officers record).
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct DocumentsView {
+    /// Every component digitised.
+    pub digitised: i64,
+    /// A component taken from the applicant's store.
+    pub reused: i64,
+    /// A component taken from the applicant's store, or a result put into it.
+    pub linked_store: i64,
+}
+
+pub(crate) fn documents_view(d: &DocumentInputs) -> DocumentsView {
+    DocumentsView {
+        digitised: d.digitised,
+        reused: d.reused,
+        linked_store: d.linked_store,
+    }
 }
 
 pub(crate) fn counts_view(c: &Counters) -> CountsView {
@@ -114,8 +132,6 @@ pub(crate) fn counts_view(c: &Counters) -> CountsView {
         fee_requested: c.fee_requested,
         paid: c.paid,
         paid_online: c.paid_online,
-        digitised: c.digitised,
-        reused: c.reused,
         dissatisfied: c.dissatisfied,
     }
 }
@@ -234,6 +250,7 @@ pub(crate) struct QualityView {
     pub missing: Vec<String>,
     pub groups: Vec<QualityGroupView>,
     pub counts: CountsView,
+    pub documents: DocumentsView,
     pub catalogue: CatalogueView,
 }
 
@@ -255,6 +272,7 @@ pub(crate) fn quality_view(q: &Quality) -> QualityView {
             .collect(),
         groups: q.card.groups.iter().map(group_view).collect(),
         counts: counts_view(&q.inputs.counters),
+        documents: documents_view(&q.inputs.documents),
         catalogue: CatalogueView {
             procedures: k.procedures,
             announced_on_time: k.announced_on_time,
