@@ -3,7 +3,7 @@
 //! answers JSON and CSV with hand-checked figures and no personal data; `/dashboard` draws
 //! its charts with tables; the dossiers behind a figure are listed for those who may see them.
 
-use crate::common::{self, Api, Backend, TestApp, login, problem};
+use crate::common::{self, Api, Backend, TestApp, indicator, login, problem};
 use motcua::samples;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -66,16 +66,6 @@ fn assert_no_personal_data(text: &str) {
     for secret in ["Nguyễn Văn An", "020095001234", "0912", "-0001"] {
         assert!(!text.contains(secret), "{secret} leaked");
     }
-}
-
-fn indicator<'a>(q: &'a Value, code: &str) -> &'a Value {
-    q["groups"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|g| g["indicators"].as_array().unwrap())
-        .find(|i| i["code"] == code)
-        .unwrap_or_else(|| panic!("no indicator {code}"))
 }
 
 /// A dossier through the whole process: received at Đông Kinh, appraised and decided at

@@ -455,28 +455,15 @@ async fn signatures_and_wallet(backend: Backend) {
         .json()
         .await
         .unwrap();
-    let indicator = |code: &str| {
-        q["groups"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|g| g["indicators"].as_array().unwrap())
-            .find(|i| i["code"] == code)
-            .unwrap()
-            .clone()
+    let pair = |code: &str| {
+        let i = common::indicator(&q, code);
+        (i["numerator"].clone(), i["denominator"].clone())
     };
-    let pair = |i: &serde_json::Value| (i["numerator"].clone(), i["denominator"].clone());
-    assert_eq!(
-        pair(&indicator("digitised")),
-        (json!(counts.digitised), json!(2))
-    );
-    assert_eq!(pair(&indicator("reuse")), (json!(1), json!(2)));
-    assert_eq!(
-        pair(&indicator("document_store_links")),
-        (json!(2), json!(2))
-    );
+    assert_eq!(pair("digitised"), (json!(counts.digitised), json!(2)));
+    assert_eq!(pair("reuse"), (json!(1), json!(2)));
+    assert_eq!(pair("document_store_links"), (json!(2), json!(2)));
     // 1 of 2 reusing is 50% of an 80% threshold: 2 × 0.5 ÷ 0.8.
-    assert_eq!(indicator("reuse")["points"], 1.25);
+    assert_eq!(common::indicator(&q, "reuse")["points"], 1.25);
 
     // Pages: verification with a QR code, the citizen's store, the dossier's documents.
     let page = anonymous

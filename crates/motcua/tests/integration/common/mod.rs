@@ -250,6 +250,17 @@ async fn postgres_demo(url: String) -> Vec<DemoAccount> {
 }
 
 /// The CSRF token embedded in a page's forms.
+/// One indicator of a Decision 766 scorecard, by its code.
+pub fn indicator<'a>(q: &'a serde_json::Value, code: &str) -> &'a serde_json::Value {
+    q["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["indicators"].as_array().unwrap())
+        .find(|i| i["code"] == code)
+        .unwrap_or_else(|| panic!("no indicator {code}"))
+}
+
 pub fn csrf_from(html: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";
     let start = html.find(marker).expect("page has a CSRF field") + marker.len();
