@@ -31,6 +31,8 @@ pub struct ProcedureFacts {
     pub complete: bool,
     /// It has a fee or charge above zero.
     pub with_fees: bool,
+    /// It is toàn trình, or publishes no reason why it cannot be.
+    pub full_online_eligible: bool,
 }
 
 /// Catalogue facts as of (catalogue revision, date).
@@ -83,6 +85,10 @@ pub(super) async fn procedure_facts(
                 announced_on_time,
                 complete,
                 with_fees: p.fees.iter().any(|f| f.amount_vnd > 0),
+                full_online_eligible: p.online_level == OnlineLevel::Full
+                    || p.online_reason
+                        .as_deref()
+                        .is_none_or(|r| r.trim().is_empty()),
             }
         })
         .collect();
@@ -131,6 +137,7 @@ pub(super) fn catalogue_inputs(
             c.online_used += i64::from(used.online.contains(&p.code));
         }
         c.full_online += i64::from(p.online == OnlineLevel::Full);
+        c.full_online_eligible += i64::from(p.full_online_eligible);
         // `payable_online` stays 0: no procedure takes online payment until a payment
         // platform is connected, a known zero.
         if p.with_fees {

@@ -58,6 +58,7 @@ async fn document_inputs(
             sum.digitised += c.digitised;
             sum.reused += c.reused;
             sum.linked_store += c.linked_store;
+            sum.signed_results += c.signed_results;
         }
     }
     Ok(sum)
@@ -68,6 +69,7 @@ fn documents_of(c: &DocumentIndicatorCounts) -> DocumentInputs {
         digitised: c.digitised,
         reused: c.reused,
         linked_store: c.linked_store,
+        signed_results: c.signed_results,
     }
 }
 
@@ -431,7 +433,7 @@ pub fn figures_of(i: Indicator) -> Vec<Figure> {
         I::ReceivedOnline | I::OnlineServicesUsed => {
             vec![Figure::Received, Figure::ReceivedOnline]
         }
-        I::ElectronicResult => vec![Figure::WithResult, Figure::ElectronicResult],
+        I::ElectronicResult => vec![Figure::WithResult],
         I::ProcedureSatisfaction => vec![
             Figure::Finished,
             Figure::Dissatisfied,

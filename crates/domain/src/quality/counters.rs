@@ -56,8 +56,6 @@ counters!(
     multi_supplement,
     /// Of those, with a result (not a refusal).
     with_result,
-    /// Of those, with an electronic result.
-    electronic_result,
     /// Calendar minutes from the start of counting to the decision, summed over decided dossiers.
     time_used_minutes,
     /// Calendar minutes from the start of counting to the appointment date, summed likewise.
@@ -91,7 +89,6 @@ impl Counters {
             Figure::Late => self.late,
             Figure::MultiSupplement => self.multi_supplement,
             Figure::WithResult => self.with_result,
-            Figure::ElectronicResult => self.electronic_result,
             Figure::Returned => self.returned,
             Figure::Rated => self.rated,
             Figure::Disliked => self.disliked,
@@ -116,7 +113,7 @@ pub mod flag {
     pub const LATE: i64 = 1 << 4;
     pub const MULTI_SUPPLEMENT: i64 = 1 << 5;
     pub const WITH_RESULT: i64 = 1 << 6;
-    pub const ELECTRONIC_RESULT: i64 = 1 << 7;
+    // Bit 7 was the electronic-result flag; signed result documents are read instead.
     pub const RETURNED: i64 = 1 << 8;
     pub const RATED: i64 = 1 << 9;
     pub const DISLIKED: i64 = 1 << 10;
@@ -148,7 +145,6 @@ pub enum Figure {
     Late,
     MultiSupplement,
     WithResult,
-    ElectronicResult,
     Returned,
     Rated,
     Disliked,
@@ -158,7 +154,7 @@ pub enum Figure {
 }
 
 impl Figure {
-    pub const ALL: [Figure; 14] = [
+    pub const ALL: [Figure; 13] = [
         Figure::Received,
         Figure::ReceivedOnline,
         Figure::Finished,
@@ -166,7 +162,6 @@ impl Figure {
         Figure::Late,
         Figure::MultiSupplement,
         Figure::WithResult,
-        Figure::ElectronicResult,
         Figure::Returned,
         Figure::Rated,
         Figure::Disliked,
@@ -184,7 +179,6 @@ impl Figure {
             Figure::Late => "late",
             Figure::MultiSupplement => "multi_supplement",
             Figure::WithResult => "with_result",
-            Figure::ElectronicResult => "electronic_result",
             Figure::Returned => "returned",
             Figure::Rated => "rated",
             Figure::Disliked => "disliked",
@@ -210,7 +204,6 @@ impl Figure {
             Figure::Late => "Giải quyết quá hạn",
             Figure::MultiSupplement => "Yêu cầu bổ sung quá một lần",
             Figure::WithResult => "Có kết quả",
-            Figure::ElectronicResult => "Có kết quả điện tử",
             Figure::Returned => "Đã trả kết quả",
             Figure::Rated => "Được đánh giá",
             Figure::Disliked => "Không hài lòng",
@@ -229,7 +222,6 @@ impl Figure {
             Figure::Late => flag::LATE,
             Figure::MultiSupplement => flag::MULTI_SUPPLEMENT,
             Figure::WithResult => flag::WITH_RESULT,
-            Figure::ElectronicResult => flag::ELECTRONIC_RESULT,
             Figure::Returned => flag::RETURNED,
             Figure::Rated => flag::RATED,
             Figure::Disliked => flag::DISLIKED,

@@ -77,11 +77,8 @@ pub fn facts_of(d: &Dossier) -> Option<DossierFacts> {
         } else {
             flags |= flag::ON_TIME;
         }
-        if let Some(result) = &d.result {
+        if d.result.is_some() {
             flags |= flag::WITH_RESULT;
-            if result.electronic {
-                flags |= flag::ELECTRONIC_RESULT;
-            }
         }
         if d.state == DossierState::Returned {
             flags |= flag::RETURNED;
@@ -148,7 +145,6 @@ impl DossierFacts {
                 late: one(flag::LATE),
                 multi_supplement: one(flag::MULTI_SUPPLEMENT),
                 with_result: one(flag::WITH_RESULT),
-                electronic_result: one(flag::ELECTRONIC_RESULT),
                 time_used_minutes: self.time_used_minutes,
                 time_allowed_minutes: self.time_allowed_minutes,
                 returned: one(flag::RETURNED),
@@ -284,7 +280,7 @@ mod tests {
         assert_eq!(due, at(3, 9, 0));
         let on_time = facts_of(&w.finish(&d, due)).unwrap();
         assert!(on_time.has(flag::ON_TIME) && !on_time.has(flag::LATE));
-        assert!(on_time.has(flag::ELECTRONIC_RESULT));
+        assert!(on_time.has(flag::WITH_RESULT));
         let late = facts_of(&w.finish(&d, due + chrono::Duration::minutes(1))).unwrap();
         assert!(late.has(flag::LATE) && !late.has(flag::ON_TIME));
         assert_eq!(late.finished_month, Month::new(2026, 3));

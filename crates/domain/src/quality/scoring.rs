@@ -344,7 +344,7 @@ impl Indicator {
                 "Tổng thời gian được phép (từ lúc bắt đầu tính đến ngày hẹn) chia cho tổng thời gian thực tế đến khi giải quyết xong, tối đa 100%. Chỉ để theo dõi: Cổng DVCQG hiển thị nhưng không chấm điểm chỉ số 2.2."
             }
             I::FullOnlineShare => {
-                "Số TTHC toàn trình trên số TTHC có dịch vụ trực tuyến (toàn trình hoặc một phần) thuộc phạm vi; đủ điểm từ 80%. Nguồn: Cổng DVCQG, chỉ số 3.1."
+                "Số TTHC có dịch vụ công trực tuyến toàn trình trên số TTHC đủ điều kiện toàn trình thuộc phạm vi (mọi TTHC trừ những TTHC đã công bố lý do không thể cung cấp toàn trình); đủ điểm từ 80%. Nguồn: Cổng DVCQG, chỉ số 3.1 (tỷ lệ toàn trình trên TTHC đủ điều kiện)."
             }
             I::OnlineServicesUsed => {
                 "Số dịch vụ công trực tuyến thuộc phạm vi có hồ sơ tiếp nhận trực tuyến trong kỳ, trên tổng số dịch vụ công trực tuyến thuộc phạm vi. Nguồn: Cổng DVCQG, chỉ số 3.2."
@@ -362,7 +362,7 @@ impl Indicator {
                 "Hồ sơ thanh toán trực tuyến trên tổng số hồ sơ có nghĩa vụ tài chính tiếp nhận trong kỳ. Nguồn: Cổng DVCQG, chỉ số 3.6."
             }
             I::ElectronicResult => {
-                "Hồ sơ có kết quả bản điện tử trên tổng số hồ sơ có kết quả trong kỳ. Nguồn: QĐ 766, nhóm 3; Cổng DVCQG, chỉ số 4.1."
+                "Hồ sơ giải quyết trong kỳ có kết quả là văn bản điện tử đã ký số (không tính dấu \"kết quả điện tử\" do cán bộ tự đánh dấu), trên tổng số hồ sơ có kết quả trong kỳ. Nguồn: QĐ 766, nhóm 3; Cổng DVCQG, chỉ số 4.1 (kết quả kèm tệp); Nghị định 45/2020 (chữ ký số)."
             }
             I::Digitised => {
                 "Hồ sơ tiếp nhận trong kỳ có mọi thành phần đã được cán bộ đánh dấu số hóa, trên tổng số hồ sơ tiếp nhận trong kỳ; đủ điểm từ 80%. Nguồn: Cổng DVCQG, chỉ số 4.2; Thông tư 01/2023/TT-VPCP."
@@ -402,6 +402,9 @@ pub struct CatalogueInputs {
     pub online: i64,
     /// Of those, toàn trình.
     pub full_online: i64,
+    /// Of those, eligible for toàn trình: every procedure but those that publish why they
+    /// are not (DOMAIN.md §3, Decree 42/2022).
+    pub full_online_eligible: i64,
     /// Online services that received an online dossier in the period.
     pub online_used: i64,
     /// Procedures with a fee or charge above zero.
@@ -421,6 +424,9 @@ pub struct DocumentInputs {
     pub reused: i64,
     /// With a component taken from the applicant's store or a result put into it.
     pub linked_store: i64,
+    /// Decided in the period with a result that exists as a signed electronic document
+    /// (by the handling agency).
+    pub signed_results: i64,
 }
 
 /// Everything a scorecard is computed from.
@@ -543,7 +549,7 @@ fn measure(i: Indicator, inputs: &Inputs) -> Result<(f64, Option<i64>, Option<i6
         // No dossier is synchronised with the national portal: motcua has no connection to
         // it yet, a known zero rather than missing data.
         I::PortalSync => with(ratio(0, c.received, NO_DOSSIERS)),
-        I::FullOnlineShare => with(ratio(k.full_online, k.online, NO_PROCEDURES)),
+        I::FullOnlineShare => with(ratio(k.full_online, k.full_online_eligible, NO_PROCEDURES)),
         I::OnlineServicesUsed => with(ratio(k.online_used, k.online, NO_PROCEDURES)),
         I::OnTime => with(ratio(c.on_time, c.finished, NO_DOSSIERS)),
         I::AverageTime => {
@@ -563,7 +569,7 @@ fn measure(i: Indicator, inputs: &Inputs) -> Result<(f64, Option<i64>, Option<i6
         I::FeesPayableOnline => with(ratio(k.payable_online, k.with_fees, NO_FEES)),
         I::ProceduresPaidOnline => with(ratio(k.paid_online, k.with_fees, NO_FEES)),
         I::PaidOnline => with(ratio(c.paid_online, c.fee_requested, NO_FEE_DOSSIERS)),
-        I::ElectronicResult => with(ratio(c.electronic_result, c.with_result, NO_DOSSIERS)),
+        I::ElectronicResult => with(ratio(d.signed_results, c.with_result, NO_DOSSIERS)),
         I::Digitised => with(ratio(d.digitised, c.received, NO_DOSSIERS)),
         I::Reuse => with(ratio(d.reused, c.received, NO_DOSSIERS)),
         I::DocumentStoreLinks => with(ratio(d.linked_store, c.received, NO_DOSSIERS)),
@@ -672,7 +678,6 @@ mod tests {
                 on_time: 6,
                 late: 2,
                 with_result: 5,
-                electronic_result: 4,
                 time_used_minutes: 1200,
                 time_allowed_minutes: 900,
                 rated: 4,
@@ -688,6 +693,7 @@ mod tests {
                 complete: 5,
                 online: 8,
                 full_online: 6,
+                full_online_eligible: 8,
                 online_used: 2,
                 with_fees: 4,
                 payable_online: 0,
@@ -697,6 +703,7 @@ mod tests {
                 digitised: 5,
                 reused: 2,
                 linked_store: 3,
+                signed_results: 4,
             },
         }
     }
@@ -714,7 +721,8 @@ mod tests {
         assert_eq!(points(Indicator::OnTime), 15.0);
         let average = card.indicator(Indicator::AverageTime).unwrap();
         assert_eq!((average.rate, average.points), (Some(0.75), 0.0));
-        // Online: 6/8 = 75% of an 80% threshold → 2 × 0.75 ÷ 0.8 = 1.875; 2/8 used → 1;
+        // Online: 6 toàn trình of 8 eligible = 75% of an 80% threshold → 2 × 0.75 ÷ 0.8 = 1.875;
+        // 2 of 8 online services used → 1;
         // 3/10 online of a 50% threshold → 6 × 0.3 ÷ 0.5 = 3.6.
         assert!(close(points(Indicator::FullOnlineShare), 1.875));
         assert_eq!(points(Indicator::OnlineServicesUsed), 1.0);

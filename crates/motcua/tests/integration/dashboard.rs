@@ -158,7 +158,6 @@ async fn scenario(backend: Backend) {
         "on_time",
         "late",
         "with_result",
-        "electronic_result",
         "returned",
         "rated",
         "disliked",
@@ -166,14 +165,24 @@ async fn scenario(backend: Backend) {
     .iter()
     .map(|k| c[*k].as_i64().unwrap())
     .collect();
-    assert_eq!(got, [3, 2, 2, 2, 0, 2, 1, 1, 1, 1], "{c}");
+    assert_eq!(got, [3, 2, 2, 2, 0, 2, 1, 1, 1], "{c}");
     assert_eq!(c["mean_rating"], 0.0);
-    // On time 2/2 → 20 points; online 2/3 ≥ 50% → 6; electronic 1/2 → 3; satisfaction
+    // On time 2/2 → 20 points; online 2/3 ≥ 50% → 6; satisfaction
     // (2 decided − 1 disliked) ÷ 2 = 50% of a 90% threshold → 6 × 0.5 ÷ 0.9.
     assert_eq!(indicator(&q, "on_time")["points"], 20.0);
     assert_eq!(indicator(&q, "on_time")["numerator"], 2);
     assert_eq!(indicator(&q, "received_online")["points"], 6.0);
-    assert_eq!(indicator(&q, "electronic_result")["points"], 3.0);
+    // An officer ticked "electronic" on one result, but no result was signed as an
+    // electronic document: 0 of 2.
+    let electronic = indicator(&q, "electronic_result");
+    assert_eq!(
+        (
+            electronic["numerator"].clone(),
+            electronic["denominator"].clone()
+        ),
+        (json!(0), json!(2))
+    );
+    assert_eq!(electronic["points"], 0.0);
     let satisfaction = indicator(&q, "procedure_satisfaction");
     assert_eq!(
         (
@@ -197,6 +206,13 @@ async fn scenario(backend: Backend) {
         (json!(0), json!(3))
     );
     assert_eq!(portal["max_points"], 6.0);
+    // Toàn trình against the procedures eligible for it (those without a published reason).
+    let full = indicator(&q, "full_online_share");
+    let k = &q["catalogue"];
+    assert_eq!(full["numerator"], k["full_online"]);
+    assert_eq!(full["denominator"], k["full_online_eligible"]);
+    assert!(k["full_online_eligible"].as_i64() >= k["full_online"].as_i64());
+    assert!(k["full_online_eligible"].as_i64() < k["procedures"].as_i64());
     let announced = indicator(&q, "announced_on_time");
     assert!(announced["denominator"].as_i64().unwrap() > 0);
     assert_eq!(announced["numerator"], announced["denominator"]);

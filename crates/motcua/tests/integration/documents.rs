@@ -464,6 +464,18 @@ async fn signatures_and_wallet(backend: Backend) {
     assert_eq!(pair("document_store_links"), (json!(2), json!(2)));
     // 1 of 2 reusing is 50% of an 80% threshold: 2 × 0.5 ÷ 0.8.
     assert_eq!(common::indicator(&q, "reuse")["points"], 1.25);
+    // The one result signed as an electronic document counts, where its dossier was handled.
+    let province: serde_json::Value = receiver
+        .get("/api/v1/stats/quality?period=month")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let electronic = common::indicator(&province, "electronic_result");
+    assert_eq!(electronic["numerator"], json!(all.results_digitised));
+    assert_eq!(electronic["numerator"], 1);
+    assert_eq!(electronic["denominator"], 1);
+    assert_eq!(electronic["points"], 6.0);
 
     // Pages: verification with a QR code, the citizen's store, the dossier's documents.
     let page = anonymous

@@ -9,3 +9,6 @@ DELETE FROM settings WHERE key = 'quality.aggregates_built';
 -- Digitisation and reuse are read from the documents (Store::document_indicator_counts).
 ALTER TABLE quality_monthly DROP COLUMN digitised;
 ALTER TABLE quality_monthly DROP COLUMN reused;
+-- An electronic result is a signed result document (Store::document_indicator_counts),
+-- not the flag an officer ticks.
+ALTER TABLE quality_monthly DROP COLUMN electronic_result;

@@ -1,7 +1,8 @@
 //! What the Decision 766 digitisation indicators count from the documents: per receiving
 //! agency, the dossiers received in a period that were digitised, reused data from the
-//! applicant's store, or are linked with that store. Read from the document tables, so
-//! the cost follows the documents kept, not the dossiers.
+//! applicant's store, or are linked with that store; per handling agency, those decided in
+//! the period with a signed electronic result. Read from the document tables, so the cost
+//! follows the documents kept, not the dossiers.
 
 use crate::{Store, StoreError, on_pool};
 use chrono::{DateTime, Utc};
@@ -16,6 +17,9 @@ pub struct DocumentIndicatorCounts {
     pub reused: i64,
     /// A component taken from the applicant's store, or a result put into it.
     pub linked_store: i64,
+    /// Dossiers the agency handled and decided in the period whose result was signed as an
+    /// electronic document.
+    pub signed_results: i64,
 }
 
 const DIGITISED: &str = "SELECT d.receiving_agency, COUNT(*) FROM dossiers d \
@@ -30,9 +34,15 @@ const LINKED: &str = "SELECT d.receiving_agency, COUNT(*) FROM dossiers d \
           UNION SELECT source_dossier FROM wallet_items WHERE kind = 'result') l ON l.code = d.code \
     WHERE d.received_at >= $1 AND d.received_at < $2 GROUP BY d.receiving_agency";
 
+const SIGNED_RESULTS: &str = "SELECT d.handling_agency, COUNT(*) FROM dossiers d \
+    JOIN (SELECT DISTINCT dossier_code FROM document_signatures WHERE kind = 'result') s \
+      ON s.dossier_code = d.code \
+    WHERE d.finished_at >= $1 AND d.finished_at < $2 AND d.state IN ('finished', 'returned') \
+    GROUP BY d.handling_agency";
+
 impl Store {
-    /// Per receiving agency, the dossiers received in `[from, to)` by what their documents
-    /// show; agencies with none are left out.
+    /// Per agency, the dossiers received (or, for signed results, decided) in `[from, to)` by
+    /// what their documents show; agencies with none are left out.
     pub async fn document_indicator_counts(
         &self,
         from: DateTime<Utc>,
@@ -40,10 +50,11 @@ impl Store {
     ) -> Result<BTreeMap<String, DocumentIndicatorCounts>, StoreError> {
         let mut out: BTreeMap<String, DocumentIndicatorCounts> = BTreeMap::new();
         type Set = fn(&mut DocumentIndicatorCounts, i64);
-        let queries: [(&str, Set); 3] = [
+        let queries: [(&str, Set); 4] = [
             (DIGITISED, |c, n| c.digitised = n),
             (REUSED, |c, n| c.reused = n),
             (LINKED, |c, n| c.linked_store = n),
+            (SIGNED_RESULTS, |c, n| c.signed_results = n),
         ];
         for (sql, set) in queries {
             let rows: Vec<(String, i64)> = on_pool!(self, |pool| sqlx::query_as(sql)

@@ -74,7 +74,6 @@ pub(crate) struct CountsView {
     /// More than one supplement request (counted late).
     pub multi_supplement: i64,
     pub with_result: i64,
-    pub electronic_result: i64,
     /// Calendar minutes from the start of counting to the decision, summed.
     pub time_used_minutes: i64,
     /// Calendar minutes from the start of counting to the appointment date, summed.
@@ -103,6 +102,8 @@ pub(crate) struct DocumentsView {
     pub reused: i64,
     /// A component taken from the applicant's store, or a result put into it.
     pub linked_store: i64,
+    /// Decided with a result signed as an electronic document (by the handling agency).
+    pub signed_results: i64,
 }
 
 pub(crate) fn documents_view(d: &DocumentInputs) -> DocumentsView {
@@ -110,6 +111,7 @@ pub(crate) fn documents_view(d: &DocumentInputs) -> DocumentsView {
         digitised: d.digitised,
         reused: d.reused,
         linked_store: d.linked_store,
+        signed_results: d.signed_results,
     }
 }
 
@@ -122,7 +124,6 @@ pub(crate) fn counts_view(c: &Counters) -> CountsView {
         late: c.late,
         multi_supplement: c.multi_supplement,
         with_result: c.with_result,
-        electronic_result: c.electronic_result,
         time_used_minutes: c.time_used_minutes,
         time_allowed_minutes: c.time_allowed_minutes,
         returned: c.returned,
@@ -224,6 +225,8 @@ pub(crate) struct CatalogueView {
     pub complete: i64,
     pub online: i64,
     pub full_online: i64,
+    /// Eligible for toàn trình: all but those that publish why they cannot be.
+    pub full_online_eligible: i64,
     pub online_used: i64,
     /// Procedures with a fee or charge above zero.
     pub with_fees: i64,
@@ -279,6 +282,7 @@ pub(crate) fn quality_view(q: &Quality) -> QualityView {
             complete: k.complete,
             online: k.online,
             full_online: k.full_online,
+            full_online_eligible: k.full_online_eligible,
             online_used: k.online_used,
             with_fees: k.with_fees,
             payable_online: k.payable_online,

@@ -133,6 +133,7 @@ pub(super) fn build(chrome: &Chrome, dashboard: Dashboard) -> DashboardPage {
         card,
     } = quality;
     let c = inputs.counters;
+    let signed_results = inputs.documents.signed_results;
     let link = |f: Figure| drill.then(|| drill_href(&scope, period, f));
 
     // Choices for the form.
@@ -166,33 +167,29 @@ pub(super) fn build(chrome: &Chrome, dashboard: Dashboard) -> DashboardPage {
         .collect();
 
     // Key figures.
-    let cell = |label: &'static str, value: i64, f: Figure| FigureCell {
+    let cell = |label: &'static str, value: i64, f: Option<Figure>| FigureCell {
         label,
         value: count(value),
-        href: link(f),
+        href: f.and_then(&link),
     };
     let figures = vec![
-        cell("Hồ sơ tiếp nhận", c.received, Figure::Received),
+        cell("Hồ sơ tiếp nhận", c.received, Some(Figure::Received)),
         cell(
             "Tiếp nhận trực tuyến",
             c.received_online,
-            Figure::ReceivedOnline,
+            Some(Figure::ReceivedOnline),
         ),
-        cell("Hồ sơ đã giải quyết", c.finished, Figure::Finished),
-        cell("Giải quyết đúng hạn", c.on_time, Figure::OnTime),
-        cell("Giải quyết quá hạn", c.late, Figure::Late),
+        cell("Hồ sơ đã giải quyết", c.finished, Some(Figure::Finished)),
+        cell("Giải quyết đúng hạn", c.on_time, Some(Figure::OnTime)),
+        cell("Giải quyết quá hạn", c.late, Some(Figure::Late)),
         cell(
             "Yêu cầu bổ sung quá một lần",
             c.multi_supplement,
-            Figure::MultiSupplement,
+            Some(Figure::MultiSupplement),
         ),
-        cell(
-            "Kết quả điện tử",
-            c.electronic_result,
-            Figure::ElectronicResult,
-        ),
-        cell("Được đánh giá", c.rated, Figure::Rated),
-        cell("Không hài lòng", c.disliked, Figure::Disliked),
+        cell("Kết quả điện tử đã ký số", signed_results, None),
+        cell("Được đánh giá", c.rated, Some(Figure::Rated)),
+        cell("Không hài lòng", c.disliked, Some(Figure::Disliked)),
     ];
     // Groups: chart and table.
     let bars: Vec<Bar> = card
@@ -337,8 +334,8 @@ pub(super) fn build(chrome: &Chrome, dashboard: Dashboard) -> DashboardPage {
         (
             "Hình thức kết quả",
             vec![
-                ("Điện tử".into(), c.electronic_result),
-                ("Bản giấy".into(), c.with_result - c.electronic_result),
+                ("Điện tử đã ký số".into(), signed_results),
+                ("Khác".into(), c.with_result - signed_results),
             ],
         ),
     ];
