@@ -214,16 +214,20 @@ pub async fn dossiers(store: &Store, options: &Options) -> anyhow::Result<u64> {
         province: approved_default(store, samples::CRIMINAL_RECORD).await?,
         versions,
     };
-    let agencies: Vec<AgencyCode> = store
-        .agencies(Some(AgencyKind::CommuneCommittee))
-        .await?
-        .into_iter()
-        .map(|a| a.code)
-        .collect();
+    let committees = store.agencies(Some(AgencyKind::CommuneCommittee)).await?;
     anyhow::ensure!(
-        !agencies.is_empty(),
+        !committees.is_empty(),
         "no commune agencies: seed the demo first"
     );
+    // The committees working on a day: a dossier never goes to one abolished by then.
+    let live_on = |day: chrono::NaiveDate| -> Vec<AgencyCode> {
+        committees
+            .iter()
+            .filter(|a| a.is_valid_at(day))
+            .map(|a| a.code.clone())
+            .collect()
+    };
+    let mut live: Option<(i64, Vec<AgencyCode>)> = None;
     let mut sequences = store.dossier_sequences().await?;
     let mut rng = StdRng::seed_from_u64(options.seed);
     let started = Instant::now();
@@ -243,6 +247,16 @@ pub async fn dossiers(store: &Store, options: &Options) -> anyhow::Result<u64> {
         .rev()
         .flat_map(|(day_back, &n)| std::iter::repeat_n(day_back as i64, n as usize));
     for day_back in days {
+        if live.as_ref().is_none_or(|(d, _)| *d != day_back) {
+            let agencies = live_on((now - Duration::days(day_back)).date());
+            anyhow::ensure!(
+                !agencies.is_empty(),
+                "no commune agency works on {}",
+                (now - Duration::days(day_back)).date()
+            );
+            live = Some((day_back, agencies));
+        }
+        let agencies = &live.as_ref().expect("set above").1;
         // Skewed towards the wards: a few agencies see most of the work.
         let agency = if rng.random_bool(0.5) {
             &agencies[rng.random_range(0..agencies.len().min(4))]

@@ -9,7 +9,15 @@ async fn scenario(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    let before = app.store.quality_facts().await.unwrap().len();
+    let earlier: std::collections::BTreeSet<String> = app
+        .store
+        .quality_facts()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.dossier_code)
+        .collect();
+    let before = earlier.len();
     let first = Options {
         count: 1_200,
         days: 20,
@@ -29,6 +37,21 @@ async fn scenario(backend: Backend) {
     let facts = app.store.quality_facts().await.unwrap();
     // Most generated dossiers were received; a batch's facts take several multi-row inserts.
     assert!(facts.len() - before > 1_200, "{} facts", facts.len());
+    // Every generated dossier went to a commune committee at work on its day (the run spans
+    // the last 20 days, long after the committees abolished on 30/6/2025), and to many.
+    let today = motcua_app::today_vn();
+    let mut used = std::collections::BTreeSet::new();
+    for f in facts.iter().filter(|f| !earlier.contains(&f.dossier_code)) {
+        let agency = app
+            .store
+            .agency(&f.receiving_agency)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(agency.is_valid_at(today), "{} is not working", agency.code);
+        used.insert(f.receiving_agency.clone());
+    }
+    assert!(used.len() > 10, "{} agencies", used.len());
     let report = app.store.recount_quality_aggregates().await.unwrap();
     assert!(report.dossiers >= 1_500);
     assert_eq!(rows, app.store.quality_rows().await.unwrap());
