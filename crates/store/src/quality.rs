@@ -48,12 +48,13 @@ static UPSERT_MONTHLY: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-const FACT_COLUMNS: &str = "dossier_code, procedure_code, receiving_agency, handling_agency, received_month, finished_month, flags";
+const FACT_COLUMNS: &str = "dossier_code, procedure_code, receiving_agency, handling_agency, received_month, finished_month, flags, late_after";
 const FACT_UPDATE: &str = "ON CONFLICT (dossier_code) DO UPDATE SET \
     procedure_code = excluded.procedure_code, receiving_agency = excluded.receiving_agency, \
     handling_agency = excluded.handling_agency, received_month = excluded.received_month, \
-    finished_month = excluded.finished_month, flags = excluded.flags";
-/// Rows per multi-row insert (7 parameters each). Not more: binding costs SQLite time
+    finished_month = excluded.finished_month, flags = excluded.flags, \
+    late_after = excluded.late_after";
+/// Rows per multi-row insert (8 parameters each). Not more: binding costs SQLite time
 /// quadratic in a statement's parameter count (it looks each `$n` up in a list).
 const FACT_CHUNK: usize = 100;
 
@@ -84,17 +85,9 @@ async fn put_facts(tx: &mut Tx, rows: &[(String, &str, DossierFacts)]) -> Result
     for chunk in rows.chunks(FACT_CHUNK) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
-                let b = i * 7;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7
-                )
+                let b = i * 8;
+                let params: Vec<String> = (1..=8).map(|k| format!("${}", b + k)).collect();
+                format!("({})", params.join(", "))
             })
             .collect();
         let sql = format!(
@@ -111,7 +104,8 @@ async fn put_facts(tx: &mut Tx, rows: &[(String, &str, DossierFacts)]) -> Result
                     .bind(f.handling_agency.as_str())
                     .bind(f.received_month.map(|m| m.to_string()))
                     .bind(f.finished_month.map(|m| m.to_string()))
-                    .bind(f.flags);
+                    .bind(f.flags)
+                    .bind(f.late_after.map(crate::dossiers::row::utc));
             }
             q.execute(&mut *conn).await?.rows_affected()
         });
@@ -214,6 +208,7 @@ pub struct FactsRow {
     pub received_month: Option<String>,
     pub finished_month: Option<String>,
     pub flags: i64,
+    pub late_after: Option<DateTime<Utc>>,
 }
 
 /// What a recount found.
@@ -228,6 +223,8 @@ pub struct RecountReport {
 #[derive(Debug, Clone)]
 pub struct Drill {
     pub figure: Figure,
+    /// When read: open dossiers past their `late_after` by then are late.
+    pub now: DateTime<Utc>,
     pub months: Vec<Month>,
     pub agencies: Option<Vec<String>>,
     /// From 1.
@@ -489,6 +486,44 @@ impl Store {
         })
     }
 
+    /// By (month of receipt, handling agency), the dossiers received in `months` still open
+    /// and past the moment they turn late by the index's rule at `now`: late, though no write
+    /// said so.
+    pub async fn open_overdue(
+        &self,
+        months: &[Month],
+        now: DateTime<Utc>,
+    ) -> Result<BTreeMap<(Month, String), i64>, StoreError> {
+        if months.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        let m = months.len();
+        let sql = format!(
+            "SELECT received_month, handling_agency, COUNT(*) FROM quality_facts \
+             WHERE received_month IN ({}) AND (flags & ${}) <> 0 AND late_after < ${} \
+             GROUP BY received_month, handling_agency",
+            placeholders(1, m),
+            m + 1,
+            m + 2
+        );
+        let rows: Vec<(String, String, i64)> = on_pool!(self, |pool| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+            for month in months {
+                q = q.bind(month.to_string());
+            }
+            q.bind(motcua_domain::quality::flag::TIMED_OPEN)
+                .bind(now)
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter()
+            .map(|(month, agency, n)| {
+                let month = Month::parse(&month).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                Ok(((month, agency), n))
+            })
+            .collect()
+    }
+
     /// Builds the aggregates once for a database that has dossiers from before them.
     pub(crate) async fn backfill_quality(&self) -> Result<(), StoreError> {
         if self.setting(BUILT_SETTING).await?.is_none() {
@@ -513,21 +548,27 @@ impl Store {
         let (month_col, agency_col) = match drill.figure.side() {
             Side::Received => ("f.received_month", "f.receiving_agency"),
             Side::Finished => ("f.finished_month", "f.handling_agency"),
+            Side::Timed => ("f.received_month", "f.handling_agency"),
         };
         let months: Vec<String> = drill.months.iter().map(ToString::to_string).collect();
         let agencies = drill.agencies.clone().unwrap_or_default();
         if drill.agencies.is_some() && agencies.is_empty() {
             return Ok(Vec::new());
         }
+        // The index's late dossiers include the open ones past their time by now.
+        let m = months.len();
         let mut clause = format!(
-            "{month_col} IN ({}) AND (f.flags & ${}) <> 0",
-            placeholders(1, months.len()),
-            months.len() + 1
+            "{month_col} IN ({}) AND ((f.flags & ${}) <> 0 \
+             OR ((f.flags & ${}) <> 0 AND f.late_after < ${}))",
+            placeholders(1, m),
+            m + 1,
+            m + 2,
+            m + 3
         );
         if !agencies.is_empty() {
             clause.push_str(&format!(
                 " AND {agency_col} IN ({})",
-                placeholders(months.len() + 2, agencies.len())
+                placeholders(m + 4, agencies.len())
             ));
         }
         let per_page = drill.per_page.clamp(1, 200);
@@ -553,12 +594,17 @@ impl Store {
             i64,
         );
         let flag = drill.figure.flag();
+        let open = if drill.figure == Figure::TimedLate {
+            motcua_domain::quality::flag::TIMED_OPEN
+        } else {
+            0
+        };
         let rows: Vec<Raw> = on_pool!(self, |pool| {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
             for m in &months {
                 q = q.bind(m.clone());
             }
-            q = q.bind(flag);
+            q = q.bind(flag).bind(open).bind(drill.now);
             for a in &agencies {
                 q = q.bind(a.clone());
             }

@@ -58,6 +58,7 @@ pub async fn dossiers(
     let rows = app
         .store
         .quality_dossiers(&Drill {
+            now: crate::now(),
             figure,
             months: quality.period.months(),
             agencies: quality.scope.agencies.clone(),

@@ -30,6 +30,21 @@ use motcua_store::{DocumentIndicatorCounts, QualityQuery};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// The open dossiers past due now, by month of receipt, of `agencies` (None: every one).
+async fn overdue_of(
+    app: &App,
+    months: &[Month],
+    agencies: Option<&[String]>,
+) -> AppResult<BTreeMap<Month, i64>> {
+    let mut by_month = BTreeMap::new();
+    for ((month, agency), n) in app.store.open_overdue(months, crate::now()).await? {
+        if agencies.is_none_or(|a| a.contains(&agency)) {
+            *by_month.entry(month).or_default() += n;
+        }
+    }
+    Ok(by_month)
+}
+
 /// The instants consecutive months span, from the first one's Vietnamese local midnight
 /// to the one after the last.
 fn instants(months: &[Month]) -> (DateTime<Utc>, DateTime<Utc>) {
@@ -253,6 +268,10 @@ pub async fn quality_of(app: &App, scope: Scope, period: Period) -> AppResult<Qu
             ..QualityQuery::default()
         })
         .await?;
+    let overdue: i64 = overdue_of(app, &period.months(), scope.agencies.as_deref())
+        .await?
+        .values()
+        .sum();
     let mut counters = Counters::default();
     let mut used = Used::default();
     for s in &by_procedure {
@@ -262,7 +281,7 @@ pub async fn quality_of(app: &App, scope: Scope, period: Period) -> AppResult<Qu
         }
     }
     let inputs = Inputs {
-        counters,
+        counters: counters.read_with_overdue(overdue),
         catalogue: catalogue_inputs(&facts, scope.handles.as_deref(), &used),
         documents: document_inputs(app, &period.months(), scope.agencies.as_deref()).await?,
     };
@@ -330,13 +349,25 @@ pub async fn agency_cards(app: &App, period: Period) -> AppResult<Vec<AgencyCard
     let empty = Used::default();
     let (from, to) = instants(&period.months());
     let documents = app.store.document_indicator_counts(from, to).await?;
+    let mut overdue: BTreeMap<String, i64> = BTreeMap::new();
+    for ((_, agency), n) in app
+        .store
+        .open_overdue(&period.months(), crate::now())
+        .await?
+    {
+        *overdue.entry(agency).or_default() += n;
+    }
     Ok(agencies
         .into_iter()
         .map(|agency| {
             let code = agency.code.to_string();
             let handles = snapshot.agency_filter(&code);
             let inputs = Inputs {
-                counters: counters.get(&code).copied().unwrap_or_default(),
+                counters: counters
+                    .get(&code)
+                    .copied()
+                    .unwrap_or_default()
+                    .read_with_overdue(overdue.get(&code).copied().unwrap_or(0)),
                 catalogue: catalogue_inputs(
                     &facts,
                     Some(&handles),
@@ -413,9 +444,16 @@ pub async fn monthly(
         .into_iter()
         .filter_map(|s| s.month.map(|m| (m, s.counters)))
         .collect();
+    let overdue = overdue_of(app, &months, scope.agencies.as_deref()).await?;
     Ok(months
         .into_iter()
-        .map(|m| (m, found.get(&m).copied().unwrap_or_default()))
+        .map(|m| {
+            let counters = found.get(&m).copied().unwrap_or_default();
+            (
+                m,
+                counters.read_with_overdue(overdue.get(&m).copied().unwrap_or(0)),
+            )
+        })
         .collect())
 }
 
@@ -428,7 +466,7 @@ pub fn rate(n: i64, d: i64) -> Option<f64> {
 pub fn figures_of(i: Indicator) -> Vec<Figure> {
     use Indicator as I;
     match i {
-        I::OnTime => vec![Figure::Finished, Figure::OnTime, Figure::Late],
+        I::OnTime => vec![Figure::Timed, Figure::TimedLate, Figure::TimedOpen],
         I::AverageTime => vec![Figure::Finished],
         I::ReceivedOnline | I::OnlineServicesUsed => {
             vec![Figure::Received, Figure::ReceivedOnline]

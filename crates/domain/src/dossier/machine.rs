@@ -61,6 +61,15 @@ pub struct Dossier {
     pub clock: Option<DeadlineClock>,
     /// The appointment date in force: from the clock, or the apology's new date. None while paused.
     pub due_at: Option<NaiveDateTime>,
+    /// The appointment date on the receipt slip as first issued. The legal deadline
+    /// (`due_at`) restarts when the complete dossier arrives after a supplement (Decree
+    /// 118/2025); the Decision 766 index instead keeps this date and subtracts the
+    /// applicant's supplementing time ([`Dossier::applicant_minutes`]).
+    #[serde(default)]
+    pub receipt_due_at: Option<NaiveDateTime>,
+    /// Minutes the applicant took to supplement after receipt (request to complete dossier).
+    #[serde(default)]
+    pub applicant_minutes: i64,
     pub apology: Option<Apology>,
     pub finished_at: Option<NaiveDateTime>,
     pub returned_at: Option<NaiveDateTime>,
@@ -346,6 +355,8 @@ impl Dossier {
             received_at: None,
             clock: None,
             due_at: None,
+            receipt_due_at: None,
+            applicant_minutes: 0,
             apology: None,
             finished_at: None,
             returned_at: None,
@@ -404,6 +415,7 @@ impl Dossier {
                 let start = counting_start(now, self.channel, ctx.hours, ctx.holidays);
                 let clock = DeadlineClock::new(start, ctx.budget_minutes);
                 next.due_at = clock.due_at(ctx.hours, ctx.holidays);
+                next.receipt_due_at = next.due_at;
                 next.clock = Some(clock);
                 next.received_at = Some(now);
                 next.state = S::Received;
@@ -439,6 +451,9 @@ impl Dossier {
                 next.state = S::Submitted
             }
             (Action::SupplementReceived, S::AwaitingSupplement) => {
+                if let Some(asked) = self.clock.as_ref().and_then(|c| c.paused_since) {
+                    next.applicant_minutes += (now - asked).num_minutes().max(0);
+                }
                 // The time limit starts again from zero once the dossier is complete.
                 let start = counting_start(now, self.channel, ctx.hours, ctx.holidays);
                 if let Some(clock) = next.clock.as_mut() {

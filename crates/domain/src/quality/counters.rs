@@ -74,6 +74,14 @@ counters!(
     paid,
     /// Of those, paid online. motcua does not record how a payment was made yet: always 0.
     paid_online,
+    /// Received, counted for the index's timeliness: under the handling agency, in the month
+    /// of receipt, each dossier once ([`timeliness`]).
+    timed,
+    /// Of those, late by the index's rule: ended late, or more than one supplement request;
+    /// read with [`Counters::read_with_overdue`], also the open ones past due by then.
+    timed_late,
+    /// Of those, still open (and, once read, within time).
+    timed_open,
     /// Decided dossiers that were late or disliked, each counted once (Decision 766, group 5:
     /// the dossiers the satisfaction rate subtracts).
     dissatisfied,
@@ -95,7 +103,18 @@ impl Counters {
             Figure::FeeRequested => self.fee_requested,
             Figure::Paid => self.paid,
             Figure::Dissatisfied => self.dissatisfied,
+            Figure::Timed => self.timed,
+            Figure::TimedLate => self.timed_late,
+            Figure::TimedOpen => self.timed_open,
         }
+    }
+
+    /// The counters as read at a moment when `overdue` of the open dossiers have passed the
+    /// time they turn late: those count late for the index from then on.
+    pub fn read_with_overdue(mut self, overdue: i64) -> Counters {
+        self.timed_late += overdue;
+        self.timed_open -= overdue;
+        self
     }
 
     /// The mean rating (0 to 2) of rated dossiers.
@@ -122,6 +141,9 @@ pub mod flag {
     pub const PAID_ONLINE: i64 = 1 << 13;
     // Bits 14 and 15 were digitisation and reuse, now read from the documents.
     pub const DISSATISFIED: i64 = 1 << 16;
+    pub const TIMED: i64 = 1 << 17;
+    pub const TIMED_LATE: i64 = 1 << 18;
+    pub const TIMED_OPEN: i64 = 1 << 19;
 }
 
 /// Which date and agency a figure is counted under.
@@ -132,6 +154,8 @@ pub enum Side {
     Received,
     /// The handling agency, the month of the decision.
     Finished,
+    /// The handling agency, the month of receipt (the index's timeliness).
+    Timed,
 }
 
 /// A figure on the dashboard that can be drilled down to its dossiers.
@@ -151,10 +175,16 @@ pub enum Figure {
     FeeRequested,
     Paid,
     Dissatisfied,
+    /// Received in the period, counted for the index's timeliness.
+    Timed,
+    /// Of those, late by the index's rule; the open ones past due when read are added.
+    TimedLate,
+    /// Of those, still open.
+    TimedOpen,
 }
 
 impl Figure {
-    pub const ALL: [Figure; 13] = [
+    pub const ALL: [Figure; 16] = [
         Figure::Received,
         Figure::ReceivedOnline,
         Figure::Finished,
@@ -168,6 +198,9 @@ impl Figure {
         Figure::FeeRequested,
         Figure::Paid,
         Figure::Dissatisfied,
+        Figure::Timed,
+        Figure::TimedLate,
+        Figure::TimedOpen,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -185,6 +218,9 @@ impl Figure {
             Figure::FeeRequested => "fee_requested",
             Figure::Paid => "paid",
             Figure::Dissatisfied => "dissatisfied",
+            Figure::Timed => "timed",
+            Figure::TimedLate => "timed_late",
+            Figure::TimedOpen => "timed_open",
         }
     }
 
@@ -200,8 +236,8 @@ impl Figure {
             Figure::Received => "Hồ sơ tiếp nhận",
             Figure::ReceivedOnline => "Tiếp nhận trực tuyến",
             Figure::Finished => "Hồ sơ đã giải quyết",
-            Figure::OnTime => "Giải quyết đúng hạn",
-            Figure::Late => "Giải quyết quá hạn",
+            Figure::OnTime => "Giải quyết đúng hạn luật định",
+            Figure::Late => "Giải quyết quá hạn luật định",
             Figure::MultiSupplement => "Yêu cầu bổ sung quá một lần",
             Figure::WithResult => "Có kết quả",
             Figure::Returned => "Đã trả kết quả",
@@ -210,6 +246,9 @@ impl Figure {
             Figure::FeeRequested => "Có nghĩa vụ tài chính",
             Figure::Paid => "Đã nộp đủ nghĩa vụ tài chính",
             Figure::Dissatisfied => "Quá hạn hoặc không hài lòng",
+            Figure::Timed => "Hồ sơ tiếp nhận, tính tiến độ",
+            Figure::TimedLate => "Quá hạn theo chỉ số 766",
+            Figure::TimedOpen => "Đang giải quyết",
         }
     }
 
@@ -228,6 +267,9 @@ impl Figure {
             Figure::FeeRequested => flag::FEE_REQUESTED,
             Figure::Paid => flag::PAID,
             Figure::Dissatisfied => flag::DISSATISFIED,
+            Figure::Timed => flag::TIMED,
+            Figure::TimedLate => flag::TIMED_LATE,
+            Figure::TimedOpen => flag::TIMED_OPEN,
         }
     }
 
@@ -236,6 +278,7 @@ impl Figure {
             Figure::Received | Figure::ReceivedOnline | Figure::FeeRequested | Figure::Paid => {
                 Side::Received
             }
+            Figure::Timed | Figure::TimedLate | Figure::TimedOpen => Side::Timed,
             _ => Side::Finished,
         }
     }

@@ -20,6 +20,61 @@ pub struct DossierFacts {
     pub time_used_minutes: i64,
     pub time_allowed_minutes: i64,
     pub rating_milli: i64,
+    /// Still open and judged on time so far: the moment it turns late by the index's rule,
+    /// if it can run late without a new action (not while the applicant supplements).
+    pub late_after: Option<NaiveDateTime>,
+}
+
+/// How the index judges a received dossier's timeliness (the national portal's method for
+/// indicator 2.1): every dossier received counts once, in the month of receipt, under the
+/// handling agency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timeliness {
+    OnTime,
+    Late,
+    /// In flight and within time: late once the clock passes `late_after` (None: it cannot
+    /// run late while the applicant supplements).
+    Open {
+        late_after: Option<NaiveDateTime>,
+    },
+}
+
+/// The index's timeliness of `d`, None before receipt.
+///
+/// The dossier's end (its decision, or its withdrawal or stop after receipt) less the time
+/// the applicant spent supplementing is compared with the appointment date on the receipt
+/// slip as first issued; a dossier awaiting a supplement is judged at the request; more than
+/// one supplement request is late (portal method, indicator 2.1).
+pub fn timeliness(d: &Dossier) -> Option<Timeliness> {
+    d.received_at?;
+    let supplements =
+        u32::from(d.supplements_at_receipt) + u32::from(d.supplements_after_appraisal);
+    if supplements > 1 {
+        return Some(Timeliness::Late);
+    }
+    let Some(due) = d.receipt_due_at.or_else(|| appointment(d)) else {
+        return Some(Timeliness::OnTime);
+    };
+    let applicant = chrono::Duration::minutes(d.applicant_minutes);
+    let judged = |end: NaiveDateTime| {
+        if end - applicant > due {
+            Timeliness::Late
+        } else {
+            Timeliness::OnTime
+        }
+    };
+    Some(match (d.state, d.finished_at) {
+        (_, Some(end)) => judged(end),
+        (DossierState::AwaitingSupplement, None) => {
+            match d.clock.as_ref().and_then(|c| c.paused_since) {
+                Some(asked) if judged(asked) == Timeliness::Late => Timeliness::Late,
+                _ => Timeliness::Open { late_after: None },
+            }
+        }
+        _ => Timeliness::Open {
+            late_after: Some(due + applicant),
+        },
+    })
 }
 
 /// The appointment date the index judges against: the receipt slip's (restarted after a
@@ -99,6 +154,16 @@ pub fn facts_of(d: &Dossier) -> Option<DossierFacts> {
             allowed = (due - clock.start).num_minutes().max(0);
         }
     }
+    let mut late_after = None;
+    match timeliness(d) {
+        None => {}
+        Some(Timeliness::OnTime) => flags |= flag::TIMED,
+        Some(Timeliness::Late) => flags |= flag::TIMED | flag::TIMED_LATE,
+        Some(Timeliness::Open { late_after: after }) => {
+            flags |= flag::TIMED | flag::TIMED_OPEN;
+            late_after = after;
+        }
+    }
     if flags == 0 {
         return None;
     }
@@ -111,6 +176,7 @@ pub fn facts_of(d: &Dossier) -> Option<DossierFacts> {
         time_used_minutes: used,
         time_allowed_minutes: allowed,
         rating_milli,
+        late_after,
     })
 }
 
@@ -119,27 +185,39 @@ impl DossierFacts {
         self.flags & bit != 0
     }
 
-    /// The counters this dossier adds, under (agency, month): at most two keys, the
-    /// receipt side and the decision side (equal keys are merged).
+    /// The counters this dossier adds, under (agency, month): at most three keys, the
+    /// receipt side, the index's timeliness and the decision side (equal keys are merged).
     pub fn contributions(&self) -> Vec<(String, Month, Counters)> {
         let one = |bit| i64::from(self.has(bit));
-        let mut out: Vec<(String, Month, Counters)> = Vec::with_capacity(2);
+        let mut out: Vec<(String, Month, Counters)> = Vec::with_capacity(3);
+        let mut add = |agency: &str, month: Month, counters: Counters| match out
+            .iter_mut()
+            .find(|(a, m, _)| a == agency && *m == month)
+        {
+            Some((_, _, c)) => c.add(&counters),
+            None => out.push((agency.to_owned(), month, counters)),
+        };
         if let Some(month) = self.received_month {
-            out.push((
-                self.receiving_agency.clone(),
-                month,
-                Counters {
-                    received: one(flag::RECEIVED),
-                    received_online: one(flag::RECEIVED_ONLINE),
-                    fee_requested: one(flag::FEE_REQUESTED),
-                    paid: one(flag::PAID),
-                    paid_online: one(flag::PAID_ONLINE),
-                    ..Counters::default()
-                },
-            ));
+            let received = Counters {
+                received: one(flag::RECEIVED),
+                received_online: one(flag::RECEIVED_ONLINE),
+                fee_requested: one(flag::FEE_REQUESTED),
+                paid: one(flag::PAID),
+                paid_online: one(flag::PAID_ONLINE),
+                ..Counters::default()
+            };
+            add(&self.receiving_agency, month, received);
+            // The index's timeliness: the handling agency, the month of receipt.
+            let timed = Counters {
+                timed: one(flag::TIMED),
+                timed_late: one(flag::TIMED_LATE),
+                timed_open: one(flag::TIMED_OPEN),
+                ..Counters::default()
+            };
+            add(&self.handling_agency, month, timed);
         }
         if let Some(month) = self.finished_month {
-            let counters = Counters {
+            let decided = Counters {
                 finished: one(flag::FINISHED),
                 on_time: one(flag::ON_TIME),
                 late: one(flag::LATE),
@@ -154,13 +232,7 @@ impl DossierFacts {
                 dissatisfied: one(flag::DISSATISFIED),
                 ..Counters::default()
             };
-            match out
-                .iter_mut()
-                .find(|(a, m, _)| *a == self.handling_agency && *m == month)
-            {
-                Some((_, _, c)) => c.add(&counters),
-                None => out.push((self.handling_agency.clone(), month, counters)),
-            }
+            add(&self.handling_agency, month, decided);
         }
         out
     }
@@ -358,7 +430,11 @@ mod tests {
         let w = World::new();
         let d = w.received();
         let before = facts_of(&d).unwrap();
-        assert_eq!(before.flags, flag::RECEIVED | flag::RECEIVED_ONLINE);
+        assert_eq!(
+            before.flags,
+            flag::RECEIVED | flag::RECEIVED_ONLINE | flag::TIMED | flag::TIMED_OPEN
+        );
+        assert_eq!(before.late_after, Some(at(3, 9, 0)));
         assert_eq!(before.contributions().len(), 1);
         let other = AgencyCode::parse("000.00.02.H37").unwrap();
         let d = w.act(&d, Action::Transfer { to_agency: other }, at(2, 10, 0));
@@ -392,10 +468,16 @@ mod tests {
         assert_eq!((c.finished, c.on_time, c.returned, c.rated), (1, 1, 1, 1));
         // Mean 0.5 → 500 thousandths, below 1: not satisfied.
         assert_eq!((c.rating_milli, c.disliked), (500, 1));
-        // The change from receipt to the rated result: only the decision side moves.
+        // Timeliness goes with the handling agency, in the month of receipt.
+        assert_eq!((c.timed, c.timed_late, c.timed_open), (1, 0, 0));
+        // From receipt to the rated result, the receipt-side figures stay: the receiving
+        // agency only loses the timeliness that went with the transfer.
         let change = delta(Some(&before), Some(&after));
-        assert_eq!(change.len(), 1);
-        assert_eq!(change[0].0, "000.00.02.H37");
+        assert_eq!(change.len(), 2);
+        assert_eq!(change[0].0, "000.01.40.H37");
+        assert_eq!(change[0].2.received, 0);
+        assert_eq!((change[0].2.timed, change[0].2.timed_open), (-1, -1));
+        assert_eq!(change[1].0, "000.00.02.H37");
         // And back again cancels out.
         let mut sum = Counters::default();
         for (_, _, c) in delta(Some(&after), Some(&before)).iter().chain(&change) {
@@ -428,7 +510,75 @@ mod tests {
             at(2, 10, 0),
         );
         let f = facts_of(&withdrawn).unwrap();
-        assert_eq!(f.flags, flag::RECEIVED | flag::RECEIVED_ONLINE);
+        // Withdrawn after receipt, before its appointment: counted, and on time.
+        assert_eq!(
+            f.flags,
+            flag::RECEIVED | flag::RECEIVED_ONLINE | flag::TIMED
+        );
         assert_eq!(f.finished_month, None);
+        let late = w.act(
+            &received,
+            Action::Stop {
+                reason: "Người nộp không bổ sung".into(),
+            },
+            at(4, 10, 0),
+        );
+        assert_eq!(timeliness(&late), Some(Timeliness::Late));
+    }
+
+    #[test]
+    fn the_index_subtracts_the_applicants_time_while_the_legal_deadline_restarts() {
+        let w = World::new();
+        let d = w.received();
+        let receipt_due = d.due_at.unwrap();
+        assert_eq!(d.receipt_due_at, Some(receipt_due));
+        let asked = w.act(
+            &d,
+            Action::RequestSupplement {
+                missing: vec!["Tờ khai".into()],
+            },
+            at(2, 10, 0),
+        );
+        // Waiting for the applicant: on time so far, and it cannot run late meanwhile.
+        assert_eq!(
+            timeliness(&asked),
+            Some(Timeliness::Open { late_after: None })
+        );
+        let back = w.act(&asked, Action::SupplementReceived, at(4, 10, 0));
+        assert_eq!(back.applicant_minutes, 48 * 60);
+        assert_eq!(back.receipt_due_at, Some(receipt_due));
+        // The legal deadline restarted from the complete dossier; the index's is the receipt
+        // slip's plus the applicant's 48 hours.
+        let legal_due = back.due_at.unwrap();
+        let index_due = receipt_due + chrono::Duration::hours(48);
+        assert!(legal_due > index_due, "{legal_due} vs {index_due}");
+        assert_eq!(
+            timeliness(&back),
+            Some(Timeliness::Open {
+                late_after: Some(index_due)
+            })
+        );
+        let on_time = w.finish(&back, index_due);
+        assert_eq!(timeliness(&on_time), Some(Timeliness::OnTime));
+        // A minute later: late for the index, still within the legal deadline.
+        let f = facts_of(&w.finish(&back, index_due + chrono::Duration::minutes(1))).unwrap();
+        assert!(f.has(flag::TIMED_LATE) && f.has(flag::ON_TIME));
+    }
+
+    #[test]
+    fn an_open_dossier_past_its_appointment_is_late_when_read() {
+        let w = World::new();
+        let d = w.received();
+        let f = facts_of(&d).unwrap();
+        // Stored as open with the moment it turns late; the reader compares with the clock.
+        assert!(f.has(flag::TIMED_OPEN) && !f.has(flag::TIMED_LATE));
+        assert_eq!(f.late_after, d.receipt_due_at);
+        // Two supplement requests: late at once, open or not.
+        let twice = Dossier {
+            supplements_at_receipt: 1,
+            supplements_after_appraisal: 1,
+            ..d
+        };
+        assert_eq!(timeliness(&twice), Some(Timeliness::Late));
     }
 }

@@ -338,7 +338,7 @@ impl Indicator {
                 "Hồ sơ đã đồng bộ lên Cổng DVCQG trên tổng số hồ sơ tiếp nhận trong kỳ. motcua chưa kết nối Cổng DVCQG nên chưa hồ sơ nào được đồng bộ: 0 điểm. Nguồn: Cổng DVCQG, chỉ số 1.4."
             }
             I::OnTime => {
-                "Hồ sơ giải quyết xong trước hoặc đúng ngày hẹn trên giấy tiếp nhận (thời gian bổ sung hồ sơ không tính; phiếu xin lỗi không đổi ngày hẹn; yêu cầu bổ sung quá một lần tính là quá hạn), trên tổng số hồ sơ đã giải quyết trong kỳ. Nguồn: QĐ 766, nhóm 2; Cổng DVCQG, chỉ số 2.1 (20 điểm)."
+                "Mọi hồ sơ tiếp nhận trong kỳ, tính một lần theo cơ quan giải quyết: hồ sơ đã kết thúc (có kết quả, từ chối, rút hoặc dừng sau tiếp nhận) đúng hạn nếu thời điểm kết thúc trừ thời gian người nộp bổ sung hồ sơ không muộn hơn ngày hẹn ghi trên giấy tiếp nhận lần đầu; hồ sơ đang giải quyết đã quá ngày hẹn đó tính là quá hạn; yêu cầu bổ sung quá một lần tính là quá hạn. Thời hạn luật định trên hồ sơ vẫn tính lại khi nhận đủ hồ sơ bổ sung (chỉ tiêu \"đúng hạn luật định\" theo dõi riêng). Nguồn: QĐ 766, nhóm 2; Cổng DVCQG, chỉ số 2.1 (20 điểm)."
             }
             I::AverageTime => {
                 "Tổng thời gian được phép (từ lúc bắt đầu tính đến ngày hẹn) chia cho tổng thời gian thực tế đến khi giải quyết xong, tối đa 100%. Chỉ để theo dõi: Cổng DVCQG hiển thị nhưng không chấm điểm chỉ số 2.2."
@@ -551,7 +551,7 @@ fn measure(i: Indicator, inputs: &Inputs) -> Result<(f64, Option<i64>, Option<i6
         I::PortalSync => with(ratio(0, c.received, NO_DOSSIERS)),
         I::FullOnlineShare => with(ratio(k.full_online, k.full_online_eligible, NO_PROCEDURES)),
         I::OnlineServicesUsed => with(ratio(k.online_used, k.online, NO_PROCEDURES)),
-        I::OnTime => with(ratio(c.on_time, c.finished, NO_DOSSIERS)),
+        I::OnTime => with(ratio(c.timed - c.timed_late, c.timed, NO_DOSSIERS)),
         I::AverageTime => {
             if c.finished <= 0 {
                 Err(NO_DOSSIERS)
@@ -677,6 +677,10 @@ mod tests {
                 finished: 8,
                 on_time: 6,
                 late: 2,
+                // All 10 received: 3 late (one of them open and past due when read), 2 open.
+                timed: 10,
+                timed_late: 3,
+                timed_open: 2,
                 with_result: 5,
                 time_used_minutes: 1200,
                 time_allowed_minutes: 900,
@@ -717,8 +721,13 @@ mod tests {
         assert_eq!(points(Indicator::UpdatedOnTime), 0.0);
         assert_eq!(points(Indicator::CompleteInformation), 1.0);
         assert_eq!(points(Indicator::PortalSync), 0.0);
-        // Progress: 20 × 6/8 = 15; the average time is shown (900/1200) but not scored.
-        assert_eq!(points(Indicator::OnTime), 15.0);
+        // Progress: of the 10 received, 3 are late: 20 × 7/10 = 14. The average time is shown (900/1200) but not scored.
+        assert_eq!(points(Indicator::OnTime), 14.0);
+        let on_time = card.indicator(Indicator::OnTime).unwrap();
+        assert_eq!(
+            (on_time.numerator, on_time.denominator),
+            (Some(7), Some(10))
+        );
         let average = card.indicator(Indicator::AverageTime).unwrap();
         assert_eq!((average.rate, average.points), (Some(0.75), 0.0));
         // Online: 6 toàn trình of 8 eligible = 75% of an 80% threshold → 2 × 0.75 ÷ 0.8 = 1.875;
@@ -742,7 +751,7 @@ mod tests {
             points(Indicator::ProcedureSatisfaction),
             6.0 * 0.625 / 0.9
         ));
-        let earned = 7.0 + 15.0 + 6.475 + 0.0 + (4.8 + 2.5 + 0.5 + 1.2) + 6.0 * 0.625 / 0.9;
+        let earned = 7.0 + 14.0 + 6.475 + 0.0 + (4.8 + 2.5 + 0.5 + 1.2) + 6.0 * 0.625 / 0.9;
         assert!(close(card.points, earned), "{}", card.points);
         assert!(close(card.index(), earned), "never rescaled");
         assert_eq!(card.max_points, 100.0);
@@ -762,7 +771,7 @@ mod tests {
         assert_eq!(group(Group::Publicity).missing_points, 4.0);
         assert_eq!(group(Group::OnlinePayment).points, 0.0);
         assert_eq!(group(Group::OnlinePayment).missing_points, 0.0);
-        assert!(close(group(Group::Progress).percent(), 75.0));
+        assert!(close(group(Group::Progress).percent(), 70.0));
     }
 
     #[test]

@@ -167,10 +167,20 @@ async fn scenario(backend: Backend) {
     .collect();
     assert_eq!(got, [3, 2, 2, 2, 0, 2, 1, 1, 1], "{c}");
     assert_eq!(c["mean_rating"], 0.0);
-    // On time 2/2 → 20 points; online 2/3 ≥ 50% → 6; satisfaction
-    // (2 decided − 1 disliked) ÷ 2 = 50% of a 90% threshold → 6 × 0.5 ÷ 0.9.
+    // On time: all 3 received count, the 2 decided in time and the open one within its
+    // time → 20 points; online 2/3 ≥ 50% → 6; satisfaction (2 decided − 1 disliked) ÷ 2 =
+    // 50% of a 90% threshold → 6 × 0.5 ÷ 0.9.
+    assert_eq!(
+        (
+            c["timed"].clone(),
+            c["timed_late"].clone(),
+            c["timed_open"].clone()
+        ),
+        (json!(3), json!(0), json!(1))
+    );
     assert_eq!(indicator(&q, "on_time")["points"], 20.0);
-    assert_eq!(indicator(&q, "on_time")["numerator"], 2);
+    assert_eq!(indicator(&q, "on_time")["numerator"], 3);
+    assert_eq!(indicator(&q, "on_time")["denominator"], 3);
     assert_eq!(indicator(&q, "received_online")["points"], 6.0);
     // An officer ticked "electronic" on one result, but no result was signed as an
     // electronic document: 0 of 2.
@@ -284,7 +294,7 @@ async fn scenario(backend: Backend) {
     assert_eq!(text.lines().count(), 1 + 22);
     assert!(text.contains(&format!("agency,{dongkinh},")));
     assert!(
-        text.contains(",on_time,\"Hồ sơ xử lý trước hạn, đúng hạn\",20,1,1.0000,20.0000,2,2,"),
+        text.contains(",on_time,\"Hồ sơ xử lý trước hạn, đúng hạn\",20,1,1.0000,20.0000,3,3,"),
         "{text}"
     );
     assert_no_personal_data(&text);

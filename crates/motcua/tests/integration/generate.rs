@@ -3,7 +3,10 @@
 //! finds, and each agency's daily sequence carries on without a clash.
 
 use crate::common::{Backend, TestApp};
+use chrono::Datelike;
 use motcua::generate::{Options, dossiers};
+use motcua_domain::quality::{Figure, Month, Timeliness, timeliness};
+use motcua_store::Drill;
 
 async fn scenario(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
@@ -52,6 +55,82 @@ async fn scenario(backend: Backend) {
         used.insert(f.receiving_agency.clone());
     }
     assert!(used.len() > 10, "{} agencies", used.len());
+    // The index's timeliness, recomputed dossier by dossier from the raw rows: every dossier
+    // received this year counts once; the late ones are those that ended late and those still
+    // open and past their time now. The API must say the same.
+    let now = motcua_app::now();
+    let local_now = motcua_domain::calendar::to_vn_local(&now);
+    let year = today.format("%Y").to_string();
+    let (mut timed, mut late, mut open) = (0, 0, 0);
+    for f in &facts {
+        if !f
+            .received_month
+            .as_deref()
+            .is_some_and(|m| m.starts_with(&year))
+        {
+            continue;
+        }
+        let d = app
+            .store
+            .dossier(&f.dossier_code)
+            .await
+            .unwrap()
+            .unwrap()
+            .dossier;
+        timed += 1;
+        match timeliness(&d).unwrap() {
+            Timeliness::Late => late += 1,
+            Timeliness::Open {
+                late_after: Some(t),
+            } if t < local_now => late += 1,
+            Timeliness::Open { .. } => open += 1,
+            Timeliness::OnTime => {}
+        }
+    }
+    assert!(late > 0 && open > 0, "{late} late, {open} open");
+    let q: serde_json::Value =
+        reqwest::get(app.url(&format!("/api/v1/stats/quality?period=year&at={year}-01")))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let c = &q["counts"];
+    assert_eq!(
+        (
+            c["timed"].as_i64(),
+            c["timed_late"].as_i64(),
+            c["timed_open"].as_i64()
+        ),
+        (Some(timed), Some(late), Some(open)),
+        "{c}"
+    );
+    let on_time = crate::common::indicator(&q, "on_time");
+    assert_eq!(on_time["numerator"], timed - late);
+    // Drilling down lists exactly those late dossiers, the open ones past due included.
+    let months: Vec<Month> = (1..=12)
+        .filter_map(|m| Month::new(today.year(), m))
+        .collect();
+    let mut listed = 0;
+    for page in 1.. {
+        let rows = app
+            .store
+            .quality_dossiers(&Drill {
+                figure: Figure::TimedLate,
+                now,
+                months: months.clone(),
+                agencies: None,
+                page,
+                per_page: 200,
+            })
+            .await
+            .unwrap();
+        if rows.is_empty() {
+            break;
+        }
+        listed += rows.len() as i64;
+    }
+    assert_eq!(listed, late);
     let report = app.store.recount_quality_aggregates().await.unwrap();
     assert!(report.dossiers >= 1_500);
     assert_eq!(rows, app.store.quality_rows().await.unwrap());

@@ -385,6 +385,7 @@ async fn scenario(store: Store) {
     // Drilling down lists exactly the dossiers a figure counts.
     let late = store
         .quality_dossiers(&Drill {
+            now: chrono::Utc::now(),
             figure: Figure::Late,
             months: all_months.clone(),
             agencies: None,
@@ -397,6 +398,7 @@ async fn scenario(store: Store) {
     assert!(late.iter().all(|r| r.finished_at.is_some()));
     let online_a = store
         .quality_dossiers(&Drill {
+            now: chrono::Utc::now(),
             figure: Figure::ReceivedOnline,
             months: all_months.clone(),
             agencies: Some(vec![COMMUNE_A.to_owned()]),

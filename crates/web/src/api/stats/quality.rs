@@ -90,6 +90,13 @@ pub(crate) struct CountsView {
     pub paid_online: i64,
     /// Decided dossiers late or disliked, each once (the satisfaction rate subtracts them).
     pub dissatisfied: i64,
+    /// Received, counted for the index's timeliness (under the handling agency, in the month
+    /// of receipt); `on_time` and `late` above are the legal measure of decided dossiers.
+    pub timed: i64,
+    /// Of those, late by the index's rule, the open ones past due included.
+    pub timed_late: i64,
+    /// Of those, still open.
+    pub timed_open: i64,
 }
 
 /// What the documents show for the dossiers received in the period (the digitisation
@@ -134,6 +141,9 @@ pub(crate) fn counts_view(c: &Counters) -> CountsView {
         paid: c.paid,
         paid_online: c.paid_online,
         dissatisfied: c.dissatisfied,
+        timed: c.timed,
+        timed_late: c.timed_late,
+        timed_open: c.timed_open,
     }
 }
 

@@ -180,8 +180,22 @@ pub(super) fn build(chrome: &Chrome, dashboard: Dashboard) -> DashboardPage {
             Some(Figure::ReceivedOnline),
         ),
         cell("Hồ sơ đã giải quyết", c.finished, Some(Figure::Finished)),
-        cell("Giải quyết đúng hạn", c.on_time, Some(Figure::OnTime)),
-        cell("Giải quyết quá hạn", c.late, Some(Figure::Late)),
+        cell(
+            "Tính tiến độ (tiếp nhận trong kỳ)",
+            c.timed,
+            Some(Figure::Timed),
+        ),
+        cell(
+            "Quá hạn theo chỉ số 766",
+            c.timed_late,
+            Some(Figure::TimedLate),
+        ),
+        cell(
+            "Giải quyết đúng hạn luật định",
+            c.on_time,
+            Some(Figure::OnTime),
+        ),
+        cell("Giải quyết quá hạn luật định", c.late, Some(Figure::Late)),
         cell(
             "Yêu cầu bổ sung quá một lần",
             c.multi_supplement,
