@@ -37,8 +37,8 @@ pub use archive::{
 pub use audit::AuditVerification;
 pub use calendar::{StoredArrangement, StoredWorkingHours};
 pub use catalogue::{
-    ApplicableProcedure, AssignmentRecord, CatalogueLoad, Decision, DecisionCount, DecisionRef,
-    Devolution, LoadOutcome, NewDecision, ProcedureRecord, ProcedureSet, Publication,
+    Announcement, ApplicableProcedure, AssignmentRecord, CatalogueLoad, Decision, DecisionCount,
+    DecisionRef, Devolution, LoadOutcome, NewDecision, ProcedureRecord, ProcedureSet, Publication,
     PublicationOutcome, PublishedEntry, Sector, VersionRecord, VersionSummary,
 };
 pub use documents::{

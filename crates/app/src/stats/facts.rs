@@ -6,7 +6,8 @@ use crate::{App, AppError, AppResult};
 use chrono::NaiveDate;
 use motcua_domain::procedure::OnlineLevel;
 use motcua_domain::quality::CatalogueInputs;
-use std::collections::BTreeSet;
+use motcua_domain::quality::Month;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 
 /// The current catalogue snapshot; only a store failure is worth telling apart.
@@ -27,7 +28,6 @@ pub struct ProcedureFacts {
     /// Who handles it: agency codes and agency kinds (as the catalogue filter has them).
     pub handled_by: Vec<String>,
     pub online: OnlineLevel,
-    pub announced_on_time: bool,
     pub complete: bool,
     /// It has a fee or charge above zero.
     pub with_fees: bool,
@@ -64,11 +64,6 @@ pub(super) async fn procedure_facts(
         .iter()
         .map(|e| {
             let p = &e.version.procedure;
-            let announced_on_time = match (&e.version.published_decision, p.valid_from) {
-                (Some(d), Some(from)) => d.decided_on <= from,
-                (Some(_), None) => true,
-                (None, _) => false,
-            };
             let complete = !p.legal_bases.is_empty()
                 && !p.steps.trim().is_empty()
                 && !p.documents.is_empty()
@@ -82,7 +77,6 @@ pub(super) async fn procedure_facts(
                     .map(|d| d.agencies.clone())
                     .unwrap_or_default(),
                 online: p.online_level,
-                announced_on_time,
                 complete,
                 with_fees: p.fees.iter().any(|f| f.amount_vnd > 0),
                 full_online_eligible: p.online_level == OnlineLevel::Full
@@ -118,19 +112,50 @@ impl Used {
     }
 }
 
+/// The procedures announced by a decision dated in the period: on time when every one of
+/// their announcements in it was dated on or before the day they take effect (a late
+/// amendment makes the period late, as the portal counts 1.1).
+pub(super) async fn announced_in(app: &App, months: &[Month]) -> AppResult<BTreeMap<String, bool>> {
+    let (Some(first), Some(last)) = (months.first(), months.last()) else {
+        return Ok(BTreeMap::new());
+    };
+    let mut on_time: BTreeMap<String, bool> = BTreeMap::new();
+    for a in app
+        .store
+        .announcements(first.first_day(), last.next().first_day())
+        .await?
+    {
+        let this = a.valid_from.is_none_or(|from| a.decided_on <= from);
+        *on_time.entry(a.code).or_insert(true) &= this;
+    }
+    Ok(on_time)
+}
+
 pub(super) fn catalogue_inputs(
     facts: &[ProcedureFacts],
     handles: Option<&[String]>,
     used: &Used,
+    announced: &BTreeMap<String, bool>,
 ) -> CatalogueInputs {
     let mut c = CatalogueInputs::default();
+    let in_scope =
+        |p: &ProcedureFacts| handles.is_none_or(|h| p.handled_by.iter().any(|v| h.contains(v)));
+    for (code, on_time) in announced {
+        let counted = match facts.iter().find(|p| &p.code == code) {
+            Some(p) => in_scope(p),
+            // No longer published: it belongs to the province as a whole.
+            None => handles.is_none(),
+        };
+        if counted {
+            c.announced += 1;
+            c.announced_on_time += i64::from(*on_time);
+        }
+    }
     for p in facts {
-        let in_scope = handles.is_none_or(|h| p.handled_by.iter().any(|v| h.contains(v)));
-        if !in_scope {
+        if !in_scope(p) {
             continue;
         }
         c.procedures += 1;
-        c.announced_on_time += i64::from(p.announced_on_time);
         c.complete += i64::from(p.complete);
         if p.online != OnlineLevel::None {
             c.online += 1;

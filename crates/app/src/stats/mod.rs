@@ -19,7 +19,7 @@ pub use readiness::{DecisionReadiness, Ratio, Readiness, SetReadiness, readiness
 
 use crate::{App, AppError, AppResult};
 use chrono::{DateTime, Utc};
-use facts::{Used, catalogue_inputs, procedure_facts, snapshot};
+use facts::{Used, announced_in, catalogue_inputs, procedure_facts, snapshot};
 use motcua_domain::agency::{Agency, AgencyKind};
 use motcua_domain::calendar::from_vn_local;
 use motcua_domain::quality::{
@@ -282,7 +282,12 @@ pub async fn quality_of(app: &App, scope: Scope, period: Period) -> AppResult<Qu
     }
     let inputs = Inputs {
         counters: counters.read_with_overdue(overdue),
-        catalogue: catalogue_inputs(&facts, scope.handles.as_deref(), &used),
+        catalogue: catalogue_inputs(
+            &facts,
+            scope.handles.as_deref(),
+            &used,
+            &announced_in(app, &period.months()).await?,
+        ),
         documents: document_inputs(app, &period.months(), scope.agencies.as_deref()).await?,
     };
     Ok(Quality {
@@ -347,6 +352,7 @@ pub async fn agency_cards(app: &App, period: Period) -> AppResult<Vec<AgencyCard
         (kind_rank(a.kind), a.code.as_str()).cmp(&(kind_rank(b.kind), b.code.as_str()))
     });
     let empty = Used::default();
+    let announced = announced_in(app, &period.months()).await?;
     let (from, to) = instants(&period.months());
     let documents = app.store.document_indicator_counts(from, to).await?;
     let mut overdue: BTreeMap<String, i64> = BTreeMap::new();
@@ -372,6 +378,7 @@ pub async fn agency_cards(app: &App, period: Period) -> AppResult<Vec<AgencyCard
                     &facts,
                     Some(&handles),
                     used.get(&code).unwrap_or(&empty),
+                    &announced,
                 ),
                 documents: documents.get(&code).map(documents_of).unwrap_or_default(),
             };

@@ -326,7 +326,7 @@ impl Indicator {
         use Indicator as I;
         match self {
             I::AnnouncedOnTime => {
-                "Số TTHC đang công bố có quyết định công bố ban hành trước hoặc đúng ngày TTHC có hiệu lực, trên tổng số TTHC đang công bố thuộc phạm vi. Nguồn: QĐ 766, nhóm 1; thời hạn theo Điều 15 Nghị định 63/2010."
+                "Số TTHC thuộc phạm vi được công bố bằng quyết định ban hành trong kỳ mà mọi lần công bố trong kỳ đều trước hoặc đúng ngày TTHC có hiệu lực, trên số TTHC được công bố trong kỳ. Nguồn: QĐ 766, nhóm 1; thời hạn theo Điều 15 Nghị định 63/2010; Cổng DVCQG, chỉ số 1.1 (tính theo quyết định công bố trong kỳ)."
             }
             I::UpdatedOnTime => {
                 "Chưa có dữ liệu: motcua chưa ghi nhận ngày TTHC được công khai trên Cơ sở dữ liệu quốc gia về TTHC (chậm nhất 5 ngày làm việc sau quyết định công bố). Nguồn: Cổng DVCQG, mô tả công thức chỉ số 1.2."
@@ -394,7 +394,10 @@ impl Indicator {
 pub struct CatalogueInputs {
     /// Published procedures handled in the scope.
     pub procedures: i64,
-    /// Of those, published under a decision dated on or before the day they take effect.
+    /// Procedures of the scope announced by a decision dated in the period (each once).
+    pub announced: i64,
+    /// Of those, every announcement in the period dated on or before the day the procedure
+    /// takes effect.
     pub announced_on_time: i64,
     /// Of those, with complete published information.
     pub complete: i64,
@@ -518,6 +521,7 @@ pub fn tidy(x: f64) -> f64 {
 pub const NO_DATA: &str = "không có dữ liệu";
 const NO_DOSSIERS: &str = "không có hồ sơ trong kỳ";
 const NO_PROCEDURES: &str = "không có thủ tục thuộc phạm vi";
+const NO_ANNOUNCEMENTS: &str = "không có thủ tục được công bố trong kỳ";
 const NO_FEES: &str = "không có thủ tục có phí, lệ phí";
 const NO_FEE_DOSSIERS: &str = "không có hồ sơ có nghĩa vụ tài chính";
 
@@ -544,7 +548,7 @@ fn measure(i: Indicator, inputs: &Inputs) -> Result<(f64, Option<i64>, Option<i6
     let d = &inputs.documents;
     let with = |r: Result<(f64, i64, i64), &'static str>| r.map(|(r, n, d)| (r, Some(n), Some(d)));
     match i {
-        I::AnnouncedOnTime => with(ratio(k.announced_on_time, k.procedures, NO_PROCEDURES)),
+        I::AnnouncedOnTime => with(ratio(k.announced_on_time, k.announced, NO_ANNOUNCEMENTS)),
         I::CompleteInformation => with(ratio(k.complete, k.procedures, NO_PROCEDURES)),
         // No dossier is synchronised with the national portal: motcua has no connection to
         // it yet, a known zero rather than missing data.
@@ -693,7 +697,8 @@ mod tests {
             },
             catalogue: CatalogueInputs {
                 procedures: 10,
-                announced_on_time: 10,
+                announced: 4,
+                announced_on_time: 4,
                 complete: 5,
                 online: 8,
                 full_online: 6,
@@ -716,7 +721,8 @@ mod tests {
     fn a_hand_computed_scorecard_is_out_of_one_hundred() {
         let card = evaluate(&hand_inputs());
         let points = |i: Indicator| card.indicator(i).unwrap().points;
-        // Publicity: 6 × 10/10 + 0 (1.2, no data) + 2 × 5/10 + 6 × 0/10 (nothing synced).
+        // Publicity: 6 × 4/4 announced in the period + 0 (1.2, no data) + 2 × 5/10
+        // + 6 × 0/10 (nothing synced).
         assert_eq!(points(Indicator::AnnouncedOnTime), 6.0);
         assert_eq!(points(Indicator::UpdatedOnTime), 0.0);
         assert_eq!(points(Indicator::CompleteInformation), 1.0);

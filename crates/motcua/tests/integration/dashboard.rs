@@ -223,9 +223,29 @@ async fn scenario(backend: Backend) {
     assert_eq!(full["denominator"], k["full_online_eligible"]);
     assert!(k["full_online_eligible"].as_i64() >= k["full_online"].as_i64());
     assert!(k["full_online_eligible"].as_i64() < k["procedures"].as_i64());
+    // Publicity is judged for the period: no procedure was announced this month.
     let announced = indicator(&q, "announced_on_time");
-    assert!(announced["denominator"].as_i64().unwrap() > 0);
-    assert_eq!(announced["numerator"], announced["denominator"]);
+    assert_eq!(
+        announced["no_data"],
+        "không có thủ tục được công bố trong kỳ"
+    );
+    assert_eq!(announced["points"], 0.0);
+    // In 2025, every procedure the demo's decisions published, each once.
+    let readiness = public_json(&app, "/api/v1/stats/readiness").await;
+    let published_2025: i64 = readiness["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["decided_on"].as_str().unwrap().starts_with("2025"))
+        .map(|d| d["published"].as_i64().unwrap())
+        .sum();
+    assert!(published_2025 > 0);
+    let in_2025 = public_json(&app, "/api/v1/stats/quality?period=year&at=2025-06").await;
+    let announced = indicator(&in_2025, "announced_on_time");
+    assert_eq!(announced["denominator"], published_2025);
+    assert_eq!(in_2025["catalogue"]["announced"], published_2025);
+    let rate = announced["rate"].as_f64().unwrap();
+    assert!((announced["points"].as_f64().unwrap() - 6.0 * rate).abs() < 1e-9);
     // The total is out of 100, never rescaled: the indicators' points added up, and those
     // without data listed with their points.
     assert_eq!(q["max_points"], 100.0);
@@ -463,8 +483,8 @@ async fn scenario(backend: Backend) {
     );
     assert!(scoped.contains(&headline), "{headline}");
     let missing_line = format!(
-        "Chưa có dữ liệu: {}",
-        "TTHC được cập nhật, công khai đúng hạn"
+        "Chưa có dữ liệu: {}; {}",
+        "TTHC được công bố đúng hạn", "TTHC được cập nhật, công khai đúng hạn"
     );
     assert!(scoped.contains(&missing_line));
     let missing_points = format!("{:.1}", q["missing_points"].as_f64().unwrap()).replace('.', ",");

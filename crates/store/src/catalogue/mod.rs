@@ -92,6 +92,14 @@ pub struct VersionRecord {
     pub ended_decision: Option<DecisionRef>,
 }
 
+/// A procedure version published by a decision, as the index's publicity reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announcement {
+    pub code: String,
+    pub decided_on: NaiveDate,
+    pub valid_from: Option<NaiveDate>,
+}
+
 /// An assignment as stored, with what made it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AssignmentRecord {

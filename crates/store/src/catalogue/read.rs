@@ -2,8 +2,8 @@
 //! what applies at a place and time.
 
 use super::{
-    ApplicableProcedure, AssignmentRecord, Decision, DecisionCount, DecisionRef, ProcedureRecord,
-    ProcedureSet, PublishedEntry, Sector, VersionRecord, VersionSummary, corrupt,
+    Announcement, ApplicableProcedure, AssignmentRecord, Decision, DecisionCount, DecisionRef,
+    ProcedureRecord, ProcedureSet, PublishedEntry, Sector, VersionRecord, VersionSummary, corrupt,
 };
 use crate::{Store, StoreError, on_pool};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -398,6 +398,32 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// The procedure versions published by a decision dated in `[from, to)`, with the
+    /// decision's date and the day each takes effect, by code.
+    pub async fn announcements(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Announcement>, StoreError> {
+        let sql = "SELECT v.code, pd.decided_on, v.valid_from FROM procedure_versions v \
+            JOIN publication_decisions pd ON pd.id = v.published_decision_id \
+            WHERE pd.decided_on >= $1 AND pd.decided_on < $2 ORDER BY v.code, pd.decided_on";
+        let rows: Vec<(String, NaiveDate, Option<NaiveDate>)> =
+            on_pool!(self, |pool| sqlx::query_as(sql)
+                .bind(from)
+                .bind(to)
+                .fetch_all(pool)
+                .await?);
+        Ok(rows
+            .into_iter()
+            .map(|(code, decided_on, valid_from)| Announcement {
+                code,
+                decided_on,
+                valid_from,
+            })
+            .collect())
     }
 
     /// Every decision with how many procedures it published and withdrew, newest first.

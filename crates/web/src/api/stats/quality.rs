@@ -231,6 +231,8 @@ fn group_view(g: &GroupScore) -> QualityGroupView {
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct CatalogueView {
     pub procedures: i64,
+    /// Announced by a decision dated in the period, and of those on time.
+    pub announced: i64,
     pub announced_on_time: i64,
     pub complete: i64,
     pub online: i64,
@@ -288,6 +290,7 @@ pub(crate) fn quality_view(q: &Quality) -> QualityView {
         documents: documents_view(&q.inputs.documents),
         catalogue: CatalogueView {
             procedures: k.procedures,
+            announced: k.announced,
             announced_on_time: k.announced_on_time,
             complete: k.complete,
             online: k.online,
