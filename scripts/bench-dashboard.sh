@@ -3,12 +3,13 @@
 # CPU time per request. Build first (cargo build --release -p motcua) and generate the data:
 #   target/release/motcua --data-dir DIR generate dossiers --count N --batch 50000
 # Usage: scripts/bench-dashboard.sh DIR [AGENCY]   — AGENCY: a commune agency for its scorecard.
-# Settings: RATE and COUNT (warm run), COLD_RATE and COLD_COUNT (the first seconds after start).
+# Settings: RATE and COUNT (warm run), COLD_RATE and COLD_COUNT (the first seconds after start),
+# BIN (the motcua binary, default target/release/motcua), ONLY (a regex of the runs to do).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=$1
-agency=${2:-000.01.24.H37}
-bin=target/release/motcua
+agency=${2:-000.01.40.H37}
+bin=${BIN:-target/release/motcua}
 port=18193
 base=http://127.0.0.1:$port
 rate=${RATE:-5} count=${COUNT:-100}
@@ -16,6 +17,7 @@ pid=
 trap '[ -n "$pid" ] && kill -INT $pid 2>/dev/null; wait 2>/dev/null || true' EXIT
 
 one() { # label scenario query
+  [[ $1 =~ ${ONLY:-.} ]] || return 0
   "$bin" --data-dir "$data" serve --addr 127.0.0.1:$port --no-demo >/dev/null 2>&1 &
   pid=$!
   until curl -sf -o /dev/null $base/healthz; do sleep 0.05; done

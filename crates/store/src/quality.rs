@@ -500,21 +500,18 @@ impl Store {
         let m = months.len();
         let sql = format!(
             "SELECT received_month, handling_agency, COUNT(*) FROM quality_facts \
-             WHERE received_month IN ({}) AND (flags & ${}) <> 0 AND late_after < ${} \
+             WHERE received_month IN ({}) AND late_after < ${} \
              GROUP BY received_month, handling_agency",
             placeholders(1, m),
-            m + 1,
-            m + 2
+            m + 1
         );
         let rows: Vec<(String, String, i64)> = on_pool!(self, |pool| {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
             for month in months {
                 q = q.bind(month.to_string());
             }
-            q.bind(motcua_domain::quality::flag::TIMED_OPEN)
-                .bind(now)
-                .fetch_all(pool)
-                .await?
+            // Only open dossiers that can run late have a `late_after` (a partial index).
+            q.bind(now).fetch_all(pool).await?
         });
         rows.into_iter()
             .map(|(month, agency, n)| {

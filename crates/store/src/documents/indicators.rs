@@ -22,21 +22,26 @@ pub struct DocumentIndicatorCounts {
     pub signed_results: i64,
 }
 
-const DIGITISED: &str = "SELECT d.receiving_agency, COUNT(*) FROM dossiers d \
-    JOIN (SELECT dossier_code FROM dossier_documents WHERE kind = 'component' \
-          GROUP BY dossier_code HAVING COUNT(*) = COUNT(digitised_at)) x ON x.dossier_code = d.code \
+// The small side (the documents) goes first and drives the join: SQLite's planner would
+// otherwise walk every dossier of the period (4.2 s for a year at 1 M dossiers), so on
+// SQLite the join is a CROSS JOIN, which keeps the left side as the outer loop.
+const DIGITISED: &str = "SELECT d.receiving_agency, COUNT(*) \
+    FROM (SELECT dossier_code AS code FROM dossier_documents WHERE kind = 'component' \
+          GROUP BY dossier_code HAVING COUNT(*) = COUNT(digitised_at)) x \
+    {JOIN} dossiers d ON d.code = x.code \
     WHERE d.received_at >= $1 AND d.received_at < $2 GROUP BY d.receiving_agency";
-const REUSED: &str = "SELECT d.receiving_agency, COUNT(*) FROM dossiers d \
-    JOIN (SELECT DISTINCT dossier_code FROM document_reuses) r ON r.dossier_code = d.code \
+const REUSED: &str = "SELECT d.receiving_agency, COUNT(*) \
+    FROM (SELECT DISTINCT dossier_code AS code FROM document_reuses) x \
+    {JOIN} dossiers d ON d.code = x.code \
     WHERE d.received_at >= $1 AND d.received_at < $2 GROUP BY d.receiving_agency";
-const LINKED: &str = "SELECT d.receiving_agency, COUNT(*) FROM dossiers d \
-    JOIN (SELECT dossier_code AS code FROM document_reuses \
-          UNION SELECT source_dossier FROM wallet_items WHERE kind = 'result') l ON l.code = d.code \
+const LINKED: &str = "SELECT d.receiving_agency, COUNT(*) \
+    FROM (SELECT dossier_code AS code FROM document_reuses \
+          UNION SELECT source_dossier FROM wallet_items WHERE kind = 'result') x \
+    {JOIN} dossiers d ON d.code = x.code \
     WHERE d.received_at >= $1 AND d.received_at < $2 GROUP BY d.receiving_agency";
-
-const SIGNED_RESULTS: &str = "SELECT d.handling_agency, COUNT(*) FROM dossiers d \
-    JOIN (SELECT DISTINCT dossier_code FROM document_signatures WHERE kind = 'result') s \
-      ON s.dossier_code = d.code \
+const SIGNED_RESULTS: &str = "SELECT d.handling_agency, COUNT(*) \
+    FROM (SELECT DISTINCT dossier_code AS code FROM document_signatures WHERE kind = 'result') x \
+    {JOIN} dossiers d ON d.code = x.code \
     WHERE d.finished_at >= $1 AND d.finished_at < $2 AND d.state IN ('finished', 'returned') \
     GROUP BY d.handling_agency";
 
@@ -56,12 +61,19 @@ impl Store {
             (LINKED, |c, n| c.linked_store = n),
             (SIGNED_RESULTS, |c, n| c.signed_results = n),
         ];
+        let join = match self.backend() {
+            crate::Backend::Sqlite => "CROSS JOIN",
+            crate::Backend::Postgres => "JOIN",
+        };
         for (sql, set) in queries {
-            let rows: Vec<(String, i64)> = on_pool!(self, |pool| sqlx::query_as(sql)
-                .bind(from)
-                .bind(to)
-                .fetch_all(pool)
-                .await?);
+            let sql = sql.replace("{JOIN}", join);
+            let rows: Vec<(String, i64)> = on_pool!(self, |pool| sqlx::query_as(
+                sqlx::AssertSqlSafe(sql.clone())
+            )
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await?);
             for (agency, n) in rows {
                 set(out.entry(agency).or_default(), n);
             }
