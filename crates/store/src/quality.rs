@@ -487,9 +487,10 @@ impl Store {
     }
 
     /// By (month of receipt, handling agency), the dossiers received in `months` still open
-    /// and past the moment they turn late by the index's rule at `now`: late, though no write
-    /// said so.
-    pub async fn open_overdue(
+    /// and not yet past the moment they turn late by the index's rule at `now`. The
+    /// counters' `timed_dated` less these are the ones late, though no write said so; these
+    /// are few (recent dossiers), where the late ones are the whole backlog.
+    pub async fn open_within_time(
         &self,
         months: &[Month],
         now: DateTime<Utc>,
@@ -500,7 +501,7 @@ impl Store {
         let m = months.len();
         let sql = format!(
             "SELECT received_month, handling_agency, COUNT(*) FROM quality_facts \
-             WHERE received_month IN ({}) AND late_after < ${} \
+             WHERE received_month IN ({}) AND late_after >= ${} \
              GROUP BY received_month, handling_agency",
             placeholders(1, m),
             m + 1

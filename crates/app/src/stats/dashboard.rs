@@ -1,9 +1,10 @@
 //! Everything the dashboard shows at once: the scorecard of the scope asked for, the
 //! choices of scope, the twelve-month trend, the scorecard per agency and readiness.
 
+use super::reads::Reads;
 use super::{
-    AgencyCard, Quality, QualityQuestion, Readiness, agency_cards, may_list_dossiers, monthly,
-    quality, readiness,
+    AgencyCard, Level, Quality, QualityQuestion, Readiness, agency_cards_with, may_list_dossiers,
+    monthly_with, period, quality_with, readiness, scope,
 };
 use crate::{App, AppResult, Principal};
 use motcua_domain::agency::Agency;
@@ -35,7 +36,9 @@ pub async fn dashboard(
     who: Option<&Principal>,
     question: &QualityQuestion<'_>,
 ) -> AppResult<Dashboard> {
-    let quality = quality(app, question).await?;
+    let level = Level::parse(question.level.unwrap_or_default())?;
+    let period = period(question.period, question.at)?;
+    let scope = scope(app, level, question.code).await?;
     let today = crate::today_vn();
     let units = app.store.child_units_at(&app.province.code, today).await?;
     let agencies = app
@@ -45,7 +48,6 @@ pub async fn dashboard(
             ..Default::default()
         })
         .await?;
-    let period = quality.period;
     let this_month = Month::of(today);
     let trend_end = period
         .months()
@@ -53,8 +55,11 @@ pub async fn dashboard(
         .copied()
         .unwrap_or(period.anchor)
         .min(this_month.max(period.anchor));
-    let trend = monthly(app, &quality.scope, trend_end, TREND_MONTHS).await?;
-    let cards = agency_cards(app, period).await?;
+    // The scorecard, the trend and the table share one read of what the counters lack.
+    let reads = Reads::load(app, &period.months(), &trend_end.trailing(TREND_MONTHS)).await?;
+    let trend = monthly_with(app, &scope, trend_end, TREND_MONTHS, &reads).await?;
+    let quality = quality_with(app, scope, period, &reads).await?;
+    let cards = agency_cards_with(app, period, &reads).await?;
     let readiness = readiness(app).await?;
     Ok(Dashboard {
         may_list_dossiers: may_list_dossiers(who, &quality.scope),

@@ -3,6 +3,7 @@
 use super::{Level, Quality, QualityQuestion, Scope, quality};
 use crate::{App, AppError, AppResult, Principal};
 use motcua_domain::account::Role;
+use motcua_domain::paging::{PageSize, Paging};
 use motcua_domain::quality::Figure;
 use motcua_store::{Drill, DrillRow};
 
@@ -46,6 +47,14 @@ pub async fn dossiers(
         });
     }
     let figure = Figure::parse(figure)?;
+    let paging = Paging::new(
+        page,
+        None,
+        PageSize {
+            default: DOSSIERS_PER_PAGE,
+            max: DOSSIERS_PER_PAGE,
+        },
+    )?;
     let quality = quality(app, question).await?;
     if !may_list_dossiers(Some(who), &quality.scope) {
         return Err(AppError::Forbidden {
@@ -53,8 +62,7 @@ pub async fn dossiers(
         });
     }
     let total = quality.inputs.counters.get(figure);
-    let pages = ((total + DOSSIERS_PER_PAGE - 1) / DOSSIERS_PER_PAGE).max(1);
-    let page = page.unwrap_or(1).clamp(1, pages);
+    let (page, pages) = (paging.page, paging.pages(total));
     let rows = app
         .store
         .quality_dossiers(&Drill {

@@ -11,6 +11,7 @@ mod dashboard;
 mod drill;
 mod facts;
 mod readiness;
+mod reads;
 
 pub use dashboard::{Dashboard, dashboard};
 pub use drill::{DossierList, dossiers, may_list_dossiers};
@@ -18,75 +19,16 @@ pub use facts::{ProcedureFacts, StatsCache};
 pub use readiness::{DecisionReadiness, Ratio, Readiness, SetReadiness, readiness};
 
 use crate::{App, AppError, AppResult};
-use chrono::{DateTime, Utc};
-use facts::{Used, announced_in, catalogue_inputs, procedure_facts, snapshot};
+use facts::{Used, catalogue_inputs, procedure_facts, snapshot};
 use motcua_domain::agency::{Agency, AgencyKind};
-use motcua_domain::calendar::from_vn_local;
 use motcua_domain::quality::{
-    Counters, DocumentInputs, Figure, Indicator, Inputs, Month, Period, PeriodKind, QualityError,
-    Scorecard, evaluate,
+    Counters, Figure, Indicator, Inputs, Month, Period, PeriodKind, QualityError, Scorecard,
+    evaluate,
 };
-use motcua_store::{DocumentIndicatorCounts, QualityQuery};
+use motcua_store::QualityQuery;
+use reads::Reads;
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// The open dossiers past due now, by month of receipt, of `agencies` (None: every one).
-async fn overdue_of(
-    app: &App,
-    months: &[Month],
-    agencies: Option<&[String]>,
-) -> AppResult<BTreeMap<Month, i64>> {
-    let mut by_month = BTreeMap::new();
-    for ((month, agency), n) in app.store.open_overdue(months, crate::now()).await? {
-        if agencies.is_none_or(|a| a.contains(&agency)) {
-            *by_month.entry(month).or_default() += n;
-        }
-    }
-    Ok(by_month)
-}
-
-/// The instants consecutive months span, from the first one's Vietnamese local midnight
-/// to the one after the last.
-fn instants(months: &[Month]) -> (DateTime<Utc>, DateTime<Utc>) {
-    let at = |day: chrono::NaiveDate| {
-        from_vn_local(day.and_time(chrono::NaiveTime::MIN)).with_timezone(&Utc)
-    };
-    match (months.first(), months.last()) {
-        (Some(first), Some(last)) => (at(first.first_day()), at(last.next().first_day())),
-        _ => (DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MIN_UTC),
-    }
-}
-
-/// What the documents show for the dossiers `agencies` received in consecutive `months`
-/// (None: every agency).
-async fn document_inputs(
-    app: &App,
-    months: &[Month],
-    agencies: Option<&[String]>,
-) -> AppResult<DocumentInputs> {
-    let (from, to) = instants(months);
-    let by_agency = app.store.document_indicator_counts(from, to).await?;
-    let mut sum = DocumentInputs::default();
-    for (agency, c) in by_agency {
-        if agencies.is_none_or(|a| a.contains(&agency)) {
-            let c = documents_of(&c);
-            sum.digitised += c.digitised;
-            sum.reused += c.reused;
-            sum.linked_store += c.linked_store;
-            sum.signed_results += c.signed_results;
-        }
-    }
-    Ok(sum)
-}
-
-fn documents_of(c: &DocumentIndicatorCounts) -> DocumentInputs {
-    DocumentInputs {
-        digitised: c.digitised,
-        reused: c.reused,
-        linked_store: c.linked_store,
-        signed_results: c.signed_results,
-    }
-}
 
 /// The level a figure is computed at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -257,21 +199,28 @@ pub async fn quality(app: &App, question: &QualityQuestion<'_>) -> AppResult<Qua
 
 /// The scorecard of `scope` over `period`.
 pub async fn quality_of(app: &App, scope: Scope, period: Period) -> AppResult<Quality> {
+    let reads = Reads::load(app, &period.months(), &[]).await?;
+    quality_with(app, scope, period, &reads).await
+}
+
+async fn quality_with(
+    app: &App,
+    scope: Scope,
+    period: Period,
+    reads: &Reads,
+) -> AppResult<Quality> {
     let months = period.months();
     let (_, facts) = procedure_facts(app).await?;
     let by_procedure = app
         .store
         .quality_sums(&QualityQuery {
-            months,
+            months: months.clone(),
             agencies: scope.agencies.clone(),
             by_procedure: true,
             ..QualityQuery::default()
         })
         .await?;
-    let overdue: i64 = overdue_of(app, &period.months(), scope.agencies.as_deref())
-        .await?
-        .values()
-        .sum();
+    let within = reads.within_in(&months, scope.agencies.as_deref());
     let mut counters = Counters::default();
     let mut used = Used::default();
     for s in &by_procedure {
@@ -281,14 +230,9 @@ pub async fn quality_of(app: &App, scope: Scope, period: Period) -> AppResult<Qu
         }
     }
     let inputs = Inputs {
-        counters: counters.read_with_overdue(overdue),
-        catalogue: catalogue_inputs(
-            &facts,
-            scope.handles.as_deref(),
-            &used,
-            &announced_in(app, &period.months()).await?,
-        ),
-        documents: document_inputs(app, &period.months(), scope.agencies.as_deref()).await?,
+        counters: counters.read_with_within_time(within),
+        catalogue: catalogue_inputs(&facts, scope.handles.as_deref(), &used, &reads.announced),
+        documents: reads.documents(scope.agencies.as_deref()),
     };
     Ok(Quality {
         card: evaluate(&inputs),
@@ -319,6 +263,11 @@ fn kind_rank(kind: AgencyKind) -> u8 {
 /// A scorecard per agency: every agency working today, and any other with figures in
 /// the period. Two queries whatever the number of dossiers.
 pub async fn agency_cards(app: &App, period: Period) -> AppResult<Vec<AgencyCard>> {
+    let reads = Reads::load(app, &period.months(), &[]).await?;
+    agency_cards_with(app, period, &reads).await
+}
+
+async fn agency_cards_with(app: &App, period: Period, reads: &Reads) -> AppResult<Vec<AgencyCard>> {
     let (snapshot, facts) = procedure_facts(app).await?;
     let sums = app
         .store
@@ -352,17 +301,7 @@ pub async fn agency_cards(app: &App, period: Period) -> AppResult<Vec<AgencyCard
         (kind_rank(a.kind), a.code.as_str()).cmp(&(kind_rank(b.kind), b.code.as_str()))
     });
     let empty = Used::default();
-    let announced = announced_in(app, &period.months()).await?;
-    let (from, to) = instants(&period.months());
-    let documents = app.store.document_indicator_counts(from, to).await?;
-    let mut overdue: BTreeMap<String, i64> = BTreeMap::new();
-    for ((_, agency), n) in app
-        .store
-        .open_overdue(&period.months(), crate::now())
-        .await?
-    {
-        *overdue.entry(agency).or_default() += n;
-    }
+    let within = reads.within_by_agency(&period.months());
     Ok(agencies
         .into_iter()
         .map(|agency| {
@@ -373,14 +312,14 @@ pub async fn agency_cards(app: &App, period: Period) -> AppResult<Vec<AgencyCard
                     .get(&code)
                     .copied()
                     .unwrap_or_default()
-                    .read_with_overdue(overdue.get(&code).copied().unwrap_or(0)),
+                    .read_with_within_time(within.get(&code).copied().unwrap_or(0)),
                 catalogue: catalogue_inputs(
                     &facts,
                     Some(&handles),
                     used.get(&code).unwrap_or(&empty),
-                    &announced,
+                    &reads.announced,
                 ),
-                documents: documents.get(&code).map(documents_of).unwrap_or_default(),
+                documents: reads.documents_of_agency(&code),
             };
             AgencyCard {
                 card: evaluate(&inputs),
@@ -437,6 +376,17 @@ pub async fn monthly(
     end: Month,
     count: usize,
 ) -> AppResult<Vec<(Month, Counters)>> {
+    let reads = Reads::load(app, &[], &end.trailing(count)).await?;
+    monthly_with(app, scope, end, count, &reads).await
+}
+
+async fn monthly_with(
+    app: &App,
+    scope: &Scope,
+    end: Month,
+    count: usize,
+    reads: &Reads,
+) -> AppResult<Vec<(Month, Counters)>> {
     let months = end.trailing(count);
     let sums = app
         .store
@@ -451,14 +401,14 @@ pub async fn monthly(
         .into_iter()
         .filter_map(|s| s.month.map(|m| (m, s.counters)))
         .collect();
-    let overdue = overdue_of(app, &months, scope.agencies.as_deref()).await?;
+    let within = reads.within_by_month(scope.agencies.as_deref());
     Ok(months
         .into_iter()
         .map(|m| {
             let counters = found.get(&m).copied().unwrap_or_default();
             (
                 m,
-                counters.read_with_overdue(overdue.get(&m).copied().unwrap_or(0)),
+                counters.read_with_within_time(within.get(&m).copied().unwrap_or(0)),
             )
         })
         .collect())

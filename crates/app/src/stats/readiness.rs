@@ -148,7 +148,7 @@ pub async fn readiness(app: &App) -> AppResult<Readiness> {
     // The last twelve months: dossiers received, and what their documents show.
     let months = Month::of(today).trailing(12);
     let received = app.store.quality_total(&months, None).await?.received;
-    let documents = super::document_inputs(app, &months, None).await?;
+    let documents = super::reads::document_inputs(app, &months).await?;
     let (digitisation, reuse) = (
         Some(Ratio {
             numerator: documents.digitised,

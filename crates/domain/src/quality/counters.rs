@@ -78,10 +78,13 @@ counters!(
     /// of receipt, each dossier once ([`timeliness`]).
     timed,
     /// Of those, late by the index's rule: ended late, or more than one supplement request;
-    /// read with [`Counters::read_with_overdue`], also the open ones past due by then.
+    /// read with [`Counters::read_with_within_time`], also the open ones past due by then.
     timed_late,
     /// Of those, still open (and, once read, within time).
     timed_open,
+    /// Of the open ones, those that can run late (all but the ones waiting for the
+    /// applicant's supplement): the reader counts late those no longer within time.
+    timed_dated,
     /// Decided dossiers that were late or disliked, each counted once (Decision 766, group 5:
     /// the dossiers the satisfaction rate subtracts).
     dissatisfied,
@@ -109,11 +112,14 @@ impl Counters {
         }
     }
 
-    /// The counters as read at a moment when `overdue` of the open dossiers have passed the
-    /// time they turn late: those count late for the index from then on.
-    pub fn read_with_overdue(mut self, overdue: i64) -> Counters {
+    /// The counters as read at a moment when `within_time` of the open dossiers that can run
+    /// late have not yet passed the time they turn late: the rest count late from then on.
+    /// (Counting the few within time, not the backlog past it, keeps the read cheap.)
+    pub fn read_with_within_time(mut self, within_time: i64) -> Counters {
+        let overdue = self.timed_dated - within_time;
         self.timed_late += overdue;
         self.timed_open -= overdue;
+        self.timed_dated = within_time;
         self
     }
 
@@ -144,6 +150,7 @@ pub mod flag {
     pub const TIMED: i64 = 1 << 17;
     pub const TIMED_LATE: i64 = 1 << 18;
     pub const TIMED_OPEN: i64 = 1 << 19;
+    pub const TIMED_DATED: i64 = 1 << 20;
 }
 
 /// Which date and agency a figure is counted under.

@@ -161,6 +161,9 @@ pub fn facts_of(d: &Dossier) -> Option<DossierFacts> {
         Some(Timeliness::Late) => flags |= flag::TIMED | flag::TIMED_LATE,
         Some(Timeliness::Open { late_after: after }) => {
             flags |= flag::TIMED | flag::TIMED_OPEN;
+            if after.is_some() {
+                flags |= flag::TIMED_DATED;
+            }
             late_after = after;
         }
     }
@@ -212,6 +215,7 @@ impl DossierFacts {
                 timed: one(flag::TIMED),
                 timed_late: one(flag::TIMED_LATE),
                 timed_open: one(flag::TIMED_OPEN),
+                timed_dated: one(flag::TIMED_DATED),
                 ..Counters::default()
             };
             add(&self.handling_agency, month, timed);
@@ -432,7 +436,11 @@ mod tests {
         let before = facts_of(&d).unwrap();
         assert_eq!(
             before.flags,
-            flag::RECEIVED | flag::RECEIVED_ONLINE | flag::TIMED | flag::TIMED_OPEN
+            flag::RECEIVED
+                | flag::RECEIVED_ONLINE
+                | flag::TIMED
+                | flag::TIMED_OPEN
+                | flag::TIMED_DATED
         );
         assert_eq!(before.late_after, Some(at(3, 9, 0)));
         assert_eq!(before.contributions().len(), 1);
@@ -476,7 +484,14 @@ mod tests {
         assert_eq!(change.len(), 2);
         assert_eq!(change[0].0, "000.01.40.H37");
         assert_eq!(change[0].2.received, 0);
-        assert_eq!((change[0].2.timed, change[0].2.timed_open), (-1, -1));
+        assert_eq!(
+            (
+                change[0].2.timed,
+                change[0].2.timed_open,
+                change[0].2.timed_dated
+            ),
+            (-1, -1, -1)
+        );
         assert_eq!(change[1].0, "000.00.02.H37");
         // And back again cancels out.
         let mut sum = Counters::default();
@@ -580,5 +595,24 @@ mod tests {
             ..d
         };
         assert_eq!(timeliness(&twice), Some(Timeliness::Late));
+    }
+
+    #[test]
+    fn open_dossiers_are_read_late_by_what_is_still_within_time() {
+        // Three open: two that can run late, one waiting for the applicant (no clock).
+        let c = Counters {
+            timed: 5,
+            timed_late: 1,
+            timed_open: 3,
+            timed_dated: 2,
+            ..Counters::default()
+        };
+        // One of the two still within time: the other is late now.
+        let read = c.read_with_within_time(1);
+        assert_eq!((read.timed_late, read.timed_open), (2, 2));
+        // Both past: late; the one waiting for a supplement stays open.
+        let read = c.read_with_within_time(0);
+        assert_eq!((read.timed_late, read.timed_open), (3, 1));
+        assert_eq!(c.read_with_within_time(2), c);
     }
 }
