@@ -228,3 +228,17 @@ impl From<QualityError> for AppError {
         AppError::malformed(err.code(), err.to_string())
     }
 }
+
+/// A page or page size out of range.
+impl From<motcua_domain::paging::PagingError> for AppError {
+    fn from(err: motcua_domain::paging::PagingError) -> AppError {
+        AppError::malformed("invalid_paging", err.to_string())
+    }
+}
+
+/// A search text over the limit.
+impl From<motcua_domain::text::SearchTooLong> for AppError {
+    fn from(err: motcua_domain::text::SearchTooLong) -> AppError {
+        AppError::malformed("query_too_long", err.to_string())
+    }
+}

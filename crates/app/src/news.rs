@@ -3,9 +3,12 @@
 
 use crate::{App, AppError, AppResult, Principal};
 use chrono::NaiveDate;
+use motcua_domain::account::ANONYMOUS_RATING_THROTTLE;
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::news::{ArticleDraft, RatingTotals, Stars, may_edit_article};
-use motcua_store::ArticleRecord;
+use motcua_domain::paging::{PageSize, Paging};
+use motcua_store::{ArticleRecord, ThrottleState};
+use std::net::IpAddr;
 use uuid::Uuid;
 
 /// Who rates: an account by its id, anyone else by the hash of a long-lived random id
@@ -81,10 +84,24 @@ pub async fn rate(
     app: &App,
     who: Option<&Principal>,
     voter: &Voter,
+    from: IpAddr,
     slug: &str,
     stars: Stars,
 ) -> AppResult<(ArticleRecord, RatingTotals)> {
     let article = article(app, who, slug).await?;
+    let address_key = format!("news-rating:addr:{from}");
+    let anonymous = who.is_none();
+    if anonymous
+        && let ThrottleState::LockedUntil(_) =
+            app.store.throttle_state(&address_key, crate::now()).await?
+    {
+        return Err(AppError::TooManyAttempts {
+            code: "too_many_ratings",
+            detail: "Địa chỉ mạng này đã gửi quá nhiều đánh giá. Vui lòng thử lại sau 1 giờ \
+                     hoặc đăng nhập để đánh giá."
+                .into(),
+        });
+    }
     let subject = format!("article:{}", article.slug);
     let detail = serde_json::json!({ "stars": stars.get() });
     let audit = match who {
@@ -99,6 +116,11 @@ pub async fn rate(
         .store
         .rate_article(article.id, &voter.key(), stars, crate::now(), audit)
         .await?;
+    if anonymous {
+        app.store
+            .record_failure(&[address_key], crate::now(), ANONYMOUS_RATING_THROTTLE)
+            .await?;
+    }
     Ok((article, totals))
 }
 
@@ -167,11 +189,17 @@ pub async fn update(
     Ok(())
 }
 
+/// The public list's page sizes.
+pub const NEWS_PAGES: PageSize = PageSize {
+    default: 20,
+    max: 100,
+};
+
 /// The articles published by today, newest first: the featured ones only when asked.
 pub async fn published(
     app: &App,
     featured_only: bool,
-    limit: i64,
+    paging: Paging,
 ) -> AppResult<Vec<ArticleRecord>> {
     Ok(app
         .store
@@ -179,7 +207,8 @@ pub async fn published(
             published_by: Some(crate::today_vn()),
             featured_only,
             agency_code: None,
-            limit,
+            limit: paging.per_page,
+            offset: paging.offset(),
         })
         .await?)
 }

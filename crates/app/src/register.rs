@@ -4,6 +4,8 @@
 use crate::{App, AppError, AppResult};
 use chrono::NaiveDate;
 use motcua_domain::agency::{Agency, AgencyCode};
+use motcua_domain::paging::PageSize;
+use motcua_domain::text::search_text;
 use motcua_domain::unit::{AdminUnit, UnitKind};
 use motcua_store::{AgencyQuery, SuccessionDetail, UnitCounts, UnitPage, UnitQuery};
 
@@ -27,7 +29,14 @@ pub async fn unit_at(app: &App, code: &str, at: NaiveDate) -> AppResult<AdminUni
 }
 
 /// Units at a date, by kind, parent and text (diacritics-insensitive).
+/// The unit list's page sizes.
+pub const UNIT_PAGES: PageSize = PageSize {
+    default: 200,
+    max: 5000,
+};
+
 pub async fn search(app: &App, query: &UnitQuery) -> AppResult<UnitPage> {
+    search_text(query.q.as_deref())?;
     Ok(app.store.search_units(query).await?)
 }
 

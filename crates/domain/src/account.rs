@@ -184,6 +184,14 @@ pub const LOOKUP_THROTTLE: ThrottlePolicy = ThrottlePolicy {
     window_minutes: 15,
 };
 
+/// Ratings of news without an account: 10 an hour from one client address, so a reader who
+/// throws the visitor cookie away cannot vote again and again (an office behind one
+/// address still rates; accounts rate once per article, unthrottled).
+pub const ANONYMOUS_RATING_THROTTLE: ThrottlePolicy = ThrottlePolicy {
+    max_failures: 10,
+    window_minutes: 60,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

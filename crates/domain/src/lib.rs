@@ -9,6 +9,7 @@ pub mod document;
 pub mod dossier;
 pub mod import;
 pub mod news;
+pub mod paging;
 pub mod procedure;
 pub mod programme;
 pub mod quality;

@@ -77,6 +77,57 @@ pub fn same_spelling(a: &str, b: &str) -> bool {
     a == b || spelling_key(a) == spelling_key(b)
 }
 
+/// The longest search text a list takes: far beyond any name, code or ID, and short
+/// enough that no pattern built from it is costly.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+/// A search text longer than [`MAX_SEARCH_CHARS`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchTooLong;
+
+impl std::fmt::Display for SearchTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Chuỗi tìm kiếm dài quá {MAX_SEARCH_CHARS} ký tự.")
+    }
+}
+
+impl std::error::Error for SearchTooLong {}
+
+/// The text to search for, trimmed (None when blank), or refused when too long.
+pub fn search_text(raw: Option<&str>) -> Result<Option<&str>, SearchTooLong> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(q) if q.chars().count() > MAX_SEARCH_CHARS => Err(SearchTooLong),
+        q => Ok(q),
+    }
+}
+
+/// What makes a spreadsheet read a cell as a formula or a command (OWASP "CSV injection").
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+fn reads_as_formula(cell: &str) -> bool {
+    cell.trim_start_matches('\'').starts_with(FORMULA_STARTS) && cell.parse::<f64>().is_err()
+}
+
+/// A cell for a CSV file that a spreadsheet shows as text: a leading `'` before anything
+/// it would run as a formula. Numbers such as `-5` stay numbers; a cell that already
+/// starts with `'` before such a character gets one more, so [`from_csv_cell`] gives back
+/// exactly what was written.
+pub fn csv_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    if reads_as_formula(cell) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// The text [`csv_cell`] was given.
+pub fn from_csv_cell(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if reads_as_formula(rest) => rest,
+        _ => cell,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +188,33 @@ mod tests {
         assert!(has_diacritics("đất"));
         assert!(has_diacritics("Đ"));
         assert!(!has_diacritics("Dang ky"));
+    }
+
+    #[test]
+    fn csv_cells_never_start_a_formula_and_read_back_exactly() {
+        let evil = "=HYPERLINK(\"http://evil.example/\",\"x\")";
+        assert_eq!(csv_cell(evil), format!("'{evil}"));
+        for start in ["+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "'=x", "''@y"] {
+            assert!(csv_cell(start).starts_with('\''), "{start:?}");
+        }
+        for plain in ["Đăng ký khai sinh", "-5", "+84", "1.5", "'quoted'", ""] {
+            assert_eq!(csv_cell(plain), plain, "{plain:?}");
+        }
+        for cell in [evil, "'=x", "''@y", "-5", "'quoted'", "plain", "-x", "'"] {
+            assert_eq!(from_csv_cell(&csv_cell(cell)), cell, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn search_text_is_trimmed_and_bounded() {
+        assert_eq!(search_text(None), Ok(None));
+        assert_eq!(search_text(Some("  ")), Ok(None));
+        assert_eq!(search_text(Some(" Đông Kinh ")), Ok(Some("Đông Kinh")));
+        let longest = "ệ".repeat(MAX_SEARCH_CHARS);
+        assert_eq!(search_text(Some(&longest)), Ok(Some(longest.as_str())));
+        assert_eq!(
+            search_text(Some(&format!("{longest}a"))),
+            Err(SearchTooLong)
+        );
     }
 }

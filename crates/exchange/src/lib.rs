@@ -267,6 +267,42 @@ mod tests {
     }
 
     #[test]
+    fn a_formula_in_a_name_is_written_as_text_and_read_back_as_written() {
+        let evil = "=HYPERLINK(\"http://evil.example/\",\"x\")";
+        let mut e = entry("1.001193");
+        e.procedure.name = evil.into();
+        e.procedure.steps = "-1+2 bước".into();
+        let csv =
+            String::from_utf8(export(std::slice::from_ref(&e), Format::Csv).unwrap()).unwrap();
+        let mut reader = ::csv::ReaderBuilder::new().from_reader(csv.as_bytes());
+        for record in reader.records() {
+            for cell in record.unwrap().iter() {
+                assert!(!cell.starts_with(['=', '+', '-', '@']), "{cell:?}");
+            }
+        }
+        assert!(csv.contains("'=HYPERLINK"), "{csv}");
+        // An XLSX cell holds a string, never a formula.
+        use calamine::{Reader, Xlsx, open_workbook_from_rs};
+        let xlsx = export(std::slice::from_ref(&e), Format::Xlsx).unwrap();
+        let mut book: Xlsx<_> = open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+        for sheet in book.sheet_names() {
+            let formulas = book.worksheet_formula(&sheet).unwrap();
+            assert!(
+                formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+                "{sheet}"
+            );
+        }
+        for format in [Format::Csv, Format::Xlsx, Format::Json] {
+            let bytes = export(std::slice::from_ref(&e), format).unwrap();
+            assert_eq!(
+                parse(&bytes).unwrap().entries(),
+                vec![e.clone()],
+                "{format}"
+            );
+        }
+    }
+
+    #[test]
     fn wrong_types_are_named() {
         for (bytes, what) in [
             (&b""[..], "rỗng"),

@@ -6,6 +6,7 @@ use crate::{
 };
 use chrono::NaiveDate;
 use motcua_domain::procedure::Retention;
+use motcua_domain::text::csv_cell;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -109,6 +110,7 @@ fn export_json(entries: &[Entry]) -> Result<Vec<u8>, ExportError> {
     Ok(bytes)
 }
 
+/// Cells are neutralised against formula injection; the import undoes it.
 fn export_csv(entries: &[Entry]) -> Result<Vec<u8>, ExportError> {
     let mut bytes = "\u{feff}".as_bytes().to_vec();
     {
@@ -124,7 +126,7 @@ fn export_csv(entries: &[Entry]) -> Result<Vec<u8>, ExportError> {
             cells.push(serde_json::to_string(&e.procedure.documents)?);
             cells.push(serde_json::to_string(&e.procedure.fees)?);
             cells.push(serde_json::to_string(&e.procedure.results)?);
-            writer.write_record(&cells)?;
+            writer.write_record(cells.iter().map(|c| csv_cell(c).into_owned()))?;
         }
         writer.flush().map_err(csv::Error::from)?;
     }

@@ -337,6 +337,15 @@ impl CatalogueIndex {
         };
         clauses.extend(self.filters(q));
         let query = BooleanQuery::new(clauses);
+        // A page past every document: count only (the collector would reserve the offset).
+        if offset >= self.docs.len() {
+            return Ok(SearchPage {
+                total: self.searcher.search(&query, &Count)?,
+                page,
+                per_page,
+                hits: Vec::new(),
+            });
+        }
         let (total, top) = self.searcher.search(
             &query,
             &(

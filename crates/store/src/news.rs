@@ -34,6 +34,7 @@ pub struct ArticleFilter<'a> {
     pub featured_only: bool,
     pub agency_code: Option<&'a str>,
     pub limit: i64,
+    pub offset: i64,
 }
 
 type ArticleRow = (
@@ -183,7 +184,7 @@ impl Store {
         let sql = format!(
             "{SELECT_ARTICLES} WHERE ($1 IS NULL OR ar.published_on <= $1) \
              AND ($2 = FALSE OR ar.featured) AND ($3 IS NULL OR ar.agency_code = $3) \
-             ORDER BY ar.published_on DESC, ar.created_at DESC LIMIT $4"
+             ORDER BY ar.published_on DESC, ar.created_at DESC LIMIT $4 OFFSET $5"
         );
         let limit = if filter.limit > 0 { filter.limit } else { 1000 };
         let rows: Vec<ArticleRow> = on_pool!(self, |pool| {
@@ -192,6 +193,7 @@ impl Store {
                 .bind(filter.featured_only)
                 .bind(filter.agency_code)
                 .bind(limit)
+                .bind(filter.offset.max(0))
                 .fetch_all(pool)
                 .await?
         });

@@ -1,6 +1,8 @@
-//! CSRF protection by double submission: every browser gets a random token in an
-//! HttpOnly, SameSite=Strict cookie; every unsafe page request must carry the same
-//! token in its form (`csrf_token`), its query string or an `X-CSRF-Token` header.
+//! CSRF protection: every browser gets a random secret in an HttpOnly, SameSite=Strict
+//! cookie, and every unsafe page request must carry the token derived from it in its form
+//! (`csrf_token`, the first field of a multipart form) or an `X-CSRF-Token` header, never in
+//! the address. Once signed in, the token is bound to the session: a hash of the session
+//! cookie and the secret, so a secret and token pair planted from another session fails.
 //! API calls authenticated by the session cookie need the header; bearer calls need nothing.
 
 use crate::auth::SESSION_COOKIE;
@@ -37,12 +39,102 @@ fn matches(expected: &str, submitted: Option<&str>) -> bool {
     })
 }
 
-fn query_token(req: &Request) -> Option<String> {
-    let query = req.uri().query()?;
-    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
-        .ok()?
-        .into_iter()
-        .find_map(|(k, v)| (k == CSRF_FIELD).then_some(v))
+/// The token a browser's forms carry: the secret itself before sign-in, then bound to the
+/// session (the session cookie is HttpOnly and never in a page, so no one else can make it).
+fn token_for(secret: &str, session: Option<&str>) -> String {
+    match session {
+        None => secret.to_owned(),
+        Some(session) => {
+            use base64::Engine;
+            use sha2::{Digest, Sha256};
+            let digest = Sha256::new()
+                .chain_update(b"motcua-csrf\0")
+                .chain_update(session.as_bytes())
+                .chain_update(b"\0")
+                .chain_update(secret.as_bytes())
+                .finalize();
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
+        }
+    }
+}
+
+fn is_multipart(req: &Request) -> Option<String> {
+    let content_type = req.headers().get(header::CONTENT_TYPE)?.to_str().ok()?;
+    multer::parse_boundary(content_type).ok()
+}
+
+/// What the start of a multipart body says about its first field.
+#[derive(Debug, PartialEq, Eq)]
+enum FirstField {
+    Token(String),
+    Other,
+    NeedMore,
+}
+
+/// How far into a multipart body the token may be looked for.
+const MULTIPART_PEEK_BYTES: usize = 16 * 1024;
+
+fn first_field(head: &[u8], boundary: &str) -> FirstField {
+    let opening = format!("--{boundary}\r\n");
+    if head.len() < opening.len() {
+        return FirstField::NeedMore;
+    }
+    let Some(rest) = head.strip_prefix(opening.as_bytes()) else {
+        return FirstField::Other;
+    };
+    let Some(end_of_headers) = rest.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return FirstField::NeedMore;
+    };
+    let headers = String::from_utf8_lossy(&rest[..end_of_headers]).to_ascii_lowercase();
+    let named = headers.lines().any(|line| {
+        line.starts_with("content-disposition:") && line.contains(&format!("name=\"{CSRF_FIELD}\""))
+    });
+    if !named {
+        return FirstField::Other;
+    }
+    let value = &rest[end_of_headers + 4..];
+    let closing = format!("\r\n--{boundary}");
+    match value
+        .windows(closing.len())
+        .position(|w| w == closing.as_bytes())
+    {
+        Some(end) => FirstField::Token(String::from_utf8_lossy(&value[..end]).into_owned()),
+        None => FirstField::NeedMore,
+    }
+}
+
+/// The token from a multipart form's first field, read ahead without holding the files:
+/// the request goes on with what was read put back in front of the rest of its body.
+async fn multipart_token(req: Request, boundary: &str) -> (Request, Option<String>) {
+    use futures_util::StreamExt;
+    let (parts, body) = req.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut head: Vec<u8> = Vec::new();
+    let mut token = None;
+    let mut failed = None;
+    while head.len() < MULTIPART_PEEK_BYTES {
+        match first_field(&head, boundary) {
+            FirstField::Token(t) => {
+                token = Some(t);
+                break;
+            }
+            FirstField::Other => break,
+            FirstField::NeedMore => {}
+        }
+        match stream.next().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            Some(Err(e)) => {
+                failed = Some(e);
+                break;
+            }
+            None => break,
+        }
+    }
+    let ahead = futures_util::stream::iter(
+        std::iter::once(Ok(bytes::Bytes::from(head))).chain(failed.map(Err)),
+    );
+    let body = Body::from_stream(ahead.chain(stream));
+    (Request::from_parts(parts, body), token)
 }
 
 fn is_form(req: &Request) -> bool {
@@ -62,11 +154,17 @@ pub async fn protect(
         .get(CSRF_COOKIE)
         .map(|c| c.value().to_owned())
         .filter(|v| v.len() == 43);
-    let token = existing.clone().unwrap_or_else(crate::auth::random_token);
+    let secret = existing.clone().unwrap_or_else(crate::auth::random_token);
+    let session = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned());
+    let token = token_for(&secret, session.as_deref());
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let mut req = req;
     if unsafe_method {
-        let expected = existing.as_deref().unwrap_or("");
+        let expected = match &existing {
+            Some(secret) => token_for(secret, session.as_deref()),
+            None => String::new(),
+        };
+        let expected = expected.as_str();
         let header_token = req
             .headers()
             .get(CSRF_HEADER)
@@ -84,7 +182,12 @@ pub async fn protect(
                 .into_response();
             }
         } else {
-            let mut submitted = header_token.or_else(|| query_token(&req));
+            let mut submitted = header_token;
+            if submitted.is_none()
+                && let Some(boundary) = is_multipart(&req)
+            {
+                (req, submitted) = multipart_token(req, &boundary).await;
+            }
             if submitted.is_none() && is_form(&req) {
                 let (parts, body) = req.into_parts();
                 let Ok(bytes) = axum::body::to_bytes(body, BODY_LIMIT_BYTES).await else {
@@ -112,7 +215,7 @@ pub async fn protect(
                 set_cookie_if_new(
                     &mut response,
                     existing.is_none(),
-                    &token,
+                    &secret,
                     state.config.cookie_secure,
                 );
                 return response;
@@ -124,7 +227,7 @@ pub async fn protect(
     set_cookie_if_new(
         &mut response,
         existing.is_none(),
-        &token,
+        &secret,
         state.config.cookie_secure,
     );
     response
@@ -135,5 +238,40 @@ fn set_cookie_if_new(response: &mut Response, is_new: bool, token: &str, secure:
         && let Ok(value) = HeaderValue::from_str(&csrf_cookie(token.to_owned(), secure).to_string())
     {
         response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_is_the_first_multipart_field_or_nothing() {
+        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nabc\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF";
+        assert_eq!(
+            first_field(body.as_bytes(), "XyZ"),
+            FirstField::Token("abc".into())
+        );
+        for cut in [0, 3, 10, 60, 70] {
+            assert_eq!(
+                first_field(&body.as_bytes()[..cut], "XyZ"),
+                FirstField::NeedMore,
+                "{cut}"
+            );
+        }
+        let file_first =
+            "--XyZ\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nx\r\n--XyZ--";
+        assert_eq!(first_field(file_first.as_bytes(), "XyZ"), FirstField::Other);
+        assert_eq!(first_field(b"--Other\r\n", "XyZ"), FirstField::Other);
+    }
+
+    #[test]
+    fn a_session_binds_the_token() {
+        let secret = crate::auth::random_token();
+        assert_eq!(token_for(&secret, None), secret);
+        let a = token_for(&secret, Some("session-a"));
+        assert_ne!(a, secret);
+        assert_ne!(a, token_for(&secret, Some("session-b")));
+        assert_eq!(a, token_for(&secret, Some("session-a")));
     }
 }

@@ -46,6 +46,10 @@ pub(crate) async fn blob(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(crate::headers::DOWNLOAD_POLICY),
+    );
     Ok(response)
 }
 

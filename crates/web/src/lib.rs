@@ -8,7 +8,9 @@ pub mod auth;
 pub mod charts;
 mod csrf;
 mod download;
+mod edge;
 pub mod error;
+mod headers;
 mod markdown;
 mod metrics;
 mod ops;
@@ -87,6 +89,11 @@ pub fn router(state: AppState) -> Router {
             ),
         )
         .layer(middleware::from_fn(timeout))
+        .layer(middleware::from_fn(edge::guard))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            headers::secure,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::observe,

@@ -6,6 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, NaiveDate, Utc};
 pub(crate) use motcua_app::programme::Loaded;
 use motcua_domain::programme::{self as rules, TaskStatus};
+use motcua_domain::text::csv_cell;
 use motcua_store::TaskRecord;
 
 /// Readers are staff; anyone else gets 403.
@@ -132,15 +133,6 @@ fn export_rows(loaded: &Loaded, today: NaiveDate) -> Vec<[String; 13]> {
         .collect()
 }
 
-/// A spreadsheet program must not run a cell as a formula.
-fn defuse(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
-}
-
 /// CSV in UTF-8 with a byte-order mark, so spreadsheet programs read the diacritics.
 pub(crate) fn export_csv(loaded: &Loaded, today: NaiveDate) -> Result<Vec<u8>, csv::Error> {
     let mut out = Vec::from("\u{feff}".as_bytes());
@@ -148,7 +140,7 @@ pub(crate) fn export_csv(loaded: &Loaded, today: NaiveDate) -> Result<Vec<u8>, c
         let mut writer = csv::Writer::from_writer(&mut out);
         writer.write_record(EXPORT_HEADERS)?;
         for row in export_rows(loaded, today) {
-            writer.write_record(row.iter().map(|c| defuse(c)))?;
+            writer.write_record(row.iter().map(|c| csv_cell(c).into_owned()))?;
         }
         writer.flush()?;
     }

@@ -3,7 +3,9 @@
 use super::Snapshot;
 use crate::{App, AppError, AppResult};
 use motcua_domain::agency::{AgencyCode, AgencyKind};
+use motcua_domain::paging::{PageSize, Paging};
 use motcua_domain::procedure::{Level, OnlineLevel};
+use motcua_domain::text::search_text;
 use motcua_search::{SearchPage, SearchQuery};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -27,10 +29,18 @@ pub struct SearchParams {
     /// `full`, `partial` or `none`.
     pub online: Option<String>,
     /// From 1.
-    pub page: Option<usize>,
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1_000_000))]
+    pub page: Option<i64>,
     /// 1 to 200; 20 by default.
-    pub per_page: Option<usize>,
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
+    pub per_page: Option<i64>,
 }
+
+/// The catalogue's page sizes.
+pub const CATALOGUE_PAGES: PageSize = PageSize {
+    default: motcua_search::DEFAULT_PER_PAGE as i64,
+    max: motcua_search::MAX_PER_PAGE as i64,
+};
 
 /// An optional parameter: absent or blank is None; anything else must parse.
 pub fn parse_opt<T: std::str::FromStr<Err = String>>(
@@ -47,6 +57,7 @@ pub fn parse_opt<T: std::str::FromStr<Err = String>>(
 
 impl SearchParams {
     pub fn to_query(&self, snapshot: &Snapshot) -> AppResult<SearchQuery> {
+        let paging = Paging::new(self.page, self.per_page, CATALOGUE_PAGES)?;
         let agencies = match self
             .agency
             .as_deref()
@@ -66,7 +77,9 @@ impl SearchParams {
             }
         };
         Ok(SearchQuery {
-            text: self.q.clone().unwrap_or_default(),
+            text: search_text(self.q.as_deref())?
+                .unwrap_or_default()
+                .to_owned(),
             level: parse_opt::<Level>(self.level.as_deref(), "level")?,
             sector: self
                 .sector
@@ -76,8 +89,8 @@ impl SearchParams {
                 .map(str::to_owned),
             agencies,
             online: parse_opt::<OnlineLevel>(self.online.as_deref(), "online")?,
-            page: self.page.unwrap_or(1),
-            per_page: self.per_page.unwrap_or(0),
+            page: paging.page as usize,
+            per_page: paging.per_page as usize,
         })
     }
 }

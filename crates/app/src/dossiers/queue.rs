@@ -6,6 +6,8 @@ use crate::{App, AppError, AppResult, Principal};
 use chrono::{DateTime, Utc};
 use motcua_domain::account::Role;
 use motcua_domain::dossier::{DossierState, DueState};
+use motcua_domain::paging::{PageSize, Paging};
+use motcua_domain::text::search_text;
 use motcua_store::{AgencyCount, DossierFilter, DossierSummary, Visibility};
 
 /// Which dossiers an officer's queue holds.
@@ -68,10 +70,18 @@ pub struct QueueQuestion {
     /// A procedure code.
     pub procedure: Option<String>,
     /// From 1.
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1_000_000))]
     pub page: Option<i64>,
     /// 1 to 200 (default 50).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub per_page: Option<i64>,
 }
+
+/// The queue's page sizes.
+pub const QUEUE_PAGES: PageSize = PageSize {
+    default: 50,
+    max: 200,
+};
 
 /// A queue row with its due state at the time of reading.
 #[derive(Debug, Clone)]
@@ -117,6 +127,7 @@ pub async fn queue(app: &App, who: &Principal, q: QueueQuestion) -> AppResult<Qu
         ),
         None => None,
     };
+    let paging = Paging::new(q.page, q.per_page, QUEUE_PAGES)?;
     let now = crate::now();
     let holidays = app.calendar.holidays(&app.store).await?;
     let soon = due_soon_bound(now, &holidays);
@@ -130,14 +141,14 @@ pub async fn queue(app: &App, who: &Principal, q: QueueQuestion) -> AppResult<Qu
         due,
         now,
         soon,
-        q: q.q,
+        q: search_text(q.q.as_deref())?.map(str::to_owned),
         step: q.step,
         assignee: q
             .assignee
             .map(|a| if a == "me" { who.username.clone() } else { a }),
         procedure_code: q.procedure,
-        page: q.page.unwrap_or(1),
-        per_page: q.per_page.unwrap_or(50),
+        page: paging.page,
+        per_page: paging.per_page,
     };
     let page = app
         .store

@@ -15,7 +15,7 @@ use serde::Deserialize;
 pub const ANONYMOUS_PRINCIPAL: &str = "anonymous";
 
 // An applicant as typed (the API's `ApplicantBody`).
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ApplicantBody))]
 pub struct ApplicantInput {
     /// `person` or `business`.

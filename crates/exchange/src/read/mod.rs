@@ -8,7 +8,7 @@ use crate::{
 };
 use cells::{Cells, main_entry};
 use motcua_domain::procedure::{Fee, ProcedureResult, RequiredDocument, ResultForm};
-use motcua_domain::text::fold;
+use motcua_domain::text::{fold, from_csv_cell};
 use std::collections::BTreeMap;
 
 /// A sheet as text: its header and its rows with their 1-based row numbers.
@@ -135,7 +135,13 @@ fn parse_csv(text: &str) -> Result<Parsed, FileError> {
     for (i, record) in reader.records().enumerate() {
         let record =
             record.map_err(|e| FileError::Unreadable(format!("CSV hỏng ở dòng {}: {e}", i + 1)))?;
-        records.push((i + 1, record.iter().map(str::to_owned).collect::<Vec<_>>()));
+        records.push((
+            i + 1,
+            record
+                .iter()
+                .map(|c| from_csv_cell(c).to_owned())
+                .collect::<Vec<_>>(),
+        ));
     }
     let Some((_, header)) = records.first().cloned() else {
         return Err(FileError::WrongType("tệp rỗng".into()));

@@ -336,10 +336,19 @@ async fn signatures_and_wallet(backend: Backend) {
             "/api/v1/wallet/{}/content",
             result_item["id"].as_str().unwrap()
         ))
-        .await
-        .bytes()
-        .await
-        .unwrap();
+        .await;
+    // Uploaded bytes never run as one of our pages, even opened in the browser.
+    assert!(
+        content.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    assert_eq!(
+        content.headers()["content-security-policy"],
+        "sandbox; default-src 'none'"
+    );
+    let content = content.bytes().await.unwrap();
     assert_eq!(content.to_vec(), result_bytes);
     // Staff at the counter look the store up by ID; another citizen's ID is refused.
     let by_id = receiver
@@ -688,6 +697,7 @@ async fn signatures_and_wallet(backend: Backend) {
         .unwrap();
     let token = common::csrf_from(&html);
     let form = reqwest::multipart::Form::new()
+        .text("csrf_token", token.clone())
         .text("kind", "component")
         .text("component", "Tờ khai")
         .text("digitised", "1")
@@ -699,9 +709,7 @@ async fn signatures_and_wallet(backend: Backend) {
                 .unwrap(),
         );
     let r = officer
-        .post(app.url(&format!(
-            "/dossiers/{third_code}/documents?csrf_token={token}"
-        )))
+        .post(app.url(&format!("/dossiers/{third_code}/documents")))
         .multipart(form)
         .send()
         .await

@@ -110,10 +110,7 @@ async fn submit_online(
         files,
     );
     client
-        .post(app.url(&format!(
-            "/procedures/{}/submit?csrf_token={csrf}",
-            samples::CRIMINAL_RECORD
-        )))
+        .post(app.url(&format!("/procedures/{}/submit", samples::CRIMINAL_RECORD)))
         .header(
             "content-type",
             format!("multipart/form-data; boundary={BOUNDARY}"),
@@ -136,7 +133,16 @@ async fn online_submission_idempotency_lookup_and_masking() {
     let (status, form) = text(&anonymous, &form_url).await;
     assert_eq!(status, 200);
     assert!(form.contains("enctype=\"multipart/form-data\""), "{form}");
-    assert!(form.contains("?csrf_token="));
+    // The token travels as the form's first field, never in the address.
+    assert!(!form.contains("?csrf_token="));
+    let first_field = form
+        .split("enctype=\"multipart/form-data\"")
+        .nth(1)
+        .unwrap();
+    assert!(
+        first_field.trim_start_matches(|c| c != '<')[..200].contains("name=\"csrf_token\""),
+        "{first_field}"
+    );
     assert!(
         form.contains(&format!("value=\"{dongkinh}\"")),
         "communes receive too"

@@ -198,6 +198,78 @@ async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCod
     (response.status(), response.text().await.unwrap())
 }
 
+/// A reader who drops the visitor cookie is a new reader each time: the address is capped.
+async fn anonymous_ratings_are_capped_per_address(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let slug = slugify(FIRST);
+    for n in 1..=10 {
+        let response = rate(&reqwest::Client::new(), &app, &slug, 5)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED, "rating {n}");
+    }
+    problem(
+        rate(&reqwest::Client::new(), &app, &slug, 1)
+            .send()
+            .await
+            .unwrap(),
+        429,
+        "too_many_ratings",
+    )
+    .await;
+    // The page form answers the same, readably; an account still rates.
+    let browser = app.client();
+    let html = browser
+        .get(app.url(&format!("/news/{slug}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let response = browser
+        .post(app.url(&format!("/news/{slug}/ratings")))
+        .form(&[("csrf_token", csrf_from(&html).as_str()), ("stars", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("quá nhiều đánh giá")
+    );
+    let token = api_token(&app, "congdan").await;
+    let totals: Value = rate(&reqwest::Client::new(), &app, &slug, 1)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (totals["sum"].as_i64(), totals["count"].as_i64()),
+        (Some(51), Some(11))
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn anonymous_ratings_are_capped_per_address_on_sqlite() {
+    anonymous_ratings_are_capped_per_address(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn anonymous_ratings_are_capped_per_address_on_postgres() {
+    anonymous_ratings_are_capped_per_address(Backend::Postgres).await;
+}
+
 #[tokio::test]
 async fn the_home_page_shows_featured_news() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();

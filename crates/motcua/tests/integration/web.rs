@@ -1,8 +1,10 @@
 //! The web shell, accounts and the API foundation, against the real server.
 
-use crate::common::{Backend, Options, TestApp, api_token, csrf_from, login, problem};
+use crate::common::{
+    Api, Backend, Options, TestApp, api_token, csrf_from, demo_password, login, problem,
+};
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// The scenario both backends must pass: the home page counts, sign-in, tokens.
 async fn shell_and_accounts(backend: Backend) {
@@ -242,6 +244,74 @@ async fn forms_without_a_valid_csrf_token_are_refused() {
         .await
         .unwrap();
     problem(without, 403, "csrf_token_invalid").await;
+
+    // Signed in, the token is bound to the session: another session's secret and token
+    // pair, planted in this browser, is refused; this session's own pair works.
+    let mut sessions = Vec::new();
+    for user in ["quantri.tinh", "thanhtra"] {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let browser = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        login(&app, &browser, user, &app.passwords[user]).await;
+        let html = browser
+            .get(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let url: reqwest::Url = app.url("/").parse().unwrap();
+        let cookies = reqwest::cookie::CookieStore::cookies(jar.as_ref(), &url).unwrap();
+        let cookie = |name: &str| {
+            cookies
+                .to_str()
+                .unwrap()
+                .split("; ")
+                .find_map(|c| c.strip_prefix(&format!("{name}=")))
+                .unwrap()
+                .to_owned()
+        };
+        sessions.push((
+            cookie("motcua_session"),
+            cookie("motcua_csrf"),
+            csrf_from(&html),
+        ));
+    }
+    let (a_session, a_secret, a_token) = &sessions[0];
+    let (_, b_secret, b_token) = &sessions[1];
+    assert_ne!(
+        a_token, a_secret,
+        "the page's token is not the cookie's secret"
+    );
+    let post_as_a = |secret: &str, token: &str| {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .post(app.url("/preferences"))
+            .header(
+                "cookie",
+                format!("motcua_session={a_session}; motcua_csrf={secret}"),
+            )
+            .form(&[("csrf_token", token), ("font", "larger")])
+            .send()
+    };
+    assert_eq!(
+        post_as_a(b_secret, b_token).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post_as_a(a_secret, b_token).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_ne!(
+        post_as_a(a_secret, a_token).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
     app.stop().await;
 }
 
@@ -383,6 +453,181 @@ async fn secure_cookies_when_configured() {
             && cookie.contains("HttpOnly")
             && cookie.contains("SameSite=Strict"),
         "{cookie}"
+    );
+    assert_eq!(
+        response.headers()["strict-transport-security"],
+        "max-age=63072000; includeSubDomains"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let client = app.client();
+    for path in [
+        "/",
+        "/procedures",
+        "/no-such-page",
+        "/static/motcua.css",
+        "/api/v1/procedures",
+        "/api/v1/no-such-route",
+        "/healthz",
+    ] {
+        let response = client.get(app.url(path)).send().await.unwrap();
+        let h = response.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        for rule in [
+            "frame-ancestors 'none'",
+            "script-src 'self'",
+            "default-src 'none'",
+        ] {
+            assert!(csp.contains(rule), "{path}: {csp}");
+        }
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+        assert!(
+            h["permissions-policy"]
+                .to_str()
+                .unwrap()
+                .contains("camera=()")
+        );
+        // Plain HTTP on loopback: no HSTS, or a browser would refuse the address later.
+        assert!(h.get("strict-transport-security").is_none(), "{path}");
+    }
+    app.stop().await;
+}
+
+/// Search texts, paging and odd requests get one clear answer everywhere (issue 13).
+#[tokio::test]
+async fn lists_answer_bad_searches_and_paging_alike() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let admin = Api::new(&app, "quantri.tinh").await;
+    let long = "đ".repeat(201);
+    for path in ["/api/v1/units", "/api/v1/dossiers", "/api/v1/procedures"] {
+        let body = problem(
+            admin.get(&format!("{path}?q={long}")).await,
+            400,
+            "query_too_long",
+        )
+        .await;
+        assert!(body["detail"].as_str().unwrap().contains("200 ký tự"));
+        // Beyond any real address: refused before any handler, still a problem.
+        problem(
+            admin.get(&format!("{path}?q={}", "a".repeat(50_000))).await,
+            414,
+            "uri_too_long",
+        )
+        .await;
+        for query in [
+            "page=9223372036854775807",
+            "page=-1",
+            "page=0",
+            "per_page=1000000000",
+            "per_page=0",
+        ] {
+            let body = problem(
+                admin.get(&format!("{path}?{query}")).await,
+                400,
+                "invalid_paging",
+            )
+            .await;
+            assert!(
+                body["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains("phải là số nguyên từ 1")
+            );
+        }
+    }
+    problem(
+        admin.get("/api/v1/news?per_page=101").await,
+        400,
+        "invalid_paging",
+    )
+    .await;
+    // A page past the end is empty, with the total beside it; never page 1 again.
+    let past = admin.json("/api/v1/units?per_page=10&page=100000").await;
+    assert_eq!(past["units"], json!([]));
+    assert!(past["total"].as_i64().unwrap() > 10, "{past}");
+    assert_eq!(past["page"], 100000);
+    let queue = admin
+        .json("/api/v1/dossiers?page=1000000&per_page=200")
+        .await;
+    assert_eq!(
+        (queue["items"].clone(), queue["page"].clone()),
+        (json!([]), json!(1000000))
+    );
+    // Pages say it readably, with the same rule.
+    let browser = app.client();
+    login(
+        &app,
+        &browser,
+        "quantri.tinh",
+        &demo_password("quantri.tinh"),
+    )
+    .await;
+    for path in [
+        format!("/units?q={long}"),
+        format!("/work?q={long}"),
+        "/work?page=-3".into(),
+    ] {
+        let response = browser.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), 400, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains("Chuỗi tìm kiếm dài quá 200 ký tự") || html.contains("Tham số page"),
+            "{path}"
+        );
+    }
+    let response = browser
+        .get(app.url(&format!("/units?q={}", "a".repeat(50_000))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 414);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Địa chỉ yêu cầu dài quá")
+    );
+    // A method a route does not take: a problem, with Allow.
+    let wrong = reqwest::Client::new()
+        .delete(app.url("/api/v1/procedures"))
+        .send()
+        .await
+        .unwrap();
+    assert!(wrong.headers().contains_key("allow"));
+    problem(wrong, 405, "method_not_allowed").await;
+    app.stop().await;
+}
+
+/// A repeated key is refused by submission as by every other route, not "last one wins".
+#[tokio::test]
+async fn duplicate_json_keys_are_refused_on_submission() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let token = api_token(&app, "congdan").await;
+    let body = r#"{"procedure_code": "1.001193", "procedure_code": "2.000488",
+        "agency_code": "000.01.40.H37", "channel": "online",
+        "applicant": {"kind": "person", "name": "Nguyễn Văn An", "citizen_id": "001099012345"}}"#;
+    let response = reqwest::Client::new()
+        .post(app.url("/api/v1/dossiers"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let problem = problem(response, 422, "invalid_json_fields").await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("procedure_code"),
+        "{problem}"
     );
     app.stop().await;
 }

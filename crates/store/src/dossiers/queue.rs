@@ -248,7 +248,7 @@ impl Store {
              FROM dossiers d JOIN procedure_versions v ON v.id = d.procedure_version_id \
              WHERE d.code IN (SELECT d.code FROM dossiers d{clause} {order} LIMIT {per_page} OFFSET {}) \
              {order}",
-            (page - 1) * per_page
+            (page - 1).saturating_mul(per_page)
         );
         let items: Vec<DossierSummary> = on_pool!(self, |pool| {
             bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &binds)

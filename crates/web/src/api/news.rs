@@ -6,14 +6,16 @@ use crate::auth::MaybeUser;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::visitor::voter;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum_extra::extract::CookieJar;
 use chrono::{DateTime, NaiveDate, Utc};
-use motcua_app::news;
+use motcua_app::{AppError, news};
 use motcua_domain::news::{RatingTotals, Stars};
+use motcua_domain::paging::Paging;
 use motcua_store::ArticleRecord;
 use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -81,8 +83,12 @@ pub(crate) struct NewsQuery {
     /// `true` for featured articles only.
     #[serde(default)]
     featured: bool,
-    /// At most this many (1 to 100, 20 by default).
-    limit: Option<i64>,
+    /// From 1.
+    #[param(minimum = 1, maximum = 1_000_000)]
+    page: Option<i64>,
+    /// 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    per_page: Option<i64>,
 }
 
 /// Published articles, newest first.
@@ -90,15 +96,15 @@ pub(crate) struct NewsQuery {
     get, path = "/api/v1/news", tag = "news", params(NewsQuery),
     responses(
         (status = 200, description = "Articles", body = Vec<ArticleSummaryView>),
-        (status = 400, description = "`invalid_query`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`invalid_query`, `invalid_paging`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn list(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<NewsQuery>,
 ) -> ApiResult<Json<Vec<ArticleSummaryView>>> {
-    let limit = q.limit.unwrap_or(20).clamp(1, 100);
-    let articles = motcua_app::news::published(&state.app, q.featured, limit).await?;
+    let paging = Paging::new(q.page, q.per_page, news::NEWS_PAGES).map_err(AppError::from)?;
+    let articles = news::published(&state.app, q.featured, paging).await?;
     Ok(Json(articles.iter().map(summary_view).collect()))
 }
 
@@ -145,11 +151,13 @@ pub(crate) struct RatingBody {
         (status = 404, description = "No such article", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`already_rated`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_json_fields`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_ratings`: over 10 ratings an hour from one address without an account", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn rate(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     jar: CookieJar,
     Path(slug): Path<String>,
     ApiJson(body): ApiJson<RatingBody>,
@@ -158,7 +166,7 @@ pub(crate) async fn rate(
         Stars::new(body.stars).map_err(|e| ApiError::bad_request(e.code(), e.to_string()))?;
     let who = user.as_ref().map(|u| u.principal());
     let (voter, cookie) = voter(user.as_ref(), &jar, state.config.cookie_secure);
-    let (_, totals) = news::rate(&state.app, who.as_ref(), &voter, &slug, stars).await?;
+    let (_, totals) = news::rate(&state.app, who.as_ref(), &voter, peer.ip(), &slug, stars).await?;
     let jar = match cookie {
         Some(c) => jar.add(c),
         None => jar,

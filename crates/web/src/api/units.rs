@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use motcua_app::{register, units};
 use motcua_domain::agency::{Agency, AgencyKind};
+use motcua_domain::paging::Paging;
 use motcua_domain::unit::{AdminUnit, UnitKind};
 use motcua_store::{AgencyQuery, SuccessionDetail, UnitQuery};
 use serde::{Deserialize, Serialize};
@@ -59,6 +60,8 @@ pub struct UnitList {
     pub at: NaiveDate,
     /// Matches in all (the list may be a page of them).
     pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
     pub units: Vec<UnitView>,
 }
 
@@ -144,9 +147,12 @@ pub(crate) struct UnitsParams {
     q: Option<String>,
     /// The date (YYYY-MM-DD); today in Vietnam by default.
     at: Option<String>,
-    /// Page size, 1–5000 (default 200).
-    limit: Option<i64>,
-    offset: Option<i64>,
+    /// From 1.
+    #[param(minimum = 1, maximum = 1_000_000)]
+    page: Option<i64>,
+    /// 1 to 5000 (default 200).
+    #[param(minimum = 1, maximum = 5000)]
+    per_page: Option<i64>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -211,25 +217,22 @@ pub(crate) async fn list_units(
     ApiQuery(p): ApiQuery<UnitsParams>,
 ) -> ApiResult<Json<UnitList>> {
     let at = parse_at(p.at.as_deref())?;
-    let limit = p.limit.unwrap_or(200);
-    if !(1..=5000).contains(&limit) || p.offset.is_some_and(|o| o < 0) {
-        return Err(ApiError::bad_request(
-            "invalid_paging",
-            "limit phải từ 1 đến 5000 và offset không âm.",
-        ));
-    }
+    let paging = Paging::new(p.page, p.per_page, register::UNIT_PAGES)
+        .map_err(motcua_app::AppError::from)?;
     let query = UnitQuery {
         at,
         kind: parse_unit_kind(p.kind.as_deref())?,
         parent: p.parent.filter(|s| !s.is_empty()),
         q: p.q,
-        limit,
-        offset: p.offset.unwrap_or(0),
+        limit: paging.per_page,
+        offset: paging.offset(),
     };
     let page = register::search(&state.app, &query).await?;
     Ok(Json(UnitList {
         at,
         total: page.total,
+        page: paging.page,
+        per_page: paging.per_page,
         units: page.units.iter().map(Into::into).collect(),
     }))
 }
@@ -275,9 +278,13 @@ pub(crate) async fn unit_children(
 ) -> ApiResult<Json<UnitList>> {
     let at = parse_at(p.at.as_deref())?;
     let children = register::children(&state.app, &code, at).await?;
+    let total = children.len() as i64;
+    // Every child on one page.
     Ok(Json(UnitList {
         at,
-        total: children.len() as i64,
+        total,
+        page: 1,
+        per_page: total.max(1),
         units: children.iter().map(Into::into).collect(),
     }))
 }

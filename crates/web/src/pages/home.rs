@@ -6,6 +6,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use motcua_domain::paging::Paging;
 use motcua_domain::unit::UnitKind;
 
 #[derive(Template)]
@@ -31,11 +32,18 @@ pub(super) async fn home(
         .map(|k| (k.label_vi(), counts.of(k)))
         .filter(|(_, n)| *n > 0)
         .collect();
-    let featured = motcua_app::news::published(&state.app, true, 4)
-        .await?
-        .iter()
-        .map(super::news::item)
-        .collect();
+    let featured = motcua_app::news::published(
+        &state.app,
+        true,
+        Paging {
+            page: 1,
+            per_page: 4,
+        },
+    )
+    .await?
+    .iter()
+    .map(super::news::item)
+    .collect();
     let page = HomePage {
         chrome,
         commune_total: counts.total,

@@ -8,7 +8,7 @@ use crate::programme::{capitalise, dmy};
 use crate::visitor::{known_voter, voter};
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
@@ -17,8 +17,10 @@ use motcua_app::AppError;
 use motcua_app::news;
 use motcua_domain::account::Role;
 use motcua_domain::news::{ArticleDraft, Stars, may_write_news};
+use motcua_domain::paging::Paging;
 use motcua_store::ArticleRecord;
 use serde::Deserialize;
+use std::net::SocketAddr;
 
 fn page_error(chrome: Chrome, status: StatusCode, message: &str) -> PageError {
     PageError(Box::new(error_page_with(chrome, status, message)))
@@ -57,7 +59,15 @@ pub(super) async fn list(
     State(state): State<AppState>,
     chrome: Chrome,
 ) -> Result<Response, PageError> {
-    let articles = news::published(&state.app, false, 200).await?;
+    let articles = news::published(
+        &state.app,
+        false,
+        Paging {
+            page: 1,
+            per_page: 200,
+        },
+    )
+    .await?;
     let page = ListPage {
         can_write: chrome.user.as_ref().is_some_and(|u| may_write_news(u.role)),
         chrome,
@@ -138,6 +148,7 @@ pub(super) struct RateFields {
 pub(super) async fn rate(
     State(state): State<AppState>,
     MaybeUser(user): MaybeUser,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     chrome: Chrome,
     jar: CookieJar,
     Path(slug): Path<String>,
@@ -155,11 +166,12 @@ pub(super) async fn rate(
     };
     let who = user.as_ref().map(|u| u.principal());
     let (voter, cookie) = voter(user.as_ref(), &jar, state.config.cookie_secure);
-    let (slug, outcome) = match news::rate(&state.app, who.as_ref(), &voter, &slug, stars).await {
-        Ok((a, _)) => (a.slug, "1"),
-        Err(AppError::Conflict { .. }) => (slug, "already"),
-        Err(other) => return Err(PageError::app(chrome, other)),
-    };
+    let (slug, outcome) =
+        match news::rate(&state.app, who.as_ref(), &voter, peer.ip(), &slug, stars).await {
+            Ok((a, _)) => (a.slug, "1"),
+            Err(AppError::Conflict { .. }) => (slug, "already"),
+            Err(other) => return Err(PageError::app(chrome, other)),
+        };
     let jar = match cookie {
         Some(c) => jar.add(c),
         None => jar,

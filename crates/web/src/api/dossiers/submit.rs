@@ -14,11 +14,11 @@ use axum::response::{IntoResponse, Response};
 use motcua_app::dossiers as app_dossiers;
 use motcua_domain::account::Role;
 use motcua_store::{Submitted, WalletAttachment};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub(crate) struct SubmitBody {
     #[schema(example = "1.001193")]
     pub procedure_code: String,
@@ -36,7 +36,7 @@ pub(crate) struct SubmitBody {
 }
 
 /// A component taken from the applicant's store.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub(crate) struct AttachBody {
     /// A wallet item's id.
     #[schema(value_type = String, format = Uuid)]
@@ -78,18 +78,14 @@ pub(crate) async fn submit(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     headers: HeaderMap,
-    ApiJson(raw): ApiJson<serde_json::Value>,
+    ApiJson(body): ApiJson<SubmitBody>,
 ) -> ApiResult<Response> {
     user.require(&[Role::Citizen, Role::Receiver])?;
     let key = idempotency_key(&headers)?;
-    let request_hash = hex::encode(Sha256::digest(raw.to_string().as_bytes()));
-    let body: SubmitBody = serde_json::from_value(raw).map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_json_fields",
-            format!("Nội dung JSON thiếu trường hoặc sai kiểu: {e}"),
-        )
-    })?;
+    // Parsed first, so a duplicate key is refused as on every other route; hashed in
+    // canonical form (fields in order), so the same request in another layout replays.
+    let canonical = serde_json::to_value(&body).map_err(|_| ApiError::internal())?;
+    let request_hash = hex::encode(Sha256::digest(canonical.to_string().as_bytes()));
     let request = SubmitRequest {
         procedure_code: body.procedure_code,
         agency_code: body.agency_code,

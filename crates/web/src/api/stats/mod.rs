@@ -11,6 +11,7 @@ use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use motcua_domain::text::csv_cell;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Whether the caller asked for CSV.
@@ -29,15 +30,6 @@ fn wants_csv(format: Option<&str>, headers: &HeaderMap) -> ApiResult<bool> {
     }
 }
 
-/// A spreadsheet program must not run a cell as a formula.
-fn defuse(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && cell.parse::<f64>().is_err() {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
-}
-
 /// CSV in UTF-8 with a byte-order mark (spreadsheets then read the diacritics); numbers
 /// with a dot as decimal separator, for programs.
 fn csv_response(filename: &str, headers: &[&str], rows: Vec<Vec<String>>) -> ApiResult<Response> {
@@ -51,7 +43,7 @@ fn csv_response(filename: &str, headers: &[&str], rows: Vec<Vec<String>>) -> Api
         writer.write_record(headers).map_err(fail)?;
         for row in rows {
             writer
-                .write_record(row.iter().map(|c| defuse(c)))
+                .write_record(row.iter().map(|c| csv_cell(c).into_owned()))
                 .map_err(fail)?;
         }
         writer.flush().map_err(|e| {

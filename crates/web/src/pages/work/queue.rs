@@ -156,7 +156,8 @@ pub(crate) async fn queue(
         step: step.map(|s| (s - 1).max(0)),
         assignee: None,
         procedure: None,
-        page: WorkQuery::get(&q.page).and_then(|p| p.parse().ok()),
+        // Not a number: 0, which the queue refuses with the paging rule's message.
+        page: WorkQuery::get(&q.page).map(|p| p.parse().unwrap_or(0)),
         per_page: Some(25),
     };
     let names = agency_names(&state)

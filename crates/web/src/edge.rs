@@ -1,0 +1,127 @@
+//! Answers made before or after any handler: an address too long to be a real request,
+//! and the bare errors the router and the middleware produce (405, 408, 413, 415, …)
+//! dressed as problem+json under `/api/`, so an API client never gets an empty body.
+
+use crate::error::ApiError;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// The longest request target served: every real address, query included, is far shorter.
+pub(crate) const MAX_URI_BYTES: usize = 8 * 1024;
+
+fn is_api(req: &Request) -> bool {
+    let path = req.uri().path();
+    path == "/api" || path.starts_with("/api/")
+}
+
+pub(crate) async fn guard(req: Request, next: Next) -> Response {
+    let api = is_api(&req);
+    let long = req
+        .uri()
+        .path_and_query()
+        .is_some_and(|p| p.as_str().len() > MAX_URI_BYTES);
+    if long {
+        let detail = format!("Địa chỉ yêu cầu dài quá {MAX_URI_BYTES} byte.");
+        return if api {
+            ApiError::new(StatusCode::URI_TOO_LONG, "uri_too_long", detail).into_response()
+        } else {
+            crate::pages::error_page(StatusCode::URI_TOO_LONG, &detail)
+        };
+    }
+    let response = next.run(req).await;
+    if !api || !response.status().is_client_error() && !response.status().is_server_error() {
+        return response;
+    }
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"application/problem+json"));
+    if is_problem {
+        return response;
+    }
+    let status = response.status();
+    let (code, detail) = bare(status);
+    let (mut parts, _) = response.into_parts();
+    let mut problem = ApiError::new(status, code, detail).into_response();
+    // Keep what the status needs (Allow on 405, Retry-After on 503).
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(v) = parts.headers.remove(&name) {
+            problem.headers_mut().insert(name, v);
+        }
+    }
+    parts.headers = problem.headers().clone();
+    Response::from_parts(parts, problem.into_body())
+}
+
+/// The stable code and the Vietnamese detail for a status no handler explained.
+fn bare(status: StatusCode) -> (&'static str, &'static str) {
+    match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "Địa chỉ này không nhận phương thức HTTP đó (xem tiêu đề Allow).",
+        ),
+        StatusCode::REQUEST_TIMEOUT => (
+            "request_timeout",
+            "Yêu cầu xử lý quá thời gian cho phép. Vui lòng thử lại.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "payload_too_large",
+            "Nội dung gửi lên vượt quá dung lượng cho phép.",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "Kiểu nội dung (Content-Type) không được hỗ trợ ở địa chỉ này.",
+        ),
+        StatusCode::NOT_FOUND => ("route_not_found", "Không có địa chỉ API này."),
+        s if s.is_server_error() => (
+            "internal_error",
+            "Hệ thống gặp lỗi ngoài dự kiến. Vui lòng thử lại sau.",
+        ),
+        _ => ("bad_request", "Yêu cầu không hợp lệ."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::Router;
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    async fn call(uri: &str, method: &str) -> Response {
+        let app = Router::new()
+            .route("/api/v1/x", get(|| async { "ok" }))
+            .layer(axum::middleware::from_fn(guard));
+        let req = Request::builder()
+            .uri(uri)
+            .method(method)
+            .body(Body::empty())
+            .unwrap();
+        app.oneshot(req).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn bare_api_errors_become_problems_and_keep_allow() {
+        let r = call("/api/v1/x", "DELETE").await;
+        assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(
+            r.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+        assert!(r.headers().contains_key(header::ALLOW));
+        let body = axum::body::to_bytes(r.into_body(), 4096).await.unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["code"], "method_not_allowed");
+        let long = format!("/api/v1/x?q={}", "a".repeat(MAX_URI_BYTES));
+        let r = call(&long, "GET").await;
+        assert_eq!(r.status(), StatusCode::URI_TOO_LONG);
+        assert_eq!(
+            r.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+        assert_eq!(call("/api/v1/x", "GET").await.status(), StatusCode::OK);
+    }
+}
