@@ -175,6 +175,20 @@ impl Signer {
         }
     }
 
+    /// The lookup secret of a dossier: derived from the master key and the code, so it is
+    /// never stored and every receipt reprint shows the same one (a new master key changes
+    /// them all).
+    pub fn lookup_secret(&self, code: &str) -> Result<String, KeyError> {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.master()?.0)
+            .expect("HMAC takes a key of any length");
+        mac.update(b"motcua lookup secret v1\0");
+        mac.update(code.as_bytes());
+        Ok(motcua_domain::dossier::lookup_secret::from_digest(
+            &mac.finalize().into_bytes(),
+        ))
+    }
+
     /// A signer whose master key is in `path`; the file is made on first use if missing.
     pub fn from_file(path: &Path) -> Signer {
         Signer {

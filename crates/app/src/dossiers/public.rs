@@ -7,9 +7,11 @@ use super::act::{RatingInput, perform};
 use crate::{App, AppError, AppResult};
 use motcua_domain::account::{LOOKUP_THROTTLE, Role};
 use motcua_domain::audit::AuditEntry;
+use motcua_domain::dossier::lookup_secret;
 use motcua_domain::dossier::{Action, Actor, DossierCode, DossierState, MaskedApplicant};
 use motcua_store::{ControlSheetRow, DossierRecord, ThrottleState, control_sheet};
 use std::net::IpAddr;
+use subtle::ConstantTimeEq;
 
 fn too_many() -> AppError {
     AppError::TooManyAttempts {
@@ -18,14 +20,30 @@ fn too_many() -> AppError {
     }
 }
 
-/// The dossier, if `check` matches its applicant; failures count against the client
-/// address and the code, and too many answer `TooManyAttempts`.
+/// The lookup secret printed on a dossier's receipt (see [`lookup`]).
+pub fn lookup_secret(app: &App, code: &str) -> AppResult<String> {
+    let signer = app.signer.as_ref().ok_or_else(|| AppError::Unavailable {
+        code: "lookup_secret_unavailable",
+        detail: "Chưa có khóa để tạo mã bí mật tra cứu.".into(),
+    })?;
+    signer
+        .lookup_secret(code)
+        .map_err(|e| AppError::internal(e.to_string()))
+}
+
+/// The dossier, if `check` proves the applicant: the lookup secret from the receipt, or the
+/// last 4 digits of their phone or ID number. Wrong digits count against the client address
+/// and the code, and too many answer `TooManyAttempts`; a wrong secret counts against the
+/// address only, so no one can lock the owner out of their own dossier.
 pub async fn lookup(
     app: &App,
     client: IpAddr,
     code: &str,
     check: &str,
 ) -> AppResult<DossierRecord> {
+    if let Some(secret) = lookup_secret::normalise(check) {
+        return lookup_by_secret(app, client, code, &secret).await;
+    }
     let now = crate::now();
     let normal = code.trim().to_ascii_uppercase();
     let keys = [
@@ -47,6 +65,44 @@ pub async fn lookup(
             let after = app
                 .store
                 .record_failure(&keys, now, LOOKUP_THROTTLE)
+                .await?;
+            if matches!(after, ThrottleState::LockedUntil(_)) {
+                return Err(too_many());
+            }
+            Err(not_found())
+        }
+    }
+}
+
+async fn lookup_by_secret(
+    app: &App,
+    client: IpAddr,
+    code: &str,
+    secret: &str,
+) -> AppResult<DossierRecord> {
+    let now = crate::now();
+    let key = format!("dossier-secret:ip:{client}");
+    if let ThrottleState::LockedUntil(_) = app.store.throttle_state(&key, now).await? {
+        return Err(too_many());
+    }
+    let code = DossierCode::parse(code).ok();
+    let expected = match &code {
+        Some(c) => Some(lookup_secret(app, c.as_str())?),
+        None => None,
+    };
+    let proven = expected
+        .as_deref()
+        .is_some_and(|e| bool::from(e.as_bytes().ct_eq(secret.as_bytes())));
+    let record = match (&code, proven) {
+        (Some(c), true) => app.store.dossier(c.as_str()).await?,
+        _ => None,
+    };
+    match record {
+        Some(r) => Ok(r),
+        None => {
+            let after = app
+                .store
+                .record_failure(&[key], now, LOOKUP_THROTTLE)
                 .await?;
             if matches!(after, ThrottleState::LockedUntil(_)) {
                 return Err(too_many());

@@ -4,6 +4,7 @@ pub mod access;
 pub mod applicant;
 pub mod events;
 pub mod identity;
+pub mod lookup_secret;
 pub mod machine;
 pub mod process;
 pub mod rating;

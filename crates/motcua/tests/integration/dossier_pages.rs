@@ -195,6 +195,12 @@ async fn online_submission_idempotency_lookup_and_masking() {
     assert!(code.starts_with(&format!("{dongkinh}-")), "{code}");
     assert!(page.contains("/lookup?code="), "lookup link");
     assert!(page.contains("4 chữ số cuối"), "lookup instructions");
+    // The lookup secret, printed and in the QR code's address.
+    let secret = between(&page, "id=\"lookup-secret\">", "<").to_owned();
+    assert_eq!(secret.len(), 11, "{secret}");
+    assert!(page.contains("<svg") && page.contains("Mã QR tra cứu hồ sơ"));
+    let plain_secret = secret.replace('-', "");
+    assert!(page.contains(&format!("check={plain_secret}")), "{page}");
     let record = app.store.dossier(&code).await.unwrap().unwrap();
     assert_eq!(record.dossier.state, DossierState::Submitted);
     assert_eq!(record.owner, None, "anonymous");
@@ -283,6 +289,42 @@ async fn online_submission_idempotency_lookup_and_masking() {
     .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert!(page.contains("thử lại sau 15 phút"), "{page}");
+    // Whatever others tried on the code, its owner's secret still opens it, as typed or
+    // from the QR code; a wrong secret says nothing more than a wrong code.
+    for typed in [secret.to_lowercase(), plain_secret.clone()] {
+        let (status, page) = text(
+            &anonymous,
+            &app.url(&format!("/lookup?code={code}&check={typed}")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{typed}");
+        assert!(page.contains("Mới đăng ký, chờ tiếp nhận"), "{page}");
+    }
+    let api: serde_json::Value = anonymous
+        .get(app.url(&format!(
+            "/api/v1/public/dossiers/{code}?check={plain_secret}"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api["code"], code.as_str());
+    let wrong = if plain_secret.starts_with('A') {
+        "B"
+    } else {
+        "A"
+    };
+    let (status, _) = text(
+        &anonymous,
+        &app.url(&format!(
+            "/lookup?code={code}&check={wrong}{}",
+            &plain_secret[1..]
+        )),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     app.stop().await;
 }
 
@@ -495,6 +537,15 @@ async fn officer_flow(backend: Backend) {
     );
     assert!(slip.contains("ỦY BAN NHÂN DÂN PHƯỜNG ĐÔNG KINH"));
     assert!(slip.contains("Hoàng Thị Bình"), "the receiver signs");
+    // The lookup secret is printed, and with the code it opens the public lookup.
+    let secret = between(&slip, "id=\"lookup-secret\">", "<").to_owned();
+    let (status, page) = text(
+        &app.client(),
+        &app.url(&format!("/lookup?code={code}&check={secret}")),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&code), "{page}");
     assert!(
         slip.contains("020195004321"),
         "the receiver sees the applicant in full"

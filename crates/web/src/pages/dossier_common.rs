@@ -162,9 +162,12 @@ pub(crate) fn public_base(state: &AppState, headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
-/// The public lookup address of a dossier (the check digits are asked for there).
-pub(crate) fn lookup_url(base: &str, code: &str) -> String {
-    let query = serde_urlencoded::to_string([("code", code)]).unwrap_or_default();
+/// The public lookup address of a dossier: with its lookup secret it opens the dossier at
+/// once (the receipt's QR code); without, the check digits are asked for there.
+pub(crate) fn lookup_url(base: &str, code: &str, secret: Option<&str>) -> String {
+    let mut pairs = vec![("code", code)];
+    pairs.extend(secret.map(|s| ("check", s)));
+    let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
     format!("{base}/lookup?{query}")
 }
 

@@ -6,7 +6,9 @@ use crate::AppState;
 use crate::auth::{AuthUser, MaybeUser};
 use crate::dossiers::sniff;
 use crate::error::status_of;
-use crate::pages::dossier_common::{agency_names, api_error_page, name_of, when};
+use crate::pages::dossier_common::{
+    agency_names, api_error_page, lookup_url, name_of, public_base, qr_svg, when,
+};
 use crate::pages::{Chrome, PageError, error_page_with, render};
 use motcua_app::AppError;
 use motcua_app::dossiers::attach::{attach_document, rejection};
@@ -17,9 +19,10 @@ use motcua_app::dossiers::{self as app_dossiers, MAX_DOCUMENT_BYTES};
 use askama::Template;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use motcua_domain::account::Role;
+use motcua_domain::dossier::lookup_secret;
 use motcua_store::Submitted;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -35,6 +38,9 @@ struct SubmittedPage {
     saved_documents: Vec<String>,
     failed_documents: Vec<String>,
     lookup_link: String,
+    /// The lookup secret, as printed, and the QR code of the address that opens the dossier.
+    secret: String,
+    qr: String,
     check_hint: String,
     signed_in_citizen: bool,
     replayed: bool,
@@ -46,7 +52,7 @@ struct Upload {
     bytes: Vec<u8>,
 }
 
-/// `POST /procedures/{code}/submit` (multipart, `?csrf_token=`): validates everything,
+/// `POST /procedures/{code}/submit` (multipart, the CSRF token first): validates everything,
 /// registers the dossier (once per Idempotency-Key), stores its documents, and answers
 /// with the dossier code.
 pub(crate) async fn submit(
@@ -54,6 +60,7 @@ pub(crate) async fn submit(
     chrome: Chrome,
     MaybeUser(user): MaybeUser,
     Path(code): Path<String>,
+    headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {
     let too_large = |chrome: Chrome| {
@@ -272,6 +279,7 @@ pub(crate) async fn submit(
         let t = tax.as_str();
         hints.push(format!("mã số thuế …{}", &t[t.len().saturating_sub(4)..]));
     }
+    let secret = app_dossiers::public::lookup_secret(&state.app, record.code())?;
     let page = SubmittedPage {
         code: record.code().to_owned(),
         procedure_name: record.procedure_name.clone(),
@@ -281,10 +289,12 @@ pub(crate) async fn submit(
         )),
         saved_documents,
         failed_documents,
-        lookup_link: format!(
-            "/lookup?{}",
-            serde_urlencoded::to_string([("code", record.code())]).unwrap_or_default()
+        lookup_link: lookup_url("", record.code(), Some(&secret)),
+        qr: qr_svg(
+            &lookup_url(&public_base(&state, &headers), record.code(), Some(&secret)),
+            &format!("Mã QR tra cứu hồ sơ {}", record.code()),
         ),
+        secret: lookup_secret::display(&secret),
         check_hint: hints.join(", hoặc "),
         signed_in_citizen: user.is_some(),
         replayed,

@@ -11,6 +11,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use motcua_domain::dossier::lookup_secret;
 
 use super::dossier::{Line, applicant_lines};
 use super::staff_only;
@@ -56,6 +57,8 @@ struct PrintPage {
     sheet: Vec<SheetLine>,
     qr: String,
     lookup: String,
+    /// The lookup secret, as printed: with the code it always opens the dossier.
+    secret: String,
     result_name: String,
     check_hint: String,
 }
@@ -259,7 +262,9 @@ pub(crate) async fn print_form(
         _ => d.receiving_agency.as_str(),
     };
     let base = public_base(&state, &headers);
-    let lookup = lookup_url(&base, &code);
+    let lookup = lookup_url(&base, &code, None);
+    let secret = app_dossiers::public::lookup_secret(&state.app, &code)
+        .map_err(|e| PageError::app(chrome.clone(), e))?;
     let place = chrome
         .province_name
         .trim_start_matches("Tỉnh ")
@@ -290,7 +295,11 @@ pub(crate) async fn print_form(
         previous_due,
         new_due,
         sheet,
-        qr: qr_svg(&lookup, &format!("Mã QR tra cứu hồ sơ {code}")),
+        qr: qr_svg(
+            &lookup_url(&base, &code, Some(&secret)),
+            &format!("Mã QR tra cứu hồ sơ {code}"),
+        ),
+        secret: lookup_secret::display(&secret),
         lookup,
         result_name: d
             .result
