@@ -1,8 +1,9 @@
 //! Accounts: the sign-in check shared by the login page and the token endpoint, and what
-//! administrators do from the command line (add a user, bind an identity).
+//! administrators do from the command line and their pages (add, list, disable, enable,
+//! change role or agency, revoke tokens, bind an identity), each with its audit event.
 
 use crate::password::{dummy_hash, hash_password, verify_password};
-use crate::{App, AppError, AppResult};
+use crate::{App, AppError, AppResult, Principal};
 use motcua_domain::account::{AccountError, LOGIN_THROTTLE, Role, Username, check_password_policy};
 use motcua_domain::agency::AgencyCode;
 use motcua_domain::audit::AuditEntry;
@@ -47,8 +48,12 @@ pub async fn check_credentials(
     let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
         .await
         .unwrap_or(false);
+    let working = match user.as_ref().and_then(|u| u.agency_code.as_deref()) {
+        Some(agency) => agency_working(app, agency).await?,
+        None => true,
+    };
     match user {
-        Some(user) if matches && user.active => {
+        Some(user) if matches && user.active && working => {
             app.store.clear_failures(&keys[0]).await?;
             Ok(LoginCheck::Ok(user))
         }
@@ -106,6 +111,9 @@ pub async fn add_user(app: &App, input: NewAccount) -> AppResult<UserRecord> {
     let username = Username::parse(&input.username).map_err(|e| invalid(&e))?;
     let role: Role = input.role.parse().map_err(|e| invalid(&e))?;
     let agency = match input.agency {
+        Some(_) if !role.requires_agency() => {
+            return Err(invalid(&AccountError::AgencyNotAllowed(role)));
+        }
         Some(code) => Some(
             AgencyCode::parse(&code)
                 .map_err(|e| invalid(&e))?
@@ -258,4 +266,203 @@ pub async fn token_owner(app: &App, secret: &str) -> AppResult<Option<UserRecord
         .store
         .user_for_api_token(&token_hash(secret), crate::now())
         .await?)
+}
+
+/// Whether an agency works today: an account of an agency that stopped signs in no more.
+async fn agency_working(app: &App, code: &str) -> AppResult<bool> {
+    Ok(app
+        .store
+        .agency(code)
+        .await?
+        .is_some_and(|a| a.is_valid_at(crate::today_vn())))
+}
+
+/// What an administrator does to an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountChange {
+    Disable,
+    Enable,
+    /// A new role, with the agency it needs (or keeping the current one).
+    SetRole {
+        role: String,
+        agency: Option<String>,
+    },
+    SetAgency {
+        agency: String,
+    },
+    RevokeTokens,
+}
+
+impl AccountChange {
+    fn action(&self) -> &'static str {
+        match self {
+            AccountChange::Disable => "user.disabled",
+            AccountChange::Enable => "user.enabled",
+            AccountChange::SetRole { .. } => "user.role_changed",
+            AccountChange::SetAgency { .. } => "user.agency_changed",
+            AccountChange::RevokeTokens => "user.tokens_revoked",
+        }
+    }
+}
+
+/// Who administers accounts: an operator at the command line (None), a province
+/// administrator (any account), or a unit administrator (the officers of their own agency,
+/// among the officer roles, without moving them elsewhere).
+fn may_administer(
+    by: Option<&Principal>,
+    target: &UserRecord,
+    change: &AccountChange,
+) -> AppResult<()> {
+    let Some(by) = by else {
+        return Ok(());
+    };
+    let officer = |r: Role| matches!(r, Role::Receiver | Role::Specialist | Role::Leader);
+    let allowed = match by.role {
+        Role::ProvinceAdmin => true,
+        Role::UnitAdmin => {
+            by.agency_code.is_some()
+                && target.agency_code == by.agency_code
+                && officer(target.role)
+                && match change {
+                    AccountChange::SetRole { role, agency } => {
+                        role.parse::<Role>().is_ok_and(officer)
+                            && agency
+                                .as_ref()
+                                .is_none_or(|a| Some(a) == by.agency_code.as_ref())
+                    }
+                    AccountChange::SetAgency { .. } => false,
+                    _ => true,
+                }
+        }
+        _ => false,
+    };
+    if !allowed {
+        return Err(AppError::Forbidden {
+            detail: "Chỉ quản trị cấp tỉnh, hoặc quản trị đơn vị với cán bộ của cơ quan mình, \
+                     được thay đổi tài khoản này."
+                .into(),
+        });
+    }
+    if target.id == by.id && change != &AccountChange::RevokeTokens {
+        return Err(AppError::invalid(
+            "own_account",
+            "Không tự khóa hoặc đổi vai trò, cơ quan của chính tài khoản mình.",
+        ));
+    }
+    Ok(())
+}
+
+/// Changes an account as `change` says, ending its sessions and tokens whenever what it may
+/// do changes; one transaction with its audit event.
+pub async fn change_account(
+    app: &App,
+    by: Option<&Principal>,
+    username: &str,
+    change: AccountChange,
+) -> AppResult<UserRecord> {
+    let invalid = |e: &dyn std::fmt::Display| AppError::invalid("invalid_account", e.to_string());
+    let name = username.trim().to_ascii_lowercase();
+    let target = app
+        .store
+        .find_user_by_username(&name)
+        .await?
+        .ok_or_else(|| {
+            AppError::not_found("user_not_found", format!("Không có tài khoản {name}."))
+        })?;
+    may_administer(by, &target, &change)?;
+    let working_agency = |code: &str| {
+        let code = AgencyCode::parse(code)
+            .map_err(|e| invalid(&e))?
+            .to_string();
+        Ok::<_, AppError>(code)
+    };
+    let mut store_change = motcua_store::UserChange::default();
+    let mut detail = serde_json::json!({ "via": if by.is_some() { "web" } else { "cli" } });
+    match &change {
+        AccountChange::Disable => {
+            store_change.active = Some(false);
+            store_change.revoke_secrets = true;
+        }
+        AccountChange::Enable => {
+            if let Some(agency) = target.agency_code.as_deref()
+                && !agency_working(app, agency).await?
+            {
+                return Err(AppError::invalid(
+                    "agency_not_working",
+                    format!(
+                        "Cơ quan {agency} của tài khoản đã thôi hoạt động: chuyển tài khoản sang cơ quan khác trước."
+                    ),
+                ));
+            }
+            store_change.active = Some(true);
+        }
+        AccountChange::SetRole { role, agency } => {
+            let role: Role = role.parse().map_err(|e| invalid(&e))?;
+            let agency = match (agency, role.requires_agency()) {
+                (Some(_), false) => return Err(invalid(&AccountError::AgencyNotAllowed(role))),
+                (Some(a), true) => Some(working_agency(a)?),
+                (None, true) => Some(
+                    target
+                        .agency_code
+                        .clone()
+                        .ok_or_else(|| invalid(&AccountError::AgencyRequired(role)))?,
+                ),
+                (None, false) => None,
+            };
+            detail["from"] = target.role.as_str().into();
+            detail["to"] = role.as_str().into();
+            detail["agency"] = agency.clone().into();
+            store_change.role = Some(role);
+            store_change.agency_code = Some(agency);
+            store_change.revoke_secrets = true;
+        }
+        AccountChange::SetAgency { agency } => {
+            if !target.role.requires_agency() {
+                return Err(invalid(&AccountError::AgencyNotAllowed(target.role)));
+            }
+            let agency = working_agency(agency)?;
+            detail["from"] = target.agency_code.clone().into();
+            detail["to"] = agency.clone().into();
+            store_change.agency_code = Some(Some(agency));
+            store_change.revoke_secrets = true;
+        }
+        AccountChange::RevokeTokens => store_change.revoke_secrets = true,
+    }
+    if let Some(Some(agency)) = &store_change.agency_code
+        && !agency_working(app, agency).await?
+    {
+        return Err(AppError::invalid(
+            "agency_not_working",
+            format!("Cơ quan {agency} không hoạt động vào hôm nay."),
+        ));
+    }
+    let subject = format!("user:{name}");
+    let mut audit = match by {
+        Some(by) => by.audit(change.action(), subject, detail),
+        None => AuditEntry::system(crate::now(), change.action(), subject, detail),
+    };
+    if by.is_none() {
+        audit.agency_code = target.agency_code.clone();
+    }
+    app.store
+        .change_user(target.id, &store_change, audit)
+        .await?
+        .ok_or_else(|| AppError::not_found("user_not_found", format!("Không có tài khoản {name}.")))
+}
+
+/// The accounts an administrator may see: all for a province administrator or an operator,
+/// their own agency's for a unit administrator.
+pub async fn list_accounts(
+    app: &App,
+    by: Option<&Principal>,
+    mut filter: motcua_store::UserFilter,
+) -> AppResult<Vec<UserRecord>> {
+    if let Some(by) = by {
+        match by.role {
+            Role::ProvinceAdmin => {}
+            Role::UnitAdmin => filter.agency_code = by.agency_code.clone(),
+            _ => return Err(AppError::forbidden()),
+        }
+    }
+    Ok(app.store.list_users(&filter).await?)
 }

@@ -133,17 +133,19 @@ pub fn describe_plan(plan: &TransitionPlan) -> String {
 
 pub fn describe_report(report: &TransitionReport) -> String {
     format!(
-        "Đã thực hiện: {} cơ quan đóng lại, {} cơ quan gắn cơ quan kế thừa, {} mục được chuyển (trong đó {} hồ sơ đang giải quyết), {} mục chưa quyết định được giữ nguyên.\n\
-         Applied: {} agencies closed, {} linked to a successor, {} items moved ({} of them dossiers in flight), {} left undecided.",
+        "Đã thực hiện: {} cơ quan đóng lại, {} cơ quan gắn cơ quan kế thừa, {} mục được chuyển (trong đó {} hồ sơ đang giải quyết), {} mục chưa quyết định được giữ nguyên ({} tài khoản bị khóa vì cơ quan thôi hoạt động).\n\
+         Applied: {} agencies closed, {} linked to a successor, {} items moved ({} of them dossiers in flight), {} left undecided ({} accounts deactivated: their agency stops).",
         report.agencies_closed,
         report.agencies_linked,
         report.items_moved,
         report.dossiers_moved,
         report.items_left,
+        report.users_deactivated,
         report.agencies_closed,
         report.agencies_linked,
         report.items_moved,
         report.dossiers_moved,
         report.items_left,
+        report.users_deactivated,
     )
 }

@@ -87,6 +87,8 @@ pub enum AccountError {
     PasswordTooLong { max: usize },
     #[error("vai trò {0} phải gắn với một cơ quan")]
     AgencyRequired(Role),
+    #[error("vai trò {0} không gắn với cơ quan nào; bỏ --agency")]
+    AgencyNotAllowed(Role),
 }
 
 impl AccountError {
@@ -98,6 +100,7 @@ impl AccountError {
             AccountError::PasswordTooShort { .. } => "password_too_short",
             AccountError::PasswordTooLong { .. } => "password_too_long",
             AccountError::AgencyRequired(_) => "agency_required",
+            AccountError::AgencyNotAllowed(_) => "agency_not_allowed",
         }
     }
 }

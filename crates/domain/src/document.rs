@@ -269,6 +269,21 @@ impl fmt::Display for ShortHash<'_> {
     }
 }
 
+/// Whether a document kept in the applicant's store may fill a component of a procedure:
+/// the procedure marks that component reusable and the document carries its name (as the
+/// component it supplied, or in its own name), diacritics and case aside. An officer sees
+/// only such documents of the applicant (Decree 107/2021/NĐ-CP: digitised results and
+/// components are reused, not asked for again; Decree 13/2023/NĐ-CP: no more personal data
+/// than the task needs).
+pub fn may_reuse(components: &[crate::procedure::RequiredDocument], label: &str) -> bool {
+    let label = crate::text::fold(label);
+    !label.is_empty()
+        && components.iter().filter(|c| c.reusable).any(|c| {
+            let name = crate::text::fold(&c.name);
+            !name.is_empty() && (label.contains(&name) || name.contains(&label))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,5 +382,30 @@ mod tests {
             NaiveDate::from_ymd_opt(2034, 2, 28)
         );
         assert_eq!(archive_after(closed, None), None);
+    }
+
+    #[test]
+    fn only_reusable_components_that_a_document_names_are_reused() {
+        let component = |name: &str, reusable: bool| crate::procedure::RequiredDocument {
+            name: name.into(),
+            originals: 1,
+            copies: 0,
+            form_template: None,
+            digitisation_required: false,
+            reusable,
+        };
+        let components = [
+            component("Giấy khai sinh", true),
+            component("Tờ khai đăng ký", false),
+        ];
+        assert!(may_reuse(&components, "GIẤY KHAI SINH"));
+        assert!(may_reuse(&components, "Giay khai sinh (ban-sao.pdf)"));
+        assert!(
+            !may_reuse(&components, "Tờ khai đăng ký (to-khai.pdf)"),
+            "not reusable"
+        );
+        assert!(!may_reuse(&components, "Phiếu lý lịch tư pháp"));
+        assert!(!may_reuse(&components, ""));
+        assert!(!may_reuse(&[], "Giấy khai sinh"));
     }
 }

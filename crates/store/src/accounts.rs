@@ -96,6 +96,44 @@ impl Secret {
     }
 }
 
+/// Which accounts to list; None matches any.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    pub agency_code: Option<String>,
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+/// A change to an account; None leaves a field as it is. Every change that touches what the
+/// account may do ends its sessions and API tokens.
+#[derive(Debug, Clone, Default)]
+pub struct UserChange {
+    pub active: Option<bool>,
+    pub role: Option<Role>,
+    /// Some(None): no agency.
+    pub agency_code: Option<Option<String>>,
+    pub revoke_secrets: bool,
+}
+
+/// Ends every session and API token of an account; returns how many there were.
+pub(crate) async fn revoke_user_secrets(
+    tx: &mut crate::tx::Tx,
+    user_id: Uuid,
+) -> Result<u64, StoreError> {
+    let mut n = 0;
+    for sql in [
+        "DELETE FROM sessions WHERE user_id = $1",
+        "DELETE FROM api_tokens WHERE user_id = $1",
+    ] {
+        n += on_tx!(tx, |conn| sqlx::query(sql)
+            .bind(user_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected());
+    }
+    Ok(n)
+}
+
 impl Store {
     /// Creates a user and its audit event in one transaction.
     pub async fn create_user(
@@ -170,6 +208,70 @@ impl Store {
                 .await?
         });
         row.map(user_from_row).transpose()
+    }
+
+    /// Accounts matching the filter, by agency and username.
+    pub async fn list_users(&self, f: &UserFilter) -> Result<Vec<UserRecord>, StoreError> {
+        let sql = format!(
+            "{SELECT_USER} WHERE ($1 IS NULL OR u.agency_code = $1) AND ($2 IS NULL OR u.role = $2) \
+             AND ($3 IS NULL OR u.active = $3) ORDER BY u.agency_code, u.username"
+        );
+        let rows: Vec<UserRow> = on_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(f.agency_code.as_deref())
+                .bind(f.role.map(Role::as_str))
+                .bind(f.active)
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter().map(user_from_row).collect()
+    }
+
+    /// Changes an account with its audit event in one transaction; returns it as it is now.
+    /// `Ok(None)` when there is no such account.
+    pub async fn change_user(
+        &self,
+        user_id: Uuid,
+        change: &UserChange,
+        audit: AuditEntry,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        if let Some(Some(agency)) = &change.agency_code {
+            let exists: Option<i32> = on_tx!(&mut tx, |conn| {
+                sqlx::query_scalar("SELECT 1 FROM agencies WHERE code = $1")
+                    .bind(agency)
+                    .fetch_optional(&mut *conn)
+                    .await?
+            });
+            if exists.is_none() {
+                return Err(StoreError::NotFound(format!("cơ quan {agency}")));
+            }
+        }
+        let sql = "UPDATE users SET active = COALESCE($2, active), role = COALESCE($3, role), \
+            agency_code = CASE WHEN $4 THEN $5 ELSE agency_code END WHERE id = $1";
+        let updated = on_tx!(&mut tx, |conn| sqlx::query(sql)
+            .bind(user_id)
+            .bind(change.active)
+            .bind(change.role.map(Role::as_str))
+            .bind(change.agency_code.is_some())
+            .bind(change.agency_code.clone().flatten())
+            .execute(&mut *conn)
+            .await?
+            .rows_affected());
+        if updated == 0 {
+            return Ok(None);
+        }
+        if change.revoke_secrets {
+            revoke_user_secrets(&mut tx, user_id).await?;
+        }
+        append(&mut tx, audit).await?;
+        let sql = format!("{SELECT_USER} WHERE u.id = $1");
+        let row: UserRow = on_tx!(&mut tx, |conn| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(user_id)
+            .fetch_one(&mut *conn)
+            .await?);
+        tx.commit().await?;
+        Ok(Some(user_from_row(row)?))
     }
 
     /// The active accounts of an agency, by display name (to assign a dossier's step).
@@ -248,11 +350,21 @@ impl Store {
         hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<UserRecord>, StoreError> {
-        let sql = format!("{SELECT_USER} {} AND u.active", kind.lookup_join());
+        // An account whose agency has stopped (or not yet started) works no more, even
+        // before the transition deactivates it.
+        let sql = format!(
+            "{SELECT_USER} {} AND u.active AND (u.agency_code IS NULL OR EXISTS (\
+             SELECT 1 FROM agencies a WHERE a.code = u.agency_code \
+             AND (a.valid_from IS NULL OR a.valid_from <= $3) \
+             AND (a.valid_to IS NULL OR a.valid_to >= $3)))",
+            kind.lookup_join()
+        );
+        let today = motcua_domain::calendar::to_vn_local(&now).date();
         let row: Option<UserRow> = on_pool!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(hash)
                 .bind(now)
+                .bind(today)
                 .fetch_optional(pool)
                 .await?
         });

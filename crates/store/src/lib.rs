@@ -28,7 +28,7 @@ mod transition;
 mod tx;
 mod units;
 
-pub use accounts::{NewUser, UserRecord};
+pub use accounts::{NewUser, UserChange, UserFilter, UserRecord};
 pub use agencies::AgencyQuery;
 pub use archive::{
     ArchivePackageRecord, BlobDeleter, DestructionListRecord, DestructionReport, NewArchivePackage,

@@ -73,6 +73,8 @@ pub struct TransitionReport {
     pub dossiers_moved: usize,
     /// Items with no decision, left where they are.
     pub items_left: usize,
+    /// Of `items_left`, accounts deactivated (their agency stops and nothing takes them).
+    pub users_deactivated: usize,
 }
 
 /// One moved item, as recorded.
@@ -266,6 +268,34 @@ impl Store {
             for item in &m.items {
                 let Some(target) = &item.target else {
                     report.items_left += 1;
+                    // An account of a stopped agency with nowhere to go must not keep working.
+                    if item.kind == "user" {
+                        let sql = "UPDATE users SET active = FALSE \
+                            WHERE username = $1 AND agency_code = $2 AND active RETURNING id";
+                        let id: Option<uuid::Uuid> =
+                            on_tx!(&mut tx, |conn| sqlx::query_scalar(sql)
+                                .bind(&item.key)
+                                .bind(from)
+                                .fetch_optional(&mut *conn)
+                                .await?);
+                        if let Some(id) = id {
+                            crate::accounts::revoke_user_secrets(&mut tx, id).await?;
+                            append(
+                                &mut tx,
+                                event(
+                                    "user.deactivated",
+                                    format!("user:{}", item.key),
+                                    serde_json::json!({
+                                        "effective": effective,
+                                        "agency": from,
+                                        "reason": "transition",
+                                    }),
+                                ),
+                            )
+                            .await?;
+                            report.users_deactivated += 1;
+                        }
+                    }
                     continue;
                 };
                 let is_dossier = item.kind == DOSSIER_KIND;

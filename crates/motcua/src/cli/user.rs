@@ -3,6 +3,7 @@
 use anyhow::Context;
 use clap::Subcommand;
 use motcua::DataLocation;
+use motcua_app::accounts::AccountChange;
 use std::io::Read;
 
 #[derive(Subcommand)]
@@ -33,6 +34,51 @@ pub enum UserCommand {
         #[arg(long)]
         identity: String,
     },
+    /// Stop an account from signing in, and end its sessions and API tokens.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Let a disabled account sign in again (its agency must be working).
+    Enable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Give an account another role; officer roles keep their agency unless `--agency` names
+    /// another, and the other roles take none. Ends its sessions and API tokens.
+    SetRole {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        agency: Option<String>,
+    },
+    /// Move an officer to another (working) agency. Ends its sessions and API tokens.
+    SetAgency {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        agency: String,
+    },
+    /// End every session and API token of an account.
+    RevokeTokens {
+        #[arg(long)]
+        username: String,
+    },
+    /// List accounts: active ones by default.
+    List {
+        #[arg(long)]
+        agency: Option<String>,
+        #[arg(long)]
+        role: Option<String>,
+        /// Disabled accounts too.
+        #[arg(long, conflicts_with = "disabled")]
+        all: bool,
+        /// Only disabled accounts.
+        #[arg(long)]
+        disabled: bool,
+    },
 }
 
 pub async fn run(command: UserCommand, location: &DataLocation) -> anyhow::Result<()> {
@@ -55,7 +101,91 @@ pub async fn run(command: UserCommand, location: &DataLocation) -> anyhow::Resul
             })
             .await
         }
+        UserCommand::List {
+            agency,
+            role,
+            all,
+            disabled,
+        } => {
+            super::with_app(location, async |app| {
+                list(app, agency, role, (!all).then_some(!disabled)).await
+            })
+            .await
+        }
+        UserCommand::Disable { username } => {
+            change(location, username, AccountChange::Disable).await
+        }
+        UserCommand::Enable { username } => change(location, username, AccountChange::Enable).await,
+        UserCommand::SetRole {
+            username,
+            role,
+            agency,
+        } => change(location, username, AccountChange::SetRole { role, agency }).await,
+        UserCommand::SetAgency { username, agency } => {
+            change(location, username, AccountChange::SetAgency { agency }).await
+        }
+        UserCommand::RevokeTokens { username } => {
+            change(location, username, AccountChange::RevokeTokens).await
+        }
     }
+}
+
+async fn change(
+    location: &DataLocation,
+    username: String,
+    what: AccountChange,
+) -> anyhow::Result<()> {
+    super::with_app(location, async |app| {
+        let user = motcua_app::accounts::change_account(app, None, &username, what.clone()).await?;
+        let done = match &what {
+            AccountChange::Disable => "đã khóa / disabled",
+            AccountChange::Enable => "đã mở lại / enabled",
+            AccountChange::SetRole { .. } => "đã đổi vai trò / role changed",
+            AccountChange::SetAgency { .. } => "đã chuyển cơ quan / agency changed",
+            AccountChange::RevokeTokens => {
+                "đã thu hồi phiên và mã truy cập / sessions and tokens revoked"
+            }
+        };
+        println!(
+            "{}: {done} ({}, {}).",
+            user.username,
+            user.role.as_str(),
+            user.agency_code.as_deref().unwrap_or("-")
+        );
+        Ok(())
+    })
+    .await
+}
+
+async fn list(
+    app: &motcua_app::App,
+    agency: Option<String>,
+    role: Option<String>,
+    active: Option<bool>,
+) -> anyhow::Result<()> {
+    let role = match role {
+        Some(r) => Some(
+            r.parse::<motcua_domain::account::Role>()
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        ),
+        None => None,
+    };
+    let filter = motcua_store::UserFilter {
+        agency_code: agency,
+        role,
+        active,
+    };
+    for u in motcua_app::accounts::list_accounts(app, None, filter).await? {
+        println!(
+            "{}\t{}\t{}\t{}\t{}",
+            u.username,
+            u.role.as_str(),
+            u.agency_code.as_deref().unwrap_or("-"),
+            if u.active { "active" } else { "disabled" },
+            u.display_name
+        );
+    }
+    Ok(())
 }
 
 async fn link_identity(

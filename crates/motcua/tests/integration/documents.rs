@@ -227,7 +227,11 @@ async fn signatures_and_wallet(backend: Backend) {
     assert_eq!(scanned["digitised_by"], "motcua.dongkinh");
     assert!(scanned["digitised_at"].is_string());
     let r = receiver
-        .upload(&code, "name=cu-tru.pdf", pdf("cu tru"))
+        .upload(
+            &code,
+            "name=cu-tru.pdf&component=Gi%E1%BA%A5y%20t%E1%BB%9D%20ch%E1%BB%A9ng%20minh%20n%C6%A1i%20c%C6%B0%20tr%C3%BA",
+            pdf("cu tru"),
+        )
         .await;
     let later: Value = r.json().await.unwrap();
     assert!(later["digitised_at"].is_null());
@@ -350,15 +354,30 @@ async fn signatures_and_wallet(backend: Backend) {
     );
     let content = content.bytes().await.unwrap();
     assert_eq!(content.to_vec(), result_bytes);
-    // Staff at the counter look the store up by ID; another citizen's ID is refused.
-    let by_id = receiver
-        .json(&format!("/api/v1/wallet?holder={DEMO_CITIZEN_ID}"))
-        .await;
-    assert_eq!(by_id["items"].as_array().unwrap().len(), 3);
+    // A citizen reads only their own identities' stores.
     problem(
         citizen.get("/api/v1/wallet?holder=001099012345").await,
         403,
         "forbidden",
+    )
+    .await;
+    // Officers never look a store up by ID alone, nor through a dossier they no longer handle.
+    problem(
+        receiver
+            .get(&format!("/api/v1/wallet?holder={DEMO_CITIZEN_ID}"))
+            .await,
+        422,
+        "dossier_required",
+    )
+    .await;
+    // A receiver of another commune does not even learn the dossier exists.
+    let stranger = common::other_commune_receiver(&app).await;
+    problem(
+        stranger
+            .get(&format!("/api/v1/wallet?dossier={code}"))
+            .await,
+        404,
+        "dossier_not_found",
     )
     .await;
 
@@ -384,6 +403,55 @@ async fn signatures_and_wallet(backend: Backend) {
     assert_eq!(second["digitisation"]["reused"], 1);
     let second_code = second["code"].as_str().unwrap();
     assert_eq!(app.store.reuses_of(second_code).await.unwrap(), 1);
+    // The receiving officer opens the applicant's store through this open dossier: only the
+    // documents it may reuse (the proof of residence, a reusable component), not the form
+    // nor the criminal record (not components of this procedure that may be reused).
+    let through = receiver
+        .json(&format!("/api/v1/wallet?dossier={second_code}"))
+        .await;
+    assert_eq!(through["holders"], json!([DEMO_CITIZEN_ID]));
+    let names: Vec<&str> = through["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["cu-tru.pdf"], "{through}");
+    let residence = through["items"][0]["id"].as_str().unwrap().to_owned();
+    let r = receiver
+        .get(&format!(
+            "/api/v1/wallet/{residence}/content?dossier={second_code}"
+        ))
+        .await;
+    assert_eq!(r.status(), 200);
+    problem(
+        receiver
+            .get(&format!(
+                "/api/v1/wallet/{item_id}/content?dossier={second_code}"
+            ))
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+    problem(
+        receiver
+            .get(&format!("/api/v1/wallet/{residence}/content"))
+            .await,
+        422,
+        "dossier_required",
+    )
+    .await;
+    // The citizen sees who looked, when, through which dossier.
+    let reads = citizen.json("/api/v1/wallet/reads").await;
+    let reads = reads.as_array().unwrap();
+    assert_eq!(reads.len(), 2, "{reads:?}");
+    assert!(reads.iter().all(|r| r["officer"] == "motcua.dongkinh"
+        && r["dossier"] == second_code
+        && r["agency_code"] == receiving.as_str()));
+    assert_eq!(reads[0]["opened_document"], "cu-tru.pdf", "newest first");
+    assert!(reads[1]["opened_document"].is_null());
+    problem(receiver.get("/api/v1/wallet/reads").await, 403, "forbidden").await;
     let events: Vec<&str> = second["events"]
         .as_array()
         .unwrap()
@@ -520,6 +588,13 @@ async fn signatures_and_wallet(backend: Backend) {
         html.contains("phieu-ly-lich.pdf") && html.contains("Đã ký số"),
         "{html}"
     );
+    // And who looked: the officer by name, the dossier, what they opened.
+    assert!(html.contains("Ai đã xem kho dữ liệu của bạn"), "{html}");
+    assert!(
+        html.contains("Hoàng Thị Bình (motcua.dongkinh)")
+            && html.contains("Mở giấy tờ “cu-tru.pdf”"),
+        "{html}"
+    );
     let officer = app.client();
     common::login(
         &app,
@@ -539,6 +614,19 @@ async fn signatures_and_wallet(backend: Backend) {
     assert!(
         html.contains("Thành phần đã số hóa: <strong>2/2</strong>"),
         "{html}"
+    );
+    let wallet_html = officer
+        .get(app.url(&format!("/wallet?dossier={second_code}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        wallet_html.contains(&format!("content?dossier={second_code}\">cu-tru.pdf"))
+            && !wallet_html.contains("to-khai.pdf"),
+        "{wallet_html}"
     );
     assert!(html.contains("Đã ký số"));
 
@@ -658,11 +746,13 @@ async fn signatures_and_wallet(backend: Backend) {
     assert_eq!(fetch(&browser, &app.url(&print)).await.0, 404);
     // Another agency's officer, another citizen's dossier, nobody signed in: refused.
     let elsewhere = app.client();
+    // (the receiver of another commune added above; the demo's officers of abolished
+    // communes no longer sign in)
     common::login(
         &app,
         &elsewhere,
-        "motcua.vinhtrai",
-        &app.passwords["motcua.vinhtrai"],
+        "motcua.khac",
+        &common::demo_password("motcua.khac"),
     )
     .await;
     let (status, body) = fetch(&elsewhere, &app.url(&print)).await;

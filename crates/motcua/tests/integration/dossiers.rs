@@ -1,11 +1,10 @@
 //! Dossiers end to end through the API, on both backends: submission, the queue, actions
 //! under the access rules, concurrency, documents, the public lookup and rating, processes.
 
-use crate::common::{self, Api, Backend, Options, TestApp, demo_password, login, problem};
+use crate::common::{
+    Api, Backend, Options, TestApp, demo_password, login, other_commune_receiver, problem,
+};
 use motcua::samples;
-use motcua_domain::account::{Role, Username};
-use motcua_domain::audit::AuditEntry;
-use motcua_store::NewUser;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -26,39 +25,6 @@ async fn agency_of(app: &TestApp, username: &str) -> String {
         .unwrap()
         .agency_code
         .unwrap()
-}
-
-/// Adds a receiver at another commune (not a demo account) and signs them in.
-async fn other_commune_receiver(app: &TestApp) -> Api<'_> {
-    let agency = "000.01.40.H37";
-    let username = "motcua.khac";
-    let password = common::demo_password(username);
-    let user = NewUser {
-        username: Username::parse(username).unwrap(),
-        display_name: "Cán bộ xã khác".into(),
-        password_hash: motcua_app::password::hash_password(&password),
-        role: Role::Receiver,
-        agency_code: Some(agency.into()),
-    };
-    let audit = AuditEntry::system(motcua_app::now(), "user.created", "user:x", json!({}));
-    app.store
-        .create_user(&user, motcua_app::now(), audit)
-        .await
-        .unwrap();
-    let r: Value = reqwest::Client::new()
-        .post(app.url("/api/v1/auth/token"))
-        .json(&json!({ "username": username, "password": password }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    Api {
-        app,
-        client: reqwest::Client::new(),
-        token: r["token"].as_str().unwrap().to_owned(),
-    }
 }
 
 fn submission(agency: &str) -> Value {
@@ -255,6 +221,13 @@ async fn end_to_end(backend: Backend) {
     let auditor = Api::new(&app, "thanhtra").await;
     let seen = auditor.json(&format!("/api/v1/dossiers/{code}")).await;
     assert!(actions(&seen).is_empty());
+    // Administrators and auditors do not need the applicant's numbers: masked, as on pages.
+    for reader in [&auditor, &admin] {
+        let v = reader.json(&format!("/api/v1/dossiers/{code}")).await;
+        assert_eq!(v["applicant"]["citizen_id"], "********1234", "{v}");
+        assert_eq!(v["applicant"]["phone"], "091****678", "{v}");
+        assert!(!v.to_string().contains("020095001234"));
+    }
     let r = auditor
         .act(
             &code,

@@ -935,10 +935,21 @@ async fn transition_on_the_demo(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(
-        (report.items_moved, report.items_left),
-        (2, 1),
+        (
+            report.items_moved,
+            report.items_left,
+            report.users_deactivated
+        ),
+        (2, 1, 1),
         "{report:?}"
     );
+    // Left where it is, the account of the stopped commune no longer works.
+    let binhxa_user = store
+        .find_user_by_username("motcua.binhxa")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!binhxa_user.active);
     assert_eq!(agency_of("motcua.vinhtrai").await, new_dong_kinh);
     assert_eq!(
         agency_of("quantri.caoloc").await,
@@ -996,6 +1007,14 @@ async fn transition_on_the_demo(backend: Backend) {
         .code
         .to_string();
     assert_eq!(agency_of("motcua.binhxa").await, kien_moc);
+    // Moved later, it stays disabled until an administrator enables it.
+    let out = app.cli(&["user", "enable", "--username", "motcua.binhxa"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    api_token(&app, "motcua.binhxa").await;
     let old = store.agency(&binhxa_before).await.unwrap().unwrap();
     assert_eq!(old.successor_code.unwrap().as_str(), kien_moc);
     let moves = store.transition_moves(reform).await.unwrap();
@@ -1075,6 +1094,32 @@ async fn transition_moves_dossiers_in_flight(backend: Backend) {
         send(user, "/api/v1/dossiers".into(), body)
     };
     let birth = motcua::samples::BIRTH;
+    // The ward as it was before 1/7/2025: still at work, so its officer signs in (an account
+    // of an agency that has stopped does not). Closed again below, before the transition.
+    let admin = api_token(&app, "quantri.tinh").await;
+    let set_end = |valid_to: Option<&'static str>| {
+        let (app, client, admin, vinhtrai) = (&app, &client, &admin, &vinhtrai);
+        async move {
+            let mut agency: Value = client
+                .get(app.url(&format!("/api/v1/agencies/{vinhtrai}")))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            agency["valid_to"] = valid_to.into();
+            let r = client
+                .put(app.url(&format!("/api/v1/agencies/{vinhtrai}")))
+                .bearer_auth(admin)
+                .json(&agency)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        }
+    };
+    set_end(None).await;
     // Received at the counter; received and forwarded to the Department of Justice;
     // online, not yet received; refused at receipt (closed, must stay).
     let received = submit("motcua.vinhtrai", birth, "paper", true).await;
@@ -1107,6 +1152,7 @@ async fn transition_moves_dossiers_in_flight(backend: Backend) {
     )
     .await;
     assert_eq!(refused["state"], "refused_at_receipt");
+    set_end(Some("2025-06-30")).await;
     let open = [&received, &forwarded, &online];
     let mut open_codes: Vec<String> = open.iter().map(|d| code(d)).collect();
     open_codes.sort();

@@ -28,11 +28,14 @@ pub struct WalletItemRecord {
     pub added_at: DateTime<Utc>,
     /// Some agency signed this content.
     pub signed: bool,
+    /// The procedure component its source document supplied, if it was one.
+    pub component: Option<String>,
 }
 
 const WALLET_SELECT: &str = "SELECT w.id, w.holder_id, w.sha256, w.kind, w.name, w.content_type, \
     w.size_bytes, w.source_dossier, w.source_document, w.added_at, \
-    EXISTS (SELECT 1 FROM document_signatures s WHERE s.sha256 = w.sha256) AS signed \
+    EXISTS (SELECT 1 FROM document_signatures s WHERE s.sha256 = w.sha256) AS signed, \
+    (SELECT d.component FROM dossier_documents d WHERE d.id = w.source_document) AS component \
     FROM wallet_items w";
 
 /// A wallet item to attach to a new dossier instead of an upload.

@@ -1,5 +1,6 @@
 //! Server-rendered pages. Each works without JavaScript.
 
+mod accounts;
 mod calendar;
 mod catalogue;
 pub(crate) mod dashboard;
@@ -88,6 +89,8 @@ pub(crate) fn router() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/wallet", get(documents::wallet))
+        .route("/admin/users", get(accounts::list))
+        .route("/admin/users/{username}", post(accounts::change))
         .route("/admin/archive", get(documents::archive))
         .route("/admin/archive/lists/{id}", post(documents::archive_decide))
         .route("/notifications", get(notifications::list))

@@ -399,3 +399,41 @@ impl<'a> Api<'a> {
         r.json().await.unwrap()
     }
 }
+
+/// Adds a receiver at another commune (not a demo account) and signs them in.
+pub async fn other_commune_receiver(app: &TestApp) -> Api<'_> {
+    let agency = "000.01.40.H37";
+    let username = "motcua.khac";
+    let password = demo_password(username);
+    let user = motcua_store::NewUser {
+        username: motcua_domain::account::Username::parse(username).unwrap(),
+        display_name: "Cán bộ xã khác".into(),
+        password_hash: motcua_app::password::hash_password(&password),
+        role: motcua_domain::account::Role::Receiver,
+        agency_code: Some(agency.into()),
+    };
+    let audit = motcua_domain::audit::AuditEntry::system(
+        motcua_app::now(),
+        "user.created",
+        "user:x",
+        serde_json::json!({}),
+    );
+    app.store
+        .create_user(&user, motcua_app::now(), audit)
+        .await
+        .unwrap();
+    let r: serde_json::Value = reqwest::Client::new()
+        .post(app.url("/api/v1/auth/token"))
+        .json(&serde_json::json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    Api {
+        app,
+        client: reqwest::Client::new(),
+        token: r["token"].as_str().unwrap().to_owned(),
+    }
+}

@@ -35,6 +35,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(verify::signing_key))
         .routes(routes!(wallet::wallet))
         .routes(routes!(wallet::wallet_content))
+        .routes(routes!(wallet::wallet_reads))
         .routes(routes!(archive::archivable))
         .routes(routes!(archive::packages))
         .routes(routes!(archive::destruction_lists))

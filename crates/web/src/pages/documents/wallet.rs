@@ -1,13 +1,16 @@
-//! The document store page: a citizen's own, or an applicant's for staff at the counter.
+//! The document store page: a citizen's own, with who looked at it; or, for an officer, the
+//! store of a dossier's applicant, only what that dossier may reuse.
 
 use super::{human_size, kind_label, when};
 use crate::AppState;
 use crate::auth::PageUser;
+use crate::pages::dossier_common::{agency_names, name_of};
 use crate::pages::{Chrome, PageError, render};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use motcua_app::documents::wallet as app_wallet;
 use motcua_domain::account::Role;
 use motcua_store::WalletItemRecord;
 use serde::Deserialize;
@@ -26,12 +29,23 @@ struct WalletPage {
     holders: Vec<String>,
     rows: Vec<WalletRow>,
     is_staff: bool,
-    holder: String,
+    /// The dossier an officer opened the store from.
+    dossier: String,
+    /// For the citizen: who looked.
+    reads: Vec<ReadRow>,
+}
+
+struct ReadRow {
+    at: String,
+    officer: String,
+    agency: String,
+    dossier: String,
+    what: String,
 }
 
 #[derive(Deserialize, Default)]
 pub(in crate::pages) struct WalletQuery {
-    holder: Option<String>,
+    dossier: Option<String>,
 }
 
 pub(in crate::pages) async fn wallet(
@@ -41,21 +55,40 @@ pub(in crate::pages) async fn wallet(
     Query(q): Query<WalletQuery>,
 ) -> Result<Response, PageError> {
     let is_staff = matches!(user.role, Role::Receiver | Role::Specialist | Role::Leader);
-    let holder = q.holder.clone().unwrap_or_default();
-    if is_staff && holder.trim().is_empty() {
-        let page = WalletPage {
-            chrome,
-            holders: Vec::new(),
-            rows: Vec::new(),
-            is_staff,
-            holder,
-        };
-        return Ok(render(StatusCode::OK, &page));
-    }
-    let wallet =
-        motcua_app::documents::wallet::wallet(&state.app, &user.principal(), q.holder.as_deref())
+    let who = user.principal();
+    let wallet = app_wallet::wallet(&state.app, &who, None, q.dossier.as_deref())
+        .await
+        .map_err(|e| PageError::app(chrome.clone(), e))?;
+    let reads = if is_staff {
+        Vec::new()
+    } else {
+        let names = agency_names(&state)
             .await
             .map_err(|e| PageError::app(chrome.clone(), e))?;
+        app_wallet::reads(&state.app, &who)
+            .await
+            .map_err(|e| PageError::app(chrome.clone(), e))?
+            .into_iter()
+            .map(|r| ReadRow {
+                at: when(r.at),
+                agency: r
+                    .agency_code
+                    .as_deref()
+                    .map(|a| name_of(&names, a))
+                    .unwrap_or_default(),
+                officer: if r.officer_name.is_empty() {
+                    r.officer
+                } else {
+                    format!("{} ({})", r.officer_name, r.officer)
+                },
+                dossier: r.dossier.unwrap_or_default(),
+                what: match r.opened_document {
+                    Some(name) => format!("Mở giấy tờ “{name}”"),
+                    None => "Xem danh sách giấy tờ".into(),
+                },
+            })
+            .collect()
+    };
     let rows = wallet
         .items
         .into_iter()
@@ -71,7 +104,8 @@ pub(in crate::pages) async fn wallet(
         holders: wallet.holders,
         rows,
         is_staff,
-        holder,
+        dossier: wallet.dossier.unwrap_or_default(),
+        reads,
     };
     Ok(render(StatusCode::OK, &page))
 }
