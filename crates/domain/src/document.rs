@@ -91,7 +91,7 @@ impl DocumentOrigin {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DocumentError {
     #[error(
-        "Tên tệp không hợp lệ: không được rỗng, chứa đường dẫn (/, \\, ..) hay ký tự điều khiển, tối đa 255 ký tự."
+        "Tên tệp không hợp lệ: không được rỗng, chứa đường dẫn (/, \\, ..), ký tự điều khiển hay ký tự đảo chiều, hoặc là tên thiết bị (CON, NUL, LPT1…); tối đa 255 ký tự."
     )]
     InvalidName,
     #[error("Mã băm SHA-256 phải gồm đúng 64 chữ số thập lục phân.")]
@@ -114,17 +114,31 @@ impl DocumentError {
 pub const MAX_NAME_CHARS: usize = 255;
 
 /// A file name as the applicant knows it: trimmed, never a path. A name with `/`, `\`,
-/// a `..` component, a control character or nothing left is refused, not cleaned up,
+/// a `..` component, a control or bidirectional character, a Windows device name (`CON`,
+/// `LPT1.txt`) or nothing left is refused, not cleaned up,
 /// so nobody is surprised by what got stored.
 pub fn check_name(name: &str) -> Result<String, DocumentError> {
     let name = name.trim();
+    // Windows' device names, with or without an extension, open a device, not a file.
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_uppercase();
+    let device = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || (stem.len() == 4
+            && (stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.as_bytes()[3].is_ascii_digit());
     let bad = name.is_empty()
         || name.chars().count() > MAX_NAME_CHARS
         || name.contains(['/', '\\'])
         || name == "."
         || name == ".."
         || name.starts_with("..")
-        || name.chars().any(char::is_control);
+        || device
+        || crate::text::forbidden_char(name).is_some()
+        || name.contains(['\n', '\r', '\t']);
     if bad {
         Err(DocumentError::InvalidName)
     } else {
@@ -308,11 +322,17 @@ mod tests {
             "..hidden",
             "a\u{0}b",
             "line\nbreak",
+            "gpj\u{202E}exe.pdf",
+            "CON",
+            "con.pdf",
+            "LPT1.txt",
+            "nul",
         ] {
             assert_eq!(check_name(bad), Err(DocumentError::InvalidName), "{bad:?}");
         }
         assert!(check_name(&"a".repeat(256)).is_err());
         assert!(check_name(&"ắ".repeat(255)).is_ok());
+        assert!(check_name("CONG-VAN.pdf").is_ok() && check_name("COM.pdf").is_ok());
     }
 
     #[test]

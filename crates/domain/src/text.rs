@@ -77,6 +77,61 @@ pub fn same_spelling(a: &str, b: &str) -> bool {
     a == b || spelling_key(a) == spelling_key(b)
 }
 
+/// A character no free text may carry: controls other than tab and line breaks, the
+/// invisible bidirectional controls that reorder what a reader sees (U+202E makes
+/// "gpj.exe" show as "exe.jpg"), zero-width joiners and spaces, and stray byte-order marks.
+pub fn forbidden_char(text: &str) -> Option<char> {
+    text.chars().find(|&c| {
+        (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            || matches!(
+                c,
+                '\u{061C}'
+                    | '\u{200B}'..='\u{200F}'
+                    | '\u{202A}'..='\u{202E}'
+                    | '\u{2060}'..='\u{2069}'
+                    | '\u{FEFF}'
+            )
+    })
+}
+
+/// Free text with a character [`forbidden_char`] refuses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForbiddenChar {
+    /// The field, as the caller names it.
+    pub field: String,
+    pub ch: char,
+}
+
+impl std::fmt::Display for ForbiddenChar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Trường {} có ký tự không được phép (U+{:04X}: ký tự điều khiển, ký tự vô hình \
+             hoặc ký tự đảo chiều văn bản). Hãy gõ lại nội dung, không dán các ký tự đó.",
+            self.field, self.ch as u32
+        )
+    }
+}
+
+impl std::error::Error for ForbiddenChar {}
+
+impl ForbiddenChar {
+    pub fn code(&self) -> &'static str {
+        "invalid_characters"
+    }
+}
+
+/// Checks one free-text field.
+pub fn check_text(field: &str, text: &str) -> Result<(), ForbiddenChar> {
+    match forbidden_char(text) {
+        Some(ch) => Err(ForbiddenChar {
+            field: field.to_owned(),
+            ch,
+        }),
+        None => Ok(()),
+    }
+}
+
 /// The longest search text a list takes: far beyond any name, code or ID, and short
 /// enough that no pattern built from it is costly.
 pub const MAX_SEARCH_CHARS: usize = 200;
@@ -216,5 +271,26 @@ mod tests {
             search_text(Some(&format!("{longest}a"))),
             Err(SearchTooLong)
         );
+    }
+
+    #[test]
+    fn controls_and_bidi_overrides_are_refused_line_breaks_are_not() {
+        for bad in [
+            "a\0b",
+            "gpj\u{202E}exe",
+            "An\u{200D}",
+            "x\u{2066}y",
+            "\u{7}",
+            "\u{FEFF}An",
+            "a\u{85}",
+        ] {
+            assert!(forbidden_char(bad).is_some(), "{bad:?}");
+        }
+        for good in ["Nguyễn Văn An", "dòng 1\ndòng 2\r\n\tthụt", "Thuế 10%", ""] {
+            assert_eq!(forbidden_char(good), None, "{good:?}");
+        }
+        let e = check_text("name", "gpj\u{202E}exe").unwrap_err();
+        assert_eq!(e.code(), "invalid_characters");
+        assert!(e.to_string().contains("U+202E") && e.to_string().contains("name"));
     }
 }

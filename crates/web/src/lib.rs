@@ -11,6 +11,7 @@ mod download;
 mod edge;
 pub mod error;
 mod headers;
+mod input;
 mod markdown;
 mod metrics;
 mod ops;
@@ -74,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api", axum::routing::any(api::not_found))
         .route("/api/{*rest}", axum::routing::any(api::not_found))
         .merge(pages)
+        .layer(middleware::from_fn(input::guard))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::identify,

@@ -89,18 +89,35 @@ impl ApplicantInput {
         );
         let tax_code = field(&mut errors, "tax_code", &self.tax_code, TaxCode::parse);
         let phone = field(&mut errors, "phone", &self.phone, PhoneNumber::parse);
+        // Free text: no control or bidirectional characters, and stored in NFC (a page's
+        // multipart form does not pass the edge's check, so it is made here too).
+        for (name, text) in [
+            ("name", Some(&self.name)),
+            ("email", self.email.as_ref()),
+            ("address", self.address.as_ref()),
+            ("address_unit", self.address_unit.as_ref()),
+        ] {
+            if let Some(Err(e)) = text.map(|t| motcua_domain::text::check_text(name, t)) {
+                errors.push(FieldError {
+                    field: name,
+                    code: e.code(),
+                    message: e.to_string(),
+                });
+            }
+        }
         let Some(kind) = kind else {
             return Err(errors);
         };
+        let nfc = motcua_domain::text::nfc;
         let applicant = Applicant {
             kind,
-            name: self.name.clone(),
+            name: nfc(&self.name),
             citizen_id,
             tax_code,
             phone,
             email: self.email.clone(),
             address_unit: self.address_unit.clone(),
-            address: self.address.clone(),
+            address: self.address.as_deref().map(nfc),
         };
         match applicant.validated() {
             Ok(a) if errors.is_empty() => Ok(a),

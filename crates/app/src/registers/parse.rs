@@ -219,6 +219,27 @@ fn csv_rows<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
     problems: &mut Vec<ImportProblem>,
 ) -> Vec<(String, T)> {
+    // Names and codes are one line of plain text: a control or bidirectional character, or a
+    // line break inside a quoted cell, refuses the row (it would be stored as it is).
+    let mut raw = csv_reader(bytes);
+    let headers = raw.headers().cloned().unwrap_or_default();
+    let mut refused = std::collections::BTreeSet::new();
+    for record in raw.records().filter_map(Result::ok) {
+        let line = record.position().map_or(0, |p| p.line());
+        for (i, cell) in record.iter().enumerate() {
+            let column = headers.get(i).unwrap_or("?");
+            let reason = if let Err(e) = motcua_domain::text::check_text(column, cell) {
+                e.to_string()
+            } else if cell.contains(['\n', '\r']) {
+                format!("Trường {column} xuống dòng giữa ô: tên và mã phải trên một dòng.")
+            } else {
+                continue;
+            };
+            problems.push(ImportProblem::new(format!("dòng {line}"), "", reason));
+            refused.insert(line);
+            break;
+        }
+    }
     let mut reader = csv_reader(bytes);
     let mut rows = Vec::new();
     for result in reader.deserialize::<T>() {
@@ -246,7 +267,9 @@ fn csv_rows<T: serde::de::DeserializeOwned>(
         .collect();
     let mut lines = lines.into_iter();
     rows.into_iter()
-        .map(|row| (format!("dòng {}", lines.next().unwrap_or(0)), row))
+        .map(|row| (lines.next().unwrap_or(0), row))
+        .filter(|(line, _)| !refused.contains(line))
+        .map(|(line, row)| (format!("dòng {line}"), row))
         .collect()
 }
 

@@ -28,13 +28,21 @@ impl<'a> Cells<'a> {
         cells: &'a [String],
         issues: &'a mut Vec<RowIssue>,
     ) -> Self {
-        Cells {
+        let mut this = Cells {
             table,
             row,
             cells,
             issues,
             ok: true,
+        };
+        // No cell of a catalogue carries a control or bidirectional character.
+        for (i, cell) in cells.iter().enumerate() {
+            let column = table.header.get(i).cloned().unwrap_or_default();
+            if let Err(e) = motcua_domain::text::check_text(&column, cell) {
+                this.problem(&column, e.code(), e.to_string());
+            }
         }
+        this
     }
 
     pub(super) fn problem(&mut self, column: &str, code: &'static str, message: String) {

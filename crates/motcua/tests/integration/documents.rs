@@ -935,7 +935,8 @@ async fn bad_input(backend: Backend) {
         "a%2Fb.pdf",
         "a%5Cb.pdf",
         "..",
-        "%00.pdf",
+        "CON",
+        "lpt1.txt",
     ] {
         problem(
             receiver
@@ -943,6 +944,17 @@ async fn bad_input(backend: Backend) {
                 .await,
             422,
             "invalid_document_name",
+        )
+        .await;
+    }
+    // A hidden character anywhere in the address is refused at the edge, before any handler.
+    for name in ["%00.pdf", "gpj%E2%80%AEexe.pdf"] {
+        problem(
+            receiver
+                .upload(code, &format!("name={name}"), pdf("p"))
+                .await,
+            422,
+            "invalid_characters",
         )
         .await;
     }

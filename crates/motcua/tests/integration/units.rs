@@ -389,6 +389,26 @@ async fn bad_input_names_each_row_and_writes_nothing() {
         ("dòng 3", "000.00.0X.H37")
     );
     assert_eq!(state(store).await, start);
+
+    // Hidden characters and line breaks inside a quoted name refuse their row, named.
+    let agencies = write(
+        dir.path(),
+        "agencies-hidden.csv",
+        "code,name,kind,unit_code,parent_code
+000.00.00.H37,UBND tỉnh,provincial_committee,20,
+000.00.07.H37,S\u{202E}ở X,department,20,000.00.00.H37
+000.00.08.H37,\"Sở\nY\",department,20,000.00.00.H37
+",
+    );
+    let Report::Rejected(problems) = import::import_agencies(store, &agencies).await.unwrap()
+    else {
+        panic!("a hidden character must be refused");
+    };
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert_eq!(problems[0].source, "dòng 3");
+    assert!(problems[0].reason.contains("U+202E"), "{problems:?}");
+    assert!(problems[1].reason.contains("xuống dòng"), "{problems:?}");
+    assert_eq!(state(store).await, start);
     app.stop().await;
 }
 

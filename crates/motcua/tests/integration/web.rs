@@ -605,6 +605,74 @@ async fn lists_answer_bad_searches_and_paging_alike() {
     app.stop().await;
 }
 
+/// One rule for free text at the edge: hidden characters refused with the field named,
+/// text stored in NFC (issue 13).
+#[tokio::test]
+async fn hidden_characters_are_refused_and_text_is_kept_in_nfc() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    motcua::samples::load(&app.store).await.unwrap();
+    let receiver = Api::new(&app, "motcua.dongkinh").await;
+    let body = |name: &str| {
+        json!({
+            "procedure_code": "1.001193",
+            "channel": "paper",
+            "applicant": {"kind": "person", "name": name, "citizen_id": "020095001234",
+                          "phone": "0912345678"},
+        })
+    };
+    for hidden in ["An\u{202E}fdp.exe", "An\u{0}", "An\u{200D}"] {
+        let refused = problem(
+            receiver.post("/api/v1/dossiers", &body(hidden)).await,
+            422,
+            "invalid_characters",
+        )
+        .await;
+        assert!(
+            refused["detail"]
+                .as_str()
+                .unwrap()
+                .contains("applicant.name"),
+            "{refused}"
+        );
+    }
+    assert_eq!(app.store.count_dossiers().await.unwrap(), 0);
+    problem(
+        receiver.get("/api/v1/units?q=%E2%80%AEa").await,
+        422,
+        "invalid_characters",
+    )
+    .await;
+    // Typed as "e" and two marks, stored as the one letter.
+    let decomposed = "Nguye\u{302}\u{303}n Va\u{306}n An";
+    let r = receiver.post("/api/v1/dossiers", &body(decomposed)).await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let d: Value = r.json().await.unwrap();
+    assert_eq!(d["applicant"]["name"], "Nguyễn Văn An");
+    // Pages answer readably.
+    let browser = app.client();
+    let html = browser
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = browser
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf_token", csrf_from(&html).as_str()),
+            ("username", "quantri.tinh\u{202E}"),
+            ("password", "x"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("ký tự không được phép"));
+    app.stop().await;
+}
+
 /// A repeated key is refused by submission as by every other route, not "last one wins".
 #[tokio::test]
 async fn duplicate_json_keys_are_refused_on_submission() {

@@ -158,7 +158,13 @@ pub(crate) async fn submit(
                 doc_errors.insert(index, format!("Chưa đính kèm \"{name}\"."));
             }
             Some(upload) => {
-                if let Err(r) = sniff(&upload.bytes) {
+                // The file's name follows the API's rule (never a path, a device or hidden
+                // characters), as the upload page's does.
+                if !upload.filename.is_empty()
+                    && let Err(e) = motcua_domain::document::check_name(&upload.filename)
+                {
+                    doc_errors.insert(index, e.to_string());
+                } else if let Err(r) = sniff(&upload.bytes) {
                     doc_errors.insert(index, rejection(r, MAX_DOCUMENT_BYTES as u64).to_string());
                 }
             }
