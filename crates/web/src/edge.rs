@@ -31,19 +31,40 @@ pub(crate) async fn guard(req: Request, next: Next) -> Response {
         };
     }
     let response = next.run(req).await;
-    if !api || !response.status().is_client_error() && !response.status().is_server_error() {
+    let status = response.status();
+    if !status.is_client_error() && !status.is_server_error() {
         return response;
     }
-    let is_problem = response
+    let content_type = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|t| t.as_bytes().starts_with(b"application/problem+json"));
-    if is_problem {
+        .and_then(|t| t.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    if content_type.starts_with("application/problem+json") || content_type.starts_with("text/html")
+    {
         return response;
     }
-    let status = response.status();
+    // What the framework said (in English, as plain text), if anything: told in Vietnamese.
+    let (mut parts, body) = response.into_parts();
+    let said = if content_type.starts_with("text/plain") {
+        axum::body::to_bytes(body, 64 * 1024)
+            .await
+            .ok()
+            .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .map(|t| crate::api::in_vietnamese(&t))
+    } else {
+        None
+    };
     let (code, detail) = bare(status);
-    let (mut parts, _) = response.into_parts();
+    let detail = match said {
+        Some(said) => format!("{} — {said}.", detail.trim_end_matches('.')),
+        None => detail.to_owned(),
+    };
+    if !api {
+        return crate::pages::error_page(status, &detail);
+    }
     let mut problem = ApiError::new(status, code, detail).into_response();
     // Keep what the status needs (Allow on 405, Retry-After on 503).
     for name in [header::ALLOW, header::RETRY_AFTER] {

@@ -30,6 +30,37 @@ fn read(path: &Path) -> anyhow::Result<(Vec<u8>, ImportSource)> {
     Ok((bytes, source))
 }
 
+/// What is wrong with the file as a whole, told once with what to do, before any row is read:
+/// a spreadsheet where text was expected, another encoding than UTF-8, a CSV separated by `;`.
+fn whole_file_problem(bytes: &[u8], csv: bool) -> Option<ImportProblem> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Some(whole_file(
+            "tệp là bảng tính Excel (xlsx); hãy lưu thành CSV (UTF-8) hoặc dùng tệp JSON",
+        ));
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(e) => {
+            return Some(whole_file(format!(
+                "tệp không phải UTF-8 (byte {} không đọc được; có thể là Windows-1258 hoặc \
+                 TCVN3): hãy lưu lại với bảng mã UTF-8",
+                e.valid_up_to()
+            )));
+        }
+    };
+    let header = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap_or_default();
+    if csv && header.contains(';') && !header.contains(',') {
+        return Some(whole_file(
+            "tệp CSV ngăn cột bằng dấu chấm phẩy (;): hãy lưu lại với dấu phẩy (,)",
+        ));
+    }
+    None
+}
+
 fn is_csv(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
@@ -51,6 +82,10 @@ pub fn parse_units(path: &Path) -> anyhow::Result<Parsed<UnitEntry>> {
         rows: vec![],
         problems: vec![],
     };
+    if let Some(problem) = whole_file_problem(&bytes, is_csv(path)) {
+        parsed.problems.push(problem);
+        return Ok(parsed);
+    }
     if is_csv(path) {
         units_from_csv(&bytes, &mut parsed);
         return Ok(parsed);
@@ -317,6 +352,10 @@ pub fn parse_successions(
         rows: vec![],
         problems: vec![],
     };
+    if let Some(problem) = whole_file_problem(&bytes, is_csv(path)) {
+        parsed.problems.push(problem);
+        return Ok(parsed);
+    }
     let link_of = |s: &str| s.parse::<SuccessionLink>();
     if is_csv(path) {
         #[derive(Deserialize)]
@@ -416,6 +455,10 @@ pub fn parse_agencies(path: &Path) -> anyhow::Result<Parsed<AgencyEntry>> {
         rows: vec![],
         problems: vec![],
     };
+    if let Some(problem) = whole_file_problem(&bytes, is_csv(path)) {
+        parsed.problems.push(problem);
+        return Ok(parsed);
+    }
     #[derive(Deserialize)]
     struct Row {
         code: String,

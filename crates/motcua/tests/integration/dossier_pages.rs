@@ -187,6 +187,28 @@ async fn online_submission_idempotency_lookup_and_masking() {
     );
     assert_eq!(app.store.count_dossiers().await.unwrap(), 0);
 
+    // A file name with a NUL or a hidden character is said to be what it is, not "too large".
+    for bad_name in ["to\0khai.pdf", "gpj\u{202E}exe.pdf"] {
+        let odd: Vec<(&str, &str, &[u8])> = vec![
+            ("doc_0", bad_name, PDF),
+            ("doc_1", "can-cuoc.pdf", PDF),
+            ("doc_2", "cu-tru.pdf", PDF),
+        ];
+        let r = submit_online(&app, &anonymous, &form, &dongkinh, "020095001234", &odd).await;
+        assert!(
+            r.status() == StatusCode::BAD_REQUEST || r.status() == StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad_name:?}: {}",
+            r.status()
+        );
+        let page = r.text().await.unwrap();
+        assert!(!page.contains("quá lớn"), "{page}");
+        assert!(
+            page.contains("Tên tệp không hợp lệ") || page.contains("không đọc được"),
+            "{page}"
+        );
+    }
+    assert_eq!(app.store.count_dossiers().await.unwrap(), 0);
+
     // A real submission: the answer is the dossier code and how to look it up.
     let r = submit_online(&app, &anonymous, &form, &dongkinh, "020095001234", &files).await;
     assert_eq!(r.status(), StatusCode::OK);

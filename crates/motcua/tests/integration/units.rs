@@ -353,6 +353,33 @@ async fn bad_input_names_each_row_and_writes_nothing() {
         );
         assert_eq!(state(store).await, start, "{name} wrote something");
     }
+    // Whole-file mistakes are told once, with what to do.
+    let whole: [(&str, &[u8], &str); 3] = [
+        ("units.xlsx", b"PK\x03\x04 a spreadsheet", "Excel"),
+        (
+            "semicolons.csv",
+            "code;name;kind;parent_code\n20;Tỉnh Lạng Sơn;province;\n".as_bytes(),
+            "chấm phẩy",
+        ),
+        (
+            "cp1258.csv",
+            b"code,name,kind,parent_code\n20,T\xecnh L\xe1ng S\xf5n,province,\n",
+            "UTF-8",
+        ),
+    ];
+    for (name, bytes, reason) in whole {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let Report::Rejected(problems) =
+            import::import_units(store, &path, date(2026, 1, 1), None, &no_progress)
+                .await
+                .unwrap()
+        else {
+            panic!("{name} must be refused");
+        };
+        assert_eq!(problems.len(), 1, "{name}: {problems:?}");
+        assert!(problems[0].reason.contains(reason), "{name}: {problems:?}");
+    }
 
     let links = write(
         dir.path(),

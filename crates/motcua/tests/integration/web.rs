@@ -717,12 +717,57 @@ async fn api_errors_are_problem_documents() {
         "malformed_json",
     )
     .await;
-    problem(
+    let said = problem(
         post(b"{\"user\": 1}".to_vec()).await.unwrap(),
         422,
         "invalid_json_fields",
     )
     .await;
+    // Told in Vietnamese, with the field: never serde's English.
+    let detail = said["detail"].as_str().unwrap();
+    assert!(detail.contains("thiếu trường username"), "{detail}");
+    assert!(
+        !detail.contains("Failed") && !detail.contains("missing"),
+        "{detail}"
+    );
+    let said = problem(
+        client
+            .get(app.url("/api/v1/procedures?page=abc"))
+            .send()
+            .await
+            .unwrap(),
+        400,
+        "invalid_query",
+    )
+    .await;
+    let detail = said["detail"].as_str().unwrap();
+    assert!(detail.contains("page: phải là số nguyên"), "{detail}");
+    // A page's form with a field missing: a readable page, in Vietnamese.
+    let browser = app.client();
+    let html = browser
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = browser
+        .post(app.url("/login"))
+        .form(&[("csrf_token", csrf_from(&html).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error());
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let page = r.text().await.unwrap();
+    assert!(!page.contains("Failed to deserialize"), "{page}");
+    assert!(page.contains("thiếu trường"), "{page}");
     let huge = format!(
         "{{\"username\":\"{}\",\"password\":\"x\"}}",
         "a".repeat(2 * 1024 * 1024)

@@ -63,16 +63,6 @@ pub(crate) async fn submit(
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {
-    let too_large = |chrome: Chrome| {
-        error_page_with(
-            chrome,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &format!(
-                "Dữ liệu gửi lên quá lớn. Mỗi tệp tối đa {} MiB.",
-                crate::dossiers::MAX_DOCUMENT_BYTES / 1024 / 1024
-            ),
-        )
-    };
     let Ok(mut multipart) = multipart else {
         return Ok(error_page_with(
             chrome,
@@ -86,7 +76,7 @@ pub(crate) async fn submit(
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => break,
-            Err(_) => return Ok(too_large(chrome)),
+            Err(e) => return Ok(unreadable(chrome, &e)),
         };
         let name = field.name().unwrap_or_default().to_owned();
         if let Some(index) = name
@@ -94,8 +84,9 @@ pub(crate) async fn submit(
             .and_then(|i| i.parse::<usize>().ok())
         {
             let filename = field.file_name().unwrap_or_default().to_owned();
-            let Ok(bytes) = field.bytes().await else {
-                return Ok(too_large(chrome));
+            let bytes = match field.bytes().await {
+                Ok(bytes) => bytes,
+                Err(e) => return Ok(unreadable(chrome, &e)),
             };
             if !bytes.is_empty() || !filename.is_empty() {
                 files.insert(
@@ -107,8 +98,9 @@ pub(crate) async fn submit(
                 );
             }
         } else {
-            let Ok(value) = field.text().await else {
-                return Ok(too_large(chrome));
+            let value = match field.text().await {
+                Ok(value) => value,
+                Err(e) => return Ok(unreadable(chrome, &e)),
             };
             text.insert(name, value);
         }
@@ -307,4 +299,27 @@ pub(crate) async fn submit(
         chrome,
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+/// A multipart form that could not be read: too large, or malformed (a NUL in a file name,
+/// a cut-off body), each said as what it is.
+fn unreadable(chrome: Chrome, e: &axum::extract::multipart::MultipartError) -> Response {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return error_page_with(
+            chrome,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!(
+                "Dữ liệu gửi lên quá lớn. Mỗi tệp tối đa {} MiB.",
+                crate::dossiers::MAX_DOCUMENT_BYTES / 1024 / 1024
+            ),
+        );
+    }
+    error_page_with(
+        chrome,
+        StatusCode::BAD_REQUEST,
+        &format!(
+            "Biểu mẫu gửi lên không đọc được ({}). Hãy tải lại trang và gửi lại.",
+            crate::api::in_vietnamese(&e.body_text())
+        ),
+    )
 }
