@@ -159,8 +159,23 @@ impl From<StoreError> for AppError {
             } => AppError::KeyReused { detail },
             StoreError::Conflict { code, detail } => AppError::Conflict { code, detail },
             StoreError::Invalid { code, detail } => AppError::invalid(code, detail),
+            other if other.is_unavailable() => {
+                tracing::warn!(error = %other, "the database is unavailable");
+                storage_unavailable()
+            }
             other => AppError::internal(other),
         }
+    }
+}
+
+/// The answer while the database cannot be reached or written: retry, and for a
+/// submission with the same Idempotency-Key, so a stored one is answered, not repeated.
+pub fn storage_unavailable() -> AppError {
+    AppError::Unavailable {
+        code: "storage_unavailable",
+        detail: "Cơ sở dữ liệu tạm thời không sẵn sàng. Vui lòng thử lại sau ít giây; khi gửi \
+                 lại hồ sơ, dùng đúng Idempotency-Key cũ để không tạo hồ sơ thứ hai."
+            .into(),
     }
 }
 

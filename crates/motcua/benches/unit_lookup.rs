@@ -44,6 +44,7 @@ async fn main() -> anyhow::Result<()> {
         data_dir: dir.path().to_path_buf(),
         database_url,
         documents_url: None,
+        database_wait: motcua::DATABASE_WAIT,
     };
     let (store, _) = location.open_and_migrate().await?;
     let reform = chrono::NaiveDate::from_ymd_opt(2025, 7, 1).unwrap();

@@ -21,7 +21,13 @@ pub struct DataLocation {
     pub database_url: Option<String>,
     /// Where documents are stored; None: DATA_DIR/documents.
     pub documents_url: Option<String>,
+    /// How long to keep trying a database that cannot be reached at start (PostgreSQL
+    /// restarting with the server, say) before giving up.
+    pub database_wait: std::time::Duration,
 }
+
+/// The default of `--database-wait`.
+pub const DATABASE_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl DataLocation {
     /// Opens the database (creating the data folder and its documents folder) and migrates it.
@@ -32,9 +38,29 @@ impl DataLocation {
             database_url: self.database_url.clone(),
             data_dir: self.data_dir.clone(),
         };
-        let store = Store::open(&config)
-            .await
-            .context("cannot open the database")?;
+        let started = std::time::Instant::now();
+        let mut pause = std::time::Duration::from_millis(250);
+        let store = loop {
+            match Store::open(&config).await {
+                Ok(store) => break store,
+                Err(e) if e.is_unavailable() && started.elapsed() < self.database_wait => {
+                    let left = self.database_wait.saturating_sub(started.elapsed());
+                    tracing::warn!(
+                        error = %e,
+                        retry_in_ms = pause.min(left).as_millis() as u64,
+                        "the database cannot be reached yet; retrying"
+                    );
+                    tokio::time::sleep(pause.min(left)).await;
+                    pause = (pause * 2).min(std::time::Duration::from_secs(5));
+                }
+                Err(e) => {
+                    return Err(anyhow::Error::new(e).context(format!(
+                        "cannot open the database (waited {} s)",
+                        started.elapsed().as_secs()
+                    )));
+                }
+            }
+        };
         let applied = store
             .migrate()
             .await

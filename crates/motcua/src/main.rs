@@ -43,6 +43,14 @@ struct DataArgs {
     /// standard AWS_* environment variables).
     #[arg(long, env = "MOTCUA_DOCUMENTS_URL", global = true)]
     documents_url: Option<String>,
+    /// Seconds to keep retrying a database that cannot be reached at start (0: no wait).
+    #[arg(
+        long,
+        env = "MOTCUA_DATABASE_WAIT",
+        default_value_t = 60,
+        global = true
+    )]
+    database_wait: u64,
 }
 
 #[derive(Subcommand)]
@@ -92,6 +100,7 @@ async fn main() -> anyhow::Result<()> {
         data_dir: cli.data.data_dir,
         database_url: cli.data.database_url,
         documents_url: cli.data.documents_url,
+        database_wait: std::time::Duration::from_secs(cli.data.database_wait),
     };
     match cli.command {
         None => cli::serve::run(location, cli::serve::ServeArgs::default()).await,

@@ -36,7 +36,52 @@ impl From<SubmissionRefused> for StoreError {
 }
 
 impl StoreError {
+    /// The database cannot be reached or cannot take writes now (connection lost, pool
+    /// exhausted, disk full, locked): a retry later may well succeed.
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Database(err) = self else {
+            return false;
+        };
+        match err {
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Tls(_) => true,
+            sqlx::Error::Database(db) => {
+                let code = db.code().unwrap_or_default();
+                // PostgreSQL: connection exceptions (08), insufficient resources (53, disk
+                // full among them), operator intervention (57: shutdown, cannot connect now).
+                // SQLite: busy (5), locked (6), I/O error (10), full (13).
+                code.starts_with("08")
+                    || code.starts_with("53")
+                    || code.starts_with("57")
+                    || matches!(code.parse::<i32>().map(|c| c & 0xff), Ok(5 | 6 | 10 | 13))
+            }
+            _ => false,
+        }
+    }
+
     pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
         matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StoreError;
+
+    #[test]
+    fn lost_connections_are_unavailable_rule_failures_are_not() {
+        for e in [
+            sqlx::Error::PoolTimedOut,
+            sqlx::Error::PoolClosed,
+            sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)),
+        ] {
+            assert!(StoreError::Database(e).is_unavailable());
+        }
+        assert!(!StoreError::Database(sqlx::Error::RowNotFound).is_unavailable());
+        assert!(!StoreError::NotFound("x".into()).is_unavailable());
+        assert!(!StoreError::Config("x".into()).is_unavailable());
     }
 }

@@ -203,6 +203,12 @@ impl Store {
 
     pub async fn open_postgres(url: &str) -> Result<Store, StoreError> {
         let options = sqlx::postgres::PgConnectOptions::from_str(url)?;
+        // One connection first: a server that is down says why at once ("connection
+        // refused"), where the pool would only time out.
+        sqlx::Connection::close(
+            <sqlx::PgConnection as sqlx::Connection>::connect_with(&options).await?,
+        )
+        .await?;
         let pool = PgPoolOptions::new()
             .max_connections(POSTGRES_CONNECTIONS)
             .acquire_timeout(BUSY_TIMEOUT)

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use motcua_domain::calendar::{
     HolidayCalendar, WORKING_DAY_MINUTES, WorkingHours, add_working_time, to_vn_local,
 };
-use motcua_store::{Store, StoreError, Submission, Submitted, utc};
+use motcua_store::{Store, Submission, Submitted, utc};
 use tokio::sync::{mpsc, oneshot};
 
 /// Most submissions committed in one transaction.
@@ -56,9 +56,14 @@ impl Submitter {
                     }
                     Err(err) => {
                         tracing::error!(error = %err, size = submissions.len(), "submission batch failed");
+                        let unavailable = err.is_unavailable();
                         for reply in replies {
-                            let failed = StoreError::Config(err.to_string());
-                            let _ = reply.send(Err(AppError::from(failed)));
+                            let failed = if unavailable {
+                                crate::error::storage_unavailable()
+                            } else {
+                                AppError::internal(err.to_string())
+                            };
+                            let _ = reply.send(Err(failed));
                         }
                     }
                 }
@@ -72,10 +77,10 @@ impl Submitter {
         self.queue
             .send((submission, reply))
             .await
-            .map_err(|_| StoreError::Config("the submission writer has stopped".into()))?;
+            .map_err(|_| AppError::internal("the submission writer has stopped"))?;
         answer
             .await
-            .map_err(|_| StoreError::Config("the submission writer dropped a reply".into()))?
+            .map_err(|_| AppError::internal("the submission writer dropped a reply"))?
     }
 }
 

@@ -81,6 +81,35 @@ fn migrate_creates_the_data_folder_and_is_repeatable() {
     );
 }
 
+/// A database that cannot be reached at start is retried for `--database-wait` seconds,
+/// each failure logged with its cause, then the command gives up with a clear error.
+#[test]
+fn an_unreachable_database_is_waited_for_then_given_up() {
+    let dir = tempfile::tempdir().unwrap();
+    // Port 1 on loopback: nothing listens, the connection is refused at once.
+    let url = "postgres://motcua@127.0.0.1:1/motcua";
+    let started = std::time::Instant::now();
+    let out = motcua(dir.path())
+        .args(["--database-url", url, "--database-wait", "2", "migrate"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(started.elapsed() >= Duration::from_secs(2), "it waited");
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(said.contains("retrying"), "{said}");
+    assert!(
+        said.contains("waited 2 s") || said.contains("waited 1 s"),
+        "{said}"
+    );
+    assert!(said.to_lowercase().contains("refused"), "the cause: {said}");
+    let out = motcua(dir.path())
+        .args(["--database-url", url, "--database-wait", "0", "migrate"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(!text(&out.stderr).contains("retrying"));
+}
+
 #[test]
 fn user_add_reads_the_password_from_stdin_and_validates_everything() {
     let dir = tempfile::tempdir().unwrap();

@@ -100,6 +100,7 @@ async fn sigkill_mid_burst_loses_nothing_acknowledged_and_duplicates_nothing() {
         data_dir: dir.path().to_path_buf(),
         database_url: None,
         documents_url: None,
+        database_wait: motcua::DATABASE_WAIT,
     };
     let (store, _) = location.open_and_migrate().await.unwrap();
     let (seed, _) = demo::build(common::demo_password).unwrap();

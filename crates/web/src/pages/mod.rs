@@ -330,7 +330,14 @@ pub(crate) fn error_page_with(chrome: Chrome, status: StatusCode, message: &str)
         heading: heading_for(status).to_owned(),
         message: message.to_owned(),
     };
-    render(status, &page)
+    let mut response = render(status, &page);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static(crate::error::RETRY_AFTER_SECONDS),
+        );
+    }
+    response
 }
 
 pub(crate) async fn not_found(chrome: Chrome) -> Response {

@@ -177,6 +177,7 @@ async fn open(data_dir: &Path, database_url: Option<String>) -> Store {
         data_dir: data_dir.to_path_buf(),
         database_url,
         documents_url: None,
+        database_wait: motcua::DATABASE_WAIT,
     };
     location.open_and_migrate().await.unwrap().0
 }
