@@ -136,6 +136,8 @@ pub enum FileError {
     WrongType(String),
     #[error("không đọc được tệp: {0}")]
     Unreadable(String),
+    #[error("tệp quá nhiều dòng: {0}")]
+    TooManyRows(String),
 }
 
 impl FileError {
@@ -143,6 +145,7 @@ impl FileError {
         match self {
             FileError::WrongType(_) => "wrong_file_type",
             FileError::Unreadable(_) => "unreadable_file",
+            FileError::TooManyRows(_) => "too_many_rows",
         }
     }
 }
@@ -300,6 +303,21 @@ mod tests {
                 "{format}"
             );
         }
+    }
+
+    #[test]
+    fn a_sheet_past_any_catalogue_is_refused_without_reading_it_whole() {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(crate::MAIN_SHEET).unwrap();
+        sheet.write_string(0, 0, "ma_thu_tuc").unwrap();
+        for row in 1..=(read::MAX_ROWS as u32 + 5) {
+            sheet.write_string(row, 0, format!("1.{row:06}")).unwrap();
+        }
+        let bytes = workbook.save_to_buffer().unwrap();
+        let err = parse(&bytes).unwrap_err();
+        assert_eq!(err.code(), "too_many_rows", "{err}");
+        assert!(err.to_string().contains("20000"), "{err}");
     }
 
     #[test]

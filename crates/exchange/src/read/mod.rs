@@ -207,6 +207,9 @@ fn cell_text(data: &calamine::Data) -> String {
     }
 }
 
+/// Rows a sheet may have (the header included) before the file is refused.
+pub const MAX_ROWS: usize = 20_000;
+
 fn parse_xlsx(bytes: &[u8]) -> Result<Parsed, FileError> {
     use calamine::{Reader, Xlsx, open_workbook_from_rs};
     let mut workbook: Xlsx<_> =
@@ -218,16 +221,35 @@ fn parse_xlsx(bytes: &[u8]) -> Result<Parsed, FileError> {
         let Some(name) = names.iter().find(|n| fold(n) == fold(wanted)).cloned() else {
             return Ok(None);
         };
-        let range = workbook
-            .worksheet_range(&name)
+        // Cell by cell, never the whole sheet in memory, and no further than a catalogue can
+        // be: a province publishes a few thousand procedures.
+        let mut cells = workbook
+            .worksheet_cells_reader(&name)
             .map_err(|e| FileError::Unreadable(format!("trang tính {name}: {e}")))?;
-        let first_row = range.start().map_or(0, |(r, _)| r as usize);
-        let first_col = range.start().map_or(0, |(_, c)| c as usize);
-        let mut rows = range.rows().enumerate().map(|(i, cells)| {
-            let mut texts = vec![String::new(); first_col];
-            texts.extend(cells.iter().map(cell_text));
-            (first_row + i + 1, texts)
-        });
+        let mut grid: Vec<(usize, Vec<String>)> = Vec::new();
+        while let Some(cell) = cells
+            .next_cell()
+            .map_err(|e| FileError::Unreadable(format!("trang tính {name}: {e}")))?
+        {
+            let (row, col) = cell.get_position();
+            let (row, col) = (row as usize + 1, col as usize);
+            if grid.last().is_none_or(|(r, _)| *r != row) {
+                if grid.len() > MAX_ROWS {
+                    return Err(FileError::TooManyRows(format!(
+                        "trang tính {name} có hơn {MAX_ROWS} dòng; một danh mục thủ tục chỉ có vài \
+                         nghìn dòng: hãy kiểm tra lại tệp hoặc tách thành nhiều tệp"
+                    )));
+                }
+                grid.push((row, Vec::new()));
+            }
+            let texts = &mut grid.last_mut().expect("pushed above").1;
+            if texts.len() <= col {
+                texts.resize(col + 1, String::new());
+            }
+            texts[col] = cell_text(&calamine::Data::from(cell.get_value().clone()));
+        }
+        drop(cells);
+        let mut rows = grid.into_iter();
         let header = match rows.next() {
             Some((_, h)) => h.iter().map(|h| column_key(h)).collect(),
             None => Vec::new(),
