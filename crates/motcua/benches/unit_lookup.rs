@@ -87,7 +87,7 @@ async fn main() -> anyhow::Result<()> {
             );
         }
     } else {
-        motcua::demo::seed(&store).await?;
+        motcua::demo::seed_or_resume(&store, &location.data_dir).await?;
         println!("national list not found: using the Lạng Sơn demo");
     }
     let codes = unit_codes(&store, reform).await?;

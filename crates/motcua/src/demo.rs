@@ -415,33 +415,161 @@ pub async fn is_empty(store: &Store) -> anyhow::Result<bool> {
         && store.unit_at(PROVINCE_CODE, today).await?.is_none())
 }
 
-/// Seeds the demo in one transaction and returns the credentials to show once.
-pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoCredential>> {
-    let (seed, credentials) =
-        tokio::task::spawn_blocking(|| build(|_| generate_password())).await??;
-    let detail = serde_json::json!({
-        "units": seed.units.len(),
-        "successions": seed.successions.len(),
-        "agencies": seed.agencies.len(),
-        "users": seed.users.len(),
-        "procedures": seed.catalogue.as_ref().map_or(0, |c| c.procedures.len()),
-    });
-    let audit = AuditEntry::system(
-        motcua_app::now(),
-        "demo.seeded",
-        format!("demo:{DEMO_NAME}"),
-        detail,
-    );
-    store.load_seed(&seed, motcua_app::now(), audit).await?;
+/// Set once every step of the demo is in: a start that finds the demo without it was
+/// interrupted while seeding, and finishes the job.
+pub const DEMO_COMPLETE: &str = "demo.complete";
+
+/// Where the demo's passwords are written, before anything else.
+pub const ACCOUNTS_FILE: &str = "demo-accounts.txt";
+
+/// The accounts file's text: a title, then `username password role` per line.
+pub fn accounts_text(credentials: &[DemoCredential]) -> String {
+    let mut text =
+        String::from("Tài khoản trình diễn (demo accounts) — username / password / role\n");
+    for c in credentials {
+        text.push_str(&format!(
+            "  {:<20} {:<18} {}\n",
+            c.username, c.password, c.role
+        ));
+    }
+    text
+}
+
+/// Writes the accounts file whole or not at all (a temporary file renamed over it), readable
+/// by its owner only.
+fn write_accounts(
+    data_dir: &std::path::Path,
+    credentials: &[DemoCredential],
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let path = data_dir.join(ACCOUNTS_FILE);
+    let temporary = data_dir.join(format!("{ACCOUNTS_FILE}.tmp"));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&temporary)
+        .with_context(|| format!("cannot write {}", temporary.display()))?;
+    file.write_all(accounts_text(credentials).as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, &path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// The passwords the accounts file holds, by username.
+fn read_accounts(data_dir: &std::path::Path) -> Vec<(String, String)> {
+    let Ok(text) = std::fs::read_to_string(data_dir.join(ACCOUNTS_FILE)) else {
+        return Vec::new();
+    };
+    text.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            Some((words.next()?.to_owned(), words.next()?.to_owned()))
+        })
+        .collect()
+}
+
+/// What a start found and did about the demo.
+pub enum DemoStart {
+    /// Seeded now: the passwords to show once (also in the accounts file).
+    Seeded(Vec<DemoCredential>),
+    /// A seed interrupted at an earlier start was finished.
+    Resumed,
+    /// Nothing to do.
+    AsItWas,
+}
+
+/// Seeds the demo into an empty database, or finishes one an earlier start was stopped in
+/// the middle of. Every password is generated and written to the accounts file before the
+/// first row, so none is lost to an interruption; the base data go in one transaction; each
+/// later step skips what it finds done.
+pub async fn seed_or_resume(
+    store: &Store,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<DemoStart> {
+    if is_empty(store).await? {
+        let (seed, mut credentials) =
+            tokio::task::spawn_blocking(|| build(|_| generate_password())).await??;
+        credentials.extend(DOSSIER_DEMO_USERS.iter().map(|spec| DemoCredential {
+            username: spec.username.into(),
+            password: generate_password(),
+            role: spec.role,
+        }));
+        write_accounts(data_dir, &credentials)?;
+        let detail = serde_json::json!({
+            "units": seed.units.len(),
+            "successions": seed.successions.len(),
+            "agencies": seed.agencies.len(),
+            "users": seed.users.len(),
+            "procedures": seed.catalogue.as_ref().map_or(0, |c| c.procedures.len()),
+        });
+        let audit = AuditEntry::system(
+            motcua_app::now(),
+            "demo.seeded",
+            format!("demo:{DEMO_NAME}"),
+            detail,
+        );
+        store.load_seed(&seed, motcua_app::now(), audit).await?;
+        finish(store, data_dir, credentials.clone()).await?;
+        return Ok(DemoStart::Seeded(credentials));
+    }
+    let ours = store.setting(DEMO_SETTING).await?.as_deref() == Some(DEMO_NAME);
+    if ours && store.setting(DEMO_COMPLETE).await?.is_none() {
+        let known = read_accounts(data_dir);
+        let credentials = DEMO_USERS
+            .iter()
+            .chain(&DOSSIER_DEMO_USERS)
+            .filter_map(|spec| {
+                let (_, password) = known.iter().find(|(u, _)| u == spec.username)?;
+                Some(DemoCredential {
+                    username: spec.username.into(),
+                    password: password.clone(),
+                    role: spec.role,
+                })
+            })
+            .collect();
+        finish(store, data_dir, credentials).await?;
+        return Ok(DemoStart::Resumed);
+    }
+    Ok(DemoStart::AsItWas)
+}
+
+/// The demo's steps after the base data, each skipping what is done, then the mark.
+async fn finish(
+    store: &Store,
+    data_dir: &std::path::Path,
+    mut credentials: Vec<DemoCredential>,
+) -> anyhow::Result<()> {
     crate::demo_programme::seed(store).await?;
-    let mut credentials = credentials;
-    let work = crate::demo_dossiers::seed(store, |_| generate_password()).await?;
-    credentials.extend(work.credentials);
+    let known = credentials.clone();
+    let work = crate::demo_dossiers::seed(store, |username| {
+        known
+            .iter()
+            .find(|c| c.username == username)
+            .map_or_else(generate_password, |c| c.password.clone())
+    })
+    .await?;
+    // An officer made now with a password the file did not have (the file was lost): kept.
+    let new: Vec<DemoCredential> = work
+        .credentials
+        .into_iter()
+        .filter(|c| !credentials.iter().any(|k| k.username == c.username))
+        .collect();
+    if !new.is_empty() {
+        credentials.extend(new);
+        write_accounts(data_dir, &credentials)?;
+    }
     // Whatever dossiers the demo brings are counted for the dashboard (each dossier write
     // keeps the counters too; the recount makes sure of anything loaded around the hook).
     store.recount_quality_aggregates().await?;
     seed_identities(store).await?;
-    Ok(credentials)
+    store
+        .put_setting(DEMO_COMPLETE, &motcua_app::now().to_rfc3339())
+        .await?;
+    Ok(())
 }
 
 /// The demo citizen's identity number, bound to the `congdan` account: their document

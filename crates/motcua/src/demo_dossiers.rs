@@ -166,19 +166,28 @@ async fn devolve(store: &Store, now: DateTime<Utc>) -> anyhow::Result<usize> {
 /// devolved ones: for commune-level procedures the commune committees' default; for
 /// province-level ones the province default, appraised and approved at the department.
 async fn approve_processes(store: &Store, now: DateTime<Utc>) -> anyhow::Result<usize> {
-    if !store
-        .processes(None, None, Some(ProcessState::Approved))
-        .await?
-        .is_empty()
-    {
-        return Ok(0);
-    }
+    // Per procedure and level, so a seed stopped half-way is finished, not skipped: one
+    // already approved stays, a draft left unapproved is approved.
+    let existing = store.processes(None, None, None).await?;
     let today = to_vn_local(&now).date();
     let applicable = store.applicable_at(today).await?;
     let mut done = 0;
     let mut seen = std::collections::BTreeSet::new();
     for a in applicable {
         if DEVOLVED.contains(&a.code.as_str()) || !seen.insert((a.code.clone(), a.level)) {
+            continue;
+        }
+        let mine = existing.iter().filter(|p| {
+            p.procedure_code == a.code && p.level == a.level && p.agency_code.is_none()
+        });
+        if mine.clone().any(|p| p.state == ProcessState::Approved) {
+            continue;
+        }
+        if let Some(draft) = mine.clone().find(|p| p.state == ProcessState::Draft) {
+            store
+                .approve_process(draft.id, now, system(now, "process.approved", "process"))
+                .await?;
+            done += 1;
             continue;
         }
         let Some(version) = store.published_version(&a.code).await? else {

@@ -125,9 +125,10 @@ pub async fn generate(command: GenerateCommand, location: &DataLocation) -> anyh
     } = command;
     super::serve::init_logging(super::serve::LogFormat::Text);
     let (store, _) = location.open_and_migrate().await?;
-    if demo::is_empty(&store).await? {
-        let credentials = demo::seed(&store).await?;
-        super::serve::announce_demo(location, &credentials)?;
+    if let demo::DemoStart::Seeded(credentials) =
+        demo::seed_or_resume(&store, &location.data_dir).await?
+    {
+        super::serve::announce_demo(location, &credentials);
     }
     let started = Instant::now();
     let options = motcua::generate::Options {

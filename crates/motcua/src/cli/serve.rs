@@ -147,9 +147,24 @@ pub async fn run(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> 
         );
     }
     let demo_on = !args.no_demo;
-    if demo_on && demo::is_empty(&store).await? {
-        let credentials = demo::seed(&store).await?;
-        announce_demo(&location, &credentials)?;
+    if demo_on {
+        // Ctrl-C or SIGTERM while seeding stops at once: a transaction in flight rolls back,
+        // and the next start finishes the seed.
+        let outcome = tokio::select! {
+            outcome = demo::seed_or_resume(&store, &location.data_dir) => outcome?,
+            () = server::shutdown_signal() => {
+                tracing::warn!("stopped while seeding the demo; the next start finishes it");
+                store.close().await;
+                return Ok(());
+            }
+        };
+        match outcome {
+            demo::DemoStart::Seeded(credentials) => announce_demo(&location, &credentials),
+            demo::DemoStart::Resumed => {
+                tracing::info!("finished the demo seed an earlier start was stopped in");
+            }
+            demo::DemoStart::AsItWas => {}
+        }
     }
     let demo_accounts = if demo_on
         && store.setting(demo::DEMO_SETTING).await?.as_deref() == Some(demo::DEMO_NAME)
@@ -252,33 +267,10 @@ fn reminder_settings(args: &ServeArgs) -> anyhow::Result<Option<ReminderSettings
     }))
 }
 
-pub fn announce_demo(
-    location: &DataLocation,
-    credentials: &[demo::DemoCredential],
-) -> anyhow::Result<()> {
-    let mut text =
-        String::from("Tài khoản trình diễn (demo accounts) — username / password / role\n");
-    for c in credentials {
-        text.push_str(&format!(
-            "  {:<20} {:<18} {}\n",
-            c.username, c.password, c.role
-        ));
-    }
-    let path = location.data_dir.join("demo-accounts.txt");
-    write_private(&path, &text).with_context(|| format!("cannot write {}", path.display()))?;
+pub fn announce_demo(location: &DataLocation, credentials: &[demo::DemoCredential]) {
     println!(
-        "\nĐã nạp dữ liệu trình diễn tỉnh Lạng Sơn. Seeded the Lạng Sơn demo.\n{text}(also saved in {})\n",
-        path.display()
+        "\nĐã nạp dữ liệu trình diễn tỉnh Lạng Sơn. Seeded the Lạng Sơn demo.\n{}(also saved in {})\n",
+        demo::accounts_text(credentials),
+        location.data_dir.join(demo::ACCOUNTS_FILE).display()
     );
-    Ok(())
-}
-
-/// Writes a file only its owner can read.
-fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(text.as_bytes())
 }

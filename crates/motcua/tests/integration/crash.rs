@@ -18,11 +18,13 @@ use tokio::sync::{Mutex, Semaphore};
 const BURST: usize = 400;
 const KILL_AFTER: usize = 120;
 
-async fn start(dir: &std::path::Path) -> (Child, String) {
+/// Starts the binary on `dir` (with the demo or without) and waits until it serves.
+async fn start(dir: &std::path::Path, with_demo: bool) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_motcua"))
         .arg("--data-dir")
         .arg(dir)
-        .args(["serve", "--addr", "127.0.0.1:0", "--no-demo"])
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args((!with_demo).then_some("--no-demo"))
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -30,7 +32,7 @@ async fn start(dir: &std::path::Path) -> (Child, String) {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = tokio::time::timeout(Duration::from_secs(60), async {
+    let base = tokio::time::timeout(Duration::from_secs(120), async {
         while let Some(line) = lines.next_line().await.unwrap() {
             if let Some(at) = line.find("http://") {
                 return line[at..].trim().to_owned();
@@ -124,7 +126,7 @@ async fn sigkill_mid_burst_loses_nothing_acknowledged_and_duplicates_nothing() {
         .unwrap();
     store.close().await;
 
-    let (mut child, base) = start(dir.path()).await;
+    let (mut child, base) = start(dir.path(), false).await;
     let token_1 = token(&base).await;
     let acked: Arc<Mutex<HashMap<usize, String>>> = Arc::default();
     let count = Arc::new(AtomicUsize::new(0));
@@ -163,7 +165,7 @@ async fn sigkill_mid_burst_loses_nothing_acknowledged_and_duplicates_nothing() {
     assert!(acked.len() >= KILL_AFTER, "acknowledged {}", acked.len());
 
     // Restart, and retry everything: unacknowledged keys, and acknowledged ones too.
-    let (mut child, base) = start(dir.path()).await;
+    let (mut child, base) = start(dir.path(), false).await;
     let token_2 = token(&base).await;
     let mut codes = HashMap::new();
     for i in 0..BURST {
@@ -196,4 +198,112 @@ async fn sigkill_mid_burst_loses_nothing_acknowledged_and_duplicates_nothing() {
     }
     assert!(store.verify_audit_chain().await.unwrap().is_intact());
     store.close().await;
+}
+
+/// SIGKILL while the first start seeds the demo: the next start finishes the seed, and the
+/// accounts file (written before anything else) holds a working password for every account.
+#[tokio::test]
+async fn a_seed_killed_half_way_is_finished_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("motcua.sqlite3");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_motcua"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    // Kill once the base data are in (the demo's setting is written with them), before the
+    // later steps end; or, on a fast machine, whenever the file with the passwords exists.
+    let seeded = async {
+        loop {
+            if let Ok(pool) =
+                sqlx::SqlitePool::connect(&format!("sqlite:{}?mode=ro", db.display())).await
+            {
+                let demo: Option<String> =
+                    sqlx::query_scalar("SELECT value FROM settings WHERE key = 'demo'")
+                        .fetch_optional(&pool)
+                        .await
+                        .unwrap_or(None);
+                pool.close().await;
+                if demo.is_some() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), seeded)
+        .await
+        .expect("the seed starts");
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+    let accounts = std::fs::read_to_string(dir.path().join(demo::ACCOUNTS_FILE)).unwrap();
+    // Killed half-way: the base data in, the later steps (argon2 hashing of the officers'
+    // passwords, hundreds of milliseconds) not finished.
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}?mode=ro", db.display()))
+        .await
+        .unwrap();
+    let complete: Option<String> =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'demo.complete'")
+            .fetch_optional(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    assert!(complete.is_none(), "killed before the seed ended");
+
+    let (mut again, base) = start(dir.path(), true).await;
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}?mode=ro", db.display()))
+        .await
+        .unwrap();
+    let complete: Option<String> =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'demo.complete'")
+            .fetch_optional(&pool)
+            .await
+            .unwrap();
+    assert!(complete.is_some(), "the seed was finished");
+    let approved: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM processes WHERE state = 'approved'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(approved > 10, "{approved} approved processes");
+    let dossiers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM dossiers")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(dossiers > 0, "the sample dossiers");
+    pool.close().await;
+    // Every account in the file signs in with its password (the file may have been rewritten
+    // if the first start was killed before its base data were in).
+    let accounts =
+        std::fs::read_to_string(dir.path().join(demo::ACCOUNTS_FILE)).unwrap_or(accounts);
+    let client = reqwest::Client::new();
+    let mut checked = 0;
+    for line in accounts.lines().skip(1) {
+        let mut words = line.split_whitespace();
+        let (Some(username), Some(password)) = (words.next(), words.next()) else {
+            continue;
+        };
+        if username.starts_with("motcua.vinhtrai")
+            || username.starts_with("motcua.binhxa")
+            || username.starts_with("quantri.caoloc")
+        {
+            continue; // officers of abolished communes do not sign in
+        }
+        let r = client
+            .post(format!("{base}/api/v1/auth/token"))
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{username}");
+        checked += 1;
+    }
+    assert!(checked >= 10, "{checked} accounts checked");
+    again.start_kill().unwrap();
+    again.wait().await.unwrap();
 }
