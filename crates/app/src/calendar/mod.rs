@@ -61,8 +61,16 @@ impl From<CalendarError> for InputError {
 /// supported range.
 pub fn parse_date(raw: &str) -> Result<NaiveDate, InputError> {
     let raw = raw.trim();
-    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(raw, "%d/%m/%Y"))
+    // Strict shapes only: `2026-2-3` or `3/2/2026` are refused, not guessed at.
+    let vietnamese = || {
+        let b = raw.as_bytes();
+        (b.len() == 10 && b[2] == b'/' && b[5] == b'/')
+            .then(|| NaiveDate::parse_from_str(raw, "%d/%m/%Y").ok())
+            .flatten()
+    };
+    let date = motcua_domain::calendar::parse_iso_date(raw)
+        .or_else(vietnamese)
+        .ok_or(())
         .map_err(|_| {
             InputError::new(
                 "invalid_date",

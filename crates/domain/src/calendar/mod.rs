@@ -34,6 +34,22 @@ pub use working_time::{
 
 use chrono::{Datelike, NaiveDate};
 
+/// A date as the API and forms take it, strictly: `YYYY-MM-DD` with two-digit month and day,
+/// and a year from 1000 (callers with a narrower range check it themselves). `2026-2-3` and
+/// `0000-01-01` are refused rather than guessed at.
+pub fn parse_iso_date(raw: &str) -> Option<chrono::NaiveDate> {
+    let raw = raw.trim();
+    let b = raw.as_bytes();
+    let shaped = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    let date = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").ok()?;
+    (shaped && chrono::Datelike::year(&date) >= 1000).then_some(date)
+}
+
 /// The years the calendar supports (those of [`MIN_SOLAR_DATE`]..=[`MAX_SOLAR_DATE`]).
 pub fn check_year(year: i64) -> Result<i32, CalendarError> {
     let range = i64::from(MIN_SOLAR_DATE.year())..=i64::from(MAX_SOLAR_DATE.year());
@@ -75,6 +91,30 @@ impl CalendarError {
             Self::NoLeapMonth { .. } => "no_leap_month",
             Self::InvalidWorkingHours { .. } => "invalid_working_hours",
             Self::InvalidArrangement { .. } => "invalid_arrangement",
+        }
+    }
+}
+
+#[cfg(test)]
+mod parse_tests {
+    use super::parse_iso_date;
+
+    #[test]
+    fn only_well_formed_dates_in_range() {
+        assert_eq!(
+            parse_iso_date(" 2026-02-03 "),
+            chrono::NaiveDate::from_ymd_opt(2026, 2, 3)
+        );
+        for bad in [
+            "2026-2-3",
+            "0000-01-01",
+            "2026-02-30",
+            "26-02-03",
+            "2026/02/03",
+            "2026-02-03x",
+            "+2026-02-03",
+        ] {
+            assert_eq!(parse_iso_date(bad), None, "{bad}");
         }
     }
 }

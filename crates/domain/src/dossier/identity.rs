@@ -109,8 +109,10 @@ const ID_PROVINCE_CODES: [u16; 63] = [
 pub struct CitizenId(String);
 
 impl CitizenId {
+    /// Spaces between the digits are dropped on purpose (people copy the number in groups,
+    /// "020 095 001 234"); any other character, a tab or a line break, is refused.
     pub fn parse(raw: &str) -> Result<CitizenId, IdentityError> {
-        let id: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+        let id: String = raw.trim().chars().filter(|&c| c != ' ').collect();
         if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
             return Err(IdentityError::CitizenId);
         }
@@ -171,8 +173,9 @@ impl TaxCode {
             .split_once('-')
             .map_or((code, None), |(m, b)| (m, Some(b)));
         let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        // A branch is 001 to 999 (Circular 105/2020/TT-BTC, art. 5): `-000` names none.
         if let Some(branch) = branch
-            && (branch.len() != 3 || !digits(branch))
+            && (branch.len() != 3 || !digits(branch) || branch == "000")
         {
             return Err(IdentityError::TaxCode);
         }
@@ -311,6 +314,9 @@ mod tests {
             "02009500123a",
             "003095001234",
             "099095001234",
+            "020095\t001234",
+            "020095\n001234",
+            "020\u{a0}095001234",
         ] {
             assert!(CitizenId::parse(bad).is_err(), "{bad}");
         }
@@ -322,6 +328,7 @@ mod tests {
         assert!(TaxCode::parse("0100109106-001").is_ok());
         assert!(TaxCode::parse("0100109107").is_err(), "wrong check digit");
         assert!(TaxCode::parse("0100109106-01").is_err());
+        assert!(TaxCode::parse("0100109106-000").is_err(), "no branch 000");
         assert!(
             TaxCode::parse("020095001234").is_ok(),
             "a personal number serves as tax code"

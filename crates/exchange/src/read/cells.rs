@@ -146,8 +146,15 @@ impl<'a> Cells<'a> {
 
     pub(super) fn date(&mut self, column: &str) -> Option<NaiveDate> {
         let raw = self.optional(column)?;
-        match NaiveDate::parse_from_str(&raw, "%Y-%m-%d")
-            .or_else(|_| NaiveDate::parse_from_str(&raw, "%d/%m/%Y"))
+        let vietnamese = || {
+            let b = raw.as_bytes();
+            (b.len() == 10 && b[2] == b'/' && b[5] == b'/')
+                .then(|| NaiveDate::parse_from_str(&raw, "%d/%m/%Y").ok())
+                .flatten()
+        };
+        match motcua_domain::calendar::parse_iso_date(&raw)
+            .or_else(vietnamese)
+            .ok_or(())
         {
             Ok(d) => Some(d),
             Err(_) => {

@@ -547,6 +547,23 @@ async fn lists_answer_bad_searches_and_paging_alike() {
         "invalid_paging",
     )
     .await;
+    // Dates are taken in one strict shape, never guessed at.
+    for at in ["2026-2-3", "0000-01-01", "2026-02-30"] {
+        problem(
+            admin.get(&format!("/api/v1/units?at={at}")).await,
+            400,
+            "invalid_date",
+        )
+        .await;
+        problem(
+            admin
+                .get(&format!("/api/v1/calendar/lunar?date={at}"))
+                .await,
+            400,
+            "invalid_date",
+        )
+        .await;
+    }
     // A page past the end is empty, with the total beside it; never page 1 again.
     let past = admin.json("/api/v1/units?per_page=10&page=100000").await;
     assert_eq!(past["units"], json!([]));

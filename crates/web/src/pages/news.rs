@@ -12,7 +12,6 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use chrono::NaiveDate;
 use motcua_app::AppError;
 use motcua_app::news;
 use motcua_domain::account::Role;
@@ -267,7 +266,8 @@ fn draft_from(
     } else {
         user.agency_code.clone().unwrap_or_default()
     };
-    let published_on = NaiveDate::parse_from_str(fields.published_on.trim(), "%Y-%m-%d")
+    let published_on = motcua_domain::calendar::parse_iso_date(fields.published_on.trim())
+        .ok_or(())
         .map_err(|_| "Ngày đăng không hợp lệ (dạng YYYY-MM-DD).".to_owned())?;
     let featured = if user.role == Role::ProvinceAdmin {
         fields.featured.is_some()

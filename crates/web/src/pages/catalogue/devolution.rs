@@ -12,7 +12,6 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::NaiveDate;
 use motcua_app::AppError;
 use motcua_app::catalogue::devolution::{DevolutionInput, devolve};
 use motcua_app::catalogue::read;
@@ -171,7 +170,8 @@ pub(crate) async fn devolve_submit(
         "" => None,
         raw => raw.parse::<AgencyKind>().map_err(|e| errors.push(e)).ok(),
     };
-    let effective_from = NaiveDate::parse_from_str(form.effective_from.trim(), "%Y-%m-%d")
+    let effective_from = motcua_domain::calendar::parse_iso_date(form.effective_from.trim())
+        .ok_or(())
         .map_err(|_| errors.push("Ngày hiệu lực không hợp lệ.".to_owned()))
         .ok();
     let (Some(to_level), Some(effective_from), true) =

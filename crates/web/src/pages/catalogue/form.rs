@@ -1,6 +1,5 @@
 //! The drafting form's fields, read into a procedure and written back from one.
 
-use chrono::NaiveDate;
 use motcua_domain::agency::{AgencyCode, AgencyKind};
 use motcua_domain::procedure::{
     Applicant, Fee, Level, OnlineLevel, Procedure, ProcedureCode, ProcedureResult, ProcessingTime,
@@ -203,7 +202,8 @@ impl FormValues {
         );
         let date = |raw: &str| match raw.trim() {
             "" => Ok(None),
-            raw => NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+            raw => motcua_domain::calendar::parse_iso_date(raw)
+                .ok_or(())
                 .map(Some)
                 .map_err(|_| format!("ngày không hợp lệ: {raw:?}")),
         };

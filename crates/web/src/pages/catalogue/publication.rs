@@ -9,7 +9,6 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::NaiveDate;
 use motcua_app::catalogue::publication::{PublicationInput, publish};
 use serde::Deserialize;
 
@@ -149,7 +148,7 @@ pub(crate) async fn publications_submit(
         }
     }
     let mut errors = Vec::new();
-    let date = NaiveDate::parse_from_str(form.date.trim(), "%Y-%m-%d");
+    let date = motcua_domain::calendar::parse_iso_date(form.date.trim()).ok_or(());
     if date.is_err() {
         errors.push("Ngày quyết định không hợp lệ.".to_owned());
     }

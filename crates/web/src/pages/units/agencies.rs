@@ -57,7 +57,8 @@ impl AgencyForm {
         let date = |raw: &str, label: &str| -> Result<Option<NaiveDate>, String> {
             match raw.trim() {
                 "" => Ok(None),
-                s => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                s => motcua_domain::calendar::parse_iso_date(s)
+                    .ok_or(())
                     .map(Some)
                     .map_err(|_| format!("{label} không hợp lệ (dạng 2025-07-01)")),
             }
