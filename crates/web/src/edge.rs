@@ -30,9 +30,11 @@ pub(crate) async fn guard(req: Request, next: Next) -> Response {
             crate::pages::error_page(StatusCode::URI_TOO_LONG, &detail)
         };
     }
+    // The operational endpoints answer machines in plain text, as they are.
+    let ops = matches!(req.uri().path(), "/healthz" | "/readyz" | "/metrics");
     let response = next.run(req).await;
     let status = response.status();
-    if !status.is_client_error() && !status.is_server_error() {
+    if ops || !status.is_client_error() && !status.is_server_error() {
         return response;
     }
     let content_type = response
@@ -115,6 +117,19 @@ mod tests {
     async fn call(uri: &str, method: &str) -> Response {
         let app = Router::new()
             .route("/api/v1/x", get(|| async { "ok" }))
+            .route(
+                "/readyz",
+                get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n") }),
+            )
+            .route(
+                "/form",
+                get(|| async {
+                    (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "Failed to deserialize form body: missing field `x`",
+                    )
+                }),
+            )
             .layer(axum::middleware::from_fn(guard));
         let req = Request::builder()
             .uri(uri)
@@ -144,5 +159,31 @@ mod tests {
             "application/problem+json"
         );
         assert_eq!(call("/api/v1/x", "GET").await.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn pages_get_readable_errors_and_probes_keep_their_plain_text() {
+        let r = call("/readyz", "GET").await;
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(
+            r.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/plain")
+        );
+        let r = call("/form", "GET").await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.headers()[header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let body = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+        let html = String::from_utf8_lossy(&body);
+        assert!(
+            html.contains("thiếu trường x") && !html.contains("Failed"),
+            "{html}"
+        );
     }
 }
