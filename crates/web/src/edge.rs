@@ -55,7 +55,7 @@ pub(crate) async fn guard(req: Request, next: Next) -> Response {
             .ok()
             .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
             .filter(|t| !t.is_empty())
-            .map(|t| crate::api::in_vietnamese(&t))
+            .map(|t| crate::error::in_vietnamese(&t))
     } else {
         None
     };

@@ -155,3 +155,112 @@ impl From<motcua_app::calendar::InputError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// serde's and axum's English explanation of a bad body or query, told in Vietnamese: where
+/// (the field's path, the line and column) and what was wrong, in the terms a client fixes.
+pub(crate) fn in_vietnamese(english: &str) -> String {
+    let mut text = english.trim();
+    for prefix in [
+        "Failed to deserialize query string: ",
+        "Failed to deserialize the JSON body into the target type: ",
+        "Failed to parse the request body as JSON: ",
+        "Failed to deserialize form body: ",
+        "Failed to deserialize form: ",
+    ] {
+        text = text.trim_start_matches(prefix);
+    }
+    let (text, place) = match text.rsplit_once(" at line ") {
+        Some((before, at)) => {
+            let (line, column) = at.split_once(" column ").unwrap_or((at, ""));
+            (before, format!(" (dòng {line}, cột {column})"))
+        }
+        None => (text, String::new()),
+    };
+    let ticked = |s: &str| s.split('`').nth(1).unwrap_or_default().to_owned();
+    // "applicant: missing field `name`": the path, then serde's reason.
+    let (path, reason) = match text.split_once(": ") {
+        Some((path, reason)) if !path.contains(' ') => (Some(path), reason),
+        _ => (None, text),
+    };
+    let what = if reason.starts_with("missing field") {
+        format!("thiếu trường {}", ticked(reason))
+    } else if reason.starts_with("duplicate field") {
+        format!("trường {} xuất hiện hai lần", ticked(reason))
+    } else if reason.starts_with("unknown field") {
+        format!("không có trường {}", ticked(reason))
+    } else if reason.starts_with("unknown variant") {
+        let allowed = reason.split("expected ").nth(1).unwrap_or_default();
+        format!(
+            "giá trị {} không được nhận; chỉ nhận {}",
+            ticked(reason),
+            allowed.replace("one of ", "").replace('`', "")
+        )
+    } else if let Some(rest) = reason.strip_prefix("invalid type: ") {
+        let (got, wanted) = rest.split_once(", expected ").unwrap_or((rest, "?"));
+        format!("sai kiểu dữ liệu: nhận {got}, cần {wanted}")
+    } else if reason.contains("invalid digit") || reason.contains("cannot parse integer") {
+        "phải là số nguyên".to_owned()
+    } else if reason.contains("too large") || reason.contains("too small") {
+        "số vượt quá giới hạn".to_owned()
+    } else if reason.contains("true` or `false") {
+        "phải là true hoặc false".to_owned()
+    } else if reason.contains("invalid float") {
+        "phải là số".to_owned()
+    } else if reason.starts_with("invalid value") {
+        "giá trị không hợp lệ".to_owned()
+    } else if reason.contains("EOF while parsing") {
+        "nội dung JSON bị cắt ngang".to_owned()
+    } else {
+        "sai cú pháp hoặc giá trị không đọc được".to_owned()
+    };
+    match path {
+        Some(path) => format!("{path}: {what}{place}"),
+        None => format!("{what}{place}"),
+    }
+}
+
+/// A multipart form that could not be read, said in Vietnamese (a page's message).
+pub(crate) fn multipart_said(e: &axum::extract::multipart::MultipartError) -> String {
+    format!(
+        "Biểu mẫu gửi lên không đọc được ({}). Hãy tải lại trang và gửi lại.",
+        in_vietnamese(&e.body_text())
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_vietnamese;
+
+    #[test]
+    fn serde_explanations_are_told_in_vietnamese() {
+        for (english, vietnamese) in [
+            (
+                "Failed to deserialize the JSON body into the target type: applicant: missing field `name` at line 1 column 40",
+                "applicant: thiếu trường name (dòng 1, cột 40)",
+            ),
+            (
+                "Failed to deserialize query string: page: invalid digit found in string",
+                "page: phải là số nguyên",
+            ),
+            (
+                "Failed to deserialize the JSON body into the target type: duplicate field `procedure_code` at line 1 column 60",
+                "trường procedure_code xuất hiện hai lần (dòng 1, cột 60)",
+            ),
+            (
+                "Failed to deserialize the JSON body into the target type: stars: invalid type: string \"x\", expected i64 at line 1 column 12",
+                "stars: sai kiểu dữ liệu: nhận string \"x\", cần i64 (dòng 1, cột 12)",
+            ),
+            (
+                "Failed to parse the request body as JSON: EOF while parsing an object at line 1 column 13",
+                "nội dung JSON bị cắt ngang (dòng 1, cột 13)",
+            ),
+        ] {
+            let said = in_vietnamese(english);
+            assert_eq!(said, vietnamese);
+            assert!(
+                !said.contains("Failed") && !said.contains("expected"),
+                "{said}"
+            );
+        }
+    }
+}

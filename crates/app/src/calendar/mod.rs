@@ -62,21 +62,12 @@ impl From<CalendarError> for InputError {
 pub fn parse_date(raw: &str) -> Result<NaiveDate, InputError> {
     let raw = raw.trim();
     // Strict shapes only: `2026-2-3` or `3/2/2026` are refused, not guessed at.
-    let vietnamese = || {
-        let b = raw.as_bytes();
-        (b.len() == 10 && b[2] == b'/' && b[5] == b'/')
-            .then(|| NaiveDate::parse_from_str(raw, "%d/%m/%Y").ok())
-            .flatten()
-    };
-    let date = motcua_domain::calendar::parse_iso_date(raw)
-        .or_else(vietnamese)
-        .ok_or(())
-        .map_err(|_| {
-            InputError::new(
-                "invalid_date",
-                format!("Ngày không hợp lệ: \"{raw}\" (cần dạng YYYY-MM-DD, ví dụ 2026-02-17)."),
-            )
-        })?;
+    let date = motcua_domain::calendar::parse_date_either(raw).ok_or_else(|| {
+        InputError::new(
+            "invalid_date",
+            format!("Ngày không hợp lệ: \"{raw}\" (cần dạng YYYY-MM-DD, ví dụ 2026-02-17)."),
+        )
+    })?;
     check_date(date)?;
     Ok(date)
 }

@@ -95,6 +95,18 @@ impl CalendarError {
     }
 }
 
+/// [`parse_iso_date`], or the Vietnamese `DD/MM/YYYY` forms and spreadsheets use, as strictly.
+pub fn parse_date_either(raw: &str) -> Option<chrono::NaiveDate> {
+    let raw = raw.trim();
+    parse_iso_date(raw).or_else(|| {
+        let b = raw.as_bytes();
+        (b.len() == 10 && b[2] == b'/' && b[5] == b'/')
+            .then(|| chrono::NaiveDate::parse_from_str(raw, "%d/%m/%Y").ok())
+            .flatten()
+            .filter(|d| chrono::Datelike::year(d) >= 1000)
+    })
+}
+
 #[cfg(test)]
 mod parse_tests {
     use super::parse_iso_date;

@@ -146,18 +146,9 @@ impl<'a> Cells<'a> {
 
     pub(super) fn date(&mut self, column: &str) -> Option<NaiveDate> {
         let raw = self.optional(column)?;
-        let vietnamese = || {
-            let b = raw.as_bytes();
-            (b.len() == 10 && b[2] == b'/' && b[5] == b'/')
-                .then(|| NaiveDate::parse_from_str(&raw, "%d/%m/%Y").ok())
-                .flatten()
-        };
-        match motcua_domain::calendar::parse_iso_date(&raw)
-            .or_else(vietnamese)
-            .ok_or(())
-        {
-            Ok(d) => Some(d),
-            Err(_) => {
+        match motcua_domain::calendar::parse_date_either(&raw) {
+            Some(d) => Some(d),
+            None => {
                 self.problem(
                     column,
                     "invalid_value",

@@ -12,7 +12,6 @@ pub(crate) mod programme;
 pub(crate) mod stats;
 pub(crate) mod units;
 
-pub(crate) use extract::in_vietnamese;
 pub use extract::{ApiJson, ApiQuery};
 
 use crate::AppState;

@@ -177,14 +177,12 @@ pub(crate) struct AgenciesParams {
 pub(crate) fn parse_at(at: Option<&str>) -> ApiResult<NaiveDate> {
     match at.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(crate::today_vn()),
-        Some(raw) => motcua_domain::calendar::parse_iso_date(raw)
-            .ok_or(())
-            .map_err(|_| {
-                ApiError::bad_request(
-                    "invalid_date",
-                    format!("Ngày không hợp lệ: {raw:?}. Dùng dạng YYYY-MM-DD, ví dụ 2025-07-01."),
-                )
-            }),
+        Some(raw) => motcua_domain::calendar::parse_iso_date(raw).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_date",
+                format!("Ngày không hợp lệ: {raw:?}. Dùng dạng YYYY-MM-DD, ví dụ 2025-07-01."),
+            )
+        }),
     }
 }
 

@@ -267,8 +267,7 @@ fn draft_from(
         user.agency_code.clone().unwrap_or_default()
     };
     let published_on = motcua_domain::calendar::parse_iso_date(fields.published_on.trim())
-        .ok_or(())
-        .map_err(|_| "Ngày đăng không hợp lệ (dạng YYYY-MM-DD).".to_owned())?;
+        .ok_or_else(|| "Ngày đăng không hợp lệ (dạng YYYY-MM-DD).".to_owned())?;
     let featured = if user.role == Role::ProvinceAdmin {
         fields.featured.is_some()
     } else {

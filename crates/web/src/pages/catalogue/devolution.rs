@@ -171,8 +171,7 @@ pub(crate) async fn devolve_submit(
         raw => raw.parse::<AgencyKind>().map_err(|e| errors.push(e)).ok(),
     };
     let effective_from = motcua_domain::calendar::parse_iso_date(form.effective_from.trim())
-        .ok_or(())
-        .map_err(|_| errors.push("Ngày hiệu lực không hợp lệ.".to_owned()))
+        .ok_or_else(|| errors.push("Ngày hiệu lực không hợp lệ.".to_owned()))
         .ok();
     let (Some(to_level), Some(effective_from), true) =
         (to_level, effective_from, errors.is_empty())

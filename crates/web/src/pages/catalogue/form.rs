@@ -203,9 +203,8 @@ impl FormValues {
         let date = |raw: &str| match raw.trim() {
             "" => Ok(None),
             raw => motcua_domain::calendar::parse_iso_date(raw)
-                .ok_or(())
                 .map(Some)
-                .map_err(|_| format!("ngày không hợp lệ: {raw:?}")),
+                .ok_or_else(|| format!("ngày không hợp lệ: {raw:?}")),
         };
         let valid_from = take(&mut errors, "Hiệu lực từ", date(&self.valid_from)).flatten();
         let valid_to = take(&mut errors, "Hiệu lực đến", date(&self.valid_to)).flatten();

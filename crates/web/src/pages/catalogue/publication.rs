@@ -148,8 +148,8 @@ pub(crate) async fn publications_submit(
         }
     }
     let mut errors = Vec::new();
-    let date = motcua_domain::calendar::parse_iso_date(form.date.trim()).ok_or(());
-    if date.is_err() {
+    let date = motcua_domain::calendar::parse_iso_date(&form.date);
+    if date.is_none() {
         errors.push("Ngày quyết định không hợp lệ.".to_owned());
     }
     let required_count = match form.required_count.trim() {
@@ -162,7 +162,7 @@ pub(crate) async fn publications_submit(
             }
         },
     };
-    let Ok(date) = date else {
+    let Some(date) = date else {
         return publications_page(&state, chrome, form, errors, None).await;
     };
     if !errors.is_empty() {

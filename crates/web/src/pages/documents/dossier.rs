@@ -168,7 +168,7 @@ pub(in crate::pages) async fn dossier_upload(
                         "Chưa chọn tệp để tải lên.".into(),
                     ));
                 }
-                Err(e) => return Err((StatusCode::BAD_REQUEST, multipart_said(&e))),
+                Err(e) => return Err((StatusCode::BAD_REQUEST, crate::error::multipart_said(&e))),
             };
             match field.name().unwrap_or_default() {
                 "file" => {
@@ -189,7 +189,7 @@ pub(in crate::pages) async fn dossier_upload(
                     let text = field
                         .text()
                         .await
-                        .map_err(|e| (StatusCode::BAD_REQUEST, multipart_said(&e)))?;
+                        .map_err(|e| (StatusCode::BAD_REQUEST, crate::error::multipart_said(&e)))?;
                     match name.as_str() {
                         "kind" => input.kind = Some(text),
                         "component" => input.component = Some(text),
@@ -331,12 +331,4 @@ pub(in crate::pages) async fn result_print(
         chrome,
     };
     Ok(render(StatusCode::OK, &page))
-}
-
-/// A multipart reading failure in Vietnamese, with its status.
-fn multipart_said(e: &axum::extract::multipart::MultipartError) -> String {
-    format!(
-        "Biểu mẫu gửi lên không đọc được ({}). Hãy tải lại trang và gửi lại.",
-        crate::api::in_vietnamese(&e.body_text())
-    )
 }

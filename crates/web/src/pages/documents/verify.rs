@@ -151,19 +151,11 @@ pub(in crate::pages) async fn verify_upload(
                     "Chưa chọn tệp cần kiểm tra.".to_owned(),
                 ));
             }
-            Err(e) => break Err((StatusCode::BAD_REQUEST, multipart_said(&e))),
+            Err(e) => break Err((StatusCode::BAD_REQUEST, crate::error::multipart_said(&e))),
         }
     };
     match hashed {
         Ok((sha, size)) => verify_page(&state, chrome, &headers, Some(sha), Some(size), None).await,
         Err(error) => verify_page(&state, chrome, &headers, None, None, Some(error)).await,
     }
-}
-
-/// A multipart reading failure in Vietnamese, with its status.
-fn multipart_said(e: &axum::extract::multipart::MultipartError) -> String {
-    format!(
-        "Biểu mẫu gửi lên không đọc được ({}). Hãy tải lại trang và gửi lại.",
-        crate::api::in_vietnamese(&e.body_text())
-    )
 }

@@ -317,9 +317,6 @@ fn unreadable(chrome: Chrome, e: &axum::extract::multipart::MultipartError) -> R
     error_page_with(
         chrome,
         StatusCode::BAD_REQUEST,
-        &format!(
-            "Biểu mẫu gửi lên không đọc được ({}). Hãy tải lại trang và gửi lại.",
-            crate::api::in_vietnamese(&e.body_text())
-        ),
+        &crate::error::multipart_said(e),
     )
 }

@@ -58,9 +58,8 @@ impl AgencyForm {
             match raw.trim() {
                 "" => Ok(None),
                 s => motcua_domain::calendar::parse_iso_date(s)
-                    .ok_or(())
                     .map(Some)
-                    .map_err(|_| format!("{label} không hợp lệ (dạng 2025-07-01)")),
+                    .ok_or_else(|| format!("{label} không hợp lệ (dạng 2025-07-01)")),
             }
         };
         Ok(AgencyInput {

@@ -21,15 +21,13 @@ fn date_vn(d: &NaiveDate) -> String {
 fn page_date(raw: Option<&str>, chrome: &Chrome) -> Result<NaiveDate, Box<Response>> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(crate::today_vn()),
-        Some(raw) => motcua_domain::calendar::parse_iso_date(raw)
-            .ok_or(())
-            .map_err(|_| {
-                Box::new(error_page_with(
-                    chrome.clone(),
-                    StatusCode::BAD_REQUEST,
-                    "Ngày không hợp lệ. Dùng dạng năm-tháng-ngày, ví dụ 2025-07-01.",
-                ))
-            }),
+        Some(raw) => motcua_domain::calendar::parse_iso_date(raw).ok_or_else(|| {
+            Box::new(error_page_with(
+                chrome.clone(),
+                StatusCode::BAD_REQUEST,
+                "Ngày không hợp lệ. Dùng dạng năm-tháng-ngày, ví dụ 2025-07-01.",
+            ))
+        }),
     }
 }
 
