@@ -53,6 +53,9 @@ pub enum AppError {
     /// A part the use case needs is switched off or unreachable.
     #[error("{detail}")]
     Unavailable { code: &'static str, detail: String },
+    /// The disk is full: nothing was stored, and a retry works once space is freed.
+    #[error("{detail}")]
+    StorageFull { detail: String },
     /// Stored data is damaged or gone (a missing or corrupt blob): a server fault that is
     /// nonetheless explained.
     #[error("{detail}")]
@@ -132,6 +135,7 @@ impl AppError {
             | AppError::Unavailable { code, .. } => code,
             AppError::Unauthenticated => "unauthenticated",
             AppError::Stale { .. } => "stale_version",
+            AppError::StorageFull { .. } => "storage_full",
             AppError::KeyReused { .. } => "idempotency_key_reused",
             AppError::Forbidden { .. } => "forbidden",
             AppError::Internal(_) => "internal_error",
@@ -159,6 +163,10 @@ impl From<StoreError> for AppError {
             } => AppError::KeyReused { detail },
             StoreError::Conflict { code, detail } => AppError::Conflict { code, detail },
             StoreError::Invalid { code, detail } => AppError::invalid(code, detail),
+            other if other.is_storage_full() => {
+                tracing::error!(error = %other, "the disk is full");
+                storage_full()
+            }
             other if other.is_unavailable() => {
                 tracing::warn!(error = %other, "the database is unavailable");
                 storage_unavailable()
@@ -174,6 +182,15 @@ pub fn storage_unavailable() -> AppError {
     AppError::Unavailable {
         code: "storage_unavailable",
         detail: "Cơ sở dữ liệu tạm thời không sẵn sàng. Vui lòng thử lại sau ít giây; khi gửi \
+                 lại hồ sơ, dùng đúng Idempotency-Key cũ để không tạo hồ sơ thứ hai."
+            .into(),
+    }
+}
+
+/// The answer while the disk is full; the operator is told by the error log.
+pub fn storage_full() -> AppError {
+    AppError::StorageFull {
+        detail: "Máy chủ đã hết chỗ lưu trữ nên chưa lưu được gì. Vui lòng thử lại sau; khi gửi \
                  lại hồ sơ, dùng đúng Idempotency-Key cũ để không tạo hồ sơ thứ hai."
             .into(),
     }

@@ -108,6 +108,22 @@ pub struct App {
     pub(crate) province: Province,
     /// The catalogue facts the quality index needs, rebuilt with the catalogue.
     pub(crate) stats: Arc<stats::StatsCache>,
+    /// When a write last went through for the readiness check (probes within a second of a
+    /// good one are spared the write, so a flood of `/readyz` cannot hog the writer).
+    pub(crate) writer_checked: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
+    /// The data folder (SQLite, documents, spool files), whose free space readiness checks.
+    pub(crate) data_dir: std::path::PathBuf,
+}
+
+/// Below this much free space on the data folder's file system the server reports itself
+/// not ready: writes would soon fail (a small commit may still fit where the write-ahead
+/// log has room, so a probe write alone does not tell).
+pub const MIN_FREE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Free bytes for unprivileged writers on the file system holding `dir`; None if unknown.
+fn free_bytes(dir: &std::path::Path) -> Option<u64> {
+    let stat = rustix::fs::statvfs(dir).ok()?;
+    Some(stat.f_bavail.saturating_mul(stat.f_frsize))
 }
 
 impl App {
@@ -137,6 +153,8 @@ impl App {
             queue_count_cap: config.queue_count_cap,
             province: config.province.clone(),
             stats: Arc::default(),
+            writer_checked: Arc::default(),
+            data_dir: config.data_dir.clone(),
         }
     }
 
@@ -153,9 +171,23 @@ impl App {
         Ok(())
     }
 
-    /// Whether the database answers (the readiness check).
+    /// Whether the database answers and takes writes (the readiness check): a full disk
+    /// (less than [`MIN_FREE_BYTES`] left on the data folder's) or a stuck writer makes it
+    /// fail.
     pub async fn ping(&self) -> AppResult<()> {
-        Ok(self.store.ping().await?)
+        const RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
+        self.store.ping().await?;
+        if free_bytes(&self.data_dir).is_some_and(|free| free < MIN_FREE_BYTES) {
+            return Err(error::storage_full());
+        }
+        let recent =
+            |checked: &Option<std::time::Instant>| checked.is_some_and(|at| at.elapsed() < RECHECK);
+        if recent(&self.writer_checked.lock().expect("not poisoned")) {
+            return Ok(());
+        }
+        self.store.check_writer().await?;
+        *self.writer_checked.lock().expect("not poisoned") = Some(std::time::Instant::now());
+        Ok(())
     }
 
     /// The largest document accepted, or None when the document store is off.

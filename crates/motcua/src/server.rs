@@ -3,8 +3,9 @@
 use motcua_app::jobs::reminders::ReminderSettings;
 use motcua_app::jobs::{self, IDEMPOTENCY_RETENTION_DAYS, JobSettings};
 use motcua_store::Store;
-use motcua_web::{AppState, DemoAccount, WebConfig};
+use motcua_web::{AppState, DemoAccount, Timeouts, WebConfig};
 use std::net::SocketAddr;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -74,24 +75,79 @@ pub async fn start_with(
             reminders,
         },
     );
+    let timeouts = state.config.timeouts;
     let app = motcua_web::router(state);
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
-            let _ = stopped.await;
-        })
-        .await
-    });
+    let task = tokio::spawn(serve(listener, app, timeouts, stopped));
     Ok(RunningServer {
         addr,
         stop,
         task,
         jobs,
     })
+}
+
+/// Accepts HTTP/1.1 connections until `stopped`, then lets requests in flight finish for at
+/// most the shutdown deadline and cuts whatever is still open. Hand-rolled rather than
+/// `axum::serve` because that offers neither a header-read timeout nor a deadline: a client
+/// holding half a header kept the server from stopping for minutes.
+async fn serve(
+    listener: TcpListener,
+    app: axum::Router,
+    timeouts: Timeouts,
+    stopped: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::Service;
+    let mut make_service = app.into_make_service_with_connect_info::<SocketAddr>();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(timeouts.header_read);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut connections = tokio::task::JoinSet::new();
+    let mut stopped = std::pin::pin!(stopped);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (socket, remote) = match accepted {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait rather than spin.
+                        tracing::warn!(error = %e, "could not accept a connection");
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        continue;
+                    }
+                };
+                let _ = socket.set_nodelay(true);
+                let Ok(service) = make_service.call(remote).await;
+                let connection = http.serve_connection(
+                    TokioIo::new(socket),
+                    hyper_util::service::TowerToHyperService::new(service),
+                );
+                let connection = graceful.watch(connection);
+                connections.spawn(async move {
+                    if let Err(e) = connection.await {
+                        tracing::debug!(error = %e, %remote, "connection ended with an error");
+                    }
+                });
+            }
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            _ = &mut stopped => break,
+        }
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(timeouts.shutdown_deadline) => {
+            tracing::warn!(
+                open = connections.len(),
+                deadline_secs = timeouts.shutdown_deadline.as_secs_f64(),
+                "shutdown deadline passed; cutting the connections still open"
+            );
+        }
+    }
+    connections.shutdown().await;
+    Ok(())
 }
 
 /// Ctrl-C, or SIGTERM on Unix.

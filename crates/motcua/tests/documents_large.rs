@@ -8,7 +8,7 @@
 #[path = "integration/common/mod.rs"]
 mod common;
 
-use common::{Backend, Options, TestApp, api_token};
+use common::{Backend, Options, TestApp, api_token, csrf_from, hidden};
 use motcua::samples;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -235,5 +235,88 @@ async fn a_large_document_streams_in_and_out_in_flat_memory() {
     assert_eq!(app.store.blobs().await.unwrap().len(), blobs_before);
     let spool = app.data_dir.path().join("documents/tmp");
     assert_eq!(std::fs::read_dir(&spool).map_or(0, |d| d.count()), 0);
+
+    // The online form (multipart) streams its files to the spool as the API does.
+    let before = rss_kib();
+    let (stop, peak, sampler) = sample_peak();
+    let (status, page) = submit_online_form(&app, &addr).await;
+    stop.store(true, Ordering::Relaxed);
+    sampler.join().unwrap();
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("lon.pdf"), "the large file is saved: {page}");
+    let grew_mib = peak.load(Ordering::Relaxed).saturating_sub(before) / 1024;
+    assert!(
+        grew_mib < 40,
+        "resident memory grew by {grew_mib} MiB while the online form sent a 64 MiB document"
+    );
+    assert_eq!(std::fs::read_dir(&spool).map_or(0, |d| d.count()), 0);
     app.stop().await;
+}
+
+/// Sends the online submission form with a 64 MiB first document over a raw connection,
+/// chunk by chunk; returns the status and the page.
+async fn submit_online_form(app: &TestApp, addr: &str) -> (u16, String) {
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .build()
+        .unwrap();
+    let form_path = format!("/procedures/{}/submit", samples::CRIMINAL_RECORD);
+    let form = client
+        .get(app.url(&form_path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let agency = common::agency_of(app, "motcua.dongkinh").await;
+    let cookies = reqwest::cookie::CookieStore::cookies(&*jar, &app.url("/").parse().unwrap())
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    const BOUNDARY: &str = "motcua-large-form";
+    let mut head = String::new();
+    for (name, value) in [
+        ("csrf_token", csrf_from(&form)),
+        ("idempotency_key", hidden(&form, "idempotency_key")),
+        ("kind", "person".into()),
+        ("name", "Nguyễn Văn An".into()),
+        ("citizen_id", "020095001234".into()),
+        ("phone", "0912 345 678".into()),
+        ("agency", agency),
+    ] {
+        head += &format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        );
+    }
+    head += &format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"doc_0\"; filename=\"lon.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n"
+    );
+    let mut tail = String::from("\r\n");
+    for i in 1..3 {
+        tail += &format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"doc_{i}\"; filename=\"nho-{i}.pdf\"\r\n\
+             Content-Type: application/pdf\r\n\r\n%PDF-1.7 nho {i}\r\n"
+        );
+    }
+    tail += &format!("--{BOUNDARY}--\r\n");
+    let length = head.len() + SIZE + tail.len();
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut reader = tokio::io::BufReader::new(stream);
+    let conn = reader.get_mut();
+    let request = format!(
+        "POST {form_path} HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookies}\r\n\
+         Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n\
+         Content-Length: {length}\r\nConnection: close\r\n\r\n{head}"
+    );
+    conn.write_all(request.as_bytes()).await.unwrap();
+    for i in 0..SIZE / CHUNK {
+        conn.write_all(&chunk(i)).await.unwrap();
+    }
+    conn.write_all(tail.as_bytes()).await.unwrap();
+    let (status, _) = read_head(&mut reader).await.unwrap();
+    let mut page = String::new();
+    reader.read_to_string(&mut page).await.unwrap();
+    (status, page)
 }

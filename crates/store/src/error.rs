@@ -62,9 +62,27 @@ impl StoreError {
         }
     }
 
+    /// The disk (or the database's quota) is full: SQLite's SQLITE_FULL, PostgreSQL's
+    /// disk_full, or ENOSPC from the file system. Retrying helps only once space is freed.
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(db)) => {
+                let code = db.code().unwrap_or_default();
+                code == "53100" || code.parse::<i32>().is_ok_and(|c| c & 0xff == 13)
+            }
+            StoreError::Database(sqlx::Error::Io(io)) => is_disk_full(io),
+            _ => false,
+        }
+    }
+
     pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
         matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
     }
+}
+
+/// ENOSPC (and EDQUOT, a full quota), as the file system reports them.
+pub fn is_disk_full(err: &std::io::Error) -> bool {
+    err.kind() == std::io::ErrorKind::StorageFull || err.kind() == std::io::ErrorKind::QuotaExceeded
 }
 
 #[cfg(test)]
@@ -83,5 +101,14 @@ mod tests {
         assert!(!StoreError::Database(sqlx::Error::RowNotFound).is_unavailable());
         assert!(!StoreError::NotFound("x".into()).is_unavailable());
         assert!(!StoreError::Config("x".into()).is_unavailable());
+    }
+
+    #[test]
+    fn a_full_disk_is_told_apart() {
+        let enospc = std::io::Error::from_raw_os_error(28);
+        assert!(StoreError::Database(sqlx::Error::Io(enospc)).is_storage_full());
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(!StoreError::Database(sqlx::Error::Io(refused)).is_storage_full());
+        assert!(!StoreError::Database(sqlx::Error::PoolTimedOut).is_storage_full());
     }
 }

@@ -50,7 +50,7 @@ pub use dossiers::{
     AgencyCount, ControlSheetRow, DOSSIER_KIND, DossierEvent, DossierFilter, DossierPage,
     DossierRecord, DossierSummary, QUEUE_COUNT_CAP, Visibility, control_sheet, utc,
 };
-pub use error::StoreError;
+pub use error::{StoreError, is_disk_full};
 pub use import::{
     ImportOutcome, ImportRun, ImportSource, LinkImportSummary, Progress, UnitImportSummary,
 };
@@ -189,6 +189,12 @@ impl Store {
             .foreign_keys(true);
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            // A commit that failed (a full disk) can leave the connection believing it is
+            // still in a transaction, and every later BEGIN refused: such a connection is
+            // closed and a new one opened instead.
+            .before_acquire(|conn, _| {
+                Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) })
+            })
             .connect_with(base.clone().create_if_missing(true))
             .await?;
         let reader = SqlitePoolOptions::new()
@@ -254,6 +260,31 @@ impl Store {
             .await?);
         debug_assert_eq!(one, 1);
         Ok(())
+    }
+
+    /// Commits a write that changes nothing, to show that writes go through (the disk has
+    /// room, the writer is not stuck); used by `/readyz`. On SQLite it rewrites the schema
+    /// cookie's user version with its own value; on PostgreSQL it takes a transaction id.
+    pub async fn check_writer(&self) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        match &mut tx {
+            tx::Tx::Sqlite(t) => {
+                let version: i64 = sqlx::query_scalar("PRAGMA user_version")
+                    .fetch_one(&mut **t)
+                    .await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "PRAGMA user_version = {version}"
+                )))
+                .execute(&mut **t)
+                .await?;
+            }
+            tx::Tx::Postgres(t) => {
+                sqlx::query("SELECT pg_current_xact_id()")
+                    .execute(&mut **t)
+                    .await?;
+            }
+        }
+        tx.commit().await
     }
 
     pub fn pool_stats(&self) -> Vec<PoolStats> {

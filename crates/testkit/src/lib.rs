@@ -61,6 +61,50 @@ pub fn shared_data(relative: &str) -> std::path::PathBuf {
     workspace.join("../shared/data").join(relative)
 }
 
+/// A small file system of its own (a tmpfs), for tests of a full disk. Unmounted on drop.
+pub struct SmallDisk {
+    dir: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    /// Mounts a tmpfs of `mib` MiB. Needs root on Linux: otherwise the test is skipped
+    /// loudly, or fails when `MOTCUA_REQUIRE_SMALL_DISK=1` (CI sets it).
+    pub fn mount(mib: u32) -> Option<SmallDisk> {
+        const REQUIRE: &str = "MOTCUA_REQUIRE_SMALL_DISK";
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "motcua-test"])
+            .arg(dir.path())
+            .output();
+        match mounted {
+            Ok(out) if out.status.success() => Some(SmallDisk { dir }),
+            Ok(out) => {
+                let why = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+                skip_or_fail("a small tmpfs (mount, as root)", REQUIRE, &why);
+                None
+            }
+            Err(e) => {
+                skip_or_fail("a small tmpfs (mount, as root)", REQUIRE, &e.to_string());
+                None
+            }
+        }
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        // Lazy, so files still open (a server shutting down) do not keep it mounted.
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(self.dir.path())
+            .status();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::once_per_process;

@@ -86,7 +86,10 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if matches!(
+            self.status,
+            StatusCode::SERVICE_UNAVAILABLE | StatusCode::INSUFFICIENT_STORAGE
+        ) {
             response.headers_mut().insert(
                 header::RETRY_AFTER,
                 HeaderValue::from_static(RETRY_AFTER_SECONDS),
@@ -106,10 +109,8 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid { code, detail } => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
             }
-            other => {
-                tracing::error!(error = %other, "store error");
-                ApiError::internal()
-            }
+            // Outages and a full disk answer as the use cases do; the rest is logged.
+            other => AppError::from(other).into(),
         }
     }
 }
@@ -129,6 +130,7 @@ pub fn status_of(err: &AppError) -> StatusCode {
         AppError::UnsupportedType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::StorageFull { .. } => StatusCode::INSUFFICIENT_STORAGE,
         AppError::Broken { .. } | AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

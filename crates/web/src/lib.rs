@@ -25,7 +25,7 @@ mod visitor;
 use motcua_app::{calendar, catalogue, documents, dossiers, now, signing, stats, today_vn};
 /// The QR codes printed on forms and results (tests regenerate them to check what they hold).
 pub use pages::qr_svg;
-pub use state::{AppState, DemoAccount, WebConfig};
+pub use state::{AppState, DemoAccount, Timeouts, WebConfig};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -48,9 +48,18 @@ fn is_upload(req: &axum::extract::Request) -> bool {
         && (path.ends_with("/documents") || path == "/api/v1/documents/verify" || path == "/verify")
 }
 
-/// Answers 408 when a request takes too long (uploads get longer).
-async fn timeout(req: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+/// Answers 408 when a request takes too long (uploads get longer), and abandons a body that
+/// sends nothing for the configured idle time: its reader sees an error, so a stalled upload
+/// is answered as interrupted and leaves nothing behind.
+async fn timeout(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
+    let idle = state.config.timeouts.body_idle;
+    let req =
+        req.map(|body| axum::body::Body::new(tower_http::timeout::TimeoutBody::new(idle, body)));
     let limit = if is_upload(&req) {
         UPLOAD_TIMEOUT
     } else {
@@ -90,7 +99,7 @@ pub fn router(state: AppState) -> Router {
                     .and(NotForContentType::const_new("application/octet-stream")),
             ),
         )
-        .layer(middleware::from_fn(timeout))
+        .layer(middleware::from_fn_with_state(state.clone(), timeout))
         .layer(middleware::from_fn(edge::guard))
         .layer(middleware::from_fn_with_state(
             state.clone(),

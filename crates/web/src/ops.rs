@@ -24,7 +24,7 @@ async fn healthz() -> impl IntoResponse {
     )
 }
 
-/// 200 while the database answers, 503 when it does not.
+/// 200 while the database answers and takes writes, 503 when it does not.
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let ping = tokio::time::timeout(Duration::from_secs(2), state.app.ping()).await;
     match ping {
@@ -35,10 +35,14 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         ),
         Ok(Err(err)) => {
             tracing::warn!(error = %err, "readiness check failed");
+            let why = match err {
+                motcua_app::AppError::StorageFull { .. } => "storage full\n",
+                _ => "database unavailable\n",
+            };
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 [(header::CACHE_CONTROL, "no-store")],
-                "database unavailable\n",
+                why,
             )
         }
         Err(_) => (

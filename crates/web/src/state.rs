@@ -31,6 +31,31 @@ pub struct WebConfig {
     /// How far the dossier queue counts before it reports "more than this" (lowered in
     /// tests so the cap is reached with a few dossiers).
     pub queue_count_cap: i64,
+    /// How long slow or silent clients are waited for.
+    pub timeouts: Timeouts,
+}
+
+/// Limits on slow clients, so that neither a stalled request nor shutdown waits for ever.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    /// A request's header must arrive in full within this time, or the connection is closed.
+    pub header_read: std::time::Duration,
+    /// An upload that sends nothing for this long is abandoned (the time between chunks, not
+    /// the whole upload, which may take long on a slow line).
+    pub body_idle: std::time::Duration,
+    /// After a stop signal, requests in flight get this long to finish before their
+    /// connections are cut.
+    pub shutdown_deadline: std::time::Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            header_read: std::time::Duration::from_secs(30),
+            body_idle: std::time::Duration::from_secs(60),
+            shutdown_deadline: std::time::Duration::from_secs(30),
+        }
+    }
 }
 
 impl Default for WebConfig {
@@ -48,6 +73,7 @@ impl Default for WebConfig {
             documents: app.documents,
             master_key: app.master_key,
             queue_count_cap: app.queue_count_cap,
+            timeouts: Timeouts::default(),
         }
     }
 }

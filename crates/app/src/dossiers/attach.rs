@@ -1,8 +1,6 @@
 //! Files attached to a dossier from a form: checked, stored by SHA-256 and recorded.
 
-use crate::documents::{
-    BlobStore, DocumentRejection, MAX_DOCUMENT_BYTES, ReadError, UploadError, sniff,
-};
+use crate::documents::{BlobStore, DocumentRejection, ReadError, Staged, UploadError};
 use crate::{App, AppError, AppResult};
 use motcua_domain::audit::AuditEntry;
 use motcua_store::{DocumentRecord, DossierRecord, NewDocument};
@@ -49,30 +47,41 @@ pub fn upload_error(e: UploadError, max: u64) -> AppError {
                 "Việc tải tệp lên bị gián đoạn; không có gì được lưu. Vui lòng gửi lại.",
             )
         }
+        UploadError::Io(err) if motcua_store::is_disk_full(&err) => {
+            tracing::error!(error = %err, "the disk is full: an upload could not be spooled");
+            crate::error::storage_full()
+        }
         UploadError::Io(err) => AppError::internal(err),
     }
 }
 
-/// Checks a file's type and size, stores its bytes by SHA-256 and records it with the
-/// dossier (the blob takes its address only once the row has committed). Used by the
-/// online submission form; the API streams uploads instead.
-pub async fn attach_document(
+/// Spools a form's file to disk as it arrives, checking its type and size on the way, and
+/// hashes it; nothing is held in memory. The file waits for its dossier: attach it with
+/// [`attach_staged`], or drop it and its spool file goes.
+pub async fn stage_file<S, E>(app: &App, body: S) -> AppResult<Staged>
+where
+    S: futures_util::Stream<Item = Result<bytes::Bytes, E>> + Send,
+    E: std::fmt::Display,
+{
+    let blobs = blobs(app)?;
+    let max = blobs.max_bytes();
+    blobs
+        .receive(body, None)
+        .await
+        .map_err(|e| upload_error(e, max))
+}
+
+/// Records a staged file with the dossier under `name`; the blob takes its address only
+/// once the row has committed. Used by the online submission form, whose files are staged
+/// before the dossier exists.
+pub async fn attach_staged(
     app: &App,
     dossier_code: &str,
     name: &str,
-    bytes: Vec<u8>,
+    staged: Staged,
     audit: AuditEntry,
 ) -> AppResult<DocumentRecord> {
-    sniff(&bytes).map_err(|r| rejection(r, MAX_DOCUMENT_BYTES as u64))?;
     let blobs = blobs(app)?;
-    let max = blobs.max_bytes();
-    let body = futures_util::stream::once(async move {
-        Ok::<_, std::convert::Infallible>(bytes::Bytes::from(bytes))
-    });
-    let staged = blobs
-        .receive(body, None)
-        .await
-        .map_err(|e| upload_error(e, max))?;
     let name = Some(name.trim().chars().take(255).collect::<String>())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "tai-lieu".into());

@@ -56,9 +56,11 @@ impl Submitter {
                     }
                     Err(err) => {
                         tracing::error!(error = %err, size = submissions.len(), "submission batch failed");
-                        let unavailable = err.is_unavailable();
+                        let (full, unavailable) = (err.is_storage_full(), err.is_unavailable());
                         for reply in replies {
-                            let failed = if unavailable {
+                            let failed = if full {
+                                crate::error::storage_full()
+                            } else if unavailable {
                                 crate::error::storage_unavailable()
                             } else {
                                 AppError::internal(err.to_string())

@@ -7,7 +7,7 @@ use motcua_app::jobs::reminders::{Mailer, ReminderSettings};
 use motcua_web::WebConfig;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Args, Clone)]
 pub struct ServeArgs {
@@ -55,6 +55,24 @@ pub struct ServeArgs {
     /// Without it (or MOTCUA_MASTER_KEY), DATA_DIR/master.key is used, made on first start.
     #[arg(long, env = "MOTCUA_MASTER_KEY_FILE")]
     master_key_file: Option<PathBuf>,
+    /// Seconds a client has to send a request's header before its connection is closed.
+    #[arg(long, env = "MOTCUA_HEADER_TIMEOUT_SECS", default_value_t = 30)]
+    header_timeout_secs: u64,
+    /// Seconds an upload may send nothing before it is abandoned.
+    #[arg(long, env = "MOTCUA_UPLOAD_IDLE_SECS", default_value_t = 60)]
+    upload_idle_secs: u64,
+    /// Seconds requests in flight get to finish after Ctrl-C or SIGTERM; then open
+    /// connections are cut.
+    #[arg(long, env = "MOTCUA_SHUTDOWN_DEADLINE_SECS", default_value_t = 30)]
+    shutdown_deadline_secs: u64,
+}
+
+/// A number of seconds from the environment, or the default.
+fn secs_from_env(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 impl Default for ServeArgs {
@@ -94,6 +112,9 @@ impl Default for ServeArgs {
             master_key_file: std::env::var_os("MOTCUA_MASTER_KEY_FILE")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
+            header_timeout_secs: secs_from_env("MOTCUA_HEADER_TIMEOUT_SECS", 30),
+            upload_idle_secs: secs_from_env("MOTCUA_UPLOAD_IDLE_SECS", 60),
+            shutdown_deadline_secs: secs_from_env("MOTCUA_SHUTDOWN_DEADLINE_SECS", 30),
         }
     }
 }
@@ -222,6 +243,11 @@ pub async fn run(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> 
                     .map_err(|e| anyhow::anyhow!("--public-url {url}: {e}"))?,
             ),
             None => None,
+        },
+        timeouts: motcua_web::Timeouts {
+            header_read: Duration::from_secs(args.header_timeout_secs.max(1)),
+            body_idle: Duration::from_secs(args.upload_idle_secs.max(1)),
+            shutdown_deadline: Duration::from_secs(args.shutdown_deadline_secs),
         },
         ..WebConfig::default()
     };

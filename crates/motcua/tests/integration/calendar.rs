@@ -1,5 +1,6 @@
 //! The working-day calendar through the API, the pages and the CLI, against the real server.
 
+use crate::common::agency_of;
 use crate::common::{Backend, TestApp, api_token, csrf_from, login, problem};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -29,16 +30,6 @@ async fn put(app: &TestApp, path: &str, token: Option<&str>, body: &Value) -> re
 /// The due path for a paper dossier received Friday 24/4/2026 at 16:00.
 const FRIDAY_PAPER: &str =
     "/api/v1/calendar/due?from=2026-04-24T16:00:00%2B07:00&working_days=3&channel=paper";
-
-async fn user_agency(app: &TestApp, username: &str) -> String {
-    app.store
-        .find_user_by_username(username)
-        .await
-        .unwrap()
-        .unwrap()
-        .agency_code
-        .unwrap()
-}
 
 async fn conversions_holidays_and_due_dates(app: &TestApp) {
     assert_eq!(
@@ -374,8 +365,8 @@ const TUESDAY_PAPER: &str =
     "/api/v1/calendar/due?from=2026-03-03T15:30:00%2B07:00&working_days=1&channel=paper";
 
 async fn agency_working_hours(app: &TestApp) {
-    let dong_kinh = user_agency(app, "quantri.dongkinh").await;
-    let tu_phap = user_agency(app, "chuyenvien.tuphap").await;
+    let dong_kinh = agency_of(app, "quantri.dongkinh").await;
+    let tu_phap = agency_of(app, "chuyenvien.tuphap").await;
     let path = format!("/api/v1/agencies/{dong_kinh}/working-hours");
     let current = get_ok(app, &path).await;
     assert_eq!(current["is_default"], true);
@@ -898,7 +889,7 @@ async fn the_cli_reads_the_stored_calendar() {
         "{text}"
     );
 
-    let dong_kinh = user_agency(&app, "quantri.dongkinh").await;
+    let dong_kinh = agency_of(&app, "quantri.dongkinh").await;
     let unit_admin = api_token(&app, "quantri.dongkinh").await;
     let hours = json!({
         "weekdays": ["mon", "tue", "wed", "thu", "fri"],

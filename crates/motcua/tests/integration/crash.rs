@@ -20,11 +20,17 @@ const KILL_AFTER: usize = 120;
 
 /// Starts the binary on `dir` (with the demo or without) and waits until it serves.
 async fn start(dir: &std::path::Path, with_demo: bool) -> (Child, String) {
+    start_with(dir, with_demo, &[]).await
+}
+
+/// Like [`start`], with more arguments for `serve`.
+async fn start_with(dir: &std::path::Path, with_demo: bool, args: &[&str]) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_motcua"))
         .arg("--data-dir")
         .arg(dir)
         .args(["serve", "--addr", "127.0.0.1:0"])
         .args((!with_demo).then_some("--no-demo"))
+        .args(args)
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -45,19 +51,6 @@ async fn start(dir: &std::path::Path, with_demo: bool) -> (Child, String) {
     // Keep reading stdout so the child never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     (child, base)
-}
-
-fn body(i: usize, agency: &str) -> Value {
-    json!({
-        "procedure_code": samples::CRIMINAL_RECORD,
-        "agency_code": agency,
-        "applicant": {
-            "kind": "person",
-            "name": format!("Người Nộp {i}"),
-            "citizen_id": "020095001234",
-            "phone": "0912345678"
-        }
-    })
 }
 
 async fn token(base: &str) -> String {
@@ -84,7 +77,7 @@ async fn submit(
         .post(format!("{base}/api/v1/dossiers"))
         .bearer_auth(token)
         .header("Idempotency-Key", format!("burst-{i}"))
-        .json(&body(i, agency))
+        .json(&common::numbered_submission(agency, i))
         .send()
         .await
         .ok()?;
@@ -95,15 +88,20 @@ async fn submit(
     v["code"].as_str().map(str::to_owned)
 }
 
-#[tokio::test]
-async fn sigkill_mid_burst_loses_nothing_acknowledged_and_duplicates_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let location = motcua::DataLocation {
-        data_dir: dir.path().to_path_buf(),
+fn sqlite_location(dir: &std::path::Path) -> motcua::DataLocation {
+    motcua::DataLocation {
+        data_dir: dir.to_path_buf(),
         database_url: None,
         documents_url: None,
         database_wait: motcua::DATABASE_WAIT,
-    };
+    }
+}
+
+/// A data folder with the demo seeded under the tests' passwords and the sample processes
+/// approved, and the code of an agency that receives dossiers.
+async fn seeded_dir() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let location = sqlite_location(dir.path());
     let (store, _) = location.open_and_migrate().await.unwrap();
     let (seed, _) = demo::build(common::demo_password).unwrap();
     let audit = motcua_domain::audit::AuditEntry::system(
@@ -125,7 +123,12 @@ async fn sigkill_mid_burst_loses_nothing_acknowledged_and_duplicates_nothing() {
         .agency_code
         .unwrap();
     store.close().await;
+    (dir, agency)
+}
 
+#[tokio::test]
+async fn sigkill_mid_burst_loses_nothing_acknowledged_and_duplicates_nothing() {
+    let (dir, agency) = seeded_dir().await;
     let (mut child, base) = start(dir.path(), false).await;
     let token_1 = token(&base).await;
     let acked: Arc<Mutex<HashMap<usize, String>>> = Arc::default();
@@ -183,6 +186,7 @@ async fn sigkill_mid_burst_loses_nothing_acknowledged_and_duplicates_nothing() {
     child.start_kill().unwrap();
     child.wait().await.unwrap();
 
+    let location = sqlite_location(dir.path());
     let (store, _) = location.open_and_migrate().await.unwrap();
     let mut distinct: Vec<&String> = codes.values().collect();
     distinct.sort();
@@ -304,6 +308,70 @@ async fn a_seed_killed_half_way_is_finished_at_the_next_start() {
         checked += 1;
     }
     assert!(checked >= 10, "{checked} accounts checked");
+    again.start_kill().unwrap();
+    again.wait().await.unwrap();
+}
+
+/// SIGTERM while one client holds half a request header and another stalls mid-upload: the
+/// server stops once the shutdown deadline passes (the header and upload timeouts are set
+/// far beyond it, so only the deadline can end them), and the dossier it acknowledged
+/// before is there after a restart.
+#[tokio::test]
+async fn sigterm_with_stalled_clients_stops_at_the_deadline_and_keeps_what_it_acknowledged() {
+    use tokio::io::AsyncWriteExt;
+    let (dir, agency) = seeded_dir().await;
+    let slow = [
+        "--shutdown-deadline-secs",
+        "2",
+        "--header-timeout-secs",
+        "600",
+        "--upload-idle-secs",
+        "600",
+    ];
+    let (mut child, base) = start_with(dir.path(), false, &slow).await;
+    let token = token(&base).await;
+    let client = reqwest::Client::new();
+    let code = submit(&client, &base, &token, 1, &agency)
+        .await
+        .expect("acknowledged");
+    let host = base.trim_start_matches("http://");
+    let mut half_header = tokio::net::TcpStream::connect(host).await.unwrap();
+    half_header
+        .write_all(b"GET /thu-tuc HTTP/1.1\r\nHost: motcua\r\nAccept: text/ht")
+        .await
+        .unwrap();
+    let mut stalled_upload = tokio::net::TcpStream::connect(host).await.unwrap();
+    stalled_upload
+        .write_all(
+            b"POST /api/v1/documents/verify HTTP/1.1\r\nHost: motcua\r\n\
+              Content-Type: application/pdf\r\nContent-Length: 10000000\r\n\r\n%PDF-1.7 ",
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let pid = child.id().unwrap().to_string();
+    let signalled = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(signalled.success());
+    // Without the deadline it would wait for the 600-second timeouts.
+    let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .expect("the server stops soon after its 2-second deadline")
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    drop((half_header, stalled_upload));
+
+    let (mut again, base) = start(dir.path(), false).await;
+    let r = client
+        .get(format!("{base}/api/v1/dossiers/{code}"))
+        .bearer_auth(self::token(&base).await)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{code} kept");
     again.start_kill().unwrap();
     again.wait().await.unwrap();
 }

@@ -2,7 +2,8 @@
 //! real multipart upload, the public lookup and rating, the officers' queue, dossier page,
 //! actions, counter receipt and printed forms, the process pages, and the demo's seeding.
 
-use crate::common::{self, Backend, TestApp, csrf_from, login};
+use crate::common::agency_of;
+use crate::common::{self, Backend, TestApp, csrf_from, hidden, login};
 use motcua::{demo_dossiers, samples};
 use motcua_domain::account::{Role, Username};
 use motcua_domain::audit::AuditEntry;
@@ -45,36 +46,12 @@ async fn text(client: &reqwest::Client, url: &str) -> (StatusCode, String) {
     (status, r.text().await.unwrap())
 }
 
-/// The value of an input (the first with that name) in a page.
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in page"));
-    let tag = &html[start..start + html[start..].find('>').unwrap()];
-    let value = tag
-        .find("value=\"")
-        .unwrap_or_else(|| panic!("{name} has no value"))
-        + 7;
-    tag[value..value + tag[value..].find('"').unwrap()].to_owned()
-}
-
 fn between<'a>(html: &'a str, before: &str, after: &str) -> &'a str {
     let start = html
         .find(before)
         .unwrap_or_else(|| panic!("{before} not in page"))
         + before.len();
     &html[start..start + html[start..].find(after).unwrap()]
-}
-
-async fn agency_of(app: &TestApp, username: &str) -> String {
-    app.store
-        .find_user_by_username(username)
-        .await
-        .unwrap()
-        .unwrap()
-        .agency_code
-        .unwrap()
 }
 
 async fn signed_in(app: &TestApp, username: &str) -> reqwest::Client {

@@ -1,6 +1,7 @@
 //! Dossiers end to end through the API, on both backends: submission, the queue, actions
 //! under the access rules, concurrency, documents, the public lookup and rating, processes.
 
+use crate::common::agency_of;
 use crate::common::{
     Api, Backend, Options, TestApp, demo_password, login, other_commune_receiver, problem,
 };
@@ -15,16 +16,6 @@ fn actions(d: &Value) -> Vec<String> {
         .iter()
         .map(|a| a["action"].as_str().unwrap().to_owned())
         .collect()
-}
-
-async fn agency_of(app: &TestApp, username: &str) -> String {
-    app.store
-        .find_user_by_username(username)
-        .await
-        .unwrap()
-        .unwrap()
-        .agency_code
-        .unwrap()
 }
 
 fn submission(agency: &str) -> Value {

@@ -10,6 +10,7 @@ mod catalogue;
 mod cli;
 mod crash;
 mod dashboard;
+mod disk_full;
 mod documents;
 mod dossier_pages;
 mod dossiers;

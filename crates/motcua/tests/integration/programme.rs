@@ -1,6 +1,7 @@
 //! The transformation programme: API, pages, review, exports and reminders, against the
 //! real server seeded with the demo programme.
 
+use crate::common::agency_of;
 use crate::common::{Backend, TestApp, api_token, csrf_from, login, problem};
 use chrono::{NaiveDate, TimeZone, Utc};
 use motcua_app::jobs::reminders::{self, Mailer, ReminderSettings};
@@ -52,16 +53,6 @@ fn task_by_code(programme: &Value, code: &str) -> Value {
     tasks(programme)
         .into_iter()
         .find(|t| t["code"] == code)
-        .unwrap()
-}
-
-async fn agency_of(app: &TestApp, username: &str) -> String {
-    app.store
-        .find_user_by_username(username)
-        .await
-        .unwrap()
-        .unwrap()
-        .agency_code
         .unwrap()
 }
 

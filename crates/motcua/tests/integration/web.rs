@@ -947,3 +947,68 @@ async fn the_openapi_document_is_3_1_and_matches_its_snapshot() {
     insta::assert_json_snapshot!("openapi", doc);
     app.stop().await;
 }
+
+/// Reads what the server sends on `stream` until it closes the connection.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// A client that sends half a header is cut off after the header timeout, and an upload that
+/// stops sending is abandoned after the idle timeout, answered as interrupted.
+#[tokio::test]
+async fn slow_clients_are_cut_off() {
+    use std::time::Duration;
+    use tokio::io::AsyncWriteExt;
+    let options = Options {
+        demo: false,
+        timeouts: Some(motcua_web::Timeouts {
+            header_read: Duration::from_secs(1),
+            body_idle: Duration::from_secs(1),
+            ..motcua_web::Timeouts::default()
+        }),
+        ..Options::default()
+    };
+    let app = TestApp::spawn_with(Backend::Sqlite, options).await.unwrap();
+    let host = app.base.trim_start_matches("http://").to_owned();
+
+    let mut half_header = tokio::net::TcpStream::connect(&host).await.unwrap();
+    half_header
+        .write_all(b"GET / HTTP/1.1\r\nHost: motcua\r\nAccept: te")
+        .await
+        .unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(20), read_until_closed(&mut half_header))
+        .await
+        .expect("the connection is closed after the header timeout");
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+
+    let mut stalled = tokio::net::TcpStream::connect(&host).await.unwrap();
+    stalled
+        .write_all(
+            b"POST /api/v1/documents/verify HTTP/1.1\r\nHost: motcua\r\nConnection: close\r\n\
+              Content-Type: application/pdf\r\nContent-Length: 1000000\r\n\r\n%PDF-1.7 ",
+        )
+        .await
+        .unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(20), read_until_closed(&mut stalled))
+        .await
+        .expect("the stalled upload is answered after the idle timeout");
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("upload_interrupted"), "{answer}");
+
+    // A client that keeps sending, however slowly, is not cut off.
+    let mut slow = tokio::net::TcpStream::connect(&host).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: motcua\r\n")
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    slow.write_all(b"Connection: close\r\n\r\n").await.unwrap();
+    let answer = read_until_closed(&mut slow).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    app.stop().await;
+}

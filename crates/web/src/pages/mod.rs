@@ -152,7 +152,7 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// The online form's largest body: every required document at its largest, and the fields.
-const SUBMISSION_BODY_LIMIT: usize = 8 * crate::dossiers::MAX_DOCUMENT_BYTES;
+pub(super) const SUBMISSION_BODY_LIMIT: usize = 8 * crate::dossiers::MAX_DOCUMENT_BYTES;
 
 async fn download_xlsx(State(state): State<AppState>, chrome: Chrome) -> Response {
     catalogue::download(state, chrome, motcua_exchange::Format::Xlsx).await
@@ -331,7 +331,10 @@ pub(crate) fn error_page_with(chrome: Chrome, status: StatusCode, message: &str)
         message: message.to_owned(),
     };
     let mut response = render(status, &page);
-    if status == StatusCode::SERVICE_UNAVAILABLE {
+    if matches!(
+        status,
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::INSUFFICIENT_STORAGE
+    ) {
         response.headers_mut().insert(
             header::RETRY_AFTER,
             axum::http::HeaderValue::from_static(crate::error::RETRY_AFTER_SECONDS),

@@ -40,6 +40,10 @@ pub struct Options {
     pub documents_url: Option<String>,
     /// Where the dossier queue stops counting (default 10 000).
     pub queue_count_cap: Option<i64>,
+    /// Slow-client limits (default: the server's).
+    pub timeouts: Option<motcua_web::Timeouts>,
+    /// Where the data folder is made (default: the system's temporary folder).
+    pub data_parent: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -50,6 +54,8 @@ impl Default for Options {
             max_document_bytes: None,
             documents_url: None,
             queue_count_cap: None,
+            timeouts: None,
+            data_parent: None,
         }
     }
 }
@@ -61,7 +67,10 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, options: Options) -> Option<TestApp> {
-        let data_dir = tempfile::tempdir().unwrap();
+        let data_dir = match &options.data_parent {
+            Some(parent) => tempfile::tempdir_in(parent).unwrap(),
+            None => tempfile::tempdir().unwrap(),
+        };
         // The demo comes as a copy of a database seeded once per process.
         let (database_url, demo_accounts) = match (backend, options.demo) {
             (Backend::Sqlite, false) => (None, None),
@@ -93,6 +102,7 @@ impl TestApp {
             queue_count_cap: options
                 .queue_count_cap
                 .unwrap_or(motcua_store::QUEUE_COUNT_CAP),
+            timeouts: options.timeouts.unwrap_or_default(),
             ..WebConfig::default()
         };
         let running = server::start(
@@ -266,6 +276,45 @@ pub fn csrf_from(html: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";
     let start = html.find(marker).expect("page has a CSRF field") + marker.len();
     html[start..start + html[start..].find('"').unwrap()].to_owned()
+}
+
+/// The value of an input (the first with that name) in a page.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in page"));
+    let tag = &html[start..start + html[start..].find('>').unwrap()];
+    let value = tag
+        .find("value=\"")
+        .unwrap_or_else(|| panic!("{name} has no value"))
+        + 7;
+    tag[value..value + tag[value..].find('"').unwrap()].to_owned()
+}
+
+/// The agency of a demo account.
+pub async fn agency_of(app: &TestApp, username: &str) -> String {
+    app.store
+        .find_user_by_username(username)
+        .await
+        .unwrap()
+        .unwrap()
+        .agency_code
+        .unwrap()
+}
+
+/// A dossier submission for the criminal-record sample, told apart by `i`.
+pub fn numbered_submission(agency: &str, i: usize) -> serde_json::Value {
+    serde_json::json!({
+        "procedure_code": motcua::samples::CRIMINAL_RECORD,
+        "agency_code": agency,
+        "applicant": {
+            "kind": "person",
+            "name": format!("Người Nộp {i}"),
+            "citizen_id": "020095001234",
+            "phone": "0912345678"
+        }
+    })
 }
 
 /// Loads the login page (getting the CSRF cookie) and signs in through the form.

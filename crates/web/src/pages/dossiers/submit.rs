@@ -4,14 +4,14 @@ use super::form::{procedure_form, submit_page, unknown_procedure};
 use super::{ApplicantFields, FormError, valid_key};
 use crate::AppState;
 use crate::auth::{AuthUser, MaybeUser};
-use crate::dossiers::sniff;
 use crate::error::status_of;
 use crate::pages::dossier_common::{
     agency_names, api_error_page, lookup_url, name_of, public_base, qr_svg, when,
 };
 use crate::pages::{Chrome, PageError, error_page_with, render};
 use motcua_app::AppError;
-use motcua_app::dossiers::attach::{attach_document, rejection};
+use motcua_app::documents::Staged;
+use motcua_app::dossiers::attach::{attach_staged, stage_file};
 use motcua_app::dossiers::public::applicant_audit;
 use motcua_app::dossiers::submit::SubmitRequest;
 use motcua_app::dossiers::{self as app_dossiers, MAX_DOCUMENT_BYTES};
@@ -46,10 +46,10 @@ struct SubmittedPage {
     replayed: bool,
 }
 
-/// A submitted file: its name and bytes.
+/// A submitted file: its name, and its content spooled to disk (or why it was refused).
 struct Upload {
     filename: String,
-    bytes: Vec<u8>,
+    staged: Result<Staged, AppError>,
 }
 
 /// `POST /procedures/{code}/submit` (multipart, the CSRF token first): validates everything,
@@ -70,6 +70,9 @@ pub(crate) async fn submit(
             "Biểu mẫu phải được gửi dưới dạng multipart/form-data.",
         ));
     };
+    if declared_length(&headers).is_some_and(|n| n > crate::pages::SUBMISSION_BODY_LIMIT as u64) {
+        return Ok(too_large(chrome));
+    }
     let mut text: HashMap<String, String> = HashMap::new();
     let mut files: BTreeMap<usize, Upload> = BTreeMap::new();
     loop {
@@ -84,19 +87,36 @@ pub(crate) async fn submit(
             .and_then(|i| i.parse::<usize>().ok())
         {
             let filename = field.file_name().unwrap_or_default().to_owned();
-            let bytes = match field.bytes().await {
-                Ok(bytes) => bytes,
-                Err(e) => return Ok(unreadable(chrome, &e)),
+            // Each file streams to a spool file as it arrives (never into memory); those
+            // of a form that is refused are dropped, and their spool files with them.
+            let staged = if filename.is_empty() {
+                stage_file(&state.app, field).await
+            } else if let Err(e) = motcua_domain::document::check_name(&filename) {
+                // The file's name follows the API's rule (never a path, a device or hidden
+                // characters), as the upload page's does.
+                Err(AppError::invalid(e.code(), e.to_string()))
+            } else {
+                stage_file(&state.app, field).await
             };
-            if !bytes.is_empty() || !filename.is_empty() {
-                files.insert(
-                    index,
-                    Upload {
-                        filename,
-                        bytes: bytes.to_vec(),
-                    },
-                );
-            }
+            let staged = match staged {
+                Err(AppError::Malformed { detail, .. }) => {
+                    return Ok(error_page_with(chrome, StatusCode::BAD_REQUEST, &detail));
+                }
+                Err(err @ (AppError::StorageFull { .. } | AppError::Unavailable { .. })) => {
+                    return Ok(error_page_with(chrome, status_of(&err), &err.detail()));
+                }
+                Err(AppError::Invalid {
+                    code: "empty_document",
+                    ..
+                }) if filename.is_empty() => {
+                    continue; // a file input left empty
+                }
+                Err(AppError::Internal(e)) => {
+                    return Err(PageError::app(chrome, AppError::Internal(e)));
+                }
+                other => other,
+            };
+            files.insert(index, Upload { filename, staged });
         } else {
             let value = match field.text().await {
                 Ok(value) => value,
@@ -149,17 +169,10 @@ pub(crate) async fn submit(
             None => {
                 doc_errors.insert(index, format!("Chưa đính kèm \"{name}\"."));
             }
-            Some(upload) => {
-                // The file's name follows the API's rule (never a path, a device or hidden
-                // characters), as the upload page's does.
-                if !upload.filename.is_empty()
-                    && let Err(e) = motcua_domain::document::check_name(&upload.filename)
-                {
-                    doc_errors.insert(index, e.to_string());
-                } else if let Err(r) = sniff(&upload.bytes) {
-                    doc_errors.insert(index, rejection(r, MAX_DOCUMENT_BYTES as u64).to_string());
-                }
+            Some(Upload { staged: Err(e), .. }) => {
+                doc_errors.insert(index, e.detail().into_owned());
             }
+            Some(Upload { staged: Ok(_), .. }) => {}
         }
     }
     for (index, message) in &doc_errors {
@@ -188,10 +201,9 @@ pub(crate) async fn submit(
         .collect();
     hashed.insert("procedure".into(), code.clone());
     for (index, upload) in &files {
-        hashed.insert(
-            format!("doc_{index}"),
-            hex::encode(Sha256::digest(&upload.bytes)),
-        );
+        if let Ok(staged) = &upload.staged {
+            hashed.insert(format!("doc_{index}"), staged.sha256.clone());
+        }
     }
     let request_hash = hex::encode(Sha256::digest(
         serde_json::to_string(&hashed)
@@ -241,7 +253,8 @@ pub(crate) async fn submit(
         saved_documents = motcua_app::dossiers::attach::document_names(&state.app, &record).await?;
     } else {
         for (index, upload) in files {
-            let Some((doc_name, _)) = form.documents.get(index) else {
+            let (Some((doc_name, _)), Ok(staged)) = (form.documents.get(index), upload.staged)
+            else {
                 continue;
             };
             let name = if upload.filename.is_empty() {
@@ -253,7 +266,7 @@ pub(crate) async fn submit(
                 Some(u) => u.audit("dossier.document_added", "dossier", serde_json::json!({})),
                 None => applicant_audit("dossier.document_added"),
             };
-            match attach_document(&state.app, record.code(), &name, upload.bytes, audit).await {
+            match attach_staged(&state.app, record.code(), &name, staged, audit).await {
                 Ok(doc) => saved_documents.push(doc.name),
                 Err(err) => {
                     tracing::error!(code = record.code(), error = %err, "a document of an online submission was not stored");
@@ -301,18 +314,32 @@ pub(crate) async fn submit(
     Ok(render(StatusCode::OK, &page))
 }
 
+/// The Content-Length a client declared, if any.
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(axum::http::header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+fn too_large(chrome: Chrome) -> Response {
+    error_page_with(
+        chrome,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!(
+            "Dữ liệu gửi lên quá lớn. Mỗi tệp tối đa {} MiB.",
+            MAX_DOCUMENT_BYTES / 1024 / 1024
+        ),
+    )
+}
+
 /// A multipart form that could not be read: too large, or malformed (a NUL in a file name,
 /// a cut-off body), each said as what it is.
 fn unreadable(chrome: Chrome, e: &axum::extract::multipart::MultipartError) -> Response {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return error_page_with(
-            chrome,
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &format!(
-                "Dữ liệu gửi lên quá lớn. Mỗi tệp tối đa {} MiB.",
-                crate::dossiers::MAX_DOCUMENT_BYTES / 1024 / 1024
-            ),
-        );
+        return too_large(chrome);
     }
     error_page_with(
         chrome,
