@@ -58,6 +58,8 @@ pub struct AppConfig {
     pub queue_count_cap: i64,
     /// The province this instance serves.
     pub province: Province,
+    /// Where the audit chain's signed checkpoints are written; None: `DATA_DIR/audit-checkpoints`.
+    pub audit_checkpoints: Option<PathBuf>,
 }
 
 /// The province an instance serves: the whole of its statistics.
@@ -86,6 +88,7 @@ impl Default for AppConfig {
             master_key: None,
             queue_count_cap: motcua_store::QUEUE_COUNT_CAP,
             province: Province::default(),
+            audit_checkpoints: None,
         }
     }
 }
@@ -113,6 +116,8 @@ pub struct App {
     pub(crate) writer_checked: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
     /// The data folder (SQLite, documents, spool files), whose free space readiness checks.
     pub(crate) data_dir: std::path::PathBuf,
+    /// The audit chain's checkpoints: their folder and the last place written.
+    pub(crate) checkpoints: Arc<audit::CheckpointLog>,
 }
 
 /// Below this much free space on the data folder's file system the server reports itself
@@ -155,6 +160,12 @@ impl App {
             stats: Arc::default(),
             writer_checked: Arc::default(),
             data_dir: config.data_dir.clone(),
+            checkpoints: Arc::new(audit::CheckpointLog::new(
+                config
+                    .audit_checkpoints
+                    .clone()
+                    .unwrap_or_else(|| config.data_dir.join(audit::CHECKPOINT_FOLDER)),
+            )),
         }
     }
 

@@ -189,6 +189,16 @@ impl Signer {
         ))
     }
 
+    /// The key that signs the audit chain's checkpoints: derived from the master key, so it
+    /// is never stored, least of all in the database whose chain it vouches for.
+    pub fn checkpoint_key(&self) -> Result<SigningKey, KeyError> {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.master()?.0)
+            .expect("HMAC takes a key of any length");
+        mac.update(b"motcua audit checkpoint key v1\0");
+        Ok(SigningKey::from_bytes(&mac.finalize().into_bytes().into()))
+    }
+
     /// A signer whose master key is in `path`; the file is made on first use if missing.
     pub fn from_file(path: &Path) -> Signer {
         Signer {

@@ -12,12 +12,45 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = AgencyInput))]
 pub struct AgencyInput {
     /// Required when creating; ignored when updating (the path names the agency).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = "^([0-9]{3}\\.[0-9]{2}\\.[0-9]{2}\\.[A-Z][0-9]{2}|[A-Z][0-9]{2}\\.[0-9]{3}\\.[0-9]{2})$"
+        )
+    )]
     pub code: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 255))]
     pub name: String,
+    /// provincial_committee, department, service_centre, commune_committee or other.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = "^(provincial_committee|department|service_centre|commune_committee|other)$"
+        )
+    )]
     pub kind: String,
+    /// The unit it serves (statistics code).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^([0-9]{2}|[0-9]{3}|[0-9]{5})$")
+    )]
     pub unit_code: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = "^([0-9]{3}\\.[0-9]{2}\\.[0-9]{2}\\.[A-Z][0-9]{2}|[A-Z][0-9]{2}\\.[0-9]{3}\\.[0-9]{2})$"
+        )
+    )]
     pub parent_code: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "motcua_domain::calendar::strict_date::option"
+    )]
     pub valid_from: Option<NaiveDate>,
+    #[serde(
+        default,
+        deserialize_with = "motcua_domain::calendar::strict_date::option"
+    )]
     pub valid_to: Option<NaiveDate>,
 }
 

@@ -107,6 +107,74 @@ pub enum ChainBreak {
     Unlinked { seq: i64 },
     /// Sequence numbers jump: rows are missing.
     Gap { after: i64, next: i64 },
+    /// A checkpoint names an event the chain no longer reaches: the tail was cut off and the
+    /// head moved back.
+    RolledBack { checkpoint_seq: i64, head_seq: i64 },
+    /// The chain's event at a checkpoint's place has another hash than the checkpoint
+    /// recorded: events up to it were rewritten and the chain re-sealed.
+    Resealed { seq: i64 },
+    /// A checkpoint whose signature does not hold (line `line` of the file `file`).
+    ForgedCheckpoint { file: String, line: usize },
+}
+
+/// The chain's head as the server recorded it outside the database, at a moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    pub at: DateTime<Utc>,
+    /// The province (statistics code) whose chain it is.
+    pub province: String,
+    /// Ed25519 over [`Checkpoint::signed_bytes`], standard base64.
+    pub signature: String,
+}
+
+impl Checkpoint {
+    /// What the signature covers: a fixed label, the province, the place, the hash, the time.
+    pub fn signed_bytes(&self) -> Vec<u8> {
+        format!(
+            "motcua audit checkpoint v1\0{}\0{}\0{}\0{}",
+            self.province,
+            self.seq,
+            self.hash,
+            canonical_time(&self.at)
+        )
+        .into_bytes()
+    }
+}
+
+/// Checks the chain against checkpoints whose signatures hold: every checkpointed event must
+/// still be there with the hash it had. `hash_at` gives the chain's hash at a place, and
+/// `head_seq` is the last event's place.
+pub fn check_checkpoints<'c, 'h>(
+    checkpoints: impl IntoIterator<Item = &'c Checkpoint>,
+    head_seq: i64,
+    hash_at: impl Fn(i64) -> Option<&'h str>,
+) -> Vec<ChainBreak> {
+    let mut breaks = Vec::new();
+    let mut rolled_back = None;
+    for checkpoint in checkpoints {
+        if checkpoint.seq > head_seq {
+            // Reported once, for the furthest checkpoint the chain falls short of.
+            rolled_back = rolled_back.max(Some(checkpoint.seq));
+        } else if hash_at(checkpoint.seq) != Some(checkpoint.hash.as_str()) {
+            breaks.push(ChainBreak::Resealed {
+                seq: checkpoint.seq,
+            });
+        }
+    }
+    if let Some(checkpoint_seq) = rolled_back {
+        breaks.push(ChainBreak::RolledBack {
+            checkpoint_seq,
+            head_seq,
+        });
+    }
+    breaks.sort_by_key(|b| match b {
+        ChainBreak::Resealed { seq } => *seq,
+        _ => i64::MAX,
+    });
+    breaks.dedup();
+    breaks
 }
 
 /// Walks events in sequence order and reports every break.
@@ -136,6 +204,74 @@ pub fn verify_chain<'a>(events: impl IntoIterator<Item = &'a AuditEvent>) -> Vec
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    fn checkpoint_of(event: &AuditEvent) -> Checkpoint {
+        Checkpoint {
+            seq: event.seq,
+            hash: event.hash.clone(),
+            at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            province: "20".into(),
+            signature: String::new(),
+        }
+    }
+
+    #[test]
+    fn checkpoints_catch_a_cut_tail_and_a_resealed_chain() {
+        let events = chain(6);
+        let checkpoints = [checkpoint_of(&events[2]), checkpoint_of(&events[4])];
+        fn hash_in<'e>(events: &'e [AuditEvent]) -> impl Fn(i64) -> Option<&'e str> {
+            move |seq| {
+                events
+                    .iter()
+                    .find(|e| e.seq == seq)
+                    .map(|e| e.hash.as_str())
+            }
+        }
+        assert!(check_checkpoints(&checkpoints, 6, hash_in(&events)).is_empty());
+        // The last three events deleted and the head moved back: the chain itself is intact.
+        let cut = &events[..3];
+        assert!(verify_chain(cut).is_empty());
+        assert_eq!(
+            check_checkpoints(&checkpoints, 3, hash_in(cut)),
+            vec![ChainBreak::RolledBack {
+                checkpoint_seq: 5,
+                head_seq: 3
+            }]
+        );
+        // Event 2 rewritten and every later hash recomputed: a valid chain, other hashes.
+        let mut resealed: Vec<AuditEvent> = events[..1].to_vec();
+        for (i, event) in events[1..].iter().enumerate() {
+            let mut entry = event.entry.clone();
+            if i == 0 {
+                entry.detail = "{\"rewritten\":true}".into();
+            }
+            let prev = resealed.last().map(|e| (e.seq, e.hash.as_str()));
+            let sealed = seal(entry, prev);
+            resealed.push(sealed);
+        }
+        assert!(verify_chain(&resealed).is_empty());
+        assert_eq!(
+            check_checkpoints(&checkpoints, 6, hash_in(&resealed)),
+            vec![
+                ChainBreak::Resealed { seq: 3 },
+                ChainBreak::Resealed { seq: 5 }
+            ]
+        );
+    }
+
+    #[test]
+    fn the_signed_bytes_cover_every_field() {
+        let base = checkpoint_of(&chain(1)[0]);
+        let mut other = base.clone();
+        other.seq += 1;
+        assert_ne!(base.signed_bytes(), other.signed_bytes());
+        let mut other = base.clone();
+        other.province = "01".into();
+        assert_ne!(base.signed_bytes(), other.signed_bytes());
+        let mut other = base.clone();
+        other.at += chrono::Duration::microseconds(1);
+        assert_ne!(base.signed_bytes(), other.signed_bytes());
+    }
 
     fn entry(action: &str) -> AuditEntry {
         AuditEntry {

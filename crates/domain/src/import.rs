@@ -24,6 +24,24 @@ impl<T> Sourced<T> {
     }
 }
 
+/// The file an import read, recorded with the run: its name and the SHA-256 of its bytes.
+#[derive(Debug, Clone)]
+pub struct ImportSource {
+    pub name: String,
+    pub sha256: String,
+}
+
+impl ImportSource {
+    /// The source for a file's bytes, hashed here so every importer names a file alike.
+    pub fn of(name: impl Into<String>, bytes: &[u8]) -> ImportSource {
+        use sha2::{Digest, Sha256};
+        ImportSource {
+            name: name.into(),
+            sha256: hex::encode(Sha256::digest(bytes)),
+        }
+    }
+}
+
 /// One bad row: where, which code, and why (in Vietnamese).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportProblem {

@@ -7,7 +7,10 @@ pub mod audit;
 pub mod calendar;
 pub mod document;
 pub mod dossier;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod import;
+pub mod multipart;
 pub mod news;
 pub mod paging;
 pub mod procedure;

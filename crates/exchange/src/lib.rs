@@ -1,4 +1,5 @@
-//! Catalogue files in and out: Excel (xlsx), CSV and JSON.
+//! Catalogue files in and out: Excel (xlsx), CSV and JSON; and the registers of units,
+//! successions and agencies read from files ([`registers`]).
 //!
 //! - **xlsx**: a main sheet `Thủ tục`, one row per procedure, and sub-sheets
 //!   `Thành phần hồ sơ`, `Phí, lệ phí` and `Kết quả`, one row per item, keyed by
@@ -21,7 +22,10 @@ use std::fmt;
 use std::str::FromStr;
 
 mod check;
+#[doc(hidden)]
+pub mod fuzzing;
 mod read;
+pub mod registers;
 mod write;
 
 pub use check::{Known, check};
@@ -303,6 +307,54 @@ mod tests {
                 "{format}"
             );
         }
+    }
+
+    #[test]
+    fn formula_cells_and_names_on_two_lines_are_refused_with_their_place() {
+        let e = entry("1.001193");
+        let xlsx = export(std::slice::from_ref(&e), Format::Xlsx).unwrap();
+        // The exported workbook, with a formula (and its cached value) put in the name.
+        let mut book: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+        use calamine::Reader;
+        let main = book.worksheet_range(crate::MAIN_SHEET).unwrap();
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(crate::MAIN_SHEET).unwrap();
+        for (row, col, value) in main.used_cells() {
+            let text = value.to_string();
+            let (row, col) = (row as u32, col as u16);
+            if row == 1
+                && main
+                    .get((0, col as usize))
+                    .is_some_and(|h| *h == calamine::Data::String("ten_thu_tuc".into()))
+            {
+                let formula = rust_xlsxwriter::Formula::new("=\"Đăng ký \"&\"khai sinh\"")
+                    .set_result("Đăng ký khai sinh");
+                sheet.write_formula(row, col, formula).unwrap();
+            } else {
+                sheet.write_string(row, col, text).unwrap();
+            }
+        }
+        let bytes = workbook.save_to_buffer().unwrap();
+        let parsed = parse(&bytes).unwrap();
+        let issue = parsed
+            .issues
+            .iter()
+            .find(|i| i.code == "formula_cell")
+            .unwrap_or_else(|| panic!("{:?}", parsed.issues));
+        assert_eq!(issue.row, 2);
+        assert_eq!(issue.column.as_deref(), Some("ten_thu_tuc"));
+
+        // A quoted line break inside a name, in CSV.
+        let mut two_lines = entry("1.001193");
+        two_lines.procedure.name = "Đăng ký\nkhai sinh".into();
+        let csv = export(std::slice::from_ref(&two_lines), Format::Csv).unwrap();
+        let parsed = parse(&csv).unwrap();
+        assert!(parsed.rows.is_empty());
+        let issue = &parsed.issues[0];
+        assert_eq!(issue.code, "line_break_in_name", "{issue}");
+        assert_eq!(issue.column.as_deref(), Some("ten_thu_tuc"));
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub struct RunningServer {
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
     jobs: Vec<JoinHandle<()>>,
+    app: motcua_app::App,
 }
 
 impl RunningServer {
@@ -25,9 +26,15 @@ impl RunningServer {
         for job in &self.jobs {
             job.abort();
         }
-        self.task
+        let served = self
+            .task
             .await
-            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        // Anchor everything done up to the stop.
+        if let Err(err) = motcua_app::audit::write_checkpoint(&self.app).await {
+            tracing::error!(error = %err, "could not write the audit checkpoint at shutdown");
+        }
+        served
     }
 
     /// Runs until Ctrl-C or SIGTERM, then shuts down gracefully.
@@ -73,9 +80,11 @@ pub async fn start_with(
         JobSettings {
             idempotency_retention,
             reminders,
+            audit_checkpoints: state.config.audit_checkpoint_every,
         },
     );
     let timeouts = state.config.timeouts;
+    let application = state.app.clone();
     let app = motcua_web::router(state);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(serve(listener, app, timeouts, stopped));
@@ -84,6 +93,7 @@ pub async fn start_with(
         stop,
         task,
         jobs,
+        app: application,
     })
 }
 

@@ -3,7 +3,9 @@
 use crate::tx::{Tx, on_tx};
 use crate::{Store, StoreError, on_pool};
 use chrono::{DateTime, Utc};
-use motcua_domain::audit::{AuditEntry, AuditEvent, ChainBreak, seal, verify_chain};
+use motcua_domain::audit::{
+    AuditEntry, AuditEvent, ChainBreak, Checkpoint, check_checkpoints, seal, verify_chain,
+};
 
 /// Appends one event inside the caller's transaction. Updating the head row first
 /// takes its row lock, so concurrent appenders on PostgreSQL queue up instead of forking the chain.
@@ -142,6 +144,10 @@ pub(crate) const SELECT_EVENTS: &str = "SELECT seq, at, actor, actor_role, agenc
 pub struct AuditVerification {
     pub events: usize,
     pub head_seq: i64,
+    /// The head's hash, for an operator to record somewhere the database cannot reach.
+    pub head_hash: String,
+    /// How many signed checkpoints the chain was checked against.
+    pub checkpoints: usize,
     pub breaks: Vec<ChainBreak>,
 }
 
@@ -183,18 +189,32 @@ impl Store {
         Ok(rows.into_iter().map(from_row).collect())
     }
 
+    /// The chain's head: the last event's place and hash (0 and the genesis hash when empty).
+    pub async fn audit_head(&self) -> Result<(i64, String), StoreError> {
+        let sql = "SELECT seq, hash FROM audit_head WHERE id = 1";
+        Ok(on_pool!(self, |pool| sqlx::query_as(sql)
+            .fetch_one(pool)
+            .await?))
+    }
+
     /// Re-hashes the whole chain and checks that the head matches the last event.
     pub async fn verify_audit_chain(&self) -> Result<AuditVerification, StoreError> {
+        self.verify_audit_chain_against(&[]).await
+    }
+
+    /// Like [`Store::verify_audit_chain`], and checks that every checkpoint (signatures
+    /// already checked) is still in the chain with its hash.
+    pub async fn verify_audit_chain_against(
+        &self,
+        checkpoints: &[Checkpoint],
+    ) -> Result<AuditVerification, StoreError> {
         let sql = format!("{SELECT_EVENTS} ORDER BY seq");
         let rows: Vec<EventRow> = on_pool!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .fetch_all(pool)
                 .await?
         });
-        let head_sql = "SELECT seq, hash FROM audit_head WHERE id = 1";
-        let (head_seq, head_hash): (i64, String) = on_pool!(self, |pool| sqlx::query_as(head_sql)
-            .fetch_one(pool)
-            .await?);
+        let (head_seq, head_hash) = self.audit_head().await?;
         let events: Vec<AuditEvent> = rows.into_iter().map(from_row).collect();
         let mut breaks = verify_chain(&events);
         match events.last() {
@@ -210,9 +230,21 @@ impl Store {
             }),
             _ => {}
         }
+        let last_seq = events.last().map_or(0, |e| e.seq);
+        breaks.extend(check_checkpoints(checkpoints, last_seq, |seq| {
+            // Places run 1, 2, 3…; where rows are missing the search finds the right one.
+            let guess = usize::try_from(seq - 1).ok()?;
+            events
+                .get(guess)
+                .filter(|e| e.seq == seq)
+                .or_else(|| events.iter().find(|e| e.seq == seq))
+                .map(|e| e.hash.as_str())
+        }));
         Ok(AuditVerification {
             events: events.len(),
             head_seq,
+            head_hash,
+            checkpoints: checkpoints.len(),
             breaks,
         })
     }

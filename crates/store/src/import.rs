@@ -24,12 +24,8 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
-/// The file an import read, recorded with the run.
-#[derive(Debug, Clone)]
-pub struct ImportSource {
-    pub name: String,
-    pub sha256: String,
-}
+/// Defined with the import rules, so the file parsers need not depend on the store.
+pub use motcua_domain::import::ImportSource;
 
 /// Either the import was carried out (and what it did), or it was refused whole.
 #[derive(Debug, Clone)]

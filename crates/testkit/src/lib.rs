@@ -3,8 +3,10 @@
 //! Tests that need PostgreSQL or a browser skip, loudly, when the service is absent,
 //! and fail instead when `MOTCUA_REQUIRE_POSTGRES=1` or `MOTCUA_REQUIRE_BROWSER=1`.
 
+mod outage;
 mod postgres;
 
+pub use outage::OutageProxy;
 pub use postgres::{PostgresTemplate, fresh_postgres_url};
 
 use std::sync::OnceLock;

@@ -14,6 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
+use motcua_domain::multipart::{FirstField, first_field};
 use subtle::ConstantTimeEq;
 
 pub const CSRF_COOKIE: &str = "motcua_csrf";
@@ -63,45 +64,8 @@ fn is_multipart(req: &Request) -> Option<String> {
     multer::parse_boundary(content_type).ok()
 }
 
-/// What the start of a multipart body says about its first field.
-#[derive(Debug, PartialEq, Eq)]
-enum FirstField {
-    Token(String),
-    Other,
-    NeedMore,
-}
-
 /// How far into a multipart body the token may be looked for.
 const MULTIPART_PEEK_BYTES: usize = 16 * 1024;
-
-fn first_field(head: &[u8], boundary: &str) -> FirstField {
-    let opening = format!("--{boundary}\r\n");
-    if head.len() < opening.len() {
-        return FirstField::NeedMore;
-    }
-    let Some(rest) = head.strip_prefix(opening.as_bytes()) else {
-        return FirstField::Other;
-    };
-    let Some(end_of_headers) = rest.windows(4).position(|w| w == b"\r\n\r\n") else {
-        return FirstField::NeedMore;
-    };
-    let headers = String::from_utf8_lossy(&rest[..end_of_headers]).to_ascii_lowercase();
-    let named = headers.lines().any(|line| {
-        line.starts_with("content-disposition:") && line.contains(&format!("name=\"{CSRF_FIELD}\""))
-    });
-    if !named {
-        return FirstField::Other;
-    }
-    let value = &rest[end_of_headers + 4..];
-    let closing = format!("\r\n--{boundary}");
-    match value
-        .windows(closing.len())
-        .position(|w| w == closing.as_bytes())
-    {
-        Some(end) => FirstField::Token(String::from_utf8_lossy(&value[..end]).into_owned()),
-        None => FirstField::NeedMore,
-    }
-}
 
 /// The token from a multipart form's first field, read ahead without holding the files:
 /// the request goes on with what was read put back in front of the rest of its body.
@@ -113,8 +77,8 @@ async fn multipart_token(req: Request, boundary: &str) -> (Request, Option<Strin
     let mut token = None;
     let mut failed = None;
     while head.len() < MULTIPART_PEEK_BYTES {
-        match first_field(&head, boundary) {
-            FirstField::Token(t) => {
+        match first_field(&head, boundary, CSRF_FIELD) {
+            FirstField::Found(t) => {
                 token = Some(t);
                 break;
             }
@@ -244,26 +208,6 @@ fn set_cookie_if_new(response: &mut Response, is_new: bool, token: &str, secure:
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_token_is_the_first_multipart_field_or_nothing() {
-        let body = "--XyZ\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\nabc\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF";
-        assert_eq!(
-            first_field(body.as_bytes(), "XyZ"),
-            FirstField::Token("abc".into())
-        );
-        for cut in [0, 3, 10, 60, 66] {
-            assert_eq!(
-                first_field(&body.as_bytes()[..cut], "XyZ"),
-                FirstField::NeedMore,
-                "{cut}"
-            );
-        }
-        let file_first =
-            "--XyZ\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nx\r\n--XyZ--";
-        assert_eq!(first_field(file_first.as_bytes(), "XyZ"), FirstField::Other);
-        assert_eq!(first_field(b"--Other\r\n", "XyZ"), FirstField::Other);
-    }
 
     #[test]
     fn a_session_binds_the_token() {

@@ -184,7 +184,12 @@ pub(crate) fn in_vietnamese(english: &str) -> String {
         Some((path, reason)) if !path.contains(' ') => (Some(path), reason),
         _ => (None, text),
     };
-    let what = if reason.starts_with("missing field") {
+    let what = if !reason.is_ascii() {
+        // Our own deserialisers already speak Vietnamese (a date's shape, a whole number).
+        let mut own = reason.to_owned();
+        own.truncate(own.find(" at line ").unwrap_or(own.len()));
+        own
+    } else if reason.starts_with("missing field") {
         format!("thiếu trường {}", ticked(reason))
     } else if reason.starts_with("duplicate field") {
         format!("trường {} xuất hiện hai lần", ticked(reason))
@@ -225,13 +230,60 @@ pub(crate) fn in_vietnamese(english: &str) -> String {
 pub(crate) fn multipart_said(e: &axum::extract::multipart::MultipartError) -> String {
     format!(
         "Biểu mẫu gửi lên không đọc được ({}). Hãy tải lại trang và gửi lại.",
-        in_vietnamese(&e.body_text())
+        multipart_reason(&e.body_text())
     )
+}
+
+/// The multipart reader's English reasons, as a person would understand them.
+fn multipart_reason(english: &str) -> &'static str {
+    let reasons: [(&str, &str); 10] = [
+        ("payload is too large", "dữ liệu gửi lên quá lớn"),
+        ("exceeded the size limit", "một trường quá lớn"),
+        ("stream size exceeded", "dữ liệu gửi lên quá lớn"),
+        ("incomplete data", "một trường bị cắt ngang"),
+        ("incomplete multipart stream", "dữ liệu bị cắt ngang"),
+        ("complete headers", "phần đầu của một trường bị cắt ngang"),
+        ("failed to read headers", "phần đầu của một trường bị hỏng"),
+        ("header", "phần đầu của một trường có ký tự không hợp lệ"),
+        ("boundary", "thiếu ranh giới (boundary) giữa các trường"),
+        ("not multipart", "không phải dạng multipart/form-data"),
+    ];
+    reasons
+        .iter()
+        .find(|(said, _)| english.contains(said))
+        .map_or(
+            "dữ liệu không đúng dạng multipart/form-data",
+            |(_, meant)| meant,
+        )
 }
 
 #[cfg(test)]
 mod tests {
     use super::in_vietnamese;
+
+    #[test]
+    fn multipart_reasons_are_told_in_vietnamese() {
+        use super::multipart_reason;
+        for (english, vietnamese) in [
+            ("failed to read headers", "phần đầu của một trường bị hỏng"),
+            ("incomplete multipart stream", "dữ liệu bị cắt ngang"),
+            (
+                "field \"doc_0\" received with incomplete data",
+                "một trường bị cắt ngang",
+            ),
+            ("Request payload is too large", "dữ liệu gửi lên quá lớn"),
+            (
+                "failed to decode field's raw header value",
+                "phần đầu của một trường có ký tự không hợp lệ",
+            ),
+            (
+                "something new",
+                "dữ liệu không đúng dạng multipart/form-data",
+            ),
+        ] {
+            assert_eq!(multipart_reason(english), vietnamese, "{english}");
+        }
+    }
 
     #[test]
     fn serde_explanations_are_told_in_vietnamese() {
@@ -243,6 +295,10 @@ mod tests {
             (
                 "Failed to deserialize query string: page: invalid digit found in string",
                 "page: phải là số nguyên",
+            ),
+            (
+                "Failed to deserialize the JSON body into the target type: valid_from: ngày không hợp lệ: \"2026-2-3\" (dạng YYYY-MM-DD, năm từ 1000) at line 1 column 9",
+                "valid_from: ngày không hợp lệ: \"2026-2-3\" (dạng YYYY-MM-DD, năm từ 1000) (dòng 1, cột 9)",
             ),
             (
                 "Failed to deserialize the JSON body into the target type: duplicate field `procedure_code` at line 1 column 60",

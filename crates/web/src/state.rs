@@ -33,6 +33,10 @@ pub struct WebConfig {
     pub queue_count_cap: i64,
     /// How long slow or silent clients are waited for.
     pub timeouts: Timeouts,
+    /// Where the audit chain's checkpoints go (None: `DATA_DIR/audit-checkpoints`), and how
+    /// often (None: never, but at shutdown).
+    pub audit_checkpoints: Option<PathBuf>,
+    pub audit_checkpoint_every: Option<std::time::Duration>,
 }
 
 /// Limits on slow clients, so that neither a stalled request nor shutdown waits for ever.
@@ -74,6 +78,8 @@ impl Default for WebConfig {
             master_key: app.master_key,
             queue_count_cap: app.queue_count_cap,
             timeouts: Timeouts::default(),
+            audit_checkpoints: None,
+            audit_checkpoint_every: Some(std::time::Duration::from_secs(300)),
         }
     }
 }
@@ -90,6 +96,7 @@ impl WebConfig {
                 code: self.province_code.clone(),
                 name: self.province_name.clone(),
             },
+            audit_checkpoints: self.audit_checkpoints.clone(),
         }
     }
 }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = DayOffBody))]
 pub struct DayOffInput {
+    #[serde(deserialize_with = "motcua_domain::calendar::strict_date::deserialize")]
     pub date: NaiveDate,
     #[cfg_attr(feature = "openapi", schema(example = "Nghỉ hoán đổi"))]
     pub name: String,
@@ -27,15 +28,22 @@ pub struct ArrangementInput {
     pub year: Option<i64>,
     #[cfg_attr(feature = "openapi", schema(example = "6150/TB-BLĐTBXH"))]
     pub notice_number: String,
+    #[serde(deserialize_with = "motcua_domain::calendar::strict_date::deserialize")]
     pub notice_date: NaiveDate,
     /// Days off added to the defaults.
     #[serde(default)]
     pub extra_days_off: Vec<DayOffInput>,
     /// Days worked in return (usually Saturdays), or default holidays that are worked.
-    #[serde(default)]
+    #[serde(
+        default,
+        deserialize_with = "motcua_domain::calendar::strict_date::list"
+    )]
     pub working_days: Vec<NaiveDate>,
     /// Default holidays this arrangement cancels.
-    #[serde(default)]
+    #[serde(
+        default,
+        deserialize_with = "motcua_domain::calendar::strict_date::list"
+    )]
     pub removed_defaults: Vec<NaiveDate>,
 }
 

@@ -26,6 +26,7 @@ pub struct DevolutionInput {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "commune_committee"))]
     pub agency_kind: Option<AgencyKind>,
+    #[serde(deserialize_with = "motcua_domain::calendar::strict_date::deserialize")]
     pub effective_from: NaiveDate,
     /// The legal basis or reason.
     #[serde(default)]

@@ -16,6 +16,7 @@ pub struct PublicationInput {
     /// The decision's number, e.g. `1150/QĐ-UBND`.
     pub number: String,
     /// The decision's date.
+    #[serde(deserialize_with = "motcua_domain::calendar::strict_date::deserialize")]
     pub date: NaiveDate,
     /// Who signed it.
     pub signer: String,

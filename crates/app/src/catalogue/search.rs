@@ -19,14 +19,24 @@ use std::sync::Arc;
 )]
 pub struct SearchParams {
     /// Free text, with or without diacritics, or a procedure code.
+    #[cfg_attr(feature = "openapi", param(max_length = 200))]
     pub q: Option<String>,
     /// `province` or `commune`.
+    #[cfg_attr(feature = "openapi", param(pattern = "^(province|commune)$"))]
     pub level: Option<String>,
     /// A sector code, e.g. `ho_tich`.
+    #[cfg_attr(feature = "openapi", param(pattern = "^[a-z0-9_]{1,64}$"))]
     pub sector: Option<String>,
     /// An agency code, or an agency kind such as `commune_committee`.
+    #[cfg_attr(
+        feature = "openapi",
+        param(
+            pattern = "^(([0-9]{3}\\.[0-9]{2}\\.[0-9]{2}\\.[A-Z][0-9]{2}|[A-Z][0-9]{2}\\.[0-9]{3}\\.[0-9]{2})|provincial_committee|department|service_centre|commune_committee|other)$"
+        )
+    )]
     pub agency: Option<String>,
     /// `full`, `partial` or `none`.
+    #[cfg_attr(feature = "openapi", param(pattern = "^(full|partial|none)$"))]
     pub online: Option<String>,
     /// From 1.
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1_000_000))]

@@ -52,9 +52,36 @@ pub struct RatingInput {
     /// Criterion → score 0, 1 or 2. Criteria: `timeliness`, `agencies_visited`,
     /// `contacts_needed`, `published_information`, `staff_attitude`, `result_lawfulness`,
     /// `cost_lawfulness`, `complaint_handling`, `online_service`.
-    #[cfg_attr(feature = "openapi", schema(value_type = Object, example = json!({"timeliness": 2, "staff_attitude": 2})))]
+    #[cfg_attr(feature = "openapi", schema(value_type = RatingScores, example = json!({"timeliness": 2, "staff_attitude": 2})))]
     pub scores: BTreeMap<String, u8>,
     pub comment: Option<String>,
+}
+
+/// The scores of a rating, as documented: at least one criterion, each 0, 1 or 2 (the nine
+/// criteria of Decision 766/QĐ-TTg's satisfaction survey).
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[schema(min_properties = 1)]
+#[allow(dead_code)] // documentation only
+pub struct RatingScores {
+    #[schema(minimum = 0, maximum = 2)]
+    timeliness: Option<u8>,
+    #[schema(minimum = 0, maximum = 2)]
+    agencies_visited: Option<u8>,
+    #[schema(minimum = 0, maximum = 2)]
+    contacts_needed: Option<u8>,
+    #[schema(minimum = 0, maximum = 2)]
+    published_information: Option<u8>,
+    #[schema(minimum = 0, maximum = 2)]
+    staff_attitude: Option<u8>,
+    #[schema(minimum = 0, maximum = 2)]
+    result_lawfulness: Option<u8>,
+    #[schema(minimum = 0, maximum = 2)]
+    cost_lawfulness: Option<u8>,
+    #[schema(minimum = 0, maximum = 2)]
+    complaint_handling: Option<u8>,
+    #[schema(minimum = 0, maximum = 2)]
+    online_service: Option<u8>,
 }
 
 impl RatingInput {

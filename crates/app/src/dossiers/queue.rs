@@ -53,21 +53,45 @@ pub fn visibility_of(who: &Principal, scope: Scope) -> AppResult<Visibility> {
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct QueueQuestion {
     /// States, comma-separated (e.g. `received,processing`). Staff default: every open state.
+    #[cfg_attr(
+        feature = "openapi",
+        param(
+            pattern = "^(submitted|awaiting_supplement_at_receipt|refused_at_receipt|received|processing|awaiting_supplement|awaiting_payment|approved|refused|finished|returned|withdrawn)(,(submitted|awaiting_supplement_at_receipt|refused_at_receipt|received|processing|awaiting_supplement|awaiting_payment|approved|refused|finished|returned|withdrawn))*$"
+        )
+    )]
     pub status: Option<String>,
     /// Received, handled or now at this agency.
+    #[cfg_attr(
+        feature = "openapi",
+        param(
+            pattern = "^([0-9]{3}\\.[0-9]{2}\\.[0-9]{2}\\.[A-Z][0-9]{2}|[A-Z][0-9]{2}\\.[0-9]{3}\\.[0-9]{2})$"
+        )
+    )]
     pub agency: Option<String>,
     /// For officers: `desk` (default: dossiers now at their agency's desk, their work to do)
     /// or `involved` (also those their agency received or handles, wherever they are now).
+    #[cfg_attr(feature = "openapi", param(pattern = "^(desk|involved)$"))]
     pub scope: Option<String>,
     /// `on_time`, `due_soon` (within one working day) or `overdue`.
+    #[cfg_attr(feature = "openapi", param(pattern = "^(on_time|due_soon|overdue)$"))]
     pub due: Option<String>,
     /// A dossier code (or its beginning), a citizen ID or tax code, or part of the applicant's name.
+    #[cfg_attr(feature = "openapi", param(max_length = 200))]
     pub q: Option<String>,
     /// The current step's number (from 0).
+    #[cfg_attr(feature = "openapi", param(minimum = 0, maximum = 1000))]
     pub step: Option<i64>,
     /// `me`, or a username.
+    #[cfg_attr(feature = "openapi", param(pattern = "^[a-z0-9._-]{3,64}$"))]
     pub assignee: Option<String>,
     /// A procedure code.
+    #[cfg_attr(
+        feature = "openapi",
+        param(
+            pattern = "^[A-Za-z0-9._-]*[A-Za-z0-9][A-Za-z0-9._-]*$",
+            max_length = 64
+        )
+    )]
     pub procedure: Option<String>,
     /// From 1.
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1_000_000))]

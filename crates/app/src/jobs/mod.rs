@@ -24,6 +24,8 @@ pub struct JobSettings {
     pub idempotency_retention: Option<chrono::Duration>,
     /// The reminder job runs only when given its settings.
     pub reminders: Option<ReminderSettings>,
+    /// How often the audit chain's head is checkpointed outside the database; never when None.
+    pub audit_checkpoints: Option<std::time::Duration>,
 }
 
 /// Before the first request: a document row must not point at bytes a crash left in
@@ -53,7 +55,24 @@ pub fn spawn(app: &App, settings: JobSettings) -> Vec<JoinHandle<()>> {
     if let Some(reminders) = settings.reminders {
         jobs.push(reminders::spawn(store.clone(), reminders));
     }
+    if let Some(every) = settings.audit_checkpoints {
+        jobs.push(tokio::spawn(checkpoint_periodically(app.clone(), every)));
+    }
     jobs
+}
+
+/// Checkpoints the audit chain at start and then every `every` (only when it moved).
+async fn checkpoint_periodically(app: App, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match crate::audit::write_checkpoint(&app).await {
+            Ok(Some(c)) => tracing::debug!(seq = c.seq, "audit checkpoint written"),
+            Ok(None) => {}
+            Err(err) => tracing::error!(error = %err, "could not write an audit checkpoint"),
+        }
+    }
 }
 
 /// Expired sessions and tokens go once an hour. Deleting is idempotent, so several

@@ -1,6 +1,6 @@
 //! The registers of units, successions and agencies, imported from files.
 //!
-//! Formats:
+//! Formats (read by `motcua_exchange::registers`):
 //! - units: the thanglequoc JSON (`full_json_generated_data_vn_units*.json`), the dvhcvn
 //!   pre-2025 JSON (`dvhcvn.json`, three tiers), or a CSV with the columns
 //!   `code,name,kind,parent_code` and optionally `full_name`;

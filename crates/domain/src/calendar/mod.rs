@@ -50,6 +50,40 @@ pub fn parse_iso_date(raw: &str) -> Option<chrono::NaiveDate> {
     (shaped && chrono::Datelike::year(&date) >= 1000).then_some(date)
 }
 
+/// serde's side of [`parse_iso_date`], for dates in request bodies and queries (chrono's own
+/// deserialiser takes `2026-2-3` and `0000-01-01`): `#[serde(deserialize_with = …)]`.
+pub mod strict_date {
+    use chrono::NaiveDate;
+    use serde::{Deserialize, Deserializer, de::Error};
+
+    fn parse<E: Error>(raw: &str) -> Result<NaiveDate, E> {
+        super::parse_iso_date(raw).ok_or_else(|| {
+            E::custom(format!(
+                "ngày không hợp lệ: \"{raw}\" (dạng YYYY-MM-DD, năm từ 1000)"
+            ))
+        })
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+        parse(&String::deserialize(d)?)
+    }
+
+    /// Absent, null or blank is None.
+    pub fn option<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            Some(raw) if !raw.trim().is_empty() => parse(&raw).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    pub fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<NaiveDate>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|raw| parse(raw))
+            .collect()
+    }
+}
+
 /// The years the calendar supports (those of [`MIN_SOLAR_DATE`]..=[`MAX_SOLAR_DATE`]).
 pub fn check_year(year: i64) -> Result<i32, CalendarError> {
     let range = i64::from(MIN_SOLAR_DATE.year())..=i64::from(MAX_SOLAR_DATE.year());
@@ -127,6 +161,40 @@ mod parse_tests {
             "+2026-02-03",
         ] {
             assert_eq!(parse_iso_date(bad), None, "{bad}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod strict_date_tests {
+    use chrono::NaiveDate;
+
+    #[derive(serde::Deserialize)]
+    struct Body {
+        #[serde(deserialize_with = "super::strict_date::deserialize")]
+        on: NaiveDate,
+        #[serde(default, deserialize_with = "super::strict_date::option")]
+        until: Option<NaiveDate>,
+        #[serde(default, deserialize_with = "super::strict_date::list")]
+        days: Vec<NaiveDate>,
+    }
+
+    #[test]
+    fn dates_in_bodies_take_one_shape() {
+        let ok: Body =
+            serde_json::from_str(r#"{"on":"2026-02-03","until":null,"days":["2026-12-31"]}"#)
+                .unwrap();
+        assert_eq!(ok.on, NaiveDate::from_ymd_opt(2026, 2, 3).unwrap());
+        assert_eq!(ok.until, None);
+        assert_eq!(ok.days.len(), 1);
+        for bad in [
+            r#"{"on":"2026-2-3"}"#,
+            r#"{"on":"0000-01-01"}"#,
+            r#"{"on":"2026-02-03","until":"2026-13-01"}"#,
+            r#"{"on":"2026-02-03","days":["+2026-01-01"]}"#,
+        ] {
+            let err = serde_json::from_str::<Body>(bad).err().expect(bad);
+            assert!(err.to_string().contains("YYYY-MM-DD"), "{err}");
         }
     }
 }

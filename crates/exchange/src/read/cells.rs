@@ -64,6 +64,20 @@ impl<'a> Cells<'a> {
             .unwrap_or_default()
     }
 
+    /// A name is one line: a line break inside (a quoted newline in CSV, Alt+Enter in Excel)
+    /// is refused rather than stored.
+    pub(super) fn one_line(&mut self, column: &str) -> String {
+        let text = self.text(column);
+        if text.contains(['\n', '\r']) {
+            self.problem(
+                column,
+                "line_break_in_name",
+                "tên chỉ được có một dòng: ô có dấu xuống dòng, hãy nối thành một dòng".into(),
+            );
+        }
+        text
+    }
+
     pub(super) fn optional(&self, column: &str) -> Option<String> {
         Some(self.text(column)).filter(|s| !s.is_empty())
     }
@@ -254,10 +268,12 @@ pub(super) fn main_entry(cell: &mut Cells) -> Option<Entry> {
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect();
+    let name = cell.one_line("ten_thu_tuc");
+    let sector = cell.one_line("linh_vuc");
     let procedure = Procedure {
         code: code?,
-        name: cell.text("ten_thu_tuc"),
-        sector: cell.text("linh_vuc"),
+        name,
+        sector,
         levels,
         agency_code,
         agency_kind,

@@ -1,6 +1,7 @@
 //! Reading a file: sniffing its type, then its sheets or rows into entries.
 
 mod cells;
+mod package;
 
 use crate::{
     DOCUMENT_COLUMNS, DOCUMENTS_SHEET, Entry, FEE_COLUMNS, FEES_SHEET, FileError, Format,
@@ -210,13 +211,18 @@ fn cell_text(data: &calamine::Data) -> String {
 /// Rows a sheet may have (the header included) before the file is refused.
 pub const MAX_ROWS: usize = 20_000;
 
+/// Columns a sheet may have: Excel's last is XFD.
+const MAX_COLUMNS: usize = 16_384;
+
 fn parse_xlsx(bytes: &[u8]) -> Result<Parsed, FileError> {
     use calamine::{Reader, Xlsx, open_workbook_from_rs};
+    package::check(bytes)?;
     let mut workbook: Xlsx<_> =
         open_workbook_from_rs(std::io::Cursor::new(bytes)).map_err(|e| {
             FileError::WrongType(format!("tệp nén không phải bảng tính Excel (.xlsx): {e}"))
         })?;
     let names = workbook.sheet_names();
+    let mut formula_cells: Vec<RowIssue> = Vec::new();
     let mut read = |wanted: &str| -> Result<Option<Table>, FileError> {
         let Some(name) = names.iter().find(|n| fold(n) == fold(wanted)).cloned() else {
             return Ok(None);
@@ -233,6 +239,13 @@ fn parse_xlsx(bytes: &[u8]) -> Result<Parsed, FileError> {
         {
             let (row, col) = cell.get_position();
             let (row, col) = (row as usize + 1, col as usize);
+            // Cells without a reference follow the one before, so a row may still run past
+            // the grid; each column costs memory below.
+            if col >= MAX_COLUMNS {
+                return Err(FileError::Unreadable(format!(
+                    "trang tính {name}, dòng {row}: ô nằm ngoài cột cuối cùng của Excel (XFD)"
+                )));
+            }
             if grid.last().is_none_or(|(r, _)| *r != row) {
                 if grid.len() > MAX_ROWS {
                     return Err(FileError::TooManyRows(format!(
@@ -250,10 +263,38 @@ fn parse_xlsx(bytes: &[u8]) -> Result<Parsed, FileError> {
         }
         drop(cells);
         let mut rows = grid.into_iter();
-        let header = match rows.next() {
+        let header: Vec<String> = match rows.next() {
             Some((_, h)) => h.iter().map(|h| column_key(h)).collect(),
             None => Vec::new(),
         };
+        // A formula's cached value is whatever the file's last save computed, maybe nothing
+        // or from another workbook: refused, cell by cell, rather than taken silently.
+        let mut formulas = workbook
+            .worksheet_cells_reader(&name)
+            .map_err(|e| FileError::Unreadable(format!("trang tính {name}: {e}")))?;
+        while let Some(cell) = formulas
+            .next_formula()
+            .map_err(|e| FileError::Unreadable(format!("trang tính {name}: {e}")))?
+        {
+            if cell.get_value().is_empty() {
+                continue;
+            }
+            let (row, col) = cell.get_position();
+            formula_cells.push(RowIssue {
+                sheet: name.clone(),
+                row: row as usize + 1,
+                column: Some(
+                    header
+                        .get(col as usize)
+                        .cloned()
+                        .unwrap_or_else(|| format!("cột {}", col + 1)),
+                ),
+                code: "formula_cell",
+                message: "ô chứa công thức; hãy thay bằng giá trị (sao chép rồi Dán đặc biệt → \
+                          Giá trị) trước khi nhập"
+                    .into(),
+            });
+        }
         Ok(Some(Table {
             sheet: name,
             header,
@@ -273,6 +314,7 @@ fn parse_xlsx(bytes: &[u8]) -> Result<Parsed, FileError> {
         rows: Vec::new(),
         issues: Vec::new(),
     };
+    parsed.issues.append(&mut formula_cells);
     let required: Vec<&str> = MAIN_COLUMNS.iter().filter(|c| c.1).map(|c| c.0).collect();
     let mut broken = main.missing(&required, &mut parsed.issues);
     for (table, columns) in [

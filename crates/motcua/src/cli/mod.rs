@@ -16,10 +16,15 @@ use motcua::DataLocation;
 use motcua_app::App;
 use motcua_store::Store;
 
-/// The application over an opened store, for a command that runs use cases. The command
-/// line stores documents of any size: the upload limit is the server's.
-pub fn app_for(store: &Store, location: &DataLocation) -> App {
-    App::new(
+/// The application over an opened store, for a command that runs use cases, with the audit
+/// checkpoints in `checkpoints` (None: the default folder). The command line stores documents
+/// of any size: the upload limit is the server's.
+fn app_for(
+    store: &Store,
+    location: &DataLocation,
+    checkpoints: Option<&std::path::Path>,
+) -> anyhow::Result<App> {
+    Ok(App::new(
         store.clone(),
         &motcua_app::AppConfig {
             data_dir: location.data_dir.clone(),
@@ -27,9 +32,35 @@ pub fn app_for(store: &Store, location: &DataLocation) -> App {
                 url: location.documents_url.clone(),
                 max_bytes: u64::MAX,
             },
+            // The server's key, given the way the server takes it.
+            master_key: master_key_given(
+                std::env::var_os("MOTCUA_MASTER_KEY_FILE")
+                    .filter(|v| !v.is_empty())
+                    .map(std::path::PathBuf::from)
+                    .as_deref(),
+            )?,
+            audit_checkpoints: checkpoints.map(std::path::Path::to_path_buf),
             ..motcua_app::AppConfig::default()
         },
-    )
+    ))
+}
+
+/// The master key given in a file or in MOTCUA_MASTER_KEY (not both); None: the default,
+/// DATA_DIR/master.key.
+pub fn master_key_given(
+    file: Option<&std::path::Path>,
+) -> anyhow::Result<Option<motcua_app::signing::MasterKey>> {
+    let text = std::env::var("MOTCUA_MASTER_KEY")
+        .ok()
+        .filter(|t| !t.trim().is_empty());
+    Ok(match (file, text) {
+        (Some(_), Some(_)) => {
+            anyhow::bail!("give the master key either in a file or in MOTCUA_MASTER_KEY, not both")
+        }
+        (Some(path), None) => Some(motcua_app::signing::MasterKey::read_file(path)?),
+        (None, Some(text)) => Some(motcua_app::signing::MasterKey::from_base64(&text)?),
+        (None, None) => None,
+    })
 }
 
 /// Opens and migrates the store, runs `command` on the application over it, and closes the
@@ -38,8 +69,20 @@ pub async fn with_app<T>(
     location: &DataLocation,
     command: impl AsyncFnOnce(&App) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
+    with_app_at(location, None, command).await
+}
+
+/// Like [`with_app`], with the audit checkpoints in `checkpoints` (None: the default folder).
+pub async fn with_app_at<T>(
+    location: &DataLocation,
+    checkpoints: Option<&std::path::Path>,
+    command: impl AsyncFnOnce(&App) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
     let (store, _) = location.open_and_migrate().await?;
-    let result = command(&app_for(&store, location)).await;
+    let result = match app_for(&store, location, checkpoints) {
+        Ok(app) => command(&app).await,
+        Err(e) => Err(e),
+    };
     store.close().await;
     result
 }

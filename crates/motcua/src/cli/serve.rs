@@ -1,6 +1,6 @@
 //! `motcua serve` (the default) and `motcua migrate`.
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Args, ValueEnum};
 use motcua::{DataLocation, demo, server};
 use motcua_app::jobs::reminders::{Mailer, ReminderSettings};
@@ -65,9 +65,16 @@ pub struct ServeArgs {
     /// connections are cut.
     #[arg(long, env = "MOTCUA_SHUTDOWN_DEADLINE_SECS", default_value_t = 30)]
     shutdown_deadline_secs: u64,
+    /// Folder for the audit chain's signed checkpoints (best on other storage than the
+    /// database). Without it, DATA_DIR/audit-checkpoints.
+    #[arg(long, env = "MOTCUA_AUDIT_CHECKPOINT_DIR")]
+    audit_checkpoint_dir: Option<PathBuf>,
+    /// Minutes between audit checkpoints (one is also written at shutdown); 0: only then.
+    #[arg(long, env = "MOTCUA_AUDIT_CHECKPOINT_MINUTES", default_value_t = 5)]
+    audit_checkpoint_minutes: u64,
 }
 
-/// A number of seconds from the environment, or the default.
+/// A number from the environment, or the default.
 fn secs_from_env(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
@@ -115,6 +122,10 @@ impl Default for ServeArgs {
             header_timeout_secs: secs_from_env("MOTCUA_HEADER_TIMEOUT_SECS", 30),
             upload_idle_secs: secs_from_env("MOTCUA_UPLOAD_IDLE_SECS", 60),
             shutdown_deadline_secs: secs_from_env("MOTCUA_SHUTDOWN_DEADLINE_SECS", 30),
+            audit_checkpoint_dir: std::env::var_os("MOTCUA_AUDIT_CHECKPOINT_DIR")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            audit_checkpoint_minutes: secs_from_env("MOTCUA_AUDIT_CHECKPOINT_MINUTES", 5),
         }
     }
 }
@@ -199,19 +210,10 @@ pub async fn run(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> 
         .unit_at(demo::PROVINCE_CODE, today)
         .await?
         .map_or_else(|| format!("Tỉnh {}", demo::PROVINCE_CODE), |u| u.full_name);
-    let master_key = match (
-        &args.master_key_file,
-        std::env::var("MOTCUA_MASTER_KEY").ok(),
-    ) {
-        (Some(_), Some(_)) => {
-            bail!("give the master key either in a file or in MOTCUA_MASTER_KEY, not both")
-        }
-        (Some(path), None) => Some(motcua_app::signing::MasterKey::read_file(path)?),
-        (None, Some(text)) if !text.trim().is_empty() => {
-            Some(motcua_app::signing::MasterKey::from_base64(&text)?)
-        }
+    let master_key = match super::master_key_given(args.master_key_file.as_deref())? {
+        Some(key) => Some(key),
         // None given: DATA_DIR/master.key, made (readable by its owner only) on first start.
-        _ => {
+        None => {
             let path = location.data_dir.join("master.key");
             let (key, made) = motcua_app::signing::MasterKey::load_or_create(&path)?;
             if made {
@@ -249,6 +251,9 @@ pub async fn run(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> 
             body_idle: Duration::from_secs(args.upload_idle_secs.max(1)),
             shutdown_deadline: Duration::from_secs(args.shutdown_deadline_secs),
         },
+        audit_checkpoints: args.audit_checkpoint_dir.clone(),
+        audit_checkpoint_every: (args.audit_checkpoint_minutes > 0)
+            .then(|| Duration::from_secs(args.audit_checkpoint_minutes * 60)),
         ..WebConfig::default()
     };
     let reminders = reminder_settings(&args)?;

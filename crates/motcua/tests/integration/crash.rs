@@ -66,17 +66,18 @@ async fn token(base: &str) -> String {
     r["token"].as_str().unwrap().to_owned()
 }
 
+/// A submission under the key `{key_prefix}-{i}`; the code when stored.
 async fn submit(
     client: &reqwest::Client,
     base: &str,
     token: &str,
-    i: usize,
+    (key_prefix, i): (&str, usize),
     agency: &str,
 ) -> Option<String> {
     let r = client
         .post(format!("{base}/api/v1/dossiers"))
         .bearer_auth(token)
-        .header("Idempotency-Key", format!("burst-{i}"))
+        .header("Idempotency-Key", format!("{key_prefix}-{i}"))
         .json(&common::numbered_submission(agency, i))
         .send()
         .await
@@ -97,11 +98,30 @@ fn sqlite_location(dir: &std::path::Path) -> motcua::DataLocation {
     }
 }
 
+/// Every key answered its own dossier, and the store holds exactly those.
+async fn one_dossier_per_key(store: &motcua_store::Store, codes: &HashMap<usize, String>) {
+    let mut distinct: Vec<&String> = codes.values().collect();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), BURST, "one dossier per key");
+    assert_eq!(
+        store.count_dossiers().await.unwrap(),
+        BURST as i64,
+        "no dossier without its key, none twice"
+    );
+}
+
 /// A data folder with the demo seeded under the tests' passwords and the sample processes
 /// approved, and the code of an agency that receives dossiers.
 async fn seeded_dir() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
-    let location = sqlite_location(dir.path());
+    let agency = seed(&sqlite_location(dir.path())).await;
+    (dir, agency)
+}
+
+/// Seeds the demo under the tests' passwords and approves the sample processes; returns an
+/// agency that receives dossiers.
+async fn seed(location: &motcua::DataLocation) -> String {
     let (store, _) = location.open_and_migrate().await.unwrap();
     let (seed, _) = demo::build(common::demo_password).unwrap();
     let audit = motcua_domain::audit::AuditEntry::system(
@@ -123,7 +143,7 @@ async fn seeded_dir() -> (tempfile::TempDir, String) {
         .agency_code
         .unwrap();
     store.close().await;
-    (dir, agency)
+    agency
 }
 
 #[tokio::test]
@@ -151,7 +171,7 @@ async fn sigkill_mid_burst_loses_nothing_acknowledged_and_duplicates_nothing() {
             count.clone(),
         );
         tasks.push(tokio::spawn(async move {
-            if let Some(code) = submit(&client, &base, &token, i, &agency).await {
+            if let Some(code) = submit(&client, &base, &token, ("burst", i), &agency).await {
                 acked.lock().await.insert(i, code);
                 count.fetch_add(1, Ordering::SeqCst);
             }
@@ -172,7 +192,7 @@ async fn sigkill_mid_burst_loses_nothing_acknowledged_and_duplicates_nothing() {
     let token_2 = token(&base).await;
     let mut codes = HashMap::new();
     for i in 0..BURST {
-        let code = submit(&client, &base, &token_2, i, &agency)
+        let code = submit(&client, &base, &token_2, ("burst", i), &agency)
             .await
             .unwrap_or_else(|| panic!("retry {i} failed"));
         if let Some(first) = acked.get(&i) {
@@ -188,15 +208,7 @@ async fn sigkill_mid_burst_loses_nothing_acknowledged_and_duplicates_nothing() {
 
     let location = sqlite_location(dir.path());
     let (store, _) = location.open_and_migrate().await.unwrap();
-    let mut distinct: Vec<&String> = codes.values().collect();
-    distinct.sort();
-    distinct.dedup();
-    assert_eq!(distinct.len(), BURST, "one dossier per key");
-    assert_eq!(
-        store.count_dossiers().await.unwrap(),
-        BURST as i64,
-        "no dossier without its key, none twice"
-    );
+    one_dossier_per_key(&store, &codes).await;
     for code in acked.values() {
         assert!(store.dossier(code).await.unwrap().is_some(), "{code} lost");
     }
@@ -331,7 +343,7 @@ async fn sigterm_with_stalled_clients_stops_at_the_deadline_and_keeps_what_it_ac
     let (mut child, base) = start_with(dir.path(), false, &slow).await;
     let token = token(&base).await;
     let client = reqwest::Client::new();
-    let code = submit(&client, &base, &token, 1, &agency)
+    let code = submit(&client, &base, &token, ("burst", 1), &agency)
         .await
         .expect("acknowledged");
     let host = base.trim_start_matches("http://");
@@ -374,4 +386,121 @@ async fn sigterm_with_stalled_clients_stops_at_the_deadline_and_keeps_what_it_ac
     assert_eq!(r.status(), 200, "{code} kept");
     again.start_kill().unwrap();
     again.wait().await.unwrap();
+}
+
+/// A submission's key number, status, body, and whether it said when to retry.
+type Answer = (usize, u16, Value, bool);
+
+/// PostgreSQL unreachable in the middle of a burst (every connection dropped, new ones
+/// refused, for a few seconds): every answer is 201 or 503 with Retry-After, never a 500 that
+/// might hide a stored dossier; retried with their keys once it is back, the refused ones are
+/// stored once each and the acknowledged ones are all there.
+#[tokio::test]
+async fn a_database_outage_mid_burst_answers_503_and_loses_or_doubles_nothing() {
+    let Some(direct) = motcua_testkit::fresh_postgres_url().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut location = sqlite_location(dir.path());
+    location.database_url = Some(direct.clone());
+    let agency = seed(&location).await;
+    let proxy = motcua_testkit::OutageProxy::start(&direct).await;
+    let (mut child, base) = start_with(
+        dir.path(),
+        false,
+        &["--database-url", proxy.url(), "--database-wait", "0"],
+    )
+    .await;
+    let token = token(&base).await;
+    let client = reqwest::Client::new();
+    let answers: Arc<Mutex<Vec<Answer>>> = Arc::default();
+    let gate = Arc::new(Semaphore::new(16));
+    let mut tasks = Vec::new();
+    for i in 0..BURST {
+        if i == KILL_AFTER {
+            proxy.cut();
+        }
+        if i == KILL_AFTER + 120 {
+            proxy.restore();
+        }
+        let permit = gate.clone().acquire_owned().await.unwrap();
+        let (client, base, token, agency, answers) = (
+            client.clone(),
+            base.clone(),
+            token.clone(),
+            agency.clone(),
+            answers.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let r = client
+                .post(format!("{base}/api/v1/dossiers"))
+                .bearer_auth(&token)
+                .header("Idempotency-Key", format!("outage-{i}"))
+                .json(&common::numbered_submission(&agency, i))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let retry_after = r.headers().contains_key("retry-after");
+            let body: Value = r.json().await.unwrap_or(Value::Null);
+            answers.lock().await.push((i, status, body, retry_after));
+            drop(permit);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    proxy.restore();
+    let answers = answers.lock().await.clone();
+    let refused: Vec<usize> = answers
+        .iter()
+        .filter(|(_, status, _, _)| *status != 201)
+        .map(|(i, _, _, _)| *i)
+        .collect();
+    for (i, status, body, retry_after) in &answers {
+        assert!(
+            *status == 201 || *status == 503,
+            "submission {i} answered {status}: {body}"
+        );
+        if *status == 503 {
+            assert_eq!(body["code"], "storage_unavailable", "{body}");
+            assert!(body["detail"].as_str().unwrap().contains("Idempotency-Key"));
+            assert!(retry_after, "503 says when to retry");
+        }
+    }
+    assert!(!refused.is_empty(), "the outage refused some submissions");
+
+    // Back: every key again, the refused ones until they are stored.
+    let mut codes = HashMap::new();
+    for i in 0..BURST {
+        let mut tries = 0;
+        let code = loop {
+            if let Some(code) = submit(&client, &base, &token, ("outage", i), &agency).await {
+                break code;
+            }
+            tries += 1;
+            assert!(tries < 50, "submission {i} is never stored");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        };
+        codes.insert(i, code);
+    }
+    for (i, status, body, _) in &answers {
+        if *status == 201 {
+            assert_eq!(
+                body["code"],
+                codes[i].as_str(),
+                "key {i} answered another dossier"
+            );
+        }
+    }
+    child.start_kill().unwrap();
+    child.wait().await.unwrap();
+
+    let (store, _) = location.open_and_migrate().await.unwrap();
+    one_dossier_per_key(&store, &codes).await;
+    eprintln!(
+        "outage: {} of {BURST} refused with 503, all stored once on retry",
+        refused.len()
+    );
+    store.close().await;
 }

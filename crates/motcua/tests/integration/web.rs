@@ -1012,3 +1012,87 @@ async fn slow_clients_are_cut_off() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     app.stop().await;
 }
+
+/// A multipart form whose second field has a broken header is answered in Vietnamese, not
+/// with the reader's English ("failed to read headers").
+#[tokio::test]
+async fn a_broken_multipart_form_is_explained_in_vietnamese() {
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        Options {
+            demo: false,
+            ..Options::default()
+        },
+    )
+    .await
+    .unwrap();
+    let client = app.client();
+    let page = client
+        .get(app.url("/verify"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let body = format!(
+        "--b\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{}\r\n\
+         --b\r\nContent-Disposition form-data name file\r\n\r\n%PDF-1.7\r\n--b--\r\n",
+        csrf_from(&page)
+    );
+    let r = client
+        .post(app.url("/verify"))
+        .header("content-type", "multipart/form-data; boundary=b")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("phần đầu của một trường bị hỏng"), "{html}");
+    assert!(!html.contains("failed to read"), "{html}");
+    app.stop().await;
+}
+
+/// Dates in JSON bodies and queries take the one shape the forms and the domain take:
+/// `2026-2-3` and `0000-01-01` are refused, saying the shape.
+#[tokio::test]
+async fn loose_dates_in_bodies_and_queries_are_refused() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let admin = Api::new(&app, "quantri.tinh").await;
+    for date in ["2026-2-3", "0000-01-01", "+2026-01-01"] {
+        let r = admin
+            .post(
+                "/api/v1/agencies",
+                &json!({
+                    "code": "000.00.99.H37", "name": "Sở Thử", "kind": "department",
+                    "unit_code": "20", "valid_from": date
+                }),
+            )
+            .await;
+        assert_eq!(r.status(), 422, "{date}");
+        let body: Value = r.json().await.unwrap();
+        assert!(
+            body["detail"].as_str().unwrap().contains("YYYY-MM-DD"),
+            "{body}"
+        );
+        // In a query `+` is a space, so `+2026-01-01` is a date there.
+        if !date.starts_with('+') {
+            let r = admin
+                .get(&format!("/api/v1/archive/archivable?before={date}"))
+                .await;
+            assert_eq!(r.status(), 400, "{date}");
+        }
+    }
+    let r = admin
+        .post(
+            "/api/v1/agencies",
+            &json!({
+                "code": "000.00.99.H37", "name": "Sở Thử", "kind": "department",
+                "unit_code": "20", "valid_from": "2026-02-03"
+            }),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    app.stop().await;
+}

@@ -49,7 +49,7 @@ pub(crate) struct HolidayView {
 #[into_params(parameter_in = Query)]
 pub(crate) struct LunarQuery {
     /// A solar date, `YYYY-MM-DD`, between 1900-01-01 and 2100-12-31.
-    #[param(example = "2026-02-17")]
+    #[param(value_type = crate::api::contract::formats::CalendarDate, inline, example = "2026-02-17")]
     date: String,
 }
 
@@ -57,8 +57,11 @@ pub(crate) struct LunarQuery {
 #[into_params(parameter_in = Query)]
 pub(crate) struct SolarQuery {
     /// The lunar year (the Gregorian year of its Tết).
+    #[param(minimum = 1900, maximum = 2100)]
     year: i64,
+    #[param(minimum = 1, maximum = 12)]
     month: i64,
+    #[param(minimum = 1, maximum = 30)]
     day: i64,
     /// The leap month of that number.
     #[serde(default)]
@@ -69,6 +72,7 @@ pub(crate) struct SolarQuery {
 #[into_params(parameter_in = Query)]
 pub(crate) struct YearQuery {
     /// 1900 to 2100.
+    #[param(minimum = 1900, maximum = 2100)]
     year: i64,
 }
 
@@ -79,12 +83,15 @@ pub(crate) struct DueQuery {
     #[param(example = "2026-04-24T16:00:00+07:00")]
     from: String,
     /// The time limit in working days of 8 hours (0 to 1000). Give this or `working_hours`.
+    #[param(minimum = 0, maximum = 1000)]
     working_days: Option<i64>,
     /// The time limit in working hours.
     working_hours: Option<i64>,
     /// `paper`, `online` or `postal`: applies that channel's receipt rule first.
+    #[param(value_type = Option<crate::api::contract::choices::Channel>, inline)]
     channel: Option<String>,
     /// An agency's identifier: use its working hours instead of the defaults.
+    #[param(value_type = Option<crate::api::contract::formats::AgencyCode>, inline)]
     agency: Option<String>,
 }
 
@@ -233,7 +240,7 @@ pub(crate) async fn arrangements(
 /// The stored arrangement of one year.
 #[utoipa::path(
     get, path = "/api/v1/calendar/arrangements/{year}", tag = "calendar",
-    params(("year" = i64, Path, description = "1900 to 2100")),
+    params(("year" = i64, Path, minimum = 1900, maximum = 2100, description = "1900 to 2100")),
     responses(
         (status = 200, description = "The arrangement", body = ArrangementView),
         (status = 400, description = "`invalid_year` or `date_out_of_range`", body = Problem, content_type = "application/problem+json"),
@@ -257,7 +264,7 @@ pub(crate) async fn arrangement(
 #[utoipa::path(
     put, path = "/api/v1/calendar/arrangements/{year}", tag = "calendar",
     security(("bearer" = [])),
-    params(("year" = i64, Path, description = "1900 to 2100")),
+    params(("year" = i64, Path, minimum = 1900, maximum = 2100, description = "1900 to 2100")),
     request_body = ArrangementBody,
     responses(
         (status = 200, description = "Stored", body = ArrangementView),
@@ -461,7 +468,7 @@ fn working_hours_view(code: &AgencyCode, stored: Option<StoredWorkingHours>) -> 
 /// An agency's working hours (the defaults until it sets its own).
 #[utoipa::path(
     get, path = "/api/v1/agencies/{code}/working-hours", tag = "calendar",
-    params(("code" = String, Path, description = "The agency's identifier", example = "000.00.00.H37")),
+    params(("code" = inline(crate::api::contract::formats::AgencyCode), Path, description = "The agency's identifier", example = "000.00.00.H37")),
     responses(
         (status = 200, description = "Working hours in force", body = WorkingHoursView),
         (status = 400, description = "`invalid_agency_code`", body = Problem, content_type = "application/problem+json"),
@@ -480,7 +487,7 @@ pub(crate) async fn working_hours(
 #[utoipa::path(
     put, path = "/api/v1/agencies/{code}/working-hours", tag = "calendar",
     security(("bearer" = [])),
-    params(("code" = String, Path, description = "The agency's identifier", example = "000.00.00.H37")),
+    params(("code" = inline(crate::api::contract::formats::AgencyCode), Path, description = "The agency's identifier", example = "000.00.00.H37")),
     request_body = WorkingHoursBody,
     responses(
         (status = 200, description = "Stored", body = WorkingHoursView),

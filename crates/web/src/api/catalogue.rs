@@ -173,13 +173,14 @@ fn detail_of(
 #[into_params(parameter_in = Query)]
 pub(crate) struct VersionParam {
     /// A version number: the one a dossier started on. Drafts only for administrators.
+    #[param(minimum = 1)]
     pub version: Option<i64>,
 }
 
 /// The published version of a procedure, or a given version.
 #[utoipa::path(
     get, path = "/api/v1/procedures/{code}", tag = "catalogue",
-    params(("code" = String, Path, description = "Procedure code, e.g. 1.001193"), VersionParam),
+    params(("code" = inline(crate::api::contract::formats::ProcedureCode), Path, description = "Procedure code, e.g. 1.001193"), VersionParam),
     responses(
         (status = 200, description = "The procedure", body = ProcedureDetail),
         (status = 404, description = "No such procedure or version (`procedure_not_found`)", body = Problem, content_type = "application/problem+json"),
@@ -250,7 +251,7 @@ pub(crate) async fn create(
 /// draft is published (province administrators).
 #[utoipa::path(
     put, path = "/api/v1/procedures/{code}", tag = "catalogue", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Procedure code")),
+    params(("code" = inline(crate::api::contract::formats::ProcedureCode), Path, description = "Procedure code")),
     request_body(content = Object, description = "The whole procedure; its code must be the path's"),
     responses(
         (status = 200, description = "The draft", body = VersionInfo),
@@ -331,7 +332,7 @@ pub(crate) async fn publish(
 /// Moves a published procedure to another level or agency from a date (province administrators).
 #[utoipa::path(
     post, path = "/api/v1/procedures/{code}/devolutions", tag = "catalogue", security(("bearer" = [])),
-    params(("code" = String, Path, description = "Procedure code")),
+    params(("code" = inline(crate::api::contract::formats::ProcedureCode), Path, description = "Procedure code")),
     request_body = DevolutionRequest,
     responses(
         (status = 201, description = "Recorded; the new assignments are in the procedure's detail"),
@@ -366,8 +367,14 @@ pub(crate) async fn stats(State(state): State<AppState>) -> ApiResult<Json<Catal
 #[into_params(parameter_in = Query)]
 pub(crate) struct ApplicableParams {
     /// The date (YYYY-MM-DD); today by default.
+    #[serde(
+        default,
+        deserialize_with = "motcua_domain::calendar::strict_date::option"
+    )]
+    #[param(value_type = Option<crate::api::contract::formats::IsoDate>, inline)]
     pub at: Option<NaiveDate>,
     /// `province` or `commune`.
+    #[param(value_type = Option<crate::api::contract::choices::Level>, inline)]
     pub level: Option<String>,
     /// An agency code or agency kind.
     pub agency: Option<String>,
@@ -423,6 +430,7 @@ pub(crate) async fn applicable(
 #[into_params(parameter_in = Query)]
 pub(crate) struct ExportParams {
     /// `xlsx`, `csv` or `json`.
+    #[param(value_type = crate::api::contract::choices::CatalogueFormat, inline)]
     pub format: String,
 }
 
@@ -430,7 +438,11 @@ pub(crate) struct ExportParams {
 #[utoipa::path(
     get, path = "/api/v1/catalogue/export", tag = "catalogue", params(ExportParams),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 200, description = "The file", content(
+            ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            ("text/csv"),
+            ("application/json"),
+        )),
         (status = 400, description = "`invalid_query`: an unknown format", body = Problem, content_type = "application/problem+json"),
     )
 )]

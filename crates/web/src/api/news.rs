@@ -134,9 +134,23 @@ pub(crate) async fn article(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub(crate) struct RatingBody {
-    /// 1 to 5.
-    #[schema(example = 5)]
+    /// 1 to 5 (a whole number; `5.0` is taken as 5).
+    #[schema(value_type = i64, example = 5, minimum = 1, maximum = 5)]
+    #[serde(deserialize_with = "whole_number")]
     pub stars: i64,
+}
+
+/// A whole number, written as an integer or as a number with no fraction (`5.0`): JSON
+/// makes no difference between them.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    n.as_i64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                .map(|f| f as i64)
+        })
+        .ok_or_else(|| serde::de::Error::custom("phải là số nguyên"))
 }
 
 /// Rates an article, once per reader: a signed-in user by account, anyone else by

@@ -117,10 +117,13 @@ impl From<MissingProcess> for MissingView {
 #[into_params(parameter_in = Query)]
 pub(crate) struct ProcessQuery {
     /// One procedure's processes.
+    #[param(value_type = Option<crate::api::contract::formats::ProcedureCode>, inline)]
     procedure: Option<String>,
     /// One agency's processes (with the level defaults).
+    #[param(value_type = Option<crate::api::contract::formats::AgencyCode>, inline)]
     agency: Option<String>,
     /// `draft`, `approved` or `superseded`.
+    #[param(value_type = Option<crate::api::contract::choices::ProcessState>, inline)]
     state: Option<String>,
 }
 
@@ -128,6 +131,7 @@ pub(crate) struct ProcessQuery {
 #[into_params(parameter_in = Query)]
 pub(crate) struct MissingQuery {
     /// The day to look at (`YYYY-MM-DD`); today by default.
+    #[param(value_type = Option<crate::api::contract::formats::CalendarDate>, inline)]
     date: Option<String>,
 }
 

@@ -107,12 +107,20 @@ pub(crate) struct ProgrammeQuery {
     /// A programme's id; the first programme by default.
     programme: Option<Uuid>,
     /// `not_started`, `in_progress` or `done`.
+    #[param(value_type = Option<crate::api::contract::choices::TaskStatus>, inline)]
     status: Option<String>,
     /// An agency code: tasks it leads or cooperates on.
+    #[param(value_type = Option<crate::api::contract::formats::AgencyCode>, inline)]
     agency: Option<String>,
     /// `true` for overdue tasks only.
+    #[param(value_type = Option<bool>)]
     overdue: Option<String>,
     /// Compute overdue flags as of this date instead of today (UTC+7).
+    #[serde(
+        default,
+        deserialize_with = "motcua_domain::calendar::strict_date::option"
+    )]
+    #[param(value_type = Option<crate::api::contract::formats::IsoDate>, inline)]
     as_of: Option<NaiveDate>,
 }
 
@@ -306,6 +314,11 @@ pub(crate) struct ReviewQuery {
     /// A programme's id; the first programme by default.
     programme: Option<Uuid>,
     /// Count late tasks as of this date instead of today (UTC+7).
+    #[serde(
+        default,
+        deserialize_with = "motcua_domain::calendar::strict_date::option"
+    )]
+    #[param(value_type = Option<crate::api::contract::formats::IsoDate>, inline)]
     as_of: Option<NaiveDate>,
 }
 

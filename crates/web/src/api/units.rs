@@ -140,12 +140,16 @@ impl From<&Agency> for AgencyView {
 #[into_params(parameter_in = Query)]
 pub(crate) struct UnitsParams {
     /// Kind: province, central_city, district, commune, ward, township, special_zone.
+    #[param(value_type = Option<crate::api::contract::choices::UnitKind>, inline)]
     kind: Option<String>,
     /// Parent unit's code.
+    #[param(value_type = Option<crate::api::contract::formats::UnitCode>, inline)]
     parent: Option<String>,
     /// Text to find in the full name, without regard to diacritics or case, or an exact code.
+    #[param(max_length = 200)]
     q: Option<String>,
     /// The date (YYYY-MM-DD); today in Vietnam by default.
+    #[param(value_type = Option<crate::api::contract::formats::IsoDate>, inline)]
     at: Option<String>,
     /// From 1.
     #[param(minimum = 1, maximum = 1_000_000)]
@@ -159,6 +163,7 @@ pub(crate) struct UnitsParams {
 #[into_params(parameter_in = Query)]
 pub(crate) struct AtParams {
     /// The date (YYYY-MM-DD); today in Vietnam by default.
+    #[param(value_type = Option<crate::api::contract::formats::IsoDate>, inline)]
     at: Option<String>,
 }
 
@@ -166,10 +171,13 @@ pub(crate) struct AtParams {
 #[into_params(parameter_in = Query)]
 pub(crate) struct AgenciesParams {
     /// The unit's code.
+    #[param(value_type = Option<crate::api::contract::formats::UnitCode>, inline)]
     unit: Option<String>,
     /// provincial_committee, department, service_centre, commune_committee or other.
+    #[param(value_type = Option<crate::api::contract::choices::AgencyKind>, inline)]
     kind: Option<String>,
     /// Only agencies working on this date (YYYY-MM-DD); all of them when absent.
+    #[param(value_type = Option<crate::api::contract::formats::IsoDate>, inline)]
     at: Option<String>,
 }
 
@@ -240,7 +248,7 @@ pub(crate) async fn list_units(
 /// One unit as of a date, with its parent and every interval of its code.
 #[utoipa::path(
     get, path = "/api/v1/units/{code}", tag = "units",
-    params(("code" = String, Path, description = "Statistics code"), AtParams),
+    params(("code" = inline(crate::api::contract::formats::UnitCode), Path, description = "Statistics code"), AtParams),
     responses(
         (status = 200, description = "The unit", body = UnitDetail),
         (status = 400, description = "Bad date", body = Problem, content_type = "application/problem+json"),
@@ -264,7 +272,7 @@ pub(crate) async fn get_unit(
 /// The units directly under a unit at a date.
 #[utoipa::path(
     get, path = "/api/v1/units/{code}/children", tag = "units",
-    params(("code" = String, Path, description = "Statistics code"), AtParams),
+    params(("code" = inline(crate::api::contract::formats::UnitCode), Path, description = "Statistics code"), AtParams),
     responses(
         (status = 200, description = "Its children, by code", body = UnitList),
         (status = 400, description = "Bad date", body = Problem, content_type = "application/problem+json"),
@@ -292,7 +300,7 @@ pub(crate) async fn unit_children(
 /// The units this unit (as of the date) was formed from.
 #[utoipa::path(
     get, path = "/api/v1/units/{code}/predecessors", tag = "units",
-    params(("code" = String, Path, description = "Statistics code"), AtParams),
+    params(("code" = inline(crate::api::contract::formats::UnitCode), Path, description = "Statistics code"), AtParams),
     responses(
         (status = 200, description = "Links into the unit", body = [SuccessionView]),
         (status = 400, description = "Bad date", body = Problem, content_type = "application/problem+json"),
@@ -312,7 +320,7 @@ pub(crate) async fn unit_predecessors(
 /// The units this unit (as of the date) went into.
 #[utoipa::path(
     get, path = "/api/v1/units/{code}/successors", tag = "units",
-    params(("code" = String, Path, description = "Statistics code"), AtParams),
+    params(("code" = inline(crate::api::contract::formats::UnitCode), Path, description = "Statistics code"), AtParams),
     responses(
         (status = 200, description = "Links out of the unit", body = [SuccessionView]),
         (status = 400, description = "Bad date", body = Problem, content_type = "application/problem+json"),
@@ -357,7 +365,7 @@ pub(crate) async fn list_agencies(
 /// One agency by its electronic identifier (either layout).
 #[utoipa::path(
     get, path = "/api/v1/agencies/{code}", tag = "agencies",
-    params(("code" = String, Path, description = "Agency identifier, e.g. 000.00.00.H37 or H37.001.05")),
+    params(("code" = inline(crate::api::contract::formats::AgencyCode), Path, description = "Agency identifier, e.g. 000.00.00.H37 or H37.001.05")),
     responses(
         (status = 200, description = "The agency", body = AgencyView),
         (status = 404, description = "No such agency", body = Problem, content_type = "application/problem+json"),
@@ -400,7 +408,7 @@ pub(crate) async fn create_agency(
 /// the name of their own agency.
 #[utoipa::path(
     put, path = "/api/v1/agencies/{code}", tag = "agencies", request_body = AgencyInput,
-    params(("code" = String, Path, description = "Agency identifier")),
+    params(("code" = inline(crate::api::contract::formats::AgencyCode), Path, description = "Agency identifier")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated", body = AgencyView),

@@ -126,6 +126,11 @@ pub(crate) fn list_view(
 #[into_params(parameter_in = Query)]
 pub(crate) struct ArchivableQuery {
     /// Closed before this day (default: today).
+    #[serde(
+        default,
+        deserialize_with = "motcua_domain::calendar::strict_date::option"
+    )]
+    #[param(value_type = Option<crate::api::contract::formats::IsoDate>, inline)]
     pub before: Option<NaiveDate>,
 }
 

@@ -36,6 +36,7 @@ pub(crate) struct UploadQuery {
     name: Option<String>,
     /// `component` (default) or `result` (staff, once the dossier is approved; signed and
     /// put into the applicant's store when the dossier is finished).
+    #[param(value_type = Option<crate::api::contract::choices::DocumentKind>, inline)]
     kind: Option<String>,
     /// The procedure component this document supplies, by name.
     component: Option<String>,
@@ -43,6 +44,7 @@ pub(crate) struct UploadQuery {
     digitised: Option<bool>,
     /// The SHA-256 the content must have (or the `X-Content-SHA256` header); other bytes
     /// are refused with `hash_mismatch` and nothing is stored.
+    #[param(value_type = Option<crate::api::contract::formats::Sha256>, inline)]
     sha256: Option<String>,
 }
 

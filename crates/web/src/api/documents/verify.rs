@@ -19,6 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 #[into_params(parameter_in = Query)]
 pub(crate) struct VerifyQuery {
     /// The document's SHA-256 (64 hex digits), e.g. from the QR code on a printed result.
+    #[param(value_type = crate::api::contract::formats::Sha256, inline)]
     pub sha256: String,
 }
 
@@ -148,7 +149,7 @@ pub(crate) struct SigningKeyView {
 /// The public key an agency signs receipts and results with (made on its first signature).
 #[utoipa::path(
     get, path = "/api/v1/agencies/{code}/signing-key", tag = "documents",
-    params(("code" = String, Path, description = "The agency code")),
+    params(("code" = inline(crate::api::contract::formats::AgencyCode), Path, description = "The agency code")),
     responses(
         (status = 200, description = "The public key", body = SigningKeyView),
         (status = 404, description = "`no_signing_key`: the agency has signed nothing yet", body = Problem, content_type = "application/problem+json"),

@@ -20,10 +20,13 @@ use utoipa::{IntoParams, ToSchema};
 #[into_params(parameter_in = Query)]
 pub(crate) struct AgencyScoresParams {
     /// `month`, `quarter` or `year` (default).
+    #[param(value_type = Option<crate::api::contract::choices::Period>, inline)]
     pub period: Option<String>,
     /// A month of the period, `YYYY-MM`; this month by default.
+    #[param(value_type = Option<crate::api::contract::formats::Month>, inline)]
     pub at: Option<String>,
     /// `json` (default) or `csv`.
+    #[param(value_type = Option<crate::api::contract::choices::OpenDataFormat>, inline)]
     pub format: Option<String>,
 }
 

@@ -19,14 +19,18 @@ use utoipa::{IntoParams, ToSchema};
 #[into_params(parameter_in = Query)]
 pub(crate) struct QualityParams {
     /// `province` (default), `commune` or `agency`.
+    #[param(value_type = Option<crate::api::contract::choices::ScoreLevel>, inline)]
     pub level: Option<String>,
     /// The agency code (level `agency`) or the commune's unit code (level `commune`).
     pub code: Option<String>,
     /// `month`, `quarter` or `year` (default).
+    #[param(value_type = Option<crate::api::contract::choices::Period>, inline)]
     pub period: Option<String>,
     /// A month of the period, `YYYY-MM`; this month by default.
+    #[param(value_type = Option<crate::api::contract::formats::Month>, inline)]
     pub at: Option<String>,
     /// `json` (default) or `csv`.
+    #[param(value_type = Option<crate::api::contract::choices::OpenDataFormat>, inline)]
     pub format: Option<String>,
 }
 

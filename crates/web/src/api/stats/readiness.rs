@@ -16,6 +16,7 @@ use utoipa::IntoParams;
 #[into_params(parameter_in = Query)]
 pub(crate) struct ReadinessParams {
     /// `json` (default) or `csv`.
+    #[param(value_type = Option<crate::api::contract::choices::OpenDataFormat>, inline)]
     pub format: Option<String>,
 }
 

@@ -17,13 +17,17 @@ use utoipa::{IntoParams, ToSchema};
 #[into_params(parameter_in = Query)]
 pub(crate) struct TrendParams {
     /// `province` (default), `commune` or `agency`.
+    #[param(value_type = Option<crate::api::contract::choices::ScoreLevel>, inline)]
     pub level: Option<String>,
     pub code: Option<String>,
     /// The last month, `YYYY-MM`; this month by default.
+    #[param(value_type = Option<crate::api::contract::formats::Month>, inline)]
     pub at: Option<String>,
     /// How many months, 1 to 36 (12 by default).
+    #[param(minimum = 1, maximum = 36)]
     pub months: Option<u32>,
     /// `json` (default) or `csv`.
+    #[param(value_type = Option<crate::api::contract::choices::OpenDataFormat>, inline)]
     pub format: Option<String>,
 }
 
