@@ -153,6 +153,17 @@ async fn scenario(app: &TestApp, browser: &Client) -> Result<(), String> {
         s.contains("Lý Văn Cường")
     })
     .await?;
+    // The logo is drawn (the page's security policy lets it load).
+    let drawn = browser
+        .execute(
+            "return document.querySelector('img.brand-logo').naturalWidth;",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if drawn.as_u64().unwrap_or(0) == 0 {
+        return Err(format!("the logo was not drawn: {drawn}"));
+    }
 
     click(browser, "button[name=font][value=larger]").await?;
     wait_for(browser, "larger text", |s| s.contains("font-large")).await?;

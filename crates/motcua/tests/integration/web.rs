@@ -1096,3 +1096,33 @@ async fn loose_dates_in_bodies_and_queries_are_refused() {
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     app.stop().await;
 }
+
+/// Browsers ask for `/favicon.ico` on every page: it is the portal's emblem, and every page
+/// names it as its icon and shows it in the header.
+#[tokio::test]
+async fn the_portal_has_its_own_icon() {
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        Options {
+            demo: false,
+            ..Options::default()
+        },
+    )
+    .await
+    .unwrap();
+    for path in ["/favicon.ico", "/static/logo.svg"] {
+        let r = reqwest::get(app.url(path)).await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(r.headers()["content-type"], "image/svg+xml", "{path}");
+        assert!(r.text().await.unwrap().starts_with("<svg"), "{path}");
+    }
+    let home = reqwest::get(app.url("/"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains(r#"<link rel="icon" href="/static/logo.svg""#));
+    assert!(home.contains(r#"class="brand-logo" src="/static/logo.svg""#));
+    app.stop().await;
+}

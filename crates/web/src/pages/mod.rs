@@ -101,6 +101,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/news/{slug}/ratings", post(news::rate))
         .route("/news/{slug}/edit", get(news::edit_form).post(news::update))
         .route("/static/motcua.css", get(stylesheet))
+        .route("/static/logo.svg", get(logo))
+        .route("/favicon.ico", get(logo))
         .route("/static/dossiers.css", get(dossier_stylesheet))
         .route(
             "/procedures/{code}/submit",
@@ -441,6 +443,18 @@ async fn dossier_stylesheet(_: Request) -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../static/dossiers.css"),
+    )
+}
+
+/// The portal's emblem: the header's logo and the browsers' tab icon (`/favicon.ico` too,
+/// which browsers ask for on every page whether or not a page names an icon).
+async fn logo() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../../static/logo.svg"),
     )
 }
 
