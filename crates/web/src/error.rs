@@ -76,8 +76,22 @@ impl ApiError {
     }
 }
 
-/// How long a client waits before retrying a 503.
-pub(crate) const RETRY_AFTER_SECONDS: &str = "5";
+/// How long a client waits before retrying a 503 or a 507.
+const RETRY_AFTER_SECONDS: &str = "5";
+
+/// Adds `Retry-After` to an answer whose status says "try again later" (the database
+/// unavailable, the disk full), for the API and the pages alike.
+pub(crate) fn add_retry_after(status: StatusCode, headers: &mut axum::http::HeaderMap) {
+    if matches!(
+        status,
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::INSUFFICIENT_STORAGE
+    ) {
+        headers.insert(
+            header::RETRY_AFTER,
+            HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        );
+    }
+}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -86,15 +100,7 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if matches!(
-            self.status,
-            StatusCode::SERVICE_UNAVAILABLE | StatusCode::INSUFFICIENT_STORAGE
-        ) {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from_static(RETRY_AFTER_SECONDS),
-            );
-        }
+        add_retry_after(self.status, response.headers_mut());
         response
     }
 }

@@ -13,9 +13,10 @@ enum Arg {
 
 /// Runs statements on the app's database directly, as an attacker with access to it would.
 async fn tamper(app: &TestApp, statements: &[(&str, Vec<Arg>)]) {
-    match &app.database_url {
-        Some(url) => {
-            let pool = sqlx::PgPool::connect(url).await.unwrap();
+    // The same statements on either pool type.
+    macro_rules! run_on {
+        ($pool:expr) => {{
+            let pool = $pool;
             for (sql, args) in statements {
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(*sql));
                 for arg in args {
@@ -27,23 +28,17 @@ async fn tamper(app: &TestApp, statements: &[(&str, Vec<Arg>)]) {
                 query.execute(&pool).await.unwrap();
             }
             pool.close().await;
-        }
+        }};
+    }
+    match &app.database_url {
+        Some(url) => run_on!(sqlx::PgPool::connect(url).await.unwrap()),
         None => {
             let file = app.data_dir.path().join("motcua.sqlite3");
-            let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}", file.display()))
-                .await
-                .unwrap();
-            for (sql, args) in statements {
-                let mut query = sqlx::query(sqlx::AssertSqlSafe(*sql));
-                for arg in args {
-                    query = match arg {
-                        Arg::Int(n) => query.bind(*n),
-                        Arg::Text(t) => query.bind(t.clone()),
-                    };
-                }
-                query.execute(&pool).await.unwrap();
-            }
-            pool.close().await;
+            run_on!(
+                sqlx::SqlitePool::connect(&format!("sqlite:{}", file.display()))
+                    .await
+                    .unwrap()
+            )
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Administrative units against the real national lists in ../shared, the API and pages
 //! over the Lạng Sơn demo, and the transition from three tiers to two.
 
-use crate::common::{Backend, Options, TestApp, api_token, csrf_from, login};
+use crate::common::{Backend, TestApp, api_token, csrf_from, login};
 use chrono::NaiveDate;
 use motcua_app::registers::{self as import, Report};
 use motcua_domain::audit::AuditEntry;
@@ -35,21 +35,10 @@ async fn units_ok(store: &Store, path: &Path, from: NaiveDate) -> UnitImportSumm
     }
 }
 
-async fn empty_app(backend: Backend) -> Option<TestApp> {
-    TestApp::spawn_with(
-        backend,
-        Options {
-            demo: false,
-            ..Options::default()
-        },
-    )
-    .await
-}
-
 /// The whole country: the old three-tier list, the 2025 list over it, the mapping,
 /// and the 2026 list over that, with the counts of DOMAIN.md §1.
 async fn the_country(backend: Backend) {
-    let Some(app) = empty_app(backend).await else {
+    let Some(app) = TestApp::empty(backend).await else {
         return;
     };
     let store = &app.store;
@@ -277,7 +266,7 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 /// Each kind of bad input names its row, and nothing is written.
 #[tokio::test]
 async fn bad_input_names_each_row_and_writes_nothing() {
-    let app = empty_app(Backend::Sqlite).await.unwrap();
+    let app = TestApp::empty(Backend::Sqlite).await.unwrap();
     let store = &app.store;
     let dir = tempfile::tempdir().unwrap();
     let good = write(

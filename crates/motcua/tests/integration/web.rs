@@ -1017,15 +1017,7 @@ async fn slow_clients_are_cut_off() {
 /// with the reader's English ("failed to read headers").
 #[tokio::test]
 async fn a_broken_multipart_form_is_explained_in_vietnamese() {
-    let app = TestApp::spawn_with(
-        Backend::Sqlite,
-        Options {
-            demo: false,
-            ..Options::default()
-        },
-    )
-    .await
-    .unwrap();
+    let app = TestApp::empty(Backend::Sqlite).await.unwrap();
     let client = app.client();
     let page = client
         .get(app.url("/verify"))
@@ -1101,15 +1093,7 @@ async fn loose_dates_in_bodies_and_queries_are_refused() {
 /// names it as its icon and shows it in the header.
 #[tokio::test]
 async fn the_portal_has_its_own_icon() {
-    let app = TestApp::spawn_with(
-        Backend::Sqlite,
-        Options {
-            demo: false,
-            ..Options::default()
-        },
-    )
-    .await
-    .unwrap();
+    let app = TestApp::empty(Backend::Sqlite).await.unwrap();
     for path in ["/favicon.ico", "/static/logo.svg"] {
         let r = reqwest::get(app.url(path)).await.unwrap();
         assert_eq!(r.status(), 200, "{path}");

@@ -333,15 +333,7 @@ pub(crate) fn error_page_with(chrome: Chrome, status: StatusCode, message: &str)
         message: message.to_owned(),
     };
     let mut response = render(status, &page);
-    if matches!(
-        status,
-        StatusCode::SERVICE_UNAVAILABLE | StatusCode::INSUFFICIENT_STORAGE
-    ) {
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            axum::http::HeaderValue::from_static(crate::error::RETRY_AFTER_SECONDS),
-        );
-    }
+    crate::error::add_retry_after(status, response.headers_mut());
     response
 }
 

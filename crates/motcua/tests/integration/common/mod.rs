@@ -66,6 +66,18 @@ impl TestApp {
         TestApp::spawn_with(backend, Options::default()).await
     }
 
+    /// An app on an empty, migrated database (no demo).
+    pub async fn empty(backend: Backend) -> Option<TestApp> {
+        TestApp::spawn_with(
+            backend,
+            Options {
+                demo: false,
+                ..Options::default()
+            },
+        )
+        .await
+    }
+
     pub async fn spawn_with(backend: Backend, options: Options) -> Option<TestApp> {
         let data_dir = match &options.data_parent {
             Some(parent) => tempfile::tempdir_in(parent).unwrap(),
