@@ -161,27 +161,7 @@ impl Store {
         audit: AuditEntry,
     ) -> Result<u64, StoreError> {
         let mut tx = self.begin_write().await?;
-        let sql = "INSERT INTO outbox (id, kind, channel, dedup_key, recipient_user_id, \
-            recipient_email, subject, body, link, created_at, status, attempts) \
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0) \
-            ON CONFLICT (dedup_key) DO NOTHING";
-        let mut inserted = 0;
-        for m in messages {
-            inserted += on_tx!(&mut tx, |conn| sqlx::query(sql)
-                .bind(Uuid::now_v7())
-                .bind(&m.kind)
-                .bind(m.channel.as_str())
-                .bind(&m.dedup_key)
-                .bind(m.recipient_user_id)
-                .bind(&m.recipient_email)
-                .bind(&m.subject)
-                .bind(&m.body)
-                .bind(&m.link)
-                .bind(at)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected());
-        }
+        let inserted = insert_messages(&mut tx, messages, at).await?;
         if inserted > 0 {
             let mut audit = audit;
             let mut detail: serde_json::Value =
@@ -407,6 +387,37 @@ impl Store {
             .await?);
         Ok(rows.into_iter().map(recipient).collect())
     }
+}
+
+/// Enqueues messages inside a change's own transaction, so they go out exactly when it
+/// commits; those whose `dedup_key` is already there are skipped. Returns how many were new.
+pub(crate) async fn insert_messages(
+    tx: &mut crate::tx::Tx,
+    messages: &[NewMessage],
+    at: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let sql = "INSERT INTO outbox (id, kind, channel, dedup_key, recipient_user_id, \
+        recipient_email, subject, body, link, created_at, status, attempts) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0) \
+        ON CONFLICT (dedup_key) DO NOTHING";
+    let mut inserted = 0;
+    for m in messages {
+        inserted += on_tx!(tx, |conn| sqlx::query(sql)
+            .bind(Uuid::now_v7())
+            .bind(&m.kind)
+            .bind(m.channel.as_str())
+            .bind(&m.dedup_key)
+            .bind(m.recipient_user_id)
+            .bind(&m.recipient_email)
+            .bind(&m.subject)
+            .bind(&m.body)
+            .bind(&m.link)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected());
+    }
+    Ok(inserted)
 }
 
 fn recipient(r: (Uuid, String, String)) -> Recipient {

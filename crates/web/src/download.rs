@@ -40,7 +40,7 @@ pub(crate) async fn blob(
         headers.insert(header::CONTENT_DISPOSITION, v);
     }
     if let Ok(v) = HeaderValue::from_str(sha256) {
-        headers.insert("x-content-sha256", v);
+        headers.insert(STORED_DOCUMENT_HEADER, v);
     }
     headers.insert(
         header::CACHE_CONTROL,
@@ -51,6 +51,19 @@ pub(crate) async fn blob(
         HeaderValue::from_static(crate::headers::DOWNLOAD_POLICY),
     );
     Ok(response)
+}
+
+/// The header every stored document's download carries: its SHA-256.
+pub(crate) const STORED_DOCUMENT_HEADER: &str = "x-content-sha256";
+
+/// Compress anything but a stored document.
+#[derive(Clone, Copy)]
+pub(crate) struct NotStoredDocument;
+
+impl tower_http::compression::predicate::Predicate for NotStoredDocument {
+    fn should_compress<B: axum::body::HttpBody>(&self, response: &axum::http::Response<B>) -> bool {
+        !response.headers().contains_key(STORED_DOCUMENT_HEADER)
+    }
 }
 
 /// A document of a dossier already checked visible, as a download.

@@ -91,12 +91,14 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::protect))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        // Documents are already compressed (PDF, images) or large: sent as they are.
+        // Stored documents go out byte for byte, with their length and hash (a signed
+        // JSON receipt once came out gzip-encoded and empty); the rest is compressed.
         .layer(
             CompressionLayer::new().compress_when(
                 DefaultPredicate::new()
                     .and(NotForContentType::const_new("application/pdf"))
-                    .and(NotForContentType::const_new("application/octet-stream")),
+                    .and(NotForContentType::const_new("application/octet-stream"))
+                    .and(download::NotStoredDocument),
             ),
         )
         .layer(middleware::from_fn_with_state(state.clone(), timeout))

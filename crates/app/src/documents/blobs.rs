@@ -466,6 +466,8 @@ fn verifying(
         sha256,
         on_corrupt: Some(Box::new(on_corrupt)),
     };
+    // Fused: a consumer may poll once more after the end (the compression layer did, and
+    // an unfused unfold panics there, ending the download empty).
     Box::pin(futures_util::stream::unfold(state, |mut st| async move {
         loop {
             let hasher = st.hasher.as_mut()?;
@@ -504,7 +506,8 @@ fn verifying(
                 }
             }
         }
-    }))
+    })
+    .fuse())
 }
 
 #[cfg(test)]

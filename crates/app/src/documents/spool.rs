@@ -114,6 +114,38 @@ impl Drop for SpoolFile {
 }
 
 impl BlobStore {
+    /// Keeps staged content in the spool for a later request instead of dropping it (a
+    /// form refused for another field keeps its files); the spool's grace period sweeps it
+    /// if it is never claimed. Returns its file name there.
+    pub fn hold(&self, mut staged: super::Staged) -> Option<String> {
+        let name = staged.spool.path().file_name()?.to_str()?.to_owned();
+        staged.spool.disarm();
+        Some(name)
+    }
+
+    /// Held content again, while its file is still in the spool with its size. `name` must
+    /// be a staged file of that hash in the spool folder, never a path.
+    pub async fn reclaim(
+        &self,
+        name: &str,
+        sha256: &str,
+        size: u64,
+        content_type: &'static str,
+    ) -> Option<super::Staged> {
+        let ours = matches!(spool_name(name), SpoolName::Staged(h) if h == sha256);
+        if !ours || name.contains(['/', '\\']) {
+            return None;
+        }
+        let path = self.spool.join(name);
+        let found = tokio::fs::metadata(&path).await.ok()?;
+        (found.is_file() && found.len() == size).then(|| super::Staged {
+            sha256: sha256.to_owned(),
+            size,
+            content_type,
+            spool: SpoolFile(Some(path)),
+        })
+    }
+
     /// Settles what a crash (or a failed [`keep`](Self::keep)) left in the spool folder:
     /// a staged file whose content has a row (`has_row`) but no blob is checked against
     /// its hash and put in place; the other staged files and unfinished uploads are

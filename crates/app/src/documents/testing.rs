@@ -30,6 +30,8 @@ pub(crate) async fn read_all(store: &BlobStore, sha: &str) -> Result<Vec<u8>, st
     while let Some(c) = s.next().await {
         out.extend_from_slice(&c?);
     }
+    // Polled again after its end (as a compressing layer does), it stays ended.
+    assert!(s.next().await.is_none(), "the stream is fused");
     Ok(out)
 }
 

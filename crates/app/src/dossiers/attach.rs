@@ -71,6 +71,91 @@ where
         .map_err(|e| upload_error(e, max))
 }
 
+/// How long a file held across a refused form can be claimed: well within the spool's
+/// grace period, after which an unclaimed file is swept.
+pub const HOLD_MINUTES: i64 = 45;
+
+/// A file kept across a refused form, so the applicant need not choose it again: the
+/// form carries `token` back, and [`reclaim_upload`] turns it into the staged file.
+#[derive(Debug, Clone)]
+pub struct HeldUpload {
+    pub token: String,
+    pub file_name: String,
+}
+
+const HOLD_PURPOSE: &str = "held upload";
+
+fn hold_mac(app: &App, payload: &str) -> AppResult<String> {
+    let signer = app.signer.as_ref().ok_or_else(|| AppError::Unavailable {
+        code: "lookup_secret_unavailable",
+        detail: "Chưa có khóa để giữ tệp đã chọn.".into(),
+    })?;
+    signer
+        .purpose_mac(HOLD_PURPOSE, payload.as_bytes())
+        .map(hex::encode)
+        .map_err(|e| AppError::internal(e.to_string()))
+}
+
+/// Keeps a staged file for the form's next try; None when it cannot be held (no key),
+/// and the applicant chooses it again.
+pub fn hold_upload(app: &App, staged: Staged, file_name: &str) -> Option<HeldUpload> {
+    use base64::Engine;
+    let blobs = blobs(app).ok()?;
+    let (sha256, size, content_type) = (staged.sha256.clone(), staged.size, staged.content_type);
+    let spool = blobs.hold(staged)?;
+    let expires = crate::now().timestamp() + HOLD_MINUTES * 60;
+    let payload = serde_json::json!([spool, sha256, size, content_type, expires, file_name]);
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(payload.to_string());
+    let mac = hold_mac(app, &payload).ok()?;
+    Some(HeldUpload {
+        token: format!("{payload}.{mac}"),
+        file_name: file_name.to_owned(),
+    })
+}
+
+/// The file a [`HeldUpload`] token stands for, and its name; `held_upload_gone` when the
+/// token is not ours, ran out, or its file was swept.
+pub async fn reclaim_upload(app: &App, token: &str) -> AppResult<(Staged, String)> {
+    use base64::Engine;
+    let gone = || {
+        AppError::invalid(
+            "held_upload_gone",
+            "Tệp đã chọn lần trước không còn được giữ; hãy chọn lại tệp.",
+        )
+    };
+    let (payload, mac) = token.trim().split_once('.').ok_or_else(gone)?;
+    let expected = hold_mac(app, payload)?;
+    if !bool::from(subtle::ConstantTimeEq::ct_eq(
+        expected.as_bytes(),
+        mac.as_bytes(),
+    )) {
+        return Err(gone());
+    }
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .map_err(|_| gone())?;
+    let (spool, sha256, size, content_type, expires, file_name): (
+        String,
+        String,
+        u64,
+        String,
+        i64,
+        String,
+    ) = serde_json::from_slice(&json).map_err(|_| gone())?;
+    if expires < crate::now().timestamp() {
+        return Err(gone());
+    }
+    let content_type = ["application/pdf", "image/png", "image/jpeg"]
+        .into_iter()
+        .find(|t| *t == content_type)
+        .ok_or_else(gone)?;
+    let staged = blobs(app)?
+        .reclaim(&spool, &sha256, size, content_type)
+        .await
+        .ok_or_else(gone)?;
+    Ok((staged, file_name))
+}
+
 /// Records a staged file with the dossier under `name`; the blob takes its address only
 /// once the row has committed. Used by the online submission form, whose files are staged
 /// before the dossier exists.
@@ -78,6 +163,7 @@ pub async fn attach_staged(
     app: &App,
     dossier_code: &str,
     name: &str,
+    component: Option<&str>,
     staged: Staged,
     audit: AuditEntry,
 ) -> AppResult<DocumentRecord> {
@@ -85,14 +171,17 @@ pub async fn attach_staged(
     let name = Some(name.trim().chars().take(255).collect::<String>())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| "tai-lieu".into());
-    let doc = NewDocument::upload(
-        dossier_code,
-        &staged.sha256,
-        &name,
-        staged.content_type,
-        staged.size as i64,
-        crate::now(),
-    );
+    let doc = NewDocument {
+        component: component.map(|c| c.trim().chars().take(500).collect()),
+        ..NewDocument::upload(
+            dossier_code,
+            &staged.sha256,
+            &name,
+            staged.content_type,
+            staged.size as i64,
+            crate::now(),
+        )
+    };
     match app.store.add_document(&doc, audit).await {
         Ok(row) => {
             if let Err(e) = blobs.keep(staged).await {

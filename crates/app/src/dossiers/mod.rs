@@ -4,6 +4,7 @@
 
 mod access;
 pub mod act;
+pub mod applicant;
 pub mod attach;
 pub mod online;
 pub mod public;

@@ -3,12 +3,12 @@
 //! guesses are throttled per client address and per code.
 
 use super::access::not_found;
-use super::act::{RatingInput, perform};
+use super::act::RatingInput;
 use crate::{App, AppError, AppResult};
 use motcua_domain::account::{LOOKUP_THROTTLE, Role};
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::dossier::lookup_secret;
-use motcua_domain::dossier::{Action, Actor, DossierCode, DossierState, MaskedApplicant};
+use motcua_domain::dossier::{DossierCode, DossierState, MaskedApplicant};
 use motcua_store::{ControlSheetRow, DossierRecord, ThrottleState, control_sheet};
 use std::net::IpAddr;
 use subtle::ConstantTimeEq;
@@ -120,23 +120,8 @@ pub async fn rate(
     check: &str,
     rating: &RatingInput,
 ) -> AppResult<DossierRecord> {
-    let record = lookup(app, client, code, check).await?;
-    let action = Action::Rate {
-        rating: rating.parse()?,
-    };
-    let actor = Actor {
-        role: Role::Citizen,
-        agency: None,
-        is_applicant: true,
-    };
-    perform(
-        app,
-        &record,
-        &action,
-        actor,
-        applicant_audit("dossier.rate"),
-    )
-    .await
+    let (access, _) = super::applicant::by_check(app, client, code, check).await?;
+    super::applicant::rate(app, &access, rating).await
 }
 
 /// The audit entry of something the applicant did without an account.

@@ -36,7 +36,11 @@ pub struct ApplicantDetails {
 
 impl ApplicantDetails {
     pub fn for_reader(a: &Applicant, role: Role) -> ApplicantDetails {
-        let full = sees_applicant_in_full(role);
+        ApplicantDetails::shown(a, sees_applicant_in_full(role))
+    }
+
+    /// In full, or masked (numbers shortened, no contact details).
+    pub fn shown(a: &Applicant, full: bool) -> ApplicantDetails {
         ApplicantDetails {
             kind: a.kind,
             name: a.name.clone(),

@@ -4,6 +4,7 @@
 mod common;
 
 mod accounts;
+mod applicant;
 mod audit_anchor;
 mod browser;
 mod calendar;

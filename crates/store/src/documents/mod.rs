@@ -218,6 +218,17 @@ impl Store {
         doc: &NewDocument,
         audit: AuditEntry,
     ) -> Result<DocumentRecord, StoreError> {
+        self.add_document_telling(doc, audit, &[]).await
+    }
+
+    /// [`Store::add_document`], with messages enqueued in the same transaction (an
+    /// applicant's supplement tells the desk it arrived).
+    pub async fn add_document_telling(
+        &self,
+        doc: &NewDocument,
+        audit: AuditEntry,
+        messages: &[crate::NewMessage],
+    ) -> Result<DocumentRecord, StoreError> {
         let mut tx = self.begin_write().await?;
         let Some((holder, _, _)) = lock_dossier(&mut tx, &doc.dossier_code).await? else {
             return Err(StoreError::NotFound(format!("hồ sơ {}", doc.dossier_code)));
@@ -242,6 +253,7 @@ impl Store {
             }),
         );
         append(&mut tx, entry).await?;
+        crate::outbox::insert_messages(&mut tx, messages, doc.at).await?;
         tx.commit().await?;
         Ok(record)
     }

@@ -111,7 +111,21 @@ pub(crate) fn router() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(SUBMISSION_BODY_LIMIT)),
         )
         .route("/lookup", get(dossiers::lookup))
+        .route("/lookup/{code}", get(dossiers::applicant_dossier))
         .route("/lookup/{code}/rating", post(dossiers::rate))
+        .route(
+            "/lookup/{code}/documents/{id}",
+            get(dossiers::applicant_document),
+        )
+        .route(
+            "/lookup/{code}/results/print",
+            get(dossiers::applicant_result),
+        )
+        .route("/lookup/{code}/forms/{form}", get(dossiers::applicant_form))
+        .route(
+            "/lookup/{code}/supplement",
+            post(dossiers::applicant_supplement).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/my/dossiers", get(dossiers::my_dossiers))
         .route("/my/dossiers/{code}", get(dossiers::my_dossier))
         .route("/work", get(work::queue))

@@ -268,7 +268,17 @@ pub(in crate::pages) async fn result_print(
     let record = load_visible(&state.app, &user.principal(), &code)
         .await
         .map_err(|e| PageError::app(chrome.clone(), e))?;
-    let names = agency_names(&state)
+    result_sheets(&state, chrome, &headers, &record).await
+}
+
+/// The signed results of a dossier whose reader is already checked, one A4 sheet each.
+pub(crate) async fn result_sheets(
+    state: &AppState,
+    chrome: Chrome,
+    headers: &HeaderMap,
+    record: &motcua_store::DossierRecord,
+) -> Result<Response, PageError> {
+    let names = agency_names(state)
         .await
         .map_err(|e| PageError::api(chrome.clone(), e))?;
     let place = chrome
@@ -277,7 +287,7 @@ pub(in crate::pages) async fn result_print(
         .trim_start_matches("Thành phố ")
         .to_owned();
     let mut sheets = Vec::new();
-    let results = motcua_app::documents::verify::signed_results(&state.app, &record)
+    let results = motcua_app::documents::verify::signed_results(&state.app, record)
         .await
         .map_err(|e| PageError::app(chrome.clone(), e))?;
     for (doc, check) in results {
@@ -285,7 +295,7 @@ pub(in crate::pages) async fn result_print(
         let signed_vn = check
             .signed_at
             .with_timezone(&motcua_domain::calendar::VN_OFFSET);
-        let link = verify_url(&state, &headers, &doc.sha256);
+        let link = verify_url(state, headers, &doc.sha256);
         sheets.push(ResultSheet {
             id: doc.id.to_string(),
             kind_label: kind_label(&doc.kind),

@@ -8,24 +8,33 @@ mod verify;
 mod wallet;
 
 pub(super) use archive::{archive, archive_decide};
-pub(super) use dossier::{dossier_digitise, dossier_documents, dossier_upload, result_print};
+pub(super) use dossier::{
+    dossier_digitise, dossier_documents, dossier_upload, result_print, result_sheets,
+};
 pub(super) use verify::{verify, verify_upload};
 pub(super) use wallet::wallet;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-fn human_size(bytes: i64) -> String {
+/// A size as people read it: "1,5 MB", "340 KB" (decimal units, a comma for the point).
+pub(crate) fn human_size(bytes: i64) -> String {
     let b = bytes.max(0) as f64;
-    if b >= 1024.0 * 1024.0 * 1024.0 {
-        format!("{:.2} GiB", b / 1024.0 / 1024.0 / 1024.0)
-    } else if b >= 1024.0 * 1024.0 {
-        format!("{:.1} MiB", b / 1024.0 / 1024.0)
-    } else if b >= 1024.0 {
-        format!("{:.0} KiB", b / 1024.0)
+    let (value, unit) = if b >= 1e9 {
+        (b / 1e9, "GB")
+    } else if b >= 1e6 {
+        (b / 1e6, "MB")
+    } else if b >= 1e3 {
+        (b / 1e3, "KB")
     } else {
-        format!("{b} B")
-    }
+        return format!("{bytes} byte");
+    };
+    let text = if value < 10.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.0}")
+    };
+    format!("{} {unit}", text.replace('.', ","))
 }
 
 /// A moment as people here read it (Vietnam time).

@@ -28,6 +28,8 @@ pub(crate) struct DocumentInput {
     pub name: String,
     pub note: String,
     pub error: Option<String>,
+    /// A file chosen before and kept while the rest of the form is put right.
+    pub kept: Option<motcua_app::dossiers::attach::HeldUpload>,
 }
 
 #[derive(Template)]
@@ -38,7 +40,7 @@ pub(super) struct SubmitPage {
     name: String,
     processing_time: String,
     fees: Vec<String>,
-    documents: Vec<DocumentInput>,
+    pub(super) documents: Vec<DocumentInput>,
     groups: Vec<AgencyGroup>,
     fields: ApplicantFields,
     idempotency_key: String,
@@ -161,6 +163,7 @@ pub(super) fn submit_page(
             .enumerate()
             .map(|(index, (name, note))| DocumentInput {
                 error: doc_errors.get(&index).cloned(),
+                kept: None,
                 index,
                 name,
                 note,

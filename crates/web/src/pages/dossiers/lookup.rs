@@ -1,13 +1,16 @@
-//! The public lookup of a dossier by its code and check digits, with its rating form.
+//! The public lookup of a dossier by its code and check digits, the applicant's page it
+//! opens, and the rating form.
 
+use super::applicant::{applicant_path, pass_cookie, render_applicant};
 use crate::AppState;
 use crate::error::status_of;
-use crate::pages::dossier_common::{api_error_page, when, when_utc};
+use crate::pages::dossier_common::{when, when_utc};
 use crate::pages::{Chrome, PageError, render};
+use axum::response::{IntoResponse, Redirect};
+use axum_extra::extract::CookieJar;
 use motcua_app::AppError;
 use motcua_app::dossiers::act::RatingInput;
-use motcua_app::dossiers::public::public_detail;
-use motcua_app::dossiers::{self as app_dossiers};
+use motcua_app::dossiers::applicant::{self, ApplicantView};
 
 use askama::Template;
 use axum::Form;
@@ -15,7 +18,6 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use motcua_domain::dossier::RatingCriterion;
-use motcua_store::DossierRecord;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -39,15 +41,56 @@ pub(crate) struct Criterion {
     pub label: &'static str,
 }
 
-/// A dossier as the lookup shows it (personal data masked).
+/// A document the applicant may download.
+pub(crate) struct DocLink {
+    pub name: String,
+    pub href: String,
+    pub size: String,
+    /// Signed by the agency: a link to check the signature.
+    pub verify: Option<String>,
+    pub component: Option<String>,
+}
+
+/// A component the agency asked for, and what the applicant sent for it since.
+pub(crate) struct MissingLine {
+    pub name: String,
+    pub sent: Vec<String>,
+}
+
+/// A supplement request (form 02) as the applicant reads it.
+pub(crate) struct SupplementBox {
+    pub asked_at: String,
+    pub at_receipt: bool,
+    pub note: Option<String>,
+    pub missing: Vec<MissingLine>,
+}
+
+pub(crate) struct RefusalBox {
+    pub at: String,
+    pub reason: String,
+    pub at_receipt: bool,
+}
+
+pub(crate) struct ApologyBox {
+    pub reason: String,
+    pub previous_due: String,
+    pub new_due: String,
+}
+
+pub(crate) struct FormLink {
+    pub href: String,
+    pub title: &'static str,
+}
+
+/// A dossier as its applicant sees it (personal data masked).
 pub(crate) struct LookupResult {
     pub code: String,
+    /// `/lookup/{code}`: where its documents and forms are.
+    pub base: String,
     pub procedure_name: String,
     pub agency_name: String,
     pub state: String,
     pub state_label: String,
-    pub national_status: u8,
-    pub national_label: &'static str,
     pub applicant_name: String,
     pub citizen_id: Option<String>,
     pub phone: Option<String>,
@@ -61,6 +104,14 @@ pub(crate) struct LookupResult {
     pub rating_average: Option<String>,
     pub rating_scores: Vec<ScoreLine>,
     pub rating_comment: Option<String>,
+    pub receipt: Option<DocLink>,
+    pub results: Vec<DocLink>,
+    pub components: Vec<DocLink>,
+    pub supplement: Option<SupplementBox>,
+    pub refusal: Option<RefusalBox>,
+    pub apology: Option<ApologyBox>,
+    pub forms: Vec<FormLink>,
+    pub max_size: String,
 }
 
 #[derive(Template)]
@@ -90,15 +141,16 @@ pub(super) fn criteria() -> Vec<Criterion> {
         .collect()
 }
 
-/// The lookup's view of a dossier, with the time each step began and ended.
+/// The applicant's view of a dossier in words, with the time each step began and ended.
 pub(crate) async fn lookup_result(
     state: &AppState,
-    record: &DossierRecord,
+    applicant: ApplicantView,
 ) -> Result<LookupResult, AppError> {
-    let view = public_detail(&state.app, record.clone()).await?;
-    let sheet = motcua_app::dossiers::public::step_times(&state.app, record).await?;
+    let view = &applicant.public;
+    let sheet = motcua_app::dossiers::public::step_times(&state.app, &view.record).await?;
     let d = &view.record.dossier;
-    let national = d.state.national_status();
+    let code = view.record.code().to_owned();
+    let base = super::applicant::applicant_path(&code);
     let local = |t: chrono::NaiveDateTime| when(&motcua_domain::calendar::from_vn_local(t));
     let steps = view
         .steps
@@ -121,8 +173,67 @@ pub(crate) async fn lookup_result(
             }
         })
         .collect();
+    let link = |doc: &motcua_store::DocumentRecord| DocLink {
+        name: doc.name.clone(),
+        href: format!("{base}/documents/{}", doc.id),
+        size: crate::pages::documents::human_size(doc.size_bytes),
+        verify: applicant
+            .signed
+            .contains(&doc.id)
+            .then(|| format!("/verify?sha256={}", doc.sha256)),
+        component: doc.component.clone(),
+    };
+    let supplement = applicant.supplement.as_ref().map(|s| SupplementBox {
+        asked_at: when_utc(&s.asked_at),
+        at_receipt: s.at_receipt,
+        note: s.note.clone(),
+        missing: s
+            .missing
+            .iter()
+            .map(|m| MissingLine {
+                name: m.clone(),
+                sent: s
+                    .sent
+                    .iter()
+                    .filter(|d| d.component.as_deref() == Some(m.as_str()))
+                    .map(|d| d.name.clone())
+                    .collect(),
+            })
+            .collect(),
+    });
     Ok(LookupResult {
-        code: view.record.code().to_owned(),
+        receipt: applicant.receipt().map(link),
+        results: applicant.results().map(link).collect(),
+        components: applicant
+            .documents
+            .iter()
+            .filter(|d| d.kind == "component")
+            .map(link)
+            .collect(),
+        supplement,
+        refusal: applicant.refusal.as_ref().map(|r| RefusalBox {
+            at: when_utc(&r.at),
+            reason: r.reason.clone(),
+            at_receipt: r.at_receipt,
+        }),
+        apology: applicant.apology.as_ref().map(|a| ApologyBox {
+            reason: a.reason.clone(),
+            previous_due: local(a.previous_due),
+            new_due: local(a.new_due),
+        }),
+        forms: applicant
+            .forms
+            .iter()
+            .map(|f| FormLink {
+                href: format!("{base}/forms/{}", f.number()),
+                title: f.title_vi(),
+            })
+            .collect(),
+        max_size: crate::pages::documents::human_size(
+            state.app.max_document_bytes().unwrap_or_default() as i64,
+        ),
+        base,
+        code,
         procedure_name: view.record.procedure_name.clone(),
         agency_name: view
             .receiving_agency_name
@@ -130,8 +241,6 @@ pub(crate) async fn lookup_result(
             .unwrap_or_else(|| d.receiving_agency.to_string()),
         state: d.state.as_str().into(),
         state_label: d.state.label_vi().into(),
-        national_status: national.into(),
-        national_label: national.label_vi(),
         applicant_name: view.applicant.name.clone(),
         citizen_id: view.applicant.citizen_id.clone(),
         phone: view.applicant.phone.clone(),
@@ -167,6 +276,8 @@ pub(crate) async fn lookup_result(
 pub(crate) struct LookupQuery {
     code: Option<String>,
     check: Option<String>,
+    /// Sent back here because the pass to the dossier's pages ran out.
+    again: Option<String>,
 }
 
 /// What a failed lookup tells the person, without saying which part was wrong.
@@ -186,10 +297,12 @@ fn lookup_error(err: &AppError) -> String {
     }
 }
 
-/// `GET /lookup?code=&check=`: the form, and the dossier once both are right.
+/// `GET /lookup?code=&check=`: the form, and the applicant's page once both are right;
+/// a pass for the dossier's other pages goes with it as a cookie.
 pub(crate) async fn lookup(
     State(state): State<AppState>,
     chrome: Chrome,
+    jar: CookieJar,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(q): Query<LookupQuery>,
 ) -> Result<Response, PageError> {
@@ -206,7 +319,13 @@ pub(crate) async fn lookup(
         own: false,
     };
     if code.is_empty() || check.is_empty() {
-        if !code.is_empty() {
+        if q.again.is_some() {
+            page.notice = Some(
+                "Để bảo vệ thông tin của người nộp, quyền xem hồ sơ chỉ kéo dài 60 phút. \
+                 Hãy nhập lại mã bí mật hoặc 4 chữ số kiểm tra."
+                    .into(),
+            );
+        } else if !code.is_empty() {
             page.notice = Some(
                 "Nhập 4 chữ số cuối của số điện thoại hoặc số định danh của người nộp để xem hồ sơ."
                     .into(),
@@ -214,15 +333,13 @@ pub(crate) async fn lookup(
         }
         return Ok(render(StatusCode::OK, &page));
     }
-    match app_dossiers::public::lookup(&state.app, peer.ip(), &code, &check).await {
-        Ok(record) => match lookup_result(&state, &record).await {
-            Ok(result) => {
-                page.code = result.code.clone();
-                page.result = Some(result);
-                Ok(render(StatusCode::OK, &page))
-            }
-            Err(err) => Ok(api_error_page(page.chrome, err)),
-        },
+    match applicant::by_check(&state.app, peer.ip(), &code, &check).await {
+        Ok((access, pass)) => {
+            let cookie = pass_cookie(access.record().code(), pass, state.config.cookie_secure);
+            let page =
+                render_applicant(&state, page.chrome, &access, StatusCode::OK, None, None).await?;
+            Ok((jar.add(cookie), page).into_response())
+        }
         Err(err) => {
             let err = crate::error::logged(err);
             page.error = Some(lookup_error(&err));
@@ -250,10 +367,12 @@ fn rating_from_form(form: &HashMap<String, String>) -> RatingInput {
     }
 }
 
-/// `POST /lookup/{code}/rating`: the applicant rates, with the same check digits.
+/// `POST /lookup/{code}/rating`: the applicant rates, signed in, with the pass, or with
+/// the check digits the form carries.
 pub(crate) async fn rate(
     State(state): State<AppState>,
     chrome: Chrome,
+    jar: CookieJar,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
     Form(form): Form<HashMap<String, String>>,
@@ -262,54 +381,57 @@ pub(crate) async fn rate(
         .get("check")
         .map(|c| c.trim().to_owned())
         .unwrap_or_default();
-    let own = form.get("own").is_some_and(|v| v == "1");
-    let rating = rating_from_form(&form);
-    let mut page = LookupPage {
-        chrome,
-        code: code.clone(),
-        check: check.clone(),
-        error: None,
-        notice: None,
-        result: None,
-        criteria: criteria(),
-        own,
+    let opened = match super::applicant::access(&state, &chrome, &jar, &code).await {
+        Ok(access) => Ok(access),
+        Err(_) if !check.is_empty() => applicant::by_check(&state.app, peer.ip(), &code, &check)
+            .await
+            .map(|(access, _)| access),
+        Err(err) => Err(err),
     };
-    let outcome = app_dossiers::public::rate(&state.app, peer.ip(), &code, &check, &rating).await;
-    let (record, status) = match outcome {
+    let access = match opened {
+        Ok(access) => access,
+        Err(err) => {
+            let err = crate::error::logged(err);
+            let page = LookupPage {
+                chrome,
+                code,
+                check,
+                error: Some(lookup_error(&err)),
+                notice: None,
+                result: None,
+                criteria: criteria(),
+                own: false,
+            };
+            return Ok(render(status_of(&err), &page));
+        }
+    };
+    match applicant::rate(&state.app, &access, &rating_from_form(&form)).await {
         Ok(after) => {
-            page.notice = Some("Cảm ơn bạn đã đánh giá việc giải quyết hồ sơ.".into());
-            (Some(after), StatusCode::OK)
+            let target = if access.signed_in() {
+                format!("/my/dossiers/{}?notice=rated", after.code())
+            } else {
+                format!("{}?notice=rated", applicant_path(after.code()))
+            };
+            Ok(Redirect::to(&target).into_response())
         }
         Err(err) => {
             let err = crate::error::logged(err);
-            let unknown = matches!(
-                err,
-                AppError::TooManyAttempts { .. } | AppError::NotFound { .. }
-            );
-            page.error = Some(match &err {
+            let message = match &err {
                 AppError::Invalid {
                     code: "empty_rating",
                     ..
                 } => "Hãy chấm điểm ít nhất một tiêu chí.".into(),
-                _ if unknown => lookup_error(&err),
                 other => other.detail().into_owned(),
-            });
-            // Show the dossier again when the digits were right.
-            let again = if unknown {
-                None
-            } else {
-                app_dossiers::public::lookup(&state.app, peer.ip(), &code, &check)
-                    .await
-                    .ok()
             };
-            (again, status_of(&err))
-        }
-    };
-    if let Some(record) = record {
-        match lookup_result(&state, &record).await {
-            Ok(result) => page.result = Some(result),
-            Err(err) => return Ok(api_error_page(page.chrome, err)),
+            render_applicant(
+                &state,
+                chrome,
+                &access,
+                status_of(&err),
+                None,
+                Some(message),
+            )
+            .await
         }
     }
-    Ok(render(status, &page))
 }

@@ -1,6 +1,6 @@
 //! A signed-in citizen's own dossiers.
 
-use super::lookup::{LookupPage, criteria, lookup_result};
+use super::applicant::render_applicant;
 use crate::AppState;
 use crate::auth::{AuthUser, PageUser};
 use crate::pages::dossier_common::{
@@ -8,7 +8,7 @@ use crate::pages::dossier_common::{
 };
 use crate::pages::{Chrome, PageError, error_page_with, render};
 use motcua_app::dossiers::queue::QueueQuestion;
-use motcua_app::dossiers::{self as app_dossiers, load_visible};
+use motcua_app::dossiers::{self as app_dossiers, applicant};
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -133,41 +133,21 @@ pub(crate) async fn my_dossiers(
     Ok(render(StatusCode::OK, &page))
 }
 
-/// `GET /my/dossiers/{code}`: one of the citizen's dossiers, as the lookup shows it,
-/// with the rating form once the result is back.
+/// `GET /my/dossiers/{code}`: one of the citizen's dossiers, as its applicant sees it.
 pub(crate) async fn my_dossier(
     State(state): State<AppState>,
     chrome: Chrome,
     PageUser(user): PageUser,
     Path(code): Path<String>,
+    Query(q): Query<super::applicant::NoticeQuery>,
 ) -> Result<Response, PageError> {
     if let Some(denied) = citizens_only(chrome.clone(), &user) {
         return Ok(denied);
     }
-    let record = match load_visible(&state.app, &user.principal(), &code).await {
-        Ok(r) => r,
+    let access = match applicant::by_owner(&state.app, &user.principal(), &code).await {
+        Ok(a) => a,
         Err(err) => return Ok(api_error_page(chrome, err)),
     };
-    let result = match lookup_result(&state, &record).await {
-        Ok(r) => r,
-        Err(err) => return Ok(api_error_page(chrome, err)),
-    };
-    // The owner rates without typing the digits: the form carries one of them.
-    let check = record
-        .applicant
-        .check_values()
-        .into_iter()
-        .next()
-        .unwrap_or_default();
-    let page = LookupPage {
-        chrome,
-        code: result.code.clone(),
-        check,
-        error: None,
-        notice: None,
-        result: Some(result),
-        criteria: criteria(),
-        own: true,
-    };
-    Ok(render(StatusCode::OK, &page))
+    let notice = super::applicant::notice_text(q.notice.as_deref());
+    render_applicant(&state, chrome, &access, StatusCode::OK, notice, None).await
 }

@@ -2,11 +2,16 @@
 //! document uploads, anonymous or signed in), the public lookup with its rating form,
 //! and a signed-in citizen's own dossiers.
 
+mod applicant;
 mod form;
 mod lookup;
 mod mine;
 mod submit;
 
+pub(super) use applicant::{
+    document as applicant_document, dossier as applicant_dossier, print_form as applicant_form,
+    print_result as applicant_result, supplement as applicant_supplement,
+};
 pub(super) use form::submit_form;
 pub(super) use lookup::{lookup, rate};
 pub(super) use mine::{my_dossier, my_dossiers};

@@ -11,7 +11,7 @@ use crate::pages::dossier_common::{
 use crate::pages::{Chrome, PageError, error_page_with, render};
 use motcua_app::AppError;
 use motcua_app::documents::Staged;
-use motcua_app::dossiers::attach::{attach_staged, stage_file};
+use motcua_app::dossiers::attach::{attach_staged, hold_upload, reclaim_upload, stage_file};
 use motcua_app::dossiers::public::applicant_audit;
 use motcua_app::dossiers::submit::SubmitRequest;
 use motcua_app::dossiers::{self as app_dossiers, MAX_DOCUMENT_BYTES};
@@ -125,6 +125,29 @@ pub(crate) async fn submit(
             text.insert(name, value);
         }
     }
+    // Files kept from a refused try come back by their tokens, unless chosen anew.
+    for (name, token) in &text {
+        let Some(index) = name
+            .strip_prefix("kept_doc_")
+            .and_then(|i| i.parse::<usize>().ok())
+        else {
+            continue;
+        };
+        if files.contains_key(&index) || token.trim().is_empty() {
+            continue;
+        }
+        let upload = match reclaim_upload(&state.app, token).await {
+            Ok((staged, filename)) => Upload {
+                filename,
+                staged: Ok(staged),
+            },
+            Err(err) => Upload {
+                filename: String::new(),
+                staged: Err(err),
+            },
+        };
+        files.insert(index, upload);
+    }
     let agency = text
         .get("agency")
         .map(|a| a.trim().to_owned())
@@ -169,8 +192,16 @@ pub(crate) async fn submit(
             None => {
                 doc_errors.insert(index, format!("Chưa đính kèm \"{name}\"."));
             }
-            Some(Upload { staged: Err(e), .. }) => {
-                doc_errors.insert(index, e.detail().into_owned());
+            Some(Upload {
+                staged: Err(e),
+                filename,
+            }) => {
+                let message = if filename.is_empty() {
+                    e.detail().into_owned()
+                } else {
+                    format!("Tệp «{filename}»: {}", e.detail())
+                };
+                doc_errors.insert(index, message);
             }
             Some(Upload { staged: Ok(_), .. }) => {}
         }
@@ -182,7 +213,7 @@ pub(crate) async fn submit(
         });
     }
     let (Some(applicant), true) = (applicant, errors.is_empty()) else {
-        let page = submit_page(
+        let mut page = submit_page(
             chrome,
             form,
             user.as_ref(),
@@ -191,6 +222,12 @@ pub(crate) async fn submit(
             &doc_errors,
             None,
         );
+        // The files that were fine are kept for the next try.
+        for (index, upload) in files {
+            if let (Ok(staged), Some(input)) = (upload.staged, page.documents.get_mut(index)) {
+                input.kept = hold_upload(&state.app, staged, &upload.filename);
+            }
+        }
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     // The key's request hash: the form's fields and each file's digest.
@@ -257,17 +294,26 @@ pub(crate) async fn submit(
             else {
                 continue;
             };
+            // The file keeps its own name and belongs to the component it was chosen for.
             let name = if upload.filename.is_empty() {
                 doc_name.clone()
             } else {
-                format!("{doc_name} ({})", upload.filename)
+                upload.filename.clone()
             };
             let audit = match &user {
                 Some(u) => u.audit("dossier.document_added", "dossier", serde_json::json!({})),
                 None => applicant_audit("dossier.document_added"),
             };
-            match attach_staged(&state.app, record.code(), &name, staged, audit).await {
-                Ok(doc) => saved_documents.push(doc.name),
+            let attached = attach_staged(
+                &state.app,
+                record.code(),
+                &name,
+                Some(doc_name),
+                staged,
+                audit,
+            );
+            match attached.await {
+                Ok(doc) => saved_documents.push(format!("{doc_name}: {}", doc.name)),
                 Err(err) => {
                     tracing::error!(code = record.code(), error = %err, "a document of an online submission was not stored");
                     failed_documents.push(name);
@@ -329,7 +375,7 @@ fn too_large(chrome: Chrome) -> Response {
         chrome,
         StatusCode::PAYLOAD_TOO_LARGE,
         &format!(
-            "Dữ liệu gửi lên quá lớn. Mỗi tệp tối đa {} MiB.",
+            "Dữ liệu gửi lên quá lớn. Mỗi tệp tối đa {} MB.",
             MAX_DOCUMENT_BYTES / 1024 / 1024
         ),
     )

@@ -83,7 +83,7 @@ struct DossierPage {
 
 /// The applicant as the read model lets this reader see them (masked for administrators
 /// and auditors: the rule is the domain's `sees_applicant_in_full`).
-pub(super) fn applicant_lines(a: &ApplicantDetails) -> Vec<Line> {
+pub(crate) fn applicant_lines(a: &ApplicantDetails) -> Vec<Line> {
     let mut lines = vec![
         Line {
             label: "Người nộp".into(),
@@ -350,7 +350,7 @@ pub(super) async fn dossier_page(
                 "image/jpeg" => "JPEG".into(),
                 other => other.to_owned(),
             },
-            size: format!("{:.0} KiB", (doc.size_bytes as f64 / 1024.0).ceil()),
+            size: crate::pages::documents::human_size(doc.size_bytes),
             uploaded: format!("{} · {}", when_utc(&doc.uploaded_at), doc.uploaded_by),
         })
         .collect();

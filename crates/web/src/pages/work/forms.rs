@@ -19,6 +19,8 @@ use motcua_app::dossiers::read::ApplicantDetails;
 use motcua_app::dossiers::{self as app_dossiers, load_visible};
 use motcua_domain::calendar::from_vn_local;
 use motcua_domain::calendar::{WorkingHours, to_vn_local, working_minutes_between};
+use motcua_domain::procedure::Procedure;
+use motcua_store::{ControlSheetRow, DossierEvent, DossierRecord};
 use serde_json::Value;
 
 pub(crate) struct SheetLine {
@@ -79,11 +81,44 @@ pub(crate) async fn print_form(
         Ok(r) => r,
         Err(err) => return Ok(api_error_page(chrome, err)),
     };
-    let names = agency_names(&state)
+    let applicant = applicant_lines(&ApplicantDetails::for_reader(&record.applicant, user.role));
+    let detail = app_dossiers::read::detail_of(&state.app, &user.principal(), record)
+        .await
+        .map_err(|e| PageError::app(chrome.clone(), e))?;
+    let source = FormSource {
+        record: &detail.record,
+        events: &detail.events,
+        control_sheet: &detail.control_sheet,
+        procedure: &detail.procedure,
+        applicant,
+    };
+    form_page(&state, chrome, &headers, source, form_no).await
+}
+
+/// What a printed form is made from, whoever asks for it.
+pub(crate) struct FormSource<'a> {
+    pub record: &'a DossierRecord,
+    pub events: &'a [DossierEvent],
+    pub control_sheet: &'a [ControlSheetRow],
+    pub procedure: &'a Procedure,
+    /// The applicant's lines, as this reader may see them.
+    pub applicant: Vec<Line>,
+}
+
+/// Form `form_no` (01–05) of a dossier, as an A4 page.
+pub(crate) async fn form_page(
+    state: &AppState,
+    chrome: Chrome,
+    headers: &HeaderMap,
+    source: FormSource<'_>,
+    form_no: String,
+) -> Result<Response, PageError> {
+    let record = source.record;
+    let names = agency_names(state)
         .await
         .map_err(|e| PageError::api(chrome.clone(), e))?;
     let steps = record.steps.clone();
-    let applicant = applicant_lines(&ApplicantDetails::for_reader(&record.applicant, user.role));
+    let applicant = source.applicant;
     let applicant_name = record.applicant.name.clone();
     let check_hint = {
         let masked = record.applicant.masked();
@@ -96,10 +131,7 @@ pub(crate) async fn print_form(
         }
         hints.join(" hoặc ")
     };
-    let detail = app_dossiers::read::detail_of(&state.app, &user.principal(), record)
-        .await
-        .map_err(|e| PageError::app(chrome.clone(), e))?;
-    let documents: Vec<String> = detail
+    let documents: Vec<String> = source
         .procedure
         .documents
         .iter()
@@ -114,9 +146,9 @@ pub(crate) async fn print_form(
             n
         })
         .collect();
-    let d = &detail.record.dossier;
-    let code = detail.record.code().to_owned();
-    let event = |action: &str| detail.events.iter().rev().find(|e| e.action == action);
+    let d = &record.dossier;
+    let code = record.code().to_owned();
+    let event = |action: &str| source.events.iter().rev().find(|e| e.action == action);
     let not_applicable = |what: &str| {
         Ok(error_page_with(
             chrome.clone(),
@@ -187,7 +219,7 @@ pub(crate) async fn print_form(
             )
         }
         "05" => {
-            if detail.control_sheet.is_empty() {
+            if source.control_sheet.is_empty() {
                 return not_applicable("quá trình giải quyết (hồ sơ chưa được tiếp nhận)");
             }
             (
@@ -204,17 +236,23 @@ pub(crate) async fn print_form(
         }
     };
     // Display names of the people in the forms.
-    let mut usernames: Vec<String> = detail
+    let mut usernames: Vec<String> = source
         .control_sheet
         .iter()
         .filter_map(|r| r.handler.clone())
         .collect();
     usernames.extend(officer_event.map(|e| e.actor.clone()));
     let people = motcua_app::accounts::display_names(&state.app, usernames).await?;
-    let person = |u: &str| people.get(u).cloned().unwrap_or_else(|| u.to_owned());
+    // A person's name, never a username: an account gone from the register is "cán bộ".
+    let person = |u: &str| {
+        people
+            .get(u)
+            .cloned()
+            .unwrap_or_else(|| "Cán bộ".to_owned())
+    };
     let holidays = motcua_app::calendar::holidays(&state.app).await?;
     let work_hours = WorkingHours::default();
-    let sheet = detail
+    let sheet = source
         .control_sheet
         .iter()
         .enumerate()
@@ -261,7 +299,7 @@ pub(crate) async fn print_form(
         "04" | "05" => d.handling_agency.as_str(),
         _ => d.receiving_agency.as_str(),
     };
-    let base = public_base(&state, &headers);
+    let base = public_base(state, headers);
     let lookup = lookup_url(&base, &code, None);
     let secret = app_dossiers::public::lookup_secret(&state.app, &code)
         .map_err(|e| PageError::app(chrome.clone(), e))?;
@@ -276,7 +314,7 @@ pub(crate) async fn print_form(
         agency: name_of(&names, agency_code).to_uppercase(),
         agency_name: name_of(&names, agency_code),
         place_date: format!("{place}, {}", date_line(&dated)),
-        procedure_name: detail.record.procedure_name.clone(),
+        procedure_name: record.procedure_name.clone(),
         applicant_name,
         applicant,
         received_at: d

@@ -12,8 +12,10 @@ mod queue;
 pub(crate) use super::view::SelectOpt;
 pub(super) use actions::act;
 pub(super) use counter::{counter, counter_form};
+pub(crate) use dossier::applicant_lines;
 pub(super) use dossier::{document, dossier};
 pub(super) use forms::print_form;
+pub(crate) use forms::{FormSource, form_page};
 pub(super) use queue::queue;
 
 use super::{Chrome, error_page_with};
