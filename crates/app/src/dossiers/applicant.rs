@@ -235,6 +235,9 @@ pub struct ApplicantView {
     pub forms: Vec<IssuedForm>,
     /// They may send a supplement now.
     pub can_supplement: bool,
+    /// The procedure's components with no document in the dossier (an online submission
+    /// whose file could not be stored; paper dossiers keep theirs on paper).
+    pub components_without_file: Vec<String>,
 }
 
 impl ApplicantView {
@@ -355,6 +358,23 @@ async fn assemble(app: &App, access: &ApplicantAccess) -> AppResult<ApplicantVie
     }
     let can_supplement = supplement.is_some();
     let apology = d.apology.clone();
+    let components_without_file = app
+        .store
+        .procedure_version(&record.procedure_code, record.procedure_version_no)
+        .await?
+        .map(|v| {
+            v.procedure
+                .documents
+                .into_iter()
+                .map(|c| c.name)
+                .filter(|name| {
+                    !documents
+                        .iter()
+                        .any(|doc| doc.component.as_deref() == Some(name.as_str()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(ApplicantView {
         public: public_detail(app, record).await?,
         documents,
@@ -364,6 +384,7 @@ async fn assemble(app: &App, access: &ApplicantAccess) -> AppResult<ApplicantVie
         apology,
         forms,
         can_supplement,
+        components_without_file,
     })
 }
 

@@ -113,6 +113,8 @@ pub struct QueueItem {
     pub summary: DossierSummary,
     pub state: Option<DossierState>,
     pub due_state: Option<DueState>,
+    /// It waits for a supplement, and the applicant has sent something since the request.
+    pub supplement_arrived: bool,
 }
 
 /// One page of a queue.
@@ -178,11 +180,22 @@ pub async fn queue(app: &App, who: &Principal, q: QueueQuestion) -> AppResult<Qu
         .store
         .dossier_queue_counting_to(&filter, app.queue_count_cap)
         .await?;
+    let waiting: Vec<String> = page
+        .items
+        .iter()
+        .filter(|s| s.state.starts_with("awaiting_supplement"))
+        .map(|s| s.code.clone())
+        .collect();
+    let arrived = app.store.supplements_arrived(&waiting).await?;
     Ok(QueuePage {
         items: page
             .items
             .into_iter()
-            .map(|s| queue_item(s, &now, &soon))
+            .map(|s| {
+                let mut item = queue_item(s, &now, &soon);
+                item.supplement_arrived = arrived.contains(&item.summary.code);
+                item
+            })
             .collect(),
         total: page.total,
         total_exact: page.total_exact,
@@ -201,6 +214,7 @@ pub fn queue_item(summary: DossierSummary, now: &DateTime<Utc>, soon: &DateTime<
         summary,
         state,
         due_state,
+        supplement_arrived: false,
     }
 }
 

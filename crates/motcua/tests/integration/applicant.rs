@@ -106,6 +106,9 @@ async fn journey(backend: Backend) {
     )
     .await;
 
+    let (_, queue) = text(&receiver, &app.url("/work")).await;
+    assert!(queue.contains(&code) && !queue.contains("Đã có bổ sung"));
+
     // Without the check, the dossier's pages send people to the lookup form.
     let stranger = app.client();
     for path in ["", "/forms/02", "/results/print"] {
@@ -200,6 +203,9 @@ async fn journey(backend: Backend) {
             && m.subject.contains(&code)),
         "{told:?}"
     );
+
+    let (_, queue) = text(&receiver, &app.url("/work")).await;
+    assert!(queue.contains("Đã có bổ sung, chờ kiểm tra"), "{queue}");
 
     // The desk takes the supplement, receives, and the dossier is handled to the end.
     act_ok(&app, &receiver, &code, "supplement_received", &[]).await;
@@ -397,9 +403,24 @@ async fn the_online_form_keeps_chosen_files_and_ties_each_to_its_component() {
     ))
     .await
     .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let done = r.text().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "post, redirect, get");
+    let confirmation = r.headers()["location"].to_str().unwrap().to_owned();
+    // Reloading the confirmation shows it again and posts nothing.
+    for _ in 0..2 {
+        let (status, _) = text(&browser, &app.url(&confirmation)).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    assert_eq!(app.store.count_dossiers().await.unwrap(), 1);
+    let (_, done) = text(&browser, &app.url(&confirmation)).await;
     let code = between(&done, "id=\"dossier-code\">", "<").to_owned();
+    assert_eq!(confirmation, format!("/lookup/{code}/submitted"));
+    assert!(
+        done.contains("Tờ khai") || done.contains(": to-khai-2.pdf"),
+        "{done}"
+    );
+    // Another browser does not see the confirmation (the secret is on it).
+    let (status, elsewhere) = text(&app.client(), &app.url(&confirmation)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{elsewhere}");
     let docs = app.store.documents(&code).await.unwrap();
     let mut names: Vec<&str> = docs.iter().map(|d| d.name.as_str()).collect();
     names.sort();

@@ -87,7 +87,7 @@ pub(crate) async fn submit_online(
         ],
         files,
     );
-    client
+    let r = client
         .post(app.url(&format!("/procedures/{}/submit", samples::CRIMINAL_RECORD)))
         .header(
             "content-type",
@@ -96,7 +96,17 @@ pub(crate) async fn submit_online(
         .body(body)
         .send()
         .await
-        .unwrap()
+        .unwrap();
+    if r.status() != StatusCode::SEE_OTHER {
+        return r;
+    }
+    // Post, redirect, get: the confirmation is a page of its own.
+    let to = r.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        to.starts_with("/lookup/") && to.contains("/submitted"),
+        "{to}"
+    );
+    client.get(app.url(&to)).send().await.unwrap()
 }
 
 #[tokio::test]

@@ -298,4 +298,33 @@ impl Store {
         });
         Ok(rows)
     }
+
+    /// Which of `codes` wait for a supplement that has arrived: a component added since
+    /// the request, the dossier's last change. One query for a page of the queue.
+    pub async fn supplements_arrived(
+        &self,
+        codes: &[String],
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        if codes.is_empty() {
+            return Ok(Default::default());
+        }
+        let list = (1..=codes.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT d.code FROM dossiers d WHERE d.code IN ({list}) \
+             AND d.state IN ('awaiting_supplement', 'awaiting_supplement_at_receipt') \
+             AND EXISTS (SELECT 1 FROM dossier_documents x WHERE x.dossier_code = d.code \
+             AND x.kind = 'component' AND x.uploaded_at > d.updated_at)"
+        );
+        let rows: Vec<(String,)> = on_pool!(self, |pool| {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()));
+            for code in codes {
+                q = q.bind(code.clone());
+            }
+            q.fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(|(c,)| c).collect())
+    }
 }

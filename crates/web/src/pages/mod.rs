@@ -112,6 +112,7 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/lookup", get(dossiers::lookup))
         .route("/lookup/{code}", get(dossiers::applicant_dossier))
+        .route("/lookup/{code}/submitted", get(dossiers::submitted))
         .route("/lookup/{code}/rating", post(dossiers::rate))
         .route(
             "/lookup/{code}/documents/{id}",

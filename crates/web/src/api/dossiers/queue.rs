@@ -39,6 +39,8 @@ pub(crate) struct SummaryView {
     pub finished_at: Option<DateTime<FixedOffset>>,
     /// `on_time`, `due_soon` or `overdue`, while in flight.
     pub due_state: Option<String>,
+    /// It waits for a supplement, and the applicant has sent documents since the request.
+    pub supplement_arrived: bool,
     pub version: i64,
 }
 
@@ -59,6 +61,7 @@ pub(crate) fn summary_view(item: QueueItem) -> SummaryView {
         summary: s,
         state,
         due_state,
+        supplement_arrived,
     } = item;
     SummaryView {
         state_label: state.map(|s| s.label_vi()).unwrap_or_default().into(),
@@ -79,6 +82,7 @@ pub(crate) fn summary_view(item: QueueItem) -> SummaryView {
         due_at: s.due_at.map(vn_utc),
         finished_at: s.finished_at.map(vn_utc),
         due_state: due_state.map(|d| d.as_str().to_owned()),
+        supplement_arrived,
         version: s.version,
     }
 }

@@ -15,7 +15,7 @@ pub(super) use applicant::{
 pub(super) use form::submit_form;
 pub(super) use lookup::{lookup, rate};
 pub(super) use mine::{my_dossier, my_dossiers};
-pub(super) use submit::submit;
+pub(super) use submit::{submit, submitted};
 
 use motcua_app::dossiers::submit::{ApplicantInput, FieldError};
 

@@ -16,14 +16,20 @@ use motcua_app::dossiers::public::applicant_audit;
 use motcua_app::dossiers::submit::SubmitRequest;
 use motcua_app::dossiers::{self as app_dossiers, MAX_DOCUMENT_BYTES};
 
+use super::applicant::{applicant_path, pass_cookie};
 use askama::Template;
+use axum::extract::Query;
 use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use axum::response::{IntoResponse, Redirect};
+use axum_extra::extract::CookieJar;
+use motcua_app::dossiers::applicant;
 use motcua_domain::account::Role;
 use motcua_domain::dossier::lookup_secret;
 use motcua_store::Submitted;
+use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 
@@ -44,6 +50,8 @@ struct SubmittedPage {
     check_hint: String,
     signed_in_citizen: bool,
     replayed: bool,
+    /// The dossier's page for its applicant.
+    own_page: String,
 }
 
 /// A submitted file: its name, and its content spooled to disk (or why it was refused).
@@ -59,6 +67,7 @@ pub(crate) async fn submit(
     State(state): State<AppState>,
     chrome: Chrome,
     MaybeUser(user): MaybeUser,
+    jar: CookieJar,
     Path(code): Path<String>,
     headers: HeaderMap,
     multipart: Result<Multipart, MultipartRejection>,
@@ -284,11 +293,7 @@ pub(crate) async fn submit(
     };
     let replayed = matches!(submitted, Submitted::Replayed(_));
     let record = submitted.into_record();
-    let mut saved_documents = Vec::new();
-    let mut failed_documents = Vec::new();
-    if replayed {
-        saved_documents = motcua_app::dossiers::attach::document_names(&state.app, &record).await?;
-    } else {
+    if !replayed {
         for (index, upload) in files {
             let (Some((doc_name, _)), Ok(staged)) = (form.documents.get(index), upload.staged)
             else {
@@ -312,15 +317,56 @@ pub(crate) async fn submit(
                 staged,
                 audit,
             );
-            match attached.await {
-                Ok(doc) => saved_documents.push(format!("{doc_name}: {}", doc.name)),
-                Err(err) => {
-                    tracing::error!(code = record.code(), error = %err, "a document of an online submission was not stored");
-                    failed_documents.push(name);
-                }
+            if let Err(err) = attached.await {
+                // The confirmation lists the component as not stored.
+                tracing::error!(code = record.code(), error = %err, "a document of an online submission was not stored");
             }
         }
     }
+    // Post, redirect, get: a reload shows the confirmation instead of posting again. The
+    // pass opens it (and the dossier's pages) in this browser without the check.
+    let pass = applicant::issue_pass(&state.app, record.code(), crate::now())
+        .map_err(|e| PageError::app(chrome.clone(), e))?;
+    let cookie = pass_cookie(record.code(), pass, state.config.cookie_secure);
+    let target = format!(
+        "{}/submitted{}",
+        applicant_path(record.code()),
+        if replayed { "?replayed=1" } else { "" }
+    );
+    Ok((jar.add(cookie), Redirect::to(&target)).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SubmittedQuery {
+    replayed: Option<String>,
+}
+
+/// `GET /lookup/{code}/submitted`: the confirmation of an online submission, with the
+/// code, the lookup secret and its QR code, for the browser that submitted it.
+pub(crate) async fn submitted(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Query(q): Query<SubmittedQuery>,
+) -> Result<Response, PageError> {
+    let Ok(access) = super::applicant::access(&state, &chrome, &jar, &code).await else {
+        return Ok(Redirect::to(&format!("/lookup?code={code}")).into_response());
+    };
+    let view = applicant::view(&state.app, &access)
+        .await
+        .map_err(|e| PageError::app(chrome.clone(), e))?;
+    let record = access.record();
+    let saved_documents = view
+        .documents
+        .iter()
+        .filter(|d| d.kind == "component")
+        .map(|d| match &d.component {
+            Some(c) => format!("{c}: {}", d.name),
+            None => d.name.clone(),
+        })
+        .collect();
     let names = agency_names(&state)
         .await
         .map_err(|e| PageError(Box::new(api_error_page(chrome.clone(), e))))?;
@@ -345,7 +391,7 @@ pub(crate) async fn submit(
             record.dossier.submitted_at,
         )),
         saved_documents,
-        failed_documents,
+        failed_documents: view.components_without_file,
         lookup_link: lookup_url("", record.code(), Some(&secret)),
         qr: qr_svg(
             &lookup_url(&public_base(&state, &headers), record.code(), Some(&secret)),
@@ -353,8 +399,9 @@ pub(crate) async fn submit(
         ),
         secret: lookup_secret::display(&secret),
         check_hint: hints.join(", hoặc "),
-        signed_in_citizen: user.is_some(),
-        replayed,
+        signed_in_citizen: access.signed_in(),
+        replayed: q.replayed.is_some(),
+        own_page: applicant_path(record.code()),
         chrome,
     };
     Ok(render(StatusCode::OK, &page))

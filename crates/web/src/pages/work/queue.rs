@@ -79,6 +79,7 @@ pub(crate) struct QueueLine {
     pub due_label: &'static str,
     pub due_mark: &'static str,
     pub channel: &'static str,
+    pub supplement_arrived: bool,
 }
 
 pub(crate) struct CountLine {
@@ -209,6 +210,7 @@ pub(crate) async fn queue(
                 .map(|d| d.as_str().to_owned())
                 .unwrap_or_default();
             QueueLine {
+                supplement_arrived: item.supplement_arrived,
                 due_label: due_label(&due_state),
                 due_mark: due_mark(&due_state),
                 due_state,
