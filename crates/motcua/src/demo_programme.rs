@@ -575,8 +575,23 @@ fn date((y, m, d): (i32, u32, u32)) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid demo date")
 }
 
-/// Seeds the programme and the news, once, into a database that has the demo agencies.
+/// The day the demo's story is told from: the day after its review session. The
+/// programme's dates are written for this day and moved to [`seed`]'s today.
+pub fn story_day() -> NaiveDate {
+    date((2025, 7, 5))
+}
+
+/// Seeds the programme and the news, once, into a database that has the demo agencies;
+/// the programme's dates follow today, so its tasks stay as near their deadlines as
+/// the story has them (the news keep their own dates).
 pub async fn seed(store: &Store) -> anyhow::Result<()> {
+    let today = motcua_domain::calendar::to_vn_local(&motcua_app::now()).date();
+    seed_as_of(store, today).await
+}
+
+/// [`seed`] as if today were `today` ([`story_day`] keeps the written dates).
+pub async fn seed_as_of(store: &Store, today: NaiveDate) -> anyhow::Result<()> {
+    let shift = (today - story_day()).max(chrono::Duration::zero());
     if !store.programmes().await?.is_empty() {
         return Ok(());
     }
@@ -604,7 +619,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
                     .iter()
                     .map(|c| code(c))
                     .collect::<anyhow::Result<_>>()?,
-                deadline: date(t.deadline),
+                deadline: date(t.deadline) + shift,
             });
         }
         groups.push(NewTaskGroup {
@@ -621,7 +636,7 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
         agency_code: province.clone(),
         groups,
     };
-    let start = vn(6, 5, 8);
+    let start = vn(6, 5, 8) + shift;
     let audit = |action: &str, subject: String, at| {
         AuditEntry::system(at, action, subject, serde_json::json!({ "demo": true }))
     };
@@ -638,11 +653,12 @@ pub async fn seed(store: &Store) -> anyhow::Result<()> {
         bail!("the demo programme has {} tasks, not 24", tasks.len());
     }
     // Replay the reports and the review in time order, as they would have happened.
-    let mut events: Vec<(DateTime<Utc>, DemoEvent)> = vec![(demo_review_at(), DemoEvent::Review)];
+    let mut events: Vec<(DateTime<Utc>, DemoEvent)> =
+        vec![(demo_review_at() + shift, DemoEvent::Review)];
     for (i, t) in GROUPS.iter().flat_map(|g| g.tasks.iter()).enumerate() {
         for step in t.steps {
             let ((m, d, h), ..) = *step;
-            events.push((vn(m, d, h), DemoEvent::Report(i, step)));
+            events.push((vn(m, d, h) + shift, DemoEvent::Report(i, step)));
         }
     }
     events.sort_by_key(|(at, _)| *at);

@@ -887,3 +887,39 @@ async fn the_server_runs_the_reminder_job() {
     running.shutdown().await.unwrap();
     app.stop().await;
 }
+
+/// The demo's programme is told as of the day it is seeded: a year on, its tasks are as
+/// near their deadlines as the story has them, not hundreds of days late.
+#[tokio::test]
+async fn the_demo_programme_follows_the_day_it_is_seeded() {
+    let app = TestApp::empty(Backend::Sqlite).await.unwrap();
+    let (seed, _) = motcua::demo::build(|_| "mat-khau-demo-1".into()).unwrap();
+    let audit = motcua_domain::audit::AuditEntry::system(
+        motcua_app::now(),
+        "demo.seeded",
+        "demo:test",
+        json!({}),
+    );
+    app.store
+        .load_seed(&seed, motcua_app::now(), audit)
+        .await
+        .unwrap();
+    let story = motcua::demo_programme::story_day();
+    let later = story + chrono::Duration::days(500);
+    motcua::demo_programme::seed_as_of(&app.store, later)
+        .await
+        .unwrap();
+    let programme = app.store.programmes().await.unwrap()[0].id;
+    let tasks = app.store.programme_tasks(programme).await.unwrap();
+    assert_eq!(tasks.len(), 24);
+    // Written for 5/7/2025: the earliest deadline 25/6 and the latest 30/6/2027.
+    let earliest = tasks.iter().map(|t| t.deadline).min().unwrap();
+    let latest = tasks.iter().map(|t| t.deadline).max().unwrap();
+    assert_eq!(earliest, date(2025, 6, 25) + chrono::Duration::days(500));
+    assert_eq!(latest, date(2027, 6, 30) + chrono::Duration::days(500));
+    assert!(
+        (later - earliest).num_days() <= 10,
+        "{earliest} as of {later}"
+    );
+    app.stop().await;
+}

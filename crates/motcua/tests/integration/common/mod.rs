@@ -229,7 +229,11 @@ async fn seed_demo(store: &Store) -> Vec<DemoAccount> {
         .load_seed(&demo_seed().0, motcua_app::now(), audit)
         .await
         .unwrap();
-    motcua::demo_programme::seed(store).await.unwrap();
+    // The programme's tests read it on its story's own dates.
+    let story = motcua::demo_programme::story_day();
+    motcua::demo_programme::seed_as_of(store, story)
+        .await
+        .unwrap();
     demo::seed_identities(store).await.unwrap();
     demo::accounts_for_login_page(store).await.unwrap()
 }
