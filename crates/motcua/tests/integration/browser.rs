@@ -57,6 +57,12 @@ fn start_driver() -> Result<Driver, String> {
 }
 
 async fn connect(driver: &Driver) -> Client {
+    connect_as(driver, None).await
+}
+
+/// A session in a phone's viewport (`width`×812 CSS pixels, as Chromium's device
+/// emulation lays pages out), or a desktop window.
+async fn connect_as(driver: &Driver, phone_width: Option<u32>) -> Client {
     let profile = driver._profile.path().display().to_string();
     let args = [
         "--headless=new",
@@ -73,10 +79,13 @@ async fn connect(driver: &Driver) -> Client {
     ];
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), "chrome".into());
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }),
-    );
+    let mut options = serde_json::json!({ "binary": "/usr/bin/chromium", "args": args });
+    if let Some(width) = phone_width {
+        options["mobileEmulation"] = serde_json::json!({
+            "deviceMetrics": { "width": width, "height": 812, "pixelRatio": 2.0, "touch": true }
+        });
+    }
+    caps.insert("goog:chromeOptions".into(), options);
     ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{}", driver.port))
@@ -213,6 +222,180 @@ async fn a_user_signs_in_and_display_settings_stick_across_reloads() {
     let outcome = scenario(&app, &browser).await;
     if let Err(why) = &outcome {
         let path = artefact("browser-failure.png");
+        if let Ok(png) = browser.screenshot().await {
+            std::fs::write(&path, png).ok();
+        }
+        let _ = browser.close().await;
+        panic!("{why} (screenshot: {})", path.display());
+    }
+    browser.close().await.unwrap();
+    app.stop().await;
+}
+
+/// How wide the page lays out against the viewport.
+async fn widths(browser: &Client) -> Result<(u64, u64), String> {
+    let v = browser
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let n = |i: usize| v[i].as_u64().unwrap_or(u64::MAX);
+    Ok((n(0), n(1)))
+}
+
+/// Every page in `paths` fits the phone's width: nothing scrolls sideways but a wide
+/// table inside its own box. A few are kept as screenshots for people to look at.
+async fn phone_pages(app: &TestApp, browser: &Client, paths: &[String]) -> Result<(), String> {
+    let mut too_wide = Vec::new();
+    for path in paths {
+        browser
+            .goto(&app.url(path))
+            .await
+            .map_err(|e| e.to_string())?;
+        let (page, viewport) = widths(browser).await?;
+        if page > viewport {
+            too_wide.push(format!("{path}: {page} px in {viewport}"));
+        }
+        let shot = path
+            .trim_matches('/')
+            .replace(['/', '?', '=', '&', '.'], "-");
+        let shot = if shot.is_empty() { "home".into() } else { shot };
+        if let Ok(png) = browser.screenshot().await {
+            let file = artefact(&format!("phone/{shot}.png"));
+            std::fs::create_dir_all(file.parent().unwrap()).ok();
+            if std::fs::write(&file, png).is_ok() {
+                println!("phone screenshot: {}", file.display());
+            }
+        }
+    }
+    if too_wide.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("wider than a phone: {}", too_wide.join("; ")))
+    }
+}
+
+async fn phone_scenario(app: &TestApp, browser: &Client, code: &str) -> Result<(), String> {
+    let procedure = motcua::samples::CRIMINAL_RECORD;
+    let citizen: Vec<String> = [
+        "/".to_owned(),
+        "/procedures".into(),
+        "/procedures?q=khai+sinh".into(),
+        format!("/procedures/{procedure}"),
+        format!("/procedures/{procedure}/submit"),
+        "/lookup".into(),
+        format!("/lookup?code={code}&check=5678"),
+        format!("/lookup/{code}"),
+        "/news".into(),
+        "/dashboard".into(),
+        "/verify".into(),
+        "/calendar".into(),
+        "/units".into(),
+        "/programme".into(),
+        "/login".into(),
+    ]
+    .into();
+    phone_pages(app, browser, &citizen).await?;
+    // The menu folds away: the first screen is not the header.
+    browser
+        .goto(&app.url("/"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let header = browser
+        .execute(
+            "return document.querySelector('header').getBoundingClientRect().height;",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let header = header.as_f64().unwrap_or(f64::MAX);
+    if header > 812.0 / 3.0 {
+        return Err(format!("the header takes {header} px of 812"));
+    }
+    click(browser, "details.menu-narrow summary").await?;
+    let open = browser
+        .execute(
+            "return document.querySelector('details.menu-narrow').open;",
+            vec![],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    if open != serde_json::Value::Bool(true) {
+        return Err("the menu does not open".into());
+    }
+    // An officer's queue and dossier.
+    browser
+        .goto(&app.url("/login"))
+        .await
+        .map_err(|e| e.to_string())?;
+    let form = browser
+        .form(Locator::Css("form.form"))
+        .await
+        .map_err(|e| e.to_string())?;
+    form.set_by_name("username", "motcua.dongkinh")
+        .await
+        .map_err(|e| e.to_string())?;
+    form.set_by_name("password", &app.passwords["motcua.dongkinh"])
+        .await
+        .map_err(|e| e.to_string())?;
+    form.submit().await.map_err(|e| e.to_string())?;
+    wait_for(browser, "the signed-in home page", |s| {
+        s.contains("Đăng xuất")
+    })
+    .await?;
+    phone_pages(app, browser, &["/work".to_owned()]).await?;
+    let queue = browser.source().await.map_err(|e| e.to_string())?;
+    let dossier = queue
+        .split("href=\"/work/dossiers/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .ok_or("the demo desk has dossiers")?;
+    phone_pages(app, browser, &[format!("/work/dossiers/{dossier}")]).await
+}
+
+#[tokio::test]
+async fn citizen_pages_and_the_queue_fit_a_phone() {
+    let driver = match start_driver() {
+        Ok(driver) => driver,
+        Err(why) => {
+            motcua_testkit::skip_or_fail("a browser", REQUIRE, &why);
+            return;
+        }
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    // A dossier on the Đông Kinh desk, sent through the online form.
+    motcua::samples::load(&app.store).await.unwrap();
+    let agency = crate::common::agency_of(&app, "motcua.dongkinh").await;
+    let client = app.client();
+    let form_url = app.url(&format!(
+        "/procedures/{}/submit",
+        motcua::samples::CRIMINAL_RECORD
+    ));
+    let form = client
+        .get(form_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let files: Vec<(&str, &str, &[u8])> = vec![
+        ("doc_0", "to-khai.pdf", crate::dossier_pages::PDF),
+        ("doc_1", "can-cuoc.pdf", crate::dossier_pages::PDF),
+        ("doc_2", "cu-tru.pdf", crate::dossier_pages::PDF),
+    ];
+    let sent =
+        crate::dossier_pages::submit_online(&app, &client, &form, &agency, "020095001234", &files)
+            .await;
+    assert_eq!(sent.status(), 200);
+    let page = sent.text().await.unwrap();
+    let code = crate::dossier_pages::between(&page, "id=\"dossier-code\">", "<").to_owned();
+    let browser = connect_as(&driver, Some(375)).await;
+    let outcome = phone_scenario(&app, &browser, &code).await;
+    if let Err(why) = &outcome {
+        let path = artefact("phone-failure.png");
         if let Ok(png) = browser.screenshot().await {
             std::fs::write(&path, png).ok();
         }

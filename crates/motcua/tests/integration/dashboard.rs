@@ -462,7 +462,7 @@ async fn scenario(backend: Backend) {
     }
     assert!(html.contains("Chỉ số sẵn sàng"));
     assert!(html.contains("21/25"));
-    assert!(html.contains("href=\"/dashboard\">Bảng điều khiển</a>"));
+    assert!(html.contains("href=\"/dashboard\">Chất lượng phục vụ</a>"));
     assert!(!html.contains("/dashboard/dossiers?"));
     assert!(!html.contains("<script"));
     assert_no_personal_data(&html);

@@ -717,8 +717,8 @@ async fn signatures_and_wallet(backend: Backend) {
         .await
         .1;
     assert!(
-        own.contains(&format!("href=\"/dossiers/{second_code}/documents\"")),
-        "{own}"
+        own.contains(&format!("href=\"/lookup/{second_code}/results/print\"")),
+        "the owner's page offers the signed result: {own}"
     );
     let own_print = format!("/dossiers/{second_code}/results/print");
     let own_docs = fetch(

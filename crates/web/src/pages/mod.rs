@@ -220,6 +220,14 @@ impl Chrome {
             .is_some_and(|u| u.role == motcua_domain::account::Role::Citizen)
     }
 
+    /// Anyone who works in the system rather than uses it: officers, administrators,
+    /// auditors (the footer offers them the API and the health check).
+    pub fn is_staff_or_admin(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.role != motcua_domain::account::Role::Citizen)
+    }
+
     /// Staff: the dossier queue (officers act; administrators and auditors read).
     pub fn is_officer(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.role.is_staff())

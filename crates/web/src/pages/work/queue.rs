@@ -201,6 +201,12 @@ pub(crate) async fn queue(
         })
         .collect();
     let has_next = queue_has_next(total, exact, page, per_page, items.len());
+    // People by their names, not their usernames.
+    let assignees: Vec<String> = items
+        .iter()
+        .filter_map(|i| i.summary.assignee.clone())
+        .collect();
+    let people = motcua_app::accounts::display_names(&state.app, assignees).await?;
     let lines = items
         .into_iter()
         .map(|item| {
@@ -220,7 +226,10 @@ pub(crate) async fn queue(
                     .unwrap_or_default()
                     .into(),
                 step: format!("Bước {}", s.step_no + 1),
-                assignee: s.assignee.unwrap_or_default(),
+                assignee: s
+                    .assignee
+                    .map(|u| people.get(&u).cloned().unwrap_or(u))
+                    .unwrap_or_default(),
                 desk: if user.agency_code.as_deref() == Some(s.desk_agency.as_str()) {
                     String::new()
                 } else {
