@@ -174,6 +174,12 @@ async fn scenario(app: &TestApp, browser: &Client) -> Result<(), String> {
         return Err(format!("the logo was not drawn: {drawn}"));
     }
 
+    // The officer's pages at a desktop's width, for axe-core too.
+    let officer: Vec<String> = ["/", "/work", "/processes", "/notifications", "/procedures"]
+        .map(String::from)
+        .into();
+    check_pages(app, browser, &officer).await?;
+
     click(browser, "button[name=font][value=larger]").await?;
     wait_for(browser, "larger text", |s| s.contains("font-large")).await?;
     click(browser, "#contrast-toggle").await?;
@@ -245,10 +251,53 @@ async fn widths(browser: &Client) -> Result<(u64, u64), String> {
     Ok((n(0), n(1)))
 }
 
-/// Every page in `paths` fits the phone's width: nothing scrolls sideways but a wide
-/// table inside its own box. A few are kept as screenshots for people to look at.
-async fn phone_pages(app: &TestApp, browser: &Client, paths: &[String]) -> Result<(), String> {
+/// axe-core's script, installed from npm at test time (`.ci/run` does it; never in the
+/// repository): `MOTCUA_AXE`, or `target/axe/node_modules/axe-core/axe.min.js`.
+fn axe_script() -> Result<String, String> {
+    let path = std::env::var_os("MOTCUA_AXE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| artefact("axe/node_modules/axe-core/axe.min.js"));
+    std::fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "{} ({e}): npm install --prefix target/axe axe-core@4",
+            path.display()
+        )
+    })
+}
+
+/// The WCAG 2.1 A and AA violations axe-core finds on the page, one line each.
+async fn axe_violations(browser: &Client, axe: &str) -> Result<Vec<String>, String> {
+    let script = format!(
+        "{axe}\n;const done = arguments[arguments.length - 1];\
+         axe.run(document, {{ runOnly: {{ type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }} }})\
+         .then(r => done(r.violations.map(v => v.id + ' (' + v.nodes.length + '): ' + \
+         v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))))\
+         .catch(e => done(['axe failed: ' + e]));"
+    );
+    let found = browser
+        .execute_async(&script, vec![])
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(found
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Every page in `paths` fits the phone's width (nothing scrolls sideways but a wide
+/// table inside its own box) and has no WCAG 2.1 A or AA violation that axe-core finds.
+/// A few are kept as screenshots for people to look at.
+async fn check_pages(app: &TestApp, browser: &Client, paths: &[String]) -> Result<(), String> {
+    let axe = axe_script();
+    if let Err(why) = &axe {
+        motcua_testkit::skip_or_fail("axe-core", REQUIRE, why);
+    }
     let mut too_wide = Vec::new();
+    let mut inaccessible = Vec::new();
     for path in paths {
         browser
             .goto(&app.url(path))
@@ -258,23 +307,36 @@ async fn phone_pages(app: &TestApp, browser: &Client, paths: &[String]) -> Resul
         if page > viewport {
             too_wide.push(format!("{path}: {page} px in {viewport}"));
         }
+        if let Ok(axe) = &axe {
+            let contrast = html_class(browser).await?.contains("contrast-high");
+            for v in axe_violations(browser, axe).await? {
+                inaccessible.push(format!(
+                    "{path}{}: {v}",
+                    if contrast { " (high contrast)" } else { "" }
+                ));
+            }
+        }
         let shot = path
             .trim_matches('/')
             .replace(['/', '?', '=', '&', '.'], "-");
         let shot = if shot.is_empty() { "home".into() } else { shot };
         if let Ok(png) = browser.screenshot().await {
-            let file = artefact(&format!("phone/{shot}.png"));
+            let (_, viewport) = widths(browser).await?;
+            let folder = if viewport < 600 { "phone" } else { "desktop" };
+            let file = artefact(&format!("{folder}/{shot}.png"));
             std::fs::create_dir_all(file.parent().unwrap()).ok();
             if std::fs::write(&file, png).is_ok() {
-                println!("phone screenshot: {}", file.display());
+                println!("screenshot: {}", file.display());
             }
         }
     }
-    if too_wide.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("wider than a phone: {}", too_wide.join("; ")))
+    if !too_wide.is_empty() {
+        return Err(format!("wider than the window: {}", too_wide.join("; ")));
     }
+    if !inaccessible.is_empty() {
+        return Err(format!("axe-core: {}", inaccessible.join("\n")));
+    }
+    Ok(())
 }
 
 async fn phone_scenario(app: &TestApp, browser: &Client, code: &str) -> Result<(), String> {
@@ -297,7 +359,11 @@ async fn phone_scenario(app: &TestApp, browser: &Client, code: &str) -> Result<(
         "/login".into(),
     ]
     .into();
-    phone_pages(app, browser, &citizen).await?;
+    check_pages(app, browser, &citizen).await?;
+    click(browser, "#contrast-toggle").await?;
+    wait_for(browser, "high contrast", |s| s.contains("contrast-high")).await?;
+    check_pages(app, browser, &citizen).await?;
+    click(browser, "#contrast-toggle").await?;
     // The menu folds away: the first screen is not the header.
     browser
         .goto(&app.url("/"))
@@ -345,14 +411,14 @@ async fn phone_scenario(app: &TestApp, browser: &Client, code: &str) -> Result<(
         s.contains("Đăng xuất")
     })
     .await?;
-    phone_pages(app, browser, &["/work".to_owned()]).await?;
+    check_pages(app, browser, &["/work".to_owned()]).await?;
     let queue = browser.source().await.map_err(|e| e.to_string())?;
     let dossier = queue
         .split("href=\"/work/dossiers/")
         .nth(1)
         .and_then(|rest| rest.split('"').next())
         .ok_or("the demo desk has dossiers")?;
-    phone_pages(app, browser, &[format!("/work/dossiers/{dossier}")]).await
+    check_pages(app, browser, &[format!("/work/dossiers/{dossier}")]).await
 }
 
 #[tokio::test]
