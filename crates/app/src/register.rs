@@ -3,7 +3,7 @@
 
 use crate::{App, AppError, AppResult};
 use chrono::NaiveDate;
-use motcua_domain::agency::{Agency, AgencyCode};
+use motcua_domain::agency::{Agency, AgencyCode, AgencyKind};
 use motcua_domain::paging::PageSize;
 use motcua_domain::text::search_text;
 use motcua_domain::unit::{AdminUnit, UnitKind};
@@ -81,6 +81,61 @@ pub async fn predecessors(
 pub async fn successors(app: &App, code: &str, at: NaiveDate) -> AppResult<Vec<SuccessionDetail>> {
     let unit = unit_at(app, code, at).await?;
     Ok(app.store.successors(&unit).await?)
+}
+
+/// An agency as a choice in a list: its name, with its unit's where two share a name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgencyChoice {
+    pub code: AgencyCode,
+    pub label: String,
+}
+
+/// The agencies of one level, for a list's group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgencyChoiceGroup {
+    pub kind: AgencyKind,
+    pub agencies: Vec<AgencyChoice>,
+}
+
+/// The agencies working on `day`, grouped by level (the province's committee, its
+/// departments, the service centre, the communes), each group by name: what every list of
+/// agencies offers, so none lists an abolished one.
+pub async fn live_agency_choices(app: &App, day: NaiveDate) -> AppResult<Vec<AgencyChoiceGroup>> {
+    let live: Vec<Agency> = app
+        .store
+        .find_agencies(&AgencyQuery {
+            at: Some(day),
+            ..AgencyQuery::default()
+        })
+        .await?
+        .into_iter()
+        .filter(|a| a.is_valid_at(day))
+        .collect();
+    let mut groups = Vec::new();
+    for kind in AgencyKind::ALL {
+        let mut agencies = Vec::new();
+        for a in live.iter().filter(|a| a.kind == kind) {
+            let twins = live.iter().filter(|b| b.name == a.name).count();
+            let label = if twins > 1 {
+                let unit = app.store.unit_at(&a.unit_code, day).await?;
+                match unit {
+                    Some(u) => format!("{} ({})", a.name, u.name),
+                    None => format!("{} ({})", a.name, a.code),
+                }
+            } else {
+                a.name.clone()
+            };
+            agencies.push(AgencyChoice {
+                code: a.code.clone(),
+                label,
+            });
+        }
+        if !agencies.is_empty() {
+            agencies.sort_by(|x, y| x.label.cmp(&y.label));
+            groups.push(AgencyChoiceGroup { kind, agencies });
+        }
+    }
+    Ok(groups)
 }
 
 /// Agencies by unit, kind and date.

@@ -99,6 +99,10 @@ pub fn can_act(
                 || (at_step
                     && step_role == Some(Role::Receiver)
                     && matches!(action, A::Forward | A::Finish))
+                // The one-stop desk hands a dossier at its own agency to a colleague there
+                // (the machine keeps it to Received and Processing; the assignee is checked
+                // against the step's agency when the action is taken).
+                || (at_step && at_receiving && action == A::Assign)
         }
         Role::Specialist => {
             at_step

@@ -393,6 +393,30 @@ fn access_follows_role_and_agency_scope() {
         Err(AccessDenied::Forbidden)
     );
 
+    // The receiver hands a dossier on its own agency's desk to a colleague; another
+    // agency's receiver cannot.
+    let received = d
+        .apply(&Action::Accept, &w.ctx(at(2026, 3, 2, 9, 0)))
+        .unwrap();
+    assert!(
+        can_act(
+            actor(Role::Receiver, Some(&own), false),
+            &received,
+            steps,
+            ActionKind::Assign
+        )
+        .is_ok()
+    );
+    assert_eq!(
+        can_act(
+            actor(Role::Receiver, Some(&other), false),
+            &received,
+            steps,
+            ActionKind::Assign
+        ),
+        Err(AccessDenied::Invisible)
+    );
+
     // After a transfer, the new agency's leader acts and the old one's specialist no longer does.
     let now = at(2026, 3, 2, 9, 0);
     let moved = d

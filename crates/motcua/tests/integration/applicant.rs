@@ -210,8 +210,37 @@ async fn journey(backend: Backend) {
     // The desk takes the supplement, receives, and the dossier is handled to the end.
     act_ok(&app, &receiver, &code, "supplement_received", &[]).await;
     act_ok(&app, &receiver, &code, "accept", &[]).await;
+    // Every choice of agency offers only those working today, by level.
+    let abolished: Vec<String> = app
+        .store
+        .agencies(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.valid_to.is_some())
+        .map(|a| a.code.to_string())
+        .collect();
+    assert!(!abolished.is_empty(), "the demo has abolished agencies");
+    let (_, work) = text(&receiver, &app.url(&format!("/work/dossiers/{code}"))).await;
+    assert!(
+        crate::dossier_pages::offered(&work).contains(&"assign".to_owned()),
+        "the receiver assigns within the agency"
+    );
     act_ok(&app, &receiver, &code, "forward", &[]).await;
     let specialist = signed_in(&app, "chuyenvien.tuphap").await;
+    let (_, work) = text(&specialist, &app.url(&format!("/work/dossiers/{code}"))).await;
+    let transfer = between(&work, "name=\"to_agency\">", "</select>");
+    assert!(
+        transfer.contains("<optgroup label=\"UBND cấp xã\">"),
+        "{transfer}"
+    );
+    let (_, catalogue) = text(&phone, &app.url("/procedures")).await;
+    let filter = between(&catalogue, "name=\"agency\"", "</select>");
+    for gone in &abolished {
+        let option = format!("value=\"{gone}\"");
+        assert!(!transfer.contains(&option), "{gone} offered for transfer");
+        assert!(!filter.contains(&option), "{gone} offered as a filter");
+    }
     act_ok(&app, &specialist, &code, "forward", &[]).await;
     let leader = signed_in(&app, "lanhdao.tuphap").await;
     act_ok(&app, &leader, &code, "approve", &[]).await;

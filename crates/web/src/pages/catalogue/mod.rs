@@ -105,16 +105,16 @@ fn agency_options(state_agencies: &[(String, String)], current: &str) -> Vec<Opt
     options(items, current)
 }
 
-/// Provincial agencies (not the commune committees) as (code, name).
+/// Provincial agencies working today (not the commune committees) as (code, name).
 async fn provincial_agencies(state: &AppState) -> Result<Vec<(String, String)>, PageError> {
-    Ok(
-        motcua_app::register::agencies(&state.app, &Default::default())
-            .await?
-            .into_iter()
-            .filter(|a| a.kind != AgencyKind::CommuneCommittee)
-            .map(|a| (a.code.to_string(), a.name))
-            .collect(),
-    )
+    let today = motcua_domain::calendar::to_vn_local(&crate::now()).date();
+    Ok(motcua_app::register::live_agency_choices(&state.app, today)
+        .await?
+        .into_iter()
+        .filter(|g| g.kind != AgencyKind::CommuneCommittee)
+        .flat_map(|g| g.agencies)
+        .map(|a| (a.code.to_string(), a.label))
+        .collect())
 }
 
 pub(crate) struct AssignmentLine {

@@ -17,7 +17,11 @@ use motcua_app::dossiers::act::ActionInput as ActionBody;
 use motcua_app::dossiers::load_visible;
 use motcua_app::dossiers::read::Detail;
 use motcua_domain::dossier::ActionKind;
-use std::collections::HashMap;
+
+pub(crate) struct OptGroup {
+    pub label: String,
+    pub options: Vec<SelectOpt>,
+}
 
 pub(crate) struct ActionForm {
     pub action: &'static str,
@@ -26,7 +30,8 @@ pub(crate) struct ActionForm {
     pub reason: bool,
     pub missing: Vec<String>,
     pub assignees: Vec<SelectOpt>,
-    pub agencies: Vec<SelectOpt>,
+    /// Where a dossier may be transferred: live agencies by level.
+    pub agencies: Vec<OptGroup>,
     pub amount: bool,
     pub result: Option<String>,
     pub new_due: Option<String>,
@@ -43,7 +48,6 @@ impl ActionForm {
 pub(super) async fn action_forms(
     state: &AppState,
     detail: &Detail,
-    names: &HashMap<String, String>,
 ) -> Result<Vec<ActionForm>, AppError> {
     let record = &detail.record;
     let mut forms = Vec::new();
@@ -100,17 +104,25 @@ pub(super) async fn action_forms(
                     .collect();
             }
             ActionKind::Transfer => {
-                let mut agencies: Vec<SelectOpt> = names
-                    .iter()
-                    .filter(|(code, _)| code.as_str() != record.dossier.handling_agency.as_str())
-                    .map(|(code, name)| SelectOpt {
-                        value: code.clone(),
-                        label: name.clone(),
-                        selected: false,
+                let today = motcua_domain::calendar::to_vn_local(&crate::now()).date();
+                let groups = motcua_app::register::live_agency_choices(&state.app, today).await?;
+                form.agencies = groups
+                    .into_iter()
+                    .map(|g| OptGroup {
+                        label: g.kind.label_vi().to_owned(),
+                        options: g
+                            .agencies
+                            .into_iter()
+                            .filter(|a| a.code != record.dossier.handling_agency)
+                            .map(|a| SelectOpt {
+                                value: a.code.to_string(),
+                                label: a.label,
+                                selected: false,
+                            })
+                            .collect(),
                     })
+                    .filter(|g| !g.options.is_empty())
                     .collect();
-                agencies.sort_by(|a, b| a.label.cmp(&b.label));
-                form.agencies = agencies;
             }
             ActionKind::RequestPayment | ActionKind::RecordPayment => form.amount = true,
             ActionKind::Finish => {

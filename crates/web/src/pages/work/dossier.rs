@@ -195,7 +195,7 @@ pub(super) async fn dossier_page(
     let names = agency_names(state).await?;
     let detail =
         motcua_app::dossiers::read::detail_of(&state.app, &user.principal(), record).await?;
-    let actions = action_forms(state, &detail, &names).await?;
+    let actions = action_forms(state, &detail).await?;
     let applicant = applicant_lines(&detail.applicant);
     let holidays = motcua_app::calendar::holidays(&state.app).await?;
     let d = &detail.record.dossier;
