@@ -190,6 +190,26 @@ pub async fn assignees(app: &App, record: &DossierRecord) -> AppResult<Vec<UserR
     Ok(users.into_iter().filter(|u| u.role.is_staff()).collect())
 }
 
+/// Why an apology cannot be given on this dossier now, whatever its reason and new date
+/// (the form is not offered; this is said instead).
+pub async fn apology_blocker(app: &App, record: &DossierRecord) -> AppResult<Option<String>> {
+    let hours = crate::calendar::agency_hours(&app.store, record.dossier.handling_agency.as_str())
+        .await?
+        .unwrap_or_else(WorkingHours::default);
+    let holidays = app.calendar.holidays(&app.store).await?;
+    let now = to_vn_local(&crate::now());
+    Ok(record
+        .dossier
+        .apology_blocker(now, &hours, &holidays)
+        .map(|why| {
+            let mut text = why.to_string();
+            if let Some(first) = text.get(..1) {
+                text.replace_range(..1, &first.to_uppercase());
+            }
+            format!("{text}.")
+        }))
+}
+
 /// Takes an action on a dossier the principal may see. Not allowed in the current state →
 /// `Conflict` with a stable code (`action_not_allowed`, `supplement_already_requested`, …);
 /// decided on an older version → `Stale`; not theirs to take → `Forbidden`; not visible →

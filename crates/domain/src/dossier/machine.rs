@@ -398,6 +398,27 @@ impl Dossier {
         }
     }
 
+    /// Why an apology with a new date would be refused at `now` whatever its reason and
+    /// date: one was given already, there is no due date, or less than
+    /// [`APOLOGY_NOTICE_DAYS`] working day is left before it, or it has passed (the
+    /// apology letter, form 04 of Decree 118/2025; DOMAIN.md §"Late dossiers").
+    pub fn apology_blocker(
+        &self,
+        now: NaiveDateTime,
+        hours: &WorkingHours,
+        holidays: &HolidayCalendar,
+    ) -> Option<DossierError> {
+        if self.apology.is_some() {
+            return Some(DossierError::ApologyAlreadyGiven);
+        }
+        let Some(due) = self.due_at else {
+            return Some(DossierError::NoDueDate);
+        };
+        let notice = working_minutes_between(now, due, hours, holidays);
+        (notice < i64::from(APOLOGY_NOTICE_DAYS * WORKING_DAY_MINUTES))
+            .then_some(DossierError::ApologyTooLate)
+    }
+
     /// Applies `action` and returns the dossier after it; `self` is unchanged on error.
     pub fn apply(&self, action: &Action, ctx: &Context<'_>) -> Result<Dossier, DossierError> {
         use DossierState as S;
@@ -574,16 +595,12 @@ impl Dossier {
                 S::Received | S::Processing | S::AwaitingPayment | S::Approved,
             ) => {
                 require_reason(reason)?;
-                if self.apology.is_some() {
-                    return Err(DossierError::ApologyAlreadyGiven);
+                if let Some(blocked) = self.apology_blocker(now, ctx.hours, ctx.holidays) {
+                    return Err(blocked);
                 }
                 let due = self.due_at.ok_or(DossierError::NoDueDate)?;
                 if *new_due <= due {
                     return Err(DossierError::NewDateNotLater);
-                }
-                let notice = working_minutes_between(now, due, ctx.hours, ctx.holidays);
-                if notice < i64::from(APOLOGY_NOTICE_DAYS * WORKING_DAY_MINUTES) {
-                    return Err(DossierError::ApologyTooLate);
                 }
                 next.apology = Some(Apology {
                     at: now,

@@ -278,6 +278,22 @@ fn an_apology_sets_one_new_date_at_least_a_working_day_ahead() {
     assert_eq!(ok.apology.as_ref().unwrap().previous_due, due);
     let twice = ok.apply(&sorry(at(2026, 3, 12, 17, 0)), &w.ctx(at(2026, 3, 3, 9, 0)));
     assert_eq!(twice.unwrap_err().code(), "apology_already_given");
+    // The form is offered only while an apology can succeed, and says why not otherwise.
+    let blocker = |d: &Dossier, now| {
+        d.apology_blocker(now, &w.hours, &w.holidays)
+            .map(|e| e.code())
+    };
+    assert_eq!(blocker(&d, at(2026, 3, 4, 9, 0)), None);
+    assert_eq!(blocker(&d, at(2026, 3, 4, 10, 0)), Some("apology_too_late"));
+    assert_eq!(
+        blocker(&d, at(2026, 3, 9, 9, 0)),
+        Some("apology_too_late"),
+        "already late"
+    );
+    assert_eq!(
+        blocker(&ok, at(2026, 3, 3, 9, 0)),
+        Some("apology_already_given")
+    );
 }
 
 #[test]

@@ -36,6 +36,8 @@ pub(crate) struct ActionForm {
     pub result: Option<String>,
     pub new_due: Option<String>,
     pub danger: bool,
+    /// Why the action can only fail now: said instead of the form.
+    pub blocked: Option<String>,
 }
 
 impl ActionForm {
@@ -64,6 +66,7 @@ pub(super) async fn action_forms(
             result: None,
             new_due: None,
             danger: false,
+            blocked: None,
         };
         match kind {
             ActionKind::Accept => {
@@ -137,6 +140,8 @@ pub(super) async fn action_forms(
                 form.hint = "Ghi tên kết quả giải quyết đã ban hành.";
             }
             ActionKind::Apologise => {
+                form.blocked =
+                    motcua_app::dossiers::act::apology_blocker(&state.app, record).await?;
                 form.reason = true;
                 form.hint = "Chỉ hẹn lại một lần, trước hạn ít nhất 1 ngày làm việc (mẫu 04).";
                 let suggested = record
