@@ -1,20 +1,24 @@
 //! The procedure catalogue index: tantivy in memory, rebuilt from the store.
 //!
-//! Each procedure name is indexed twice: folded (NFC, lowercase, no diacritics, đ → d)
-//! so that "dang ky khai sinh" finds "Đăng ký khai sinh", and exact (NFC, lowercase)
+//! Each procedure name is indexed twice: folded (NFC, lowercase, no diacritics, đ → d,
+//! y → i, since people write "ký"/"kí" and "lý"/"lí" both ways) so that "dang ki khai
+//! sinh" finds "Đăng ký khai sinh", and exact (NFC, lowercase)
 //! so that a match on the diacritics the user typed ranks first. Every query word must
 //! match the folded text (the name, or the code, sector and legal bases); each word
 //! typed with diacritics that also matches the exact name adds a constant larger than
 //! any text score, so exact-diacritic matches come before folded ones; then the text
-//! score and a phrase bonus order the rest. Filters (level, sector, agency, online
-//! level) are term fields.
+//! score and a phrase bonus order the rest. A word of five letters or more may carry one
+//! typo (an edit or a swap), scored below a true match. When nothing matches,
+//! [`CatalogueIndex::suggest`] offers the procedures nearest any of the words. Filters
+//! (level, sector, agency, online level) are term fields.
 
 use motcua_domain::procedure::{Level, OnlineLevel};
 use motcua_domain::text::{fold, has_diacritics, nfc};
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
+    RegexQuery, TermQuery,
 };
 use tantivy::schema::{
     Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TEXT, TantivyDocument, Value,
@@ -90,6 +94,15 @@ const EXACT_BONUS: f32 = 100.0;
 const PHRASE_BOOST: f32 = 2.0;
 const EXTRA_BOOST: f32 = 0.3;
 const CODE_BONUS: f32 = 1000.0;
+/// A word matched with one typo counts this much of a true match.
+const TYPO_SCORE: f32 = 0.4;
+/// Words shorter than this must be typed right (one edit turns "xa" into "xe").
+const TYPO_MIN_LETTERS: usize = 5;
+
+/// The search key of a text: folded, with y as i ("ký" and "kí" are one word to people).
+fn key(text: &str) -> String {
+    fold(text).replace('y', "i")
+}
 
 #[derive(Clone, Copy)]
 struct Fields {
@@ -144,11 +157,11 @@ impl CatalogueIndex {
             let mut doc = TantivyDocument::default();
             doc.add_u64(fields.ord, ord as u64);
             doc.add_text(fields.code, &d.code);
-            doc.add_text(fields.name_folded, fold(&d.name));
+            doc.add_text(fields.name_folded, key(&d.name));
             doc.add_text(fields.name_exact, nfc(&d.name));
             doc.add_text(
                 fields.extra_folded,
-                fold(&format!("{} {} {}", d.code, d.sector_name, d.extra)),
+                key(&format!("{} {} {}", d.code, d.sector_name, d.extra)),
             );
             for level in &d.levels {
                 doc.add_text(fields.level, level.as_str());
@@ -232,7 +245,7 @@ impl CatalogueIndex {
         }
         let partial_last = !text.ends_with(char::is_whitespace);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let folded: Vec<String> = typed.iter().map(|w| fold(w)).collect();
+        let folded: Vec<String> = typed.iter().map(|w| key(w)).collect();
         for (i, (word, f_word)) in typed.iter().zip(&folded).enumerate() {
             let name_term = Term::from_field_text(f.name_folded, f_word);
             let mut any: Vec<(Occur, Box<dyn Query>)> = vec![
@@ -251,6 +264,9 @@ impl CatalogueIndex {
                     )),
                 ),
             ];
+            if f_word.chars().count() >= TYPO_MIN_LETTERS {
+                any.push((Occur::Should, self.typo(f_word)));
+            }
             // The last word may still be being typed: accept it as a prefix too.
             if i + 1 == typed.len()
                 && partial_last
@@ -304,6 +320,54 @@ impl CatalogueIndex {
             ));
         }
         Some(clauses)
+    }
+
+    /// A name word within one typo of `word` (a folded key), scored below a true match.
+    fn typo(&self, word: &str) -> Box<dyn Query> {
+        let term = Term::from_field_text(self.fields.name_folded, word);
+        Box::new(ConstScoreQuery::new(
+            Box::new(FuzzyTermQuery::new(term, 1, true)),
+            TYPO_SCORE,
+        ))
+    }
+
+    /// When a search finds nothing: up to `limit` procedures that share the most words
+    /// with `text` (each word exact or within one typo), best first.
+    pub fn suggest(&self, text: &str, limit: usize) -> Result<Vec<CatalogueDoc>, SearchError> {
+        let f = self.fields;
+        let any: Vec<(Occur, Box<dyn Query>)> = words(text)
+            .iter()
+            .map(|w| key(w))
+            .filter(|w| w.chars().count() >= 2)
+            .flat_map(|w| {
+                let exact: Box<dyn Query> = Box::new(TermQuery::new(
+                    Term::from_field_text(f.name_folded, &w),
+                    IndexRecordOption::WithFreqs,
+                ));
+                let mut alternatives = vec![(Occur::Should, exact)];
+                if w.chars().count() >= TYPO_MIN_LETTERS - 1 {
+                    alternatives.push((Occur::Should, self.typo(&w)));
+                }
+                alternatives
+            })
+            .collect();
+        if any.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let top = self.searcher.search(
+            &BooleanQuery::new(any),
+            &TopDocs::with_limit(limit).order_by_score(),
+        )?;
+        let mut docs = Vec::with_capacity(top.len());
+        for (_, address) in top {
+            let stored: TantivyDocument = self.searcher.doc(address)?;
+            let ord = stored
+                .get_first(f.ord)
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0) as usize;
+            docs.extend(self.docs.get(ord).cloned());
+        }
+        Ok(docs)
     }
 
     pub fn search(&self, q: &SearchQuery) -> Result<SearchPage, SearchError> {
@@ -477,6 +541,39 @@ mod tests {
             text: t.into(),
             ..SearchQuery::default()
         }
+    }
+
+    #[test]
+    fn i_and_y_are_one_letter_as_people_write_them() {
+        let idx = index();
+        for q in ["dang ki khai sinh", "đăng kí khai sinh", "phieu li lich"] {
+            let page = idx.search(&text(q)).unwrap();
+            assert!(!page.hits.is_empty(), "{q}");
+            assert!(
+                ["1.001193", "2.000488"].contains(&codes(&page)[0]),
+                "{q}: {:?}",
+                codes(&page)
+            );
+        }
+        // Written as in the name, the exact diacritics still rank first.
+        let page = idx.search(&text("Đăng ký khai sinh")).unwrap();
+        assert_eq!(codes(&page)[0], "1.001193");
+    }
+
+    #[test]
+    fn one_typo_in_a_longer_word_is_forgiven_and_ranks_below_the_right_spelling() {
+        let idx = index();
+        // "phieu" with a swap, "phiue"; "sinh" is too short to guess at.
+        let page = idx.search(&text("phiue ly lich")).unwrap();
+        assert_eq!(codes(&page), ["2.000488"]);
+        assert!(idx.search(&text("khai sihn")).unwrap().hits.is_empty());
+        // Nothing at all: the nearest procedures are suggested.
+        let none = idx.search(&text("dang kys khai sinhh")).unwrap();
+        assert_eq!(none.total, 0);
+        let near = idx.suggest("dang kys khai sinhh", 3).unwrap();
+        assert_eq!(near.len(), 3);
+        assert!(near.iter().any(|d| d.code == "1.001193"), "{near:?}");
+        assert!(idx.suggest("", 3).unwrap().is_empty());
     }
 
     #[test]

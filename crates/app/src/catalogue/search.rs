@@ -105,6 +105,18 @@ impl SearchParams {
     }
 }
 
+/// How many close procedures a search that found nothing suggests.
+pub const SUGGESTIONS: usize = 5;
+
+/// When a text search found nothing: the published procedures nearest its words.
+pub async fn suggestions(app: &App, text: &str) -> AppResult<Vec<motcua_search::CatalogueDoc>> {
+    let snapshot = app.catalogue.current(&app.store).await?;
+    snapshot
+        .index
+        .suggest(text, SUGGESTIONS)
+        .map_err(AppError::internal)
+}
+
 /// A page of matching published procedures, best first, with the snapshot it came from.
 pub async fn search(app: &App, params: &SearchParams) -> AppResult<(Arc<Snapshot>, SearchPage)> {
     let snapshot = app.catalogue.current(&app.store).await?;

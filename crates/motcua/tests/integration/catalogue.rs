@@ -2,6 +2,7 @@
 //! withdrawal, devolution, access rules, several nodes, imports and exports.
 
 use crate::common::{self, Backend, TestApp, api_token, csrf_from, login, problem};
+use crate::dossier_pages::between;
 use chrono::Days;
 use motcua_app::catalogue::files::{self as catalogue_files, ImportOptions, ImportReport};
 use motcua_exchange::Format;
@@ -1120,6 +1121,22 @@ async fn the_public_pages_show_counts_search_and_details() {
             < html
                 .find("href=\"/procedures/1.004884\"")
                 .unwrap_or(usize::MAX)
+    );
+    // As people type: i for y, and one typo in a longer word.
+    for typed in ["dang+ki+khai+sinh", "dang+ky+khai+sinhh"] {
+        let (_, html) = text(&client, app.url(&format!("/procedures?q={typed}"))).await;
+        let found = html.find("href=\"/procedures/1.001193\"");
+        assert!(found.is_some(), "{typed}");
+        assert!(!html.contains("id=\"suggestions\""), "{typed}");
+    }
+    // Nothing matches: close procedures are suggested.
+    let (_, html) = text(&client, app.url("/procedures?q=dang+kys+khai+sinhh")).await;
+    assert!(html.contains("Tìm thấy <strong>0</strong>"), "{html}");
+    let suggested = between(&html, "id=\"suggestions\"", "</section>");
+    assert!(suggested.contains("Có phải bạn tìm"));
+    assert!(
+        suggested.contains("href=\"/procedures/1.001193\""),
+        "{suggested}"
     );
     let (_, html) = text(&client, app.url("/procedures?per_page=20&page=2")).await;
     assert!(

@@ -62,6 +62,8 @@ struct ProceduresPage {
     sets: Vec<SetLine>,
     decisions: Vec<DecisionLine>,
     rows: Vec<Row>,
+    /// Close procedures, when the search found none.
+    suggestions: Vec<(String, String)>,
     total: usize,
     page: usize,
     pages: usize,
@@ -141,6 +143,16 @@ pub(crate) async fn list(
             (Vec::new(), 0, 1, 1, Some(detail_of(err)), status)
         }
     };
+    let typed = params.q.as_deref().map(str::trim).unwrap_or_default();
+    let suggestions = if total == 0 && error.is_none() && !typed.is_empty() {
+        motcua_app::catalogue::search::suggestions(&state.app, typed)
+            .await?
+            .into_iter()
+            .map(|d| (d.code, d.name))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let sectors = read::sectors(&state.app).await?;
     let agencies = provincial_agencies(&state).await?;
     let who = chrome.user.as_ref().map(|u| u.principal());
@@ -196,6 +208,7 @@ pub(crate) async fn list(
             })
             .collect(),
         rows,
+        suggestions,
         total,
         page,
         pages,
