@@ -320,6 +320,11 @@ async fn check_pages(app: &TestApp, browser: &Client, paths: &[String]) -> Resul
             .trim_matches('/')
             .replace(['/', '?', '=', '&', '.'], "-");
         let shot = if shot.is_empty() { "home".into() } else { shot };
+        let shot = if html_class(browser).await?.contains("contrast-high") {
+            format!("{shot}-contrast")
+        } else {
+            shot
+        };
         if let Ok(png) = browser.screenshot().await {
             let (_, viewport) = widths(browser).await?;
             let folder = if viewport < 600 { "phone" } else { "desktop" };

@@ -21,7 +21,24 @@ async fn shell_and_accounts(backend: Backend) {
         html.contains("<strong>65</strong> đơn vị hành chính cấp xã"),
         "{html}"
     );
-    assert!(html.contains("<strong>61</strong> xã") && html.contains("<strong>4</strong> phường"));
+    assert!(
+        html.contains("61 xã") && html.contains("4 phường"),
+        "{html}"
+    );
+    // A citizen's home page leads with finding a procedure and tracking a dossier; the
+    // units' figures come last.
+    let find = html.find("action=\"/procedures\"").expect("a search box");
+    let track = html.find("action=\"/lookup\"").expect("a lookup form");
+    let sectors = html
+        .find("Dịch vụ theo lĩnh vực")
+        .expect("services by sector");
+    let units = html.find("id=\"units-heading\"").unwrap();
+    assert!(find < track && track < sectors && sectors < units);
+    assert!(html.contains("href=\"/procedures?sector="));
+    assert!(
+        !html.contains("/api/v1/openapi.json"),
+        "no API links for citizens"
+    );
 
     let response = login(
         &app,

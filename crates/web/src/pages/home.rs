@@ -1,4 +1,5 @@
-//! The home page: the province, its commune-level units, featured news, and where to go next.
+//! The home page, for citizens first: find a procedure, track a dossier, services by
+//! sector, the news; then the province's commune-level units.
 
 use super::{Chrome, PageError, render};
 use crate::AppState;
@@ -18,7 +19,13 @@ struct HomePage {
     commune_kinds: Vec<(&'static str, i64)>,
     today: String,
     featured: Vec<super::news::ArticleItem>,
+    /// The sectors with the most published procedures: (label, count, link).
+    sectors: Vec<(String, usize, String)>,
+    total_procedures: usize,
 }
+
+/// How many sectors the home page lists.
+const HOME_SECTORS: usize = 8;
 
 pub(super) async fn home(
     State(state): State<AppState>,
@@ -44,8 +51,21 @@ pub(super) async fn home(
     .iter()
     .map(super::news::item)
     .collect();
+    let catalogue = motcua_app::catalogue::stats::stats(&state.app).await?;
+    let sectors = catalogue
+        .by_sector
+        .iter()
+        .take(HOME_SECTORS)
+        .map(|c| {
+            let query =
+                serde_urlencoded::to_string([("sector", c.key.as_str())]).unwrap_or_default();
+            (c.label.clone(), c.count, format!("/procedures?{query}"))
+        })
+        .collect();
     let page = HomePage {
         chrome,
+        sectors,
+        total_procedures: catalogue.total,
         commune_total: counts.total,
         commune_kinds,
         today: today.format("%d/%m/%Y").to_string(),
