@@ -3,6 +3,7 @@
 //! corrupt blobs, the master key, archive packages and destruction with approval.
 
 use crate::common::{self, Api, Backend, Options, TestApp, problem};
+use crate::dossier_pages::between;
 use motcua::demo::DEMO_CITIZEN_ID;
 use motcua::samples;
 use serde_json::{Value, json};
@@ -587,6 +588,68 @@ async fn signatures_and_wallet(backend: Backend) {
     assert!(
         html.contains("phieu-ly-lich.pdf") && html.contains("Đã ký số"),
         "{html}"
+    );
+    assert!(
+        !html.contains("from_wallet"),
+        "no API instructions for citizens"
+    );
+    // Reuse is a choice on the online form: a stored document supplies a component.
+    let form_url = app.url(&format!("/procedures/{}/submit", samples::CRIMINAL_RECORD));
+    let form = browser
+        .get(form_url.clone())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(form.contains("name=\"wallet_doc_0\""), "{form}");
+    let stored = between(&form, "name=\"wallet_doc_2\">", "</select>");
+    let item = between(stored, "<option value=\"\">", "</option>");
+    assert!(item.contains("Không, tôi tải tệp lên"));
+    let choice = between(stored, "</option><option value=\"", "\"").to_owned();
+    let boundary = "----motcua-wallet-choice";
+    let mut body = String::new();
+    for (name, value) in [
+        ("csrf_token", common::csrf_from(&form)),
+        ("idempotency_key", common::hidden(&form, "idempotency_key")),
+        ("kind", "person".into()),
+        ("name", "Nguyễn Văn An".into()),
+        ("citizen_id", DEMO_CITIZEN_ID.into()),
+        ("phone", "0912345678".into()),
+        ("agency", common::agency_of(&app, "motcua.dongkinh").await),
+        ("wallet_doc_2", choice.clone()),
+    ] {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    for (i, file) in ["to-khai.pdf", "can-cuoc.pdf"].iter().enumerate() {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"doc_{i}\"; filename=\"{file}\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.7 {file}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    let r = browser
+        .post(form_url)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let confirmation = r.headers()["location"].to_str().unwrap().to_owned();
+    let done = fetch(&browser, &app.url(&confirmation)).await.1;
+    let reused_code = between(&done, "id=\"dossier-code\">", "<").to_owned();
+    let docs = app.store.documents(&reused_code).await.unwrap();
+    assert_eq!(docs.len(), 3, "{docs:?}");
+    assert!(
+        docs.iter()
+            .any(|d| d.origin == "wallet" && d.component.is_some()),
+        "{docs:?}"
     );
     // And who looked: the officer by name, the dossier, what they opened.
     assert!(html.contains("Ai đã xem kho dữ liệu của bạn"), "{html}");

@@ -30,6 +30,48 @@ pub(crate) struct DocumentInput {
     pub error: Option<String>,
     /// A file chosen before and kept while the rest of the form is put right.
     pub kept: Option<motcua_app::dossiers::attach::HeldUpload>,
+    /// Documents in the signed-in citizen's store that could supply it instead.
+    pub wallet: Vec<WalletChoice>,
+}
+
+/// A document in the citizen's store, offered for reuse on the form.
+pub(crate) struct WalletChoice {
+    pub id: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Offers each component the signed-in citizen's stored documents (those named for the
+/// component first), keeping what was chosen in `chosen` (index → item id).
+pub(super) async fn offer_wallet(
+    state: &AppState,
+    user: Option<&AuthUser>,
+    documents: &mut [DocumentInput],
+    chosen: &HashMap<usize, String>,
+) -> Result<(), PageError> {
+    let Some(user) = user.filter(|u| u.role == Role::Citizen) else {
+        return Ok(());
+    };
+    let wallet =
+        motcua_app::documents::wallet::wallet(&state.app, &user.principal(), None, None).await?;
+    for d in documents.iter_mut() {
+        let mut items: Vec<&motcua_store::WalletItemRecord> = wallet.items.iter().collect();
+        items.sort_by_key(|i| i.component.as_deref() != Some(d.name.as_str()));
+        d.wallet = items
+            .into_iter()
+            .map(|i| WalletChoice {
+                selected: chosen.get(&d.index) == Some(&i.id.to_string()),
+                id: i.id.to_string(),
+                label: format!(
+                    "{} (từ hồ sơ {}, {})",
+                    i.component.as_deref().unwrap_or(&i.name),
+                    i.source_dossier,
+                    crate::pages::dossier_common::when_utc(&i.added_at)
+                ),
+            })
+            .collect();
+    }
+    Ok(())
 }
 
 #[derive(Template)]
@@ -164,6 +206,7 @@ pub(super) fn submit_page(
             .map(|(index, (name, note))| DocumentInput {
                 error: doc_errors.get(&index).cloned(),
                 kept: None,
+                wallet: Vec::new(),
                 index,
                 name,
                 note,
@@ -196,7 +239,7 @@ pub(crate) async fn submit_form(
     let Some(form) = procedure_form(&state, &code, "").await? else {
         return Ok(unknown_procedure(chrome));
     };
-    let page = submit_page(
+    let mut page = submit_page(
         chrome,
         form,
         user.as_ref(),
@@ -208,5 +251,6 @@ pub(crate) async fn submit_form(
         &HashMap::new(),
         None,
     );
+    offer_wallet(&state, user.as_ref(), &mut page.documents, &HashMap::new()).await?;
     Ok(render(StatusCode::OK, &page))
 }

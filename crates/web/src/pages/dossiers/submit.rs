@@ -28,7 +28,7 @@ use axum_extra::extract::CookieJar;
 use motcua_app::dossiers::applicant;
 use motcua_domain::account::Role;
 use motcua_domain::dossier::lookup_secret;
-use motcua_store::Submitted;
+use motcua_store::{Submitted, WalletAttachment};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -195,8 +195,34 @@ pub(crate) async fn submit(
             message: "Hãy chọn cơ quan tiếp nhận hồ sơ trong danh sách.".into(),
         });
     }
+    // Components supplied from the citizen's store instead of a file (the app checks the
+    // store is theirs).
+    let mut reused: HashMap<usize, String> = HashMap::new();
+    for (name, id) in &text {
+        if let Some(index) = name
+            .strip_prefix("wallet_doc_")
+            .and_then(|i| i.parse::<usize>().ok())
+            && !id.trim().is_empty()
+            && !files.contains_key(&index)
+        {
+            reused.insert(index, id.trim().to_owned());
+        }
+    }
+    let mut attachments = Vec::new();
     let mut doc_errors: HashMap<usize, String> = HashMap::new();
     for (index, (name, _)) in form.documents.iter().enumerate() {
+        if let Some(id) = reused.get(&index) {
+            match uuid::Uuid::parse_str(id) {
+                Ok(wallet_item_id) => attachments.push(WalletAttachment {
+                    wallet_item_id,
+                    component: Some(name.clone()),
+                }),
+                Err(_) => {
+                    doc_errors.insert(index, "Giấy tờ chọn trong kho không hợp lệ.".into());
+                }
+            }
+            continue;
+        }
         match files.get(&index) {
             None => {
                 doc_errors.insert(index, format!("Chưa đính kèm \"{name}\"."));
@@ -231,12 +257,13 @@ pub(crate) async fn submit(
             &doc_errors,
             None,
         );
-        // The files that were fine are kept for the next try.
+        // The files that were fine are kept for the next try, and the store's choices.
         for (index, upload) in files {
             if let (Ok(staged), Some(input)) = (upload.staged, page.documents.get_mut(index)) {
                 input.kept = hold_upload(&state.app, staged, &upload.filename);
             }
         }
+        super::form::offer_wallet(&state, user.as_ref(), &mut page.documents, &reused).await?;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     // The key's request hash: the form's fields and each file's digest.
@@ -251,6 +278,9 @@ pub(crate) async fn submit(
             hashed.insert(format!("doc_{index}"), staged.sha256.clone());
         }
     }
+    for (index, id) in &reused {
+        hashed.insert(format!("wallet_doc_{index}"), id.clone());
+    }
     let request_hash = hex::encode(Sha256::digest(
         serde_json::to_string(&hashed)
             .unwrap_or_default()
@@ -263,7 +293,7 @@ pub(crate) async fn submit(
         applicant,
         receive: None,
         idempotency: valid_key(text.get("idempotency_key")).map(|k| (k, request_hash)),
-        attachments: Vec::new(),
+        attachments,
     };
     let who = user.as_ref().map(AuthUser::principal);
     let submitted = match app_dossiers::submit::submit(&state.app, who.as_ref(), request).await {
