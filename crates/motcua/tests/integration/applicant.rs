@@ -484,3 +484,57 @@ async fn the_online_form_keeps_chosen_files_and_ties_each_to_its_component() {
     );
     app.stop().await;
 }
+
+/// The officers' side through the pages, for a dossier whose applicant sent a supplement:
+/// supplement received, accepted, appraised, approved with a result, finished with it
+/// signed, and returned.
+pub(crate) async fn officers_finish(app: &TestApp, code: &str) {
+    let receiver = signed_in(app, "motcua.dongkinh").await;
+    act_ok(app, &receiver, code, "supplement_received", &[]).await;
+    act_ok(app, &receiver, code, "accept", &[]).await;
+    act_ok(app, &receiver, code, "forward", &[]).await;
+    let specialist = signed_in(app, "chuyenvien.tuphap").await;
+    act_ok(app, &specialist, code, "forward", &[]).await;
+    let leader = signed_in(app, "lanhdao.tuphap").await;
+    act_ok(app, &leader, code, "approve", &[]).await;
+    let (_, documents) = text(&leader, &app.url(&format!("/dossiers/{code}/documents"))).await;
+    let r = leader
+        .post(app.url(&format!("/dossiers/{code}/documents")))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(multipart(
+            &[("csrf_token", &csrf_from(&documents)), ("kind", "result")],
+            &[("file", "phieu-ly-lich.pdf", PDF)],
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    act_ok(
+        app,
+        &leader,
+        code,
+        "finish",
+        &[("result", "Phiếu lý lịch tư pháp"), ("electronic", "1")],
+    )
+    .await;
+    act_ok(app, &receiver, code, "return_result", &[]).await;
+}
+
+/// The officer at the counter asks for the first component again.
+pub(crate) async fn ask_for_supplement(app: &TestApp, code: &str) -> String {
+    let receiver = signed_in(app, "motcua.dongkinh").await;
+    let (_, work) = text(&receiver, &app.url(&format!("/work/dossiers/{code}"))).await;
+    let missing = between(&work, "name=\"missing\" value=\"", "\"").to_owned();
+    act_ok(
+        app,
+        &receiver,
+        code,
+        "request_supplement",
+        &[("missing", missing.as_str())],
+    )
+    .await;
+    missing
+}

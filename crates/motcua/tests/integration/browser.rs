@@ -303,6 +303,12 @@ async fn check_pages(app: &TestApp, browser: &Client, paths: &[String]) -> Resul
             .goto(&app.url(path))
             .await
             .map_err(|e| e.to_string())?;
+        let source = browser.source().await.map_err(|e| e.to_string())?;
+        if source.contains("<script") {
+            return Err(format!(
+                "{path} carries a script: pages work without JavaScript"
+            ));
+        }
         let (page, viewport) = widths(browser).await?;
         if page > viewport {
             too_wide.push(format!("{path}: {page} px in {viewport}"));
@@ -475,4 +481,162 @@ async fn citizen_pages_and_the_queue_fit_a_phone() {
     }
     browser.close().await.unwrap();
     app.stop().await;
+}
+
+/// Fills a field of the page's form by its id.
+async fn fill(browser: &Client, id: &str, value: &str) -> Result<(), String> {
+    browser
+        .find(Locator::Id(id))
+        .await
+        .map_err(|e| format!("#{id}: {e}"))?
+        .send_keys(value)
+        .await
+        .map_err(|e| format!("#{id}: {e}"))
+}
+
+/// The whole citizen's journey in Chromium, through the pages only (the officers' side
+/// over HTTP): an anonymous online submission with three files, the supplement sent
+/// against its component, the signed result printed and checked, the handling rated.
+/// Without JavaScript nothing is lost: the pages carry none ([`check_pages`]).
+async fn journey(app: &TestApp, browser: &Client, files: &std::path::Path) -> Result<(), String> {
+    let at = |s: &str| app.url(s);
+    let go = |url: String| async move { browser.goto(&url).await.map_err(|e| e.to_string()) };
+    go(at(&format!(
+        "/procedures/{}/submit",
+        motcua::samples::CRIMINAL_RECORD
+    )))
+    .await?;
+    fill(browser, "name", "Nguyễn Văn An").await?;
+    fill(browser, "citizen_id", "020095001234").await?;
+    fill(browser, "phone", "0912345678").await?;
+    let agency = crate::common::agency_of(app, "motcua.dongkinh").await;
+    browser
+        .find(Locator::Id("agency"))
+        .await
+        .map_err(|e| e.to_string())?
+        .select_by_value(&agency)
+        .await
+        .map_err(|e| e.to_string())?;
+    for i in 0..3 {
+        let path = files.join(format!("to-{i}.pdf"));
+        fill(browser, &format!("doc_{i}"), &path.display().to_string()).await?;
+    }
+    click(
+        browser,
+        "form[enctype='multipart/form-data'] button[type=submit]",
+    )
+    .await?;
+    wait_for(browser, "the confirmation", |s| {
+        s.contains("id=\"dossier-code\"")
+    })
+    .await?;
+    let page = browser.source().await.map_err(|e| e.to_string())?;
+    let code = crate::dossier_pages::between(&page, "id=\"dossier-code\">", "<").to_owned();
+    let secret = crate::dossier_pages::between(&page, "id=\"lookup-secret\">", "<").to_owned();
+    for name in ["to-0.pdf", "to-1.pdf", "to-2.pdf"] {
+        if !page.contains(name) {
+            return Err(format!("{name} not on the confirmation"));
+        }
+    }
+
+    let missing = crate::applicant::ask_for_supplement(app, &code).await;
+    // A fresh look with the code and the secret from the receipt.
+    go(at(&format!("/lookup?code={code}&check={secret}"))).await?;
+    let page = browser.source().await.map_err(|e| e.to_string())?;
+    if !page.contains("Cơ quan đề nghị bổ sung hồ sơ") || !page.contains(&missing) {
+        return Err("the supplement request is not shown".into());
+    }
+    let path = files.join("bo-sung.pdf");
+    fill(browser, "supplement-1", &path.display().to_string()).await?;
+    click(browser, ".supplement-form button[type=submit]").await?;
+    wait_for(browser, "the supplement sent", |s| {
+        s.contains("Đã gửi tài liệu bổ sung") && s.contains("Đã gửi: bo-sung.pdf")
+    })
+    .await?;
+
+    crate::applicant::officers_finish(app, &code).await;
+    go(at(&format!("/lookup/{code}"))).await?;
+    let page = browser.source().await.map_err(|e| e.to_string())?;
+    if !page.contains("Tải kết quả: phieu-ly-lich.pdf") {
+        return Err("no result to download".into());
+    }
+    click(browser, "#print-result").await?;
+    wait_for(browser, "the result sheet", |s| s.contains("<svg")).await?;
+    let sheet = browser.source().await.map_err(|e| e.to_string())?;
+    let check: String = crate::dossier_pages::between(&sheet, "/verify?sha256=", "\"")
+        .chars()
+        .take(64)
+        .collect();
+    go(at(&format!("/verify?sha256={check}"))).await?;
+    wait_for(browser, "the verdict", |s| s.contains("id=\"verdict\"")).await?;
+    let verdict = browser.source().await.map_err(|e| e.to_string())?;
+    if !verdict.contains("Hợp lệ: tài liệu đúng là tài liệu cơ quan đã ký") {
+        return Err("the result does not verify".into());
+    }
+
+    go(at(&format!("/lookup/{code}"))).await?;
+    click(browser, "input[name=score_timeliness][value='2']").await?;
+    click(browser, "input[name=score_staff_attitude][value='1']").await?;
+    click(browser, "form.rating-criteria button[type=submit]").await?;
+    wait_for(browser, "the thanks", |s| {
+        s.contains("Cảm ơn bạn đã đánh giá")
+    })
+    .await?;
+    let record = app
+        .store
+        .dossier(&code)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("the dossier")?;
+    match record.dossier.rating {
+        Some(r) if r.average() == 1.5 => Ok(()),
+        other => Err(format!("rated {other:?}")),
+    }
+}
+
+async fn journey_in(backend: Backend, phone: bool) {
+    let driver = match start_driver() {
+        Ok(driver) => driver,
+        Err(why) => {
+            motcua_testkit::skip_or_fail("a browser", REQUIRE, &why);
+            return;
+        }
+    };
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    motcua::samples::load(&app.store).await.unwrap();
+    let files = tempfile::tempdir().unwrap();
+    for name in ["to-0.pdf", "to-1.pdf", "to-2.pdf", "bo-sung.pdf"] {
+        std::fs::write(
+            files.path().join(name),
+            format!("%PDF-1.7\n% {name}\n%%EOF\n"),
+        )
+        .unwrap();
+    }
+    let browser = connect_as(&driver, phone.then_some(375)).await;
+    let outcome = journey(&app, &browser, files.path()).await;
+    if let Err(why) = &outcome {
+        let path = artefact("journey-failure.png");
+        if let Ok(png) = browser.screenshot().await {
+            std::fs::write(&path, png).ok();
+        }
+        let _ = browser.close().await;
+        panic!("{why} (screenshot: {})", path.display());
+    }
+    browser.close().await.unwrap();
+    app.stop().await;
+}
+
+// Chromium with JavaScript switched off also stops chromedriver's own click and wait
+// helpers, so "without JavaScript" is shown otherwise: [`check_pages`] finds no script
+// on any page, so a browser without one sees exactly what these journeys see.
+#[tokio::test]
+async fn the_citizen_journey_on_a_phone_on_sqlite() {
+    journey_in(Backend::Sqlite, true).await;
+}
+
+#[tokio::test]
+async fn the_citizen_journey_at_a_desk_on_postgres() {
+    journey_in(Backend::Postgres, false).await;
 }
