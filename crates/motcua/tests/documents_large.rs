@@ -317,8 +317,33 @@ async fn submit_online_form(app: &TestApp, addr: &str) -> (u16, String) {
         conn.write_all(&chunk(i)).await.unwrap();
     }
     conn.write_all(tail.as_bytes()).await.unwrap();
-    let (status, _) = read_head(&mut reader).await.unwrap();
-    let mut page = String::new();
-    reader.read_to_string(&mut page).await.unwrap();
-    (status, page)
+    let mut answer = String::new();
+    reader.read_to_string(&mut answer).await.unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    if status != 303 {
+        return (status, body.to_owned());
+    }
+    // Post, redirect, get: the confirmation opens with the pass the answer set.
+    let header = |name: &str| {
+        head.lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case(name).then(|| v.trim().to_owned())
+            })
+            .unwrap_or_default()
+    };
+    let pass = header("set-cookie");
+    let pass = pass.split(';').next().unwrap_or_default();
+    let r = reqwest::Client::new()
+        .get(app.url(&header("location")))
+        .header("cookie", format!("{cookies}; {pass}"))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
 }
