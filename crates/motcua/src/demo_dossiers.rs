@@ -490,6 +490,7 @@ fn plans() -> Vec<Plan> {
                     RECEIVER,
                     2.0,
                     Action::RequestSupplement {
+                        note: None,
                         missing: vec![
                             "Bản sao hợp đồng thuê địa điểm kinh doanh".into(),
                             "Văn bản ủy quyền cho người nộp hồ sơ".into(),
@@ -510,6 +511,7 @@ fn plans() -> Vec<Plan> {
                     SPECIALIST,
                     3.0,
                     Action::RequestSupplement {
+                        note: None,
                         missing: vec!["Bản sao giấy tờ tùy thân của cha, mẹ".into()],
                     },
                 ),

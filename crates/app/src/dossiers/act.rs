@@ -118,6 +118,12 @@ impl ActionInput {
         Ok(match self.action.trim() {
             "accept" => Action::Accept,
             "request_supplement" => Action::RequestSupplement {
+                note: self
+                    .reason
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                    .map(|n| n.chars().take(2000).collect()),
                 missing: self
                     .missing
                     .clone()

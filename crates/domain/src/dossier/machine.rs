@@ -100,6 +100,9 @@ pub enum Action {
     Accept,
     RequestSupplement {
         missing: Vec<String>,
+        /// Why, and how to supply it: shown to the applicant and printed on form 02.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
     },
     SupplementReceived,
     RefuseAtReceipt {
@@ -442,7 +445,7 @@ impl Dossier {
                 next.state = S::Received;
                 next.step = 0;
             }
-            (Action::RequestSupplement { missing }, S::Submitted) => {
+            (Action::RequestSupplement { missing, .. }, S::Submitted) => {
                 if missing.iter().all(|m| m.trim().is_empty()) {
                     return Err(DossierError::NothingMissing);
                 }
@@ -452,7 +455,7 @@ impl Dossier {
                 next.supplements_at_receipt += 1;
                 next.state = S::AwaitingSupplementAtReceipt;
             }
-            (Action::RequestSupplement { missing }, S::Received | S::Processing) => {
+            (Action::RequestSupplement { missing, .. }, S::Received | S::Processing) => {
                 if missing.iter().all(|m| m.trim().is_empty()) {
                     return Err(DossierError::NothingMissing);
                 }

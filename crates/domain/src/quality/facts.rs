@@ -370,6 +370,7 @@ mod tests {
         let d = w.act(
             &d,
             Action::RequestSupplement {
+                note: None,
                 missing: vec!["Bản sao giấy chứng sinh".into()],
             },
             at(2, 10, 0),
@@ -393,6 +394,7 @@ mod tests {
         let d = w.act(
             &d,
             Action::RequestSupplement {
+                note: None,
                 missing: vec!["Tờ khai".into()],
             },
             at(2, 8, 0),
@@ -402,6 +404,7 @@ mod tests {
         let d = w.act(
             &d,
             Action::RequestSupplement {
+                note: None,
                 missing: vec!["Bản sao".into()],
             },
             at(2, 10, 0),
@@ -550,6 +553,7 @@ mod tests {
         let asked = w.act(
             &d,
             Action::RequestSupplement {
+                note: None,
                 missing: vec!["Tờ khai".into()],
             },
             at(2, 10, 0),

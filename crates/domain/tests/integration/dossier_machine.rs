@@ -144,6 +144,7 @@ fn a_supplement_at_receipt_is_asked_once() {
     let d = fresh(Channel::Paper, now);
     let nothing = d.apply(
         &Action::RequestSupplement {
+            note: None,
             missing: vec![" ".into()],
         },
         &w.ctx(now),
@@ -152,6 +153,7 @@ fn a_supplement_at_receipt_is_asked_once() {
     let asked = d
         .apply(
             &Action::RequestSupplement {
+                note: None,
                 missing: vec!["Tờ khai".into()],
             },
             &w.ctx(now),
@@ -164,6 +166,7 @@ fn a_supplement_at_receipt_is_asked_once() {
     assert_eq!(back.state, DossierState::Submitted);
     let twice = back.apply(
         &Action::RequestSupplement {
+            note: None,
             missing: vec!["CCCD".into()],
         },
         &w.ctx(now),
@@ -178,6 +181,7 @@ fn a_supplement_after_appraisal_must_come_within_three_working_days_and_restarts
         .apply(&Action::Accept, &w.ctx(at(2026, 3, 2, 9, 0)))
         .unwrap();
     let ask = Action::RequestSupplement {
+        note: None,
         missing: vec!["Bản vẽ".into()],
     };
     // Friday is past 3 working days from Monday 09:00.
@@ -480,6 +484,7 @@ fn any_action() -> impl Strategy<Value = Action> {
     prop_oneof![
         Just(Action::Accept),
         Just(Action::RequestSupplement {
+            note: None,
             missing: vec!["Tờ khai".into()]
         }),
         Just(Action::SupplementReceived),

@@ -102,7 +102,10 @@ async fn journey(backend: Backend) {
         &receiver,
         &code,
         "request_supplement",
-        &[("missing", missing.as_str())],
+        &[
+            ("missing", missing.as_str()),
+            ("reason", "Bản chụp bị mờ, không đọc được số"),
+        ],
     )
     .await;
 
@@ -140,6 +143,7 @@ async fn journey(backend: Backend) {
     assert!(page.contains("Cơ quan đề nghị bổ sung hồ sơ"), "{page}");
     assert!(page.contains(&missing));
     assert!(page.contains("Hồ sơ sẽ được tiếp nhận khi đã đủ thành phần"));
+    assert!(page.contains("Lý do, hướng dẫn: Bản chụp bị mờ, không đọc được số"));
     assert!(
         !page.contains("Cổng Dịch vụ công quốc gia"),
         "no portal jargon"
@@ -149,6 +153,10 @@ async fn journey(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     assert!(form02.contains("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ"));
     assert!(form02.contains(&missing));
+    assert!(
+        form02.contains("Lý do: Bản chụp bị mờ, không đọc được số."),
+        "{form02}"
+    );
     assert!(
         !form02.contains("020095001234"),
         "masked for someone holding only the check"

@@ -703,7 +703,10 @@ async fn transition(store: Store) {
     let paused = act(
         &store,
         &paused,
-        Action::RequestSupplement { missing },
+        Action::RequestSupplement {
+            note: None,
+            missing,
+        },
         before,
         receiver.clone(),
     )

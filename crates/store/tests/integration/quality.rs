@@ -164,6 +164,7 @@ fn pick_action(rng: &mut Rng, record: &DossierRecord) -> Option<Action> {
     Some(match kind {
         ActionKind::Accept => Action::Accept,
         ActionKind::RequestSupplement => Action::RequestSupplement {
+            note: None,
             missing: vec!["Bản sao giấy tờ".into()],
         },
         ActionKind::SupplementReceived => Action::SupplementReceived,

@@ -193,6 +193,7 @@ pub(crate) async fn form_page(
                         .collect()
                 })
                 .unwrap_or_default();
+            reason = data_text(e, "note").trim_end_matches('.').to_owned();
             officer_event = Some(e);
             ("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ", vn(&e.at))
         }
