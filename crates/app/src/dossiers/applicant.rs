@@ -235,6 +235,8 @@ pub struct ApplicantView {
     pub forms: Vec<IssuedForm>,
     /// They may send a supplement now.
     pub can_supplement: bool,
+    /// When each step began and ended (from the events this view read).
+    pub control_sheet: Vec<motcua_store::ControlSheetRow>,
     /// The procedure's components with no document in the dossier (an online submission
     /// whose file could not be stored; paper dossiers keep theirs on paper).
     pub components_without_file: Vec<String>,
@@ -385,6 +387,7 @@ async fn assemble(app: &App, access: &ApplicantAccess) -> AppResult<ApplicantVie
         forms,
         can_supplement,
         components_without_file,
+        control_sheet: motcua_store::control_sheet(&events),
     })
 }
 

@@ -9,7 +9,7 @@ use motcua_domain::account::{LOOKUP_THROTTLE, Role};
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::dossier::lookup_secret;
 use motcua_domain::dossier::{DossierCode, DossierState, MaskedApplicant};
-use motcua_store::{ControlSheetRow, DossierRecord, ThrottleState, control_sheet};
+use motcua_store::{DossierRecord, ThrottleState};
 use std::net::IpAddr;
 use subtle::ConstantTimeEq;
 
@@ -181,12 +181,6 @@ pub struct PublicDetail {
     pub steps: Vec<PublicStep>,
     /// The applicant may rate the handling now.
     pub can_rate: bool,
-}
-
-/// When each step of a dossier the caller has proved they may see began and ended.
-pub async fn step_times(app: &App, record: &DossierRecord) -> AppResult<Vec<ControlSheetRow>> {
-    let events = app.store.dossier_events(record.code()).await?;
-    Ok(control_sheet(&events))
 }
 
 /// The public read model of a dossier the caller has already proved they may see.

@@ -252,21 +252,7 @@ async fn journey(backend: Backend) {
     act_ok(&app, &specialist, &code, "forward", &[]).await;
     let leader = signed_in(&app, "lanhdao.tuphap").await;
     act_ok(&app, &leader, &code, "approve", &[]).await;
-    let (_, documents) = text(&leader, &app.url(&format!("/dossiers/{code}/documents"))).await;
-    let r = leader
-        .post(app.url(&format!("/dossiers/{code}/documents")))
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .body(multipart(
-            &[("csrf_token", &csrf_from(&documents)), ("kind", "result")],
-            &[("file", "phieu-ly-lich.pdf", PDF)],
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    attach_result(&app, &leader, &code).await;
     act_ok(
         &app,
         &leader,
@@ -493,19 +479,9 @@ async fn the_online_form_keeps_chosen_files_and_ties_each_to_its_component() {
     app.stop().await;
 }
 
-/// The officers' side through the pages, for a dossier whose applicant sent a supplement:
-/// supplement received, accepted, appraised, approved with a result, finished with it
-/// signed, and returned.
-pub(crate) async fn officers_finish(app: &TestApp, code: &str) {
-    let receiver = signed_in(app, "motcua.dongkinh").await;
-    act_ok(app, &receiver, code, "supplement_received", &[]).await;
-    act_ok(app, &receiver, code, "accept", &[]).await;
-    act_ok(app, &receiver, code, "forward", &[]).await;
-    let specialist = signed_in(app, "chuyenvien.tuphap").await;
-    act_ok(app, &specialist, code, "forward", &[]).await;
-    let leader = signed_in(app, "lanhdao.tuphap").await;
-    act_ok(app, &leader, code, "approve", &[]).await;
-    let (_, documents) = text(&leader, &app.url(&format!("/dossiers/{code}/documents"))).await;
+/// The leader attaches the result document through the documents page.
+async fn attach_result(app: &TestApp, leader: &reqwest::Client, code: &str) {
+    let (_, documents) = text(leader, &app.url(&format!("/dossiers/{code}/documents"))).await;
     let r = leader
         .post(app.url(&format!("/dossiers/{code}/documents")))
         .header(
@@ -520,6 +496,21 @@ pub(crate) async fn officers_finish(app: &TestApp, code: &str) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+/// The officers' side through the pages, for a dossier whose applicant sent a supplement:
+/// supplement received, accepted, appraised, approved with a result, finished with it
+/// signed, and returned.
+pub(crate) async fn officers_finish(app: &TestApp, code: &str) {
+    let receiver = signed_in(app, "motcua.dongkinh").await;
+    act_ok(app, &receiver, code, "supplement_received", &[]).await;
+    act_ok(app, &receiver, code, "accept", &[]).await;
+    act_ok(app, &receiver, code, "forward", &[]).await;
+    let specialist = signed_in(app, "chuyenvien.tuphap").await;
+    act_ok(app, &specialist, code, "forward", &[]).await;
+    let leader = signed_in(app, "lanhdao.tuphap").await;
+    act_ok(app, &leader, code, "approve", &[]).await;
+    attach_result(app, &leader, code).await;
     act_ok(
         app,
         &leader,

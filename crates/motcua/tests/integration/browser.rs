@@ -142,7 +142,8 @@ async fn wait_for(
     }
 }
 
-async fn scenario(app: &TestApp, browser: &Client) -> Result<(), String> {
+/// Signs in through the login form as a demo account, and waits for the signed-in page.
+async fn sign_in(app: &TestApp, browser: &Client, username: &str) -> Result<(), String> {
     browser
         .goto(&app.url("/login"))
         .await
@@ -151,13 +152,31 @@ async fn scenario(app: &TestApp, browser: &Client) -> Result<(), String> {
         .form(Locator::Css("form.form"))
         .await
         .map_err(|e| e.to_string())?;
-    form.set_by_name("username", "chuyenvien.tuphap")
+    form.set_by_name("username", username)
         .await
         .map_err(|e| e.to_string())?;
-    form.set_by_name("password", &app.passwords["chuyenvien.tuphap"])
+    form.set_by_name("password", &app.passwords[username])
         .await
         .map_err(|e| e.to_string())?;
     form.submit().await.map_err(|e| e.to_string())?;
+    wait_for(browser, "the signed-in page", |s| s.contains("Đăng xuất")).await
+}
+
+/// Ends a browser scenario: on failure, a screenshot named `failure` and the panic.
+async fn finish(browser: Client, outcome: Result<(), String>, failure: &str) {
+    if let Err(why) = &outcome {
+        let path = artefact(failure);
+        if let Ok(png) = browser.screenshot().await {
+            std::fs::write(&path, png).ok();
+        }
+        let _ = browser.close().await;
+        panic!("{why} (screenshot: {})", path.display());
+    }
+    browser.close().await.unwrap();
+}
+
+async fn scenario(app: &TestApp, browser: &Client) -> Result<(), String> {
+    sign_in(app, browser, "chuyenvien.tuphap").await?;
     wait_for(browser, "the signed-in home page", |s| {
         s.contains("Lý Văn Cường")
     })
@@ -226,15 +245,7 @@ async fn a_user_signs_in_and_display_settings_stick_across_reloads() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     let browser = connect(&driver).await;
     let outcome = scenario(&app, &browser).await;
-    if let Err(why) = &outcome {
-        let path = artefact("browser-failure.png");
-        if let Ok(png) = browser.screenshot().await {
-            std::fs::write(&path, png).ok();
-        }
-        let _ = browser.close().await;
-        panic!("{why} (screenshot: {})", path.display());
-    }
-    browser.close().await.unwrap();
+    finish(browser, outcome, "browser-failure.png").await;
     app.stop().await;
 }
 
@@ -403,25 +414,7 @@ async fn phone_scenario(app: &TestApp, browser: &Client, code: &str) -> Result<(
         return Err("the menu does not open".into());
     }
     // An officer's queue and dossier.
-    browser
-        .goto(&app.url("/login"))
-        .await
-        .map_err(|e| e.to_string())?;
-    let form = browser
-        .form(Locator::Css("form.form"))
-        .await
-        .map_err(|e| e.to_string())?;
-    form.set_by_name("username", "motcua.dongkinh")
-        .await
-        .map_err(|e| e.to_string())?;
-    form.set_by_name("password", &app.passwords["motcua.dongkinh"])
-        .await
-        .map_err(|e| e.to_string())?;
-    form.submit().await.map_err(|e| e.to_string())?;
-    wait_for(browser, "the signed-in home page", |s| {
-        s.contains("Đăng xuất")
-    })
-    .await?;
+    sign_in(app, browser, "motcua.dongkinh").await?;
     check_pages(app, browser, &["/work".to_owned()]).await?;
     let queue = browser.source().await.map_err(|e| e.to_string())?;
     let dossier = queue
@@ -471,15 +464,7 @@ async fn citizen_pages_and_the_queue_fit_a_phone() {
     let code = crate::dossier_pages::between(&page, "id=\"dossier-code\">", "<").to_owned();
     let browser = connect_as(&driver, Some(375)).await;
     let outcome = phone_scenario(&app, &browser, &code).await;
-    if let Err(why) = &outcome {
-        let path = artefact("phone-failure.png");
-        if let Ok(png) = browser.screenshot().await {
-            std::fs::write(&path, png).ok();
-        }
-        let _ = browser.close().await;
-        panic!("{why} (screenshot: {})", path.display());
-    }
-    browser.close().await.unwrap();
+    finish(browser, outcome, "phone-failure.png").await;
     app.stop().await;
 }
 
@@ -616,15 +601,7 @@ async fn journey_in(backend: Backend, phone: bool) {
     }
     let browser = connect_as(&driver, phone.then_some(375)).await;
     let outcome = journey(&app, &browser, files.path()).await;
-    if let Err(why) = &outcome {
-        let path = artefact("journey-failure.png");
-        if let Ok(png) = browser.screenshot().await {
-            std::fs::write(&path, png).ok();
-        }
-        let _ = browser.close().await;
-        panic!("{why} (screenshot: {})", path.display());
-    }
-    browser.close().await.unwrap();
+    finish(browser, outcome, "journey-failure.png").await;
     app.stop().await;
 }
 

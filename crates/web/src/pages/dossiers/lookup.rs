@@ -147,7 +147,7 @@ pub(crate) async fn lookup_result(
     applicant: ApplicantView,
 ) -> Result<LookupResult, AppError> {
     let view = &applicant.public;
-    let sheet = motcua_app::dossiers::public::step_times(&state.app, &view.record).await?;
+    let sheet = &applicant.control_sheet;
     let d = &view.record.dossier;
     let code = view.record.code().to_owned();
     let base = super::applicant::applicant_path(&code);
