@@ -7,7 +7,6 @@ use crate::dossiers::attach::{blobs, upload_error};
 use crate::{App, AppError, AppResult, Principal};
 use motcua_domain::account::Role;
 use motcua_domain::document::{DocumentKind, check_name, parse_sha256};
-use motcua_domain::dossier::DossierState;
 use motcua_store::{DocumentRecord, DossierRecord, NewDocument};
 use uuid::Uuid;
 
@@ -78,15 +77,11 @@ pub async fn prepare(
     if (kind == DocumentKind::Result || input.digitised) && !is_staff(who.role) {
         return Err(AppError::forbidden());
     }
-    if kind == DocumentKind::Result
-        && !matches!(
-            record.dossier.state,
-            DossierState::Approved | DossierState::Finished
-        )
-    {
+    if kind == DocumentKind::Result && !record.dossier.state.result_stage().accepts_results() {
         return Err(AppError::conflict(
             "result_not_expected",
-            "Chỉ đính kèm kết quả khi hồ sơ đã được phê duyệt hoặc đã có kết quả.",
+            "Chỉ đính kèm kết quả (hoặc dự thảo kết quả) khi hồ sơ đã được tiếp nhận và chưa \
+             bị từ chối, rút hoặc dừng.",
         ));
     }
     let expected = input
@@ -112,7 +107,8 @@ pub async fn prepare(
 }
 
 /// Streams the body in, records the document, moves the blob into place (or drops it
-/// when the row did not commit), and signs a result of a finished dossier.
+/// when the row did not commit), and signs a result once the dossier is approved (before
+/// that it is a draft for the decision-maker).
 pub async fn store<S, E>(
     app: &App,
     who: &Principal,
@@ -156,7 +152,8 @@ where
         return Err(AppError::internal(e));
     }
     let mut signed = false;
-    if p.kind == DocumentKind::Result && record.dossier.state == DossierState::Finished {
+    // A draft waits for approval; once approved, a result is signed as it arrives.
+    if p.kind == DocumentKind::Result && record.dossier.state.result_stage().signs() {
         crate::signing::settle_logged(app, record.code(), &audit).await;
         signed = !app.store.signatures_for_hash(&row.sha256).await?.is_empty();
     }

@@ -105,6 +105,18 @@ pub struct Detail {
     pub read_at: DateTime<Utc>,
 }
 
+impl Detail {
+    /// Result documents attached but not signed yet: drafts the decision-maker reviews,
+    /// signed when they approve.
+    pub fn draft_results(&self) -> impl Iterator<Item = &DocumentRecord> {
+        self.documents.iter().filter(|d| {
+            d.kind == motcua_domain::document::DocumentKind::Result.as_str()
+                && d.destroyed_at.is_none()
+                && !self.signed.contains(&d.id)
+        })
+    }
+}
+
 /// A dossier the principal may see, with its history, documents and allowed actions
 /// (one connection, three queries).
 pub async fn detail(app: &App, who: &Principal, code: &str) -> AppResult<Detail> {

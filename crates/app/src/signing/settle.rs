@@ -1,5 +1,6 @@
-//! Settling a dossier's documents: the signed receipt (form 01) once it is received, and
-//! signatures on its results once it is finished.
+//! Settling a dossier's documents: the signed receipt (form 01) once it is received,
+//! signatures on its results once it is approved, and those results into the applicant's
+//! store once it is finished.
 
 use super::KeyError;
 use crate::App;
@@ -29,8 +30,8 @@ fn receipt_for(record: &motcua_store::DossierRecord, components: Vec<String>) ->
 }
 
 /// Issues what the dossier's state calls for and it lacks: the signed receipt once it is
-/// received, and signatures on its result documents once it is finished (which also puts
-/// them into the applicant's store). Idempotent; call it after any change. Does nothing
+/// received, signatures on its result documents once it is approved, and those results in
+/// the applicant's store once it is finished. Idempotent; call it after any change. Does nothing
 /// (with a warning) when signing is not configured.
 pub async fn settle(
     app: &App,
@@ -94,8 +95,9 @@ pub async fn settle(
             staged = Some(blob);
         }
     }
+    let stage = d.state.result_stage();
     let mut results = Vec::new();
-    if matches!(d.state, DossierState::Finished | DossierState::Returned) && d.result.is_some() {
+    if stage.signs() {
         for doc in documents.iter().filter(|x| {
             x.kind == DocumentKind::Result.as_str()
                 && x.destroyed_at.is_none()
@@ -111,13 +113,21 @@ pub async fn settle(
             results.push(signer.sign(&app.store, &statement, doc.id).await?);
         }
     }
-    if receipt.is_none() && results.is_empty() {
+    // Signed results become the applicant's once the dossier is finished; the store adds
+    // only those not in their store yet.
+    let deliver = stage.delivers()
+        && (record.applicant.citizen_id.is_some() || record.applicant.tax_code.is_some())
+        && documents
+            .iter()
+            .any(|x| x.kind == DocumentKind::Result.as_str() && x.destroyed_at.is_none());
+    if receipt.is_none() && results.is_empty() && !deliver {
         return Ok(SettleOutcome::default());
     }
     let settlement = Settlement {
         dossier_code: code.to_owned(),
         receipt,
         results,
+        deliver,
         at: now,
     };
     let audit = AuditEntry {

@@ -11,7 +11,8 @@ pub fn event_label(action: &str) -> String {
         "document_reused" => "Dùng lại giấy tờ từ kho dữ liệu của người nộp".into(),
         "document_digitised" => "Số hóa tài liệu".into(),
         "receipt_issued" => "Cấp giấy tiếp nhận (mẫu 01), đã ký số".into(),
-        "result_signed" => "Ký số kết quả, lưu vào kho dữ liệu của người nộp".into(),
+        "result_signed" => "Ký số kết quả".into(),
+        "result_delivered" => "Trả kết quả điện tử vào kho dữ liệu của người nộp".into(),
         other => ActionKind::ALL
             .iter()
             .find(|k| k.as_str() == other)
@@ -33,6 +34,7 @@ mod tests {
             "document_digitised",
             "receipt_issued",
             "result_signed",
+            "result_delivered",
         ] {
             assert!(!event_label(action).contains('_'), "{action}");
         }

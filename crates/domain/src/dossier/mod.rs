@@ -21,5 +21,5 @@ pub use machine::{
 };
 pub use process::{ProcessError, ProcessState, check_steps, suggested_steps};
 pub use rating::{Rating, RatingCriterion, RatingError};
-pub use status::{DossierState, DueState, NationalStatus};
+pub use status::{DossierState, DueState, NationalStatus, ResultStage};
 pub use submission::SubmissionRefused;

@@ -122,6 +122,25 @@ impl DossierState {
         )
     }
 
+    /// What becomes of a result document attached in this state. Decree 61/2018, art. 18:
+    /// the competent person approves and signs the result, which art. 19 then hands over.
+    pub fn result_stage(self) -> ResultStage {
+        match self {
+            DossierState::Received
+            | DossierState::Processing
+            | DossierState::AwaitingSupplement
+            | DossierState::AwaitingPayment => ResultStage::Draft,
+            DossierState::Approved => ResultStage::Signed,
+            DossierState::Finished | DossierState::Returned => ResultStage::Delivered,
+            DossierState::Submitted
+            | DossierState::AwaitingSupplementAtReceipt
+            | DossierState::RefusedAtReceipt
+            | DossierState::Refused
+            | DossierState::Withdrawn
+            | DossierState::Stopped => ResultStage::None,
+        }
+    }
+
     /// Between receipt and a decision: the statutory clock applies (paused or running).
     pub fn is_in_flight(self) -> bool {
         matches!(
@@ -132,6 +151,36 @@ impl DossierState {
                 | DossierState::AwaitingPayment
                 | DossierState::Approved
         )
+    }
+}
+
+/// A dossier's result documents, by its state (see [`DossierState::result_stage`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultStage {
+    /// No result belongs here: not received yet, or refused, withdrawn or stopped.
+    None,
+    /// Being handled: a draft result may be attached for the decision-maker to review.
+    Draft,
+    /// Approved: every result attached is signed by the handling agency.
+    Signed,
+    /// Finished: signed results also go to the applicant and into their store.
+    Delivered,
+}
+
+impl ResultStage {
+    /// A result document may be attached (a draft before approval).
+    pub fn accepts_results(self) -> bool {
+        self != ResultStage::None
+    }
+
+    /// Results attached are signed.
+    pub fn signs(self) -> bool {
+        matches!(self, ResultStage::Signed | ResultStage::Delivered)
+    }
+
+    /// Signed results are the applicant's to see and keep.
+    pub fn delivers(self) -> bool {
+        self == ResultStage::Delivered
     }
 }
 
@@ -191,6 +240,23 @@ mod tests {
         for state in DossierState::ALL {
             assert_eq!(DossierState::parse(state.as_str()), Some(state));
         }
+    }
+
+    #[test]
+    fn results_are_drafts_until_approval_signed_then_and_delivered_once_finished() {
+        use DossierState as S;
+        let stage = |s: S| s.result_stage();
+        assert!(!stage(S::Submitted).accepts_results());
+        assert!(!stage(S::Refused).accepts_results());
+        for draft in [S::Received, S::Processing, S::AwaitingSupplement] {
+            assert!(
+                stage(draft).accepts_results() && !stage(draft).signs(),
+                "{draft:?}"
+            );
+        }
+        assert!(stage(S::Approved).signs() && !stage(S::Approved).delivers());
+        assert!(stage(S::Finished).signs() && stage(S::Finished).delivers());
+        assert!(stage(S::Returned).delivers());
     }
 }
 

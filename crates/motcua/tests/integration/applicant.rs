@@ -480,9 +480,9 @@ async fn the_online_form_keeps_chosen_files_and_ties_each_to_its_component() {
 }
 
 /// The leader attaches the result document through the documents page.
-async fn attach_result(app: &TestApp, leader: &reqwest::Client, code: &str) {
-    let (_, documents) = text(leader, &app.url(&format!("/dossiers/{code}/documents"))).await;
-    let r = leader
+async fn attach_result(app: &TestApp, officer: &reqwest::Client, code: &str) {
+    let (_, documents) = text(officer, &app.url(&format!("/dossiers/{code}/documents"))).await;
+    let r = officer
         .post(app.url(&format!("/dossiers/{code}/documents")))
         .header(
             "content-type",
@@ -499,18 +499,30 @@ async fn attach_result(app: &TestApp, leader: &reqwest::Client, code: &str) {
 }
 
 /// The officers' side through the pages, for a dossier whose applicant sent a supplement:
-/// supplement received, accepted, appraised, approved with a result, finished with it
-/// signed, and returned.
+/// supplement received, accepted, appraised with a draft result, approved (which signs
+/// the draft), finished and returned.
 pub(crate) async fn officers_finish(app: &TestApp, code: &str) {
     let receiver = signed_in(app, "motcua.dongkinh").await;
     act_ok(app, &receiver, code, "supplement_received", &[]).await;
     act_ok(app, &receiver, code, "accept", &[]).await;
     act_ok(app, &receiver, code, "forward", &[]).await;
     let specialist = signed_in(app, "chuyenvien.tuphap").await;
+    attach_result(app, &specialist, code).await;
     act_ok(app, &specialist, code, "forward", &[]).await;
     let leader = signed_in(app, "lanhdao.tuphap").await;
+    let (_, work) = text(&leader, &app.url(&format!("/work/dossiers/{code}"))).await;
+    let approve_form = between(&work, "data-action=\"approve\"", "</form>");
+    assert!(
+        approve_form.contains("Dự thảo kết quả") && approve_form.contains("phieu-ly-lich.pdf"),
+        "the leader sees the draft they approve: {approve_form}"
+    );
+    assert!(work.contains("dự thảo kết quả;"), "{work}");
     act_ok(app, &leader, code, "approve", &[]).await;
-    attach_result(app, &leader, code).await;
+    let (_, work) = text(&leader, &app.url(&format!("/work/dossiers/{code}"))).await;
+    assert!(
+        work.contains("kết quả đã ký số;"),
+        "approval signed the draft: {work}"
+    );
     act_ok(
         app,
         &leader,

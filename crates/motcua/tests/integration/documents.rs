@@ -263,16 +263,41 @@ async fn signatures_and_wallet(backend: Backend) {
         .collect();
     assert!(events.contains(&"document_digitised"), "{events:?}");
 
-    // A result is refused before approval, then uploaded and signed when finished.
+    // No result belongs to a dossier not received yet.
+    let r = citizen
+        .post(
+            "/api/v1/dossiers",
+            &json!({ "procedure_code": samples::CRIMINAL_RECORD, "channel": "online",
+                     "agency_code": receiving, "applicant": applicant(DEMO_CITIZEN_ID) }),
+        )
+        .await;
+    let submitted: Value = r.json().await.unwrap();
+    assert_eq!(submitted["state"], "submitted", "{submitted}");
     problem(
-        leader
-            .upload(&code, "name=ket-qua.pdf&kind=result", pdf("ket qua"))
+        receiver
+            .upload(
+                submitted["code"].as_str().unwrap(),
+                "name=ket-qua.pdf&kind=result",
+                pdf("ket qua"),
+            )
             .await,
         409,
         "result_not_expected",
     )
     .await;
-    approve(&receiver, &leader, &specialist, &code).await;
+
+    // While the dossier is handled, a result is a draft: unsigned, and not the applicant's.
+    let result_bytes = pdf("phieu ly lich tu phap");
+    let r = leader
+        .upload(
+            &code,
+            "name=phieu-ly-lich.pdf&kind=result",
+            result_bytes.clone(),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let result_doc: Value = r.json().await.unwrap();
+    assert_eq!(result_doc["signed"], false, "a draft until approval");
     problem(
         auditor
             .upload(&code, "name=ket-qua.pdf&kind=result", pdf("x"))
@@ -289,17 +314,31 @@ async fn signatures_and_wallet(backend: Backend) {
         "dossier_not_found",
     )
     .await;
-    let result_bytes = pdf("phieu ly lich tu phap");
-    let r = leader
-        .upload(
-            &code,
-            "name=phieu-ly-lich.pdf&kind=result",
-            result_bytes.clone(),
-        )
-        .await;
-    assert_eq!(r.status(), 201);
-    let result_doc: Value = r.json().await.unwrap();
-    assert_eq!(result_doc["signed"], false, "signed only once finished");
+    let verify_result = || {
+        anonymous
+            .get(app.url(&format!(
+                "/api/v1/documents/verify?sha256={}",
+                sha(&result_bytes)
+            )))
+            .send()
+    };
+    problem(verify_result().await.unwrap(), 404, "not_signed").await;
+
+    // Approval signs it (Decree 61/2018, art. 18); it reaches the applicant once finished.
+    approve(&receiver, &leader, &specialist, &code).await;
+    let d = leader.json(&format!("/api/v1/dossiers/{code}")).await;
+    assert_eq!(document(&d, "result")[0]["signed"], true, "{d}");
+    let v: Value = verify_result().await.unwrap().json().await.unwrap();
+    assert_eq!(v["valid"], true);
+    let wallet = citizen.json("/api/v1/wallet").await;
+    assert!(
+        !wallet["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["kind"] == "result"),
+        "not the applicant's before the dossier is finished: {wallet}"
+    );
     let d = leader
         .act_ok(
             &code,
@@ -307,22 +346,19 @@ async fn signatures_and_wallet(backend: Backend) {
             json!({ "result": "Phiếu lý lịch tư pháp số 1", "electronic": true }),
         )
         .await;
+    let delivered: Vec<&str> = d["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .filter(|a| a.starts_with("result_"))
+        .collect();
+    assert_eq!(delivered, ["result_signed", "result_delivered"], "{d}");
     let results = document(&d, "result");
     assert_eq!(results[0]["signed"], true, "{d}");
     assert!(results[0]["digitised_at"].is_string());
     assert_eq!(d["digitisation"]["results_signed"], 1);
-    let v: Value = anonymous
-        .get(app.url(&format!(
-            "/api/v1/documents/verify?sha256={}",
-            sha(&result_bytes)
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(v["valid"], true);
+    let v: Value = verify_result().await.unwrap().json().await.unwrap();
     assert_eq!(v["signatures"][0]["kind"], "result");
     assert_eq!(v["signatures"][0]["agency_code"], d["handling_agency"]);
 

@@ -98,12 +98,14 @@ pub(crate) const DOCUMENT_COLUMNS: &str = "id, dossier_code, sha256, name, conte
     uploaded_by, uploaded_at, kind, origin, component, digitised_by, digitised_at, destroyed_at";
 
 /// What [`Store::settle_documents`] is asked to add: the receipt (form 01) with its
-/// signature, and signatures for result documents.
+/// signature, signatures for result documents, and whether signed results are now the
+/// applicant's (the dossier is finished).
 #[derive(Debug, Clone)]
 pub struct Settlement {
     pub dossier_code: String,
     pub receipt: Option<(NewDocument, NewSignature)>,
     pub results: Vec<NewSignature>,
+    pub deliver: bool,
     pub at: DateTime<Utc>,
 }
 
@@ -193,6 +195,22 @@ async fn document_in_tx(tx: &mut Tx, id: Uuid) -> Result<Option<DocumentRecord>,
     ))
     .bind(id)
     .fetch_optional(&mut *conn)
+    .await?))
+}
+
+/// A dossier's signed result documents that are still kept, oldest first.
+async fn signed_results_in_tx(tx: &mut Tx, code: &str) -> Result<Vec<DocumentRecord>, StoreError> {
+    let sql = format!(
+        "SELECT {DOCUMENT_COLUMNS} FROM dossier_documents WHERE dossier_code = $1 \
+         AND kind = 'result' AND destroyed_at IS NULL \
+         AND id IN (SELECT document_id FROM document_signatures WHERE dossier_code = $1) \
+         ORDER BY uploaded_at, id"
+    );
+    Ok(on_tx!(tx, |conn| sqlx::query_as(sqlx::AssertSqlSafe(
+        sql.clone()
+    ))
+    .bind(code)
+    .fetch_all(&mut *conn)
     .await?))
 }
 
@@ -432,13 +450,6 @@ impl Store {
             } else {
                 doc
             };
-            let walleted = match &holder {
-                Some(h) => add_to_wallet(&mut tx, h, &doc, s.at).await?,
-                None => false,
-            };
-            if walleted {
-                outcome.wallet_added += 1;
-            }
             let entry = dossier_entry(
                 &audit,
                 &s.dossier_code,
@@ -446,10 +457,26 @@ impl Store {
                 serde_json::json!({
                     "document": doc.id, "sha256": doc.sha256, "name": doc.name,
                     "agency": signature.agency_code, "signed_at": signature.signed_at,
-                    "wallet": walleted,
                 }),
             );
             append(&mut tx, entry).await?;
+        }
+        if let (true, Some(holder)) = (s.deliver, &holder) {
+            for doc in signed_results_in_tx(&mut tx, &s.dossier_code).await? {
+                if !add_to_wallet(&mut tx, holder, &doc, s.at).await? {
+                    continue;
+                }
+                outcome.wallet_added += 1;
+                let entry = dossier_entry(
+                    &audit,
+                    &s.dossier_code,
+                    "result_delivered",
+                    serde_json::json!({
+                        "document": doc.id, "sha256": doc.sha256, "name": doc.name,
+                    }),
+                );
+                append(&mut tx, entry).await?;
+            }
         }
         tx.commit().await?;
         Ok(outcome)

@@ -265,6 +265,7 @@ async fn scenario(store: Store, retention: Retention) {
             dossier_code: code.clone(),
             receipt: Some((d, s)),
             results: vec![],
+            deliver: false,
             at: t0(),
         }
     };

@@ -69,7 +69,8 @@ pub(crate) struct EventView {
     pub actor_role: Option<String>,
     pub agency_code: Option<String>,
     /// `submitted`, an action name, `moved`, or a document event: `document_added`,
-    /// `document_reused`, `document_digitised`, `receipt_issued`, `result_signed`.
+    /// `document_reused`, `document_digitised`, `receipt_issued`, `result_signed` (at approval,
+    /// or on arrival after it), `result_delivered` (into the applicant's store, once finished).
     pub action: String,
     pub label: String,
     pub from_state: Option<String>,

@@ -38,6 +38,8 @@ pub(crate) struct ActionForm {
     pub danger: bool,
     /// Why the action can only fail now: said instead of the form.
     pub blocked: Option<String>,
+    /// Approval: the draft results it will sign (id, name).
+    pub drafts: Vec<(String, String)>,
 }
 
 impl ActionForm {
@@ -67,6 +69,7 @@ pub(super) async fn action_forms(
             new_due: None,
             danger: false,
             blocked: None,
+            drafts: Vec::new(),
         };
         match kind {
             ActionKind::Accept => {
@@ -154,6 +157,19 @@ pub(super) async fn action_forms(
                     })
                     .unwrap_or_default();
                 form.new_due = Some(suggested);
+            }
+            ActionKind::Approve => {
+                form.drafts = detail
+                    .draft_results()
+                    .map(|d| (d.id.to_string(), d.name.clone()))
+                    .collect();
+                form.hint = if form.drafts.is_empty() {
+                    "Chưa có dự thảo kết quả điện tử. Kết quả đính kèm sau khi phê duyệt được \
+                     ký số ngay khi tải lên."
+                } else {
+                    "Phê duyệt thì dự thảo kết quả dưới đây được ký số bằng khóa của cơ quan. \
+                     Nếu cần sửa, hãy trả lại bước trước."
+                };
             }
             ActionKind::ReturnResult => {
                 form.hint = "Đã trao kết quả cho người nộp.";

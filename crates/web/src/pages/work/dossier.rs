@@ -21,6 +21,7 @@ use motcua_app::dossiers::load_visible;
 use motcua_app::dossiers::read::{ApplicantDetails, Detail};
 use motcua_domain::calendar::from_vn_local;
 use motcua_domain::calendar::{WORKING_DAY_MINUTES, to_vn_local, working_minutes_between};
+use motcua_domain::document::DocumentKind;
 use motcua_domain::dossier::ActionKind;
 use motcua_domain::dossier::event_label;
 use motcua_store::DossierRecord;
@@ -37,6 +38,8 @@ pub(crate) struct DocLine {
     pub id: String,
     pub name: String,
     pub kind: String,
+    /// What it is in the dossier: a component, the receipt, a draft or a signed result.
+    pub role: &'static str,
     pub size: String,
     pub uploaded: String,
 }
@@ -334,7 +337,7 @@ pub(super) async fn dossier_page(
         crate::pages::dossier_common::hours(budget * 60 / i64::from(WORKING_DAY_MINUTES))
     );
     let printable_result = detail.documents.iter().any(|doc| {
-        doc.kind == motcua_domain::document::DocumentKind::Result.as_str()
+        doc.kind == DocumentKind::Result.as_str()
             && detail.signed.contains(&doc.id)
             && doc.destroyed_at.is_none()
     });
@@ -349,6 +352,12 @@ pub(super) async fn dossier_page(
                 "image/png" => "PNG".into(),
                 "image/jpeg" => "JPEG".into(),
                 other => other.to_owned(),
+            },
+            role: match DocumentKind::parse(&doc.kind) {
+                Some(DocumentKind::Result) if detail.signed.contains(&doc.id) => "kết quả đã ký số",
+                Some(DocumentKind::Result) => "dự thảo kết quả",
+                Some(DocumentKind::Receipt) => "giấy tiếp nhận",
+                _ => "thành phần",
             },
             size: crate::pages::documents::human_size(doc.size_bytes),
             uploaded: format!("{} · {}", when_utc(&doc.uploaded_at), doc.uploaded_by),
