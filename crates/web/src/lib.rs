@@ -16,6 +16,7 @@ mod markdown;
 mod metrics;
 mod ops;
 mod pages;
+mod pdf;
 mod prefs;
 mod programme;
 mod state;

@@ -161,6 +161,29 @@ async fn journey(backend: Backend) {
         !form02.contains("020095001234"),
         "masked for someone holding only the check"
     );
+    let form02_pdf = phone
+        .get(app.url(&format!("/lookup/{code}/forms/02.pdf")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    if let Some(text) = crate::common::pdf_text(&form02_pdf) {
+        // pdftotext keeps the layout: compare words, not line breaks.
+        let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for expected in [
+            "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
+            missing.as_str(),
+            "Lý do: Bản chụp bị mờ, không đọc được số.",
+        ] {
+            assert!(
+                words.contains(expected),
+                "{expected:?} not in form 02:\n{text}"
+            );
+        }
+        assert!(!words.contains("020095001234"), "masked in the PDF too");
+    }
     let (status, _) = text(&phone, &app.url(&format!("/lookup/{code}/forms/03"))).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "nothing was refused");
 
@@ -286,6 +309,7 @@ async fn journey(backend: Backend) {
     let (status, slip) = text(&phone, &app.url(&format!("/lookup/{code}/forms/01"))).await;
     assert_eq!(status, StatusCode::OK);
     assert!(slip.contains("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"));
+    receipt_as_pdf(&app, &phone, &code, &slip).await;
     // A stranger cannot fetch the same links.
     let r = stranger.get(app.url(result_href)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
@@ -548,4 +572,63 @@ pub(crate) async fn ask_for_supplement(app: &TestApp, code: &str) -> String {
     )
     .await;
     missing
+}
+
+/// Form 01 as a PDF file: offered from the printable page, with the receipt's own words
+/// in it (read back through the embedded font), and not for a stranger.
+async fn receipt_as_pdf(app: &TestApp, phone: &reqwest::Client, code: &str, slip: &str) {
+    assert!(
+        slip.contains("href=\"01.pdf\""),
+        "the PDF is offered: {slip}"
+    );
+    let r = phone
+        .get(app.url(&format!("/lookup/{code}/forms/01.pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let pdf = r.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    // Kept for a look: target/pdf/mau-01.pdf.
+    let kept = crate::browser::artefact("pdf/mau-01.pdf");
+    std::fs::create_dir_all(kept.parent().unwrap()).unwrap();
+    std::fs::write(&kept, &pdf).unwrap();
+    assert!(
+        pdf.len() < 200_000,
+        "only the glyphs used are embedded: {} bytes",
+        pdf.len()
+    );
+    if let Some(text) = crate::common::pdf_text(&pdf) {
+        let secret = between(slip, "id=\"lookup-secret\">", "<");
+        let due = between(slip, "id=\"due-at\">", "<");
+        for expected in [
+            "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+            code,
+            secret,
+            due,
+            "NGƯỜI TIẾP NHẬN HỒ SƠ",
+        ] {
+            assert!(
+                text.contains(expected),
+                "{expected:?} not in the PDF:\n{text}"
+            );
+        }
+    }
+    let stranger = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = stranger
+        .get(app.url(&format!("/lookup/{code}/forms/01.pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "asked for the code again"
+    );
 }

@@ -93,7 +93,7 @@ async fn connect_as(driver: &Driver, phone_width: Option<u32>) -> Client {
         .expect("a WebDriver session")
 }
 
-fn artefact(name: &str) -> std::path::PathBuf {
+pub(crate) fn artefact(name: &str) -> std::path::PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));

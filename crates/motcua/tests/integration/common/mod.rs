@@ -503,3 +503,41 @@ pub async fn other_commune_receiver(app: &TestApp) -> Api<'_> {
         token: r["token"].as_str().unwrap().to_owned(),
     }
 }
+
+/// The text of a PDF as poppler's `pdftotext` reads it (so through the embedded font's
+/// ToUnicode map), or `None` after saying loudly that it was not checked; fails instead
+/// when MOTCUA_REQUIRE_PDFTOTEXT=1.
+pub fn pdf_text(pdf: &[u8]) -> Option<String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let child = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8", "-", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => {
+            motcua_testkit::skip_or_fail(
+                "pdftotext (poppler-utils)",
+                "MOTCUA_REQUIRE_PDFTOTEXT",
+                &e.to_string(),
+            );
+            return None;
+        }
+    };
+    child.stdin.take().unwrap().write_all(pdf).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "pdftotext refused the file: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "pdftotext found errors: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8(out.stdout).unwrap())
+}

@@ -184,7 +184,7 @@ pub(crate) async fn print_form(
     let Ok(access) = access(&state, &chrome, &jar, &code).await else {
         return Ok(ask_again(&code));
     };
-    let form = IssuedForm::parse(&number).ok_or_else(|| {
+    let form = IssuedForm::parse(number.trim_end_matches(".pdf")).ok_or_else(|| {
         PageError::app(
             chrome.clone(),
             AppError::not_found("form_not_issued", "Chỉ có các mẫu 01 đến 04."),
@@ -199,6 +199,7 @@ pub(crate) async fn print_form(
         control_sheet: &material.control_sheet,
         procedure: &material.procedure,
         applicant: applicant_lines(&access.applicant_details()),
+        back_href: format!("/lookup/{}", access.record().code()),
     };
     form_page(&state, chrome, &headers, source, number).await
 }

@@ -35,34 +35,39 @@ pub(crate) struct SheetLine {
 
 #[derive(Template)]
 #[template(path = "dossier_print.html")]
-struct PrintPage {
-    chrome: Chrome,
-    form_no: String,
-    title: String,
-    authority: String,
-    agency: String,
-    agency_name: String,
-    place_date: String,
-    code: String,
-    procedure_name: String,
-    applicant_name: String,
-    applicant: Vec<Line>,
-    received_at: String,
-    due_at: String,
-    channel: String,
-    officer: String,
-    documents: Vec<String>,
-    missing: Vec<String>,
-    reason: String,
-    previous_due: String,
-    new_due: String,
-    sheet: Vec<SheetLine>,
-    qr: String,
-    lookup: String,
+pub(super) struct PrintPage {
+    pub(super) chrome: Chrome,
+    pub(super) form_no: String,
+    pub(super) title: String,
+    pub(super) authority: String,
+    pub(super) agency: String,
+    pub(super) agency_name: String,
+    pub(super) place_date: String,
+    pub(super) code: String,
+    pub(super) procedure_name: String,
+    pub(super) applicant_name: String,
+    pub(super) applicant: Vec<Line>,
+    pub(super) received_at: String,
+    pub(super) due_at: String,
+    pub(super) channel: String,
+    pub(super) officer: String,
+    pub(super) documents: Vec<String>,
+    pub(super) missing: Vec<String>,
+    pub(super) reason: String,
+    pub(super) previous_due: String,
+    pub(super) new_due: String,
+    pub(super) sheet: Vec<SheetLine>,
+    pub(super) qr: String,
+    /// What the QR code holds: the lookup address with the secret.
+    pub(super) qr_data: String,
+    /// This form is also offered as a PDF file.
+    pub(super) pdf_offered: bool,
+    pub(super) back_href: String,
+    pub(super) lookup: String,
     /// The lookup secret, as printed: with the code it always opens the dossier.
-    secret: String,
-    result_name: String,
-    check_hint: String,
+    pub(super) secret: String,
+    pub(super) result_name: String,
+    pub(super) check_hint: String,
 }
 
 /// `GET /work/dossiers/{code}/forms/{01..05}`: a printable form (A4) with a QR code
@@ -91,6 +96,7 @@ pub(crate) async fn print_form(
         control_sheet: &detail.control_sheet,
         procedure: &detail.procedure,
         applicant,
+        back_href: format!("/work/dossiers/{}", detail.record.code()),
     };
     form_page(&state, chrome, &headers, source, form_no).await
 }
@@ -103,6 +109,8 @@ pub(crate) struct FormSource<'a> {
     pub procedure: &'a Procedure,
     /// The applicant's lines, as this reader may see them.
     pub applicant: Vec<Line>,
+    /// Where "back to the dossier" leads this reader.
+    pub back_href: String,
 }
 
 /// Form `form_no` (01–05) of a dossier, as an A4 page.
@@ -113,12 +121,18 @@ pub(crate) async fn form_page(
     source: FormSource<'_>,
     form_no: String,
 ) -> Result<Response, PageError> {
+    // `01.pdf`: the same form as a PDF file.
+    let (form_no, as_pdf) = match form_no.strip_suffix(".pdf") {
+        Some(no) => (no.to_owned(), true),
+        None => (form_no, false),
+    };
     let record = source.record;
     let names = agency_names(state)
         .await
         .map_err(|e| PageError::api(chrome.clone(), e))?;
     let steps = record.steps.clone();
     let applicant = source.applicant;
+    let back_href = source.back_href;
     let applicant_name = record.applicant.name.clone();
     let check_hint = {
         let masked = record.applicant.masked();
@@ -304,6 +318,7 @@ pub(crate) async fn form_page(
     let lookup = lookup_url(&base, &code, None);
     let secret = app_dossiers::public::lookup_secret(&state.app, &code)
         .map_err(|e| PageError::app(chrome.clone(), e))?;
+    let qr_data = lookup_url(&base, &code, Some(&secret));
     let place = chrome
         .province_name
         .trim_start_matches("Tỉnh ")
@@ -334,10 +349,10 @@ pub(crate) async fn form_page(
         previous_due,
         new_due,
         sheet,
-        qr: qr_svg(
-            &lookup_url(&base, &code, Some(&secret)),
-            &format!("Mã QR tra cứu hồ sơ {code}"),
-        ),
+        qr: qr_svg(&qr_data, &format!("Mã QR tra cứu hồ sơ {code}")),
+        qr_data,
+        pdf_offered: super::forms_pdf::offered(&form_no),
+        back_href,
         secret: lookup_secret::display(&secret),
         lookup,
         result_name: d
@@ -350,5 +365,8 @@ pub(crate) async fn form_page(
         form_no,
         chrome,
     };
+    if as_pdf {
+        return Ok(super::forms_pdf::response(&page));
+    }
     Ok(render(StatusCode::OK, &page))
 }

@@ -6,6 +6,7 @@ mod actions;
 mod counter;
 mod dossier;
 mod forms;
+mod forms_pdf;
 mod queue;
 
 /// Re-exported here for the pages that still take it from `work`.
