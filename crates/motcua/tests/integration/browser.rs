@@ -468,24 +468,37 @@ async fn citizen_pages_and_the_queue_fit_a_phone() {
     app.stop().await;
 }
 
-/// Fills a field of the page's form by its id.
+/// Fills a field of the page's form by its id, replacing what the page put there.
 async fn fill(browser: &Client, id: &str, value: &str) -> Result<(), String> {
-    browser
+    let field = browser
         .find(Locator::Id(id))
         .await
-        .map_err(|e| format!("#{id}: {e}"))?
+        .map_err(|e| format!("#{id}: {e}"))?;
+    if field.attr("type").await.ok().flatten().as_deref() != Some("file") {
+        field.clear().await.map_err(|e| format!("#{id}: {e}"))?;
+    }
+    field
         .send_keys(value)
         .await
         .map_err(|e| format!("#{id}: {e}"))
 }
 
 /// The whole citizen's journey in Chromium, through the pages only (the officers' side
-/// over HTTP): an anonymous online submission with three files, the supplement sent
-/// against its component, the signed result printed and checked, the handling rated.
-/// Without JavaScript nothing is lost: the pages carry none ([`check_pages`]).
-async fn journey(app: &TestApp, browser: &Client, files: &std::path::Path) -> Result<(), String> {
+/// over HTTP): an online submission with three files (anonymous, or signed in as the demo
+/// citizen), the supplement sent against its component, the signed result printed and
+/// checked, the handling rated. Without JavaScript nothing is lost: the pages carry none
+/// ([`check_pages`]).
+async fn journey(
+    app: &TestApp,
+    browser: &Client,
+    files: &std::path::Path,
+    citizen: Option<&str>,
+) -> Result<(), String> {
     let at = |s: &str| app.url(s);
     let go = |url: String| async move { browser.goto(&url).await.map_err(|e| e.to_string()) };
+    if let Some(username) = citizen {
+        sign_in(app, browser, username).await?;
+    }
     go(at(&format!(
         "/procedures/{}/submit",
         motcua::samples::CRIMINAL_RECORD
@@ -525,8 +538,19 @@ async fn journey(app: &TestApp, browser: &Client, files: &std::path::Path) -> Re
     }
 
     let missing = crate::applicant::ask_for_supplement(app, &code).await;
-    // A fresh look with the code and the secret from the receipt.
-    go(at(&format!("/lookup?code={code}&check={secret}"))).await?;
+    // Their own page when signed in; else a fresh look with the code and the receipt's
+    // secret.
+    let own_page = match citizen {
+        Some(_) => {
+            go(at("/my/dossiers")).await?;
+            click(browser, &format!("a[href='/my/dossiers/{code}']")).await?;
+            format!("/my/dossiers/{code}")
+        }
+        None => {
+            go(at(&format!("/lookup?code={code}&check={secret}"))).await?;
+            format!("/lookup/{code}")
+        }
+    };
     let page = browser.source().await.map_err(|e| e.to_string())?;
     if !page.contains("Cơ quan đề nghị bổ sung hồ sơ") || !page.contains(&missing) {
         return Err("the supplement request is not shown".into());
@@ -540,7 +564,7 @@ async fn journey(app: &TestApp, browser: &Client, files: &std::path::Path) -> Re
     .await?;
 
     crate::applicant::officers_finish(app, &code).await;
-    go(at(&format!("/lookup/{code}"))).await?;
+    go(at(&own_page)).await?;
     let page = browser.source().await.map_err(|e| e.to_string())?;
     if !page.contains("Tải kết quả: phieu-ly-lich.pdf") {
         return Err("no result to download".into());
@@ -559,7 +583,7 @@ async fn journey(app: &TestApp, browser: &Client, files: &std::path::Path) -> Re
         return Err("the result does not verify".into());
     }
 
-    go(at(&format!("/lookup/{code}"))).await?;
+    go(at(&own_page)).await?;
     click(browser, "input[name=score_timeliness][value='2']").await?;
     click(browser, "input[name=score_staff_attitude][value='1']").await?;
     click(browser, "form.rating-criteria button[type=submit]").await?;
@@ -579,7 +603,7 @@ async fn journey(app: &TestApp, browser: &Client, files: &std::path::Path) -> Re
     }
 }
 
-async fn journey_in(backend: Backend, phone: bool) {
+async fn journey_in(backend: Backend, phone: bool, citizen: Option<&str>) {
     let driver = match start_driver() {
         Ok(driver) => driver,
         Err(why) => {
@@ -600,7 +624,7 @@ async fn journey_in(backend: Backend, phone: bool) {
         .unwrap();
     }
     let browser = connect_as(&driver, phone.then_some(375)).await;
-    let outcome = journey(&app, &browser, files.path()).await;
+    let outcome = journey(&app, &browser, files.path(), citizen).await;
     finish(browser, outcome, "journey-failure.png").await;
     app.stop().await;
 }
@@ -609,11 +633,11 @@ async fn journey_in(backend: Backend, phone: bool) {
 // helpers, so "without JavaScript" is shown otherwise: [`check_pages`] finds no script
 // on any page, so a browser without one sees exactly what these journeys see.
 #[tokio::test]
-async fn the_citizen_journey_on_a_phone_on_sqlite() {
-    journey_in(Backend::Sqlite, true).await;
+async fn an_anonymous_citizen_journey_on_a_phone_on_sqlite() {
+    journey_in(Backend::Sqlite, true, None).await;
 }
 
 #[tokio::test]
-async fn the_citizen_journey_at_a_desk_on_postgres() {
-    journey_in(Backend::Postgres, false).await;
+async fn a_signed_in_citizen_journey_at_a_desk_on_postgres() {
+    journey_in(Backend::Postgres, false, Some("congdan")).await;
 }
