@@ -146,7 +146,9 @@ impl AppError {
     pub fn detail(&self) -> Cow<'_, str> {
         match self {
             AppError::Internal(_) => "Hệ thống gặp lỗi ngoài dự kiến. Vui lòng thử lại sau.".into(),
-            other => other.to_string().into(),
+            other => motcua_domain::text::sentence(&other.to_string())
+                .into_owned()
+                .into(),
         }
     }
 }

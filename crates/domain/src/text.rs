@@ -163,6 +163,20 @@ fn reads_as_formula(cell: &str) -> bool {
     cell.trim_start_matches('\'').starts_with(FORMULA_STARTS) && cell.parse::<f64>().is_err()
 }
 
+/// A message as said to a person: its first letter a capital ("phải có họ tên" →
+/// "Phải có họ tên"). Messages are often built from lower-case parts.
+pub fn sentence(message: &str) -> std::borrow::Cow<'_, str> {
+    let Some(first) = message.chars().next() else {
+        return message.into();
+    };
+    if !first.is_lowercase() {
+        return message.into();
+    }
+    let mut out: String = first.to_uppercase().collect();
+    out.push_str(&message[first.len_utf8()..]);
+    out.into()
+}
+
 /// A cell for a CSV file that a spreadsheet shows as text: a leading `'` before anything
 /// it would run as a formula. Numbers such as `-5` stay numbers; a cell that already
 /// starts with `'` before such a character gets one more, so [`from_csv_cell`] gives back
@@ -292,5 +306,15 @@ mod tests {
         let e = check_text("name", "gpj\u{202E}exe").unwrap_err();
         assert_eq!(e.code(), "invalid_characters");
         assert!(e.to_string().contains("U+202E") && e.to_string().contains("name"));
+    }
+
+    #[test]
+    fn a_sentence_starts_with_a_capital_even_with_diacritics() {
+        assert_eq!(sentence("phải có họ tên"), "Phải có họ tên");
+        assert_eq!(sentence("đã có lỗi"), "Đã có lỗi");
+        assert_eq!(sentence("ưu tiên"), "Ưu tiên");
+        assert_eq!(sentence("Đã đúng"), "Đã đúng");
+        assert_eq!(sentence("«virus.exe» không hợp lệ"), "«virus.exe» không hợp lệ");
+        assert_eq!(sentence(""), "");
     }
 }

@@ -70,7 +70,7 @@ impl ApiError {
             kind: format!("/problems/{}", self.code.replace('_', "-")),
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
-            detail: self.detail.clone(),
+            detail: motcua_domain::text::sentence(&self.detail).into_owned(),
             code: self.code.to_owned(),
         }
     }

@@ -499,7 +499,7 @@ async fn officer_flow(backend: Backend) {
         r.text()
             .await
             .unwrap()
-            .contains("số điện thoại không hợp lệ")
+            .contains("Số điện thoại không hợp lệ")
     );
     let r = receiver
         .post(app.url("/work/counter"))

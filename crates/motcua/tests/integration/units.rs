@@ -856,7 +856,7 @@ async fn unit_pages_show_provinces_communes_history_and_agencies() {
             .text()
             .await
             .unwrap()
-            .contains("mã định danh cơ quan không hợp lệ")
+            .contains("Mã định danh cơ quan không hợp lệ")
     );
 
     let unit_admin = app.client();

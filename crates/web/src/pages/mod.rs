@@ -353,7 +353,7 @@ pub(crate) fn error_page_with(chrome: Chrome, status: StatusCode, message: &str)
         chrome,
         status: status.as_u16(),
         heading: heading_for(status).to_owned(),
-        message: message.to_owned(),
+        message: motcua_domain::text::sentence(message).into_owned(),
     };
     let mut response = render(status, &page);
     crate::error::add_retry_after(status, response.headers_mut());

@@ -79,7 +79,7 @@ impl From<FieldError> for FormError {
     fn from(e: FieldError) -> FormError {
         FormError {
             field: e.field.to_owned(),
-            message: e.message,
+            message: motcua_domain::text::sentence(&e.message).into_owned(),
         }
     }
 }
