@@ -16,4 +16,4 @@ bin=target/release/motcua
 /usr/bin/time -f 'peak RSS %M KiB, %e s, exit %x' \
   "$bin" --data-dir "$work/data" import procedures "$work/big.xlsx" \
   --decision 1/QĐ-UBND --decision-date 2025-06-30 --signer "Chủ tịch UBND tỉnh" --dry-run \
-  2>&1 | tail -n 4
+  2>&1 | tail -n 4 || true  # the import is refused (exit 2): that is the point

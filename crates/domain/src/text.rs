@@ -314,7 +314,10 @@ mod tests {
         assert_eq!(sentence("đã có lỗi"), "Đã có lỗi");
         assert_eq!(sentence("ưu tiên"), "Ưu tiên");
         assert_eq!(sentence("Đã đúng"), "Đã đúng");
-        assert_eq!(sentence("«virus.exe» không hợp lệ"), "«virus.exe» không hợp lệ");
+        assert_eq!(
+            sentence("«virus.exe» không hợp lệ"),
+            "«virus.exe» không hợp lệ"
+        );
         assert_eq!(sentence(""), "");
     }
 }

@@ -6,6 +6,7 @@ use super::views::DossierDocument;
 use crate::dossiers::attach::{blobs, upload_error};
 use crate::{App, AppError, AppResult, Principal};
 use motcua_domain::account::Role;
+use motcua_domain::audit::AuditEntry;
 use motcua_domain::document::{DocumentKind, check_name, parse_sha256};
 use motcua_store::{DocumentRecord, DossierRecord, NewDocument};
 use uuid::Uuid;
@@ -176,25 +177,55 @@ pub async fn mark_digitised(
     if !is_staff(who.role) || !at_agency {
         return Err(AppError::forbidden());
     }
-    let id = Uuid::parse_str(id).map_err(|_| document_not_found())?;
-    let audit = who.audit(
-        "dossier.document_digitised",
-        "dossier",
-        serde_json::json!({}),
-    );
-    let doc = match app
-        .store
-        .mark_digitised(record.code(), id, crate::now(), audit)
-        .await
-    {
-        Err(motcua_store::StoreError::NotFound(_)) => return Err(document_not_found()),
-        other => other?,
-    };
+    let (id, audit) = document_change(who, id, "dossier.document_digitised")?;
+    let doc = of_dossier(
+        app.store
+            .mark_digitised(record.code(), id, crate::now(), audit)
+            .await,
+    )?;
     let signed = !app.store.signatures_for_hash(&doc.sha256).await?.is_empty();
     Ok(DossierDocument {
         record: doc,
         signed,
     })
+}
+
+/// Staff who may add a result withdraw a draft (unsigned), so that approval does not sign
+/// it: a corrected draft replaces it.
+pub async fn withdraw_draft(
+    app: &App,
+    who: &Principal,
+    code: &str,
+    id: &str,
+) -> AppResult<DossierDocument> {
+    let record = crate::dossiers::load_visible(app, who, code).await?;
+    if !is_staff(who.role) {
+        return Err(AppError::forbidden());
+    }
+    let (id, audit) = document_change(who, id, "dossier.result_draft_withdrawn")?;
+    let doc = of_dossier(
+        app.store
+            .withdraw_draft_result(record.code(), id, crate::now(), audit)
+            .await,
+    )?;
+    Ok(DossierDocument {
+        record: doc,
+        signed: false,
+    })
+}
+
+/// The document's id, and the audit entry of a change to it.
+fn document_change(who: &Principal, id: &str, action: &str) -> AppResult<(Uuid, AuditEntry)> {
+    let id = Uuid::parse_str(id).map_err(|_| document_not_found())?;
+    Ok((id, who.audit(action, "dossier", serde_json::json!({}))))
+}
+
+/// A document the store did not find in the dossier is `document_not_found`.
+fn of_dossier<T>(result: Result<T, motcua_store::StoreError>) -> AppResult<T> {
+    match result {
+        Err(motcua_store::StoreError::NotFound(_)) => Err(document_not_found()),
+        other => Ok(other?),
+    }
 }
 
 /// A document of a dossier the principal may see, for download (destroyed ones too: the

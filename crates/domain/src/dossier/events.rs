@@ -13,6 +13,7 @@ pub fn event_label(action: &str) -> String {
         "receipt_issued" => "Cấp giấy tiếp nhận (mẫu 01), đã ký số".into(),
         "result_signed" => "Ký số kết quả".into(),
         "result_delivered" => "Trả kết quả điện tử vào kho dữ liệu của người nộp".into(),
+        "result_draft_withdrawn" => "Rút dự thảo kết quả".into(),
         other => ActionKind::ALL
             .iter()
             .find(|k| k.as_str() == other)
@@ -35,6 +36,7 @@ mod tests {
             "receipt_issued",
             "result_signed",
             "result_delivered",
+            "result_draft_withdrawn",
         ] {
             assert!(!event_label(action).contains('_'), "{action}");
         }

@@ -153,7 +153,8 @@ async fn procedures(
             std::process::exit(1);
         }
         Err(catalogue_files::ImportError::File(err)) => {
-            eprintln!("{err} [{}]. Nothing imported.", err.code());
+            let said = motcua_domain::text::sentence(&err.to_string()).into_owned();
+            eprintln!("{said} [{}]. Nothing imported.", err.code());
             std::process::exit(2);
         }
         Err(err) => Err(err.into()),

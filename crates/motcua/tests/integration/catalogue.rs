@@ -1049,7 +1049,7 @@ async fn the_command_line_imports_and_exports() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("sai loại tệp"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Sai loại tệp"));
     let after = motcua(&data)
         .args(["export", "procedures", "--format", "json"])
         .output()

@@ -323,11 +323,50 @@ async fn signatures_and_wallet(backend: Backend) {
             .send()
     };
     problem(verify_result().await.unwrap(), 404, "not_signed").await;
+    // A wrong draft is withdrawn, so approval does not sign it.
+    let r = leader
+        .upload(
+            &code,
+            "name=du-thao-sai.pdf&kind=result",
+            pdf("du thao sai"),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let wrong: Value = r.json().await.unwrap();
+    let withdraw = format!(
+        "/api/v1/dossiers/{code}/documents/{}/withdrawn",
+        wrong["id"].as_str().unwrap()
+    );
+    problem(auditor.post(&withdraw, &json!({})).await, 403, "forbidden").await;
+    let r = specialist.post(&withdraw, &json!({})).await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    assert!(r.json::<Value>().await.unwrap()["destroyed_at"].is_string());
+    problem(
+        specialist.post(&withdraw, &json!({})).await,
+        404,
+        "document_not_found",
+    )
+    .await;
 
     // Approval signs it (Decree 61/2018, art. 18); it reaches the applicant once finished.
     approve(&receiver, &leader, &specialist, &code).await;
     let d = leader.json(&format!("/api/v1/dossiers/{code}")).await;
-    assert_eq!(document(&d, "result")[0]["signed"], true, "{d}");
+    let results = document(&d, "result");
+    assert_eq!(results[0]["signed"], true, "{d}");
+    assert_eq!(
+        results[1]["signed"], false,
+        "the withdrawn draft stays unsigned"
+    );
+    let signed_at_approval = format!(
+        "/api/v1/dossiers/{code}/documents/{}/withdrawn",
+        results[0]["id"].as_str().unwrap()
+    );
+    problem(
+        leader.post(&signed_at_approval, &json!({})).await,
+        409,
+        "not_a_draft",
+    )
+    .await;
     let v: Value = verify_result().await.unwrap().json().await.unwrap();
     assert_eq!(v["valid"], true);
     let wallet = citizen.json("/api/v1/wallet").await;
@@ -353,7 +392,15 @@ async fn signatures_and_wallet(backend: Backend) {
         .map(|e| e["action"].as_str().unwrap())
         .filter(|a| a.starts_with("result_"))
         .collect();
-    assert_eq!(delivered, ["result_signed", "result_delivered"], "{d}");
+    assert_eq!(
+        delivered,
+        [
+            "result_draft_withdrawn",
+            "result_signed",
+            "result_delivered"
+        ],
+        "{d}"
+    );
     let results = document(&d, "result");
     assert_eq!(results[0]["signed"], true, "{d}");
     assert!(results[0]["digitised_at"].is_string());
@@ -827,6 +874,10 @@ async fn signatures_and_wallet(backend: Backend) {
     .await
     .1;
     assert!(own_docs.contains(&own_print), "{own_docs}");
+    assert!(
+        !own_docs.contains("lanhdao.tuphap"),
+        "officers by name, never by username: {own_docs}"
+    );
     let (status, own_sheet) = fetch(&browser, &app.url(&own_print)).await;
     assert_eq!(status, 200);
     let own_link = format!("{}/verify?sha256={}", app.base, sha(&own_result));

@@ -315,6 +315,58 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// An officer withdraws a draft result (one not signed yet): it leaves the dossier, and
+    /// approval will not sign it. The row stays, marked gone, with its event; the content
+    /// goes only with an approved destruction list.
+    pub async fn withdraw_draft_result(
+        &self,
+        dossier_code: &str,
+        document_id: Uuid,
+        at: DateTime<Utc>,
+        audit: AuditEntry,
+    ) -> Result<DocumentRecord, StoreError> {
+        let mut tx = self.begin_write().await?;
+        if lock_dossier(&mut tx, dossier_code).await?.is_none() {
+            return Err(StoreError::NotFound(format!("hồ sơ {dossier_code}")));
+        }
+        let doc = document_in_tx(&mut tx, document_id)
+            .await?
+            .filter(|d| d.dossier_code == dossier_code && d.destroyed_at.is_none())
+            .ok_or_else(|| StoreError::NotFound("tài liệu".into()))?;
+        let signed: Option<i32> = on_tx!(&mut tx, |conn| sqlx::query_scalar(
+            "SELECT 1 FROM document_signatures WHERE document_id = $1"
+        )
+        .bind(document_id)
+        .fetch_optional(&mut *conn)
+        .await?);
+        if doc.kind != DocumentKind::Result.as_str() || signed.is_some() {
+            return Err(StoreError::Conflict {
+                code: "not_a_draft",
+                detail: "Chỉ rút được dự thảo kết quả chưa ký số.".into(),
+            });
+        }
+        on_tx!(&mut tx, |conn| sqlx::query(
+            "UPDATE dossier_documents SET destroyed_at = $2 WHERE id = $1"
+        )
+        .bind(document_id)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected());
+        let entry = dossier_entry(
+            &audit,
+            dossier_code,
+            "result_draft_withdrawn",
+            serde_json::json!({ "document": doc.id, "sha256": doc.sha256, "name": doc.name }),
+        );
+        append(&mut tx, entry).await?;
+        tx.commit().await?;
+        Ok(DocumentRecord {
+            destroyed_at: Some(at),
+            ..doc
+        })
+    }
+
     /// An officer marks a component (or a paper result) digitised: who and when. The
     /// document goes into the applicant's store. Marking again changes nothing.
     pub async fn mark_digitised(

@@ -79,6 +79,10 @@ pub(crate) fn router() -> Router<AppState> {
             post(documents::dossier_digitise),
         )
         .route(
+            "/dossiers/{code}/documents/{id}/withdraw",
+            post(documents::dossier_withdraw_draft),
+        )
+        .route(
             "/dossiers/{code}/results/print",
             get(documents::result_print),
         )

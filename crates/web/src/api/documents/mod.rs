@@ -29,6 +29,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(upload::upload).layer(DefaultBodyLimit::disable()))
         .routes(routes!(upload::download))
         .routes(routes!(upload::mark_digitised))
+        .routes(routes!(upload::withdraw_draft))
         .routes(
             routes!(verify::verify_hash, verify::verify_file).layer(DefaultBodyLimit::disable()),
         )

@@ -150,3 +150,25 @@ pub(crate) async fn mark_digitised(
     let doc = app_upload::mark_digitised(&state.app, &user.principal(), &code, &id).await?;
     Ok(Json(doc.into()))
 }
+
+/// Officers who may add a result withdraw a draft (one not signed yet), so that approval
+/// does not sign it; it leaves the dossier, with its event.
+#[utoipa::path(
+    post, path = "/api/v1/dossiers/{code}/documents/{id}/withdrawn", tag = "dossiers",
+    params(("code" = String, Path, description = "The dossier code"), ("id" = String, Path, description = "The document id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The draft, withdrawn (`destroyed_at` set)", body = DocumentView),
+        (status = 403, description = "`forbidden`: officers only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`dossier_not_found`, `document_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_a_draft`: not a result, or already signed", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn withdraw_draft(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((code, id)): Path<(String, String)>,
+) -> ApiResult<Json<DocumentView>> {
+    let doc = app_upload::withdraw_draft(&state.app, &user.principal(), &code, &id).await?;
+    Ok(Json(doc.into()))
+}

@@ -28,8 +28,14 @@ struct DocRow {
     kind_label: &'static str,
     size: String,
     uploaded: String,
+    /// Who added it, by name (never a username).
+    uploader: String,
     digitised: Option<String>,
     can_digitise: bool,
+    /// A draft result (unsigned) these staff may withdraw before approval signs it.
+    can_withdraw: bool,
+    /// Gone from the dossier: a withdrawn draft, or destroyed under an approved list.
+    gone: Option<&'static str>,
 }
 
 #[derive(Template)]
@@ -71,6 +77,21 @@ async fn documents_page(
         a == record.dossier.receiving_agency || a == record.dossier.handling_agency
     });
     let printable_result = docs.documents.iter().any(|d| d.printable_result());
+    let mut usernames: Vec<String> = Vec::new();
+    for d in &docs.documents {
+        usernames.push(d.record.uploaded_by.clone());
+        usernames.extend(d.record.digitised_by.clone());
+    }
+    let people = motcua_app::accounts::display_names(&state.app, usernames)
+        .await
+        .map_err(|e| PageError::app(chrome.clone(), e))?;
+    // An account gone from the register is "Cán bộ".
+    let person = |u: &str| {
+        people
+            .get(u)
+            .cloned()
+            .unwrap_or_else(|| "Cán bộ".to_owned())
+    };
     let rows = docs
         .documents
         .into_iter()
@@ -80,11 +101,12 @@ async fn documents_page(
             kind_label: kind_label(&d.record.kind),
             size: human_size(d.record.size_bytes),
             uploaded: when(d.record.uploaded_at),
+            uploader: person(&d.record.uploaded_by),
             digitised: d.record.digitised_at.map(|t| {
                 format!(
                     "{} bởi {}",
                     when(t),
-                    d.record.digitised_by.clone().unwrap_or_default()
+                    person(d.record.digitised_by.as_deref().unwrap_or_default())
                 )
             }),
             can_digitise: staff
@@ -93,6 +115,18 @@ async fn documents_page(
                 && d.record.kind != "receipt"
                 && d.record.destroyed_at.is_none()
                 && !record.dossier.state.is_closed(),
+            can_withdraw: staff
+                && d.record.kind == "result"
+                && !d.signed
+                && d.record.destroyed_at.is_none()
+                && !record.dossier.state.is_closed(),
+            gone: d.record.destroyed_at.map(|_| {
+                if d.record.kind == "result" && !d.signed {
+                    "Dự thảo đã rút"
+                } else {
+                    "Đã tiêu hủy"
+                }
+            }),
             doc: d.record,
         })
         .collect();
@@ -128,6 +162,7 @@ pub(in crate::pages) async fn dossier_documents(
 ) -> Result<Response, PageError> {
     let notice = q.notice.map(|n| match n.as_str() {
         "uploaded" => "Đã thêm tài liệu.".to_owned(),
+        "withdrawn" => "Đã rút dự thảo kết quả; phê duyệt sẽ không ký dự thảo này.".to_owned(),
         "digitised" => "Đã đánh dấu tài liệu là đã số hóa.".to_owned(),
         _ => String::new(),
     });
@@ -341,4 +376,18 @@ pub(crate) async fn result_sheets(
         chrome,
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+pub(in crate::pages) async fn dossier_withdraw_draft(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    chrome: Chrome,
+    Path((code, id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    match app_upload::withdraw_draft(&state.app, &user.principal(), &code, &id).await {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/dossiers/{code}/documents?notice=withdrawn")).into_response(),
+        ),
+        Err(e) => Err(PageError::app(chrome, e)),
+    }
 }

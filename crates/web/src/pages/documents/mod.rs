@@ -9,7 +9,8 @@ mod wallet;
 
 pub(super) use archive::{archive, archive_decide};
 pub(super) use dossier::{
-    dossier_digitise, dossier_documents, dossier_upload, result_print, result_sheets,
+    dossier_digitise, dossier_documents, dossier_upload, dossier_withdraw_draft, result_print,
+    result_sheets,
 };
 pub(super) use verify::{verify, verify_upload};
 pub(super) use wallet::wallet;
