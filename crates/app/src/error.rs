@@ -31,6 +31,11 @@ pub enum AppError {
         detail: String,
         field: Option<&'static str>,
     },
+    /// A declaration that breaks its electronic form's rules: every field's problem.
+    #[error("Tờ khai chưa hợp lệ: {} trường cần sửa.", problems.len())]
+    InvalidForm {
+        problems: Vec<motcua_domain::form::FieldProblem>,
+    },
     /// The request is at odds with the current state: out-of-order actions, stale versions,
     /// a key reused with another body.
     #[error("{detail}")]
@@ -135,6 +140,7 @@ impl AppError {
             | AppError::Unavailable { code, .. } => code,
             AppError::Unauthenticated => "unauthenticated",
             AppError::Stale { .. } => "stale_version",
+            AppError::InvalidForm { .. } => "invalid_form_data",
             AppError::StorageFull { .. } => "storage_full",
             AppError::KeyReused { .. } => "idempotency_key_reused",
             AppError::Forbidden { .. } => "forbidden",
@@ -219,7 +225,9 @@ impl From<SubmissionRefused> for AppError {
         let (code, detail) = (refused.code(), refused.to_string());
         match refused {
             SubmissionRefused::KeyReused => AppError::KeyReused { detail },
-            SubmissionRefused::Rule(_) => AppError::conflict(code, detail),
+            SubmissionRefused::Rule(_) | SubmissionRefused::FormVersionChanged => {
+                AppError::conflict(code, detail)
+            }
             SubmissionRefused::UnknownAgency(_)
             | SubmissionRefused::ProcedureNotPublished(_)
             | SubmissionRefused::NoApprovedProcess { .. }

@@ -14,10 +14,12 @@ pub mod clock;
 pub mod documents;
 pub mod dossiers;
 pub mod error;
+pub mod forms;
 pub mod jobs;
 pub mod news;
 pub mod notifications;
 pub mod password;
+pub mod pdf;
 pub mod principal;
 pub mod processes;
 pub mod programme;
@@ -107,6 +109,8 @@ pub struct App {
     pub(crate) signer: Option<Arc<signing::Signer>>,
     /// The procedure catalogue's search index, rebuilt from the store when stale.
     pub(crate) catalogue: Arc<catalogue::CatalogueState>,
+    /// Prepared electronic forms by version, and the code lists.
+    pub(crate) forms: Arc<forms::FormCache>,
     pub(crate) queue_count_cap: i64,
     pub(crate) province: Province,
     /// The catalogue facts the quality index needs, rebuilt with the catalogue.
@@ -155,6 +159,7 @@ impl App {
             store,
             calendar: Arc::default(),
             catalogue: Arc::default(),
+            forms: Arc::default(),
             queue_count_cap: config.queue_count_cap,
             province: config.province.clone(),
             stats: Arc::default(),

@@ -240,6 +240,9 @@ pub struct Receipt {
     pub due_at: Option<String>,
     /// The components received, by name.
     pub components: Vec<String>,
+    /// What the applicant declared on the electronic form, so the signature covers it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form_data: Option<serde_json::Value>,
 }
 
 pub const RECEIPT_FORMAT: &str = "motcua-receipt/1";

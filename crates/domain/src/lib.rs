@@ -7,6 +7,7 @@ pub mod audit;
 pub mod calendar;
 pub mod document;
 pub mod dossier;
+pub mod form;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod import;

@@ -291,6 +291,9 @@ pub struct Procedure {
     pub valid_from: Option<NaiveDate>,
     #[serde(default)]
     pub valid_to: Option<NaiveDate>,
+    /// The electronic form the applicant fills in, versioned with the procedure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<crate::form::FormDefinition>,
 }
 
 /// What is wrong with a procedure, a version change or a reference.
@@ -334,6 +337,8 @@ pub enum ProcedureError {
     UnknownSector(String),
     #[error("cơ quan không có trong danh mục: {0:?}")]
     UnknownAgency(String),
+    #[error("{0}")]
+    InvalidForm(crate::form::DefinitionProblem),
 }
 
 impl ProcedureError {
@@ -353,6 +358,7 @@ impl ProcedureError {
             ProcedureError::InvalidStateTransition { .. } => "invalid_state_transition",
             ProcedureError::UnknownSector(_) => "unknown_sector",
             ProcedureError::UnknownAgency(_) => "unknown_agency",
+            ProcedureError::InvalidForm(p) => p.code,
         }
     }
 
@@ -372,6 +378,7 @@ impl ProcedureError {
             ProcedureError::InvalidStateTransition { .. } => "state",
             ProcedureError::UnknownSector(_) => "sector",
             ProcedureError::UnknownAgency(_) => "agency_code",
+            ProcedureError::InvalidForm(_) => "form",
         }
     }
 }
@@ -497,6 +504,46 @@ impl Procedure {
             && to < from
         {
             problems.push(ProcedureError::InvalidValidity { from, to });
+        }
+        if let Some(form) = &self.form {
+            problems.extend(
+                crate::form::check_definition(form)
+                    .into_iter()
+                    .map(ProcedureError::InvalidForm),
+            );
+            if let Some(c) = form
+                .stands_for
+                .as_deref()
+                .filter(|c| !self.documents.iter().any(|d| d.name == *c))
+            {
+                problems.push(ProcedureError::InvalidForm(
+                    crate::form::DefinitionProblem {
+                        path: "stands_for".into(),
+                        code: "unknown_component",
+                        message: format!("thành phần hồ sơ {c:?} không có trong thủ tục"),
+                    },
+                ));
+            }
+            // A file field is one of the procedure's own components.
+            for (s, section) in form.sections.iter().enumerate() {
+                for (f, field) in section.fields.iter().enumerate() {
+                    let component = field
+                        .component
+                        .as_deref()
+                        .filter(|_| field.kind == crate::form::FieldKind::File);
+                    if let Some(c) =
+                        component.filter(|c| !self.documents.iter().any(|d| d.name == *c))
+                    {
+                        problems.push(ProcedureError::InvalidForm(
+                            crate::form::DefinitionProblem {
+                                path: format!("sections[{s}].fields[{f}]"),
+                                code: "unknown_component",
+                                message: format!("thành phần hồ sơ {c:?} không có trong thủ tục"),
+                            },
+                        ));
+                    }
+                }
+            }
         }
         problems
     }
@@ -660,6 +707,7 @@ mod tests {
             legal_bases: vec!["Luật Hộ tịch số 60/2014/QH13".into()],
             valid_from: Some(date(2025, 7, 1)),
             valid_to: None,
+            form: None,
         }
     }
 

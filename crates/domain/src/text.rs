@@ -32,7 +32,11 @@ pub fn fold(text: &str) -> String {
 /// The same text in Unicode NFC, so that "ế" typed as one code point or as
 /// "e" + two combining marks compares equal.
 pub fn nfc(text: &str) -> String {
-    text.nfc().collect()
+    // Most text arrives composed already; the quick check spares rebuilding it.
+    match unicode_normalization::is_nfc_quick(text.chars()) {
+        unicode_normalization::IsNormalized::Yes => text.to_owned(),
+        _ => text.nfc().collect(),
+    }
 }
 
 /// Whether `text` carries any Vietnamese diacritic (or `đ`).
@@ -197,8 +201,31 @@ pub fn from_csv_cell(cell: &str) -> &str {
     }
 }
 
+/// A whole number as Vietnamese writes sums: 1500000 → "1.500.000".
+pub fn group_thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sums_are_grouped_by_thousands() {
+        assert_eq!(super::group_thousands(1_500_000), "1.500.000");
+        assert_eq!(super::group_thousands(-1_000), "-1.000");
+        assert_eq!(super::group_thousands(999), "999");
+    }
+
     use super::*;
 
     #[test]

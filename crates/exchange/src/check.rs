@@ -1,7 +1,9 @@
 //! The domain's rules and the references, for every parsed row.
 
 use crate::read::sheet_order;
-use crate::{DOCUMENTS_SHEET, FEES_SHEET, Format, Parsed, RESULTS_SHEET, RowIssue};
+use crate::{
+    DOCUMENTS_SHEET, FEES_SHEET, FORMS_SHEET, Format, Parsed, ParsedRow, RESULTS_SHEET, RowIssue,
+};
 use motcua_domain::procedure::ProcedureError;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -37,6 +39,7 @@ fn column_for(format: Format, field: &str) -> String {
         "documents" => "thanh_phan_ho_so",
         "fees" => "phi_le_phi",
         "results" => "ket_qua",
+        "form" => "bieu_mau",
         other => other,
     };
     column.to_owned()
@@ -90,22 +93,27 @@ pub fn check(parsed: &Parsed, known: &Known) -> Vec<RowIssue> {
                     .position(|f| &f.name == name && f.amount_vnd == *amount_vnd)
                     .and_then(|i| row.fee_rows.get(i).copied())
                     .map(|r| (FEES_SHEET, r, "so_tien_vnd")),
+                ProcedureError::InvalidForm(p) => {
+                    form_place(row, &p.path, p.code).map(|(at, column)| (FORMS_SHEET, at, column))
+                }
                 _ => None,
             };
+            // On its own row of the form sheet, the problem's path would say it twice, and
+            // another field it names is a row too.
+            let message = match (&problem, placed) {
+                (ProcedureError::InvalidForm(p), Some(_)) => with_rows(row, &p.message),
+                _ => problem.to_string(),
+            };
             match placed {
-                Some((sheet, at, column)) => issue(
-                    sheet,
-                    at,
-                    column.into(),
-                    problem.code(),
-                    problem.to_string(),
-                ),
+                Some((sheet, at, column)) => {
+                    issue(sheet, at, column.into(), problem.code(), message)
+                }
                 None => issue(
                     &row.sheet,
                     row.row,
                     column_for(format, problem.field()),
                     problem.code(),
-                    problem.to_string(),
+                    message,
                 ),
             }
         }
@@ -128,4 +136,56 @@ pub fn check(parsed: &Parsed, known: &Known) -> Vec<RowIssue> {
     }
     issues.sort_by_key(|i| sheet_order(&i.sheet, i.row));
     issues
+}
+
+/// The `Biểu mẫu` row and column of a form problem at `path` (`title`, `result.rows[0]`,
+/// `sections[1].repeat`, `sections[0].fields[2].rules[0]`), when the form came from that
+/// sheet.
+fn form_place(row: &ParsedRow, path: &str, code: &str) -> Option<(usize, &'static str)> {
+    let first = *row.form_rows.first()?.first()?;
+    let Some(rest) = path.strip_prefix("sections[") else {
+        let column = match path {
+            "title" => "tieu_de",
+            "stands_for" => "thay_the",
+            _ if path.starts_with("result") => "mau_ket_qua",
+            _ => "khoa",
+        };
+        return Some((first, column));
+    };
+    let (s, rest) = rest.split_once(']')?;
+    let rows = row.form_rows.get(s.parse::<usize>().ok()?)?;
+    let Some(rest) = rest.strip_prefix(".fields[") else {
+        let column = match rest {
+            ".repeat" => "lap_lai",
+            ".show_when" => "phan_hien_khi",
+            _ if code == "form_title_missing" => "ten_phan",
+            _ => "phan",
+        };
+        return Some((*rows.first()?, column));
+    };
+    let (f, rest) = rest.split_once(']')?;
+    let at = *rows.get(f.parse::<usize>().ok()?)?;
+    let column = match code {
+        _ if rest.starts_with(".rules") => "quy_tac",
+        _ if rest.starts_with(".show_when") => "hien_khi",
+        "form_label_missing" => "nhan",
+        "code_list_missing" => "danh_muc",
+        "component_missing" | "unknown_component" => "thanh_phan",
+        _ => "khoa",
+    };
+    Some((at, column))
+}
+
+/// `sections[0].fields[2]` in a message as the `Biểu mẫu` row it came from.
+fn with_rows(row: &ParsedRow, message: &str) -> String {
+    let mut message = message.to_owned();
+    for (s, rows) in row.form_rows.iter().enumerate() {
+        for (f, at) in rows.iter().enumerate() {
+            let path = format!("sections[{s}].fields[{f}]");
+            if message.contains(&path) {
+                message = message.replace(&path, &format!("dòng {at}"));
+            }
+        }
+    }
+    message
 }

@@ -2,11 +2,11 @@
 //! successions and agencies read from files ([`registers`]).
 //!
 //! - **xlsx**: a main sheet `Thủ tục`, one row per procedure, and sub-sheets
-//!   `Thành phần hồ sơ`, `Phí, lệ phí` and `Kết quả`, one row per item, keyed by
-//!   `ma_thu_tuc`.
+//!   `Thành phần hồ sơ`, `Phí, lệ phí` and `Kết quả`, one row per item, and `Biểu mẫu`,
+//!   one row per field of the electronic form, keyed by `ma_thu_tuc`.
 //! - **CSV**: UTF-8 (with a byte-order mark so Excel reads the diacritics), one row per
 //!   procedure with the main sheet's columns plus `thanh_phan_ho_so`, `phi_le_phi` and
-//!   `ket_qua` holding JSON arrays.
+//!   `ket_qua` holding JSON arrays and `bieu_mau` the form as a JSON object (empty: none).
 //! - **JSON**: `{"format": "motcua-catalogue", "version": 1, "procedures": [...]}`, each
 //!   procedure as the API gives it plus its `sets`.
 //!
@@ -26,10 +26,12 @@ mod check;
 pub mod fuzzing;
 mod read;
 pub mod registers;
+mod table;
 mod write;
 
 pub use check::{Known, check};
 pub use read::parse;
+pub use table::table;
 pub use write::{ExportError, export};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,6 +120,22 @@ pub struct ParsedRow {
     document_rows: Vec<usize>,
     fee_rows: Vec<usize>,
     result_rows: Vec<usize>,
+    /// For xlsx: the `Biểu mẫu` row of each field, section by section.
+    form_rows: Vec<Vec<usize>>,
+}
+
+impl ParsedRow {
+    pub(crate) fn new(sheet: String, row: usize, entry: Entry) -> Self {
+        ParsedRow {
+            sheet,
+            row,
+            entry,
+            document_rows: Vec::new(),
+            fee_rows: Vec::new(),
+            result_rows: Vec::new(),
+            form_rows: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -158,6 +176,7 @@ pub const MAIN_SHEET: &str = "Thủ tục";
 pub const DOCUMENTS_SHEET: &str = "Thành phần hồ sơ";
 pub const FEES_SHEET: &str = "Phí, lệ phí";
 pub const RESULTS_SHEET: &str = "Kết quả";
+pub const FORMS_SHEET: &str = "Biểu mẫu";
 pub const JSON_FORMAT: &str = "motcua-catalogue";
 
 /// The main sheet's columns: (name, required, what it holds).
@@ -202,8 +221,8 @@ pub const MAIN_COLUMNS: [(&str, bool, &str); 19] = [
     ("hieu_luc_den", false, "YYYY-MM-DD"),
     ("bo_thu_tuc", false, "mã bộ thủ tục, ví dụ dvc_thiet_yeu"),
 ];
-/// CSV only: nested lists as JSON arrays.
-pub const CSV_JSON_COLUMNS: [&str; 3] = ["thanh_phan_ho_so", "phi_le_phi", "ket_qua"];
+/// CSV only: nested lists as JSON arrays, and the form as a JSON object.
+pub const CSV_JSON_COLUMNS: [&str; 4] = ["thanh_phan_ho_so", "phi_le_phi", "ket_qua", "bieu_mau"];
 pub const DOCUMENT_COLUMNS: [&str; 7] = [
     "ma_thu_tuc",
     "ten_giay_to",
@@ -215,6 +234,34 @@ pub const DOCUMENT_COLUMNS: [&str; 7] = [
 ];
 pub const FEE_COLUMNS: [&str; 3] = ["ma_thu_tuc", "ten_khoan", "so_tien_vnd"];
 pub const RESULT_COLUMNS: [&str; 4] = ["ma_thu_tuc", "ten_ket_qua", "hinh_thuc", "luu_tru"];
+/// One row per field. The form's and the section's columns repeat on each of their rows
+/// (readable when filtered) and must agree. A condition is `field` (when filled) or
+/// `field=v1|v2`; `lap_lai` is `min-max`; `quy_tac` a JSON array of rules; `mau_ket_qua`
+/// the result issued from the declaration, as JSON (last: it is long); `thay_the` the
+/// component (the paper declaration) the form replaces.
+pub const FORM_COLUMNS: [&str; 21] = [
+    "ma_thu_tuc",
+    "mau_so",
+    "tieu_de",
+    "thay_the",
+    "phan",
+    "ten_phan",
+    "lap_lai",
+    "phan_hien_khi",
+    "khoa",
+    "nhan",
+    "loai",
+    "bat_buoc",
+    "danh_muc",
+    "thanh_phan",
+    "quy_tac",
+    "hien_khi",
+    "tim_kiem",
+    "ca_nhan",
+    "dien_san",
+    "goi_y",
+    "mau_ket_qua",
+];
 
 #[cfg(test)]
 mod tests {
@@ -222,7 +269,7 @@ mod tests {
     use motcua_domain::procedure::ProcessingTime;
     use std::collections::BTreeSet;
 
-    fn entry(code: &str) -> Entry {
+    pub(crate) fn entry(code: &str) -> Entry {
         let json = serde_json::json!({
             "code": code,
             "name": "Đăng ký khai sinh",
@@ -247,7 +294,7 @@ mod tests {
         serde_json::from_value(json).unwrap()
     }
 
-    fn known() -> (BTreeSet<String>, BTreeSet<String>, BTreeSet<String>) {
+    pub(crate) fn known() -> (BTreeSet<String>, BTreeSet<String>, BTreeSet<String>) {
         (
             ["ho_tich".to_string()].into(),
             ["000.00.02.H37".to_string()].into(),

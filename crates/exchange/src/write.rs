@@ -1,10 +1,12 @@
 //! Writing entries as xlsx, CSV or JSON.
 
 use crate::{
-    CSV_JSON_COLUMNS, DOCUMENT_COLUMNS, DOCUMENTS_SHEET, Entry, FEE_COLUMNS, FEES_SHEET, Format,
-    JSON_FORMAT, MAIN_COLUMNS, MAIN_SHEET, RESULT_COLUMNS, RESULTS_SHEET,
+    CSV_JSON_COLUMNS, DOCUMENT_COLUMNS, DOCUMENTS_SHEET, Entry, FEE_COLUMNS, FEES_SHEET,
+    FORM_COLUMNS, FORMS_SHEET, Format, JSON_FORMAT, MAIN_COLUMNS, MAIN_SHEET, RESULT_COLUMNS,
+    RESULTS_SHEET,
 };
 use chrono::NaiveDate;
+use motcua_domain::form::Condition;
 use motcua_domain::procedure::Retention;
 use motcua_domain::text::csv_cell;
 use serde::{Deserialize, Serialize};
@@ -71,6 +73,64 @@ fn retention_text(r: Retention) -> String {
     }
 }
 
+/// `field` or `field=v1|v2`, as the `Biểu mẫu` sheet reads it.
+fn condition_text(c: &Option<Condition>) -> String {
+    match c {
+        None => String::new(),
+        Some(c) if c.equals.is_empty() => c.field.clone(),
+        Some(c) => format!("{}={}", c.field, c.equals.join("|")),
+    }
+}
+
+/// The `Biểu mẫu` sheet: one row per field, in `FORM_COLUMNS` order.
+fn form_rows(entries: &[Entry]) -> Result<Vec<Vec<String>>, ExportError> {
+    let mut rows = Vec::new();
+    for e in entries {
+        let Some(form) = &e.procedure.form else {
+            continue;
+        };
+        let result = match &form.result {
+            Some(result) => serde_json::to_string(result)?,
+            None => String::new(),
+        };
+        for section in &form.sections {
+            for f in &section.fields {
+                let rules = match f.rules.is_empty() {
+                    true => String::new(),
+                    false => serde_json::to_string(&f.rules)?,
+                };
+                rows.push(vec![
+                    e.procedure.code.to_string(),
+                    form.template_no.clone().unwrap_or_default(),
+                    form.title.clone(),
+                    form.stands_for.clone().unwrap_or_default(),
+                    section.key.clone(),
+                    section.title.clone(),
+                    section
+                        .repeat
+                        .map(|r| format!("{}-{}", r.min, r.max))
+                        .unwrap_or_default(),
+                    condition_text(&section.show_when),
+                    f.key.clone(),
+                    f.label.clone(),
+                    f.kind.as_str().into(),
+                    yes_no(f.required).into(),
+                    f.code_list.clone().unwrap_or_default(),
+                    f.component.clone().unwrap_or_default(),
+                    rules,
+                    condition_text(&f.show_when),
+                    yes_no(f.searchable).into(),
+                    yes_no(f.personal).into(),
+                    f.prefill.map(|p| p.as_str()).unwrap_or_default().into(),
+                    f.hint.clone().unwrap_or_default(),
+                    result.clone(),
+                ]);
+            }
+        }
+    }
+    Ok(rows)
+}
+
 fn yes_no(b: bool) -> &'static str {
     if b { "có" } else { "không" }
 }
@@ -126,6 +186,10 @@ fn export_csv(entries: &[Entry]) -> Result<Vec<u8>, ExportError> {
             cells.push(serde_json::to_string(&e.procedure.documents)?);
             cells.push(serde_json::to_string(&e.procedure.fees)?);
             cells.push(serde_json::to_string(&e.procedure.results)?);
+            cells.push(match &e.procedure.form {
+                Some(form) => serde_json::to_string(form)?,
+                None => String::new(),
+            });
             writer.write_record(cells.iter().map(|c| csv_cell(c).into_owned()))?;
         }
         writer.flush().map_err(csv::Error::from)?;
@@ -207,5 +271,6 @@ fn export_xlsx(entries: &[Entry]) -> Result<Vec<u8>, ExportError> {
     sheet(DOCUMENTS_SHEET, &DOCUMENT_COLUMNS, documents)?;
     sheet(FEES_SHEET, &FEE_COLUMNS, fees)?;
     sheet(RESULTS_SHEET, &RESULT_COLUMNS, results)?;
+    sheet(FORMS_SHEET, &FORM_COLUMNS, form_rows(entries)?)?;
     Ok(workbook.save_to_buffer()?)
 }

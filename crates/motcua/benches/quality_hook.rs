@@ -64,6 +64,7 @@ async fn one_dossier(
         actor: actor.clone(),
         receive: None,
         attachments: Vec::new(),
+        form: None,
     };
     let started = Instant::now();
     let mut record: DossierRecord = store.submit_dossier(&submission).await?.into_record();

@@ -224,7 +224,11 @@ pub fn catalogue() -> anyhow::Result<CatalogueLoad> {
             signer: "Chủ tịch Ủy ban nhân dân tỉnh Lạng Sơn".into(),
             required_count: Some(entries.len() as i64),
         },
-        procedures: entries.into_iter().map(|e| e.procedure).collect(),
+        procedures: {
+            let mut procedures: Vec<_> = entries.into_iter().map(|e| e.procedure).collect();
+            crate::demo_forms::attach_forms(&mut procedures)?;
+            procedures
+        },
         memberships,
     })
 }
@@ -543,6 +547,7 @@ async fn finish(
     data_dir: &std::path::Path,
     mut credentials: Vec<DemoCredential>,
 ) -> anyhow::Result<()> {
+    crate::demo_forms::seed_code_lists(store).await?;
     crate::demo_programme::seed(store).await?;
     let known = credentials.clone();
     let work = crate::demo_dossiers::seed(store, |username| {

@@ -165,7 +165,7 @@ async fn devolve(store: &Store, now: DateTime<Utc>) -> anyhow::Result<usize> {
 /// An approved default process for every published procedure in force, except the
 /// devolved ones: for commune-level procedures the commune committees' default; for
 /// province-level ones the province default, appraised and approved at the department.
-async fn approve_processes(store: &Store, now: DateTime<Utc>) -> anyhow::Result<usize> {
+pub async fn approve_processes(store: &Store, now: DateTime<Utc>) -> anyhow::Result<usize> {
     // Per procedure and level, so a seed stopped half-way is finished, not skipped: one
     // already approved stays, a draft left unapproved is approved.
     let existing = store.processes(None, None, None).await?;
@@ -856,6 +856,7 @@ async fn sample_dossiers(store: &Store, now: DateTime<Utc>) -> anyhow::Result<us
                 holidays: holidays.clone(),
             }),
             attachments: Vec::new(),
+            form: None,
         };
         let mut record = store
             .submit_dossier(&submission)

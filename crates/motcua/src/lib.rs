@@ -4,6 +4,7 @@
 pub mod archive;
 pub mod demo;
 pub mod demo_dossiers;
+pub mod demo_forms;
 pub mod demo_programme;
 pub mod generate;
 pub mod loadgen;

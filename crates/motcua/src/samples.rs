@@ -50,6 +50,7 @@ fn procedure(code: &str, name: &str, sector: &str, level: Level, days: u32) -> P
         legal_bases: vec![],
         valid_from: Some(NaiveDate::from_ymd_opt(2025, 7, 1).expect("valid date")),
         valid_to: None,
+        form: None,
     }
 }
 

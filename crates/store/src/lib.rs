@@ -13,6 +13,7 @@ mod catalogue;
 mod documents;
 mod dossiers;
 mod error;
+mod forms;
 mod import;
 mod lookup;
 mod news;
@@ -51,6 +52,7 @@ pub use dossiers::{
     DossierRecord, DossierSummary, QUEUE_COUNT_CAP, Visibility, control_sheet, utc,
 };
 pub use error::{StoreError, is_disk_full};
+pub use forms::{CodeEntry, CodeListRecord, DeclaredForm};
 pub use import::{
     ImportOutcome, ImportRun, ImportSource, LinkImportSummary, Progress, UnitImportSummary,
 };

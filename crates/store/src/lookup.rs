@@ -22,6 +22,8 @@ pub struct DossierParts {
     pub procedure: Procedure,
     /// The holiday calendar's version when read (to check a cached calendar against).
     pub calendar_version: i64,
+    /// What the applicant declared on the electronic form, if the version has one.
+    pub form_data: Option<serde_json::Value>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -30,12 +32,14 @@ struct DetailRow {
     record: RecordRow,
     procedure_body: String,
     calendar_version: i64,
+    form_data: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
 struct HeadRow {
     procedure_body: String,
     calendar_version: i64,
+    form_data: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -58,10 +62,16 @@ static DOCUMENTS_SQL: LazyLock<String> = LazyLock::new(|| {
 });
 static EVENTS_SQL: LazyLock<String> =
     LazyLock::new(|| format!("{SELECT_EVENTS} WHERE subject = $1 ORDER BY seq"));
-static DETAIL_SQL: LazyLock<String> =
-    LazyLock::new(|| SELECT_RECORD.replacen("SELECT ", &format!("SELECT {EXTRA}, "), 1));
-static HEAD_SQL: LazyLock<String> =
-    LazyLock::new(|| format!("SELECT {EXTRA} FROM procedure_versions v WHERE v.id = $1"));
+static DETAIL_SQL: LazyLock<String> = LazyLock::new(|| {
+    let form = "(SELECT f.data FROM dossier_forms f WHERE f.dossier_code = d.code) AS form_data";
+    SELECT_RECORD.replacen("SELECT ", &format!("SELECT {EXTRA}, {form}, "), 1)
+});
+static HEAD_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {EXTRA}, (SELECT f.data FROM dossier_forms f WHERE f.dossier_code = $2) \
+         AS form_data FROM procedure_versions v WHERE v.id = $1"
+    )
+});
 
 fn parts(
     head: HeadRow,
@@ -82,6 +92,10 @@ fn parts(
         signed,
         procedure: serde_json::from_str(&head.procedure_body).map_err(corrupt)?,
         calendar_version: head.calendar_version,
+        form_data: match head.form_data {
+            Some(text) => Some(serde_json::from_str(&text).map_err(corrupt)?),
+            None => None,
+        },
     })
 }
 
@@ -128,6 +142,7 @@ impl Store {
         let head = HeadRow {
             procedure_body: row.procedure_body,
             calendar_version: row.calendar_version,
+            form_data: row.form_data,
         };
         let record = DossierRecord::try_from(row.record)?;
         Ok(Some((record, parts(head, events, documents)?)))
@@ -141,6 +156,7 @@ impl Store {
                 let mut conn = pool.acquire().await?;
                 let head: HeadRow = sqlx::query_as(sqlx::AssertSqlSafe(HEAD_SQL.as_str()))
                     .bind(record.procedure_version_id)
+                    .bind(code)
                     .fetch_one(&mut *conn)
                     .await?;
                 let (events, documents) = read_rest!(conn, code);

@@ -51,6 +51,8 @@ pub struct Submission {
     /// Documents taken from the applicant's store instead of being supplied again; each
     /// must be kept under the applicant's citizen ID or tax code.
     pub attachments: Vec<crate::WalletAttachment>,
+    /// What the applicant declared on the procedure's electronic form.
+    pub form: Option<crate::DeclaredForm>,
 }
 
 /// What a submission came to.
@@ -105,6 +107,9 @@ async fn refs_in_tx(
             agency: agency.to_owned(),
         }));
     };
+    if s.form.as_ref().is_some_and(|f| f.version_id != version_id) {
+        return Ok(Err(SubmissionRefused::FormVersionChanged));
+    }
     Ok(Ok(Refs {
         version_id,
         version_no,
@@ -390,6 +395,9 @@ async fn submit_alone(
     let code = DossierCode::new(&s.agency, day, seq as u32);
     let (record, entries) = created(s, &refs, opening(s, code, &refs)?);
     insert_dossiers(tx, &[(&record, s.at)]).await?;
+    if let Some(form) = &s.form {
+        crate::forms::insert_forms_in_tx(tx, &[(record.code(), form)]).await?;
+    }
     if let Some(idem) = &s.idempotency {
         settle_keys(tx, &[(idem, record.code())]).await?;
     }
@@ -466,6 +474,14 @@ impl Store {
             }
             let ref_key = (s.procedure_code.as_str(), s.agency.as_str());
             let r = match refs.get(&ref_key) {
+                Some(r)
+                    if s.form
+                        .as_ref()
+                        .is_some_and(|f| f.version_id != r.version_id) =>
+                {
+                    results[i] = Some(Err(SubmissionRefused::FormVersionChanged));
+                    continue;
+                }
                 Some(r) => r.clone(),
                 None => match refs_in_tx(&mut tx, s).await? {
                     Ok(r) => refs.entry(ref_key).or_insert(Arc::new(r)).clone(),
@@ -534,6 +550,11 @@ impl Store {
         let rows: Vec<(&DossierRecord, DateTime<Utc>)> =
             records.iter().map(|(i, r)| (r, batch[*i].at)).collect();
         insert_dossiers(&mut tx, &rows).await?;
+        let forms: Vec<(&str, &crate::DeclaredForm)> = records
+            .iter()
+            .filter_map(|(i, r)| batch[*i].form.as_ref().map(|f| (r.code(), f)))
+            .collect();
+        crate::forms::insert_forms_in_tx(&mut tx, &forms).await?;
         let settled: Vec<(&IdempotencyKey, &str)> = records
             .iter()
             .filter_map(|(i, r)| batch[*i].idempotency.as_ref().map(|k| (k, r.code())))

@@ -97,3 +97,34 @@ pub(crate) async fn catalogue(app: &App, format: motcua_exchange::Format) -> App
     )
         .into_response())
 }
+
+/// A PDF made for this request (a printed form, a declaration): shown in the browser, and
+/// never cached, since it carries personal data.
+pub(crate) fn pdf(bytes: Vec<u8>, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                disposition(name).replacen("attachment", "inline", 1),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// A table made for this request (an export of citizens' data): saved as a file, never
+/// cached.
+pub(crate) fn table(bytes: Vec<u8>, format: motcua_exchange::Format, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, format.content_type().to_owned()),
+            (header::CONTENT_DISPOSITION, disposition(name)),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}

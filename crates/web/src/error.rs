@@ -20,6 +20,19 @@ pub struct Problem {
     pub detail: String,
     /// Stable machine-readable code, e.g. `malformed_json`.
     pub code: String,
+    /// Every field's problem, where the input had several (`invalid_form_data`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldIssue>,
+}
+
+/// One field's problem inside a problem document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldIssue {
+    /// Where, as a path into the body's data: `child_name`, `members[2].birth_date`.
+    pub path: String,
+    pub code: String,
+    /// Vietnamese, for people.
+    pub detail: String,
 }
 
 #[derive(Debug, Clone)]
@@ -27,6 +40,7 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub detail: String,
+    pub errors: Vec<FieldIssue>,
 }
 
 impl ApiError {
@@ -35,6 +49,7 @@ impl ApiError {
             status,
             code,
             detail: detail.into(),
+            errors: Vec::new(),
         }
     }
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> ApiError {
@@ -72,6 +87,7 @@ impl ApiError {
             status: self.status.as_u16(),
             detail: motcua_domain::text::sentence(&self.detail).into_owned(),
             code: self.code.to_owned(),
+            errors: self.errors.clone(),
         }
     }
 }
@@ -128,7 +144,7 @@ pub fn status_of(err: &AppError) -> StatusCode {
         AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
         AppError::Forbidden { .. } | AppError::NotAllowed { .. } => StatusCode::FORBIDDEN,
         AppError::Malformed { .. } => StatusCode::BAD_REQUEST,
-        AppError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Invalid { .. } | AppError::InvalidForm { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict { .. } | AppError::Stale { .. } | AppError::KeyReused { .. } => {
             StatusCode::CONFLICT
         }
@@ -152,7 +168,18 @@ pub fn logged(err: AppError) -> AppError {
 impl From<AppError> for ApiError {
     fn from(err: AppError) -> ApiError {
         let err = logged(err);
-        ApiError::new(status_of(&err), err.code(), err.detail())
+        let mut api = ApiError::new(status_of(&err), err.code(), err.detail());
+        if let AppError::InvalidForm { problems } = &err {
+            api.errors = problems
+                .iter()
+                .map(|p| FieldIssue {
+                    path: p.path.clone(),
+                    code: p.code.to_owned(),
+                    detail: motcua_domain::text::sentence(&p.message).into_owned(),
+                })
+                .collect();
+        }
+        api
     }
 }
 

@@ -75,15 +75,82 @@ pub async fn save_draft(
             ),
         ));
     }
+    let mut procedure = procedure;
+    if via == Via::Page {
+        // The drafting page edits everything but the electronic form, which keeps.
+        procedure.form = newest(app, code).await?.and_then(|v| v.procedure.form);
+    }
     let p = validate(procedure)?;
     let audit = who.audit(
         "procedure.draft_saved",
         format!("procedure:{}", p.code),
         audit_detail(&p, via),
     );
+    write_draft(app, &p, audit).await
+}
+
+/// The newest text of a procedure: its open draft, or else the published version.
+pub(crate) async fn newest(app: &App, code: &str) -> AppResult<Option<VersionRecord>> {
+    Ok(match app.store.draft(code).await? {
+        Some(draft) => Some(draft),
+        None => app.store.published_version(code).await?,
+    })
+}
+
+/// Writes a new draft of the procedure `code` with `form` as its electronic form (or
+/// without one), the rest as in its newest text (province administrators). A published
+/// form never changes: a changed form is a new draft, published by a decision.
+pub async fn save_form(
+    app: &App,
+    who: &Principal,
+    code: &str,
+    form: Option<motcua_domain::form::FormDefinition>,
+) -> AppResult<VersionRecord> {
+    who.require(&[Role::ProvinceAdmin])?;
+    let newest = newest(app, code).await?.ok_or_else(|| {
+        AppError::not_found("procedure_not_found", format!("Không có thủ tục {code}."))
+    })?;
+    let mut procedure = newest.procedure;
+    procedure.form = form;
+    let problems: Vec<_> = procedure
+        .problems()
+        .into_iter()
+        .filter_map(|p| match p {
+            motcua_domain::procedure::ProcedureError::InvalidForm(p) => Some(p),
+            _ => None,
+        })
+        .collect();
+    if !problems.is_empty() {
+        // The designer shows each problem where it is, as a declaration's are shown.
+        return Err(AppError::invalid_form(
+            problems
+                .into_iter()
+                .map(|p| motcua_domain::form::FieldProblem {
+                    path: p.path,
+                    code: p.code,
+                    message: p.message,
+                })
+                .collect(),
+        ));
+    }
+    let p = validate(procedure)?;
+    let audit = who.audit(
+        "procedure.form_saved",
+        format!("procedure:{}", p.code),
+        serde_json::json!({ "name": p.name, "fields": p.form.as_ref().map_or(0, |f| f.fields().count()) }),
+    );
+    write_draft(app, &p, audit).await
+}
+
+/// Writes the draft with its audit event; the catalogue's index follows.
+async fn write_draft(
+    app: &App,
+    p: &Procedure,
+    audit: motcua_domain::audit::AuditEntry,
+) -> AppResult<VersionRecord> {
     let version = app
         .store
-        .save_draft(&p, crate::now(), audit)
+        .save_draft(p, crate::now(), audit)
         .await
         .map_err(procedure_error)?;
     app.catalogue.refresh(&app.store).await;

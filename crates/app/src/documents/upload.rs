@@ -27,6 +27,8 @@ pub struct UploadInput {
     pub component: Option<String>,
     pub digitised: bool,
     pub sha256: Option<String>,
+    /// For a result made from data: what it certifies (JSON), kept beside it.
+    pub certifies: Option<String>,
 }
 
 /// An upload that passed every check that needs no body.
@@ -37,6 +39,7 @@ pub struct PreparedUpload {
     component: Option<String>,
     digitised: bool,
     expected: Option<String>,
+    certifies: Option<String>,
 }
 
 /// Everything checked before a byte of the body is read: who may add what to this dossier,
@@ -104,6 +107,7 @@ pub async fn prepare(
         component,
         digitised: input.digitised,
         expected,
+        certifies: input.certifies.clone(),
     })
 }
 
@@ -131,6 +135,7 @@ where
         kind: p.kind,
         component: p.component,
         digitised: p.digitised,
+        certifies: p.certifies,
         ..NewDocument::upload(
             record.code(),
             &staged.sha256,

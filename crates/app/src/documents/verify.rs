@@ -30,6 +30,8 @@ pub struct CheckedSignature {
     /// Why not: `signature_invalid`, `statement_mismatch`, `unknown_signing_key`.
     pub problem: Option<&'static str>,
     pub detail: String,
+    /// For a result made from data: what it certifies.
+    pub certifies: Option<crate::forms::results::Certified>,
 }
 
 impl From<SignatureCheck> for CheckedSignature {
@@ -53,8 +55,21 @@ impl From<SignatureCheck> for CheckedSignature {
             signature: c.record.signature,
             key_id: c.public_key.as_deref().and_then(key_id),
             public_key: c.public_key,
+            certifies: None,
         }
     }
+}
+
+/// A check with what the signed document certifies, when it is a result made from data.
+async fn checked(app: &App, check: SignatureCheck) -> AppResult<CheckedSignature> {
+    let document_id = check.record.document_id;
+    let mut out = CheckedSignature::from(check);
+    if out.kind == DocumentKind::Result.as_str()
+        && let Some(contents) = app.store.certified(document_id).await?
+    {
+        out.certifies = serde_json::from_str(&contents).ok();
+    }
+    Ok(out)
 }
 
 /// What was signed over some content.
@@ -70,11 +85,11 @@ pub struct Verification {
 
 /// Every signature over content with this (parsed) SHA-256, checked; none is no error.
 pub async fn signatures_over(app: &App, sha256: &str) -> AppResult<Vec<CheckedSignature>> {
-    Ok(check_hash(&app.store, sha256)
-        .await?
-        .into_iter()
-        .map(CheckedSignature::from)
-        .collect())
+    let mut out = Vec::new();
+    for check in check_hash(&app.store, sha256).await? {
+        out.push(checked(app, check).await?);
+    }
+    Ok(out)
 }
 
 /// The kept results of a dossier already loaded for its reader, each with the signature
@@ -90,7 +105,7 @@ pub async fn signed_results(
         }
         let checks = check_hash(&app.store, &doc.sha256).await?;
         if let Some(check) = checks.into_iter().find(|c| c.record.document_id == doc.id) {
-            out.push((doc, CheckedSignature::from(check)));
+            out.push((doc, checked(app, check).await?));
         }
     }
     Ok(out)

@@ -365,14 +365,17 @@ async fn assemble(app: &App, access: &ApplicantAccess) -> AppResult<ApplicantVie
         .procedure_version(&record.procedure_code, record.procedure_version_no)
         .await?
         .map(|v| {
+            // The paper declaration an electronic form stands for comes as data.
+            let declared = v.procedure.form.and_then(|f| f.stands_for);
             v.procedure
                 .documents
                 .into_iter()
                 .map(|c| c.name)
                 .filter(|name| {
-                    !documents
-                        .iter()
-                        .any(|doc| doc.component.as_deref() == Some(name.as_str()))
+                    Some(name) != declared.as_ref()
+                        && !documents
+                            .iter()
+                            .any(|doc| doc.component.as_deref() == Some(name.as_str()))
                 })
                 .collect()
         })

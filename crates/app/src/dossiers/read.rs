@@ -103,6 +103,17 @@ pub struct Detail {
     pub late: bool,
     /// When this was read.
     pub read_at: DateTime<Utc>,
+    /// What the applicant declared on the version's electronic form, as this reader may see it.
+    pub declaration: Option<Declaration>,
+}
+
+/// A dossier's declaration: the form it was made on and the data, masked for readers who
+/// may not see the applicant in full.
+#[derive(Debug, Clone)]
+pub struct Declaration {
+    pub form: motcua_domain::form::FormDefinition,
+    pub data: serde_json::Value,
+    pub masked: bool,
 }
 
 impl Detail {
@@ -164,7 +175,17 @@ async fn detail_from(
         })
         .flatten();
     let late = d.is_late(to_vn_local(&now));
+    let full = sees_applicant_in_full(who.role);
+    let declaration = match (&parts.procedure.form, parts.form_data) {
+        (Some(form), Some(data)) => Some(Declaration {
+            data: crate::forms::shown(form, &data, full),
+            form: form.clone(),
+            masked: !full,
+        }),
+        _ => None,
+    };
     Ok(Detail {
+        declaration,
         applicant: ApplicantDetails::for_reader(&record.applicant, who.role),
         allowed: allowed_actions(who, &record),
         control_sheet: control_sheet(&parts.events),

@@ -166,6 +166,8 @@ pub struct SubmitRequest {
     pub idempotency: Option<(String, String)>,
     /// Components reused from the applicant's document store.
     pub attachments: Vec<WalletAttachment>,
+    /// What the applicant declared on the procedure's electronic form (`None`: nothing).
+    pub form_data: Option<serde_json::Value>,
 }
 
 /// Registers a dossier for `who`: a citizen (or, on the public form, an applicant without an
@@ -270,6 +272,24 @@ pub async fn submit(
             }
         }
     }
+    // The form is checked against the version published now; the store refuses the
+    // dossier if another version is published before it is written. Online, the
+    // declaration is data; at the counter a paper declaration may be received as it is
+    // (scanned as a component), and data typed from it is checked the same way.
+    let form = match (&body.form_data, channel) {
+        (None, Channel::Paper | Channel::Postal) => None,
+        (data, _) => match app
+            .store
+            .published_version(body.procedure_code.trim())
+            .await?
+        {
+            Some(version) => {
+                let data = data.clone().unwrap_or(serde_json::Value::Null);
+                crate::forms::declare(app, &version, &data, None).await?
+            }
+            None => None,
+        },
+    };
     let settle_actor = actor.clone();
     let submission = Submission {
         procedure_code: body.procedure_code.trim().to_owned(),
@@ -286,6 +306,7 @@ pub async fn submit(
         actor,
         receive,
         attachments: body.attachments,
+        form,
     };
     let submitted = app.submitter.submit(submission).await?;
     // A dossier received at once gets its signed receipt (form 01) right away.

@@ -10,7 +10,11 @@ use motcua_domain::dossier::DossierState;
 use motcua_store::{NewDocument, SettleOutcome, Settlement, StoreError};
 
 /// The receipt (form 01) of a received dossier, as stored and signed.
-fn receipt_for(record: &motcua_store::DossierRecord, components: Vec<String>) -> Option<Receipt> {
+fn receipt_for(
+    record: &motcua_store::DossierRecord,
+    components: Vec<String>,
+    form_data: Option<serde_json::Value>,
+) -> Option<Receipt> {
     let d = &record.dossier;
     let received = d.received_at?;
     let vn = |t| motcua_domain::calendar::from_vn_local(t).to_rfc3339();
@@ -26,6 +30,7 @@ fn receipt_for(record: &motcua_store::DossierRecord, components: Vec<String>) ->
         received_at: vn(received),
         due_at: d.due_at.map(vn),
         components,
+        form_data,
     })
 }
 
@@ -66,7 +71,11 @@ pub async fn settle(
             .filter(|x| x.kind == DocumentKind::Component.as_str())
             .map(|x| x.component.clone().unwrap_or_else(|| x.name.clone()))
             .collect();
-        if let Some(r) = receipt_for(&record, components) {
+        let form_data = match app.store.dossier_form(code).await? {
+            Some(text) => serde_json::from_str(&text).ok(),
+            None => None,
+        };
+        if let Some(r) = receipt_for(&record, components, form_data) {
             let blobs = app.documents.as_deref().ok_or(SettleError::NoStore)?;
             let blob = blobs.stage_bytes(r.to_bytes(), "application/json").await?;
             let id = uuid::Uuid::now_v7();
@@ -90,6 +99,7 @@ pub async fn settle(
                 component: None,
                 digitised: false,
                 at: now,
+                certifies: None,
             };
             receipt = Some((doc, signature));
             staged = Some(blob);

@@ -101,15 +101,10 @@ impl Applicant {
         self.email = trim(self.email);
         self.address = trim(self.address);
         self.address_unit = trim(self.address_unit);
-        if let Some(email) = &self.email {
-            let ok = email.len() <= EMAIL_MAX
-                && !email.contains(char::is_whitespace)
-                && email
-                    .split_once('@')
-                    .is_some_and(|(user, host)| !user.is_empty() && host.contains('.'));
-            if !ok {
-                return Err(ApplicantError::Email);
-            }
+        if let Some(email) = &self.email
+            && !plausible_email(email)
+        {
+            return Err(ApplicantError::Email);
         }
         if self
             .address
@@ -166,6 +161,15 @@ impl Applicant {
 }
 
 /// "Nguyễn Văn An" → "N. V. An": the given name stays, the rest become initials.
+/// An e-mail address as far as a form can tell: one `@`, a dotted host, no spaces.
+pub fn plausible_email(email: &str) -> bool {
+    email.len() <= EMAIL_MAX
+        && !email.contains(char::is_whitespace)
+        && email
+            .split_once('@')
+            .is_some_and(|(user, host)| !user.is_empty() && host.contains('.'))
+}
+
 pub fn mask_name(name: &str) -> String {
     let words: Vec<&str> = name.split_whitespace().collect();
     match words.split_last() {

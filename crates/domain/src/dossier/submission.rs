@@ -28,6 +28,11 @@ pub enum SubmissionRefused {
         "Giấy tờ trong kho dữ liệu không thuộc người nộp hồ sơ này (số định danh hoặc mã số thuế khác)."
     )]
     WalletItemNotApplicants,
+    /// The form was filled in on a version the catalogue has since replaced.
+    #[error(
+        "Thủ tục vừa được công bố phiên bản mới, với tờ khai đã thay đổi. Vui lòng mở lại tờ khai và nộp lại."
+    )]
+    FormVersionChanged,
 }
 
 impl SubmissionRefused {
@@ -41,6 +46,7 @@ impl SubmissionRefused {
             SubmissionRefused::KeyReused => "idempotency_key_reused",
             SubmissionRefused::WalletItemNotFound(_) => "wallet_item_not_found",
             SubmissionRefused::WalletItemNotApplicants => "wallet_item_not_applicants",
+            SubmissionRefused::FormVersionChanged => "form_version_changed",
         }
     }
 
@@ -49,7 +55,9 @@ impl SubmissionRefused {
     pub fn is_conflict(&self) -> bool {
         matches!(
             self,
-            SubmissionRefused::Rule(_) | SubmissionRefused::KeyReused
+            SubmissionRefused::Rule(_)
+                | SubmissionRefused::KeyReused
+                | SubmissionRefused::FormVersionChanged
         )
     }
 }

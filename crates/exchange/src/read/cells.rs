@@ -191,6 +191,7 @@ impl<'a> Cells<'a> {
         }
     }
 
+    /// A JSON value; an empty cell is the default (no items, no form).
     pub(super) fn json<T: for<'de> Deserialize<'de> + Default>(&mut self, column: &str) -> T {
         let raw = self.text(column);
         if raw.is_empty() {
@@ -199,11 +200,7 @@ impl<'a> Cells<'a> {
         match serde_json::from_str(&raw) {
             Ok(v) => v,
             Err(e) => {
-                self.problem(
-                    column,
-                    "invalid_value",
-                    format!("danh sách JSON không hợp lệ: {e}"),
-                );
+                self.problem(column, "invalid_value", format!("JSON không hợp lệ: {e}"));
                 T::default()
             }
         }
@@ -296,6 +293,7 @@ pub(super) fn main_entry(cell: &mut Cells) -> Option<Entry> {
         legal_bases,
         valid_from,
         valid_to,
+        form: None,
     };
     Some(Entry { procedure, sets })
 }

@@ -1,11 +1,12 @@
 //! Reading a file: sniffing its type, then its sheets or rows into entries.
 
 mod cells;
+mod forms;
 mod package;
 
 use crate::{
-    DOCUMENT_COLUMNS, DOCUMENTS_SHEET, Entry, FEE_COLUMNS, FEES_SHEET, FileError, Format,
-    MAIN_COLUMNS, MAIN_SHEET, Parsed, ParsedRow, RESULT_COLUMNS, RESULTS_SHEET, RowIssue,
+    DOCUMENT_COLUMNS, DOCUMENTS_SHEET, Entry, FEE_COLUMNS, FEES_SHEET, FORMS_SHEET, FileError,
+    Format, MAIN_COLUMNS, MAIN_SHEET, Parsed, ParsedRow, RESULT_COLUMNS, RESULTS_SHEET, RowIssue,
 };
 use cells::{Cells, main_entry};
 use motcua_domain::procedure::{Fee, ProcedureResult, RequiredDocument, ResultForm};
@@ -107,14 +108,9 @@ fn parse_json(text: &str) -> Result<Parsed, FileError> {
     };
     for (i, item) in items.into_iter().enumerate() {
         match serde_json::from_value::<Entry>(item) {
-            Ok(entry) => parsed.rows.push(ParsedRow {
-                sheet: sheet.clone(),
-                row: i + 1,
-                entry,
-                document_rows: Vec::new(),
-                fee_rows: Vec::new(),
-                result_rows: Vec::new(),
-            }),
+            Ok(entry) => parsed
+                .rows
+                .push(ParsedRow::new(sheet.clone(), i + 1, entry)),
             Err(e) => parsed.issues.push(RowIssue {
                 sheet: sheet.clone(),
                 row: i + 1,
@@ -177,15 +173,11 @@ fn parse_csv(text: &str) -> Result<Parsed, FileError> {
         entry.procedure.documents = cell.json("thanh_phan_ho_so");
         entry.procedure.fees = cell.json("phi_le_phi");
         entry.procedure.results = cell.json("ket_qua");
+        entry.procedure.form = cell.json("bieu_mau");
         if cell.ok {
-            parsed.rows.push(ParsedRow {
-                sheet: table.sheet.clone(),
-                row: *row,
-                entry,
-                document_rows: Vec::new(),
-                fee_rows: Vec::new(),
-                result_rows: Vec::new(),
-            });
+            parsed
+                .rows
+                .push(ParsedRow::new(table.sheet.clone(), *row, entry));
         }
     }
     Ok(parsed)
@@ -309,6 +301,7 @@ fn parse_xlsx(bytes: &[u8]) -> Result<Parsed, FileError> {
     let documents = read(DOCUMENTS_SHEET)?;
     let fees = read(FEES_SHEET)?;
     let results = read(RESULTS_SHEET)?;
+    let form_sheet = read(FORMS_SHEET)?;
     let mut parsed = Parsed {
         format: Format::Xlsx,
         rows: Vec::new(),
@@ -321,6 +314,7 @@ fn parse_xlsx(bytes: &[u8]) -> Result<Parsed, FileError> {
         (&documents, &DOCUMENT_COLUMNS[..3]),
         (&fees, &FEE_COLUMNS[..]),
         (&results, &RESULT_COLUMNS[..]),
+        (&form_sheet, &forms::REQUIRED[..]),
     ] {
         if let Some(table) = table {
             broken |= table.missing(columns, &mut parsed.issues);
@@ -340,14 +334,9 @@ fn parse_xlsx(bytes: &[u8]) -> Result<Parsed, FileError> {
             by_code
                 .entry(entry.procedure.code.to_string())
                 .or_insert(parsed.rows.len());
-            parsed.rows.push(ParsedRow {
-                sheet: main.sheet.clone(),
-                row: *row,
-                entry,
-                document_rows: Vec::new(),
-                fee_rows: Vec::new(),
-                result_rows: Vec::new(),
-            });
+            parsed
+                .rows
+                .push(ParsedRow::new(main.sheet.clone(), *row, entry));
         } else if let Some(code) = cells
             .get(main.column("ma_thu_tuc").unwrap_or(0))
             .map(|c| c.trim().to_owned())
@@ -434,15 +423,32 @@ fn parse_xlsx(bytes: &[u8]) -> Result<Parsed, FileError> {
             }
         },
     );
+    if let Some(form_sheet) = &form_sheet {
+        // A procedure with a bad form row is not imported at all, rather than without
+        // (or with part of) its form.
+        let broken = forms::attach(form_sheet, &by_code, &mut rows, &mut parsed.issues);
+        rows = rows
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| !broken.contains(i))
+            .map(|(_, row)| row)
+            .collect();
+    }
     parsed.rows = rows;
     parsed.issues.sort_by_key(|i| sheet_order(&i.sheet, i.row));
     Ok(parsed)
 }
 
 pub(crate) fn sheet_order(sheet: &str, row: usize) -> (usize, usize) {
-    let order = [MAIN_SHEET, DOCUMENTS_SHEET, FEES_SHEET, RESULTS_SHEET]
-        .iter()
-        .position(|s| fold(s) == fold(sheet))
-        .unwrap_or(0);
+    let order = [
+        MAIN_SHEET,
+        DOCUMENTS_SHEET,
+        FEES_SHEET,
+        RESULTS_SHEET,
+        FORMS_SHEET,
+    ]
+    .iter()
+    .position(|s| fold(s) == fold(sheet))
+    .unwrap_or(0);
     (order, row)
 }

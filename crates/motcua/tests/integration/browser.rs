@@ -3,6 +3,7 @@
 
 use crate::common::{Backend, TestApp};
 use fantoccini::{Client, ClientBuilder, Locator};
+use motcua_domain::account::Role;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -640,4 +641,177 @@ async fn an_anonymous_citizen_journey_on_a_phone_on_sqlite() {
 #[tokio::test]
 async fn a_signed_in_citizen_journey_at_a_desk_on_postgres() {
     journey_in(Backend::Postgres, false, Some("congdan")).await;
+}
+
+/// A birth registration on its electronic form, in Chromium at a desk, signed in as the
+/// demo citizen: the declaration typed (code lists, the commune of the address, a
+/// condition left off), a repeating group… then the officers make the extract from the
+/// data, approval signs it, and the citizen downloads it and checks it on `/verify`, which
+/// says what it certifies.
+async fn birth_on_its_form(
+    app: &TestApp,
+    browser: &Client,
+    files: &std::path::Path,
+) -> Result<(), String> {
+    let at = |s: &str| app.url(s);
+    let go = |url: String| async move { browser.goto(&url).await.map_err(|e| e.to_string()) };
+    sign_in(app, browser, "congdan").await?;
+    let submit_page = format!("/procedures/{}/submit", motcua::samples::BIRTH);
+    check_pages(app, browser, std::slice::from_ref(&submit_page)).await?;
+    go(at(&submit_page)).await?;
+    let select = |id: &'static str, value: String| async move {
+        browser
+            .find(Locator::Id(id))
+            .await
+            .map_err(|e| format!("#{id}: {e}"))?
+            .select_by_value(&value)
+            .await
+            .map_err(|e| format!("#{id}: {e}"))
+    };
+    // A date input takes its value in the browser's own format when typed; set it as the
+    // form sends it.
+    let date = |id: &'static str, value: &'static str| async move {
+        browser
+            .execute(
+                "document.getElementById(arguments[0]).value = arguments[1];",
+                vec![serde_json::json!(id), serde_json::json!(value)],
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("#{id}: {e}"))
+    };
+    fill(browser, "citizen_id", "020095001234").await?;
+    fill(browser, "phone", "0912345678").await?;
+    let agency = crate::common::agency_of(app, "motcua.dongkinh").await;
+    select("agency", agency).await?;
+    // Prefilled from the account and its verified identity.
+    let page = browser.source().await.map_err(|e| e.to_string())?;
+    if !page.contains("value=\"020095001234\"") {
+        return Err("the identity number is not prefilled".into());
+    }
+    select("f-nyc_noi_cu_tru", "05977".into()).await?;
+    fill(browser, "f-nyc_noi_cu_tru-street", "12 Lê Lợi").await?;
+    select("f-nyc_quan_he", "02".into()).await?;
+    fill(browser, "f-ks_ho_ten", "Nguyễn Thị Mai").await?;
+    select("f-ks_gioi_tinh", "2".into()).await?;
+    date("f-ks_ngay_sinh", "2026-11-20").await?;
+    fill(browser, "f-ks_noi_sinh", "Bệnh viện Đa khoa tỉnh Lạng Sơn").await?;
+    select("f-ks_dan_toc", "01".into()).await?;
+    select("f-ks_quoc_tich", "VN".into()).await?;
+    fill(browser, "f-me_ho_ten", "Trần Thị Bình").await?;
+    date("f-me_ngay_sinh", "1995-04-02").await?;
+    select("f-me_dan_toc", "02".into()).await?;
+    select("f-me_quoc_tich", "VN".into()).await?;
+    click(browser, "input[name='f.has_father'][value='false']").await?;
+    click(browser, "input[name='f.cap_ban_sao'][value='true']").await?;
+    fill(browser, "f-so_ban_sao", "2").await?;
+    click(browser, "input[name='f.cam_doan'][value='true']").await?;
+    let mut i = 0;
+    while browser.find(Locator::Id(&format!("doc_{i}"))).await.is_ok() {
+        let path = files.join(format!("to-{}.pdf", i.min(2)));
+        fill(browser, &format!("doc_{i}"), &path.display().to_string()).await?;
+        i += 1;
+    }
+    click(
+        browser,
+        "form[enctype='multipart/form-data'] button[type=submit][class=primary]",
+    )
+    .await?;
+    wait_for(browser, "the confirmation", |s| {
+        s.contains("id=\"dossier-code\"")
+    })
+    .await?;
+    let page = browser.source().await.map_err(|e| e.to_string())?;
+    let code = crate::dossier_pages::between(&page, "id=\"dossier-code\">", "<").to_owned();
+
+    // The officers: received, the extract made from the data, approved (signed), returned.
+    let commune = crate::common::agency_of(app, "motcua.dongkinh").await;
+    let receiver = crate::common::Api::new(app, "motcua.dongkinh").await;
+    let specialist = crate::common::officer(app, "chuyenvien.dk", Role::Specialist, &commune).await;
+    let leader = crate::common::officer(app, "lanhdao.dk", Role::Leader, &commune).await;
+    receiver
+        .act_ok(&code, "accept", serde_json::json!({}))
+        .await;
+    let r = receiver
+        .post(
+            &format!("/api/v1/dossiers/{code}/results/from-form"),
+            &serde_json::json!({"register_no": "125/2026"}),
+        )
+        .await;
+    if r.status() != 201 {
+        return Err(format!(
+            "the extract: {}",
+            r.text().await.unwrap_or_default()
+        ));
+    }
+    receiver
+        .act_ok(&code, "forward", serde_json::json!({}))
+        .await;
+    specialist
+        .act_ok(&code, "forward", serde_json::json!({}))
+        .await;
+    leader.act_ok(&code, "approve", serde_json::json!({})).await;
+    leader
+        .act_ok(
+            &code,
+            "finish",
+            serde_json::json!({"result": "Trích lục khai sinh", "electronic": true}),
+        )
+        .await;
+    receiver
+        .act_ok(&code, "return_result", serde_json::json!({}))
+        .await;
+
+    go(at("/my/dossiers")).await?;
+    click(browser, &format!("a[href='/my/dossiers/{code}']")).await?;
+    let page = browser.source().await.map_err(|e| e.to_string())?;
+    let name = format!("trich-luc-khai-sinh-{code}.pdf");
+    if !page.contains(&format!("Tải kết quả: {name}")) {
+        return Err(format!("no extract to download: {page}"));
+    }
+    if !page.contains("Tờ khai đã nộp") || !page.contains("Nguyễn Thị Mai") {
+        return Err("the declaration is not on the citizen's page".into());
+    }
+    click(browser, "#print-result").await?;
+    wait_for(browser, "the result sheet", |s| s.contains("<svg")).await?;
+    let sheet = browser.source().await.map_err(|e| e.to_string())?;
+    let check: String = crate::dossier_pages::between(&sheet, "/verify?sha256=", "\"")
+        .chars()
+        .take(64)
+        .collect();
+    go(at(&format!("/verify?sha256={check}"))).await?;
+    wait_for(browser, "the verdict", |s| s.contains("id=\"verdict\"")).await?;
+    let verdict = browser.source().await.map_err(|e| e.to_string())?;
+    if !verdict.contains("Hợp lệ: tài liệu đúng là tài liệu cơ quan đã ký")
+        || !verdict.contains("Nội dung được chứng thực: TRÍCH LỤC KHAI SINH")
+        || !verdict.contains("125/2026")
+    {
+        return Err(format!("the extract does not verify as made: {verdict}"));
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_birth_registration_on_its_form_to_a_signed_extract_at_a_desk_on_sqlite() {
+    let driver = match start_driver() {
+        Ok(driver) => driver,
+        Err(why) => {
+            motcua_testkit::skip_or_fail("a browser", REQUIRE, &why);
+            return;
+        }
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    crate::forms::with_processes(&app).await;
+    let files = tempfile::tempdir().unwrap();
+    for i in 0..3 {
+        std::fs::write(
+            files.path().join(format!("to-{i}.pdf")),
+            format!("%PDF-1.7\n% {i}\n%%EOF\n"),
+        )
+        .unwrap();
+    }
+    let browser = connect_as(&driver, None).await;
+    let outcome = birth_on_its_form(&app, &browser, files.path()).await;
+    finish(browser, outcome, "birth-failure.png").await;
+    app.stop().await;
 }

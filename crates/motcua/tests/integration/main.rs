@@ -16,6 +16,7 @@ mod disk_full;
 mod documents;
 mod dossier_pages;
 mod dossiers;
+mod forms;
 mod generate;
 mod news;
 mod programme;

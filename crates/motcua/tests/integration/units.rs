@@ -1117,7 +1117,7 @@ async fn transition_moves_dossiers_in_flight(backend: Backend) {
         .agency_code
         .unwrap();
     let submit = |user: &'static str, procedure: &str, channel: &str, receive: bool| {
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "procedure_code": procedure,
             "agency_code": vinhtrai,
             "channel": channel,
@@ -1127,6 +1127,10 @@ async fn transition_moves_dossiers_in_flight(backend: Backend) {
                 "citizen_id": "020095001234", "phone": "0912 345 678"
             }
         });
+        // Online, the birth registration is declared on its electronic form.
+        if channel == "online" {
+            body["form_data"] = crate::forms::birth_declaration("Nguyễn Thị Hoa");
+        }
         send(user, "/api/v1/dossiers".into(), body)
     };
     let birth = motcua::samples::BIRTH;
@@ -1178,6 +1182,7 @@ async fn transition_moves_dossiers_in_flight(backend: Backend) {
         motcua::samples::JUSTICE_DEPARTMENT
     );
     let online = submit("congdan", birth, "online", false).await;
+    assert_eq!(online["form_data"]["ks_ho_ten"], "Nguyễn Thị Hoa");
     let refused = submit("motcua.vinhtrai", birth, "paper", false).await;
     let refused = send(
         "motcua.vinhtrai",
@@ -1290,6 +1295,8 @@ async fn transition_moves_dossiers_in_flight(backend: Backend) {
         }
         assert_eq!(now["due_at"], d["due_at"]);
         assert_eq!(now["state"], d["state"]);
+        // The declaration travels unchanged.
+        assert_eq!(now["form_data"], d["form_data"]);
         let events = app.store.dossier_events(&code(d)).await.unwrap();
         let (last, earlier) = events.split_last().unwrap();
         assert_eq!(&serde_json::to_value(earlier).unwrap(), history);

@@ -45,6 +45,8 @@ pub struct NewDocument {
     /// Mark it digitised at once (an officer scanning a paper component at receipt).
     pub digitised: bool,
     pub at: DateTime<Utc>,
+    /// For a result made from data: what it certifies (JSON), kept beside it.
+    pub certifies: Option<String>,
 }
 
 impl NewDocument {
@@ -69,6 +71,7 @@ impl NewDocument {
             component: None,
             digitised: false,
             at,
+            certifies: None,
         }
     }
 }
@@ -252,6 +255,9 @@ impl Store {
             return Err(StoreError::NotFound(format!("hồ sơ {}", doc.dossier_code)));
         };
         insert_document(&mut tx, doc, &audit.actor).await?;
+        if let Some(contents) = &doc.certifies {
+            crate::forms::insert_certified_in_tx(&mut tx, doc.id, contents).await?;
+        }
         let record = document_in_tx(&mut tx, doc.id)
             .await?
             .ok_or_else(|| StoreError::NotFound("tài liệu".into()))?;

@@ -136,6 +136,7 @@ pub(crate) async fn attach_wallet_items_in_tx(
             component: a.component.clone().or_else(|| Some(item.name.clone())),
             digitised: true,
             at,
+            certifies: None,
         };
         insert_document(tx, &doc, &actor.actor).await?;
         let sql = "INSERT INTO document_reuses (id, wallet_item_id, dossier_code, document_id, \

@@ -161,7 +161,13 @@ fn queue_where(f: &DossierFilter) -> (String, Vec<Bind>) {
                 Bind::Text(format!("%{}%", like_escape(&fold(q)))),
                 &mut binds,
             );
-            clauses.push(format!("d.applicant_name_folded LIKE {p} ESCAPE '\\'"));
+            // The applicant's name, or a field the form marks searchable (the child's
+            // name on a birth registration).
+            clauses.push(format!(
+                "(d.applicant_name_folded LIKE {p} ESCAPE '\\' OR EXISTS (SELECT 1 FROM \
+                 dossier_forms f WHERE f.dossier_code = d.code AND f.search_folded LIKE {p} \
+                 ESCAPE '\\'))"
+            ));
         }
     }
     if let Some(step) = f.step {

@@ -55,6 +55,7 @@ fn procedure(c: &str, name: &str, level: Level) -> Procedure {
         legal_bases: vec![],
         valid_from: Some(date(2025, 7, 1)),
         valid_to: None,
+        form: None,
     }
 }
 

@@ -101,6 +101,7 @@ fn procedure(retention: Retention) -> Procedure {
         legal_bases: vec![],
         valid_from: Some(NaiveDate::from_ymd_opt(2025, 7, 1).unwrap()),
         valid_to: None,
+        form: None,
     }
 }
 
@@ -128,6 +129,7 @@ fn submission(at: DateTime<Utc>, attachments: Vec<WalletAttachment>, holder: &st
             holidays: Arc::new(HolidayCalendar::default()),
         }),
         attachments,
+        form: None,
     }
 }
 

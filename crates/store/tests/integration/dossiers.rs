@@ -101,6 +101,7 @@ fn birth_registration() -> Procedure {
         legal_bases: vec![],
         valid_from: Some(NaiveDate::from_ymd_opt(2025, 7, 1).unwrap()),
         valid_to: None,
+        form: None,
     }
 }
 
@@ -129,6 +130,7 @@ fn submission(agency: &str, name: &str, at: DateTime<Utc>) -> Submission {
         actor: actor("congdan", "citizen", None),
         receive: None,
         attachments: vec![],
+        form: None,
     }
 }
 

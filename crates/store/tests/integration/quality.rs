@@ -111,6 +111,7 @@ fn procedure(code: &str, level: Level, online: OnlineLevel) -> Procedure {
         legal_bases: vec![],
         valid_from: Some(NaiveDate::from_ymd_opt(2025, 7, 1).unwrap()),
         valid_to: None,
+        form: None,
     }
 }
 
@@ -301,6 +302,7 @@ async fn scenario(store: Store) {
                 owner: None,
                 idempotency: None,
                 attachments: Vec::new(),
+                form: None,
                 at: now,
                 actor: admin.clone(),
                 receive: (!online && rng.chance(70)).then(|| ReceiveNow {
@@ -447,6 +449,7 @@ async fn scenario(store: Store) {
             owner: None,
             idempotency: None,
             attachments: Vec::new(),
+            form: None,
             at: now,
             actor: admin.clone(),
             receive: Some(ReceiveNow {

@@ -7,6 +7,7 @@ mod contract;
 pub(crate) mod documents;
 pub(crate) mod dossiers;
 mod extract;
+pub(crate) mod forms;
 pub(crate) mod news;
 pub(crate) mod processes;
 pub(crate) mod programme;
@@ -78,6 +79,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(processes::routes())
         .merge(units::routes())
         .merge(catalogue::routes())
+        .merge(forms::routes())
         .merge(programme::routes())
         .merge(news::routes())
         .merge(stats::routes())

@@ -4,7 +4,6 @@
 use super::{Chrome, error_page_with};
 use crate::AppState;
 use crate::error::ApiError;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::{DateTime, FixedOffset, Utc};
 use motcua_domain::account::Role;
@@ -139,36 +138,30 @@ pub(crate) fn api_error_page(chrome: Chrome, err: impl Into<ApiError>) -> Respon
     error_page_with(chrome, err.status, &err.detail)
 }
 
-/// The address the public reaches this portal at: `--public-url`, else the request's Host
-/// (https when cookies are marked secure, that is, when not serving on loopback).
-pub(crate) fn public_base(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &state.config.public_url {
-        return url.clone();
-    }
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
-        })
-        .unwrap_or("localhost");
-    let scheme = if state.config.cookie_secure {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}")
-}
+pub(crate) use crate::links::{lookup_url, public_base};
 
-/// The public lookup address of a dossier: with its lookup secret it opens the dossier at
-/// once (the receipt's QR code); without, the check digits are asked for there.
-pub(crate) fn lookup_url(base: &str, code: &str, secret: Option<&str>) -> String {
-    let mut pairs = vec![("code", code)];
-    pairs.extend(secret.map(|s| ("check", s)));
-    let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
-    format!("{base}/lookup?{query}")
+/// A dossier's declaration printed as the official form (for its applicant or its
+/// officers, each with the declaration they may see), or a page saying there is none.
+pub(crate) async fn declaration_pdf(
+    state: &AppState,
+    chrome: Chrome,
+    headers: &axum::http::HeaderMap,
+    record: &motcua_store::DossierRecord,
+    declaration: Option<&motcua_app::dossiers::read::Declaration>,
+) -> Result<Response, crate::pages::PageError> {
+    let Some(declaration) = declaration else {
+        return Ok(error_page_with(
+            chrome,
+            axum::http::StatusCode::NOT_FOUND,
+            "Hồ sơ này không có tờ khai điện tử.",
+        ));
+    };
+    let code = record.code();
+    let lookup = lookup_url(&public_base(state, headers), code, None);
+    let bytes = motcua_app::forms::print::declaration_pdf(&state.app, record, declaration, &lookup)
+        .await
+        .map_err(|e| crate::pages::PageError::app(chrome, e))?;
+    Ok(crate::download::pdf(bytes, &format!("to-khai-{code}.pdf")))
 }
 
 /// A QR code as inline SVG (no XML declaration), labelled for screen readers.

@@ -128,6 +128,10 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/lookup/{code}/forms/{form}", get(dossiers::applicant_form))
         .route(
+            "/lookup/{code}/declaration.pdf",
+            get(dossiers::applicant_declaration),
+        )
+        .route(
             "/lookup/{code}/supplement",
             post(dossiers::applicant_supplement).layer(axum::extract::DefaultBodyLimit::disable()),
         )
@@ -139,6 +143,14 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/work/dossiers/{code}/actions", post(work::act))
         .route("/work/dossiers/{code}/documents/{id}", get(work::document))
         .route("/work/dossiers/{code}/forms/{form}", get(work::print_form))
+        .route(
+            "/work/dossiers/{code}/results/from-form",
+            post(work::result_from_form),
+        )
+        .route(
+            "/work/dossiers/{code}/declaration.pdf",
+            get(work::declaration_pdf),
+        )
         .route("/processes", get(processes::list))
         .route(
             "/processes/new",
@@ -158,6 +170,11 @@ pub(crate) fn router() -> Router<AppState> {
             get(catalogue::new_form).post(catalogue::create),
         )
         .route("/procedures/{code}", get(catalogue::detail))
+        .route("/procedures/{code}/form-data.csv", get(work::form_data_csv))
+        .route(
+            "/procedures/{code}/form-data.xlsx",
+            get(work::form_data_xlsx),
+        )
         .route(
             "/procedures/{code}/edit",
             get(catalogue::edit_form).post(catalogue::save),

@@ -234,6 +234,7 @@ async fn seed_demo(store: &Store) -> Vec<DemoAccount> {
     motcua::demo_programme::seed_as_of(store, story)
         .await
         .unwrap();
+    motcua::demo_forms::seed_code_lists(store).await.unwrap();
     demo::seed_identities(store).await.unwrap();
     demo::accounts_for_login_page(store).await.unwrap()
 }
@@ -468,14 +469,28 @@ impl<'a> Api<'a> {
 
 /// Adds a receiver at another commune (not a demo account) and signs them in.
 pub async fn other_commune_receiver(app: &TestApp) -> Api<'_> {
-    let agency = "000.01.40.H37";
-    let username = "motcua.khac";
+    officer(
+        app,
+        "motcua.khac",
+        motcua_domain::account::Role::Receiver,
+        "000.01.40.H37",
+    )
+    .await
+}
+
+/// Adds an officer (not a demo account) with this role at this agency and signs them in.
+pub async fn officer<'a>(
+    app: &'a TestApp,
+    username: &str,
+    role: motcua_domain::account::Role,
+    agency: &str,
+) -> Api<'a> {
     let password = demo_password(username);
     let user = motcua_store::NewUser {
         username: motcua_domain::account::Username::parse(username).unwrap(),
-        display_name: "Cán bộ xã khác".into(),
+        display_name: format!("Cán bộ {username}"),
         password_hash: motcua_app::password::hash_password(&password),
-        role: motcua_domain::account::Role::Receiver,
+        role,
         agency_code: Some(agency.into()),
     };
     let audit = motcua_domain::audit::AuditEntry::system(

@@ -30,6 +30,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(upload::download))
         .routes(routes!(upload::mark_digitised))
         .routes(routes!(upload::withdraw_draft))
+        .routes(routes!(upload::result_from_form))
         .routes(
             routes!(verify::verify_hash, verify::verify_file).layer(DefaultBodyLimit::disable()),
         )

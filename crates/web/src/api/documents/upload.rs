@@ -87,6 +87,7 @@ pub(crate) async fn upload(
         component: q.component,
         digitised: q.digitised.unwrap_or(false),
         sha256,
+        certifies: None,
     };
     let prepared = app_upload::prepare(&state.app, &who, &code, &input).await?;
     check_length(&headers, blobs(&state.app)?.max_bytes())?;
@@ -171,4 +172,49 @@ pub(crate) async fn withdraw_draft(
 ) -> ApiResult<Json<DocumentView>> {
     let doc = app_upload::withdraw_draft(&state.app, &user.principal(), &code, &id).await?;
     Ok(Json(doc.into()))
+}
+
+/// Sets the result the procedure's template makes from the dossier's declaration (e.g. a
+/// birth registration extract) as a PDF, attached as a draft result that approval signs;
+/// `register_no` is the number in the register book (officers handling the dossier).
+#[utoipa::path(
+    post, path = "/api/v1/dossiers/{code}/results/from-form", tag = "dossiers",
+    params(("code" = String, Path, description = "The dossier code")),
+    request_body = FromFormBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The result (a draft until approval signs it)", body = DocumentView),
+        (status = 403, description = "`forbidden`: officers only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`dossier_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`no_declaration`, `no_result_template`, `result_not_expected`, `dossier_closed`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_characters`, `register_no_too_long`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`pdf_unavailable`: no font on the server to set it", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn result_from_form(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    crate::api::ApiJson(body): crate::api::ApiJson<FromFormBody>,
+) -> ApiResult<(StatusCode, Json<DocumentView>)> {
+    let base = crate::links::public_base(&state, &headers);
+    let lookup = crate::links::lookup_url(&base, &code, None);
+    let doc = motcua_app::forms::results::issue(
+        &state.app,
+        &user.principal(),
+        &code,
+        body.register_no.as_deref(),
+        &lookup,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(doc.into())))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FromFormBody {
+    /// The number in the register book, printed on the result.
+    #[schema(max_length = 50, example = "125/2026")]
+    pub register_no: Option<String>,
 }

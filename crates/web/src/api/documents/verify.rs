@@ -47,6 +47,16 @@ pub(crate) struct SignatureCheckView {
     /// Why not: `signature_invalid`, `statement_mismatch`, `unknown_signing_key`.
     pub problem: Option<String>,
     pub detail: String,
+    /// For a result made from a declaration: what it certifies, row by row.
+    pub certifies: Option<CertifiedView>,
+}
+
+/// What a result made from data certifies: its title and its rows as set.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CertifiedView {
+    pub title: String,
+    /// Label and value, in order.
+    pub rows: Vec<[String; 2]>,
 }
 
 impl From<CheckedSignature> for SignatureCheckView {
@@ -65,6 +75,10 @@ impl From<CheckedSignature> for SignatureCheckView {
             valid: c.valid,
             problem: c.problem.map(str::to_owned),
             detail: c.detail,
+            certifies: c.certifies.map(|c| CertifiedView {
+                title: c.title,
+                rows: c.rows.into_iter().map(|(l, v)| [l, v]).collect(),
+            }),
         }
     }
 }

@@ -33,6 +33,11 @@ pub(crate) struct SubmitBody {
     /// Components taken from the applicant's document store instead of being supplied
     /// again (`GET /api/v1/wallet`); each reuse is recorded.
     pub documents: Option<Vec<AttachBody>>,
+    /// What the applicant declares on the procedure's electronic form
+    /// (`GET /api/v1/procedures/{code}/form`). Checked against the published form: every
+    /// problem comes back in the 422 answer's `errors`, by path (`members[2].birth_date`).
+    #[schema(value_type = Option<Object>)]
+    pub form_data: Option<serde_json::Value>,
 }
 
 /// A component taken from the applicant's store.
@@ -70,8 +75,8 @@ pub(crate) fn idempotency_key(headers: &HeaderMap) -> ApiResult<Option<String>> 
         (status = 201, description = "The dossier (also for a replayed key, with `Idempotent-Replayed: true`)", body = DossierView),
         (status = 400, description = "`invalid_idempotency_key`, `malformed_json`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only citizens (online) and receivers (at their own counter) submit", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`idempotency_key_reused` (same key, another body)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`invalid_citizen_id`, `invalid_tax_code`, `invalid_phone`, `citizen_id_required`, `tax_code_required`, `invalid_email`, `invalid_channel`, `procedure_not_published`, `no_approved_process`, `unknown_agency`…", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`idempotency_key_reused` (same key, another body), `form_version_changed` (a new version was published meanwhile)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_citizen_id`, `invalid_tax_code`, `invalid_phone`, `citizen_id_required`, `tax_code_required`, `invalid_email`, `invalid_channel`, `invalid_form_data` (with `errors`), `form_not_expected`, `procedure_not_published`, `no_approved_process`, `unknown_agency`…", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub(crate) async fn submit(
@@ -105,6 +110,7 @@ pub(crate) async fn submit(
                     .filter(|c| !c.is_empty()),
             })
             .collect(),
+        form_data: body.form_data,
     };
     let submitted = submit_as(&state, Some(&user), request).await?;
     let replayed = matches!(submitted, Submitted::Replayed(_));

@@ -244,6 +244,11 @@ pub(crate) struct DossierView {
     pub digitisation: DigitisationView,
     pub events: Vec<EventView>,
     pub control_sheet: Vec<SheetRowView>,
+    /// What the applicant declared on the electronic form of the dossier's procedure
+    /// version (null when it has none). Personal fields are masked for administrators and
+    /// auditors, as the applicant is.
+    #[schema(value_type = Option<Object>)]
+    pub form_data: Option<serde_json::Value>,
 }
 
 /// The API's view of the dossier read model.
@@ -261,6 +266,7 @@ pub(crate) fn dossier_view(detail: Detail) -> DossierView {
         current_step,
         late,
         read_at: _,
+        declaration,
     } = detail;
     let (documents, digitisation) = document_views_of(documents, &signed, Some(&procedure));
     let d = &r.dossier;
@@ -314,6 +320,7 @@ pub(crate) fn dossier_view(detail: Detail) -> DossierView {
         digitisation,
         events: events.into_iter().map(EventView::from).collect(),
         control_sheet: control_sheet.into_iter().map(SheetRowView::from).collect(),
+        form_data: declaration.map(|d| d.data),
     }
 }
 

@@ -58,6 +58,8 @@ struct ProcedurePage {
     assignments: Vec<AssignmentLine>,
     versions: Vec<VersionLine>,
     online: bool,
+    /// Staff may download what this procedure's dossiers declared on its form.
+    form_data_export: bool,
     is_admin: bool,
     has_draft: bool,
     published: bool,
@@ -212,6 +214,9 @@ pub(crate) async fn detail(
             .collect(),
         online: p.is_online() && version.state == VersionState::Published,
         is_admin: admin,
+        form_data_export: published
+            && p.form.is_some()
+            && chrome.user.as_ref().is_some_and(|u| u.role.is_staff()),
         has_draft,
         published,
         chrome,

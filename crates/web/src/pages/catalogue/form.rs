@@ -297,6 +297,8 @@ impl FormValues {
             legal_bases: lines(&self.legal_bases).map(str::to_owned).collect(),
             valid_from,
             valid_to,
+            // The electronic form is designed on its own page and kept by the caller.
+            form: None,
         };
         if !errors.is_empty() {
             return Err(errors);

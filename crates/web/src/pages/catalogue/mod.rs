@@ -58,15 +58,7 @@ fn enum_options<T: Copy>(
 
 /// 8000 → "8.000 đ".
 pub(crate) fn vnd(amount: i64) -> String {
-    let digits = amount.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    format!("{}{out} đ", if amount < 0 { "-" } else { "" })
+    format!("{} đ", motcua_domain::text::group_thousands(amount))
 }
 
 fn day(d: NaiveDate) -> String {

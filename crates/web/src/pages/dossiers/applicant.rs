@@ -93,7 +93,18 @@ pub(crate) async fn render_applicant(
         Err(err) => return Ok(api_error_page(chrome, err)),
     };
     let result = lookup_result(state, view).await?;
+    let declaration = match motcua_app::forms::of_applicant(&state.app, access).await {
+        Ok(Some(d)) => {
+            let choices = motcua_app::forms::choices(&state.app)
+                .await
+                .map_err(|e| PageError::app(chrome.clone(), e))?;
+            motcua_app::forms::readable::readable(&d, &choices)
+        }
+        Ok(None) => Vec::new(),
+        Err(err) => return Ok(api_error_page(chrome, err)),
+    };
     let page = LookupPage {
+        declaration,
         chrome,
         code: result.code.clone(),
         check: String::new(),
@@ -202,6 +213,30 @@ pub(crate) async fn print_form(
         back_href: format!("/lookup/{}", access.record().code()),
     };
     form_page(&state, chrome, &headers, source, number).await
+}
+
+/// `GET /lookup/{code}/declaration.pdf`: the declaration as the official form.
+pub(crate) async fn declaration_pdf(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    jar: CookieJar,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Result<Response, PageError> {
+    let Ok(access) = access(&state, &chrome, &jar, &code).await else {
+        return Ok(ask_again(&code));
+    };
+    let declaration = motcua_app::forms::of_applicant(&state.app, &access)
+        .await
+        .map_err(|e| PageError::app(chrome.clone(), e))?;
+    crate::pages::dossier_common::declaration_pdf(
+        &state,
+        chrome,
+        &headers,
+        access.record(),
+        declaration.as_ref(),
+    )
+    .await
 }
 
 /// `POST /lookup/{code}/supplement`: one file for one missing component (multipart:

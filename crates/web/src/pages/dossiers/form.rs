@@ -93,11 +93,38 @@ pub(super) struct SubmitPage {
     staff_user: bool,
     citizen_name: Option<String>,
     max_mib: usize,
+    /// The procedure's electronic form, as drawn, and as defined.
+    eform: Option<super::eform::FormBlock>,
+    prepared: Option<std::sync::Arc<motcua_domain::form::PreparedForm>>,
 }
 
 impl SubmitPage {
     fn err(&self, field: &str) -> Option<&str> {
         error_for(&self.errors, field)
+    }
+
+    /// Draws the electronic form with what was typed (`inputs`), what the signed-in
+    /// citizen's account already says, and the form's problems beside their fields.
+    pub(super) async fn fill_eform(
+        &mut self,
+        state: &AppState,
+        user: Option<&AuthUser>,
+        inputs: &HashMap<String, String>,
+    ) -> Result<(), PageError> {
+        let Some(prepared) = self.prepared.clone() else {
+            return Ok(());
+        };
+        let choices = motcua_app::forms::choices(&state.app).await?;
+        let who = user.map(AuthUser::principal);
+        let prefill = motcua_app::forms::prefill(&state.app, who.as_ref()).await?;
+        self.eform = Some(super::eform::form_block(
+            &prepared,
+            inputs,
+            &self.errors,
+            &choices,
+            &prefill,
+        ));
+        Ok(())
     }
 }
 
@@ -110,6 +137,7 @@ pub(super) struct ProcedureForm {
     pub(super) documents: Vec<(String, String)>,
     pub(super) groups: Vec<AgencyGroup>,
     pub(super) closed: Option<String>,
+    pub(super) eform: Option<std::sync::Arc<motcua_domain::form::PreparedForm>>,
 }
 
 pub(super) async fn procedure_form(
@@ -138,6 +166,7 @@ pub(super) async fn procedure_form(
         .collect();
     let closed = online.closed.map(|c| c.detail_vi().to_owned());
     let version = online.version;
+    let eform = motcua_app::forms::of_version(&state.app, &version);
     let p = &version.procedure;
     Ok(Some(ProcedureForm {
         code: code.to_owned(),
@@ -148,9 +177,13 @@ pub(super) async fn procedure_form(
             .iter()
             .map(|f| format!("{}: {}", f.name, crate::pages::catalogue::vnd(f.amount_vnd)))
             .collect(),
+        // The paper declaration an electronic form replaces is filled in, not uploaded.
         documents: p
             .documents
             .iter()
+            .filter(|d| {
+                p.form.as_ref().and_then(|f| f.stands_for.as_deref()) != Some(d.name.as_str())
+            })
             .map(|d| {
                 let mut note = Vec::new();
                 if d.originals > 0 {
@@ -167,6 +200,7 @@ pub(super) async fn procedure_form(
             .collect(),
         groups,
         closed,
+        eform,
     }))
 }
 
@@ -225,6 +259,8 @@ pub(super) fn submit_page(
         staff_user,
         citizen_name,
         max_mib: crate::dossiers::MAX_DOCUMENT_BYTES / 1024 / 1024,
+        eform: None,
+        prepared: form.eform,
         chrome,
     }
 }
@@ -252,5 +288,7 @@ pub(crate) async fn submit_form(
         None,
     );
     offer_wallet(&state, user.as_ref(), &mut page.documents, &HashMap::new()).await?;
+    page.fill_eform(&state, user.as_ref(), &HashMap::new())
+        .await?;
     Ok(render(StatusCode::OK, &page))
 }

@@ -126,6 +126,8 @@ pub(super) struct LookupPage {
     pub(super) criteria: Vec<Criterion>,
     /// Where the rating form sends the applicant back.
     pub(super) own: bool,
+    /// What the applicant declared on the electronic form (their own page only).
+    pub(super) declaration: Vec<motcua_app::forms::readable::ReadableSection>,
 }
 
 pub(super) fn criteria() -> Vec<Criterion> {
@@ -309,6 +311,7 @@ pub(crate) async fn lookup(
     let code = q.code.unwrap_or_default().trim().to_owned();
     let check = q.check.unwrap_or_default().trim().to_owned();
     let mut page = LookupPage {
+        declaration: Vec::new(),
         chrome,
         code: code.clone(),
         check: check.clone(),
@@ -393,6 +396,7 @@ pub(crate) async fn rate(
         Err(err) => {
             let err = crate::error::logged(err);
             let page = LookupPage {
+                declaration: Vec::new(),
                 chrome,
                 code,
                 check,

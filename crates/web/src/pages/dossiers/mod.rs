@@ -3,14 +3,16 @@
 //! and a signed-in citizen's own dossiers.
 
 mod applicant;
+mod eform;
 mod form;
 mod lookup;
 mod mine;
 mod submit;
 
 pub(super) use applicant::{
-    document as applicant_document, dossier as applicant_dossier, print_form as applicant_form,
-    print_result as applicant_result, supplement as applicant_supplement,
+    declaration_pdf as applicant_declaration, document as applicant_document,
+    dossier as applicant_dossier, print_form as applicant_form, print_result as applicant_result,
+    supplement as applicant_supplement,
 };
 pub(super) use form::submit_form;
 pub(super) use lookup::{lookup, rate};

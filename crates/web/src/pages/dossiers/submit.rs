@@ -1,5 +1,6 @@
 //! The posted online form: applicant data and document uploads, registered once per key.
 
+use super::eform::{GroupChange, form_errors};
 use super::form::{procedure_form, submit_page, unknown_procedure};
 use super::{ApplicantFields, FormError, valid_key};
 use crate::AppState;
@@ -15,6 +16,7 @@ use motcua_app::dossiers::attach::{attach_staged, hold_upload, reclaim_upload, s
 use motcua_app::dossiers::public::applicant_audit;
 use motcua_app::dossiers::submit::SubmitRequest;
 use motcua_app::dossiers::{self as app_dossiers, MAX_DOCUMENT_BYTES};
+use motcua_domain::form::inputs::data_from_inputs;
 
 use super::applicant::{applicant_path, pass_cookie};
 use askama::Template;
@@ -176,7 +178,47 @@ pub(crate) async fn submit(
         return Ok(error_page_with(chrome, StatusCode::CONFLICT, reason));
     }
     let fields = ApplicantFields::from_map(&text);
+    // A button that adds or removes an item of a repeating group: the page again, changed,
+    // with the files chosen so far kept.
+    if let (Some(prepared), Some(change)) = (
+        form.eform.clone(),
+        text.get("form_action").and_then(|a| GroupChange::parse(a)),
+    ) {
+        let mut inputs = text.clone();
+        change.apply(&prepared.definition, &mut inputs);
+        let mut page = submit_page(
+            chrome,
+            form,
+            user.as_ref(),
+            fields,
+            Vec::new(),
+            &HashMap::new(),
+            None,
+        );
+        keep_files(&state, &mut page, files);
+        super::form::offer_wallet(
+            &state,
+            user.as_ref(),
+            &mut page.documents,
+            &wallet_choices(&text),
+        )
+        .await?;
+        page.fill_eform(&state, user.as_ref(), &inputs).await?;
+        return Ok(render(StatusCode::OK, &page));
+    }
     let mut errors: Vec<FormError> = Vec::new();
+    // The declaration on the electronic form, checked before anything is kept.
+    let form_data = form
+        .eform
+        .as_ref()
+        .map(|prepared| data_from_inputs(&prepared.definition, &text));
+    if let Some(data) = &form_data {
+        match motcua_app::forms::check(&state.app, &code, data).await {
+            Ok(()) => {}
+            Err(AppError::InvalidForm { problems }) => errors.extend(form_errors(&problems)),
+            Err(err) => return Err(PageError::app(chrome, err)),
+        }
+    }
     let applicant = match fields.body().fields() {
         Ok(a) => Some(a),
         Err(list) => {
@@ -197,17 +239,8 @@ pub(crate) async fn submit(
     }
     // Components supplied from the citizen's store instead of a file (the app checks the
     // store is theirs).
-    let mut reused: HashMap<usize, String> = HashMap::new();
-    for (name, id) in &text {
-        if let Some(index) = name
-            .strip_prefix("wallet_doc_")
-            .and_then(|i| i.parse::<usize>().ok())
-            && !id.trim().is_empty()
-            && !files.contains_key(&index)
-        {
-            reused.insert(index, id.trim().to_owned());
-        }
-    }
+    let mut reused = wallet_choices(&text);
+    reused.retain(|index, _| !files.contains_key(index));
     let mut attachments = Vec::new();
     let mut doc_errors: HashMap<usize, String> = HashMap::new();
     for (index, (name, _)) in form.documents.iter().enumerate() {
@@ -258,12 +291,9 @@ pub(crate) async fn submit(
             None,
         );
         // The files that were fine are kept for the next try, and the store's choices.
-        for (index, upload) in files {
-            if let (Ok(staged), Some(input)) = (upload.staged, page.documents.get_mut(index)) {
-                input.kept = hold_upload(&state.app, staged, &upload.filename);
-            }
-        }
+        keep_files(&state, &mut page, files);
         super::form::offer_wallet(&state, user.as_ref(), &mut page.documents, &reused).await?;
+        page.fill_eform(&state, user.as_ref(), &text).await?;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     // The key's request hash: the form's fields and each file's digest.
@@ -294,6 +324,7 @@ pub(crate) async fn submit(
         receive: None,
         idempotency: valid_key(text.get("idempotency_key")).map(|k| (k, request_hash)),
         attachments,
+        form_data,
     };
     let who = user.as_ref().map(AuthUser::principal);
     let submitted = match app_dossiers::submit::submit(&state.app, who.as_ref(), request).await {
@@ -309,7 +340,7 @@ pub(crate) async fn submit(
                 other => other.detail().into_owned(),
             };
             let status = status_of(&err);
-            let page = submit_page(
+            let mut page = submit_page(
                 chrome,
                 form,
                 user.as_ref(),
@@ -318,6 +349,7 @@ pub(crate) async fn submit(
                 &HashMap::new(),
                 Some(message),
             );
+            page.fill_eform(&state, user.as_ref(), &text).await?;
             return Ok(render(status, &page));
         }
     };
@@ -435,6 +467,30 @@ pub(crate) async fn submitted(
         chrome,
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+/// Components the citizen chose from their store (index → item id).
+fn wallet_choices(text: &HashMap<String, String>) -> HashMap<usize, String> {
+    text.iter()
+        .filter_map(|(name, id)| {
+            let index = name.strip_prefix("wallet_doc_")?.parse::<usize>().ok()?;
+            (!id.trim().is_empty()).then(|| (index, id.trim().to_owned()))
+        })
+        .collect()
+}
+
+/// Keeps the files that arrived whole for the page shown again, so they need not be chosen
+/// a second time.
+fn keep_files(
+    state: &AppState,
+    page: &mut super::form::SubmitPage,
+    files: BTreeMap<usize, Upload>,
+) {
+    for (index, upload) in files {
+        if let (Ok(staged), Some(input)) = (upload.staged, page.documents.get_mut(index)) {
+            input.kept = hold_upload(&state.app, staged, &upload.filename);
+        }
+    }
 }
 
 /// The Content-Length a client declared, if any.

@@ -160,6 +160,7 @@ pub(crate) async fn counter(
         receive: Some(true),
         idempotency: valid_key(form.get("idempotency_key")).map(|k| (k, request_hash)),
         attachments: Vec::new(),
+        form_data: None,
     };
     match app_dossiers::submit::submit(&state.app, Some(&user.principal()), request).await {
         Ok(submitted) => Ok(Redirect::to(&format!(

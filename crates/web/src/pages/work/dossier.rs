@@ -71,6 +71,10 @@ struct DossierPage {
     due_at: String,
     applicant: Vec<Line>,
     applicant_masked: bool,
+    /// What the applicant declared on the electronic form, as people read it.
+    declaration: Vec<motcua_app::forms::readable::ReadableSection>,
+    /// The title of the result this officer may make from the declaration now.
+    result_from_form: Option<String>,
     steps: Vec<StepLine>,
     budget: String,
     documents: Vec<DocLine>,
@@ -392,7 +396,27 @@ pub(super) async fn dossier_page(
             detail: event_detail(&e.data, &names),
         })
         .collect();
+    let declaration = match &detail.declaration {
+        Some(d) => {
+            let choices = motcua_app::forms::choices(&state.app).await?;
+            motcua_app::forms::readable::readable(d, &choices)
+        }
+        None => Vec::new(),
+    };
+    let result_from_form = detail
+        .declaration
+        .as_ref()
+        .filter(|d| !d.masked && d.data.is_object())
+        .and_then(|d| d.form.result.as_ref())
+        .filter(|_| {
+            use motcua_domain::account::Role;
+            matches!(user.role, Role::Receiver | Role::Specialist | Role::Leader)
+                && d.state.result_stage().accepts_results()
+        })
+        .map(|t| t.title.clone());
     let page = DossierPage {
+        result_from_form,
+        declaration,
         forms: forms_available(&detail),
         code: detail.record.code().to_owned(),
         procedure_code: detail.record.procedure_code.clone(),
@@ -442,11 +466,14 @@ pub(crate) async fn dossier(
         Ok(r) => r,
         Err(err) => return Ok(api_error_page(chrome, err)),
     };
-    let notice = q.done.as_deref().and_then(|done| {
-        ActionKind::ALL
+    let notice = q.done.as_deref().and_then(|done| match done {
+        "result_from_form" => {
+            Some("Đã lập kết quả từ tờ khai: dự thảo kết quả, được ký số khi phê duyệt.".to_owned())
+        }
+        _ => ActionKind::ALL
             .iter()
             .find(|k| k.as_str() == done)
-            .map(|k| format!("Đã thực hiện: {}.", k.label_vi()))
+            .map(|k| format!("Đã thực hiện: {}.", k.label_vi())),
     });
     dossier_page(
         &state,

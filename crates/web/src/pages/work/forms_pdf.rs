@@ -4,15 +4,15 @@
 
 use super::forms::PrintPage;
 use crate::pages::error_page_with;
-use crate::pdf::{Sheet, Weight};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use motcua_app::pdf::{Sheet, Weight};
 
 const BODY: f32 = 11.0;
 
 /// Whether form `form_no` is offered as a PDF here.
 pub(super) fn offered(form_no: &str) -> bool {
-    matches!(form_no, "01" | "02" | "03" | "04") && crate::pdf::available()
+    matches!(form_no, "01" | "02" | "03" | "04") && motcua_app::pdf::available()
 }
 
 /// The form as a PDF answer, or a page saying why there is none.
@@ -49,7 +49,7 @@ pub(super) fn response(page: &PrintPage) -> Response {
     }
 }
 
-fn sheet(p: &PrintPage) -> Result<Sheet, crate::pdf::PdfUnavailable> {
+fn sheet(p: &PrintPage) -> Result<Sheet, motcua_app::pdf::PdfUnavailable> {
     let mut s = Sheet::new(&format!("Mẫu {} · {} · {}", p.form_no, p.title, p.code))?;
     let number = format!("Số: {}", p.code);
     s.columns(

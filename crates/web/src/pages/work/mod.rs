@@ -8,6 +8,7 @@ mod dossier;
 mod forms;
 mod forms_pdf;
 mod queue;
+mod results;
 
 /// Re-exported here for the pages that still take it from `work`.
 pub(crate) use super::view::SelectOpt;
@@ -18,6 +19,7 @@ pub(super) use dossier::{document, dossier};
 pub(super) use forms::print_form;
 pub(crate) use forms::{FormSource, form_page};
 pub(super) use queue::queue;
+pub(super) use results::{declaration_pdf, form_data_csv, form_data_xlsx, result_from_form};
 
 use super::{Chrome, error_page_with};
 use crate::auth::AuthUser;

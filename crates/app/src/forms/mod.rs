@@ -1,0 +1,306 @@
+//! Electronic forms: the published form of a procedure, checking what an applicant
+//! declared on it, and the code lists its choices come from.
+
+pub mod code_lists;
+pub mod export;
+pub mod print;
+pub mod readable;
+pub mod results;
+
+use crate::{App, AppError, AppResult};
+use chrono::NaiveDate;
+use motcua_domain::form::{FieldKind, FieldProblem, FormContext, FormLookup, PreparedForm};
+use motcua_store::{CodeEntry, DeclaredForm, VersionRecord};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
+use uuid::Uuid;
+
+/// Prepared forms by procedure version (a published version never changes, so an entry
+/// never goes stale), and the code lists as last read.
+#[derive(Default)]
+pub struct FormCache {
+    prepared: Mutex<HashMap<Uuid, Arc<PreparedForm>>>,
+    lists: RwLock<Option<Arc<Lists>>>,
+}
+
+/// Code lists by key, each sorted by code.
+pub type Lists = HashMap<String, Vec<CodeEntry>>;
+
+impl FormCache {
+    /// The version's form with its patterns compiled, if it has one.
+    pub fn prepared(&self, version: &VersionRecord) -> Option<Arc<PreparedForm>> {
+        let definition = version.procedure.form.as_ref()?;
+        let mut cache = self.prepared.lock().unwrap_or_else(|e| e.into_inner());
+        Some(
+            cache
+                .entry(version.id)
+                .or_insert_with(|| Arc::new(PreparedForm::new(definition.clone())))
+                .clone(),
+        )
+    }
+
+    pub(crate) fn forget_lists(&self) {
+        *self.lists.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+/// The code lists, read from the store once and kept until one is replaced.
+pub async fn lists(app: &App) -> AppResult<Arc<Lists>> {
+    if let Some(lists) = app
+        .forms
+        .lists
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+    {
+        return Ok(lists);
+    }
+    let read: Lists = app
+        .store
+        .code_lists()
+        .await?
+        .into_iter()
+        .map(|l| (l.key, l.entries))
+        .collect();
+    let read = Arc::new(read);
+    *app.forms.lists.write().unwrap_or_else(|e| e.into_inner()) = Some(read.clone());
+    Ok(read)
+}
+
+/// Every code list with its entries (public: the lists forms offer).
+pub async fn all_lists(app: &App) -> AppResult<Vec<motcua_store::CodeListRecord>> {
+    Ok(app.store.code_lists().await?)
+}
+
+/// A procedure's published form, with the version it belongs to.
+pub struct PublishedForm {
+    pub version: VersionRecord,
+    pub form: Arc<PreparedForm>,
+}
+
+/// The current published form of a procedure (anyone may read it: it is public, like the
+/// catalogue).
+pub async fn published(app: &App, procedure_code: &str) -> AppResult<PublishedForm> {
+    let version = app
+        .store
+        .published_version(procedure_code.trim())
+        .await?
+        .ok_or_else(|| {
+            AppError::not_found(
+                "procedure_not_found",
+                format!("Không có thủ tục {procedure_code} đang công bố."),
+            )
+        })?;
+    let form = app.forms.prepared(&version).ok_or_else(|| {
+        AppError::not_found(
+            "form_not_found",
+            format!("Thủ tục {procedure_code} chưa có tờ khai điện tử."),
+        )
+    })?;
+    Ok(PublishedForm { version, form })
+}
+
+/// What the rules look up, fetched before they run so the domain stays pure.
+struct Lookup<'a> {
+    lists: &'a Lists,
+    today: NaiveDate,
+    live_units: HashSet<String>,
+}
+
+impl FormLookup for Lookup<'_> {
+    fn in_list(&self, list: &str, code: &str) -> Option<bool> {
+        let entries = self.lists.get(list)?;
+        Some(
+            entries
+                .binary_search_by(|e| e.code.as_str().cmp(code))
+                .is_ok_and(|i| entries[i].in_force(self.today)),
+        )
+    }
+    fn unit_live(&self, code: &str) -> bool {
+        self.live_units.contains(code)
+    }
+}
+
+/// Every unit code an address field of the data names (at most a few per form).
+fn unit_codes(form: &PreparedForm, data: &Value) -> HashSet<String> {
+    let mut codes = HashSet::new();
+    for (section, field) in form.definition.fields() {
+        if field.kind != FieldKind::Address {
+            continue;
+        }
+        for (_, scope) in motcua_domain::form::Section::scopes(section, data) {
+            if let Some(unit) = scope
+                .get(&field.key)
+                .and_then(|a| a.get("unit"))
+                .and_then(Value::as_str)
+            {
+                codes.insert(unit.trim().to_owned());
+            }
+        }
+    }
+    codes
+}
+
+/// Checks what was declared against the version's form, today, and gives what the store
+/// keeps; every problem comes back at once as [`AppError::InvalidForm`]. `components`
+/// names the components supplied with it, when known.
+pub async fn declare(
+    app: &App,
+    version: &VersionRecord,
+    data: &Value,
+    components: Option<&[String]>,
+) -> AppResult<Option<DeclaredForm>> {
+    let Some(form) = app.forms.prepared(version) else {
+        if data.is_null() || data.as_object().is_some_and(|o| o.is_empty()) {
+            return Ok(None);
+        }
+        return Err(AppError::invalid(
+            "form_not_expected",
+            "Thủ tục này không có tờ khai điện tử; không gửi form_data.",
+        ));
+    };
+    let today = crate::today_vn();
+    let lists = lists(app).await?;
+    let mut live_units = HashSet::new();
+    for code in unit_codes(&form, data) {
+        let live = app
+            .store
+            .unit_at(&code, today)
+            .await?
+            .is_some_and(|u| u.kind.is_commune_level());
+        if live {
+            live_units.insert(code);
+        }
+    }
+    let lookup = Lookup {
+        lists: &lists,
+        today,
+        live_units,
+    };
+    let ctx = FormContext {
+        today,
+        lookup: &lookup,
+        components,
+    };
+    let data = if data.is_null() {
+        &Value::Object(Default::default())
+    } else {
+        data
+    };
+    match motcua_domain::form::validate(&form, data, &ctx) {
+        Ok(clean) => Ok(Some(DeclaredForm {
+            version_id: version.id,
+            search: form.definition.search_text(&clean),
+            data: clean.to_string(),
+        })),
+        Err(problems) => Err(AppError::invalid_form(problems)),
+    }
+}
+
+/// The declaration as a reader may see it: personal fields masked unless they may see the
+/// applicant in full.
+pub fn shown(form: &motcua_domain::form::FormDefinition, data: &Value, full: bool) -> Value {
+    if full {
+        data.clone()
+    } else {
+        form.masked(data)
+    }
+}
+
+impl AppError {
+    /// A declaration that breaks the form's rules: every field's problem, by path.
+    pub fn invalid_form(problems: Vec<FieldProblem>) -> AppError {
+        AppError::InvalidForm { problems }
+    }
+}
+
+/// Checks a declaration against the procedure's published form without registering
+/// anything (a page checks before it keeps files; the submission checks again).
+pub async fn check(app: &App, procedure_code: &str, data: &Value) -> AppResult<()> {
+    if let Some(version) = app.store.published_version(procedure_code.trim()).await? {
+        declare(app, &version, data, None).await?;
+    }
+    Ok(())
+}
+
+/// What a page offers in a form's choices: the code lists, and the commune-level units of
+/// the province in force today (for addresses).
+pub struct Choices {
+    pub lists: Arc<Lists>,
+    pub units: Vec<(String, String)>,
+    pub today: NaiveDate,
+}
+
+pub async fn choices(app: &App) -> AppResult<Choices> {
+    let today = crate::today_vn();
+    let page = app
+        .store
+        .search_units(&motcua_store::UnitQuery {
+            at: today,
+            kind: None,
+            parent: Some(app.province.code.clone()),
+            q: None,
+            limit: 5000,
+            offset: 0,
+        })
+        .await?;
+    let mut units: Vec<(String, String)> = page
+        .units
+        .into_iter()
+        .filter(|u| u.kind.is_commune_level())
+        .map(|u| (u.code, u.full_name))
+        .collect();
+    units.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(Choices {
+        lists: lists(app).await?,
+        units,
+        today,
+    })
+}
+
+/// The form of a version (prepared once per version), if it has one.
+pub fn of_version(app: &App, version: &VersionRecord) -> Option<Arc<PreparedForm>> {
+    app.forms.prepared(version)
+}
+
+/// What the signed-in citizen's account and verified identity already say, for the
+/// fields that ask for it ("only once": Decree 45/2020, art. 11). Others get nothing.
+pub async fn prefill(
+    app: &App,
+    who: Option<&crate::Principal>,
+) -> AppResult<HashMap<motcua_domain::form::Prefill, String>> {
+    use motcua_domain::form::Prefill;
+    let mut known = HashMap::new();
+    let Some(who) = who.filter(|w| w.role == motcua_domain::account::Role::Citizen) else {
+        return Ok(known);
+    };
+    if let Some(user) = app.store.find_user_by_username(&who.username).await? {
+        known.insert(Prefill::Name, user.display_name);
+    }
+    // A person's identity is their 12-digit number; a tax code is a business's.
+    let identities = app.store.identities_of(who.id).await?;
+    if let Some(id) = identities.into_iter().find(|h| h.len() == 12) {
+        known.insert(Prefill::CitizenId, id);
+    }
+    Ok(known)
+}
+
+/// A dossier's declaration as its applicant's proof may see it: in full for the signed-in
+/// owner, personal fields masked for someone holding only the code and a check (as the
+/// applicant's own details are).
+pub async fn of_applicant(
+    app: &App,
+    access: &crate::dossiers::applicant::ApplicantAccess,
+) -> AppResult<Option<crate::dossiers::read::Declaration>> {
+    let parts = app.store.dossier_parts(access.record()).await?;
+    let full = access.signed_in();
+    Ok(match (parts.procedure.form, parts.form_data) {
+        (Some(form), Some(data)) => Some(crate::dossiers::read::Declaration {
+            data: shown(&form, &data, full),
+            form,
+            masked: !full,
+        }),
+        _ => None,
+    })
+}
