@@ -203,3 +203,44 @@ pub fn inputs_from_data(form: &FormDefinition, data: &Value) -> HashMap<String, 
     }
     inputs
 }
+
+/// A form with more fields than this is filled in steps.
+pub const STEPS_FROM: usize = 20;
+/// About how many fields a step holds (whole sections: one larger section is a step alone).
+pub const STEP_FIELDS: usize = 12;
+
+/// The sections of each step: one step with every section for a short form; for a long one,
+/// consecutive whole sections of about [`STEP_FIELDS`] fields.
+pub fn steps(form: &FormDefinition) -> Vec<Vec<usize>> {
+    if form.fields().count() <= STEPS_FROM {
+        return vec![(0..form.sections.len()).collect()];
+    }
+    let mut steps: Vec<Vec<usize>> = Vec::new();
+    let mut current = Vec::new();
+    let mut size = 0;
+    for (i, section) in form.sections.iter().enumerate() {
+        if !current.is_empty() && size + section.fields.len() > STEP_FIELDS {
+            steps.push(std::mem::take(&mut current));
+            size = 0;
+        }
+        current.push(i);
+        size += section.fields.len();
+    }
+    if !current.is_empty() {
+        steps.push(current);
+    }
+    steps
+}
+
+/// The section an input belongs to (`f.home.unit`, `f.members[2].name` and `n.members` all
+/// name theirs), if any.
+pub fn section_of(form: &FormDefinition, input: &str) -> Option<usize> {
+    let path = input
+        .strip_prefix(PREFIX)
+        .or_else(|| input.strip_prefix("n."))?;
+    let key = path.split(['.', '[']).next()?;
+    form.sections.iter().position(|s| match s.repeat {
+        Some(_) => s.key == key,
+        None => s.fields.iter().any(|f| f.key == key),
+    })
+}

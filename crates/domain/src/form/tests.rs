@@ -375,3 +375,27 @@ fn a_result_template_fills_from_the_data_and_names_only_what_exists() {
     let got: Vec<&str> = check_definition(&f).iter().map(|p| p.code).collect();
     assert_eq!(got, ["unknown_form_field", "unknown_form_field"]);
 }
+
+#[test]
+fn long_forms_are_cut_into_steps_of_whole_sections() {
+    let short = form();
+    assert_eq!(inputs::steps(&short), vec![vec![0, 1, 2]]);
+    let mut long = form();
+    for i in 0..3 {
+        let mut extra = long.sections[0].clone();
+        extra.key = format!("extra{i}");
+        for f in &mut extra.fields {
+            f.key = format!("{}_{i}", f.key);
+            f.show_when = None;
+            f.rules.clear();
+        }
+        long.sections.push(extra);
+    }
+    let steps = inputs::steps(&long);
+    assert_eq!(steps.concat(), (0..long.sections.len()).collect::<Vec<_>>());
+    assert!(steps.len() > 1);
+    assert_eq!(inputs::section_of(&long, "f.members[1].name"), Some(1));
+    assert_eq!(inputs::section_of(&long, "n.members"), Some(1));
+    assert_eq!(inputs::section_of(&long, "f.home.unit"), Some(0));
+    assert_eq!(inputs::section_of(&long, "csrf_token"), None);
+}

@@ -680,14 +680,20 @@ async fn birth_on_its_form(
             .map(|_| ())
             .map_err(|e| format!("#{id}: {e}"))
     };
-    fill(browser, "citizen_id", "020095001234").await?;
-    fill(browser, "phone", "0912345678").await?;
-    let agency = crate::common::agency_of(app, "motcua.dongkinh").await;
-    select("agency", agency).await?;
+    // A long form, in steps with a progress line; what was typed travels between them.
+    let next = |no: usize| async move {
+        click(
+            browser,
+            &format!("button[name=form_action][value='step:{no}']"),
+        )
+        .await?;
+        let wanted = format!("aria-current=\"step\" class=\"current\">Bước {}/", no + 1);
+        wait_for(browser, "the next step", move |s| s.contains(&wanted)).await
+    };
     // Prefilled from the account and its verified identity.
     let page = browser.source().await.map_err(|e| e.to_string())?;
-    if !page.contains("value=\"020095001234\"") {
-        return Err("the identity number is not prefilled".into());
+    if !page.contains("value=\"020095001234\"") || !page.contains("Bước 1/") {
+        return Err("the first step is not prefilled or has no progress line".into());
     }
     select("f-nyc_noi_cu_tru", "05977".into()).await?;
     fill(browser, "f-nyc_noi_cu_tru-street", "12 Lê Lợi").await?;
@@ -698,14 +704,22 @@ async fn birth_on_its_form(
     fill(browser, "f-ks_noi_sinh", "Bệnh viện Đa khoa tỉnh Lạng Sơn").await?;
     select("f-ks_dan_toc", "01".into()).await?;
     select("f-ks_quoc_tich", "VN".into()).await?;
+    next(1).await?;
     fill(browser, "f-me_ho_ten", "Trần Thị Bình").await?;
     date("f-me_ngay_sinh", "1995-04-02").await?;
     select("f-me_dan_toc", "02".into()).await?;
     select("f-me_quoc_tich", "VN".into()).await?;
     click(browser, "input[name='f.has_father'][value='false']").await?;
+    next(2).await?;
     click(browser, "input[name='f.cap_ban_sao'][value='true']").await?;
     fill(browser, "f-so_ban_sao", "2").await?;
     click(browser, "input[name='f.cam_doan'][value='true']").await?;
+    next(3).await?;
+    // The last step: the applicant, the receiving agency and the files.
+    fill(browser, "citizen_id", "020095001234").await?;
+    fill(browser, "phone", "0912345678").await?;
+    let agency = crate::common::agency_of(app, "motcua.dongkinh").await;
+    select("agency", agency).await?;
     let mut i = 0;
     while browser.find(Locator::Id(&format!("doc_{i}"))).await.is_ok() {
         let path = files.join(format!("to-{}.pdf", i.min(2)));

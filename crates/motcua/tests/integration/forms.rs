@@ -520,7 +520,7 @@ async fn a_form_changes_only_through_a_new_draft_and_code_lists_whole() {
 }
 
 #[tokio::test]
-async fn the_submission_page_draws_the_form_and_keeps_what_was_typed() {
+async fn the_submission_page_draws_the_form_in_steps_and_keeps_what_was_typed() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     with_processes(&app).await;
     let commune = agency_of(&app, "motcua.dongkinh").await;
@@ -534,21 +534,15 @@ async fn the_submission_page_draws_the_form_and_keeps_what_was_typed() {
         .text()
         .await
         .unwrap();
+    // A long form: its first step, with a progress line; the applicant comes last.
+    assert!(html.contains("name=\"f.ten_ho_kinh_doanh\""), "{html}");
     assert!(
-        html.contains("name=\"f.ten_ho_kinh_doanh\""),
-        "{}",
-        &html[html.len().saturating_sub(3000)..]
-    );
-    assert!(html.contains("<legend>"), "{html}");
-    // Prefilled from the signed-in citizen's verified identity ("only once").
-    assert!(
-        html.contains(
-            "name=\"f.chu_ho_so_dinh_danh\" type=\"text\" maxlength=\"500\" value=\"020095001234\""
-        ),
+        html.contains("aria-current=\"step\" class=\"current\">Bước 1/5"),
         "{html}"
     );
+    assert!(!html.contains("id=\"citizen_id\""), "{html}");
     assert!(
-        html.contains("name=\"form_action\" value=\"add:thanh_vien\""),
+        !html.contains("name=\"f.chu_ho_ho_ten\" type=\"text\""),
         "{html}"
     );
 
@@ -573,49 +567,85 @@ async fn the_submission_page_draws_the_form_and_keeps_what_was_typed() {
                 .unwrap()
         }
     };
-    let base = |name: &str| {
+    let first_step = |capital: &str| {
         vec![
-            ("kind", "person".to_owned()),
-            ("name", "Nguyễn Văn An".to_owned()),
-            ("citizen_id", "020095001234".to_owned()),
-            ("phone", "0912345678".to_owned()),
-            ("agency", commune.clone()),
-            ("f.ten_ho_kinh_doanh", name.to_owned()),
+            ("step", "0".to_owned()),
+            ("f.ten_ho_kinh_doanh", "Tạp hóa Bình An".to_owned()),
+            ("f.dia_chi_tru_so.unit", "05977".to_owned()),
+            ("f.dia_chi_tru_so.street", "3 Bắc Sơn".to_owned()),
+            ("f.dien_thoai", "0912345678".to_owned()),
+            ("f.nganh_nghe", "Bán lẻ tạp hóa".to_owned()),
+            ("f.von_kinh_doanh", capital.to_owned()),
             ("f.chu_the_thanh_lap", "2".to_owned()),
-            ("n.thanh_vien", "1".to_owned()),
-            ("f.thanh_vien[0].tv_ho_ten", "Trần Thị Bình".to_owned()),
-            ("f.von_kinh_doanh", "mười triệu".to_owned()),
+            ("form_action", "step:1".to_owned()),
         ]
     };
-    // A round trip adds a member, keeping what was typed; nothing is submitted.
     let before = app.store.count_dossiers().await.unwrap();
-    let mut fields = base("Tạp hóa Bình An");
-    fields.push(("form_action", "add:thanh_vien".to_owned()));
-    let r = post(fields, html.clone()).await;
-    assert_eq!(r.status(), 200);
-    let again = r.text().await.unwrap();
-    assert!(
-        again.contains("name=\"f.thanh_vien[1].tv_ho_ten\""),
-        "{again}"
-    );
-    assert!(again.contains("value=\"Trần Thị Bình\""), "{again}");
-    assert!(again.contains("value=\"Tạp hóa Bình An\""));
-    assert_eq!(app.store.count_dossiers().await.unwrap(), before);
-
-    // Submitted with mistakes: a summary at the top, each beside its field, nothing stored.
-    let r = post(base("Tạp hóa Bình An"), again.clone()).await;
+    // Forward only once the step is right: the problem beside its field, the text kept.
+    let r = post(first_step("mười triệu"), html.clone()).await;
     assert_eq!(r.status(), 422);
     let page = r.text().await.unwrap();
     assert!(page.contains("id=\"form-errors\""), "{page}");
     assert!(page.contains("href=\"#f-von_kinh_doanh\""), "{page}");
     assert!(page.contains("id=\"f-von_kinh_doanh-error\""), "{page}");
     assert!(
-        page.contains("id=\"f-thanh_vien-0--tv_ngay_sinh-error\""),
+        page.contains("value=\"mười triệu\""),
+        "what was typed stays: {page}"
+    );
+    assert!(page.contains("class=\"current\">Bước 1/5"), "{page}");
+    // Right: the next step, prefilled from the verified identity, the first carried hidden.
+    let r = post(first_step("10.000.000"), page).await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("class=\"current\">Bước 2/5"), "{page}");
+    assert!(
+        page.contains(
+            "name=\"f.chu_ho_so_dinh_danh\" type=\"text\" maxlength=\"500\" value=\"020095001234\""
+        ),
         "{page}"
     );
     assert!(
-        page.contains("value=\"mười triệu\""),
-        "what was typed stays: {page}"
+        page.contains(
+            "<input type=\"hidden\" name=\"f.ten_ho_kinh_doanh\" value=\"Tạp hóa Bình An\">"
+        ),
+        "{page}"
+    );
+    // The members' step: a round trip adds one, keeping what was typed.
+    let mut fields = first_step("10.000.000");
+    fields.retain(|(k, _)| !matches!(*k, "step" | "form_action"));
+    fields.extend([
+        ("step", "2".to_owned()),
+        ("n.thanh_vien", "1".to_owned()),
+        ("f.thanh_vien[0].tv_ho_ten", "Trần Thị Bình".to_owned()),
+        ("form_action", "add:thanh_vien".to_owned()),
+    ]);
+    let r = post(fields, html.clone()).await;
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("name=\"f.thanh_vien[1].tv_ho_ten\""),
+        "{page}"
+    );
+    assert!(page.contains("value=\"Trần Thị Bình\""), "{page}");
+    assert!(page.contains("class=\"current\">Bước 3/5"), "{page}");
+    // Submitted from the last step with a mistake on an earlier one: that step again.
+    let mut fields = first_step("mười triệu");
+    fields.retain(|(k, _)| *k != "form_action" && *k != "step");
+    fields.extend([
+        ("step", "4".to_owned()),
+        ("kind", "person".to_owned()),
+        ("name", "Nguyễn Văn An".to_owned()),
+        ("citizen_id", "020095001234".to_owned()),
+        ("phone", "0912345678".to_owned()),
+        ("agency", commune.clone()),
+    ]);
+    let r = post(fields, html).await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("class=\"current\">Bước 1/5")
+            && page.contains("id=\"f-von_kinh_doanh-error\""),
+        "{page}"
     );
     assert_eq!(app.store.count_dossiers().await.unwrap(), before);
     app.stop().await;

@@ -4,7 +4,7 @@
 
 use super::FormError;
 use motcua_app::forms::Choices;
-use motcua_domain::form::inputs::{count_name, input_id, input_name, item_counts};
+use motcua_domain::form::inputs::{count_name, input_id, input_name, item_counts, section_of};
 use motcua_domain::form::{
     Condition, Field, FieldKind, FieldProblem, FormDefinition, Prefill, PreparedForm,
 };
@@ -13,7 +13,10 @@ use std::collections::HashMap;
 pub(crate) struct FormBlock {
     pub title: String,
     pub template_no: Option<String>,
+    /// The sections drawn on this step.
     pub sections: Vec<SectionBlock>,
+    /// What was typed in the sections of the other steps, carried along.
+    pub hidden: Vec<(String, String)>,
 }
 
 pub(crate) struct SectionBlock {
@@ -164,6 +167,7 @@ impl GroupChange {
 /// problem beside its field.
 pub(crate) fn form_block(
     form: &PreparedForm,
+    drawn: &[usize],
     inputs: &HashMap<String, String>,
     errors: &[FormError],
     choices: &Choices,
@@ -177,10 +181,15 @@ pub(crate) fn form_block(
             .find(|e| e.field == id || e.field.starts_with(&format!("{id}-")))
             .map(|e| e.message.clone())
     };
-    let sections = def
-        .sections
+    let mut hidden: Vec<(String, String)> = inputs
         .iter()
-        .map(|section| {
+        .filter(|(name, _)| section_of(def, name).is_some_and(|s| !drawn.contains(&s)))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    hidden.sort();
+    let sections = (def.sections.iter().enumerate())
+        .filter(|(i, _)| drawn.contains(i))
+        .map(|(_, section)| {
             let note = section.show_when.as_ref().map(|c| condition_note(def, c));
             let mut block = match section.repeat {
                 None => SectionBlock {
@@ -246,6 +255,7 @@ pub(crate) fn form_block(
         title: def.title.clone(),
         template_no: def.template_no.clone(),
         sections,
+        hidden,
     }
 }
 

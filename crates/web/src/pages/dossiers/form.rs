@@ -96,6 +96,17 @@ pub(super) struct SubmitPage {
     /// The procedure's electronic form, as drawn, and as defined.
     eform: Option<super::eform::FormBlock>,
     prepared: Option<std::sync::Arc<motcua_domain::form::PreparedForm>>,
+    /// A long form is filled in steps: the form's own, then the applicant, the receiving
+    /// agency and the files. `step` is where the page is; the last step submits.
+    step: usize,
+    progress: Vec<StepMark>,
+}
+
+/// One step on the progress line.
+pub(crate) struct StepMark {
+    pub no: usize,
+    pub title: String,
+    pub current: bool,
 }
 
 impl SubmitPage {
@@ -103,22 +114,66 @@ impl SubmitPage {
         error_for(&self.errors, field)
     }
 
-    /// Draws the electronic form with what was typed (`inputs`), what the signed-in
-    /// citizen's account already says, and the form's problems beside their fields.
+    /// The steps of the form: the sections each of the form's own steps draws, then the
+    /// last step (applicant, agency, files), which draws none of them. A short form is one
+    /// step with everything.
+    pub(super) fn steps(&self) -> Vec<Vec<usize>> {
+        match &self.prepared {
+            None => vec![Vec::new()],
+            Some(p) => {
+                let steps = motcua_domain::form::inputs::steps(&p.definition);
+                if steps.len() == 1 {
+                    steps
+                } else {
+                    steps.into_iter().chain([Vec::new()]).collect()
+                }
+            }
+        }
+    }
+
+    /// The procedure's electronic form, if it has one.
+    pub(super) fn prepared(&self) -> Option<&std::sync::Arc<motcua_domain::form::PreparedForm>> {
+        self.prepared.as_ref()
+    }
+
+    /// Whether this is the step that submits (the only one of a short form).
+    fn last_step(&self) -> bool {
+        self.step + 1 >= self.steps().len()
+    }
+
+    /// Draws the electronic form at `step` with what was typed (`inputs`), what the
+    /// signed-in citizen's account already says, and the form's problems beside their
+    /// fields; the other steps' inputs travel hidden.
     pub(super) async fn fill_eform(
         &mut self,
         state: &AppState,
         user: Option<&AuthUser>,
         inputs: &HashMap<String, String>,
+        step: usize,
     ) -> Result<(), PageError> {
         let Some(prepared) = self.prepared.clone() else {
             return Ok(());
         };
+        let steps = self.steps();
+        self.step = step.min(steps.len() - 1);
+        if steps.len() > 1 {
+            self.progress = (steps.iter().enumerate())
+                .map(|(no, sections)| StepMark {
+                    no,
+                    title: match sections.first() {
+                        Some(&s) => prepared.definition.sections[s].title.clone(),
+                        None => "Người nộp, nơi nộp và giấy tờ".to_owned(),
+                    },
+                    current: no == self.step,
+                })
+                .collect();
+        }
         let choices = motcua_app::forms::choices(&state.app).await?;
         let who = user.map(AuthUser::principal);
         let prefill = motcua_app::forms::prefill(&state.app, who.as_ref()).await?;
         self.eform = Some(super::eform::form_block(
             &prepared,
+            &steps[self.step],
             inputs,
             &self.errors,
             &choices,
@@ -261,6 +316,8 @@ pub(super) fn submit_page(
         max_mib: crate::dossiers::MAX_DOCUMENT_BYTES / 1024 / 1024,
         eform: None,
         prepared: form.eform,
+        step: 0,
+        progress: Vec::new(),
         chrome,
     }
 }
@@ -288,7 +345,7 @@ pub(crate) async fn submit_form(
         None,
     );
     offer_wallet(&state, user.as_ref(), &mut page.documents, &HashMap::new()).await?;
-    page.fill_eform(&state, user.as_ref(), &HashMap::new())
+    page.fill_eform(&state, user.as_ref(), &HashMap::new(), 0)
         .await?;
     Ok(render(StatusCode::OK, &page))
 }

@@ -178,47 +178,64 @@ pub(crate) async fn submit(
         return Ok(error_page_with(chrome, StatusCode::CONFLICT, reason));
     }
     let fields = ApplicantFields::from_map(&text);
-    // A button that adds or removes an item of a repeating group: the page again, changed,
-    // with the files chosen so far kept.
-    if let (Some(prepared), Some(change)) = (
-        form.eform.clone(),
-        text.get("form_action").and_then(|a| GroupChange::parse(a)),
-    ) {
-        let mut inputs = text.clone();
-        change.apply(&prepared.definition, &mut inputs);
-        let mut page = submit_page(
-            chrome,
-            form,
-            user.as_ref(),
-            fields,
-            Vec::new(),
-            &HashMap::new(),
-            None,
-        );
-        keep_files(&state, &mut page, files);
-        super::form::offer_wallet(
-            &state,
-            user.as_ref(),
-            &mut page.documents,
-            &wallet_choices(&text),
-        )
-        .await?;
-        page.fill_eform(&state, user.as_ref(), &inputs).await?;
-        return Ok(render(StatusCode::OK, &page));
-    }
-    let mut errors: Vec<FormError> = Vec::new();
+    let step = text
+        .get("step")
+        .and_then(|s| s.trim().parse::<usize>().ok());
     // The declaration on the electronic form, checked before anything is kept.
     let form_data = form
         .eform
         .as_ref()
         .map(|prepared| data_from_inputs(&prepared.definition, &text));
-    if let Some(data) = &form_data {
-        match motcua_app::forms::check(&state.app, &code, data).await {
-            Ok(()) => {}
-            Err(AppError::InvalidForm { problems }) => errors.extend(form_errors(&problems)),
+    let problems = match &form_data {
+        Some(data) => match motcua_app::forms::check(&state.app, &code, data).await {
+            Ok(()) => Vec::new(),
+            Err(AppError::InvalidForm { problems }) => problems,
             Err(err) => return Err(PageError::app(chrome, err)),
+        },
+        None => Vec::new(),
+    };
+    // A round trip that is not a submission: an item added to or removed from a repeating
+    // group, or a step of a long form left (forward only once that step is right). The page
+    // comes again with what was typed and the files chosen so far.
+    let action = text.get("form_action").map_or("", String::as_str);
+    if let Some(prepared) = form.eform.clone() {
+        let mut inputs = text.clone();
+        let at = step.unwrap_or(0);
+        let (to, errors) = if let Some(change) = GroupChange::parse(action) {
+            change.apply(&prepared.definition, &mut inputs);
+            (at, Vec::new())
+        } else if let Some(to) = action.strip_prefix("step:").and_then(|n| n.parse().ok()) {
+            let here = step_problems(&prepared.definition, &problems, at);
+            match (to > at, here.is_empty()) {
+                (true, false) => (at, form_errors(&here)),
+                _ => (to, Vec::new()),
+            }
+        } else {
+            (usize::MAX, Vec::new())
+        };
+        if to != usize::MAX {
+            let status = if errors.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let mut page = submit_page(
+                chrome,
+                form,
+                user.as_ref(),
+                fields,
+                errors,
+                &HashMap::new(),
+                None,
+            );
+            keep_files(&state, &mut page, files);
+            let chosen = wallet_choices(&text);
+            super::form::offer_wallet(&state, user.as_ref(), &mut page.documents, &chosen).await?;
+            page.fill_eform(&state, user.as_ref(), &inputs, to).await?;
+            return Ok(render(status, &page));
         }
     }
+    let mut errors: Vec<FormError> = form_errors(&problems);
     let applicant = match fields.body().fields() {
         Ok(a) => Some(a),
         Err(list) => {
@@ -293,7 +310,14 @@ pub(crate) async fn submit(
         // The files that were fine are kept for the next try, and the store's choices.
         keep_files(&state, &mut page, files);
         super::form::offer_wallet(&state, user.as_ref(), &mut page.documents, &reused).await?;
-        page.fill_eform(&state, user.as_ref(), &text).await?;
+        // The step holding the first of the form's problems, else the last (the applicant's
+        // and the files').
+        let last = page.steps().len() - 1;
+        let at = match &form_data {
+            Some(_) => first_problem_step(&page, &problems).unwrap_or(last),
+            None => last,
+        };
+        page.fill_eform(&state, user.as_ref(), &text, at).await?;
         return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     // The key's request hash: the form's fields and each file's digest.
@@ -349,7 +373,8 @@ pub(crate) async fn submit(
                 &HashMap::new(),
                 Some(message),
             );
-            page.fill_eform(&state, user.as_ref(), &text).await?;
+            let last = page.steps().len() - 1;
+            page.fill_eform(&state, user.as_ref(), &text, last).await?;
             return Ok(render(status, &page));
         }
     };
@@ -467,6 +492,38 @@ pub(crate) async fn submitted(
         chrome,
     };
     Ok(render(StatusCode::OK, &page))
+}
+
+/// The problems of the sections a step of the form draws.
+fn step_problems(
+    form: &motcua_domain::form::FormDefinition,
+    problems: &[motcua_domain::form::FieldProblem],
+    step: usize,
+) -> Vec<motcua_domain::form::FieldProblem> {
+    let steps = motcua_domain::form::inputs::steps(form);
+    let Some(sections) = steps.get(step) else {
+        return Vec::new();
+    };
+    (problems.iter())
+        .filter(|p| {
+            motcua_domain::form::inputs::section_of(form, &format!("f.{}", p.path))
+                .is_some_and(|s| sections.contains(&s))
+        })
+        .cloned()
+        .collect()
+}
+
+/// The first step of the page's form with one of these problems in it.
+fn first_problem_step(
+    page: &super::form::SubmitPage,
+    problems: &[motcua_domain::form::FieldProblem],
+) -> Option<usize> {
+    let steps = page.steps();
+    problems.iter().find_map(|p| {
+        let form = &page.prepared()?.definition;
+        let section = motcua_domain::form::inputs::section_of(form, &format!("f.{}", p.path))?;
+        steps.iter().position(|s| s.contains(&section))
+    })
 }
 
 /// Components the citizen chose from their store (index → item id).
