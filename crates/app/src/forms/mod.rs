@@ -17,11 +17,43 @@ use std::sync::{Arc, Mutex, RwLock};
 use uuid::Uuid;
 
 /// Prepared forms by procedure version (a published version never changes, so an entry
-/// never goes stale), and the code lists as last read.
+/// never goes stale), and the code lists and the province's communes as last read.
 #[derive(Default)]
 pub struct FormCache {
     prepared: Mutex<HashMap<Uuid, Arc<PreparedForm>>>,
-    lists: RwLock<Option<Arc<Lists>>>,
+    lists: Fresh<Lists>,
+    units: Fresh<Communes>,
+}
+
+/// How long what was read stays in use: a list replaced, or a unit changed, on another node
+/// is seen here within this time (this node forgets its own at once).
+const READ_FOR: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A value read from the store and when.
+struct Fresh<T>(RwLock<Option<(std::time::Instant, Arc<T>)>>);
+
+impl<T> Default for Fresh<T> {
+    fn default() -> Self {
+        Fresh(RwLock::new(None))
+    }
+}
+
+impl<T> Fresh<T> {
+    fn get(&self) -> Option<Arc<T>> {
+        let held = self.0.read().unwrap_or_else(|e| e.into_inner());
+        held.as_ref()
+            .filter(|(at, _)| at.elapsed() < READ_FOR)
+            .map(|(_, v)| v.clone())
+    }
+    fn put(&self, value: T) -> Arc<T> {
+        let value = Arc::new(value);
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) =
+            Some((std::time::Instant::now(), value.clone()));
+        value
+    }
+    fn forget(&self) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
 }
 
 /// Code lists by key, each sorted by code.
@@ -41,19 +73,14 @@ impl FormCache {
     }
 
     pub(crate) fn forget_lists(&self) {
-        *self.lists.write().unwrap_or_else(|e| e.into_inner()) = None;
+        self.lists.forget();
     }
 }
 
-/// The code lists, read from the store once and kept until one is replaced.
+/// The code lists, read from the store and kept for [`READ_FOR`] (or until one is replaced
+/// here).
 pub async fn lists(app: &App) -> AppResult<Arc<Lists>> {
-    if let Some(lists) = app
-        .forms
-        .lists
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone()
-    {
+    if let Some(lists) = app.forms.lists.get() {
         return Ok(lists);
     }
     let read: Lists = app
@@ -63,9 +90,7 @@ pub async fn lists(app: &App) -> AppResult<Arc<Lists>> {
         .into_iter()
         .map(|l| (l.key, l.entries))
         .collect();
-    let read = Arc::new(read);
-    *app.forms.lists.write().unwrap_or_else(|e| e.into_inner()) = Some(read.clone());
-    Ok(read)
+    Ok(app.forms.lists.put(read))
 }
 
 /// Every code list with its entries (public: the lists forms offer).
@@ -228,12 +253,34 @@ pub async fn check(app: &App, procedure_code: &str, data: &Value) -> AppResult<(
 /// the province in force today (for addresses).
 pub struct Choices {
     pub lists: Arc<Lists>,
-    pub units: Vec<(String, String)>,
+    pub units: Arc<Communes>,
     pub today: NaiveDate,
+}
+
+/// The province's commune-level units in force on a day: code and full name, by name.
+pub struct Communes {
+    pub day: NaiveDate,
+    pub list: Vec<(String, String)>,
 }
 
 pub async fn choices(app: &App) -> AppResult<Choices> {
     let today = crate::today_vn();
+    let units = match app.forms.units.get().filter(|u| u.day == today) {
+        Some(units) => units,
+        None => {
+            let list = province_communes(app, today).await?;
+            app.forms.units.put(Communes { day: today, list })
+        }
+    };
+    Ok(Choices {
+        lists: lists(app).await?,
+        units,
+        today,
+    })
+}
+
+/// The province's commune-level units in force on `day`, by name.
+async fn province_communes(app: &App, today: NaiveDate) -> AppResult<Vec<(String, String)>> {
     let page = app
         .store
         .search_units(&motcua_store::UnitQuery {
@@ -252,11 +299,7 @@ pub async fn choices(app: &App) -> AppResult<Choices> {
         .map(|u| (u.code, u.full_name))
         .collect();
     units.sort_by(|a, b| a.1.cmp(&b.1));
-    Ok(Choices {
-        lists: lists(app).await?,
-        units,
-        today,
-    })
+    Ok(units)
 }
 
 /// The form of a version (prepared once per version), if it has one.

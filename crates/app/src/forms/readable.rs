@@ -78,7 +78,7 @@ pub fn said(field: &Field, v: &Value, choices: &Choices) -> String {
         }
         (FieldKind::Address, Value::Object(a)) => {
             let unit = a.get("unit").and_then(Value::as_str).unwrap_or_default();
-            let unit_name = (choices.units.iter())
+            let unit_name = (choices.units.list.iter())
                 .find(|(c, _)| c == unit)
                 .map_or(unit, |(_, n)| n.as_str());
             let street = a.get("street").and_then(Value::as_str).unwrap_or_default();

@@ -330,6 +330,7 @@ fn field_block(
                 .unwrap_or_default();
             choices
                 .units
+                .list
                 .iter()
                 .map(|(code, name)| OptionItem {
                     selected: *code == unit,
