@@ -484,6 +484,22 @@ async fn fill(browser: &Client, id: &str, value: &str) -> Result<(), String> {
         .map_err(|e| format!("#{id}: {e}"))
 }
 
+/// From the applicant's page: the signed result printed, and the address its QR code holds
+/// opened on `/verify`; the verdict page.
+async fn print_and_verify(app: &TestApp, browser: &Client) -> Result<String, String> {
+    click(browser, "#print-result").await?;
+    wait_for(browser, "the result sheet", |s| s.contains("<svg")).await?;
+    let sheet = browser.source().await.map_err(|e| e.to_string())?;
+    let check: String = crate::dossier_pages::between(&sheet, "/verify?sha256=", "\"")
+        .chars()
+        .take(64)
+        .collect();
+    let verify = app.url(&format!("/verify?sha256={check}"));
+    browser.goto(&verify).await.map_err(|e| e.to_string())?;
+    wait_for(browser, "the verdict", |s| s.contains("id=\"verdict\"")).await?;
+    browser.source().await.map_err(|e| e.to_string())
+}
+
 /// The whole citizen's journey in Chromium, through the pages only (the officers' side
 /// over HTTP): an online submission with three files (anonymous, or signed in as the demo
 /// citizen), the supplement sent against its component, the signed result printed and
@@ -570,16 +586,7 @@ async fn journey(
     if !page.contains("Tải kết quả: phieu-ly-lich.pdf") {
         return Err("no result to download".into());
     }
-    click(browser, "#print-result").await?;
-    wait_for(browser, "the result sheet", |s| s.contains("<svg")).await?;
-    let sheet = browser.source().await.map_err(|e| e.to_string())?;
-    let check: String = crate::dossier_pages::between(&sheet, "/verify?sha256=", "\"")
-        .chars()
-        .take(64)
-        .collect();
-    go(at(&format!("/verify?sha256={check}"))).await?;
-    wait_for(browser, "the verdict", |s| s.contains("id=\"verdict\"")).await?;
-    let verdict = browser.source().await.map_err(|e| e.to_string())?;
+    let verdict = print_and_verify(app, browser).await?;
     if !verdict.contains("Hợp lệ: tài liệu đúng là tài liệu cơ quan đã ký") {
         return Err("the result does not verify".into());
     }
@@ -786,16 +793,7 @@ async fn birth_on_its_form(
     if !page.contains("Tờ khai đã nộp") || !page.contains("Nguyễn Thị Mai") {
         return Err("the declaration is not on the citizen's page".into());
     }
-    click(browser, "#print-result").await?;
-    wait_for(browser, "the result sheet", |s| s.contains("<svg")).await?;
-    let sheet = browser.source().await.map_err(|e| e.to_string())?;
-    let check: String = crate::dossier_pages::between(&sheet, "/verify?sha256=", "\"")
-        .chars()
-        .take(64)
-        .collect();
-    go(at(&format!("/verify?sha256={check}"))).await?;
-    wait_for(browser, "the verdict", |s| s.contains("id=\"verdict\"")).await?;
-    let verdict = browser.source().await.map_err(|e| e.to_string())?;
+    let verdict = print_and_verify(app, browser).await?;
     if !verdict.contains("Hợp lệ: tài liệu đúng là tài liệu cơ quan đã ký")
         || !verdict.contains("Nội dung được chứng thực: TRÍCH LỤC KHAI SINH")
         || !verdict.contains("125/2026")
