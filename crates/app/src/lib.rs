@@ -15,6 +15,7 @@ pub mod documents;
 pub mod dossiers;
 pub mod error;
 pub mod forms;
+mod fresh;
 pub mod jobs;
 pub mod news;
 pub mod notifications;
@@ -111,6 +112,10 @@ pub struct App {
     pub(crate) catalogue: Arc<catalogue::CatalogueState>,
     /// Prepared electronic forms by version, and the code lists.
     pub(crate) forms: Arc<forms::FormCache>,
+    /// Every agency, as last read (the submission page offers them on each request).
+    pub(crate) agencies: Arc<fresh::Fresh<Vec<motcua_domain::agency::Agency>>>,
+    /// Each procedure's assignments, by the catalogue revision they were read at.
+    pub(crate) assignments: Arc<dossiers::online::AssignmentCache>,
     pub(crate) queue_count_cap: i64,
     pub(crate) province: Province,
     /// The catalogue facts the quality index needs, rebuilt with the catalogue.
@@ -160,6 +165,8 @@ impl App {
             calendar: Arc::default(),
             catalogue: Arc::default(),
             forms: Arc::default(),
+            agencies: Arc::default(),
+            assignments: Arc::default(),
             queue_count_cap: config.queue_count_cap,
             province: config.province.clone(),
             stats: Arc::default(),

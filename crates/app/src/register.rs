@@ -8,6 +8,7 @@ use motcua_domain::paging::PageSize;
 use motcua_domain::text::search_text;
 use motcua_domain::unit::{AdminUnit, UnitKind};
 use motcua_store::{AgencyQuery, SuccessionDetail, UnitCounts, UnitPage, UnitQuery};
+use std::sync::Arc;
 
 /// "No unit with this code in force on that day".
 pub fn unit_not_found(code: &str, at: NaiveDate) -> AppError {
@@ -141,6 +142,16 @@ pub async fn live_agency_choices(app: &App, day: NaiveDate) -> AppResult<Vec<Age
 /// Agencies by unit, kind and date.
 pub async fn agencies(app: &App, query: &AgencyQuery) -> AppResult<Vec<Agency>> {
     Ok(app.store.find_agencies(query).await?)
+}
+
+/// Every agency, as this node read them within the last minute (or since it changed one):
+/// for pages that offer agencies on every request, such as the submission page.
+pub async fn all_agencies(app: &App) -> AppResult<Arc<Vec<Agency>>> {
+    if let Some(all) = app.agencies.get() {
+        return Ok(all);
+    }
+    let read = app.store.find_agencies(&AgencyQuery::default()).await?;
+    Ok(app.agencies.put(read))
 }
 
 /// How many units of each kind lie directly under `parent` on `at`.

@@ -179,6 +179,7 @@ pub async fn create_agency(app: &App, who: &Principal, input: &AgencyInput) -> A
     app.store
         .create_agency(&agency, crate::now(), audit)
         .await?;
+    app.agencies.forget();
     Ok(agency)
 }
 
@@ -216,6 +217,7 @@ pub async fn update_agency(
         serde_json::json!({ "before": AgencyFacts::from(&current), "after": AgencyFacts::from(&agency) }),
     );
     app.store.update_agency(&agency, audit).await?;
+    app.agencies.forget();
     Ok(agency)
 }
 

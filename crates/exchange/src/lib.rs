@@ -238,8 +238,9 @@ pub const RESULT_COLUMNS: [&str; 4] = ["ma_thu_tuc", "ten_ket_qua", "hinh_thuc",
 /// (readable when filtered) and must agree. A condition is `field` (when filled) or
 /// `field=v1|v2`; `lap_lai` is `min-max`; `quy_tac` a JSON array of rules; `mau_ket_qua`
 /// the result issued from the declaration, as JSON (last: it is long); `thay_the` the
-/// component (the paper declaration) the form replaces.
-pub const FORM_COLUMNS: [&str; 21] = [
+/// component (the paper declaration) the form replaces; `tu_ket_qua` a row of an earlier
+/// result to fill the field from, `mã thủ tục | nhãn dòng`.
+pub const FORM_COLUMNS: [&str; 22] = [
     "ma_thu_tuc",
     "mau_so",
     "tieu_de",
@@ -259,6 +260,7 @@ pub const FORM_COLUMNS: [&str; 21] = [
     "tim_kiem",
     "ca_nhan",
     "dien_san",
+    "tu_ket_qua",
     "goi_y",
     "mau_ket_qua",
 ];

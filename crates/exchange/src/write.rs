@@ -122,6 +122,9 @@ fn form_rows(entries: &[Entry]) -> Result<Vec<Vec<String>>, ExportError> {
                     yes_no(f.searchable).into(),
                     yes_no(f.personal).into(),
                     f.prefill.map(|p| p.as_str()).unwrap_or_default().into(),
+                    (f.from_result.as_ref())
+                        .map(|r| r.written())
+                        .unwrap_or_default(),
                     f.hint.clone().unwrap_or_default(),
                     result.clone(),
                 ]);

@@ -65,6 +65,7 @@ async fn one_dossier(
         receive: None,
         attachments: Vec::new(),
         form: None,
+        uses_draft_of: None,
     };
     let started = Instant::now();
     let mut record: DossierRecord = store.submit_dossier(&submission).await?.into_record();

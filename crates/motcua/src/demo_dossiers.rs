@@ -857,6 +857,7 @@ async fn sample_dossiers(store: &Store, now: DateTime<Utc>) -> anyhow::Result<us
             }),
             attachments: Vec::new(),
             form: None,
+            uses_draft_of: None,
         };
         let mut record = store
             .submit_dossier(&submission)

@@ -196,6 +196,8 @@ async fn approved_default(store: &Store, code: &str) -> anyhow::Result<ProcessRe
 /// Fills the store; returns how many dossiers went in.
 pub async fn dossiers(store: &Store, options: &Options) -> anyhow::Result<u64> {
     samples::load(store).await?;
+    // The form benchmarks submit to it; no dossier is generated for it.
+    samples::load_form(store).await?;
     let now_utc = motcua_app::now();
     let now = to_vn_local(&now_utc);
     let (_, holidays) = motcua_app::calendar::load_holidays(store).await?;

@@ -13,6 +13,12 @@ use tokio::sync::{Mutex, Semaphore};
 pub enum Scenario {
     /// POST /api/v1/dossiers as a citizen, each with its own Idempotency-Key.
     Submit,
+    /// The same, for a procedure with an electronic form (default: the 30-field sample), with
+    /// a valid declaration that differs per request.
+    SubmitForm,
+    /// GET /procedures/{procedure}/submit: the whole submission page with its form, gzip
+    /// like a browser asks (default: the 30-field sample).
+    FormPage,
     /// GET /api/v1/dossiers/{code} for random existing codes.
     Lookup,
     /// GET /api/v1/dossiers (the officer's queue, first page, most urgent first).
@@ -41,9 +47,84 @@ impl Scenario {
             Scenario::QualityAgencies => "/api/v1/stats/quality/agencies",
             Scenario::QualityTrend => "/api/v1/stats/quality/trend",
             Scenario::Readiness => "/api/v1/stats/readiness",
-            Scenario::Submit | Scenario::Lookup | Scenario::Counts => return None,
+            Scenario::Submit
+            | Scenario::SubmitForm
+            | Scenario::FormPage
+            | Scenario::Lookup
+            | Scenario::Counts => return None,
         })
     }
+
+    /// Whether it submits dossiers (as a citizen, by default).
+    pub fn submits(self) -> bool {
+        matches!(self, Scenario::Submit | Scenario::SubmitForm)
+    }
+
+    /// The procedure it uses unless told: the form scenarios need the one with the form.
+    pub fn default_procedure(self) -> &'static str {
+        match self {
+            Scenario::SubmitForm | Scenario::FormPage => crate::samples::FORM_30,
+            _ => crate::samples::CRIMINAL_RECORD,
+        }
+    }
+}
+
+const SURNAMES: [&str; 8] = [
+    "Nguyễn", "Trần", "Lê", "Hoàng", "Nông", "Lương", "Vi", "Lăng",
+];
+const GIVEN: [&str; 8] = ["An", "Bình", "Cường", "Hà", "Lan", "Minh", "Sơn", "Yến"];
+
+/// A valid declaration on [`crate::samples::form_30`], different for each `i` (names,
+/// numbers, dates, choices), with the addresses in `unit` (a commune in force).
+pub fn form_30_data(i: u64, unit: &str) -> serde_json::Value {
+    let pick = |list: &[&'static str], salt: u64| list[((i / salt) % list.len() as u64) as usize];
+    let name = |salt: u64| {
+        format!(
+            "{} {} {}",
+            pick(&SURNAMES, salt),
+            pick(&["Văn", "Thị", "Đức", "Ngọc"], salt * 3),
+            pick(&GIVEN, salt * 7)
+        )
+    };
+    let day = |from: (i32, u32), span: u64| {
+        let start = chrono::NaiveDate::from_ymd_opt(from.0, from.1, 1).expect("valid date");
+        (start + chrono::Days::new(i % span)).to_string()
+    };
+    let id = |salt: u64| format!("020{:09}", (i * 7919 + salt) % 1_000_000_000);
+    let owner = name(1);
+    json!({
+        "ten_ho_kinh_doanh": format!("HỘ KINH DOANH {} {}", owner.to_uppercase(), i),
+        "dia_chi_tru_so": { "unit": unit, "street": format!("Số {}, đường Lê Lợi", i % 300 + 1) },
+        "dien_thoai": format!("09{:08}", i % 100_000_000),
+        "email": format!("hkd{i}@example.vn"),
+        "nganh_nghe": "Bán lẻ lương thực, thực phẩm, đồ uống trong cửa hàng chuyên doanh",
+        "ma_nganh": pick(&["4722", "4723", "4711", "5610"], 1),
+        "von_kinh_doanh": 50_000_000 + (i % 100) * 1_000_000,
+        "so_lao_dong": i % 10 + 1,
+        "chu_ho_ho_ten": owner,
+        "chu_ho_ngay_sinh": day((1960, 1), 15_000),
+        "chu_ho_gioi_tinh": pick(&["1", "2"], 1),
+        "chu_ho_dan_toc": pick(&["01", "02", "03", "05", "07"], 1),
+        "chu_ho_quoc_tich": "VN",
+        "chu_ho_so_dinh_danh": id(0),
+        "chu_ho_ngay_cap": day((2021, 7), 1_000),
+        "chu_ho_noi_cap": "Cục Cảnh sát quản lý hành chính về trật tự xã hội",
+        "chu_ho_thuong_tru": { "unit": unit, "street": format!("Số {}, phố Tam Thanh", i % 200 + 1) },
+        "chu_ho_dien_thoai": format!("08{:08}", i % 100_000_000),
+        "chu_ho_email": format!("chuho{i}@example.vn"),
+        "thanh_vien": [
+            { "tv_ho_ten": name(2), "tv_ngay_sinh": day((1965, 1), 12_000), "tv_so_dinh_danh": id(1),
+              "tv_quan_he": pick(&["04", "05"], 1), "tv_von_gop": 20_000_000 },
+            { "tv_ho_ten": name(5), "tv_ngay_sinh": day((1990, 1), 9_000), "tv_so_dinh_danh": id(2),
+              "tv_quan_he": "06", "tv_von_gop": 10_000_000 }
+        ],
+        "ngay_bat_dau_hoat_dong": day((2026, 1), 300),
+        "doanh_thu_du_kien": 300_000_000 + (i % 50) * 10_000_000,
+        "nhan_thong_bao_thue_khac": true,
+        "dia_chi_nhan_thong_bao_thue": { "unit": unit, "street": "Số 2, đường Bà Triệu" },
+        "ghi_chu": "Đề nghị cấp Giấy chứng nhận bản điện tử.",
+        "cam_doan": true
+    })
 }
 
 pub struct Options {
@@ -53,11 +134,14 @@ pub struct Options {
     pub count: u64,
     pub max_seconds: u64,
     pub max_in_flight: usize,
+    /// Empty: anonymous (only for the pages).
     pub username: String,
     pub password: String,
     /// Where submissions go.
     pub agency: String,
     pub procedure: String,
+    /// The commune-level unit the form scenarios' addresses are in.
+    pub unit: String,
     /// Codes for lookups.
     pub codes: Vec<String>,
     /// Extra query for the queue, e.g. `status=processing`.
@@ -122,16 +206,23 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         .pool_max_idle_per_host(options.max_in_flight)
         .timeout(Duration::from_secs(30))
         .build()?;
-    let token: serde_json::Value = client
-        .post(format!("{}/api/v1/auth/token", options.base))
-        .json(&json!({ "username": options.username, "password": options.password }))
-        .send()
-        .await?
-        .error_for_status()
-        .context("cannot sign in")?
-        .json()
-        .await?;
-    let token = Arc::new(token["token"].as_str().unwrap_or_default().to_owned());
+    // Pages take the bearer token as the API does (`auth::identify`): the page does a
+    // signed-in citizen's work (wallet, prefill, unread count) as with a session cookie.
+    let token = if options.username.is_empty() {
+        None
+    } else {
+        let answer: serde_json::Value = client
+            .post(format!("{}/api/v1/auth/token", options.base))
+            .json(&json!({ "username": options.username, "password": options.password }))
+            .send()
+            .await?
+            .error_for_status()
+            .context("cannot sign in")?
+            .json()
+            .await?;
+        Some(answer["token"].as_str().unwrap_or_default().to_owned())
+    };
+    let token = Arc::new(token);
     if options.scenario == Scenario::Lookup && options.codes.is_empty() {
         bail!("no dossier codes to look up");
     }
@@ -147,7 +238,8 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
     let mut sent = 0;
     for i in 0..options.count {
         let due = started + interval.mul_f64(i as f64);
-        if due > deadline {
+        // The clock too: an overloaded server holds the sender at the gate, behind schedule.
+        if due > deadline || Instant::now() > deadline {
             break;
         }
         tokio::time::sleep_until(due.into()).await;
@@ -175,6 +267,24 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
                             "citizen_id": "020095001234", "phone": "0912345678"
                         }
                     })),
+                Scenario::SubmitForm => client
+                    .post(format!("{}/api/v1/dossiers", options.base))
+                    .header("Idempotency-Key", key)
+                    .json(&json!({
+                        "procedure_code": options.procedure,
+                        "agency_code": options.agency,
+                        "applicant": {
+                            "kind": "person", "name": "Nguyễn Văn Thử",
+                            "citizen_id": "020095001234", "phone": "0912345678"
+                        },
+                        "form_data": form_30_data(i, &options.unit)
+                    })),
+                Scenario::FormPage => client
+                    .get(format!(
+                        "{}/procedures/{}/submit",
+                        options.base, options.procedure
+                    ))
+                    .header(reqwest::header::ACCEPT_ENCODING, "gzip"),
                 Scenario::Lookup => client.get(format!(
                     "{}/api/v1/dossiers/{}",
                     options.base,
@@ -188,7 +298,11 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
                     options.query
                 )),
             };
-            let result = request.bearer_auth(token.as_str()).send().await;
+            let request = match token.as_deref() {
+                Some(token) => request.bearer_auth(token),
+                None => request,
+            };
+            let result = request.send().await;
             let ok = match result {
                 Ok(r) => {
                     let good = r.status().is_success();
@@ -221,4 +335,67 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         seconds,
         latencies_ms: latencies,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use motcua_domain::form::{FormContext, FormLookup, PreparedForm, validate};
+
+    /// The lists the demo seeds that the sample form chooses from.
+    struct DemoLists(std::collections::HashMap<&'static str, Vec<String>>);
+
+    impl FormLookup for DemoLists {
+        fn in_list(&self, list: &str, code: &str) -> Option<bool> {
+            Some(self.0.get(list)?.iter().any(|c| c == code))
+        }
+        fn unit_live(&self, code: &str) -> bool {
+            code == "05977"
+        }
+    }
+
+    #[test]
+    fn the_form_scenario_declares_what_the_sample_form_accepts() {
+        let procedure = crate::samples::form_procedure();
+        assert_eq!(procedure.problems(), vec![]);
+        let form = PreparedForm::new(crate::samples::form_30());
+        assert_eq!(form.definition.fields().count(), 30);
+        let read = |csv: &str| -> Vec<String> {
+            let entries = motcua_app::forms::code_lists::read_csv(csv.as_bytes()).unwrap();
+            entries.into_iter().map(|e| e.code).collect()
+        };
+        let lists = DemoLists(
+            [
+                (
+                    "dan_toc",
+                    read(include_str!("../../../data/code-lists/dan-toc.csv")),
+                ),
+                (
+                    "quoc_tich",
+                    read(include_str!("../../../data/code-lists/quoc-tich.csv")),
+                ),
+                (
+                    "gioi_tinh",
+                    read(include_str!("../demo/code-lists/gioi_tinh.csv")),
+                ),
+                (
+                    "quan_he",
+                    read(include_str!("../demo/code-lists/quan_he.csv")),
+                ),
+            ]
+            .into(),
+        );
+        let ctx = FormContext {
+            today: motcua_app::today_vn(),
+            lookup: &lists,
+            components: None,
+        };
+        let mut searched = std::collections::HashSet::new();
+        for i in [0, 1, 2, 7, 99, 12_345, 987_654_321] {
+            let data = form_30_data(i, "05977");
+            let clean = validate(&form, &data, &ctx).unwrap_or_else(|p| panic!("{i}: {p:?}"));
+            searched.insert(form.definition.search_text(&clean));
+        }
+        assert!(searched.len() > 1, "the declarations differ");
+    }
 }

@@ -16,6 +16,9 @@ pub struct DeclaredForm {
     pub data: String,
     /// The searchable fields' values, folded.
     pub search: String,
+    /// The fields filled with what the applicant's account or earlier dossiers said
+    /// (`{"field", "from"}`), recorded in the submission's audit event.
+    pub reused: Vec<serde_json::Value>,
 }
 
 /// A code list and where it came from.
@@ -48,16 +51,22 @@ pub(crate) async fn insert_forms_in_tx(
     tx: &mut Tx,
     rows: &[(&str, &DeclaredForm)],
 ) -> Result<(), StoreError> {
-    for (code, form) in rows {
-        on_tx!(tx, |conn| sqlx::query(
-            "INSERT INTO dossier_forms (dossier_code, data, search_folded) VALUES ($1, $2, $3)"
-        )
-        .bind(*code)
-        .bind(&form.data)
-        .bind(&form.search)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected());
+    // One statement per 300 rows: the batch's writer pays one round trip, not one per dossier.
+    for chunk in rows.chunks(300) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|n| format!("(${}, ${}, ${})", 3 * n + 1, 3 * n + 2, 3 * n + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO dossier_forms (dossier_code, data, search_folded) VALUES {}",
+            values.join(", ")
+        );
+        on_tx!(tx, |conn| {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for (code, form) in chunk {
+                query = query.bind(*code).bind(&form.data).bind(&form.search);
+            }
+            query.execute(&mut *conn).await?.rows_affected()
+        });
     }
     Ok(())
 }
@@ -118,6 +127,41 @@ impl Store {
             .bind(all)
             .bind(&list)
             .bind(limit)
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// What an account's latest dossiers declared, newest first: each dossier's code, its
+    /// procedure code and version number, its applicant (JSON) and its data (JSON, if it
+    /// had a form).
+    pub async fn declared_by_owner(
+        &self,
+        owner: &str,
+        limit: i64,
+    ) -> Result<Vec<(String, String, i64, String, Option<String>)>, StoreError> {
+        let sql = "SELECT d.code, d.procedure_code, v.version_no, d.applicant, f.data FROM dossiers d \
+            JOIN procedure_versions v ON v.id = d.procedure_version_id \
+            LEFT JOIN dossier_forms f ON f.dossier_code = d.code \
+            WHERE d.owner = $1 ORDER BY d.submitted_at DESC, d.code DESC LIMIT $2";
+        Ok(on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(owner)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// The results made from data in a holder's store, newest first: the procedure of the
+    /// dossier that issued each, that dossier's code, and what it certifies (JSON).
+    pub async fn certified_results_of(
+        &self,
+        holder: &str,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        let sql = "SELECT d.procedure_code, w.source_dossier, c.contents FROM wallet_items w \
+            JOIN result_contents c ON c.document_id = w.source_document \
+            JOIN dossiers d ON d.code = w.source_dossier \
+            WHERE w.holder_id = $1 ORDER BY w.added_at DESC, w.id";
+        Ok(on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(holder)
             .fetch_all(pool)
             .await?))
     }

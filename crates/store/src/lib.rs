@@ -13,6 +13,7 @@ mod catalogue;
 mod documents;
 mod dossiers;
 mod error;
+mod form_drafts;
 mod forms;
 mod import;
 mod lookup;
@@ -52,6 +53,7 @@ pub use dossiers::{
     DossierRecord, DossierSummary, QUEUE_COUNT_CAP, Visibility, control_sheet, utc,
 };
 pub use error::{StoreError, is_disk_full};
+pub use form_drafts::FormDraftRecord;
 pub use forms::{CodeEntry, CodeListRecord, DeclaredForm};
 pub use import::{
     ImportOutcome, ImportRun, ImportSource, LinkImportSummary, Progress, UnitImportSummary,

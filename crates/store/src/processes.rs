@@ -5,7 +5,7 @@ use crate::audit::append;
 use crate::tx::{Tx, on_tx};
 use crate::{Store, StoreError, on_pool};
 use chrono::{DateTime, NaiveDate, Utc};
-use motcua_domain::agency::{AgencyCode, AgencyKind};
+use motcua_domain::agency::{Agency, AgencyCode, AgencyKind};
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::dossier::{ProcessState, ProcessStep, check_steps};
 use motcua_domain::procedure::{Level, Procedure};
@@ -54,6 +54,15 @@ pub struct MissingProcess {
     pub level: Level,
     pub agency_code: Option<String>,
     pub agency_kind: Option<AgencyKind>,
+}
+
+/// The scopes of the processes that may cover a procedure at an agency: its own, and its
+/// level's default.
+fn scopes_for(agency: &Agency) -> (String, String) {
+    (
+        scope_of(Some(agency.code.as_str()), Level::Province),
+        scope_of(None, level_of_kind(agency.kind)),
+    )
 }
 
 pub(crate) fn scope_of(agency: Option<&str>, level: Level) -> String {
@@ -120,6 +129,20 @@ impl TryFrom<ProcessRow> for ProcessRecord {
             superseded_at: r.superseded_at,
         })
     }
+}
+
+/// The published version of a procedure by id, number and name, without reading its body
+/// (the submission's writer needs no more, and a long form is costly to parse there).
+pub(crate) async fn published_ref_in_tx(
+    tx: &mut Tx,
+    code: &str,
+) -> Result<Option<(Uuid, i64, String)>, StoreError> {
+    let sql = "SELECT v.id, v.version_no, v.name FROM procedures p \
+        JOIN procedure_versions v ON v.id = p.current_version_id WHERE p.code = $1";
+    Ok(on_tx!(tx, |conn| sqlx::query_as(sql)
+        .bind(code)
+        .fetch_optional(&mut *conn)
+        .await?))
 }
 
 /// The published version of a procedure: its id, number and body.
@@ -403,8 +426,7 @@ impl Store {
         let Some(agency) = self.agency(agency_code).await? else {
             return Ok(None);
         };
-        let own = scope_of(Some(agency_code), Level::Province);
-        let default = scope_of(None, level_of_kind(agency.kind));
+        let (own, default) = scopes_for(&agency);
         let sql = format!(
             "{SELECT_PROCESS} WHERE procedure_code = $1 AND state = 'approved' \
              AND scope IN ($2, $3, 'level:province', 'level:commune') \
@@ -418,6 +440,25 @@ impl Store {
                 .fetch_optional(pool)
                 .await?);
         row.map(ProcessRecord::try_from).transpose()
+    }
+
+    /// Whether an approved process covers the procedure at the agency (its own, or the
+    /// level's default), without reading it.
+    pub async fn has_approved_process(
+        &self,
+        procedure_code: &str,
+        agency: &Agency,
+    ) -> Result<bool, StoreError> {
+        let (own, default) = scopes_for(agency);
+        let sql = "SELECT 1 FROM processes WHERE procedure_code = $1 AND state = 'approved' \
+                   AND scope IN ($2, $3, 'level:province', 'level:commune') LIMIT 1";
+        let row: Option<(i32,)> = on_pool!(self, |pool| sqlx::query_as(sql)
+            .bind(procedure_code)
+            .bind(&own)
+            .bind(&default)
+            .fetch_optional(pool)
+            .await?);
+        Ok(row.is_some())
     }
 
     /// Published procedures, with their assignments in force at `date`, that no approved

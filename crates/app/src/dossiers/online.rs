@@ -5,6 +5,8 @@ use crate::{App, AppResult};
 use motcua_domain::agency::{Agency, AgencyKind};
 use motcua_domain::procedure::Level;
 use motcua_store::{AssignmentRecord, VersionRecord};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 /// Agencies of one tier that receive the procedure.
 pub struct ReceivingGroup {
@@ -61,7 +63,7 @@ impl Closed {
 
 pub struct OnlineForm {
     /// The published version the form is built from.
-    pub version: VersionRecord,
+    pub version: Arc<VersionRecord>,
     /// Non-empty groups, province first.
     pub receiving: Vec<ReceivingGroup>,
     pub closed: Option<Closed>,
@@ -69,16 +71,16 @@ pub struct OnlineForm {
 
 /// The form of a published procedure, or None when no version is published.
 pub async fn online_form(app: &App, code: &str) -> AppResult<Option<OnlineForm>> {
-    let Some(version) = app.store.published_version(code).await? else {
+    let (revision, Some(version)) = crate::forms::published_at(app, code, false).await? else {
         return Ok(None);
     };
     let p = &version.procedure;
-    let assignments = app.store.assignments(code).await?;
+    let assignments = assignments(app, code, revision).await?;
     let today = crate::today_vn();
-    let agencies: Vec<Agency> = crate::register::agencies(app, &Default::default())
-        .await?
-        .into_iter()
+    let all = crate::register::all_agencies(app).await?;
+    let agencies: Vec<Agency> = (all.iter())
         .filter(|a| a.is_valid_at(today))
+        .cloned()
         .collect();
     let receiving = receiving_groups(
         &agencies,
@@ -90,11 +92,8 @@ pub async fn online_form(app: &App, code: &str) -> AppResult<Option<OnlineForm>>
     let closed = if !p.is_online() {
         Some(Closed::NotOnline)
     } else if let Some(first) = receiving.first().and_then(|g| g.agencies.first()) {
-        let process = app
-            .store
-            .approved_process_for(code, first.code.as_str())
-            .await?;
-        process.is_none().then_some(Closed::ProcessBeingRedrawn)
+        let covered = app.store.has_approved_process(code, first).await?;
+        (!covered).then_some(Closed::ProcessBeingRedrawn)
     } else {
         Some(Closed::NoReceivingAgency)
     };
@@ -103,6 +102,29 @@ pub async fn online_form(app: &App, code: &str) -> AppResult<Option<OnlineForm>>
         receiving,
         closed,
     }))
+}
+
+/// A procedure's assignments as read at a catalogue revision (every assignment written
+/// moves the revision), by procedure code.
+pub(crate) type AssignmentCache = RwLock<HashMap<String, (i64, Arc<Vec<AssignmentRecord>>)>>;
+
+async fn assignments(
+    app: &App,
+    code: &str,
+    revision: i64,
+) -> AppResult<Arc<Vec<AssignmentRecord>>> {
+    {
+        let held = app.assignments.read().unwrap_or_else(|e| e.into_inner());
+        if let Some((at, read)) = held.get(code)
+            && *at == revision
+        {
+            return Ok(read.clone());
+        }
+    }
+    let read = Arc::new(app.store.assignments(code).await?);
+    let mut held = app.assignments.write().unwrap_or_else(|e| e.into_inner());
+    held.insert(code.to_owned(), (revision, read.clone()));
+    Ok(read)
 }
 
 /// The commune committees for commune-level procedures; for province-level ones the assigned

@@ -168,6 +168,9 @@ pub struct SubmitRequest {
     pub attachments: Vec<WalletAttachment>,
     /// What the applicant declared on the procedure's electronic form (`None`: nothing).
     pub form_data: Option<serde_json::Value>,
+    /// The form was offered filled with what the citizen's account and store know (the
+    /// submission page): the fields kept as offered are recorded as reused.
+    pub offered_known: bool,
 }
 
 /// Registers a dossier for `who`: a citizen (or, on the public form, an applicant without an
@@ -272,49 +275,76 @@ pub async fn submit(
             }
         }
     }
-    // The form is checked against the version published now; the store refuses the
-    // dossier if another version is published before it is written. Online, the
-    // declaration is data; at the counter a paper declaration may be received as it is
-    // (scanned as a component), and data typed from it is checked the same way.
-    let form = match (&body.form_data, channel) {
-        (None, Channel::Paper | Channel::Postal) => None,
-        (data, _) => match app
-            .store
-            .published_version(body.procedure_code.trim())
-            .await?
-        {
-            Some(version) => {
-                let data = data.clone().unwrap_or(serde_json::Value::Null);
-                crate::forms::declare(app, &version, &data, None).await?
+    // The form is checked against the published version this node holds; the store refuses
+    // the dossier if another was published meanwhile, and then it is read again once.
+    let mut fresh = false;
+    let submitted = loop {
+        let form = declared(app, who, &body, channel, fresh).await?;
+        let submission = Submission {
+            procedure_code: body.procedure_code.trim().to_owned(),
+            agency: agency.clone(),
+            channel,
+            applicant: body.applicant.clone(),
+            owner: owner.clone(),
+            idempotency: (body.idempotency.clone()).map(|(key, request_hash)| IdempotencyKey {
+                principal: principal.clone(),
+                key,
+                request_hash,
+            }),
+            at: now,
+            actor: actor.clone(),
+            receive: receive.clone(),
+            attachments: body.attachments.clone(),
+            form,
+            uses_draft_of: who.filter(|w| w.role == Role::Citizen).map(|w| w.id),
+        };
+        match app.submitter.submit(submission).await {
+            Err(AppError::Conflict {
+                code: "form_version_changed",
+                ..
+            }) if !fresh => {
+                app.forms.forget_published(body.procedure_code.trim());
+                fresh = true;
             }
-            None => None,
-        },
+            other => break other?,
+        }
     };
-    let settle_actor = actor.clone();
-    let submission = Submission {
-        procedure_code: body.procedure_code.trim().to_owned(),
-        agency,
-        channel,
-        applicant: body.applicant,
-        owner,
-        idempotency: body.idempotency.map(|(key, request_hash)| IdempotencyKey {
-            principal,
-            key,
-            request_hash,
-        }),
-        at: now,
-        actor,
-        receive,
-        attachments: body.attachments,
-        form,
-    };
-    let submitted = app.submitter.submit(submission).await?;
     // A dossier received at once gets its signed receipt (form 01) right away.
     let record = match &submitted {
         Submitted::Created(r) | Submitted::Replayed(r) => r,
     };
     if !matches!(submitted, Submitted::Replayed(_)) && record.dossier.received_at.is_some() {
-        crate::signing::settle_logged(app, record.code(), &settle_actor).await;
+        crate::signing::settle_logged(app, record.code(), &actor).await;
     }
     Ok(submitted)
+}
+
+/// The declaration checked against the procedure's published form (read from the store when
+/// `fresh`, else as this node last read it), with the values the citizen kept of those the
+/// page offered. Online the declaration is data; at the counter a paper declaration may be
+/// received as it is (scanned as a component), and data typed from it is checked the same.
+async fn declared(
+    app: &App,
+    who: Option<&Principal>,
+    body: &SubmitRequest,
+    channel: Channel,
+    fresh: bool,
+) -> AppResult<Option<motcua_store::DeclaredForm>> {
+    if body.form_data.is_none() && matches!(channel, Channel::Paper | Channel::Postal) {
+        return Ok(None);
+    }
+    let Some(version) = crate::forms::published_version(app, &body.procedure_code, fresh).await?
+    else {
+        return Ok(None);
+    };
+    let data = body.form_data.clone().unwrap_or(serde_json::Value::Null);
+    let mut declared = crate::forms::declare(app, &version, &data, None).await?;
+    if let (Some(form), Some(declared), true) =
+        (&version.procedure.form, &mut declared, body.offered_known)
+    {
+        let known = crate::forms::known::known(app, who).await?;
+        let clean: serde_json::Value = serde_json::from_str(&declared.data).unwrap_or_default();
+        declared.reused = known.reused(form, &clean);
+    }
+    Ok(declared)
 }

@@ -2,11 +2,15 @@
 //! declared on it, and the code lists its choices come from.
 
 pub mod code_lists;
+pub mod designer;
+pub mod drafts;
 pub mod export;
+pub mod known;
 pub mod print;
 pub mod readable;
 pub mod results;
 
+use crate::fresh::Fresh;
 use crate::{App, AppError, AppResult};
 use chrono::NaiveDate;
 use motcua_domain::form::{FieldKind, FieldProblem, FormContext, FormLookup, PreparedForm};
@@ -21,39 +25,12 @@ use uuid::Uuid;
 #[derive(Default)]
 pub struct FormCache {
     prepared: Mutex<HashMap<Uuid, Arc<PreparedForm>>>,
+    /// The published version of each procedure submitted to, with the catalogue revision it
+    /// was read at: any catalogue write moves the revision, so one cheap query tells whether
+    /// it still holds (and the store refuses a form checked against another version).
+    published: RwLock<HashMap<String, (i64, Arc<VersionRecord>)>>,
     lists: Fresh<Lists>,
     units: Fresh<Communes>,
-}
-
-/// How long what was read stays in use: a list replaced, or a unit changed, on another node
-/// is seen here within this time (this node forgets its own at once).
-const READ_FOR: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// A value read from the store and when.
-struct Fresh<T>(RwLock<Option<(std::time::Instant, Arc<T>)>>);
-
-impl<T> Default for Fresh<T> {
-    fn default() -> Self {
-        Fresh(RwLock::new(None))
-    }
-}
-
-impl<T> Fresh<T> {
-    fn get(&self) -> Option<Arc<T>> {
-        let held = self.0.read().unwrap_or_else(|e| e.into_inner());
-        held.as_ref()
-            .filter(|(at, _)| at.elapsed() < READ_FOR)
-            .map(|(_, v)| v.clone())
-    }
-    fn put(&self, value: T) -> Arc<T> {
-        let value = Arc::new(value);
-        *self.0.write().unwrap_or_else(|e| e.into_inner()) =
-            Some((std::time::Instant::now(), value.clone()));
-        value
-    }
-    fn forget(&self) {
-        *self.0.write().unwrap_or_else(|e| e.into_inner()) = None;
-    }
 }
 
 /// Code lists by key, each sorted by code.
@@ -75,9 +52,61 @@ impl FormCache {
     pub(crate) fn forget_lists(&self) {
         self.lists.forget();
     }
+
+    pub(crate) fn forget_published(&self, procedure_code: &str) {
+        let mut held = self.published.write().unwrap_or_else(|e| e.into_inner());
+        held.remove(procedure_code);
+    }
 }
 
-/// The code lists, read from the store and kept for [`READ_FOR`] (or until one is replaced
+/// The published version of a procedure: as this node last read it while the catalogue's
+/// revision stays the same, unless `fresh`.
+pub(crate) async fn published_version(
+    app: &App,
+    procedure_code: &str,
+    fresh: bool,
+) -> AppResult<Option<Arc<VersionRecord>>> {
+    Ok(published_at(app, procedure_code, fresh).await?.1)
+}
+
+/// [`published_version`] with the catalogue revision it holds at, for what else is kept
+/// by revision.
+pub(crate) async fn published_at(
+    app: &App,
+    procedure_code: &str,
+    fresh: bool,
+) -> AppResult<(i64, Option<Arc<VersionRecord>>)> {
+    let code = procedure_code.trim();
+    // Read the revision first: a write landing meanwhile makes the next call read again.
+    let revision = app.store.catalogue_revision().await?;
+    if !fresh {
+        let held = app
+            .forms
+            .published
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some((at, version)) = held.get(code)
+            && *at == revision
+        {
+            return Ok((revision, Some(version.clone())));
+        }
+    }
+    let Some(version) = app.store.published_version(code).await? else {
+        app.forms.forget_published(code);
+        return Ok((revision, None));
+    };
+    let version = Arc::new(version);
+    let mut held = app
+        .forms
+        .published
+        .write()
+        .unwrap_or_else(|e| e.into_inner());
+    // One entry per procedure submitted to: bounded by the catalogue.
+    held.insert(code.to_owned(), (revision, version.clone()));
+    Ok((revision, Some(version)))
+}
+
+/// The code lists, read from the store and kept for [`crate::fresh::READ_FOR`] (or until one is replaced
 /// here).
 pub async fn lists(app: &App) -> AppResult<Arc<Lists>> {
     if let Some(lists) = app.forms.lists.get() {
@@ -104,11 +133,12 @@ pub struct PublishedForm {
     pub form: Arc<PreparedForm>,
 }
 
-/// The current published form of a procedure (anyone may read it: it is public, like the
-/// catalogue).
-pub async fn published(app: &App, procedure_code: &str) -> AppResult<PublishedForm> {
-    let version = app
-        .store
+/// The procedure's published version as stored, or `procedure_not_found`.
+pub(crate) async fn published_or_not_found(
+    app: &App,
+    procedure_code: &str,
+) -> AppResult<VersionRecord> {
+    app.store
         .published_version(procedure_code.trim())
         .await?
         .ok_or_else(|| {
@@ -116,7 +146,13 @@ pub async fn published(app: &App, procedure_code: &str) -> AppResult<PublishedFo
                 "procedure_not_found",
                 format!("Không có thủ tục {procedure_code} đang công bố."),
             )
-        })?;
+        })
+}
+
+/// The current published form of a procedure (anyone may read it: it is public, like the
+/// catalogue).
+pub async fn published(app: &App, procedure_code: &str) -> AppResult<PublishedForm> {
+    let version = published_or_not_found(app, procedure_code).await?;
     let form = app.forms.prepared(&version).ok_or_else(|| {
         AppError::not_found(
             "form_not_found",
@@ -188,12 +224,15 @@ pub async fn declare(
     let today = crate::today_vn();
     let lists = lists(app).await?;
     let mut live_units = HashSet::new();
+    let communes = communes(app, today).await?;
     for code in unit_codes(&form, data) {
-        let live = app
-            .store
-            .unit_at(&code, today)
-            .await?
-            .is_some_and(|u| u.kind.is_commune_level());
+        // Most addresses are in the province; others (anywhere in the country) are read.
+        let live = communes.has(&code)
+            || app
+                .store
+                .unit_at(&code, today)
+                .await?
+                .is_some_and(|u| u.kind.is_commune_level());
         if live {
             live_units.insert(code);
         }
@@ -215,6 +254,7 @@ pub async fn declare(
     };
     match motcua_domain::form::validate(&form, data, &ctx) {
         Ok(clean) => Ok(Some(DeclaredForm {
+            reused: Vec::new(),
             version_id: version.id,
             search: form.definition.search_text(&clean),
             data: clean.to_string(),
@@ -263,20 +303,28 @@ pub struct Communes {
     pub list: Vec<(String, String)>,
 }
 
+impl Communes {
+    fn has(&self, code: &str) -> bool {
+        self.list.iter().any(|(c, _)| c == code)
+    }
+}
+
 pub async fn choices(app: &App) -> AppResult<Choices> {
     let today = crate::today_vn();
-    let units = match app.forms.units.get().filter(|u| u.day == today) {
-        Some(units) => units,
-        None => {
-            let list = province_communes(app, today).await?;
-            app.forms.units.put(Communes { day: today, list })
-        }
-    };
     Ok(Choices {
         lists: lists(app).await?,
-        units,
+        units: communes(app, today).await?,
         today,
     })
+}
+
+/// The province's communes in force today, as read within [`crate::fresh::READ_FOR`].
+async fn communes(app: &App, today: NaiveDate) -> AppResult<Arc<Communes>> {
+    if let Some(units) = app.forms.units.get().filter(|u| u.day == today) {
+        return Ok(units);
+    }
+    let list = province_communes(app, today).await?;
+    Ok(app.forms.units.put(Communes { day: today, list }))
 }
 
 /// The province's commune-level units in force on `day`, by name.
@@ -305,28 +353,6 @@ async fn province_communes(app: &App, today: NaiveDate) -> AppResult<Vec<(String
 /// The form of a version (prepared once per version), if it has one.
 pub fn of_version(app: &App, version: &VersionRecord) -> Option<Arc<PreparedForm>> {
     app.forms.prepared(version)
-}
-
-/// What the signed-in citizen's account and verified identity already say, for the
-/// fields that ask for it ("only once": Decree 45/2020, art. 11). Others get nothing.
-pub async fn prefill(
-    app: &App,
-    who: Option<&crate::Principal>,
-) -> AppResult<HashMap<motcua_domain::form::Prefill, String>> {
-    use motcua_domain::form::Prefill;
-    let mut known = HashMap::new();
-    let Some(who) = who.filter(|w| w.role == motcua_domain::account::Role::Citizen) else {
-        return Ok(known);
-    };
-    if let Some(user) = app.store.find_user_by_username(&who.username).await? {
-        known.insert(Prefill::Name, user.display_name);
-    }
-    // A person's identity is their 12-digit number; a tax code is a business's.
-    let identities = app.store.identities_of(who.id).await?;
-    if let Some(id) = identities.into_iter().find(|h| h.len() == 12) {
-        known.insert(Prefill::CitizenId, id);
-    }
-    Ok(known)
 }
 
 /// A dossier's declaration as its applicant's proof may see it: in full for the signed-in

@@ -75,7 +75,7 @@ async fn checkpoint_periodically(app: App, every: std::time::Duration) {
     }
 }
 
-/// Expired sessions and tokens go once an hour. Deleting is idempotent, so several
+/// Expired sessions, tokens and form drafts go once an hour. Deleting is idempotent, so several
 /// nodes may all do it.
 async fn purge_expired_periodically(store: Store) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -85,6 +85,11 @@ async fn purge_expired_periodically(store: Store) {
             Ok(0) => {}
             Ok(n) => tracing::info!(rows = n, "purged expired sessions and tokens"),
             Err(err) => tracing::warn!(error = %err, "purging expired sessions failed"),
+        }
+        match store.purge_expired_form_drafts(crate::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "purged expired form drafts"),
+            Err(err) => tracing::warn!(error = %err, "purging expired form drafts failed"),
         }
     }
 }

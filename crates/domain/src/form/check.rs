@@ -207,6 +207,27 @@ fn check_field(field: &Field, path: &str, add: &mut dyn FnMut(String, &'static s
         }
         _ => {}
     }
+    if let Some(source) = &field.from_result {
+        let fits = matches!(field.kind, FieldKind::Text | FieldKind::LongText);
+        let problem = if field.prefill.is_some() {
+            Some("trường chỉ điền sẵn từ một nguồn: prefill hoặc from_result")
+        } else if !fits {
+            Some("chỉ trường văn bản được điền từ kết quả đã cấp")
+        } else if crate::procedure::ProcedureCode::parse(&source.procedure).is_err() {
+            Some("from_result phải nêu mã thủ tục hợp lệ (ví dụ 1.001193)")
+        } else if source.row.trim().is_empty() || source.row.chars().count() > 200 {
+            Some("from_result phải nêu nhãn dòng của kết quả (tối đa 200 ký tự)")
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            add(
+                format!("{path}.from_result"),
+                "invalid_from_result",
+                message.into(),
+            );
+        }
+    }
     for (r, rule) in field.rules.iter().enumerate() {
         let rpath = format!("{path}.rules[{r}]");
         let unfit = |what: &str| {

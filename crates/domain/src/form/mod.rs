@@ -10,6 +10,7 @@
 //! and data already held is not asked for again.
 
 mod check;
+pub mod edit;
 pub mod inputs;
 mod schema;
 mod validate;
@@ -176,8 +177,35 @@ pub struct Field {
     /// What the applicant's account or store already knows and fills in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefill: Option<Prefill>,
+    /// Or a row of an earlier result in the applicant's store (a birth extract's number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_result: Option<ResultSource>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+}
+
+/// A row of the latest result made from data by `procedure` in the applicant's store,
+/// e.g. the "Số" of a birth extract (1.001193) for a request for its copy.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResultSource {
+    pub procedure: String,
+    /// The row's label, as the result template names it.
+    pub row: String,
+}
+
+impl ResultSource {
+    /// `1.001193 | Số`, as the catalogue workbook writes it.
+    pub fn written(&self) -> String {
+        format!("{} | {}", self.procedure, self.row)
+    }
+    pub fn parse_written(raw: &str) -> Option<ResultSource> {
+        let (procedure, row) = raw.split_once('|')?;
+        Some(ResultSource {
+            procedure: procedure.trim().to_owned(),
+            row: row.trim().to_owned(),
+        })
+    }
 }
 
 macro_rules! labelled_enum {

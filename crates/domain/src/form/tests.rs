@@ -248,6 +248,15 @@ fn unsound_definitions_are_refused_with_reasons() {
         field: "id".into(),
         equals: vec![],
     });
+    // An earlier result fills only text, from a procedure named by its code.
+    f.sections[0].fields[3].from_result = Some(ResultSource {
+        procedure: "1.001193".into(),
+        row: "Số".into(),
+    });
+    f.sections[0].fields[7].from_result = Some(ResultSource {
+        procedure: "khai sinh".into(),
+        row: "Số".into(),
+    });
     let got: Vec<(String, &str)> = check_definition(&f)
         .into_iter()
         .map(|p| (p.path, p.code))
@@ -259,6 +268,8 @@ fn unsound_definitions_are_refused_with_reasons() {
         ("sections[0].fields[4].rules[0]", "rule_not_applicable"),
         ("sections[1].repeat", "impossible_rule"),
         ("sections[2].show_when", "unknown_form_field"),
+        ("sections[0].fields[3].from_result", "invalid_from_result"),
+        ("sections[0].fields[7].from_result", "invalid_from_result"),
     ] {
         assert!(
             got.iter().any(|(p, c)| (p.as_str(), *c) == expected),

@@ -8,7 +8,8 @@ use super::Table;
 use super::cells::Cells;
 use crate::{MAIN_SHEET, ParsedRow, RowIssue};
 use motcua_domain::form::{
-    Condition, Field, FieldKind, FormDefinition, Prefill, Repeat, ResultTemplate, Rule, Section,
+    Condition, Field, FieldKind, FormDefinition, Prefill, Repeat, ResultSource, ResultTemplate,
+    Rule, Section,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -177,6 +178,19 @@ fn field(cell: &mut Cells) -> Field {
         }
         found
     });
+    let from_result = cell.optional("tu_ket_qua").and_then(|raw| {
+        let found = ResultSource::parse_written(&raw);
+        if found.is_none() {
+            cell.problem(
+                "tu_ket_qua",
+                "invalid_value",
+                format!(
+                    "kết quả để điền sẵn ghi dạng «mã thủ tục | nhãn dòng», không phải {raw:?}"
+                ),
+            );
+        }
+        found
+    });
     Field {
         key: cell.text("khoa"),
         label: cell.text("nhan"),
@@ -189,6 +203,7 @@ fn field(cell: &mut Cells) -> Field {
         searchable: cell.flag("tim_kiem"),
         personal: cell.flag("ca_nhan"),
         prefill,
+        from_result,
         hint: cell.optional("goi_y"),
     }
 }

@@ -42,17 +42,23 @@ pub struct BenchArgs {
     max_seconds: u64,
     #[arg(long, default_value_t = 256)]
     max_in_flight: usize,
-    /// Who signs in (default: `congdan` to submit, `motcua.dongkinh` otherwise).
+    /// Who signs in (default: `congdan` to submit and for the form page, `motcua.dongkinh`
+    /// otherwise).
     #[arg(long)]
     user: Option<String>,
+    /// Nobody signs in (for the pages a visitor without an account sees).
+    #[arg(long, conflicts_with = "user")]
+    anonymous: bool,
     /// Their password (default: from DATA_DIR/demo-accounts.txt).
     #[arg(long, env = "MOTCUA_BENCH_PASSWORD", hide_env_values = true)]
     password: Option<String>,
     /// The receiving agency for submissions (default: the agency of `motcua.dongkinh`).
     #[arg(long)]
     agency: Option<String>,
-    #[arg(long, default_value = "2.000488")]
-    procedure: String,
+    /// Default: the 30-field sample form's procedure for `submit-form` and `form-page`, the
+    /// criminal record certificate (no form) otherwise.
+    #[arg(long)]
+    procedure: Option<String>,
     /// Extra query string for the queue (`status=processing&due=overdue`), the dashboard or the stats API.
     #[arg(long, default_value = "")]
     query: String,
@@ -71,15 +77,17 @@ fn demo_password_from_file(location: &DataLocation, username: &str) -> Option<St
 pub async fn bench(location: &DataLocation, args: BenchArgs) -> anyhow::Result<()> {
     use motcua::loadgen::Scenario;
     let (store, _) = location.open_and_migrate().await?;
-    let user = args.user.clone().unwrap_or_else(|| {
-        match args.scenario {
-            Scenario::Submit => "congdan",
-            _ => "motcua.dongkinh",
+    let user = match (&args.user, args.anonymous) {
+        (_, true) => String::new(),
+        (Some(u), false) => u.clone(),
+        (None, false) if args.scenario.submits() || args.scenario == Scenario::FormPage => {
+            "congdan".to_owned()
         }
-        .to_owned()
-    });
+        (None, false) => "motcua.dongkinh".to_owned(),
+    };
     let password = match args.password.clone() {
         Some(p) => p,
+        None if user.is_empty() => String::new(),
         None => demo_password_from_file(location, &user)
             .with_context(|| format!("no password for {user}: give --password"))?,
     };
@@ -90,6 +98,15 @@ pub async fn bench(location: &DataLocation, args: BenchArgs) -> anyhow::Result<(
             .await?
             .and_then(|u| u.agency_code)
             .unwrap_or_default(),
+    };
+    // The form's addresses are in the receiving agency's commune.
+    let unit = match args.scenario {
+        Scenario::SubmitForm => store
+            .agency(&agency)
+            .await?
+            .map(|a| a.unit_code)
+            .with_context(|| format!("no agency {agency}"))?,
+        _ => String::new(),
     };
     let codes = if args.scenario == Scenario::Lookup {
         store.sample_dossier_codes(5_000).await?
@@ -107,7 +124,10 @@ pub async fn bench(location: &DataLocation, args: BenchArgs) -> anyhow::Result<(
         username: user,
         password,
         agency,
-        procedure: args.procedure,
+        procedure: args
+            .procedure
+            .unwrap_or_else(|| args.scenario.default_procedure().to_owned()),
+        unit,
         codes,
         query: args.query,
     })

@@ -538,7 +538,7 @@ async fn journey(
     }
     click(
         browser,
-        "form[enctype='multipart/form-data'] button[type=submit]",
+        "form[enctype='multipart/form-data'] button[type=submit].primary",
     )
     .await?;
     wait_for(browser, "the confirmation", |s| {
@@ -691,7 +691,7 @@ async fn birth_on_its_form(
     let next = |no: usize| async move {
         click(
             browser,
-            &format!("button[name=form_action][value='step:{no}']"),
+            &format!("button[name=form_action][value='step:{no}'].primary"),
         )
         .await?;
         let wanted = format!("aria-current=\"step\" class=\"current\">Bước {}/", no + 1);
@@ -719,9 +719,13 @@ async fn birth_on_its_form(
     click(browser, "input[name='f.has_father'][value='false']").await?;
     next(2).await?;
     click(browser, "input[name='f.cap_ban_sao'][value='true']").await?;
-    fill(browser, "f-so_ban_sao", "2").await?;
     click(browser, "input[name='f.cam_doan'][value='true']").await?;
-    next(3).await?;
+    // Enter in a field goes on to the next step (the form's hidden default button).
+    fill(browser, "f-so_ban_sao", "2\u{E007}").await?;
+    wait_for(browser, "the last step after Enter", |s| {
+        s.contains("aria-current=\"step\" class=\"current\">Bước 4/")
+    })
+    .await?;
     // The last step: the applicant, the receiving agency and the files.
     fill(browser, "citizen_id", "020095001234").await?;
     fill(browser, "phone", "0912345678").await?;
@@ -825,5 +829,33 @@ async fn a_birth_registration_on_its_form_to_a_signed_extract_at_a_desk_on_sqlit
     let browser = connect_as(&driver, None).await;
     let outcome = birth_on_its_form(&app, &browser, files.path()).await;
     finish(browser, outcome, "birth-failure.png").await;
+    app.stop().await;
+}
+
+/// The form designer as a province administrator sees it: a field's and a section's editor
+/// open over the preview, and a form started on a procedure without one.
+#[tokio::test]
+async fn the_form_designer_passes_the_page_checks() {
+    let driver = match start_driver() {
+        Ok(driver) => driver,
+        Err(why) => {
+            motcua_testkit::skip_or_fail("a browser", REQUIRE, &why);
+            return;
+        }
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let browser = connect(&driver).await;
+    let outcome = async {
+        sign_in(&app, &browser, "quantri.tinh").await?;
+        let pages = [
+            "/procedures/1.001193/form?edit=1.2",
+            "/procedures/2.000720/form?edit=3",
+            "/procedures/2.000488/form",
+        ]
+        .map(String::from);
+        check_pages(&app, &browser, &pages).await
+    }
+    .await;
+    finish(browser, outcome, "designer-failure.png").await;
     app.stop().await;
 }

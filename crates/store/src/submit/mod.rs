@@ -4,7 +4,7 @@
 
 use crate::audit::{append_after, lock_head};
 use crate::dossiers::row::{DossierRecord, corrupt, event_entry, insert_dossiers};
-use crate::processes::{ProcessRecord, agency_kind_in_tx, approved_for_in_tx, published_in_tx};
+use crate::processes::{ProcessRecord, agency_kind_in_tx, approved_for_in_tx, published_ref_in_tx};
 use crate::quality::Change;
 use crate::tx::{Tx, on_tx};
 use crate::{Store, StoreError};
@@ -49,6 +49,9 @@ pub struct Submission {
     pub attachments: Vec<crate::WalletAttachment>,
     /// What the applicant declared on the procedure's electronic form.
     pub form: Option<crate::DeclaredForm>,
+    /// The signed-in citizen whose draft of this procedure the dossier uses up: it is
+    /// deleted in the same transaction, and the submission's event says so.
+    pub uses_draft_of: Option<Uuid>,
 }
 
 /// What a submission came to.
@@ -90,8 +93,8 @@ async fn refs_in_tx(
     let Some(kind) = agency_kind_in_tx(tx, agency).await? else {
         return Ok(Err(SubmissionRefused::UnknownAgency(agency.to_owned())));
     };
-    let Some((version_id, version_no, procedure_name, _)) =
-        published_in_tx(tx, &s.procedure_code).await?
+    let Some((version_id, version_no, procedure_name)) =
+        published_ref_in_tx(tx, &s.procedure_code).await?
     else {
         return Ok(Err(SubmissionRefused::ProcedureNotPublished(
             s.procedure_code.clone(),
@@ -144,18 +147,30 @@ fn stand_in_code(s: &Submission) -> DossierCode {
 }
 
 /// The record and audit entries of a new dossier from its opening states.
-fn created(s: &Submission, refs: &Refs, states: Opening) -> (DossierRecord, Vec<AuditEntry>) {
+fn created(
+    s: &Submission,
+    refs: &Refs,
+    states: Opening,
+    draft_deleted: bool,
+) -> (DossierRecord, Vec<AuditEntry>) {
     let steps = &refs.process.steps;
     let entries = states
         .iter()
         .map(|(before, after, kind)| {
             let extra = if *kind == "submitted" {
-                serde_json::json!({
+                let mut extra = serde_json::json!({
                     "procedure": s.procedure_code,
                     "procedure_version": refs.version_no,
                     "process_version": refs.process.version_no,
                     "channel": s.channel.as_str(),
-                })
+                });
+                if let Some(form) = s.form.as_ref().filter(|f| !f.reused.is_empty()) {
+                    extra["data_reused"] = serde_json::Value::from(form.reused.clone());
+                }
+                if draft_deleted {
+                    extra["draft_deleted"] = serde_json::Value::Bool(true);
+                }
+                extra
             } else {
                 serde_json::json!({})
             };
@@ -274,7 +289,12 @@ async fn submit_alone(
     let lasts = allocate(tx, &BTreeMap::from([(key.clone(), 1)])).await?;
     let seq = lasts[&key];
     let code = DossierCode::new(&s.agency, day, seq as u32);
-    let (record, entries) = created(s, &refs, opening(s, code, &refs)?);
+    let drafts: Vec<(Uuid, &str)> = (s.uses_draft_of)
+        .map(|owner| (owner, s.procedure_code.as_str()))
+        .into_iter()
+        .collect();
+    let deleted = crate::form_drafts::delete_used_in_tx(tx, &drafts).await?;
+    let (record, entries) = created(s, &refs, opening(s, code, &refs)?, !deleted.is_empty());
     insert_dossiers(tx, &[(&record, s.at)]).await?;
     if let Some(form) = &s.form {
         crate::forms::insert_forms_in_tx(tx, &[(record.code(), form)]).await?;
@@ -414,6 +434,13 @@ impl Store {
                 (k, first)
             })
             .collect();
+        let drafts: Vec<(Uuid, &str)> = (fresh.iter())
+            .filter_map(|(i, _)| {
+                let s = &batch[*i];
+                s.uses_draft_of.map(|o| (o, s.procedure_code.as_str()))
+            })
+            .collect();
+        let deleted = crate::form_drafts::delete_used_in_tx(&mut tx, &drafts).await?;
         let mut records = Vec::with_capacity(fresh.len());
         let mut entries = Vec::new();
         for (i, r) in &fresh {
@@ -424,7 +451,9 @@ impl Store {
                 .ok_or_else(|| corrupt("no sequence allocated"))?;
             let code = DossierCode::new(&s.agency, key.1, *seq as u32);
             *seq += 1;
-            let (record, mut more) = created(s, r, opening(s, code, r)?);
+            let used =
+                (s.uses_draft_of).is_some_and(|o| deleted.contains(&(o, s.procedure_code.clone())));
+            let (record, mut more) = created(s, r, opening(s, code, r)?, used);
             entries.append(&mut more);
             records.push((*i, record));
         }

@@ -130,6 +130,7 @@ fn submission(at: DateTime<Utc>, attachments: Vec<WalletAttachment>, holder: &st
         }),
         attachments,
         form: None,
+        uses_draft_of: None,
     }
 }
 

@@ -131,6 +131,7 @@ fn submission(agency: &str, name: &str, at: DateTime<Utc>) -> Submission {
         receive: None,
         attachments: vec![],
         form: None,
+        uses_draft_of: None,
     }
 }
 

@@ -303,6 +303,7 @@ async fn scenario(store: Store) {
                 idempotency: None,
                 attachments: Vec::new(),
                 form: None,
+                uses_draft_of: None,
                 at: now,
                 actor: admin.clone(),
                 receive: (!online && rng.chance(70)).then(|| ReceiveNow {
@@ -450,6 +451,7 @@ async fn scenario(store: Store) {
             idempotency: None,
             attachments: Vec::new(),
             form: None,
+            uses_draft_of: None,
             at: now,
             actor: admin.clone(),
             receive: Some(ReceiveNow {

@@ -30,7 +30,8 @@ pub(crate) struct FormView {
     pub procedure_code: String,
     pub version_no: i64,
     /// Sections of fields: key, label, kind, required, code_list, component, rules,
-    /// show_when, searchable, personal, prefill.
+    /// show_when, searchable, personal, prefill, from_result (`{procedure, row}`: a row of an
+    /// earlier result in the applicant's store).
     #[schema(value_type = Object)]
     pub form: FormDefinition,
 }

@@ -137,6 +137,7 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/my/dossiers", get(dossiers::my_dossiers))
         .route("/my/dossiers/{code}", get(dossiers::my_dossier))
+        .route("/my/drafts/{code}/delete", post(dossiers::delete_draft))
         .route("/work", get(work::queue))
         .route("/work/counter", get(work::counter_form).post(work::counter))
         .route("/work/dossiers/{code}", get(work::dossier))
@@ -178,6 +179,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/procedures/{code}/edit",
             get(catalogue::edit_form).post(catalogue::save),
+        )
+        .route(
+            "/procedures/{code}/form",
+            get(catalogue::designer_page).post(catalogue::designer_submit),
         )
         .route(
             "/procedures/{code}/devolve",

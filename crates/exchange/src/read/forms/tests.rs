@@ -2,7 +2,8 @@ use crate::tests::{entry, known};
 use crate::{Entry, FORMS_SHEET, Format, Known, check, export, parse};
 
 /// A procedure with a form of two sections (a conditional, repeating one after a plain one)
-/// with rules of several kinds, prefills, hints, a file field and a result template.
+/// with rules of several kinds, prefills (one from an earlier result), hints, a file field
+/// and a result template.
 fn with_form(code: &str) -> Entry {
     let mut e = entry(code);
     e.procedure.form = Some(
@@ -34,7 +35,8 @@ fn with_form(code: &str) -> Entry {
                 {"key": "con", "title": "Các con", "repeat": {"min": 0, "max": 20},
                  "show_when": {"field": "co_con", "equals": ["true"]}, "fields": [
                     {"key": "ten_con", "label": "Tên con", "kind": "text", "required": true,
-                     "hint": "Một dòng\nhai dòng"},
+                     "hint": "Một dòng\nhai dòng",
+                     "from_result": {"procedure": "1.001193", "row": "Họ, chữ đệm, tên"}},
                     {"key": "sinh_con", "label": "Ngày sinh của con", "kind": "date",
                      "rules": [{"rule": "not_in_future"}, {"rule": "before", "field": "het_han"}]},
                     {"key": "het_han", "label": "Hết hạn", "kind": "date"},

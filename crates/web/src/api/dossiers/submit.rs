@@ -111,6 +111,7 @@ pub(crate) async fn submit(
             })
             .collect(),
         form_data: body.form_data,
+        offered_known: false,
     };
     let submitted = submit_as(&state, Some(&user), request).await?;
     let replayed = matches!(submitted, Submitted::Replayed(_));

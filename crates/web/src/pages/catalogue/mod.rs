@@ -16,12 +16,14 @@ mod detail;
 mod devolution;
 mod draft;
 mod form;
+mod form_designer;
 mod list;
 mod publication;
 
 pub(crate) use detail::detail;
 pub(crate) use devolution::{devolve_form, devolve_submit};
 pub(crate) use draft::{create, edit_form, new_form, save};
+pub(crate) use form_designer::{designer_page, designer_submit};
 pub(crate) use list::{download, list};
 pub(crate) use publication::{publications_form, publications_submit};
 

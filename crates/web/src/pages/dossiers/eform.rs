@@ -4,9 +4,10 @@
 
 use super::FormError;
 use motcua_app::forms::Choices;
+use motcua_app::forms::known::Known;
 use motcua_domain::form::inputs::{count_name, input_id, input_name, item_counts, section_of};
 use motcua_domain::form::{
-    Condition, Field, FieldKind, FieldProblem, FormDefinition, Prefill, PreparedForm,
+    Condition, Field, FieldKind, FieldProblem, FormDefinition, PreparedForm,
 };
 use std::collections::HashMap;
 
@@ -74,6 +75,17 @@ pub(crate) struct FieldBlock {
     pub street_name: String,
     pub street_value: String,
     pub max_length: u32,
+}
+
+impl FormBlock {
+    /// No field is required by the browser: for the counter, where the declaration may
+    /// stay on paper (the server still checks what is typed).
+    pub fn optional_in_browser(&mut self) {
+        let items = self.sections.iter_mut().flat_map(|s| s.items.iter_mut());
+        items
+            .flat_map(|i| i.fields.iter_mut())
+            .for_each(|f| f.always_required = false);
+    }
 }
 
 impl FieldBlock {
@@ -171,8 +183,14 @@ pub(crate) fn form_block(
     inputs: &HashMap<String, String>,
     errors: &[FormError],
     choices: &Choices,
-    prefill: &HashMap<Prefill, String>,
+    known: &Known,
+    held: &HashMap<String, String>,
 ) -> FormBlock {
+    let fill = Fill {
+        known,
+        held,
+        choices,
+    };
     let def = &form.definition;
     let counts = item_counts(def, inputs);
     let error = |id: &str| {
@@ -200,7 +218,7 @@ pub(crate) fn form_block(
                         label: None,
                         remove: None,
                         fields: (section.fields.iter())
-                            .map(|f| field_block(def, f, &f.key, inputs, &error, choices, prefill))
+                            .map(|f| field_block(def, f, &f.key, inputs, &error, &fill))
                             .collect(),
                     }],
                 },
@@ -228,15 +246,13 @@ pub(crate) fn form_block(
                                 fields: (section.fields.iter())
                                     .map(|f| {
                                         let path = format!("{}[{i}].{}", section.key, f.key);
-                                        field_block(
-                                            def,
-                                            f,
-                                            &path,
-                                            inputs,
-                                            &error,
-                                            choices,
-                                            &HashMap::new(),
-                                        )
+                                        // What is known is about the applicant, not
+                                        // about the items of a group.
+                                        let fill = Fill {
+                                            known: &Known::default(),
+                                            ..fill
+                                        };
+                                        field_block(def, f, &path, inputs, &error, &fill)
                                     })
                                     .collect(),
                             })
@@ -278,21 +294,36 @@ fn condition_note(def: &FormDefinition, c: &Condition) -> String {
     format!("Chỉ điền khi «{}» là {}.", field.label, said.join(" hoặc "))
 }
 
+/// What fills a form beside what was typed: the citizen's known values, the components
+/// their store holds (name → the item's label), and the choices.
+#[derive(Clone, Copy)]
+struct Fill<'a> {
+    known: &'a Known,
+    held: &'a HashMap<String, String>,
+    choices: &'a Choices,
+}
+
 fn field_block(
     def: &FormDefinition,
     field: &Field,
     path: &str,
     inputs: &HashMap<String, String>,
     error: &dyn Fn(&str) -> Option<String>,
-    choices: &Choices,
-    prefill: &HashMap<Prefill, String>,
+    fill: &Fill,
 ) -> FieldBlock {
+    let choices = fill.choices;
     let id = input_id(path);
     let name = input_name(path);
+    let unit_name = input_name(&format!("{path}.unit"));
+    let street_name = input_name(&format!("{path}.street"));
+    // A known value fills the field until the page has been posted once (then what was
+    // posted stands, even empty).
+    let known = (fill.known.for_field(field))
+        .filter(|_| !inputs.contains_key(&name) && !inputs.contains_key(&unit_name));
     let value = inputs
         .get(&name)
         .cloned()
-        .or_else(|| field.prefill.and_then(|p| prefill.get(&p).cloned()))
+        .or_else(|| known.as_ref().and_then(|k| k.text().map(str::to_owned)))
         .unwrap_or_default();
     let control = match field.kind {
         FieldKind::Text | FieldKind::CitizenId | FieldKind::TaxCode => "text",
@@ -324,9 +355,8 @@ fn field_block(
             })
             .unwrap_or_default(),
         FieldKind::Address => {
-            let unit = inputs
-                .get(&input_name(&format!("{path}.unit")))
-                .cloned()
+            let unit = (inputs.get(&unit_name).map(String::as_str))
+                .or_else(|| known.as_ref().and_then(|k| k.part("unit")))
                 .unwrap_or_default();
             choices
                 .units
@@ -341,11 +371,15 @@ fn field_block(
         }
         _ => Vec::new(),
     };
+    let component = field.component.as_deref().unwrap_or_default();
     let hint = match field.kind {
-        FieldKind::File => Some(format!(
-            "Nộp tệp này ở mục «Thành phần hồ sơ»: {}.",
-            field.component.as_deref().unwrap_or_default()
-        )),
+        FieldKind::File => Some(match fill.held.get(component) {
+            Some(item) => format!(
+                "Kho dữ liệu của bạn đã có giấy tờ này: {item}. Giấy tờ đó đã được chọn dùng \
+                 lại ở mục «Thành phần hồ sơ» ({component}), không cần tải lên."
+            ),
+            None => format!("Nộp tệp này ở mục «Thành phần hồ sơ»: {component}."),
+        }),
         FieldKind::Date => Some(
             field
                 .hint
@@ -360,7 +394,15 @@ fn field_block(
         ),
         _ => field.hint.clone(),
     };
-    let street_path = format!("{path}.street");
+    let hint = match &known {
+        Some(k) => Some(format!(
+            "{}Đã điền sẵn từ {}; sửa nếu đã thay đổi.",
+            hint.map(|h| format!("{} ", h.trim_end_matches('.').to_owned() + "."))
+                .unwrap_or_default(),
+            k.source.said()
+        )),
+        None => hint,
+    };
     FieldBlock {
         error: error(&id),
         note: field.show_when.as_ref().map(|c| condition_note(def, c)),
@@ -371,12 +413,12 @@ fn field_block(
         required: field.required,
         always_required: field.required && field.show_when.is_none(),
         options,
-        street_id: input_id(&street_path),
-        street_value: inputs
-            .get(&input_name(&street_path))
-            .cloned()
-            .unwrap_or_default(),
-        street_name: input_name(&street_path),
+        street_id: input_id(&format!("{path}.street")),
+        street_value: (inputs.get(&street_name).map(String::as_str))
+            .or_else(|| known.as_ref().and_then(|k| k.part("street")))
+            .unwrap_or_default()
+            .to_owned(),
+        street_name,
         max_length: match field.kind {
             FieldKind::LongText => motcua_domain::form::LONG_TEXT_MAX,
             _ => motcua_domain::form::TEXT_MAX,

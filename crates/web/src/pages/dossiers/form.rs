@@ -6,7 +6,7 @@ use crate::auth::{AuthUser, MaybeUser};
 use crate::pages::{Chrome, PageError, error_page_with, render};
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use motcua_domain::account::Role;
@@ -39,10 +39,14 @@ pub(crate) struct WalletChoice {
     pub id: String,
     pub label: String,
     pub selected: bool,
+    /// The item was stored as this very component.
+    pub matches: bool,
 }
 
 /// Offers each component the signed-in citizen's stored documents (those named for the
-/// component first), keeping what was chosen in `chosen` (index → item id).
+/// component first), keeping what was chosen in `chosen` (index → item id, or empty for
+/// "upload a file"). Where nothing was chosen yet and no file is kept, an item stored as
+/// the very component is chosen already: the store is not asked for what it holds.
 pub(super) async fn offer_wallet(
     state: &AppState,
     user: Option<&AuthUser>,
@@ -57,10 +61,18 @@ pub(super) async fn offer_wallet(
     for d in documents.iter_mut() {
         let mut items: Vec<&motcua_store::WalletItemRecord> = wallet.items.iter().collect();
         items.sort_by_key(|i| i.component.as_deref() != Some(d.name.as_str()));
+        let first_match = items
+            .first()
+            .filter(|i| i.component.as_deref() == Some(d.name.as_str()))
+            .map(|i| i.id);
         d.wallet = items
             .into_iter()
             .map(|i| WalletChoice {
-                selected: chosen.get(&d.index) == Some(&i.id.to_string()),
+                selected: match chosen.get(&d.index) {
+                    Some(id) => *id == i.id.to_string(),
+                    None => d.kept.is_none() && first_match == Some(i.id),
+                },
+                matches: i.component.as_deref() == Some(d.name.as_str()),
                 id: i.id.to_string(),
                 label: format!(
                     "{} (từ hồ sơ {}, {})",
@@ -100,6 +112,32 @@ pub(super) struct SubmitPage {
     /// agency and the files. `step` is where the page is; the last step submits.
     step: usize,
     progress: Vec<StepMark>,
+    /// A signed-in citizen may save what they typed and come back (`form_action=save`).
+    can_save_draft: bool,
+    draft_days: i64,
+    /// The draft this page was filled from, or just saved.
+    pub(super) draft: Option<DraftNotice>,
+}
+
+/// What the page says about a draft.
+pub(crate) struct DraftNotice {
+    pub saved_at: String,
+    pub expires_at: String,
+    /// The form was replaced since the draft was saved.
+    pub form_changed: bool,
+    /// Saved just now (rather than being continued).
+    pub just_saved: bool,
+}
+
+impl DraftNotice {
+    fn of(draft: &motcua_app::forms::drafts::FormDraft, just_saved: bool) -> DraftNotice {
+        DraftNotice {
+            saved_at: crate::pages::dossier_common::when_utc(&draft.saved_at),
+            expires_at: crate::pages::dossier_common::when_utc(&draft.expires_at),
+            form_changed: draft.form_changed,
+            just_saved,
+        }
+    }
 }
 
 /// One step on the progress line.
@@ -129,6 +167,18 @@ impl SubmitPage {
                 }
             }
         }
+    }
+
+    /// The components the signed-in citizen's store holds an item for, with the item's label.
+    fn held_components(&self) -> HashMap<String, String> {
+        (self.documents.iter())
+            .filter_map(|d| {
+                Some((
+                    d.name.clone(),
+                    d.wallet.iter().find(|w| w.matches)?.label.clone(),
+                ))
+            })
+            .collect()
     }
 
     /// The procedure's electronic form, if it has one.
@@ -170,14 +220,15 @@ impl SubmitPage {
         }
         let choices = motcua_app::forms::choices(&state.app).await?;
         let who = user.map(AuthUser::principal);
-        let prefill = motcua_app::forms::prefill(&state.app, who.as_ref()).await?;
+        let known = motcua_app::forms::known::known(&state.app, who.as_ref()).await?;
         self.eform = Some(super::eform::form_block(
             &prepared,
             &steps[self.step],
             inputs,
             &self.errors,
             &choices,
-            &prefill,
+            &known,
+            &self.held_components(),
         ));
         Ok(())
     }
@@ -318,34 +369,59 @@ pub(super) fn submit_page(
         prepared: form.eform,
         step: 0,
         progress: Vec::new(),
+        can_save_draft: user.is_some_and(|u| u.role == Role::Citizen),
+        draft_days: motcua_app::forms::drafts::DRAFT_DAYS,
+        draft: None,
         chrome,
     }
 }
 
-/// `GET /procedures/{code}/submit`: the online form.
+#[derive(serde::Deserialize)]
+pub(crate) struct SubmitFormQuery {
+    /// `saved` after a draft was saved.
+    draft: Option<String>,
+}
+
+/// `GET /procedures/{code}/submit`: the online form, filled from the signed-in citizen's
+/// draft of it when they saved one.
 pub(crate) async fn submit_form(
     State(state): State<AppState>,
     chrome: Chrome,
     MaybeUser(user): MaybeUser,
     Path(code): Path<String>,
+    Query(q): Query<SubmitFormQuery>,
 ) -> Result<Response, PageError> {
-    let Some(form) = procedure_form(&state, &code, "").await? else {
+    let draft = match &user {
+        Some(u) => {
+            motcua_app::forms::drafts::of_procedure(&state.app, &u.principal(), &code).await?
+        }
+        None => None,
+    };
+    let inputs = draft.as_ref().map(|d| d.inputs.clone()).unwrap_or_default();
+    let agency = inputs.get("agency").map_or("", String::as_str);
+    let Some(form) = procedure_form(&state, &code, agency).await? else {
         return Ok(unknown_procedure(chrome));
+    };
+    let fields = match &draft {
+        Some(_) => ApplicantFields::from_map(&inputs),
+        None => ApplicantFields {
+            kind: "person".into(),
+            ..ApplicantFields::default()
+        },
     };
     let mut page = submit_page(
         chrome,
         form,
         user.as_ref(),
-        ApplicantFields {
-            kind: "person".into(),
-            ..ApplicantFields::default()
-        },
+        fields,
         Vec::new(),
         &HashMap::new(),
         None,
     );
+    page.draft = (draft.as_ref()).map(|d| DraftNotice::of(d, q.draft.as_deref() == Some("saved")));
     offer_wallet(&state, user.as_ref(), &mut page.documents, &HashMap::new()).await?;
-    page.fill_eform(&state, user.as_ref(), &HashMap::new(), 0)
+    let step = inputs.get("step").and_then(|s| s.parse().ok()).unwrap_or(0);
+    page.fill_eform(&state, user.as_ref(), &inputs, step)
         .await?;
     Ok(render(StatusCode::OK, &page))
 }

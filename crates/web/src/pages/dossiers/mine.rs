@@ -36,11 +36,23 @@ struct MyDossiersPage {
     page: i64,
     prev: Option<String>,
     next: Option<String>,
+    drafts: Vec<DraftLine>,
+    draft_days: i64,
+    draft_deleted: bool,
+}
+
+pub(crate) struct DraftLine {
+    pub code: String,
+    pub procedure_name: String,
+    pub saved_at: String,
+    pub expires_at: String,
+    pub form_changed: bool,
 }
 
 #[derive(Deserialize)]
 pub(crate) struct PageQuery {
     page: Option<i64>,
+    notice: Option<String>,
 }
 
 fn citizens_only(chrome: Chrome, user: &AuthUser) -> Option<Response> {
@@ -115,6 +127,17 @@ pub(crate) async fn my_dossiers(
             }
         })
         .collect();
+    let drafts = motcua_app::forms::drafts::mine(&state.app, &user.principal())
+        .await?
+        .into_iter()
+        .map(|d| DraftLine {
+            saved_at: when_utc(&d.saved_at),
+            expires_at: when_utc(&d.expires_at),
+            form_changed: d.form_changed,
+            code: d.procedure_code,
+            procedure_name: d.procedure_name,
+        })
+        .collect();
     let has_next = queue_has_next(
         queue.total,
         queue.total_exact,
@@ -129,6 +152,9 @@ pub(crate) async fn my_dossiers(
         page: queue.page,
         prev: (queue.page > 1).then(|| format!("/my/dossiers?page={}", queue.page - 1)),
         next: has_next.then(|| format!("/my/dossiers?page={}", queue.page + 1)),
+        drafts,
+        draft_days: motcua_app::forms::drafts::DRAFT_DAYS,
+        draft_deleted: q.notice.as_deref() == Some("draft_deleted"),
     };
     Ok(render(StatusCode::OK, &page))
 }

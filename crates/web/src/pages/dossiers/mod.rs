@@ -3,7 +3,8 @@
 //! and a signed-in citizen's own dossiers.
 
 mod applicant;
-mod eform;
+mod drafts;
+pub(super) mod eform;
 mod form;
 mod lookup;
 mod mine;
@@ -14,6 +15,7 @@ pub(super) use applicant::{
     dossier as applicant_dossier, print_form as applicant_form, print_result as applicant_result,
     supplement as applicant_supplement,
 };
+pub(super) use drafts::delete as delete_draft;
 pub(super) use form::submit_form;
 pub(super) use lookup::{lookup, rate};
 pub(super) use mine::{my_dossier, my_dossiers};

@@ -177,6 +177,9 @@ pub(crate) async fn submit(
     if let Some(reason) = &form.closed {
         return Ok(error_page_with(chrome, StatusCode::CONFLICT, reason));
     }
+    if text.get("form_action").map(String::as_str) == Some("save") {
+        return super::drafts::save(&state, chrome, user.as_ref(), &code, &text).await;
+    }
     let fields = ApplicantFields::from_map(&text);
     let step = text
         .get("step")
@@ -256,8 +259,11 @@ pub(crate) async fn submit(
     }
     // Components supplied from the citizen's store instead of a file (the app checks the
     // store is theirs).
-    let mut reused = wallet_choices(&text);
-    reused.retain(|index, _| !files.contains_key(index));
+    let chosen = wallet_choices(&text);
+    let reused: HashMap<usize, String> = (chosen.iter())
+        .filter(|(index, id)| !id.is_empty() && !files.contains_key(index))
+        .map(|(index, id)| (*index, id.clone()))
+        .collect();
     let mut attachments = Vec::new();
     let mut doc_errors: HashMap<usize, String> = HashMap::new();
     for (index, (name, _)) in form.documents.iter().enumerate() {
@@ -309,7 +315,7 @@ pub(crate) async fn submit(
         );
         // The files that were fine are kept for the next try, and the store's choices.
         keep_files(&state, &mut page, files);
-        super::form::offer_wallet(&state, user.as_ref(), &mut page.documents, &reused).await?;
+        super::form::offer_wallet(&state, user.as_ref(), &mut page.documents, &chosen).await?;
         // The step holding the first of the form's problems, else the last (the applicant's
         // and the files').
         let last = page.steps().len() - 1;
@@ -349,6 +355,8 @@ pub(crate) async fn submit(
         idempotency: valid_key(text.get("idempotency_key")).map(|k| (k, request_hash)),
         attachments,
         form_data,
+        // The page offered what the account and store know (a signed-in citizen's).
+        offered_known: true,
     };
     let who = user.as_ref().map(AuthUser::principal);
     let submitted = match app_dossiers::submit::submit(&state.app, who.as_ref(), request).await {
@@ -526,12 +534,13 @@ fn first_problem_step(
     })
 }
 
-/// Components the citizen chose from their store (index → item id).
+/// What the citizen chose from their store for each component shown (index → item id, or
+/// empty where they chose to upload a file).
 fn wallet_choices(text: &HashMap<String, String>) -> HashMap<usize, String> {
     text.iter()
         .filter_map(|(name, id)| {
             let index = name.strip_prefix("wallet_doc_")?.parse::<usize>().ok()?;
-            (!id.trim().is_empty()).then(|| (index, id.trim().to_owned()))
+            Some((index, id.trim().to_owned()))
         })
         .collect()
 }

@@ -1,16 +1,20 @@
-//! The counter receipt of paper dossiers.
+//! The counter receipt of paper dossiers, with the procedure's electronic form for typing the
+//! paper declaration in (or leaving it empty and receiving the paper as it is).
 
 use crate::AppState;
 use crate::auth::{AuthUser, PageUser};
 use crate::error::status_of;
 use crate::pages::dossier_common::{agency_names, name_of};
+use crate::pages::dossiers::eform::{FormBlock, GroupChange, form_block, form_errors};
 use crate::pages::dossiers::{ApplicantFields, FormError, error_for, fresh_key, valid_key};
 use crate::pages::{Chrome, PageError, error_page_with, render};
 use askama::Template;
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use motcua_app::AppError;
+use motcua_domain::form::inputs::data_from_inputs;
 
 use crate::pages::view::{SelectOpt, select};
 use motcua_app::dossiers::submit::SubmitRequest;
@@ -30,6 +34,8 @@ struct CounterPage {
     errors: Vec<FormError>,
     general_error: Option<String>,
     idempotency_key: String,
+    /// The chosen procedure's electronic form, drawn whole (no steps at the desk).
+    eform: Option<FormBlock>,
 }
 
 impl CounterPage {
@@ -74,6 +80,27 @@ async fn counter_page(
         .get("channel")
         .cloned()
         .unwrap_or_else(|| "paper".into());
+    let eform = match motcua_app::forms::published(&state.app, &chosen).await {
+        Ok(published) => {
+            let prepared = &published.form;
+            let every: Vec<usize> = (0..prepared.definition.sections.len()).collect();
+            let choices = motcua_app::forms::choices(&state.app).await?;
+            let mut block = form_block(
+                prepared,
+                &every,
+                &form,
+                &errors,
+                &choices,
+                &Default::default(),
+                &HashMap::new(),
+            );
+            // Typing the declaration is optional here: the browser must not insist.
+            block.optional_in_browser();
+            Some(block)
+        }
+        Err(AppError::NotFound { .. }) => None,
+        Err(err) => return Err(PageError::app(chrome, err)),
+    };
     Ok(CounterPage {
         agency_name: user
             .agency_code
@@ -92,8 +119,14 @@ async fn counter_page(
         errors,
         general_error,
         idempotency_key: fresh_key(),
+        eform,
         chrome,
     })
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct CounterQuery {
+    procedure: Option<String>,
 }
 
 /// `GET /work/counter`: register and receive a paper dossier in one go.
@@ -101,11 +134,16 @@ pub(crate) async fn counter_form(
     State(state): State<AppState>,
     chrome: Chrome,
     PageUser(user): PageUser,
+    Query(q): Query<CounterQuery>,
 ) -> Result<Response, PageError> {
     if let Some(denied) = receivers_only(chrome.clone(), &user) {
         return Ok(denied);
     }
-    let page = counter_page(&state, chrome, &user, HashMap::new(), Vec::new(), None).await?;
+    let mut form = HashMap::new();
+    if let Some(procedure) = q.procedure {
+        form.insert("procedure".to_owned(), procedure);
+    }
+    let page = counter_page(&state, chrome, &user, form, Vec::new(), None).await?;
     Ok(render(StatusCode::OK, &page))
 }
 
@@ -119,11 +157,35 @@ pub(crate) async fn counter(
     if let Some(denied) = receivers_only(chrome.clone(), &user) {
         return Ok(denied);
     }
-    let fields = ApplicantFields::from_map(&form);
     let procedure = form
         .get("procedure")
         .map(|p| p.trim().to_owned())
         .unwrap_or_default();
+    let published = match motcua_app::forms::published(&state.app, &procedure).await {
+        Ok(p) => Some(p),
+        Err(AppError::NotFound { .. }) => None,
+        Err(err) => return Err(PageError::app(chrome, err)),
+    };
+    // A round trip that is not a receipt: the procedure's form opened, or an item added to
+    // or removed from one of its groups.
+    let action = form.get("form_action").map_or("", String::as_str);
+    let change = GroupChange::parse(action);
+    if action == "choose" || change.is_some() {
+        let mut form = form;
+        if let (Some(change), Some(p)) = (change, &published) {
+            change.apply(&p.form.definition, &mut form);
+        }
+        let page = counter_page(&state, chrome, &user, form, Vec::new(), None).await?;
+        return Ok(render(StatusCode::OK, &page));
+    }
+    // The declaration as typed, if anything of it was: else the paper is received as it is.
+    let form_data = published.as_ref().and_then(|p| {
+        let typed = form
+            .iter()
+            .any(|(name, value)| name.starts_with("f.") && !value.trim().is_empty());
+        typed.then(|| data_from_inputs(&p.form.definition, &form))
+    });
+    let fields = ApplicantFields::from_map(&form);
     let mut errors: Vec<FormError> = Vec::new();
     if procedure.is_empty() {
         errors.push(FormError {
@@ -160,7 +222,8 @@ pub(crate) async fn counter(
         receive: Some(true),
         idempotency: valid_key(form.get("idempotency_key")).map(|k| (k, request_hash)),
         attachments: Vec::new(),
-        form_data: None,
+        form_data,
+        offered_known: false,
     };
     match app_dossiers::submit::submit(&state.app, Some(&user.principal()), request).await {
         Ok(submitted) => Ok(Redirect::to(&format!(
@@ -168,6 +231,10 @@ pub(crate) async fn counter(
             submitted.record().code()
         ))
         .into_response()),
+        Err(AppError::InvalidForm { problems }) => {
+            let page = counter_page(&state, chrome, &user, form, form_errors(&problems), None);
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page.await?))
+        }
         Err(err) => {
             let err = crate::error::logged(err);
             let status = status_of(&err);
