@@ -93,6 +93,12 @@ enum Command {
     Quality(cli::quality::QualityCommand),
 }
 
+/// Requests build and drop many small JSON trees on several threads; glibc's allocator spent
+/// a visible share of a saturated server consolidating and unlinking chunks (BENCHMARKS,
+/// "Electronic forms").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();

@@ -178,7 +178,7 @@ async fn detail_from(
     let full = sees_applicant_in_full(who.role);
     let declaration = match (&parts.procedure.form, parts.form_data) {
         (Some(form), Some(data)) => Some(Declaration {
-            data: crate::forms::shown(form, &data, full),
+            data: crate::forms::shown(form, data, full),
             form: form.clone(),
             masked: !full,
         }),

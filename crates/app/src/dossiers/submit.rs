@@ -337,8 +337,8 @@ async fn declared(
     else {
         return Ok(None);
     };
-    let data = body.form_data.clone().unwrap_or(serde_json::Value::Null);
-    let mut declared = crate::forms::declare(app, &version, &data, None).await?;
+    let data = body.form_data.as_ref().unwrap_or(&serde_json::Value::Null);
+    let mut declared = crate::forms::declare(app, &version, data, None).await?;
     if let (Some(form), Some(declared), true) =
         (&version.procedure.form, &mut declared, body.offered_known)
     {

@@ -46,7 +46,7 @@ pub async fn declarations(
     let mut rows = Vec::with_capacity(stored.len());
     for (code, submitted_at, text) in stored {
         let data: Value = serde_json::from_str(&text).map_err(AppError::internal)?;
-        let data = super::shown(form, &data, full);
+        let data = super::shown(form, data, full);
         let mut row = vec![
             code,
             motcua_domain::calendar::to_vn_local(&submitted_at)

@@ -265,12 +265,8 @@ pub async fn declare(
 
 /// The declaration as a reader may see it: personal fields masked unless they may see the
 /// applicant in full.
-pub fn shown(form: &motcua_domain::form::FormDefinition, data: &Value, full: bool) -> Value {
-    if full {
-        data.clone()
-    } else {
-        form.masked(data)
-    }
+pub fn shown(form: &motcua_domain::form::FormDefinition, data: Value, full: bool) -> Value {
+    if full { data } else { form.masked(&data) }
 }
 
 impl AppError {
@@ -366,7 +362,7 @@ pub async fn of_applicant(
     let full = access.signed_in();
     Ok(match (parts.procedure.form, parts.form_data) {
         (Some(form), Some(data)) => Some(crate::dossiers::read::Declaration {
-            data: shown(&form, &data, full),
+            data: shown(&form, data, full),
             form,
             masked: !full,
         }),
