@@ -1,6 +1,7 @@
 //! What a node keeps of rarely changed store data (code lists, communes, agencies) for a
 //! short while, so pages read on every request do not query it each time.
 
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -33,5 +34,39 @@ impl<T> Fresh<T> {
 
     pub(crate) fn forget(&self) {
         *self.0.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+/// Values read by key at a store revision (the catalogue's): each holds while the revision
+/// it was read at is still the current one, on any node.
+pub(crate) struct ByRevision<T>(RwLock<HashMap<String, (i64, Arc<T>)>>);
+
+impl<T> Default for ByRevision<T> {
+    fn default() -> Self {
+        ByRevision(RwLock::new(HashMap::new()))
+    }
+}
+
+impl<T> ByRevision<T> {
+    pub(crate) fn get(&self, key: &str, revision: i64) -> Option<Arc<T>> {
+        let held = self.0.read().unwrap_or_else(|e| e.into_inner());
+        held.get(key)
+            .filter(|(at, _)| *at == revision)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Keeps `value` as read at `revision`; one entry per key, so bounded by the keys.
+    pub(crate) fn put(&self, key: &str, revision: i64, value: T) -> Arc<T> {
+        let value = Arc::new(value);
+        let mut held = self.0.write().unwrap_or_else(|e| e.into_inner());
+        held.insert(key.to_owned(), (revision, value.clone()));
+        value
+    }
+
+    pub(crate) fn forget(&self, key: &str) {
+        self.0
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(key);
     }
 }

@@ -115,7 +115,7 @@ pub struct App {
     /// Every agency, as last read (the submission page offers them on each request).
     pub(crate) agencies: Arc<fresh::Fresh<Vec<motcua_domain::agency::Agency>>>,
     /// Each procedure's assignments, by the catalogue revision they were read at.
-    pub(crate) assignments: Arc<dossiers::online::AssignmentCache>,
+    pub(crate) assignments: Arc<fresh::ByRevision<Vec<motcua_store::AssignmentRecord>>>,
     pub(crate) queue_count_cap: i64,
     pub(crate) province: Province,
     /// The catalogue facts the quality index needs, rebuilt with the catalogue.

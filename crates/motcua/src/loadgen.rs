@@ -256,29 +256,23 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         sent += 1;
         tasks.push(tokio::spawn(async move {
             let request = match options.scenario {
-                Scenario::Submit => client
-                    .post(format!("{}/api/v1/dossiers", options.base))
-                    .header("Idempotency-Key", key)
-                    .json(&json!({
+                Scenario::Submit | Scenario::SubmitForm => {
+                    let mut body = json!({
                         "procedure_code": options.procedure,
                         "agency_code": options.agency,
                         "applicant": {
                             "kind": "person", "name": "Nguyễn Văn Thử",
                             "citizen_id": "020095001234", "phone": "0912345678"
                         }
-                    })),
-                Scenario::SubmitForm => client
-                    .post(format!("{}/api/v1/dossiers", options.base))
-                    .header("Idempotency-Key", key)
-                    .json(&json!({
-                        "procedure_code": options.procedure,
-                        "agency_code": options.agency,
-                        "applicant": {
-                            "kind": "person", "name": "Nguyễn Văn Thử",
-                            "citizen_id": "020095001234", "phone": "0912345678"
-                        },
-                        "form_data": form_30_data(i, &options.unit)
-                    })),
+                    });
+                    if options.scenario == Scenario::SubmitForm {
+                        body["form_data"] = form_30_data(i, &options.unit);
+                    }
+                    client
+                        .post(format!("{}/api/v1/dossiers", options.base))
+                        .header("Idempotency-Key", key)
+                        .json(&body)
+                }
                 Scenario::FormPage => client
                     .get(format!(
                         "{}/procedures/{}/submit",

@@ -5,8 +5,7 @@ use crate::{App, AppResult};
 use motcua_domain::agency::{Agency, AgencyKind};
 use motcua_domain::procedure::Level;
 use motcua_store::{AssignmentRecord, VersionRecord};
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 /// Agencies of one tier that receive the procedure.
 pub struct ReceivingGroup {
@@ -104,27 +103,18 @@ pub async fn online_form(app: &App, code: &str) -> AppResult<Option<OnlineForm>>
     }))
 }
 
-/// A procedure's assignments as read at a catalogue revision (every assignment written
-/// moves the revision), by procedure code.
-pub(crate) type AssignmentCache = RwLock<HashMap<String, (i64, Arc<Vec<AssignmentRecord>>)>>;
-
+/// A procedure's assignments, as read at the catalogue revision (every assignment written
+/// moves it).
 async fn assignments(
     app: &App,
     code: &str,
     revision: i64,
 ) -> AppResult<Arc<Vec<AssignmentRecord>>> {
-    {
-        let held = app.assignments.read().unwrap_or_else(|e| e.into_inner());
-        if let Some((at, read)) = held.get(code)
-            && *at == revision
-        {
-            return Ok(read.clone());
-        }
+    if let Some(read) = app.assignments.get(code, revision) {
+        return Ok(read);
     }
-    let read = Arc::new(app.store.assignments(code).await?);
-    let mut held = app.assignments.write().unwrap_or_else(|e| e.into_inner());
-    held.insert(code.to_owned(), (revision, read.clone()));
-    Ok(read)
+    let read = app.store.assignments(code).await?;
+    Ok(app.assignments.put(code, revision, read))
 }
 
 /// The commune committees for commune-level procedures; for province-level ones the assigned

@@ -10,14 +10,14 @@ pub mod print;
 pub mod readable;
 pub mod results;
 
-use crate::fresh::Fresh;
+use crate::fresh::{ByRevision, Fresh};
 use crate::{App, AppError, AppResult};
 use chrono::NaiveDate;
 use motcua_domain::form::{FieldKind, FieldProblem, FormContext, FormLookup, PreparedForm};
 use motcua_store::{CodeEntry, DeclaredForm, VersionRecord};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 
 /// Prepared forms by procedure version (a published version never changes, so an entry
@@ -28,7 +28,7 @@ pub struct FormCache {
     /// The published version of each procedure submitted to, with the catalogue revision it
     /// was read at: any catalogue write moves the revision, so one cheap query tells whether
     /// it still holds (and the store refuses a form checked against another version).
-    published: RwLock<HashMap<String, (i64, Arc<VersionRecord>)>>,
+    published: ByRevision<VersionRecord>,
     lists: Fresh<Lists>,
     units: Fresh<Communes>,
 }
@@ -54,8 +54,7 @@ impl FormCache {
     }
 
     pub(crate) fn forget_published(&self, procedure_code: &str) {
-        let mut held = self.published.write().unwrap_or_else(|e| e.into_inner());
-        held.remove(procedure_code);
+        self.published.forget(procedure_code);
     }
 }
 
@@ -79,35 +78,19 @@ pub(crate) async fn published_at(
     let code = procedure_code.trim();
     // Read the revision first: a write landing meanwhile makes the next call read again.
     let revision = app.store.catalogue_revision().await?;
-    if !fresh {
-        let held = app
-            .forms
-            .published
-            .read()
-            .unwrap_or_else(|e| e.into_inner());
-        if let Some((at, version)) = held.get(code)
-            && *at == revision
-        {
-            return Ok((revision, Some(version.clone())));
-        }
+    if !fresh && let Some(version) = app.forms.published.get(code, revision) {
+        return Ok((revision, Some(version)));
     }
     let Some(version) = app.store.published_version(code).await? else {
         app.forms.forget_published(code);
         return Ok((revision, None));
     };
-    let version = Arc::new(version);
-    let mut held = app
-        .forms
-        .published
-        .write()
-        .unwrap_or_else(|e| e.into_inner());
-    // One entry per procedure submitted to: bounded by the catalogue.
-    held.insert(code.to_owned(), (revision, version.clone()));
+    let version = app.forms.published.put(code, revision, version);
     Ok((revision, Some(version)))
 }
 
-/// The code lists, read from the store and kept for [`crate::fresh::READ_FOR`] (or until one is replaced
-/// here).
+/// The code lists, read from the store and kept for [`crate::fresh::READ_FOR`] (or until one
+/// is replaced here).
 pub async fn lists(app: &App) -> AppResult<Arc<Lists>> {
     if let Some(lists) = app.forms.lists.get() {
         return Ok(lists);
@@ -279,7 +262,7 @@ impl AppError {
 /// Checks a declaration against the procedure's published form without registering
 /// anything (a page checks before it keeps files; the submission checks again).
 pub async fn check(app: &App, procedure_code: &str, data: &Value) -> AppResult<()> {
-    if let Some(version) = app.store.published_version(procedure_code.trim()).await? {
+    if let Some(version) = published_version(app, procedure_code, false).await? {
         declare(app, &version, data, None).await?;
     }
     Ok(())

@@ -28,6 +28,13 @@ fn find(binary: &str) -> Option<std::path::PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// The driver, or None after saying loudly why not (a failure when a browser is required).
+fn driver_or_skip() -> Option<Driver> {
+    start_driver()
+        .map_err(|why| motcua_testkit::skip_or_fail("a browser", REQUIRE, &why))
+        .ok()
+}
+
 fn start_driver() -> Result<Driver, String> {
     let driver = find("chromedriver")
         .ok_or("chromedriver is not installed (apt install chromium-driver)")?;
@@ -236,12 +243,8 @@ async fn scenario(app: &TestApp, browser: &Client) -> Result<(), String> {
 
 #[tokio::test]
 async fn a_user_signs_in_and_display_settings_stick_across_reloads() {
-    let driver = match start_driver() {
-        Ok(driver) => driver,
-        Err(why) => {
-            motcua_testkit::skip_or_fail("a browser", REQUIRE, &why);
-            return;
-        }
+    let Some(driver) = driver_or_skip() else {
+        return;
     };
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     let browser = connect(&driver).await;
@@ -428,12 +431,8 @@ async fn phone_scenario(app: &TestApp, browser: &Client, code: &str) -> Result<(
 
 #[tokio::test]
 async fn citizen_pages_and_the_queue_fit_a_phone() {
-    let driver = match start_driver() {
-        Ok(driver) => driver,
-        Err(why) => {
-            motcua_testkit::skip_or_fail("a browser", REQUIRE, &why);
-            return;
-        }
+    let Some(driver) = driver_or_skip() else {
+        return;
     };
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     // A dossier on the Đông Kinh desk, sent through the online form.
@@ -612,12 +611,8 @@ async fn journey(
 }
 
 async fn journey_in(backend: Backend, phone: bool, citizen: Option<&str>) {
-    let driver = match start_driver() {
-        Ok(driver) => driver,
-        Err(why) => {
-            motcua_testkit::skip_or_fail("a browser", REQUIRE, &why);
-            return;
-        }
+    let Some(driver) = driver_or_skip() else {
+        return;
     };
     let Some(app) = TestApp::spawn(backend).await else {
         return;
@@ -809,12 +804,8 @@ async fn birth_on_its_form(
 
 #[tokio::test]
 async fn a_birth_registration_on_its_form_to_a_signed_extract_at_a_desk_on_sqlite() {
-    let driver = match start_driver() {
-        Ok(driver) => driver,
-        Err(why) => {
-            motcua_testkit::skip_or_fail("a browser", REQUIRE, &why);
-            return;
-        }
+    let Some(driver) = driver_or_skip() else {
+        return;
     };
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     crate::forms::with_processes(&app).await;
@@ -836,12 +827,8 @@ async fn a_birth_registration_on_its_form_to_a_signed_extract_at_a_desk_on_sqlit
 /// open over the preview, and a form started on a procedure without one.
 #[tokio::test]
 async fn the_form_designer_passes_the_page_checks() {
-    let driver = match start_driver() {
-        Ok(driver) => driver,
-        Err(why) => {
-            motcua_testkit::skip_or_fail("a browser", REQUIRE, &why);
-            return;
-        }
+    let Some(driver) = driver_or_skip() else {
+        return;
     };
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     let browser = connect(&driver).await;
