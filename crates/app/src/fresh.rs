@@ -55,6 +55,13 @@ impl<T> ByRevision<T> {
             .map(|(_, v)| v.clone())
     }
 
+    /// The value held for `key` whatever the revision it was read at, for values that
+    /// carry their own proof of validity (a published version's id).
+    pub(crate) fn held(&self, key: &str) -> Option<Arc<T>> {
+        let held = self.0.read().unwrap_or_else(|e| e.into_inner());
+        held.get(key).map(|(_, v)| v.clone())
+    }
+
     /// Keeps `value` as read at `revision`; one entry per key, so bounded by the keys.
     pub(crate) fn put(&self, key: &str, revision: i64, value: T) -> Arc<T> {
         let value = Arc::new(value);

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod calendar;
 pub mod catalogue;
 pub mod clock;
+pub mod connectors;
 pub mod documents;
 pub mod dossiers;
 pub mod error;
@@ -63,6 +64,10 @@ pub struct AppConfig {
     pub province: Province,
     /// Where the audit chain's signed checkpoints are written; None: `DATA_DIR/audit-checkpoints`.
     pub audit_checkpoints: Option<PathBuf>,
+    /// Whether dossier changes are told to the national portal (its connector is set up).
+    pub national_sync: bool,
+    /// Whether an SMTP server is set up (shown on the connectors' page).
+    pub mail_configured: bool,
 }
 
 /// The province an instance serves: the whole of its statistics.
@@ -92,6 +97,8 @@ impl Default for AppConfig {
             queue_count_cap: motcua_store::QUEUE_COUNT_CAP,
             province: Province::default(),
             audit_checkpoints: None,
+            national_sync: false,
+            mail_configured: false,
         }
     }
 }
@@ -127,6 +134,7 @@ pub struct App {
     pub(crate) data_dir: std::path::PathBuf,
     /// The audit chain's checkpoints: their folder and the last place written.
     pub(crate) checkpoints: Arc<audit::CheckpointLog>,
+    pub(crate) mail_configured: bool,
 }
 
 /// Below this much free space on the data folder's file system the server reports itself
@@ -143,6 +151,7 @@ fn free_bytes(dir: &std::path::Path) -> Option<u64> {
 impl App {
     /// Needs a Tokio runtime: it starts the submission writer.
     pub fn new(store: Store, config: &AppConfig) -> App {
+        let store = store.with_national_sync(config.national_sync);
         let documents = match documents::BlobStore::from_config(&config.data_dir, &config.documents)
         {
             Ok(docs) => Some(Arc::new(docs)),
@@ -178,6 +187,7 @@ impl App {
                     .clone()
                     .unwrap_or_else(|| config.data_dir.join(audit::CHECKPOINT_FOLDER)),
             )),
+            mail_configured: config.mail_configured,
         }
     }
 

@@ -5,6 +5,7 @@ pub mod account;
 pub mod agency;
 pub mod audit;
 pub mod calendar;
+pub mod connector;
 pub mod document;
 pub mod dossier;
 pub mod form;

@@ -75,12 +75,20 @@ pub async fn start_with(
     jobs::recover_at_start(&state.app).await;
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
+    let national_portal = match state.config.national_portal.clone() {
+        Some(config) if state.config.deliver_outbox => Some((
+            motcua_app::connectors::NationalPortal::new(config).map_err(std::io::Error::other)?,
+            motcua_app::connectors::DeliverySettings::default(),
+        )),
+        _ => None,
+    };
     let jobs = jobs::spawn(
         &state.app,
         JobSettings {
             idempotency_retention,
             reminders,
             audit_checkpoints: state.config.audit_checkpoint_every,
+            national_portal,
         },
     );
     let timeouts = state.config.timeouts;

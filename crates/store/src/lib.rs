@@ -61,8 +61,8 @@ pub use import::{
 pub use lookup::DossierParts;
 pub use news::{ArticleFilter, ArticleRecord};
 pub use outbox::{
-    Channel, Delivery, NewMessage, NotificationRecord, OUTBOX_MAX_ATTEMPTS, OutboxMessage,
-    Recipient,
+    Channel, ConnectorStats, Delivery, NewMessage, NotificationRecord, OUTBOX_MAX_ATTEMPTS,
+    OutboxMessage, Recipient,
 };
 pub use processes::{MissingProcess, ProcessDraft, ProcessRecord, level_of_kind};
 pub use programme::{
@@ -150,6 +150,8 @@ pub struct Store {
     pub(crate) pools: Arc<Pools>,
     /// Whether dossier writes keep the quality aggregates (always, except when measuring).
     pub(crate) quality_hook: bool,
+    /// Whether dossier changes enqueue messages for the national portal.
+    pub(crate) national_sync: bool,
 }
 
 pub fn is_postgres_url(url: &str) -> bool {
@@ -208,6 +210,7 @@ impl Store {
         Ok(Store {
             pools: Arc::new(Pools::Sqlite { writer, reader }),
             quality_hook: true,
+            national_sync: false,
         })
     }
 
@@ -227,6 +230,7 @@ impl Store {
         Ok(Store {
             pools: Arc::new(Pools::Postgres(pool)),
             quality_hook: true,
+            national_sync: false,
         })
     }
 

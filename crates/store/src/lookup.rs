@@ -37,7 +37,8 @@ struct DetailRow {
 
 #[derive(sqlx::FromRow)]
 struct HeadRow {
-    procedure_body: String,
+    /// None when the caller already holds the (immutable) published version.
+    procedure_body: Option<String>,
     calendar_version: i64,
     form_data: Option<String>,
 }
@@ -73,8 +74,17 @@ static HEAD_SQL: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// The head without the procedure's body, for a caller that holds the version already.
+static HEAD_KNOWN_SQL: LazyLock<String> = LazyLock::new(|| {
+    "SELECT NULL AS procedure_body, \
+     (SELECT version FROM calendar_version WHERE id = 1) AS calendar_version, \
+     (SELECT f.data FROM dossier_forms f WHERE f.dossier_code = $1) AS form_data"
+        .to_owned()
+});
+
 fn parts(
     head: HeadRow,
+    known: Option<Procedure>,
     events: Vec<EventRow>,
     documents: Vec<DocumentRow>,
 ) -> Result<DossierParts, StoreError> {
@@ -90,7 +100,11 @@ fn parts(
             .collect(),
         documents: documents.into_iter().map(|d| d.document).collect(),
         signed,
-        procedure: serde_json::from_str(&head.procedure_body).map_err(corrupt)?,
+        procedure: match (known, head.procedure_body) {
+            (Some(procedure), _) => procedure,
+            (None, Some(body)) => serde_json::from_str(&body).map_err(corrupt)?,
+            (None, None) => return Err(corrupt("the procedure version has no body")),
+        },
         calendar_version: head.calendar_version,
         form_data: match head.form_data {
             Some(text) => Some(serde_json::from_str(&text).map_err(corrupt)?),
@@ -140,28 +154,42 @@ impl Store {
             return Ok(None);
         };
         let head = HeadRow {
-            procedure_body: row.procedure_body,
+            procedure_body: Some(row.procedure_body),
             calendar_version: row.calendar_version,
             form_data: row.form_data,
         };
         let record = DossierRecord::try_from(row.record)?;
-        Ok(Some((record, parts(head, events, documents)?)))
+        Ok(Some((record, parts(head, None, events, documents)?)))
     }
 
-    /// What goes with a dossier already read (after an action, say).
-    pub async fn dossier_parts(&self, record: &DossierRecord) -> Result<DossierParts, StoreError> {
+    /// What goes with a dossier already read (after an action, say). A caller that holds
+    /// the dossier's published procedure version passes it, and its body is not read again:
+    /// a published version never changes.
+    pub async fn dossier_parts(
+        &self,
+        record: &DossierRecord,
+        known: Option<Procedure>,
+    ) -> Result<DossierParts, StoreError> {
         let code = record.code();
+        let knows = known.is_some();
         let (head, events, documents): (HeadRow, Vec<EventRow>, Vec<DocumentRow>) =
             on_pool!(self, |pool| {
                 let mut conn = pool.acquire().await?;
-                let head: HeadRow = sqlx::query_as(sqlx::AssertSqlSafe(HEAD_SQL.as_str()))
-                    .bind(record.procedure_version_id)
-                    .bind(code)
-                    .fetch_one(&mut *conn)
-                    .await?;
+                let head: HeadRow = if knows {
+                    sqlx::query_as(sqlx::AssertSqlSafe(HEAD_KNOWN_SQL.as_str()))
+                        .bind(code)
+                        .fetch_one(&mut *conn)
+                        .await?
+                } else {
+                    sqlx::query_as(sqlx::AssertSqlSafe(HEAD_SQL.as_str()))
+                        .bind(record.procedure_version_id)
+                        .bind(code)
+                        .fetch_one(&mut *conn)
+                        .await?
+                };
                 let (events, documents) = read_rest!(conn, code);
                 (head, events, documents)
             });
-        parts(head, events, documents)
+        parts(head, known, events, documents)
     }
 }

@@ -27,6 +27,17 @@ struct RouteLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutboxLabels {
+    connector: String,
+    state: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ConnectorLabels {
+    connector: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct PoolLabels {
     pool: String,
     state: String,
@@ -37,6 +48,9 @@ pub(crate) struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     pools: Family<PoolLabels, Gauge>,
+    outbox: Family<OutboxLabels, Gauge>,
+    oldest: Family<ConnectorLabels, Gauge>,
+    last_success: Family<ConnectorLabels, Gauge>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -69,15 +83,64 @@ impl Metrics {
             "Database pool connections by state",
             pools.clone(),
         );
+        let outbox = Family::<OutboxLabels, Gauge>::default();
+        let oldest = Family::<ConnectorLabels, Gauge>::default();
+        let last_success = Family::<ConnectorLabels, Gauge>::default();
+        registry.register(
+            "outbox_messages",
+            "Outbound messages by connector and state (pending, in_flight, failed, dead)",
+            outbox.clone(),
+        );
+        registry.register(
+            "outbox_oldest_pending_seconds",
+            "Age of the oldest message not yet delivered, by connector",
+            oldest.clone(),
+        );
+        registry.register(
+            "outbox_last_success_timestamp_seconds",
+            "When the connector last delivered a message (Unix time)",
+            last_success.clone(),
+        );
         Metrics {
             registry,
             requests,
             latency,
             pools,
+            outbox,
+            oldest,
+            last_success,
         }
     }
 
-    pub(crate) fn render(&self, pools: &[motcua_store::PoolStats]) -> String {
+    pub(crate) fn render(
+        &self,
+        pools: &[motcua_store::PoolStats],
+        connectors: &[motcua_app::connectors::ConnectorView],
+    ) -> String {
+        for view in connectors {
+            let connector = view.stats.channel.as_str().to_owned();
+            let s = &view.stats;
+            for (state, n) in [
+                ("pending", s.pending),
+                ("in_flight", s.in_flight),
+                ("failed", s.failed),
+                ("dead", s.dead),
+            ] {
+                self.outbox
+                    .get_or_create(&OutboxLabels {
+                        connector: connector.clone(),
+                        state: state.to_owned(),
+                    })
+                    .set(n);
+            }
+            let labels = ConnectorLabels { connector };
+            self.oldest
+                .get_or_create(&labels)
+                .set(view.oldest_pending_seconds.unwrap_or(0));
+            self.last_success
+                .get_or_create(&labels)
+                .set(s.last_success_at.map_or(0, |t| t.timestamp()));
+        }
         for stats in pools {
             let gauge = |state: &str| PoolLabels {
                 pool: stats.name.to_owned(),

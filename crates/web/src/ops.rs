@@ -54,7 +54,11 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let body = state.metrics.render(&state.app.pool_stats());
+    // A database that does not answer leaves the connectors' figures out, not the rest.
+    let connectors = motcua_app::connectors::connector_views(&state.app)
+        .await
+        .unwrap_or_default();
+    let body = state.metrics.render(&state.app.pool_stats(), &connectors);
     (
         [(
             header::CONTENT_TYPE,

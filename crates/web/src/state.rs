@@ -37,6 +37,13 @@ pub struct WebConfig {
     /// often (None: never, but at shutdown).
     pub audit_checkpoints: Option<PathBuf>,
     pub audit_checkpoint_every: Option<std::time::Duration>,
+    /// The national portal's connector, when set up: dossier changes are then told to it.
+    pub national_portal: Option<motcua_app::connectors::NationalPortalConfig>,
+    /// Whether an SMTP server is set up.
+    pub mail_configured: bool,
+    /// Whether this node runs the connectors' delivery loops (off on nodes that only serve;
+    /// another node, or a test driving rounds on its own clock, delivers).
+    pub deliver_outbox: bool,
 }
 
 /// Limits on slow clients, so that neither a stalled request nor shutdown waits for ever.
@@ -80,6 +87,9 @@ impl Default for WebConfig {
             timeouts: Timeouts::default(),
             audit_checkpoints: None,
             audit_checkpoint_every: Some(std::time::Duration::from_secs(300)),
+            national_portal: None,
+            mail_configured: false,
+            deliver_outbox: true,
         }
     }
 }
@@ -97,6 +107,8 @@ impl WebConfig {
                 name: self.province_name.clone(),
             },
             audit_checkpoints: self.audit_checkpoints.clone(),
+            national_sync: self.national_portal.is_some(),
+            mail_configured: self.mail_configured,
         }
     }
 }

@@ -534,6 +534,8 @@ where
             subject: subject.clone(),
             body: body_text.clone(),
             link: Some(format!("/work/dossiers/{}", record.code())),
+            ordering_key: None,
+            payload: None,
         })
         .collect();
     let audit = prepared.access.audit(
@@ -578,7 +580,7 @@ pub async fn form_material(
             ),
         ));
     }
-    let parts = app.store.dossier_parts(&access.record).await?;
+    let parts = crate::dossiers::read::parts_of(app, &access.record).await?;
     Ok(FormMaterial {
         control_sheet: motcua_store::control_sheet(&parts.events),
         events: parts.events,

@@ -143,8 +143,20 @@ pub async fn detail(app: &App, who: &Principal, code: &str) -> AppResult<Detail>
 
 /// The detail of a dossier already loaded for this principal (after an action or a submission).
 pub async fn detail_of(app: &App, who: &Principal, record: DossierRecord) -> AppResult<Detail> {
-    let parts = app.store.dossier_parts(&record).await?;
+    let parts = parts_of(app, &record).await?;
     detail_from(app, who, record, parts).await
+}
+
+/// What goes with a dossier already read, its procedure version taken from this node's
+/// cache when it holds it.
+pub(crate) async fn parts_of(
+    app: &App,
+    record: &DossierRecord,
+) -> AppResult<motcua_store::DossierParts> {
+    let known = app
+        .forms
+        .held_procedure(&record.procedure_code, record.procedure_version_id);
+    Ok(app.store.dossier_parts(record, known).await?)
 }
 
 async fn detail_from(

@@ -49,6 +49,19 @@ impl FormCache {
         )
     }
 
+    /// The procedure of the published version `version_id` of `procedure_code`, if this node
+    /// holds it: a published version never changes, so its id proves it current.
+    pub(crate) fn held_procedure(
+        &self,
+        procedure_code: &str,
+        version_id: Uuid,
+    ) -> Option<motcua_domain::procedure::Procedure> {
+        self.published
+            .held(procedure_code)
+            .filter(|v| v.id == version_id)
+            .map(|v| v.procedure.clone())
+    }
+
     pub(crate) fn forget_lists(&self) {
         self.lists.forget();
     }
@@ -341,7 +354,7 @@ pub async fn of_applicant(
     app: &App,
     access: &crate::dossiers::applicant::ApplicantAccess,
 ) -> AppResult<Option<crate::dossiers::read::Declaration>> {
-    let parts = app.store.dossier_parts(access.record()).await?;
+    let parts = crate::dossiers::read::parts_of(app, access.record()).await?;
     let full = access.signed_in();
     Ok(match (parts.procedure.form, parts.form_data) {
         (Some(form), Some(data)) => Some(crate::dossiers::read::Declaration {

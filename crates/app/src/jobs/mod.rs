@@ -26,6 +26,11 @@ pub struct JobSettings {
     pub reminders: Option<ReminderSettings>,
     /// How often the audit chain's head is checkpointed outside the database; never when None.
     pub audit_checkpoints: Option<std::time::Duration>,
+    /// The national portal's delivery loop runs only when given its client.
+    pub national_portal: Option<(
+        crate::connectors::NationalPortal,
+        crate::connectors::DeliverySettings,
+    )>,
 }
 
 /// Before the first request: a document row must not point at bytes a crash left in
@@ -54,6 +59,13 @@ pub fn spawn(app: &App, settings: JobSettings) -> Vec<JoinHandle<()>> {
     }
     if let Some(reminders) = settings.reminders {
         jobs.push(reminders::spawn(store.clone(), reminders));
+    }
+    if let Some((portal, delivery)) = settings.national_portal {
+        jobs.push(crate::connectors::spawn_national(
+            store.clone(),
+            portal,
+            delivery,
+        ));
     }
     if let Some(every) = settings.audit_checkpoints {
         jobs.push(tokio::spawn(checkpoint_periodically(app.clone(), every)));

@@ -241,6 +241,8 @@ pub async fn enqueue_reminders(
                 subject: subject.clone(),
                 body: body.clone(),
                 link: link.clone(),
+                ordering_key: None,
+                payload: None,
             });
         }
         if let Some(email) = task
@@ -258,6 +260,8 @@ pub async fn enqueue_reminders(
                 subject: subject.clone(),
                 body: body.clone(),
                 link: link.clone(),
+                ordering_key: None,
+                payload: None,
             });
         }
     }
@@ -285,6 +289,9 @@ async fn deliver(
 ) -> Delivery {
     match message.channel {
         Channel::InApp => Delivery::Sent,
+        Channel::Sms | Channel::Zalo | Channel::NationalPortal => {
+            Delivery::Refused("Không phải kênh nhắc việc.".into())
+        }
         Channel::Email => {
             let (Some(mailer), Some(to)) = (&settings.mailer, message.recipient_email.as_deref())
             else {
@@ -314,7 +321,13 @@ pub async fn deliver_pending(
     let mut report = RunReport::default();
     for _ in 0..1000 {
         let batch = store
-            .claim_messages(&settings.node, now, settings.lease, settings.batch)
+            .claim_messages(
+                &settings.node,
+                &[Channel::InApp, Channel::Email],
+                now,
+                settings.lease,
+                settings.batch,
+            )
             .await?;
         if batch.is_empty() {
             break;
@@ -322,7 +335,13 @@ pub async fn deliver_pending(
         for message in &batch {
             let delivery = deliver(settings, message, now).await;
             let mine = store
-                .finish_message(message.id, &settings.node, now, &delivery)
+                .finish_message(
+                    message.id,
+                    &settings.node,
+                    now,
+                    &delivery,
+                    motcua_store::OUTBOX_MAX_ATTEMPTS,
+                )
                 .await?;
             if !mine {
                 continue;
@@ -330,8 +349,9 @@ pub async fn deliver_pending(
             match (&delivery, message.channel) {
                 (Delivery::Sent, Channel::InApp) => report.delivered_in_app += 1,
                 (Delivery::Sent, Channel::Email) => report.emailed += 1,
+                (Delivery::Sent, _) => {}
                 (Delivery::Skipped(_), _) => report.skipped += 1,
-                (Delivery::Failed { error, .. }, _) => {
+                (Delivery::Failed { error, .. } | Delivery::Refused(error), _) => {
                     tracing::warn!(id = %message.id, error = %error, "reminder delivery failed");
                     report.failed += 1;
                 }

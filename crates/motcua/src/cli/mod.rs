@@ -40,6 +40,8 @@ fn app_for(
                     .as_deref(),
             )?,
             audit_checkpoints: checkpoints.map(std::path::Path::to_path_buf),
+            // Changes made here are told to the national portal as the server's are.
+            national_sync: std::env::var("MOTCUA_NATIONAL_PORTAL_URL").is_ok_and(|u| !u.is_empty()),
             ..motcua_app::AppConfig::default()
         },
     ))

@@ -72,6 +72,20 @@ pub struct ServeArgs {
     /// Minutes between audit checkpoints (one is also written at shutdown); 0: only then.
     #[arg(long, env = "MOTCUA_AUDIT_CHECKPOINT_MINUTES", default_value_t = 5)]
     audit_checkpoint_minutes: u64,
+    /// The national public service portal's dossier endpoint. With it, every new dossier and
+    /// change of national status is queued for the portal (docs/design/connectors.md).
+    #[arg(long, env = "MOTCUA_NATIONAL_PORTAL_URL")]
+    national_portal_url: Option<String>,
+    /// This province's client id at the national portal.
+    #[arg(long, env = "MOTCUA_NATIONAL_PORTAL_CLIENT_ID", default_value = "")]
+    national_portal_client_id: String,
+    /// The secret requests to the national portal are signed with (from the environment only).
+    #[arg(skip = std::env::var("MOTCUA_NATIONAL_PORTAL_SECRET").unwrap_or_default())]
+    national_portal_secret: String,
+    /// A JSON object renaming our message keys to the portal's field names (our key → theirs);
+    /// without it, the names in docs/design/connectors.md.
+    #[arg(long, env = "MOTCUA_NATIONAL_PORTAL_MAPPING")]
+    national_portal_mapping: Option<PathBuf>,
 }
 
 /// A number from the environment, or the default.
@@ -126,6 +140,16 @@ impl Default for ServeArgs {
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
             audit_checkpoint_minutes: secs_from_env("MOTCUA_AUDIT_CHECKPOINT_MINUTES", 5),
+            national_portal_url: std::env::var("MOTCUA_NATIONAL_PORTAL_URL")
+                .ok()
+                .filter(|u| !u.is_empty()),
+            national_portal_client_id: std::env::var("MOTCUA_NATIONAL_PORTAL_CLIENT_ID")
+                .unwrap_or_default(),
+            national_portal_secret: std::env::var("MOTCUA_NATIONAL_PORTAL_SECRET")
+                .unwrap_or_default(),
+            national_portal_mapping: std::env::var_os("MOTCUA_NATIONAL_PORTAL_MAPPING")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
         }
     }
 }
@@ -254,6 +278,8 @@ pub async fn run(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> 
         audit_checkpoints: args.audit_checkpoint_dir.clone(),
         audit_checkpoint_every: (args.audit_checkpoint_minutes > 0)
             .then(|| Duration::from_secs(args.audit_checkpoint_minutes * 60)),
+        national_portal: national_portal_config(&args)?,
+        mail_configured: args.smtp_url.is_some(),
         ..WebConfig::default()
     };
     let reminders = reminder_settings(&args)?;
@@ -277,6 +303,36 @@ pub async fn run(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> 
     running.run_until_signal().await?;
     store.close().await;
     Ok(())
+}
+
+fn national_portal_config(
+    args: &ServeArgs,
+) -> anyhow::Result<Option<motcua_app::connectors::NationalPortalConfig>> {
+    let Some(url) = args
+        .national_portal_url
+        .as_deref()
+        .filter(|u| !u.is_empty())
+    else {
+        return Ok(None);
+    };
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        anyhow::bail!("--national-portal-url {url}: expected an http(s) address");
+    }
+    let mut mapping = motcua_app::connectors::national::default_mapping();
+    if let Some(path) = &args.national_portal_mapping {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        let given: std::collections::BTreeMap<String, String> = serde_json::from_str(&text)
+            .with_context(|| format!("{}: expected a JSON object of names", path.display()))?;
+        mapping.extend(given);
+    }
+    Ok(Some(motcua_app::connectors::NationalPortalConfig {
+        url: url.to_owned(),
+        client_id: args.national_portal_client_id.clone(),
+        secret: args.national_portal_secret.clone(),
+        timeout: Duration::from_secs(20),
+        mapping,
+    }))
 }
 
 fn reminder_settings(args: &ServeArgs) -> anyhow::Result<Option<ReminderSettings>> {

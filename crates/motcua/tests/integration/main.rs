@@ -10,6 +10,7 @@ mod browser;
 mod calendar;
 mod catalogue;
 mod cli;
+mod connectors;
 mod crash;
 mod dashboard;
 mod disk_full;

@@ -46,12 +46,15 @@ impl Store {
             data,
         );
         append(&mut tx, entry).await?;
-        tx.commit().await?;
-        Ok(DossierRecord {
+        let record = DossierRecord {
             dossier: after.clone(),
             desk_agency: desk,
             updated_at: at,
             ..before.clone()
-        })
+        };
+        let news = [(Some(&before.dossier), &record, action.kind().as_str())];
+        self.tell_national_portal(&mut tx, &news, at).await?;
+        tx.commit().await?;
+        Ok(record)
     }
 }

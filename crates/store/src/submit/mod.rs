@@ -493,6 +493,15 @@ impl Store {
             })
             .collect();
         self.quality_changed(&mut tx, &created).await?;
+        let news: Vec<(Option<&Dossier>, &DossierRecord, &str)> = results
+            .iter()
+            .filter_map(|r| match r {
+                Ok(Submitted::Created(record)) => Some((None, record, "submitted")),
+                _ => None,
+            })
+            .collect();
+        let at = batch.first().map(|s| s.at).unwrap_or_else(Utc::now);
+        self.tell_national_portal(&mut tx, &news, at).await?;
         tx.commit().await?;
         Ok(results)
     }

@@ -285,6 +285,8 @@ async fn outbox_scenario(store: &Store) {
         subject: format!("Nhắc việc {key}"),
         body: "Nhiệm vụ quá hạn".into(),
         link: Some("/programme".into()),
+        ordering_key: None,
+        payload: None,
     };
     let batch: Vec<NewMessage> = (0..6)
         .map(|i| message(&format!("k{i}"), Channel::InApp))
@@ -315,8 +317,8 @@ async fn outbox_scenario(store: &Store) {
     // Two claimers at once never share a message.
     let lease = Duration::minutes(5);
     let (a, b) = tokio::join!(
-        store.claim_messages("node-a", t0(), lease, 4),
-        store.claim_messages("node-b", t0(), lease, 4)
+        store.claim_messages("node-a", &Channel::ALL, t0(), lease, 4),
+        store.claim_messages("node-b", &Channel::ALL, t0(), lease, 4)
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(a.len() + b.len(), 7, "every message claimed once");
@@ -331,7 +333,13 @@ async fn outbox_scenario(store: &Store) {
     );
     assert!(
         store
-            .claim_messages("node-c", t0() + Duration::minutes(1), lease, 10)
+            .claim_messages(
+                "node-c",
+                &Channel::ALL,
+                t0() + Duration::minutes(1),
+                lease,
+                10
+            )
             .await
             .unwrap()
             .is_empty(),
@@ -346,7 +354,7 @@ async fn outbox_scenario(store: &Store) {
         let claimer = m.claimed_by.clone().unwrap();
         assert!(
             !store
-                .finish_message(m.id, "intruder", now, &Delivery::Sent)
+                .finish_message(m.id, "intruder", now, &Delivery::Sent, OUTBOX_MAX_ATTEMPTS)
                 .await
                 .unwrap()
         );
@@ -363,17 +371,18 @@ async fn outbox_scenario(store: &Store) {
                 Delivery::Sent
             }
             Channel::Email => Delivery::Skipped("SMTP chưa cấu hình".into()),
+            other => panic!("no {other:?} message was enqueued"),
         };
         assert!(
             store
-                .finish_message(m.id, &claimer, now, &delivery)
+                .finish_message(m.id, &claimer, now, &delivery, OUTBOX_MAX_ATTEMPTS)
                 .await
                 .unwrap()
         );
         if !matches!(delivery, Delivery::Failed { .. }) {
             assert!(
                 !store
-                    .finish_message(m.id, &claimer, now, &Delivery::Sent)
+                    .finish_message(m.id, &claimer, now, &Delivery::Sent, OUTBOX_MAX_ATTEMPTS)
                     .await
                     .unwrap(),
                 "a finished message cannot be finished again"
@@ -405,7 +414,7 @@ async fn outbox_scenario(store: &Store) {
     // The failed one comes back after its retry time, and is given up after the limit.
     let retry = t0() + Duration::minutes(12);
     let mut failing = store
-        .claim_messages("node-a", retry, lease, 10)
+        .claim_messages("node-a", &Channel::ALL, retry, lease, 10)
         .await
         .unwrap();
     assert_eq!(failing.len(), 1);
@@ -423,11 +432,18 @@ async fn outbox_scenario(store: &Store) {
                     error: format!("lần {attempt}"),
                     retry_at: at,
                 },
+                OUTBOX_MAX_ATTEMPTS,
             )
             .await
             .unwrap();
         failing = store
-            .claim_messages("node-a", at + Duration::minutes(1), lease, 10)
+            .claim_messages(
+                "node-a",
+                &Channel::ALL,
+                at + Duration::minutes(1),
+                lease,
+                10,
+            )
             .await
             .unwrap();
     }
@@ -436,7 +452,7 @@ async fn outbox_scenario(store: &Store) {
         "given up after {OUTBOX_MAX_ATTEMPTS} attempts"
     );
     let failed = store.outbox_messages(50).await.unwrap();
-    assert_eq!(failed.iter().filter(|m| m.status == "failed").count(), 1);
+    assert_eq!(failed.iter().filter(|m| m.status == "dead").count(), 1);
 
     // A lease that runs out lets another node take the message over.
     store
@@ -448,18 +464,30 @@ async fn outbox_scenario(store: &Store) {
         .await
         .unwrap();
     let taken = store
-        .claim_messages("node-dead", now, lease, 10)
+        .claim_messages("node-dead", &Channel::ALL, now, lease, 10)
         .await
         .unwrap();
     assert_eq!(taken.len(), 1);
     let again = store
-        .claim_messages("node-b", now + lease + Duration::seconds(1), lease, 10)
+        .claim_messages(
+            "node-b",
+            &Channel::ALL,
+            now + lease + Duration::seconds(1),
+            lease,
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(again.len(), 1);
     assert!(
         !store
-            .finish_message(again[0].id, "node-dead", now, &Delivery::Sent)
+            .finish_message(
+                again[0].id,
+                "node-dead",
+                now,
+                &Delivery::Sent,
+                OUTBOX_MAX_ATTEMPTS
+            )
             .await
             .unwrap(),
         "the old claimer lost it"

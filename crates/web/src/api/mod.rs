@@ -8,6 +8,7 @@ pub(crate) mod documents;
 pub(crate) mod dossiers;
 mod extract;
 pub(crate) mod forms;
+mod integrations;
 pub(crate) mod news;
 pub(crate) mod processes;
 pub(crate) mod programme;
@@ -46,6 +47,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
         (name = "catalogue", description = "The procedure catalogue: search, details, statistics, drafts, publication, devolution, exports"),
         (name = "programme", description = "The transformation programme: tasks, reports, the review"),
         (name = "news", description = "Portal news and readers' ratings"),
+        (name = "integrations", description = "Connectors to outside systems (the national portal, e-mail, SMS): their queues and dead letters"),
         (name = "stats", description = "Open data: the service-quality index (Decision 766/QĐ-TTg), its trend, the scorecard per agency, readiness; JSON or CSV"),
         (name = "meta", description = "This document"),
     ),
@@ -82,6 +84,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(forms::routes())
         .merge(programme::routes())
         .merge(news::routes())
+        .merge(integrations::routes())
         .merge(stats::routes())
 }
 

@@ -8,8 +8,10 @@ mod documents;
 mod dossier_common;
 mod dossiers;
 mod home;
+mod integrations;
 pub(crate) mod login;
 mod news;
+pub(crate) use integrations::connector_label;
 mod notifications;
 mod processes;
 mod programme;
@@ -95,6 +97,15 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/wallet", get(documents::wallet))
         .route("/admin/users", get(accounts::list))
         .route("/admin/users/{username}", post(accounts::change))
+        .route("/admin/integrations", get(integrations::page))
+        .route(
+            "/admin/integrations/messages/{id}/retry",
+            post(integrations::retry),
+        )
+        .route(
+            "/admin/integrations/messages/{id}/drop",
+            post(integrations::drop),
+        )
         .route("/admin/archive", get(documents::archive))
         .route("/admin/archive/lists/{id}", post(documents::archive_decide))
         .route("/notifications", get(notifications::list))

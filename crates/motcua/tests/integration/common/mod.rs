@@ -44,6 +44,8 @@ pub struct Options {
     pub timeouts: Option<motcua_web::Timeouts>,
     /// Where the data folder is made (default: the system's temporary folder).
     pub data_parent: Option<std::path::PathBuf>,
+    /// The national portal's connector; the test delivers its rounds itself.
+    pub national_portal: Option<motcua_app::connectors::NationalPortalConfig>,
 }
 
 impl Default for Options {
@@ -56,6 +58,7 @@ impl Default for Options {
             queue_count_cap: None,
             timeouts: None,
             data_parent: None,
+            national_portal: None,
         }
     }
 }
@@ -115,6 +118,8 @@ impl TestApp {
                 .queue_count_cap
                 .unwrap_or(motcua_store::QUEUE_COUNT_CAP),
             timeouts: options.timeouts.unwrap_or_default(),
+            deliver_outbox: options.national_portal.is_none(),
+            national_portal: options.national_portal.clone(),
             ..WebConfig::default()
         };
         let running = server::start(

@@ -1,5 +1,11 @@
-//! The outbox: messages waiting to be delivered, claimed safely by one node at a time,
-//! and the in-app notifications it delivers into.
+//! The outbox: every outbound message (in the app, by e-mail or SMS, to the national
+//! portal), enqueued in the transaction of the change that causes it, claimed safely by
+//! one node at a time, and the in-app notifications it delivers into.
+//!
+//! Messages that share an `ordering_key` (one dossier's on one connector) are claimed one
+//! at a time, oldest first: a later one waits while an earlier one is pending, in flight or
+//! dead. A message that fails is tried again at the time its sender sets, and becomes a
+//! dead letter when the sender's tries run out or the receiver refuses it for good.
 //!
 //! A claim sets `claimed_by` and a `claimed_until` lease in one statement. On PostgreSQL
 //! the rows are picked with `FOR UPDATE SKIP LOCKED`, so concurrent claimers skip each
@@ -15,31 +21,51 @@ use motcua_domain::account::Role;
 use motcua_domain::audit::AuditEntry;
 use uuid::Uuid;
 
-/// After this many failed attempts a message is marked failed and left alone.
+mod connectors;
+mod national;
+
+pub use connectors::ConnectorStats;
+
+/// After this many failed attempts a message becomes a dead letter, unless its sender
+/// says otherwise.
 pub const OUTBOX_MAX_ATTEMPTS: i64 = 5;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a message goes: the connector that delivers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Channel {
     InApp,
     Email,
+    Sms,
+    Zalo,
+    NationalPortal,
 }
 
 impl Channel {
+    pub const ALL: [Channel; 5] = [
+        Channel::InApp,
+        Channel::Email,
+        Channel::Sms,
+        Channel::Zalo,
+        Channel::NationalPortal,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::InApp => "in_app",
             Channel::Email => "email",
+            Channel::Sms => "sms",
+            Channel::Zalo => "zalo",
+            Channel::NationalPortal => "national_portal",
         }
     }
 
-    fn parse(raw: &str) -> Result<Channel, StoreError> {
-        match raw {
-            "in_app" => Ok(Channel::InApp),
-            "email" => Ok(Channel::Email),
-            other => Err(StoreError::Config(format!(
-                "unknown outbox channel {other}"
-            ))),
-        }
+    pub fn parse(raw: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| c.as_str() == raw)
+    }
+
+    fn from_column(raw: &str) -> Result<Channel, StoreError> {
+        Channel::parse(raw)
+            .ok_or_else(|| StoreError::Config(format!("unknown outbox channel {raw}")))
     }
 }
 
@@ -55,6 +81,10 @@ pub struct NewMessage {
     pub subject: String,
     pub body: String,
     pub link: Option<String>,
+    /// Messages with the same key are delivered one at a time, in the order enqueued.
+    pub ordering_key: Option<String>,
+    /// What a machine connector sends (JSON text).
+    pub payload: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,48 +105,62 @@ pub struct OutboxMessage {
     pub sent_at: Option<DateTime<Utc>>,
     pub attempts: i64,
     pub last_error: Option<String>,
+    pub ordering_key: Option<String>,
+    pub payload: Option<String>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub dead_at: Option<DateTime<Utc>>,
 }
 
-type MessageRow = (
-    Uuid,
-    String,
-    String,
-    String,
-    Option<Uuid>,
-    Option<String>,
-    String,
-    String,
-    Option<String>,
-    DateTime<Utc>,
-    String,
-    Option<String>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    i64,
-    Option<String>,
-);
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    id: Uuid,
+    kind: String,
+    channel: String,
+    dedup_key: String,
+    recipient_user_id: Option<Uuid>,
+    recipient_email: Option<String>,
+    subject: String,
+    body: String,
+    link: Option<String>,
+    created_at: DateTime<Utc>,
+    status: String,
+    claimed_by: Option<String>,
+    claimed_until: Option<DateTime<Utc>>,
+    sent_at: Option<DateTime<Utc>>,
+    attempts: i64,
+    last_error: Option<String>,
+    ordering_key: Option<String>,
+    payload: Option<String>,
+    last_attempt_at: Option<DateTime<Utc>>,
+    dead_at: Option<DateTime<Utc>>,
+}
 
 const MESSAGE_COLUMNS: &str = "id, kind, channel, dedup_key, recipient_user_id, recipient_email, \
-    subject, body, link, created_at, status, claimed_by, claimed_until, sent_at, attempts, last_error";
+    subject, body, link, created_at, status, claimed_by, claimed_until, sent_at, attempts, \
+    last_error, ordering_key, payload, last_attempt_at, dead_at";
 
 fn message_from_row(r: MessageRow) -> Result<OutboxMessage, StoreError> {
     Ok(OutboxMessage {
-        id: r.0,
-        kind: r.1,
-        channel: Channel::parse(&r.2)?,
-        dedup_key: r.3,
-        recipient_user_id: r.4,
-        recipient_email: r.5,
-        subject: r.6,
-        body: r.7,
-        link: r.8,
-        created_at: r.9,
-        status: r.10,
-        claimed_by: r.11,
-        claimed_until: r.12,
-        sent_at: r.13,
-        attempts: r.14,
-        last_error: r.15,
+        id: r.id,
+        kind: r.kind,
+        channel: Channel::from_column(&r.channel)?,
+        dedup_key: r.dedup_key,
+        recipient_user_id: r.recipient_user_id,
+        recipient_email: r.recipient_email,
+        subject: r.subject,
+        body: r.body,
+        link: r.link,
+        created_at: r.created_at,
+        status: r.status,
+        claimed_by: r.claimed_by,
+        claimed_until: r.claimed_until,
+        sent_at: r.sent_at,
+        attempts: r.attempts,
+        last_error: r.last_error,
+        ordering_key: r.ordering_key,
+        payload: r.payload,
+        last_attempt_at: r.last_attempt_at,
+        dead_at: r.dead_at,
     })
 }
 
@@ -131,6 +175,8 @@ pub enum Delivery {
         error: String,
         retry_at: DateTime<Utc>,
     },
+    /// The receiver refused the message for good: a dead letter at once.
+    Refused(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -174,24 +220,42 @@ impl Store {
         Ok(inserted)
     }
 
-    /// Claims up to `limit` pending messages whose previous claim (if any) has run out,
-    /// for `lease`. Two claimers never get the same message while a lease holds.
+    /// Claims up to `limit` pending messages of `channels` whose previous claim (if any)
+    /// has run out, for `lease`, oldest first. Two claimers never get the same message while
+    /// a lease holds, and a message waits while an earlier one of its ordering key is
+    /// pending, in flight or dead.
     pub async fn claim_messages(
         &self,
         claimer: &str,
+        channels: &[Channel],
         now: DateTime<Utc>,
         lease: Duration,
         limit: i64,
     ) -> Result<Vec<OutboxMessage>, StoreError> {
-        let pick = "SELECT id FROM outbox WHERE status = 'pending' \
-            AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY created_at, id LIMIT $4";
+        if channels.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The names come from the enum, never from input.
+        let wanted = channels
+            .iter()
+            .map(|c| format!("'{}'", c.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let pick = format!(
+            "SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.channel IN ({wanted}) \
+             AND (o.claimed_until IS NULL OR o.claimed_until < $3) \
+             AND (o.ordering_key IS NULL OR NOT EXISTS (SELECT 1 FROM outbox e \
+                  WHERE e.ordering_key = o.ordering_key AND e.status IN ('pending', 'dead') \
+                  AND (e.created_at < o.created_at OR (e.created_at = o.created_at AND e.id < o.id)))) \
+             ORDER BY o.created_at, o.id LIMIT $4"
+        );
         let lock = match self.backend() {
-            crate::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            crate::Backend::Postgres => " FOR UPDATE OF o SKIP LOCKED",
             crate::Backend::Sqlite => "",
         };
         let sql = format!(
-            "UPDATE outbox SET claimed_by = $1, claimed_until = $2, attempts = attempts + 1 \
-             WHERE id IN ({pick}{lock}) RETURNING {MESSAGE_COLUMNS}"
+            "UPDATE outbox SET claimed_by = $1, claimed_until = $2, attempts = attempts + 1, \
+             last_attempt_at = $3 WHERE id IN ({pick}{lock}) RETURNING {MESSAGE_COLUMNS}"
         );
         let mut tx = self.begin_write().await?;
         let rows: Vec<MessageRow> = on_tx!(&mut tx, |conn| {
@@ -222,6 +286,7 @@ impl Store {
         claimer: &str,
         now: DateTime<Utc>,
         delivery: &Delivery,
+        max_attempts: i64,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin_write().await?;
         // Touch the row first: on PostgreSQL this takes its lock and re-checks the claim
@@ -251,25 +316,30 @@ impl Store {
             Delivery::Sent => ("sent", Some(now), None, None),
             Delivery::Skipped(why) => ("skipped", None, None, Some(why.clone())),
             Delivery::Failed { error, retry_at } => {
-                let status = if message.attempts >= OUTBOX_MAX_ATTEMPTS {
-                    "failed"
+                let status = if message.attempts >= max_attempts {
+                    "dead"
                 } else {
                     "pending"
                 };
                 (status, None, Some(*retry_at), Some(error.clone()))
             }
+            Delivery::Refused(why) => ("dead", None, None, Some(why.clone())),
         };
+        let dead_at = (status == "dead").then_some(now);
+        // A message waiting to be tried again is no one's: claimed_by is cleared.
         let update = "UPDATE outbox SET status = $2, sent_at = $3, claimed_until = $4, \
-            last_error = COALESCE($5, last_error) WHERE id = $1";
+            last_error = COALESCE($5, last_error), dead_at = $6, claimed_by = NULL WHERE id = $1";
         on_tx!(&mut tx, |conn| sqlx::query(update)
             .bind(id)
             .bind(status)
             .bind(sent_at)
             .bind(claimed_until)
             .bind(&error)
+            .bind(dead_at)
             .execute(&mut *conn)
             .await?
             .rows_affected());
+        connectors::note_outcome(&mut tx, message.channel, delivery, now).await?;
         if *delivery == Delivery::Sent
             && message.channel == Channel::InApp
             && let Some(user) = message.recipient_user_id
@@ -397,8 +467,8 @@ pub(crate) async fn insert_messages(
     at: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
     let sql = "INSERT INTO outbox (id, kind, channel, dedup_key, recipient_user_id, \
-        recipient_email, subject, body, link, created_at, status, attempts) \
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0) \
+        recipient_email, subject, body, link, created_at, status, attempts, ordering_key, payload) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $12) \
         ON CONFLICT (dedup_key) DO NOTHING";
     let mut inserted = 0;
     for m in messages {
@@ -413,6 +483,8 @@ pub(crate) async fn insert_messages(
             .bind(&m.body)
             .bind(&m.link)
             .bind(at)
+            .bind(&m.ordering_key)
+            .bind(&m.payload)
             .execute(&mut *conn)
             .await?
             .rows_affected());

@@ -1,0 +1,184 @@
+//! The connectors' queues, and their dead letters.
+
+use crate::AppState;
+use crate::auth::ApiUser;
+use crate::error::{ApiError, ApiResult, Problem};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use motcua_app::connectors;
+use motcua_store::{Channel, OutboxMessage};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ConnectorView {
+    /// `in_app`, `email`, `sms`, `zalo` or `national_portal`.
+    #[schema(example = "national_portal")]
+    pub connector: String,
+    #[schema(example = "Cổng Dịch vụ công quốc gia")]
+    pub name: String,
+    /// Whether this server is set up to deliver it.
+    pub configured: bool,
+    /// Waiting for their first try.
+    pub pending: i64,
+    /// Being sent by a node now.
+    pub in_flight: i64,
+    /// Tried and failed, waiting for the next try.
+    pub failed: i64,
+    /// Out of tries or refused for good: waiting for an administrator.
+    pub dead: i64,
+    /// The age of the oldest message not yet delivered, in seconds.
+    pub oldest_pending_seconds: Option<i64>,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub last_failure_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct DeadLetterView {
+    pub id: Uuid,
+    pub connector: String,
+    pub kind: String,
+    pub subject: String,
+    /// The key the receiver may use to recognise a repeat.
+    pub idempotency_key: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub dead_at: Option<DateTime<Utc>>,
+}
+
+fn dead_view(m: OutboxMessage) -> DeadLetterView {
+    DeadLetterView {
+        id: m.id,
+        connector: m.channel.as_str().to_owned(),
+        kind: m.kind,
+        subject: m.subject,
+        idempotency_key: m.dedup_key,
+        attempts: m.attempts,
+        last_error: m.last_error,
+        created_at: m.created_at,
+        dead_at: m.dead_at,
+    }
+}
+
+/// Every connector's queue: pending, in flight, failed and dead messages, the oldest
+/// pending message's age and the last success. Province administrators and auditors.
+#[utoipa::path(
+    get, path = "/api/v1/integrations", tag = "integrations",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One entry per connector", body = Vec<ConnectorView>),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a province administrator or auditor", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn list_integrations(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> ApiResult<Json<Vec<ConnectorView>>> {
+    let views = connectors::overview(&state.app, &user.principal()).await?;
+    Ok(Json(
+        views
+            .into_iter()
+            .map(|v| ConnectorView {
+                connector: v.stats.channel.as_str().to_owned(),
+                name: crate::pages::connector_label(v.stats.channel).to_owned(),
+                configured: v.configured,
+                pending: v.stats.pending,
+                in_flight: v.stats.in_flight,
+                failed: v.stats.failed,
+                dead: v.stats.dead,
+                oldest_pending_seconds: v.oldest_pending_seconds,
+                last_success_at: v.stats.last_success_at,
+                last_failure_at: v.stats.last_failure_at,
+                last_error: v.stats.last_error,
+            })
+            .collect(),
+    ))
+}
+
+/// A connector's dead letters, oldest first.
+#[utoipa::path(
+    get, path = "/api/v1/integrations/{connector}/dead-letters", tag = "integrations",
+    params(("connector" = String, Path, description = "`in_app`, `email`, `sms`, `zalo` or `national_portal`")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The dead letters", body = Vec<DeadLetterView>),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a province administrator or auditor", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`connector_not_found`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn list_dead_letters(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(connector): Path<String>,
+) -> ApiResult<Json<Vec<DeadLetterView>>> {
+    let channel = Channel::parse(&connector).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "connector_not_found",
+            "Không có kênh kết nối này.",
+        )
+    })?;
+    let dead = connectors::dead_letters(&state.app, &user.principal(), channel).await?;
+    Ok(Json(dead.into_iter().map(dead_view).collect()))
+}
+
+/// Puts a dead letter back in its queue with fresh tries (audited). Province administrators.
+#[utoipa::path(
+    post, path = "/api/v1/integrations/messages/{id}/retry", tag = "integrations",
+    params(("id" = Uuid, Path, description = "The message")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Queued again"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a province administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`message_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_a_dead_letter`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn retry_dead_letter(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<StatusCode> {
+    connectors::settle_dead_letter(&state.app, &user.principal(), id, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Drops a dead letter for good, releasing the messages of its dossier queued behind it
+/// (audited). Province administrators.
+#[utoipa::path(
+    post, path = "/api/v1/integrations/messages/{id}/drop", tag = "integrations",
+    params(("id" = Uuid, Path, description = "The message")),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Dropped"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a province administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`message_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`not_a_dead_letter`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn drop_dead_letter(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<Uuid>,
+) -> ApiResult<StatusCode> {
+    connectors::settle_dead_letter(&state.app, &user.principal(), id, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_integrations))
+        .routes(routes!(list_dead_letters))
+        .routes(routes!(retry_dead_letter))
+        .routes(routes!(drop_dead_letter))
+}
