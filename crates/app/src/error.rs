@@ -15,6 +15,9 @@ pub enum AppError {
     /// The use case needs a signed-in account.
     #[error("Cần đăng nhập hoặc mã truy cập (Bearer) hợp lệ.")]
     Unauthenticated,
+    /// A machine's request whose signature is missing, wrong, stale or replayed.
+    #[error("{detail}")]
+    BadSignature { code: &'static str, detail: String },
     /// Signed in, but not allowed.
     #[error("{detail}")]
     Forbidden { detail: String },
@@ -137,6 +140,7 @@ impl AppError {
             | AppError::TooLarge { code, .. }
             | AppError::Broken { code, .. }
             | AppError::UnsupportedType { code, .. }
+            | AppError::BadSignature { code, .. }
             | AppError::Unavailable { code, .. } => code,
             AppError::Unauthenticated => "unauthenticated",
             AppError::Stale { .. } => "stale_version",

@@ -17,6 +17,7 @@ mod form_drafts;
 mod forms;
 mod import;
 mod lookup;
+mod national;
 mod news;
 mod outbox;
 mod processes;

@@ -141,7 +141,7 @@ impl From<StoreError> for ApiError {
 pub fn status_of(err: &AppError) -> StatusCode {
     match err {
         AppError::NotFound { .. } => StatusCode::NOT_FOUND,
-        AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+        AppError::Unauthenticated | AppError::BadSignature { .. } => StatusCode::UNAUTHORIZED,
         AppError::Forbidden { .. } | AppError::NotAllowed { .. } => StatusCode::FORBIDDEN,
         AppError::Malformed { .. } => StatusCode::BAD_REQUEST,
         AppError::Invalid { .. } | AppError::InvalidForm { .. } => StatusCode::UNPROCESSABLE_ENTITY,

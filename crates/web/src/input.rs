@@ -57,6 +57,10 @@ fn content_type(req: &Request) -> String {
 }
 
 pub(crate) async fn guard(req: Request, next: Next) -> Response {
+    // A signed body must reach its handler byte for byte (the signature covers it).
+    if req.uri().path().starts_with("/api/v1/national/") {
+        return next.run(req).await;
+    }
     let path = req.uri().path();
     let api = path == "/api" || path.starts_with("/api/");
     if let Some(query) = req.uri().query()

@@ -44,6 +44,8 @@ pub struct WebConfig {
     /// Whether this node runs the connectors' delivery loops (off on nodes that only serve;
     /// another node, or a test driving rounds on its own clock, delivers).
     pub deliver_outbox: bool,
+    /// Systems allowed to send dossiers in (the national portal); none: the route is off.
+    pub national_inbound: Vec<motcua_app::connectors::inbound::InboundClient>,
 }
 
 /// Limits on slow clients, so that neither a stalled request nor shutdown waits for ever.
@@ -90,6 +92,7 @@ impl Default for WebConfig {
             national_portal: None,
             mail_configured: false,
             deliver_outbox: true,
+            national_inbound: Vec::new(),
         }
     }
 }

@@ -181,6 +181,23 @@ pub async fn submit(
     who: Option<&Principal>,
     body: SubmitRequest,
 ) -> AppResult<Submitted> {
+    submit_from(app, who, None, body).await
+}
+
+/// Who registers a dossier that another system received (the national portal): the audit
+/// entry and the namespace of its idempotency keys.
+pub(crate) struct Relayed {
+    pub actor: motcua_domain::audit::AuditEntry,
+    pub principal: String,
+}
+
+/// [`submit`], for an applicant without an account whose dossier another system relays.
+pub(crate) async fn submit_from(
+    app: &App,
+    who: Option<&Principal>,
+    relayed: Option<Relayed>,
+    body: SubmitRequest,
+) -> AppResult<Submitted> {
     let role = who.map_or(Role::Citizen, |u| u.role);
     if !matches!(role, Role::Citizen | Role::Receiver) {
         return Err(AppError::forbidden());
@@ -237,11 +254,17 @@ pub async fn submit(
             (None, receive)
         }
     };
-    let actor = match who {
-        Some(u) => u.audit("dossier.submitted", "dossier", serde_json::json!({})),
-        None => super::public::applicant_audit("dossier.submitted"),
+    let (actor, principal) = match (who, relayed) {
+        (_, Some(relayed)) => (relayed.actor, relayed.principal),
+        (Some(u), None) => (
+            u.audit("dossier.submitted", "dossier", serde_json::json!({})),
+            u.username.clone(),
+        ),
+        (None, None) => (
+            super::public::applicant_audit("dossier.submitted"),
+            ANONYMOUS_PRINCIPAL.to_owned(),
+        ),
     };
-    let principal = who.map_or_else(|| ANONYMOUS_PRINCIPAL.to_owned(), |u| u.username.clone());
     if !body.attachments.is_empty() {
         // Reuse comes only from the store of an identity bound to the signed-in citizen;
         // officers at the counter attach what the applicant shows them.

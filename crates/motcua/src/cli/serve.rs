@@ -86,6 +86,17 @@ pub struct ServeArgs {
     /// without it, the names in docs/design/connectors.md.
     #[arg(long, env = "MOTCUA_NATIONAL_PORTAL_MAPPING")]
     national_portal_mapping: Option<PathBuf>,
+    /// The client id the national portal signs its inbound dossiers with.
+    #[arg(
+        long,
+        env = "MOTCUA_NATIONAL_INBOUND_CLIENT_ID",
+        default_value = "dvcqg"
+    )]
+    national_inbound_client_id: String,
+    /// Its secret (from the environment only); without it, `POST /api/v1/national/dossiers`
+    /// answers 404.
+    #[arg(skip = std::env::var("MOTCUA_NATIONAL_INBOUND_SECRET").unwrap_or_default())]
+    national_inbound_secret: String,
 }
 
 /// A number from the environment, or the default.
@@ -150,6 +161,10 @@ impl Default for ServeArgs {
             national_portal_mapping: std::env::var_os("MOTCUA_NATIONAL_PORTAL_MAPPING")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
+            national_inbound_client_id: std::env::var("MOTCUA_NATIONAL_INBOUND_CLIENT_ID")
+                .unwrap_or_else(|_| "dvcqg".into()),
+            national_inbound_secret: std::env::var("MOTCUA_NATIONAL_INBOUND_SECRET")
+                .unwrap_or_default(),
         }
     }
 }
@@ -279,6 +294,14 @@ pub async fn run(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> 
         audit_checkpoint_every: (args.audit_checkpoint_minutes > 0)
             .then(|| Duration::from_secs(args.audit_checkpoint_minutes * 60)),
         national_portal: national_portal_config(&args)?,
+        national_inbound: if args.national_inbound_secret.is_empty() {
+            Vec::new()
+        } else {
+            vec![motcua_app::connectors::inbound::InboundClient {
+                client_id: args.national_inbound_client_id.clone(),
+                secret: args.national_inbound_secret.clone(),
+            }]
+        },
         mail_configured: args.smtp_url.is_some(),
         ..WebConfig::default()
     };

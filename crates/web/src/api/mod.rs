@@ -9,6 +9,7 @@ pub(crate) mod dossiers;
 mod extract;
 pub(crate) mod forms;
 mod integrations;
+mod national;
 pub(crate) mod news;
 pub(crate) mod processes;
 pub(crate) mod programme;
@@ -85,6 +86,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(programme::routes())
         .merge(news::routes())
         .merge(integrations::routes())
+        .merge(national::routes())
         .merge(stats::routes())
 }
 

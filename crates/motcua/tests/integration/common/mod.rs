@@ -46,6 +46,8 @@ pub struct Options {
     pub data_parent: Option<std::path::PathBuf>,
     /// The national portal's connector; the test delivers its rounds itself.
     pub national_portal: Option<motcua_app::connectors::NationalPortalConfig>,
+    /// Systems allowed to send dossiers in.
+    pub national_inbound: Vec<motcua_app::connectors::inbound::InboundClient>,
 }
 
 impl Default for Options {
@@ -59,6 +61,7 @@ impl Default for Options {
             timeouts: None,
             data_parent: None,
             national_portal: None,
+            national_inbound: Vec::new(),
         }
     }
 }
@@ -120,6 +123,7 @@ impl TestApp {
             timeouts: options.timeouts.unwrap_or_default(),
             deliver_outbox: options.national_portal.is_none(),
             national_portal: options.national_portal.clone(),
+            national_inbound: options.national_inbound.clone(),
             ..WebConfig::default()
         };
         let running = server::start(
