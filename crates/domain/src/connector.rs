@@ -70,6 +70,7 @@ pub fn national_sync(
         "handling_agency": dossier.handling_agency.as_str(),
         "channel": national_channel(dossier.channel),
         "status": status as u8,
+        "version": dossier.version,
         "event": event,
         "changed_at": date(Some(at)),
         "submitted_at": date(Some(dossier.submitted_at)),

@@ -60,6 +60,7 @@ pub use import::{
     ImportOutcome, ImportRun, ImportSource, LinkImportSummary, Progress, UnitImportSummary,
 };
 pub use lookup::DossierParts;
+pub use national::{Reconciliation, UnsyncedDossier};
 pub use news::{ArticleFilter, ArticleRecord};
 pub use outbox::{
     Channel, ConnectorStats, Delivery, NewMessage, NotificationRecord, OUTBOX_MAX_ATTEMPTS,

@@ -9,6 +9,7 @@
 
 pub mod inbound;
 pub mod national;
+pub mod reconcile;
 
 use crate::error::{AppError, AppResult};
 use crate::principal::Principal;

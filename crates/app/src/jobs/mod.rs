@@ -66,6 +66,7 @@ pub fn spawn(app: &App, settings: JobSettings) -> Vec<JoinHandle<()>> {
             portal,
             delivery,
         ));
+        jobs.push(crate::connectors::reconcile::spawn_daily(app.clone()));
     }
     if let Some(every) = settings.audit_checkpoints {
         jobs.push(tokio::spawn(checkpoint_periodically(app.clone(), every)));

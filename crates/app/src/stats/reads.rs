@@ -84,6 +84,7 @@ impl Reads {
                 sum.reused += c.reused;
                 sum.linked_store += c.linked_store;
                 sum.signed_results += c.signed_results;
+                sum.synchronised += c.synchronised;
             }
         }
         sum
@@ -116,6 +117,7 @@ fn documents_of(c: &DocumentIndicatorCounts) -> DocumentInputs {
         reused: c.reused,
         linked_store: c.linked_store,
         signed_results: c.signed_results,
+        synchronised: c.synchronised,
     }
 }
 

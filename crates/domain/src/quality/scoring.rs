@@ -335,7 +335,7 @@ impl Indicator {
                 "Số TTHC có đủ căn cứ pháp lý, trình tự, thành phần hồ sơ, kết quả và thời hạn, trên tổng số TTHC đang công bố thuộc phạm vi. Nguồn: Điều 8 khoản 2 Nghị định 63/2010; Cổng DVCQG, chỉ số 1.3."
             }
             I::PortalSync => {
-                "Hồ sơ đã đồng bộ lên Cổng DVCQG trên tổng số hồ sơ tiếp nhận trong kỳ. motcua chưa kết nối Cổng DVCQG nên chưa hồ sơ nào được đồng bộ: 0 điểm. Nguồn: Cổng DVCQG, chỉ số 1.4."
+                "Hồ sơ tiếp nhận trong kỳ đã được Cổng DVCQG nhận đồng bộ (đồng bộ một chiều được tính), trên tổng số hồ sơ tiếp nhận trong kỳ; hồ sơ Cổng đang giữ trạng thái cũ được liệt kê ở báo cáo đối soát hằng ngày. Khi chưa cấu hình kết nối Cổng DVCQG, không hồ sơ nào được đồng bộ: 0 điểm. Nguồn: Cổng DVCQG, chỉ số 1.4."
             }
             I::OnTime => {
                 "Mọi hồ sơ tiếp nhận trong kỳ, tính một lần theo cơ quan giải quyết: hồ sơ đã kết thúc (có kết quả, từ chối, rút hoặc dừng sau tiếp nhận) đúng hạn nếu thời điểm kết thúc trừ thời gian người nộp bổ sung hồ sơ không muộn hơn ngày hẹn ghi trên giấy tiếp nhận lần đầu; hồ sơ đang giải quyết đã quá ngày hẹn đó tính là quá hạn; yêu cầu bổ sung quá một lần tính là quá hạn. Thời hạn luật định trên hồ sơ vẫn tính lại khi nhận đủ hồ sơ bổ sung (chỉ tiêu \"đúng hạn luật định\" theo dõi riêng). Nguồn: QĐ 766, nhóm 2; Cổng DVCQG, chỉ số 2.1 (20 điểm)."
@@ -430,6 +430,9 @@ pub struct DocumentInputs {
     /// Decided in the period with a result that exists as a signed electronic document
     /// (by the handling agency).
     pub signed_results: i64,
+    /// Received in the period and accepted by the national portal.
+    #[serde(default)]
+    pub synchronised: i64,
 }
 
 /// Everything a scorecard is computed from.
@@ -550,9 +553,9 @@ fn measure(i: Indicator, inputs: &Inputs) -> Result<(f64, Option<i64>, Option<i6
     match i {
         I::AnnouncedOnTime => with(ratio(k.announced_on_time, k.announced, NO_ANNOUNCEMENTS)),
         I::CompleteInformation => with(ratio(k.complete, k.procedures, NO_PROCEDURES)),
-        // No dossier is synchronised with the national portal: motcua has no connection to
-        // it yet, a known zero rather than missing data.
-        I::PortalSync => with(ratio(0, c.received, NO_DOSSIERS)),
+        // Accepted by the portal at least once (`national_sync`); one-way synchronisation
+        // counts (docs/decision-766-method.md, 1.4).
+        I::PortalSync => with(ratio(d.synchronised, c.received, NO_DOSSIERS)),
         I::FullOnlineShare => with(ratio(k.full_online, k.full_online_eligible, NO_PROCEDURES)),
         I::OnlineServicesUsed => with(ratio(k.online_used, k.online, NO_PROCEDURES)),
         I::OnTime => with(ratio(c.timed - c.timed_late, c.timed, NO_DOSSIERS)),
@@ -713,6 +716,7 @@ mod tests {
                 reused: 2,
                 linked_store: 3,
                 signed_results: 4,
+                synchronised: 0,
             },
         }
     }

@@ -251,6 +251,13 @@ async fn national_portal(backend: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
+    let r = citizen
+        .post("/api/v1/dossiers", &numbered_submission(&agency, 98))
+        .await;
+    let dropped = r.json::<Value>().await.unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let t1 = t0 + Duration::hours(6);
     drain(&app, &client, &s, t1).await;
     receiver.act_ok(&code, "accept", json!({})).await;
@@ -266,18 +273,56 @@ async fn national_portal(backend: Backend) {
         "the later message waits behind the dead letter"
     );
     let queue = integrations(&admin).await;
-    assert_eq!(queue["dead"], 1, "{queue}");
+    assert_eq!(queue["dead"], 2, "{queue}");
     assert!(queue["last_error"].as_str().unwrap().contains("400"));
+    // The reconciliation lists it as never synchronised; a receiver may not read it.
+    let report = admin
+        .json("/api/v1/integrations/national/reconciliation")
+        .await;
+    let listed = report["dossiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == code.as_str())
+        .cloned();
+    assert!(report["never_synced"].as_i64().unwrap() >= 1, "{report}");
+    if let Some(d) = listed {
+        assert_eq!(d["synced_status"], Value::Null);
+        assert_eq!(d["status"], 2);
+    }
+    problem(
+        receiver
+            .get("/api/v1/integrations/national/reconciliation")
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
     let dead = admin
         .json("/api/v1/integrations/national_portal/dead-letters")
         .await;
-    let id = dead[0]["id"].as_str().unwrap().to_owned();
-    assert!(
-        dead[0]["idempotency_key"]
-            .as_str()
+    let letter_of = |dossier: &str| {
+        dead.as_array()
             .unwrap()
-            .starts_with(&format!("national:{code}:"))
-    );
+            .iter()
+            .find(|d| {
+                d["idempotency_key"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&format!("national:{dossier}:"))
+            })
+            .map(|d| d["id"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    let id = letter_of(&code);
+    // One is dropped for good (audited); the other is retried from the page.
+    let r = admin
+        .post(
+            &format!("/api/v1/integrations/messages/{}/drop", letter_of(&dropped)),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 204);
     problem(
         receiver
             .post(
@@ -333,6 +378,72 @@ async fn national_portal(backend: Backend) {
         .collect();
     assert_eq!(seen, [1, 2]);
     assert_eq!(integrations(&admin).await["dead"], 0);
+
+    // The daily reconciliation queues every dossier of the last 90 days the portal does not
+    // know as it is (here the demo's, received before the connector was set up); once they
+    // are delivered, the report is clean and every dossier received this month counts as
+    // synchronised in the Decision 766 index.
+    let queued = app
+        .store
+        .clone()
+        .with_national_sync(true)
+        .resync_national(
+            t1 - Duration::days(90),
+            t1 + Duration::minutes(5),
+            Utc::now(),
+            5_000,
+            motcua_domain::audit::AuditEntry::system(
+                Utc::now(),
+                "national.reconciled",
+                "connector:national_portal",
+                json!({}),
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(queued > 0);
+    drain(&app, &client, &s, t1 + Duration::minutes(3)).await;
+    assert!(
+        portal
+            .accepted
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|(k, b)| b["MaHoSo"] == dropped.as_str() && k.contains(":reconcile-")),
+        "the dropped dossier reached the portal through the reconciliation"
+    );
+    let report = admin
+        .json("/api/v1/integrations/national/reconciliation")
+        .await;
+    assert_eq!(
+        (report["never_synced"].clone(), report["differing"].clone()),
+        (json!(0), json!(0)),
+        "{report}"
+    );
+    let dashboard = browser
+        .get(app.url("/dashboard"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(dashboard.contains("Đối soát đồng bộ với Cổng Dịch vụ công quốc gia"));
+    assert!(dashboard.contains(" 0 hồ sơ chưa đồng bộ; 0 hồ sơ Cổng đang giữ trạng thái cũ"));
+    let anonymous = reqwest::get(app.url("/dashboard"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !anonymous.contains("Đối soát đồng bộ"),
+        "leaders and administrators only"
+    );
+    let quality = admin.json("/api/v1/stats/quality").await;
+    let sync = crate::common::indicator(&quality, "portal_sync");
+    assert_eq!(sync["numerator"], sync["denominator"], "{sync}");
+    assert_eq!(sync["rate"], 1.0, "{sync}");
     let metrics = reqwest::get(app.url("/metrics"))
         .await
         .unwrap()

@@ -204,7 +204,8 @@ async fn scenario(backend: Backend) {
     assert!((satisfaction["points"].as_f64().unwrap() - 6.0 * 0.5 / 0.9).abs() < 1e-9);
     assert_eq!(satisfaction["threshold"], 0.9);
     assert_eq!(c["dissatisfied"], 1);
-    // No dossier synchronised with the national portal: a known zero, not missing data.
+    // Without the national portal's connector no dossier is synchronised: a known zero, not
+    // missing data (tests/integration/connectors.rs counts the synchronised ones).
     let portal = indicator(&q, "portal_sync");
     assert_eq!(portal["no_data"], Value::Null);
     assert_eq!(

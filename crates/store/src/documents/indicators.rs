@@ -20,6 +20,9 @@ pub struct DocumentIndicatorCounts {
     /// Dossiers the agency handled and decided in the period whose result was signed as an
     /// electronic document.
     pub signed_results: i64,
+    /// Received in the period and accepted by the national portal (the portal's indicator 1.4
+    /// counts a one-way synchronisation).
+    pub synchronised: i64,
 }
 
 // The small side (the documents) goes first and drives the join: SQLite's planner would
@@ -45,6 +48,10 @@ const SIGNED_RESULTS: &str = "SELECT d.handling_agency, COUNT(*) \
     WHERE d.finished_at >= $1 AND d.finished_at < $2 AND d.state IN ('finished', 'returned') \
     GROUP BY d.handling_agency";
 
+const SYNCHRONISED: &str = "SELECT d.receiving_agency, COUNT(*) \
+    FROM national_sync s {JOIN} dossiers d ON d.code = s.dossier_code \
+    WHERE d.received_at >= $1 AND d.received_at < $2 GROUP BY d.receiving_agency";
+
 impl Store {
     /// Per agency, the dossiers received (or, for signed results, decided) in `[from, to)` by
     /// what their documents show; agencies with none are left out.
@@ -65,7 +72,8 @@ impl Store {
             crate::Backend::Sqlite => "CROSS JOIN",
             crate::Backend::Postgres => "JOIN",
         };
-        for (sql, set) in queries {
+        let synced: (&str, Set) = (SYNCHRONISED, |c, n| c.synchronised = n);
+        for (sql, set) in queries.into_iter().chain([synced]) {
             let sql = sql.replace("{JOIN}", join);
             let rows: Vec<(String, i64)> = on_pool!(self, |pool| sqlx::query_as(
                 sqlx::AssertSqlSafe(sql.clone())

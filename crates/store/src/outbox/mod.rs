@@ -341,6 +341,12 @@ impl Store {
             .rows_affected());
         connectors::note_outcome(&mut tx, message.channel, delivery, now).await?;
         if *delivery == Delivery::Sent
+            && message.channel == Channel::NationalPortal
+            && let Some(payload) = &message.payload
+        {
+            crate::national::note_synced_in_tx(&mut tx, payload, now).await?;
+        }
+        if *delivery == Delivery::Sent
             && message.channel == Channel::InApp
             && let Some(user) = message.recipient_user_id
         {

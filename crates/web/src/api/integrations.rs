@@ -1,16 +1,17 @@
 //! The connectors' queues, and their dead letters.
 
 use crate::AppState;
+use crate::api::ApiQuery;
 use crate::auth::ApiUser;
 use crate::error::{ApiError, ApiResult, Problem};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use motcua_app::connectors;
 use motcua_store::{Channel, OutboxMessage};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
@@ -175,8 +176,96 @@ pub(crate) async fn drop_dead_letter(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ReconciliationQuery {
+    /// First day submitted (default: 29 days before `to`).
+    pub from: Option<NaiveDate>,
+    /// Last day submitted (default: today).
+    pub to: Option<NaiveDate>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct UnsyncedView {
+    pub code: String,
+    pub receiving_agency: String,
+    pub received_at: Option<DateTime<Utc>>,
+    /// Its national status now (1–10).
+    pub status: i64,
+    /// The status the portal last accepted; absent when it was never told.
+    pub synced_status: Option<i64>,
+    pub synced_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ReconciliationView {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// Dossiers submitted in the period (the reader's agency for a leader).
+    pub submitted: i64,
+    /// Never accepted by the portal.
+    pub never_synced: i64,
+    /// Accepted, but with another national status than they have now.
+    pub differing: i64,
+    /// Up to 200 of both, oldest first.
+    pub dossiers: Vec<UnsyncedView>,
+}
+
+/// The reconciliation with the national portal: which dossiers submitted in the period it
+/// has never accepted, and which it knows by an older status. Leaders (their agency),
+/// province administrators and auditors. The daily job queues these again.
+#[utoipa::path(
+    get, path = "/api/v1/integrations/national/reconciliation", tag = "integrations",
+    params(ReconciliationQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The report", body = ReconciliationView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a leader, province administrator or auditor", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_period`: `from` after `to`, or over a year", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn national_reconciliation(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(q): ApiQuery<ReconciliationQuery>,
+) -> ApiResult<Json<ReconciliationView>> {
+    let to = q.to.unwrap_or_else(motcua_app::today_vn);
+    let from = q.from.unwrap_or(to - chrono::Days::new(29));
+    if from > to || (to - from).num_days() > 366 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_period",
+            "Khoảng ngày phải có from không sau to và dài không quá một năm.",
+        ));
+    }
+    let r =
+        motcua_app::connectors::reconcile::reconciliation(&state.app, &user.principal(), from, to)
+            .await?;
+    Ok(Json(ReconciliationView {
+        from,
+        to,
+        submitted: r.submitted,
+        never_synced: r.never_synced,
+        differing: r.differing,
+        dossiers: r
+            .dossiers
+            .into_iter()
+            .map(|d| UnsyncedView {
+                code: d.code,
+                receiving_agency: d.receiving_agency,
+                received_at: d.received_at,
+                status: d.status,
+                synced_status: d.synced_status,
+                synced_at: d.synced_at,
+            })
+            .collect(),
+    }))
+}
+
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(national_reconciliation))
         .routes(routes!(list_integrations))
         .routes(routes!(list_dead_letters))
         .routes(routes!(retry_dead_letter))

@@ -116,8 +116,20 @@ pub(super) async fn dashboard(
     Query(q): Query<DashboardQuery>,
 ) -> Result<Response, PageError> {
     let who = chrome.user.as_ref().map(|u| u.principal());
-    match stats::dashboard(&state.app, who.as_ref(), &q.question()).await {
-        Ok(dashboard) => Ok(render(StatusCode::OK, &build(&chrome, dashboard))),
-        Err(err) => Err(from_app(chrome, err)),
+    let mut page = match stats::dashboard(&state.app, who.as_ref(), &q.question()).await {
+        Ok(dashboard) => build(&chrome, dashboard),
+        Err(err) => return Err(from_app(chrome, err)),
+    };
+    // Leaders and administrators also see what the national portal does not know as it is.
+    if let Some(who) = &who {
+        let today = motcua_app::today_vn();
+        let from = today - chrono::Days::new(29);
+        if let Ok(report) =
+            motcua_app::connectors::reconcile::reconciliation(&state.app, who, from, today).await
+        {
+            let configured = state.config.national_portal.is_some();
+            page.sync = Some(page::sync_block(configured, report));
+        }
     }
+    Ok(render(StatusCode::OK, &page))
 }

@@ -109,6 +109,46 @@ pub(super) struct DashboardPage {
     agencies_csv_href: String,
     trend_csv_href: String,
     may_drill: bool,
+    /// The reconciliation with the national portal, for leaders and administrators.
+    pub(super) sync: Option<SyncBlock>,
+}
+
+/// What the national portal does not know as it is, over the last 30 days.
+pub(super) struct SyncBlock {
+    pub configured: bool,
+    pub submitted: String,
+    pub never_synced: String,
+    pub differing: String,
+    pub rows: Vec<SyncRow>,
+}
+
+pub(super) struct SyncRow {
+    pub code: String,
+    pub agency: String,
+    pub status: i64,
+    pub synced: String,
+}
+
+pub(super) fn sync_block(configured: bool, r: motcua_store::Reconciliation) -> SyncBlock {
+    SyncBlock {
+        configured,
+        submitted: count(r.submitted),
+        never_synced: count(r.never_synced),
+        differing: count(r.differing),
+        rows: r
+            .dossiers
+            .into_iter()
+            .map(|d| SyncRow {
+                code: d.code,
+                agency: d.receiving_agency,
+                status: d.status,
+                synced: match (d.synced_status, d.synced_at) {
+                    (Some(s), Some(at)) => format!("{s} (lúc {})", crate::programme::local(at)),
+                    _ => "chưa đồng bộ".into(),
+                },
+            })
+            .collect(),
+    }
 }
 
 fn pts(x: f64) -> String {
@@ -482,5 +522,6 @@ pub(super) fn build(chrome: &Chrome, dashboard: Dashboard) -> DashboardPage {
             api_query(&[("at", end.to_string()), ("format", "csv".into())])
         ),
         may_drill: drill,
+        sync: None,
     }
 }
