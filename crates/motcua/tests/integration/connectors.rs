@@ -348,6 +348,10 @@ async fn national_portal(backend: Backend) {
         .unwrap();
     assert!(html.contains("Cổng Dịch vụ công quốc gia"), "{html}");
     assert!(html.contains("Gửi lại"), "{html}");
+    assert!(
+        html.contains(r#"<a href="/admin/integrations">"#),
+        "in the navigation"
+    );
     let r = browser
         .post(app.url(&format!("/admin/integrations/messages/{id}/retry")))
         .form(&[("csrf_token", csrf_from(&html))])

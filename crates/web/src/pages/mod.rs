@@ -281,7 +281,7 @@ impl Chrome {
         })
     }
 
-    /// Whether the user may see the archive.
+    /// The archive and the connectors' queues (province administrators and auditors).
     pub fn sees_archive(&self) -> bool {
         self.user.as_ref().is_some_and(|u| {
             matches!(
