@@ -5,7 +5,8 @@
 # the medians of the rounds with the ratio form / no form.
 # Usage: scripts/bench-forms.sh
 # Settings: COUNT (dossiers to generate, default 1000000), DATA_DIR (a data folder: reused, not
-# regenerated, if it has demo-accounts.txt, and kept; default a throwaway folder), ROUNDS (3),
+# regenerated, if it has demo-accounts.txt, and kept; default a throwaway folder; each run adds
+# its submissions, about 400,000, so delete it to measure at COUNT again), ROUNDS (3),
 # RUN_SECONDS (per run, 20), RATE (the steady offer, 1000/s), SATURATE (the offer beyond capacity,
 # 4000/s), PAGE_RATE (200/s), BIN (default target/release/motcua; NO_BUILD=1 skips the build).
 set -euo pipefail
