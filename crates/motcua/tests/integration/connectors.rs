@@ -116,6 +116,15 @@ async fn drain(app: &TestApp, client: &NationalPortal, s: &DeliverySettings, now
     panic!("the queue never emptied");
 }
 
+/// Retries or drops a dead letter through the API.
+async fn settle(api: &Api<'_>, id: &str, action: &str) -> reqwest::Response {
+    api.post(
+        &format!("/api/v1/integrations/messages/{id}/{action}"),
+        &json!({}),
+    )
+    .await
+}
+
 async fn integrations(admin: &Api<'_>) -> Value {
     let all = admin.json("/api/v1/integrations").await;
     all.as_array()
@@ -316,24 +325,9 @@ async fn national_portal(backend: Backend) {
     };
     let id = letter_of(&code);
     // One is dropped for good (audited); the other is retried from the page.
-    let r = admin
-        .post(
-            &format!("/api/v1/integrations/messages/{}/drop", letter_of(&dropped)),
-            &json!({}),
-        )
-        .await;
+    let r = settle(&admin, &letter_of(&dropped), "drop").await;
     assert_eq!(r.status(), 204);
-    problem(
-        receiver
-            .post(
-                &format!("/api/v1/integrations/messages/{id}/retry"),
-                &json!({}),
-            )
-            .await,
-        403,
-        "forbidden",
-    )
-    .await;
+    problem(settle(&receiver, &id, "retry").await, 403, "forbidden").await;
     // The page shows it and retries it (a form with its CSRF token).
     let browser = app.client();
     let password = app.passwords["quantri.tinh"].clone();
@@ -360,17 +354,7 @@ async fn national_portal(backend: Backend) {
         .unwrap();
     assert_eq!(r.status(), 303, "back to the page");
     assert_eq!(r.headers()["location"], "/admin/integrations");
-    problem(
-        admin
-            .post(
-                &format!("/api/v1/integrations/messages/{id}/retry"),
-                &json!({}),
-            )
-            .await,
-        409,
-        "not_a_dead_letter",
-    )
-    .await;
+    problem(settle(&admin, &id, "retry").await, 409, "not_a_dead_letter").await;
     drain(&app, &client, &s, t1 + Duration::minutes(2)).await;
     let seen: Vec<i64> = portal
         .accepted
