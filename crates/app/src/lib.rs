@@ -68,6 +68,8 @@ pub struct AppConfig {
     pub national_sync: bool,
     /// Whether an SMTP server is set up (shown on the connectors' page).
     pub mail_configured: bool,
+    /// Which channels applicants may choose to be told on, and the portal's public address.
+    pub notices: connectors::notices::NoticeSettings,
 }
 
 /// The province an instance serves: the whole of its statistics.
@@ -99,6 +101,7 @@ impl Default for AppConfig {
             audit_checkpoints: None,
             national_sync: false,
             mail_configured: false,
+            notices: Default::default(),
         }
     }
 }
@@ -135,6 +138,8 @@ pub struct App {
     /// The audit chain's checkpoints: their folder and the last place written.
     pub(crate) checkpoints: Arc<audit::CheckpointLog>,
     pub(crate) mail_configured: bool,
+    /// The applicant channels delivered, and the public address their messages link to.
+    pub(crate) notices: connectors::notices::NoticeSettings,
 }
 
 /// Below this much free space on the data folder's file system the server reports itself
@@ -188,6 +193,7 @@ impl App {
                     .unwrap_or_else(|| config.data_dir.join(audit::CHECKPOINT_FOLDER)),
             )),
             mail_configured: config.mail_configured,
+            notices: config.notices.clone(),
         }
     }
 

@@ -14,6 +14,7 @@ pub mod fuzzing;
 pub mod import;
 pub mod multipart;
 pub mod news;
+pub mod notice;
 pub mod paging;
 pub mod procedure;
 pub mod programme;

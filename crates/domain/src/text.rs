@@ -29,6 +29,21 @@ pub fn fold(text: &str) -> String {
     out
 }
 
+/// The text without diacritics, case kept ("Đông Kinh" → "Dong Kinh"): what an SMS in the
+/// 7-bit alphabet can carry at the single-message price.
+pub fn unaccented(text: &str) -> String {
+    text.nfc()
+        .collect::<String>()
+        .nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .map(|c| match c {
+            'đ' => 'd',
+            'Đ' => 'D',
+            c => c,
+        })
+        .collect()
+}
+
 /// The same text in Unicode NFC, so that "ế" typed as one code point or as
 /// "e" + two combining marks compares equal.
 pub fn nfc(text: &str) -> String {
@@ -227,6 +242,18 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn unaccented_text_keeps_case() {
+        assert_eq!(
+            unaccented("Phường Đông Kinh, Lạng Sơn"),
+            "Phuong Dong Kinh, Lang Son"
+        );
+        assert_eq!(
+            unaccented("Hồ sơ H20.5-250701-0001"),
+            "Ho so H20.5-250701-0001"
+        );
+    }
 
     #[test]
     fn folding_removes_diacritics_and_case() {

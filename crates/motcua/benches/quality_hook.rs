@@ -40,6 +40,7 @@ fn applicant() -> Applicant {
         email: None,
         address_unit: None,
         address: None,
+        notify: Vec::new(),
     }
 }
 

@@ -91,6 +91,7 @@ fn applicant(rng: &mut StdRng) -> Applicant {
         email: None,
         address_unit: None,
         address: None,
+        notify: Vec::new(),
     }
 }
 

@@ -56,7 +56,7 @@ struct DataArgs {
 #[derive(Subcommand)]
 enum Command {
     /// Run the web server (pages and API); the default command.
-    Serve(cli::serve::ServeArgs),
+    Serve(Box<cli::serve::ServeArgs>),
     /// Apply pending database migrations, then exit.
     Migrate,
     /// Manage user accounts.
@@ -110,7 +110,7 @@ async fn main() -> anyhow::Result<()> {
     };
     match cli.command {
         None => cli::serve::run(location, cli::serve::ServeArgs::default()).await,
-        Some(Command::Serve(args)) => cli::serve::run(location, args).await,
+        Some(Command::Serve(args)) => cli::serve::run(location, *args).await,
         Some(Command::Migrate) => cli::serve::migrate(&location).await,
         Some(Command::User(command)) => cli::user::run(command, &location).await,
         Some(Command::Audit(command)) => cli::audit::run(command, &location).await,

@@ -20,6 +20,11 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
+    /// The application the server runs (for jobs a test drives itself).
+    pub fn app(&self) -> &motcua_app::App {
+        &self.app
+    }
+
     /// Stops accepting, lets requests in flight finish, and waits.
     pub async fn shutdown(self) -> std::io::Result<()> {
         let _ = self.stop.send(());
@@ -82,6 +87,16 @@ pub async fn start_with(
         )),
         _ => None,
     };
+    // In-app messages alone are the reminder job's to deliver; the loop starts with a
+    // channel to the outside.
+    let messengers = &state.config.messengers;
+    let messengers =
+        (state.config.deliver_outbox && !messengers.channels().is_empty()).then(|| {
+            (
+                messengers.clone(),
+                motcua_app::connectors::DeliverySettings::default(),
+            )
+        });
     let jobs = jobs::spawn(
         &state.app,
         JobSettings {
@@ -89,6 +104,7 @@ pub async fn start_with(
             reminders,
             audit_checkpoints: state.config.audit_checkpoint_every,
             national_portal,
+            messengers,
         },
     );
     let timeouts = state.config.timeouts;

@@ -1,13 +1,16 @@
 //! Test support shared by the crates' test suites.
 //!
-//! Tests that need PostgreSQL or a browser skip, loudly, when the service is absent,
-//! and fail instead when `MOTCUA_REQUIRE_POSTGRES=1` or `MOTCUA_REQUIRE_BROWSER=1`.
+//! Tests that need PostgreSQL, a browser or an SMTP server skip, loudly, when the service is
+//! absent, and fail instead when `MOTCUA_REQUIRE_POSTGRES=1`, `MOTCUA_REQUIRE_BROWSER=1` or
+//! `MOTCUA_REQUIRE_SMTP=1`.
 
 mod outage;
 mod postgres;
+mod smtp;
 
 pub use outage::OutageProxy;
 pub use postgres::{PostgresTemplate, fresh_postgres_url};
+pub use smtp::{SmtpServer, TestCertificates};
 
 use std::sync::OnceLock;
 

@@ -39,8 +39,8 @@ pub struct WebConfig {
     pub audit_checkpoint_every: Option<std::time::Duration>,
     /// The national portal's connector, when set up: dossier changes are then told to it.
     pub national_portal: Option<motcua_app::connectors::NationalPortalConfig>,
-    /// Whether an SMTP server is set up.
-    pub mail_configured: bool,
+    /// Who sends e-mail, SMS and Zalo messages (each None when not set up).
+    pub messengers: motcua_app::connectors::Messengers,
     /// Whether this node runs the connectors' delivery loops (off on nodes that only serve;
     /// another node, or a test driving rounds on its own clock, delivers).
     pub deliver_outbox: bool,
@@ -90,7 +90,7 @@ impl Default for WebConfig {
             audit_checkpoints: None,
             audit_checkpoint_every: Some(std::time::Duration::from_secs(300)),
             national_portal: None,
-            mail_configured: false,
+            messengers: Default::default(),
             deliver_outbox: true,
             national_inbound: Vec::new(),
         }
@@ -111,7 +111,11 @@ impl WebConfig {
             },
             audit_checkpoints: self.audit_checkpoints.clone(),
             national_sync: self.national_portal.is_some(),
-            mail_configured: self.mail_configured,
+            mail_configured: self.messengers.mail.is_some(),
+            notices: motcua_app::connectors::notices::NoticeSettings {
+                channels: self.messengers.channels(),
+                public_url: self.public_url.clone(),
+            },
         }
     }
 }

@@ -8,7 +8,10 @@
 //! which holds back its dossier's later messages until an administrator retries or drops it.
 
 pub mod inbound;
+pub mod mail;
+pub mod messaging;
 pub mod national;
+pub mod notices;
 pub mod reconcile;
 
 use crate::error::{AppError, AppResult};
@@ -17,6 +20,7 @@ use crate::{App, now};
 use chrono::{DateTime, TimeDelta, Utc};
 use motcua_domain::account::Role;
 use motcua_domain::connector::retry_delay;
+use motcua_domain::notice::NoticeChannel;
 use motcua_store::{Channel, ConnectorStats, Delivery, OutboxMessage, Store};
 pub use national::{NationalPortal, NationalPortalConfig};
 use uuid::Uuid;
@@ -57,6 +61,8 @@ impl Default for DeliverySettings {
 pub struct RoundReport {
     pub claimed: usize,
     pub sent: usize,
+    /// Not sent and not retried: the channel is not set up here.
+    pub skipped: usize,
     pub failed: usize,
     pub dead: usize,
 }
@@ -69,13 +75,15 @@ pub enum SendOutcome {
     Retry(String),
     /// Never worth trying again (the receiver refuses the message itself).
     Refused(String),
+    /// Not sent, and not to be: the channel (or this kind of message on it) is not set up.
+    Skipped(String),
 }
 
-/// Claims up to a batch of `channel`'s messages and sends them in order with `send`,
+/// Claims up to a batch of `channels`' messages and sends them in order with `send`,
 /// recording each outcome. `now` is passed in, so tests can run an outage on their own clock.
 pub async fn deliver_round<F, Fut>(
     store: &Store,
-    channel: Channel,
+    channels: &[Channel],
     settings: &DeliverySettings,
     now: DateTime<Utc>,
     send: F,
@@ -87,7 +95,7 @@ where
     let batch = store
         .claim_messages(
             &settings.node,
-            &[channel],
+            channels,
             now,
             settings.lease,
             settings.batch,
@@ -112,6 +120,7 @@ where
                     ),
             },
             SendOutcome::Refused(error) => Delivery::Refused(error),
+            SendOutcome::Skipped(why) => Delivery::Skipped(why),
         };
         let mine = store
             .finish_message(id, &settings.node, now, &delivery, settings.max_attempts)
@@ -121,6 +130,7 @@ where
         }
         match delivery {
             Delivery::Sent => report.sent += 1,
+            Delivery::Skipped(_) => report.skipped += 1,
             Delivery::Refused(_) => report.dead += 1,
             Delivery::Failed { .. } if attempts >= settings.max_attempts => report.dead += 1,
             _ => report.failed += 1,
@@ -138,7 +148,7 @@ pub fn spawn_national(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            let round = deliver_round(&store, Channel::NationalPortal, &settings, now(), |m| {
+            let round = deliver_round(&store, &[Channel::NationalPortal], &settings, now(), |m| {
                 portal.send(m)
             })
             .await;
@@ -151,6 +161,91 @@ pub fn spawn_national(
                 }
                 Ok(_) => {}
                 Err(err) => tracing::warn!(error = format!("{err:#}"), "national portal round"),
+            }
+            tokio::time::sleep(settings.idle).await;
+        }
+    })
+}
+
+/// The people-facing channels' senders this node has: in the app (always), e-mail, SMS
+/// and Zalo when configured. A message for a channel without a sender is skipped.
+#[derive(Clone, Default)]
+pub struct Messengers {
+    pub mail: Option<mail::Mailer>,
+    pub sms: Option<messaging::SmsGateway>,
+    pub zalo: Option<messaging::ZaloZns>,
+}
+
+impl std::fmt::Debug for Messengers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Messengers")
+            .field("channels", &self.channels())
+            .finish()
+    }
+}
+
+impl Messengers {
+    /// The channels these senders serve.
+    pub const CHANNELS: [Channel; 4] =
+        [Channel::InApp, Channel::Email, Channel::Sms, Channel::Zalo];
+
+    /// The applicant channels set up here.
+    pub fn channels(&self) -> Vec<NoticeChannel> {
+        [
+            (NoticeChannel::Email, self.mail.is_some()),
+            (NoticeChannel::Sms, self.sms.is_some()),
+            (NoticeChannel::Zalo, self.zalo.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(c, on)| on.then_some(c))
+        .collect()
+    }
+
+    pub async fn send(&self, message: OutboxMessage) -> SendOutcome {
+        let off = |what: &str| SendOutcome::Skipped(format!("Chưa cấu hình {what}."));
+        match message.channel {
+            // Sent means it lands in the recipient's notifications (Store::finish_message).
+            Channel::InApp => SendOutcome::Delivered,
+            Channel::Email => match &self.mail {
+                Some(mail) => mail.send(&message).await,
+                None => off("máy chủ thư (SMTP)"),
+            },
+            Channel::Sms => match &self.sms {
+                Some(sms) => sms.send(&message).await,
+                None => off("nhà cung cấp SMS"),
+            },
+            Channel::Zalo => match &self.zalo {
+                Some(zalo) => zalo.send(&message).await,
+                None => off("Zalo ZNS"),
+            },
+            Channel::NationalPortal => {
+                SendOutcome::Refused("Tin của Cổng DVCQG không gửi qua kênh này.".into())
+            }
+        }
+    }
+}
+
+/// Delivers the people-facing channels until the task is aborted (as [`spawn_national`]).
+pub fn spawn_messengers(
+    store: Store,
+    messengers: Messengers,
+    settings: DeliverySettings,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let round = deliver_round(&store, &Messengers::CHANNELS, &settings, now(), |m| {
+                messengers.send(m)
+            })
+            .await;
+            match round {
+                Ok(r) if r.claimed > 0 => {
+                    if r.failed + r.dead > 0 {
+                        tracing::warn!(?r, "notifications: some messages failed");
+                    }
+                    continue;
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = format!("{err:#}"), "notification round"),
             }
             tokio::time::sleep(settings.idle).await;
         }
@@ -187,7 +282,8 @@ pub async fn connector_views(app: &App) -> AppResult<Vec<ConnectorView>> {
                 Channel::InApp => true,
                 Channel::NationalPortal => app.store.national_sync(),
                 Channel::Email => app.mail_configured,
-                Channel::Sms | Channel::Zalo => false,
+                Channel::Sms => app.notices.channels.contains(&NoticeChannel::Sms),
+                Channel::Zalo => app.notices.channels.contains(&NoticeChannel::Zalo),
             },
             oldest_pending_seconds: stats.oldest_pending_at.map(|t| (at - t).num_seconds()),
             stats,

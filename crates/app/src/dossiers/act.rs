@@ -293,9 +293,11 @@ pub(crate) async fn perform(
         }
         _ => {}
     }
+    let notices =
+        crate::connectors::notices::applicant_messages(app, record, action, &after).await?;
     let committed = app
         .store
-        .commit_dossier_action(record, action, &after, now, audit.clone())
+        .commit_dossier_action_sending(record, action, &after, now, audit.clone(), &notices)
         .await?;
     // The signed receipt once received, signed results once finished (idempotent, and a
     // few reads when there is nothing to do).

@@ -241,6 +241,7 @@ mod tests {
             email: Some("an@example.vn".into()),
             address_unit: Some("06628".into()),
             address: Some("12 Lê Lợi".into()),
+            notify: Vec::new(),
         };
         for role in [Role::ProvinceAdmin, Role::UnitAdmin, Role::Auditor] {
             let seen = ApplicantDetails::for_reader(&a, role);

@@ -8,6 +8,7 @@ use motcua_domain::calendar::{Channel, WorkingHours};
 use motcua_domain::dossier::{
     Applicant, ApplicantError, ApplicantKind, CitizenId, IdentityError, PhoneNumber, TaxCode,
 };
+use motcua_domain::notice::NoticeChannel;
 use motcua_store::{IdempotencyKey, ReceiveNow, Submission, Submitted, WalletAttachment};
 use serde::Deserialize;
 
@@ -30,10 +31,31 @@ pub struct ApplicantInput {
     pub tax_code: Option<String>,
     #[cfg_attr(feature = "openapi", schema(example = "0912345678"))]
     pub phone: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(example = "an.nguyen@example.vn"))]
     pub email: Option<String>,
     /// The commune-level unit of the address (statistics code).
     pub address_unit: Option<String>,
     pub address: Option<String>,
+    /// Where the applicant wants to hear about the dossier: `email`, `sms`, `zalo` (the
+    /// address or phone above must be given).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Vec<NoticeChannelName>, example = json!(["email"]))
+    )]
+    pub notify: Vec<String>,
+}
+
+/// The channel names `notify` takes (for the API's schema; the field is read as text so that
+/// an unknown name gets a field error of its own).
+#[cfg(feature = "openapi")]
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum NoticeChannelName {
+    Email,
+    Sms,
+    Zalo,
 }
 
 /// One input field's problem, for a form to show next to the field.
@@ -105,6 +127,17 @@ impl ApplicantInput {
                 });
             }
         }
+        let mut notify = Vec::new();
+        for raw in &self.notify {
+            match NoticeChannel::parse(raw) {
+                Some(channel) => notify.push(channel),
+                None => errors.push(FieldError {
+                    field: "notify",
+                    code: "invalid_notice_channel",
+                    message: "Kênh nhận tin: email, sms hoặc zalo.".into(),
+                }),
+            }
+        }
         let Some(kind) = kind else {
             return Err(errors);
         };
@@ -118,6 +151,7 @@ impl ApplicantInput {
             email: self.email.clone(),
             address_unit: self.address_unit.clone(),
             address: self.address.as_deref().map(nfc),
+            notify,
         };
         match applicant.validated() {
             Ok(a) if errors.is_empty() => Ok(a),
@@ -130,6 +164,8 @@ impl ApplicantInput {
                     ApplicantError::Email => "email",
                     ApplicantError::Address => "address",
                     ApplicantError::NoCheck => "phone",
+                    ApplicantError::NoticeWithoutEmail => "email",
+                    ApplicantError::NoticeWithoutPhone => "phone",
                 };
                 // A badly typed number already explains why it is missing.
                 if !errors.iter().any(|x| x.field == field) {

@@ -1,7 +1,9 @@
 //! Background jobs a server runs beside the requests: purging what has expired,
-//! recovering the document spool, and the programme's reminders. Every job is safe to
+//! recovering the document spool, the programme's reminders and the staff's digest of
+//! dossiers due soon. Every job is safe to
 //! run on several nodes at once.
 
+pub mod due_soon;
 pub mod reminders;
 
 use crate::App;
@@ -31,6 +33,11 @@ pub struct JobSettings {
         crate::connectors::NationalPortal,
         crate::connectors::DeliverySettings,
     )>,
+    /// The e-mail, SMS and Zalo delivery loop runs only when given its senders.
+    pub messengers: Option<(
+        crate::connectors::Messengers,
+        crate::connectors::DeliverySettings,
+    )>,
 }
 
 /// Before the first request: a document row must not point at bytes a crash left in
@@ -58,7 +65,7 @@ pub fn spawn(app: &App, settings: JobSettings) -> Vec<JoinHandle<()>> {
         )));
     }
     if let Some(reminders) = settings.reminders {
-        jobs.push(reminders::spawn(store.clone(), reminders));
+        jobs.push(reminders::spawn(app.clone(), reminders));
     }
     if let Some((portal, delivery)) = settings.national_portal {
         jobs.push(crate::connectors::spawn_national(
@@ -67,6 +74,13 @@ pub fn spawn(app: &App, settings: JobSettings) -> Vec<JoinHandle<()>> {
             delivery,
         ));
         jobs.push(crate::connectors::reconcile::spawn_daily(app.clone()));
+    }
+    if let Some((messengers, delivery)) = settings.messengers {
+        jobs.push(crate::connectors::spawn_messengers(
+            store.clone(),
+            messengers,
+            delivery,
+        ));
     }
     if let Some(every) = settings.audit_checkpoints {
         jobs.push(tokio::spawn(checkpoint_periodically(app.clone(), every)));

@@ -10,128 +10,12 @@
 //! Several nodes may run the job at once: enqueueing is idempotent and each message is
 //! claimed by one node (see `Store::claim_messages`).
 
-use anyhow::Context;
-use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
-use lettre::message::Mailbox;
-use lettre::message::header::ContentType;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use crate::connectors::{DeliverySettings, Messengers, deliver_round};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use motcua_domain::account::Role;
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::programme::{ReminderKind, days_late, reminder_for};
-use motcua_store::{Channel, Delivery, NewMessage, OutboxMessage, Store, TaskRecord};
-use std::sync::Arc;
-
-/// Sends e-mail through an SMTP server given as `smtp://[user:password@]host[:port]`.
-/// This build speaks plain SMTP (no TLS): point it at a local relay or MTA.
-#[derive(Clone)]
-pub struct Mailer {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
-    from: Mailbox,
-}
-
-impl Mailer {
-    pub fn new(url: &str, from: &str) -> anyhow::Result<Mailer> {
-        let smtp = SmtpUrl::parse(url)?;
-        let mut builder =
-            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.host).port(smtp.port);
-        if let Some((user, password)) = smtp.credentials {
-            builder = builder.credentials(Credentials::new(user, password));
-        }
-        let transport = builder
-            .timeout(Some(std::time::Duration::from_secs(20)))
-            .build();
-        let from = from
-            .parse::<Mailbox>()
-            .with_context(|| format!("invalid sender address {from:?}"))?;
-        Ok(Mailer { transport, from })
-    }
-
-    async fn send(&self, to: &str, subject: &str, body: &str) -> anyhow::Result<()> {
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to.parse::<Mailbox>().context("invalid recipient address")?)
-            .subject(subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(body.to_owned())?;
-        self.transport.send(message).await?;
-        Ok(())
-    }
-}
-
-/// `smtp://[user:password@]host[:port]`, the port 25 by default.
-#[derive(Debug, PartialEq, Eq)]
-struct SmtpUrl {
-    host: String,
-    port: u16,
-    credentials: Option<(String, String)>,
-}
-
-impl SmtpUrl {
-    fn parse(url: &str) -> anyhow::Result<SmtpUrl> {
-        let invalid = || {
-            anyhow::anyhow!(
-                "invalid SMTP URL {url:?}: expected smtp://[user:password@]host[:port] \
-                 (plain SMTP; this build has no TLS)"
-            )
-        };
-        let rest = url.trim().strip_prefix("smtp://").ok_or_else(invalid)?;
-        let rest = rest.trim_end_matches('/');
-        let (credentials, server) = match rest.rsplit_once('@') {
-            Some((creds, server)) => {
-                let (user, password) = creds.split_once(':').unwrap_or((creds, ""));
-                (
-                    Some((percent_decode(user), percent_decode(password))),
-                    server,
-                )
-            }
-            None => (None, rest),
-        };
-        // An IPv6 address comes in brackets: [::1]:2525.
-        let (host, port) = match server.strip_prefix('[') {
-            Some(bracketed) => {
-                let (host, after) = bracketed.split_once(']').ok_or_else(invalid)?;
-                (host, after.strip_prefix(':'))
-            }
-            None => match server.rsplit_once(':') {
-                Some((host, port)) => (host, Some(port)),
-                None => (server, None),
-            },
-        };
-        let port = match port {
-            Some(p) => p.parse::<u16>().map_err(|_| invalid())?,
-            None => 25,
-        };
-        if host.is_empty() || host.contains(['/', '?', '#', ' ']) {
-            return Err(invalid());
-        }
-        Ok(SmtpUrl {
-            host: host.to_owned(),
-            port,
-            credentials,
-        })
-    }
-}
-
-fn percent_decode(raw: &str) -> String {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
-        {
-            out.push((h * 16 + l) as u8);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+use motcua_store::{Channel, NewMessage, Store, TaskRecord};
 
 /// How the job runs.
 #[derive(Clone)]
@@ -140,13 +24,10 @@ pub struct ReminderSettings {
     pub due_within_days: u32,
     /// Time between runs of the background job.
     pub interval: std::time::Duration,
-    /// None: e-mail reminders are marked skipped.
-    pub mailer: Option<Arc<Mailer>>,
-    /// Names this node's claims.
-    pub node: String,
-    /// How long a claim holds before another node may take the message over.
-    pub lease: Duration,
-    pub batch: i64,
+    /// Who sends: without a mailer, e-mail reminders are marked skipped.
+    pub messengers: Messengers,
+    /// This node's claims, and the retries of a failed e-mail (5, 10, 20 minutes…, jittered).
+    pub delivery: DeliverySettings,
 }
 
 impl Default for ReminderSettings {
@@ -154,14 +35,15 @@ impl Default for ReminderSettings {
         ReminderSettings {
             due_within_days: 3,
             interval: std::time::Duration::from_secs(3600),
-            mailer: None,
-            node: format!(
-                "node-{}-{}",
-                std::process::id(),
-                uuid::Uuid::now_v7().simple()
-            ),
-            lease: Duration::minutes(5),
-            batch: 50,
+            messengers: Messengers::default(),
+            delivery: DeliverySettings {
+                lease: chrono::Duration::minutes(5),
+                batch: 50,
+                max_attempts: motcua_store::OUTBOX_MAX_ATTEMPTS,
+                backoff_base: chrono::Duration::minutes(5),
+                backoff_cap: chrono::Duration::hours(8),
+                ..DeliverySettings::default()
+            },
         }
     }
 }
@@ -170,9 +52,10 @@ impl Default for ReminderSettings {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct RunReport {
     pub enqueued: u64,
-    pub delivered_in_app: u64,
-    pub emailed: u64,
+    /// Delivered, in the app or by e-mail.
+    pub sent: u64,
     pub skipped: u64,
+    /// Failed this time (tried again later) or for good.
     pub failed: u64,
 }
 
@@ -277,42 +160,7 @@ pub async fn enqueue_reminders(
     Ok(store.enqueue_messages(&messages, now, audit).await?)
 }
 
-/// Waits longer after each failed attempt: 5, 10, 20, 40 minutes…
-fn retry_after(attempts: i64) -> Duration {
-    Duration::minutes(5 * (1_i64 << attempts.clamp(1, 8).saturating_sub(1)))
-}
-
-async fn deliver(
-    settings: &ReminderSettings,
-    message: &OutboxMessage,
-    now: DateTime<Utc>,
-) -> Delivery {
-    match message.channel {
-        Channel::InApp => Delivery::Sent,
-        Channel::Sms | Channel::Zalo | Channel::NationalPortal => {
-            Delivery::Refused("Không phải kênh nhắc việc.".into())
-        }
-        Channel::Email => {
-            let (Some(mailer), Some(to)) = (&settings.mailer, message.recipient_email.as_deref())
-            else {
-                return Delivery::Skipped("Chưa cấu hình máy chủ thư (SMTP).".into());
-            };
-            let mut body = message.body.clone();
-            if let Some(link) = &message.link {
-                body.push_str(&format!("\n\nXem chi tiết: {link}"));
-            }
-            match mailer.send(to, &message.subject, &body).await {
-                Ok(()) => Delivery::Sent,
-                Err(err) => Delivery::Failed {
-                    error: format!("{err:#}"),
-                    retry_at: now + retry_after(message.attempts),
-                },
-            }
-        }
-    }
-}
-
-/// Claims pending messages in batches and delivers them until none is left.
+/// Delivers the pending in-app and e-mail messages, round after round until none is ready.
 pub async fn deliver_pending(
     store: &Store,
     settings: &ReminderSettings,
@@ -320,43 +168,20 @@ pub async fn deliver_pending(
 ) -> anyhow::Result<RunReport> {
     let mut report = RunReport::default();
     for _ in 0..1000 {
-        let batch = store
-            .claim_messages(
-                &settings.node,
-                &[Channel::InApp, Channel::Email],
-                now,
-                settings.lease,
-                settings.batch,
-            )
-            .await?;
-        if batch.is_empty() {
+        let round = deliver_round(
+            store,
+            &[Channel::InApp, Channel::Email],
+            &settings.delivery,
+            now,
+            |m| settings.messengers.send(m),
+        )
+        .await?;
+        if round.claimed == 0 {
             break;
         }
-        for message in &batch {
-            let delivery = deliver(settings, message, now).await;
-            let mine = store
-                .finish_message(
-                    message.id,
-                    &settings.node,
-                    now,
-                    &delivery,
-                    motcua_store::OUTBOX_MAX_ATTEMPTS,
-                )
-                .await?;
-            if !mine {
-                continue;
-            }
-            match (&delivery, message.channel) {
-                (Delivery::Sent, Channel::InApp) => report.delivered_in_app += 1,
-                (Delivery::Sent, Channel::Email) => report.emailed += 1,
-                (Delivery::Sent, _) => {}
-                (Delivery::Skipped(_), _) => report.skipped += 1,
-                (Delivery::Failed { error, .. } | Delivery::Refused(error), _) => {
-                    tracing::warn!(id = %message.id, error = %error, "reminder delivery failed");
-                    report.failed += 1;
-                }
-            }
-        }
+        report.sent += round.sent as u64;
+        report.skipped += round.skipped as u64;
+        report.failed += (round.failed + round.dead) as u64;
     }
     Ok(report)
 }
@@ -374,13 +199,20 @@ pub async fn run_once(
     Ok(report)
 }
 
-/// Runs the job every `settings.interval`, starting now, until the task is aborted.
-pub fn spawn(store: Store, settings: ReminderSettings) -> tokio::task::JoinHandle<()> {
+/// Runs the job every `settings.interval`, starting now, until the task is aborted: the
+/// day's digests of dossiers due soon, then the programme's reminders, then delivery.
+pub fn spawn(app: crate::App, settings: ReminderSettings) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let store = app.store.clone();
         let mut tick = tokio::time::interval(settings.interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            match super::due_soon::enqueue_due_soon(&app, crate::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(messages = n, "dossiers due soon: staff told"),
+                Err(err) => tracing::warn!(error = format!("{err:#}"), "due-soon digest failed"),
+            }
             match run_once(&store, &settings, crate::today_vn(), crate::now()).await {
                 Ok(report) if report == RunReport::default() => {}
                 Ok(report) => tracing::info!(?report, "reminders"),
@@ -388,53 +220,4 @@ pub fn spawn(store: Store, settings: ReminderSettings) -> tokio::task::JoinHandl
             }
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retries_back_off() {
-        assert_eq!(retry_after(1), Duration::minutes(5));
-        assert_eq!(retry_after(2), Duration::minutes(10));
-        assert_eq!(retry_after(4), Duration::minutes(40));
-        assert_eq!(retry_after(100), Duration::minutes(640));
-    }
-
-    #[test]
-    fn smtp_urls_are_read() {
-        assert_eq!(
-            SmtpUrl::parse("smtp://relay.langson.example").unwrap(),
-            SmtpUrl {
-                host: "relay.langson.example".into(),
-                port: 25,
-                credentials: None
-            }
-        );
-        assert_eq!(
-            SmtpUrl::parse("smtp://motcua:p%40ss@127.0.0.1:2525/").unwrap(),
-            SmtpUrl {
-                host: "127.0.0.1".into(),
-                port: 2525,
-                credentials: Some(("motcua".into(), "p@ss".into()))
-            }
-        );
-        for bad in [
-            "smtps://x:465",
-            "http://x",
-            "smtp://",
-            "smtp://x:port",
-            "smtp://x/y",
-        ] {
-            assert!(SmtpUrl::parse(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn smtp_urls_without_tls_are_accepted() {
-        assert!(Mailer::new("smtp://127.0.0.1:2525", "motcua <noreply@langson.example>").is_ok());
-        assert!(Mailer::new("smtps://mail.example:465", "noreply@langson.example").is_err());
-        assert!(Mailer::new("smtp://127.0.0.1:2525", "not an address").is_err());
-    }
 }

@@ -2,6 +2,7 @@
 //! (with a tax code), how to reach them, and what the public lookup may show of them.
 
 use super::identity::{CitizenId, PhoneNumber, TaxCode};
+use crate::notice::NoticeChannel;
 use serde::{Deserialize, Serialize};
 
 pub const NAME_MAX: usize = 200;
@@ -50,6 +51,9 @@ pub struct Applicant {
     pub address_unit: Option<String>,
     #[serde(default)]
     pub address: Option<String>,
+    /// The channels the applicant chose to hear about the dossier on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<NoticeChannel>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -66,6 +70,10 @@ pub enum ApplicantError {
     Address,
     #[error("phải có số điện thoại hoặc số định danh để tra cứu hồ sơ")]
     NoCheck,
+    #[error("muốn nhận tin qua thư điện tử thì phải có địa chỉ thư điện tử")]
+    NoticeWithoutEmail,
+    #[error("muốn nhận tin qua SMS hoặc Zalo thì phải có số điện thoại")]
+    NoticeWithoutPhone,
 }
 
 impl ApplicantError {
@@ -77,6 +85,8 @@ impl ApplicantError {
             ApplicantError::Email => "invalid_email",
             ApplicantError::Address => "invalid_address",
             ApplicantError::NoCheck => "no_check_digits",
+            ApplicantError::NoticeWithoutEmail => "notice_without_email",
+            ApplicantError::NoticeWithoutPhone => "notice_without_phone",
         }
     }
 }
@@ -115,6 +125,14 @@ impl Applicant {
         }
         if self.check_values().is_empty() {
             return Err(ApplicantError::NoCheck);
+        }
+        self.notify.sort();
+        self.notify.dedup();
+        if self.notify.contains(&NoticeChannel::Email) && self.email.is_none() {
+            return Err(ApplicantError::NoticeWithoutEmail);
+        }
+        if self.notify.iter().any(|c| c.needs_phone()) && self.phone.is_none() {
+            return Err(ApplicantError::NoticeWithoutPhone);
         }
         Ok(self)
     }
@@ -208,6 +226,7 @@ mod tests {
             email: Some(" an@example.vn ".into()),
             address_unit: None,
             address: None,
+            notify: Vec::new(),
         }
     }
 

@@ -3,7 +3,12 @@
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use motcua::{DataLocation, demo, server};
-use motcua_app::jobs::reminders::{Mailer, ReminderSettings};
+use motcua_app::connectors::Messengers;
+use motcua_app::connectors::mail::Mailer;
+use motcua_app::connectors::messaging::{
+    SmsConfig, SmsGateway, ZaloConfig, ZaloZns, parse_templates,
+};
+use motcua_app::jobs::reminders::ReminderSettings;
 use motcua_web::WebConfig;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -23,11 +28,46 @@ pub struct ServeArgs {
     /// Mark cookies Secure: `auto` does so unless listening on a loopback address.
     #[arg(long, env = "MOTCUA_COOKIE_SECURE", value_enum, default_value_t = CookieSecure::Auto)]
     cookie_secure: CookieSecure,
-    /// SMTP server for e-mail reminders, `smtp://[user:password@]host[:port]` (plain SMTP,
-    /// e.g. a local relay). Without it, e-mail reminders are skipped; in-app ones still go.
+    /// SMTP server for applicants' notices and staff reminders:
+    /// `smtp://[user:password@]host[:port]` (plain, e.g. a local relay), with `?tls=required`
+    /// for STARTTLS (port 587), or `smtps://host[:port]` for TLS from the start (port 465).
+    /// Without it, e-mail is not offered to applicants and e-mail reminders are skipped.
     #[arg(long, env = "MOTCUA_SMTP_URL", hide_env_values = true)]
     smtp_url: Option<String>,
-    /// Sender of e-mail reminders.
+    /// A CA certificate (PEM) to trust for the SMTP server besides the usual roots.
+    #[arg(long, env = "MOTCUA_SMTP_CA_FILE")]
+    smtp_ca_file: Option<PathBuf>,
+    /// The SMS provider's endpoint (eSMS.vn's JSON API by default; docs/design/connectors.md).
+    #[arg(
+        long,
+        env = "MOTCUA_SMS_URL",
+        default_value = "https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/"
+    )]
+    sms_url: String,
+    /// The SMS account's API key; with it (and MOTCUA_SMS_SECRET_KEY in the environment),
+    /// applicants may choose SMS.
+    #[arg(long, env = "MOTCUA_SMS_API_KEY", default_value = "")]
+    sms_api_key: String,
+    #[arg(skip = std::env::var("MOTCUA_SMS_SECRET_KEY").unwrap_or_default())]
+    sms_secret_key: String,
+    /// The registered sender name (brandname) SMS come from.
+    #[arg(long, env = "MOTCUA_SMS_BRANDNAME", default_value = "")]
+    sms_brandname: String,
+    /// Zalo's notification endpoint.
+    #[arg(
+        long,
+        env = "MOTCUA_ZALO_URL",
+        default_value = "https://business.openapi.zalo.me/message/template"
+    )]
+    zalo_url: String,
+    /// The Zalo Official Account's access token (from the environment only); with it,
+    /// applicants may choose Zalo.
+    #[arg(skip = std::env::var("MOTCUA_ZALO_ACCESS_TOKEN").unwrap_or_default())]
+    zalo_access_token: String,
+    /// Approved ZNS template per notice: `received=…,supplement=…,apology=…,refused=…,result_ready=…`.
+    #[arg(long, env = "MOTCUA_ZALO_TEMPLATES", default_value = "")]
+    zalo_templates: String,
+    /// Sender of e-mail.
     #[arg(
         long,
         env = "MOTCUA_SMTP_FROM",
@@ -120,6 +160,19 @@ impl Default for ServeArgs {
             smtp_url: std::env::var("MOTCUA_SMTP_URL")
                 .ok()
                 .filter(|u| !u.is_empty()),
+            smtp_ca_file: std::env::var_os("MOTCUA_SMTP_CA_FILE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            sms_url: std::env::var("MOTCUA_SMS_URL").unwrap_or_else(|_| {
+                "https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/".into()
+            }),
+            sms_api_key: std::env::var("MOTCUA_SMS_API_KEY").unwrap_or_default(),
+            sms_secret_key: std::env::var("MOTCUA_SMS_SECRET_KEY").unwrap_or_default(),
+            sms_brandname: std::env::var("MOTCUA_SMS_BRANDNAME").unwrap_or_default(),
+            zalo_url: std::env::var("MOTCUA_ZALO_URL")
+                .unwrap_or_else(|_| "https://business.openapi.zalo.me/message/template".into()),
+            zalo_access_token: std::env::var("MOTCUA_ZALO_ACCESS_TOKEN").unwrap_or_default(),
+            zalo_templates: std::env::var("MOTCUA_ZALO_TEMPLATES").unwrap_or_default(),
             smtp_from: std::env::var("MOTCUA_SMTP_FROM")
                 .unwrap_or_else(|_| "motcua <noreply@localhost>".into()),
             reminder_interval_minutes: std::env::var("MOTCUA_REMINDER_INTERVAL_MINUTES")
@@ -265,6 +318,7 @@ pub async fn run(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> 
             Some(key)
         }
     };
+    let messengers = messengers(&args)?;
     let config = WebConfig {
         province_name,
         data_dir: location.data_dir.clone(),
@@ -302,10 +356,10 @@ pub async fn run(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> 
                 secret: args.national_inbound_secret.clone(),
             }]
         },
-        mail_configured: args.smtp_url.is_some(),
+        messengers: messengers.clone(),
         ..WebConfig::default()
     };
-    let reminders = reminder_settings(&args)?;
+    let reminders = reminder_settings(&args, &messengers);
     let retention = (args.idempotency_retention_days > 0)
         .then(|| chrono::Duration::days(args.idempotency_retention_days.into()));
     let running = server::start_with(
@@ -358,23 +412,62 @@ fn national_portal_config(
     }))
 }
 
-fn reminder_settings(args: &ServeArgs) -> anyhow::Result<Option<ReminderSettings>> {
+fn reminder_settings(args: &ServeArgs, messengers: &Messengers) -> Option<ReminderSettings> {
     if args.reminder_interval_minutes == 0 {
-        return Ok(None);
+        return None;
     }
-    let mailer = match args.smtp_url.as_deref() {
-        Some(url) => Some(std::sync::Arc::new(Mailer::new(url, &args.smtp_from)?)),
+    Some(ReminderSettings {
+        interval: std::time::Duration::from_secs(args.reminder_interval_minutes * 60),
+        due_within_days: args.reminder_due_within_days,
+        messengers: messengers.clone(),
+        ..ReminderSettings::default()
+    })
+}
+
+/// The e-mail, SMS and Zalo senders the flags set up.
+fn messengers(args: &ServeArgs) -> anyhow::Result<Messengers> {
+    let timeout = Duration::from_secs(20);
+    let mail = match args.smtp_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) => Some(Mailer::new(
+            url,
+            &args.smtp_from,
+            args.smtp_ca_file.as_deref(),
+        )?),
         None => {
-            tracing::info!("no SMTP server configured: e-mail reminders will be skipped");
+            tracing::info!(
+                "no SMTP server configured: e-mail is not offered and reminders by e-mail are skipped"
+            );
             None
         }
     };
-    Ok(Some(ReminderSettings {
-        interval: std::time::Duration::from_secs(args.reminder_interval_minutes * 60),
-        due_within_days: args.reminder_due_within_days,
-        mailer,
-        ..ReminderSettings::default()
-    }))
+    let sms = if args.sms_api_key.is_empty() {
+        None
+    } else {
+        anyhow::ensure!(
+            !args.sms_secret_key.is_empty(),
+            "MOTCUA_SMS_API_KEY is set but MOTCUA_SMS_SECRET_KEY is not"
+        );
+        Some(SmsGateway::new(SmsConfig {
+            url: args.sms_url.clone(),
+            api_key: args.sms_api_key.clone(),
+            secret_key: args.sms_secret_key.clone(),
+            brandname: args.sms_brandname.clone(),
+            timeout,
+        })?)
+    };
+    let zalo = if args.zalo_access_token.is_empty() {
+        None
+    } else {
+        let templates = parse_templates(&args.zalo_templates)
+            .with_context(|| format!("--zalo-templates {:?}", args.zalo_templates))?;
+        Some(ZaloZns::new(ZaloConfig {
+            url: args.zalo_url.clone(),
+            access_token: args.zalo_access_token.clone(),
+            templates,
+            timeout,
+        })?)
+    };
+    Ok(Messengers { mail, sms, zalo })
 }
 
 pub fn announce_demo(location: &DataLocation, credentials: &[demo::DemoCredential]) {

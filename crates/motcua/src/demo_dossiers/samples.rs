@@ -31,6 +31,7 @@ fn applicants() -> anyhow::Result<Vec<Applicant>> {
             email: None,
             address_unit: None,
             address: Some("Phường Đông Kinh, tỉnh Lạng Sơn".into()),
+            notify: Vec::new(),
         })
     };
     let business = |name: &str, tax: &str, phone: &str| -> anyhow::Result<Applicant> {
@@ -43,6 +44,7 @@ fn applicants() -> anyhow::Result<Vec<Applicant>> {
             email: None,
             address_unit: None,
             address: Some("Thành phố Lạng Sơn cũ, tỉnh Lạng Sơn".into()),
+            notify: Vec::new(),
         })
     };
     Ok(vec![

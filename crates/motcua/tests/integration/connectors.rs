@@ -104,7 +104,7 @@ fn settings(max_attempts: i64) -> DeliverySettings {
 /// Delivery rounds at `now` until a round claims nothing.
 async fn drain(app: &TestApp, client: &NationalPortal, s: &DeliverySettings, now: DateTime<Utc>) {
     for _ in 0..100 {
-        let round = deliver_round(&app.store, Channel::NationalPortal, s, now, |m| {
+        let round = deliver_round(&app.store, &[Channel::NationalPortal], s, now, |m| {
             client.send(m)
         })
         .await
@@ -185,7 +185,7 @@ async fn national_portal(backend: Backend) {
             receiver.act_ok(&code, "accept", json!({})).await;
         }
         let now = t0 + Duration::minutes(minute as i64);
-        deliver_round(&app.store, Channel::NationalPortal, &s, now, |m| {
+        deliver_round(&app.store, &[Channel::NationalPortal], &s, now, |m| {
             client.send(m)
         })
         .await
@@ -205,7 +205,7 @@ async fn national_portal(backend: Backend) {
     *portal.mode.lock().unwrap() = Some(Mode::Slow);
     deliver_round(
         &app.store,
-        Channel::NationalPortal,
+        &[Channel::NationalPortal],
         &DeliverySettings {
             batch: 1,
             ..s.clone()

@@ -71,22 +71,34 @@ pub(crate) async fn submit_online(
     citizen_id: &str,
     files: &[(&str, &str, &[u8])],
 ) -> reqwest::Response {
+    submit_online_with(app, client, form_html, agency, citizen_id, files, &[]).await
+}
+
+/// [`submit_online`] with more fields (checkboxes, say).
+pub(crate) async fn submit_online_with(
+    app: &TestApp,
+    client: &reqwest::Client,
+    form_html: &str,
+    agency: &str,
+    citizen_id: &str,
+    files: &[(&str, &str, &[u8])],
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
     let csrf = csrf_from(form_html);
     let key = hidden(form_html, "idempotency_key");
-    let body = multipart(
-        &[
-            ("csrf_token", &csrf),
-            ("idempotency_key", &key),
-            ("kind", "person"),
-            ("name", "Nguyễn Văn An"),
-            ("citizen_id", citizen_id),
-            ("phone", "0912 345 678"),
-            ("email", "an@example.vn"),
-            ("address", "Phường Đông Kinh"),
-            ("agency", agency),
-        ],
-        files,
-    );
+    let mut fields = vec![
+        ("csrf_token", csrf.as_str()),
+        ("idempotency_key", key.as_str()),
+        ("kind", "person"),
+        ("name", "Nguyễn Văn An"),
+        ("citizen_id", citizen_id),
+        ("phone", "0912 345 678"),
+        ("email", "an@example.vn"),
+        ("address", "Phường Đông Kinh"),
+        ("agency", agency),
+    ];
+    fields.extend_from_slice(extra);
+    let body = multipart(&fields, files);
     let r = client
         .post(app.url(&format!("/procedures/{}/submit", samples::CRIMINAL_RECORD)))
         .header(

@@ -22,6 +22,7 @@ mod forms;
 mod forms_once;
 mod generate;
 mod news;
+mod notifications;
 mod programme;
 mod units;
 mod web;

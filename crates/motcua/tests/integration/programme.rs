@@ -4,10 +4,10 @@
 use crate::common::agency_of;
 use crate::common::{Backend, TestApp, api_token, csrf_from, login, problem};
 use chrono::{NaiveDate, TimeZone, Utc};
-use motcua_app::jobs::reminders::{self, Mailer, ReminderSettings};
+use motcua_app::connectors::mail::Mailer;
+use motcua_app::jobs::reminders::{self, ReminderSettings};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 async fn get(app: &TestApp, path: &str, token: Option<&str>) -> reqwest::Response {
     let mut request = reqwest::Client::new().get(app.url(path));
@@ -586,10 +586,9 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 fn settings(node: &str) -> ReminderSettings {
-    ReminderSettings {
-        node: node.into(),
-        ..ReminderSettings::default()
-    }
+    let mut settings = ReminderSettings::default();
+    settings.delivery.node = node.into();
+    settings
 }
 
 async fn reminders_in_the_app(backend: Backend) {
@@ -604,14 +603,8 @@ async fn reminders_in_the_app(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(
-        (
-            first.enqueued,
-            first.delivered_in_app,
-            first.skipped,
-            first.emailed,
-            first.failed
-        ),
-        (5, 3, 2, 0, 0),
+        (first.enqueued, first.sent, first.skipped, first.failed),
+        (5, 3, 2, 0),
         "3 in-app reminders and 2 e-mails, skipped without SMTP"
     );
     let again = reminders::run_once(&app.store, &settings("node-b"), today, now)
@@ -655,7 +648,7 @@ async fn reminders_in_the_app(backend: Backend) {
         reminders::deliver_pending(&app.store, &node_b, at(2025, 7, 2, 1))
     );
     let (a, b) = (a.unwrap(), b.unwrap());
-    assert_eq!(a.delivered_in_app + b.delivered_in_app, 3);
+    assert_eq!(a.sent + b.sent, 3);
     assert_eq!(a.skipped + b.skipped, 2);
 
     let ward = app
@@ -712,83 +705,32 @@ async fn reminders_in_the_app_on_postgres() {
     reminders_in_the_app(Backend::Postgres).await;
 }
 
-/// A minimal SMTP server on loopback that accepts every message and records the
-/// envelope recipients and the data.
-async fn fake_smtp() -> (u16, Arc<tokio::sync::Mutex<Vec<(Vec<String>, String)>>>) {
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let received = Arc::new(tokio::sync::Mutex::new(Vec::new()));
-    let store = received.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((socket, _)) = listener.accept().await else {
-                return;
-            };
-            let store = store.clone();
-            tokio::spawn(async move {
-                let (read, mut write) = socket.into_split();
-                let mut lines = BufReader::new(read).lines();
-                write.write_all(b"220 fake ESMTP\r\n").await.unwrap();
-                let mut recipients = Vec::new();
-                while let Ok(Some(line)) = lines.next_line().await {
-                    let upper = line.to_ascii_uppercase();
-                    if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-                        write.write_all(b"250 fake\r\n").await.unwrap();
-                    } else if upper.starts_with("RCPT TO:") {
-                        recipients.push(line[8..].trim().trim_matches(['<', '>']).to_owned());
-                        write.write_all(b"250 OK\r\n").await.unwrap();
-                    } else if upper == "DATA" {
-                        write.write_all(b"354 go on\r\n").await.unwrap();
-                        let mut data = String::new();
-                        while let Ok(Some(l)) = lines.next_line().await {
-                            if l == "." {
-                                break;
-                            }
-                            data.push_str(&l);
-                            data.push('\n');
-                        }
-                        store
-                            .lock()
-                            .await
-                            .push((std::mem::take(&mut recipients), data));
-                        write.write_all(b"250 queued\r\n").await.unwrap();
-                    } else if upper == "QUIT" {
-                        write.write_all(b"221 bye\r\n").await.unwrap();
-                        return;
-                    } else {
-                        write.write_all(b"250 OK\r\n").await.unwrap();
-                    }
-                }
-            });
-        }
-    });
-    (port, received)
-}
-
 #[tokio::test]
 async fn email_reminders_go_out_through_smtp() {
+    let Some(mut smtp) = motcua_testkit::SmtpServer::start().await else {
+        return;
+    };
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    // First with a server that is not there: the e-mails fail and wait for a retry.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let dead_port = closed.local_addr().unwrap().port();
-    drop(closed);
-    let mut unreachable = settings("node-a");
-    unreachable.mailer = Some(Arc::new(
-        Mailer::new(
-            &format!("smtp://127.0.0.1:{dead_port}"),
-            "motcua <noreply@langson.example>",
-        )
-        .unwrap(),
-    ));
+    let port = smtp.port;
+    let mailer = |node: &str| {
+        let mut s = settings(node);
+        s.messengers.mail = Some(
+            Mailer::new(
+                &format!("smtp://127.0.0.1:{port}"),
+                "motcua <noreply@langson.example>",
+                None,
+            )
+            .unwrap(),
+        );
+        s
+    };
+    // First while the server is down: the e-mails fail and wait for a retry.
+    smtp.stop();
     let now = at(2025, 7, 1, 1);
-    let report = reminders::run_once(&app.store, &unreachable, date(2025, 7, 1), now)
+    let report = reminders::run_once(&app.store, &mailer("node-a"), date(2025, 7, 1), now)
         .await
         .unwrap();
-    assert_eq!(
-        (report.delivered_in_app, report.failed, report.emailed),
-        (3, 2, 0)
-    );
+    assert_eq!((report.sent, report.failed), (3, 2));
     let failed: Vec<_> = app
         .store
         .outbox_messages(10)
@@ -804,16 +746,9 @@ async fn email_reminders_go_out_through_smtp() {
         "{failed:?}"
     );
 
-    // Then, after the retry time, through a working server.
-    let (port, received) = fake_smtp().await;
-    let mut working = settings("node-b");
-    working.mailer = Some(Arc::new(
-        Mailer::new(
-            &format!("smtp://127.0.0.1:{port}"),
-            "motcua <noreply@langson.example>",
-        )
-        .unwrap(),
-    ));
+    // Then, after the retry time (2.5 to 5 minutes), through the server back up.
+    smtp.resume().await;
+    let working = mailer("node-b");
     let early =
         reminders::deliver_pending(&app.store, &working, now + chrono::Duration::minutes(1))
             .await
@@ -827,11 +762,11 @@ async fn email_reminders_go_out_through_smtp() {
     let report = reminders::deliver_pending(&app.store, &working, later)
         .await
         .unwrap();
-    assert_eq!(report.emailed, 2);
-    let received = received.lock().await;
+    assert_eq!(report.sent, 2);
+    let received = smtp.messages();
     let mut recipients: Vec<&str> = received
         .iter()
-        .flat_map(|(r, _)| r.iter().map(String::as_str))
+        .filter_map(|m| m.lines().find_map(|l| l.strip_prefix("To: ")))
         .collect();
     recipients.sort();
     assert_eq!(
@@ -844,13 +779,9 @@ async fn email_reminders_go_out_through_smtp() {
     assert!(
         received
             .iter()
-            .all(|(_, data)| data.contains("From: motcua <noreply@langson.example>"))
+            .all(|m| m.contains("From: motcua <noreply@langson.example>"))
     );
-    assert!(
-        received
-            .iter()
-            .any(|(_, data)| data.contains("/programme/tasks/"))
-    );
+    assert!(received.iter().any(|m| m.contains("/programme/tasks/")));
     let sent = app.store.outbox_messages(10).await.unwrap();
     assert_eq!(sent.iter().filter(|m| m.status == "sent").count(), 5);
     app.stop().await;

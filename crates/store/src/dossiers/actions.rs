@@ -20,6 +20,21 @@ impl Store {
         at: DateTime<Utc>,
         actor: AuditEntry,
     ) -> Result<DossierRecord, StoreError> {
+        self.commit_dossier_action_sending(before, action, after, at, actor, &[])
+            .await
+    }
+
+    /// [`Store::commit_dossier_action`], enqueueing `messages` (the applicant's notices)
+    /// in the same transaction.
+    pub async fn commit_dossier_action_sending(
+        &self,
+        before: &DossierRecord,
+        action: &Action,
+        after: &Dossier,
+        at: DateTime<Utc>,
+        actor: AuditEntry,
+        messages: &[crate::NewMessage],
+    ) -> Result<DossierRecord, StoreError> {
         let code = before.code();
         let desk = after.desk_agency(&before.steps).to_string();
         let mut tx = self.begin_write().await?;
@@ -54,6 +69,7 @@ impl Store {
         };
         let news = [(Some(&before.dossier), &record, action.kind().as_str())];
         self.tell_national_portal(&mut tx, &news, at).await?;
+        crate::outbox::insert_messages(&mut tx, messages, at).await?;
         tx.commit().await?;
         Ok(record)
     }

@@ -152,6 +152,33 @@ impl Store {
         rows.into_iter().map(message_from_row).collect()
     }
 
+    /// The messages of some ordering keys (a dossier's, on each connector), oldest first.
+    pub async fn messages_by_ordering_keys(
+        &self,
+        keys: &[String],
+        limit: i64,
+    ) -> Result<Vec<OutboxMessage>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let slots = (0..keys.len())
+            .map(|i| format!("${}", i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM outbox WHERE ordering_key IN ({slots}) \
+             ORDER BY created_at, id LIMIT $1"
+        );
+        let rows: Vec<MessageRow> = on_pool!(self, |pool| {
+            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(limit);
+            for key in keys {
+                query = query.bind(key);
+            }
+            query.fetch_all(pool).await?
+        });
+        rows.into_iter().map(message_from_row).collect()
+    }
+
     /// One outbox message, by id.
     pub async fn outbox_message(&self, id: Uuid) -> Result<Option<OutboxMessage>, StoreError> {
         let sql = format!("SELECT {MESSAGE_COLUMNS} FROM outbox WHERE id = $1");

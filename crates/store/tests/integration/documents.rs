@@ -119,6 +119,7 @@ fn submission(at: DateTime<Utc>, attachments: Vec<WalletAttachment>, holder: &st
             email: None,
             address_unit: None,
             address: None,
+            notify: Vec::new(),
         },
         owner: None,
         idempotency: None,

@@ -115,6 +115,7 @@ fn applicant(name: &str) -> Applicant {
         email: None,
         address_unit: None,
         address: None,
+        notify: Vec::new(),
     }
 }
 

@@ -125,6 +125,7 @@ fn applicant(i: u64) -> Applicant {
         email: None,
         address_unit: None,
         address: None,
+        notify: Vec::new(),
     }
 }
 

@@ -48,6 +48,10 @@ pub struct Options {
     pub national_portal: Option<motcua_app::connectors::NationalPortalConfig>,
     /// Systems allowed to send dossiers in.
     pub national_inbound: Vec<motcua_app::connectors::inbound::InboundClient>,
+    /// E-mail, SMS and Zalo senders; with any, the test delivers their rounds itself.
+    pub messengers: motcua_app::connectors::Messengers,
+    /// The portal's public address (links in messages).
+    pub public_url: Option<String>,
 }
 
 impl Default for Options {
@@ -62,6 +66,8 @@ impl Default for Options {
             data_parent: None,
             national_portal: None,
             national_inbound: Vec::new(),
+            messengers: Default::default(),
+            public_url: None,
         }
     }
 }
@@ -121,7 +127,10 @@ impl TestApp {
                 .queue_count_cap
                 .unwrap_or(motcua_store::QUEUE_COUNT_CAP),
             timeouts: options.timeouts.unwrap_or_default(),
-            deliver_outbox: options.national_portal.is_none(),
+            deliver_outbox: options.national_portal.is_none()
+                && options.messengers.channels().is_empty(),
+            messengers: options.messengers.clone(),
+            public_url: options.public_url.clone(),
             national_portal: options.national_portal.clone(),
             national_inbound: options.national_inbound.clone(),
             ..WebConfig::default()
@@ -152,6 +161,15 @@ impl TestApp {
             cmd.arg("--database-url").arg(url);
         }
         cmd.args(args).output().unwrap()
+    }
+
+    /// The running application, for jobs a test drives on its own clock.
+    pub fn app(&self) -> motcua_app::App {
+        self.server
+            .as_ref()
+            .expect("a running server")
+            .app()
+            .clone()
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -408,7 +408,8 @@ pub(crate) async fn submit_form(
             kind: "person".into(),
             ..ApplicantFields::default()
         },
-    };
+    }
+    .offering(motcua_app::connectors::notices::offered(&state.app));
     let mut page = submit_page(
         chrome,
         form,

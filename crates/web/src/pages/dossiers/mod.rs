@@ -22,6 +22,7 @@ pub(super) use mine::{my_dossier, my_dossiers};
 pub(super) use submit::{submit, submitted};
 
 use motcua_app::dossiers::submit::{ApplicantInput, FieldError};
+use motcua_domain::notice::NoticeChannel;
 
 use std::collections::HashMap;
 
@@ -35,6 +36,9 @@ pub(crate) struct ApplicantFields {
     pub phone: String,
     pub email: String,
     pub address: String,
+    /// The channels the applicant chose to hear on.
+    pub notify: Vec<String>,
+    pub offered: Vec<NoticeChannel>,
 }
 
 impl ApplicantFields {
@@ -50,7 +54,33 @@ impl ApplicantFields {
             phone: get("phone"),
             email: get("email"),
             address: get("address"),
+            notify: NoticeChannel::ALL
+                .into_iter()
+                .filter(|c| !get(&format!("notify_{}", c.as_str())).is_empty())
+                .map(|c| c.as_str().to_owned())
+                .collect(),
+            offered: Vec::new(),
         }
+    }
+
+    /// The channels the page offers (those this instance delivers).
+    pub fn offering(mut self, channels: &[NoticeChannel]) -> ApplicantFields {
+        self.offered = channels.to_vec();
+        self
+    }
+
+    /// The notice checkboxes: (name suffix, label, checked).
+    pub fn notice_options(&self) -> Vec<(&'static str, &'static str, bool)> {
+        self.offered
+            .iter()
+            .map(|c| {
+                (
+                    c.as_str(),
+                    c.label_vi(),
+                    self.notify.iter().any(|n| n == c.as_str()),
+                )
+            })
+            .collect()
     }
 
     pub fn body(&self) -> ApplicantInput {
@@ -64,6 +94,7 @@ impl ApplicantFields {
             email: opt(&self.email),
             address_unit: None,
             address: opt(&self.address),
+            notify: self.notify.clone(),
         }
     }
 

@@ -180,7 +180,8 @@ pub(crate) async fn submit(
     if text.get("form_action").map(String::as_str) == Some("save") {
         return super::drafts::save(&state, chrome, user.as_ref(), &code, &text).await;
     }
-    let fields = ApplicantFields::from_map(&text);
+    let fields = ApplicantFields::from_map(&text)
+        .offering(motcua_app::connectors::notices::offered(&state.app));
     let step = text
         .get("step")
         .and_then(|s| s.trim().parse::<usize>().ok());

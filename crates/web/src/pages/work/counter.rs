@@ -115,7 +115,8 @@ async fn counter_page(
             ],
             &channel,
         ),
-        fields: ApplicantFields::from_map(&form),
+        fields: ApplicantFields::from_map(&form)
+            .offering(motcua_app::connectors::notices::offered(&state.app)),
         errors,
         general_error,
         idempotency_key: fresh_key(),
@@ -185,7 +186,8 @@ pub(crate) async fn counter(
             .any(|(name, value)| name.starts_with("f.") && !value.trim().is_empty());
         typed.then(|| data_from_inputs(&p.form.definition, &form))
     });
-    let fields = ApplicantFields::from_map(&form);
+    let fields = ApplicantFields::from_map(&form)
+        .offering(motcua_app::connectors::notices::offered(&state.app));
     let mut errors: Vec<FormError> = Vec::new();
     if procedure.is_empty() {
         errors.push(FormError {

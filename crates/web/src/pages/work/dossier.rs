@@ -81,11 +81,49 @@ struct DossierPage {
     /// A signed result to print with its QR code.
     printable_result: bool,
     events: Vec<EventLine>,
+    /// What the applicant and the national portal were sent about the dossier.
+    sent: Vec<SentLine>,
     forms: Vec<(String, &'static str)>,
     actions: Vec<ActionForm>,
     version: i64,
     notice: Option<String>,
     error: Option<String>,
+}
+
+/// One outbound message about the dossier, as officers see it (never its recipient).
+struct SentLine {
+    queued: String,
+    channel: &'static str,
+    subject: String,
+    outcome: String,
+}
+
+fn sent_line(m: &motcua_store::OutboxMessage) -> SentLine {
+    let outcome = match m.status.as_str() {
+        "sent" => format!(
+            "Đã gửi lúc {}",
+            m.sent_at.as_ref().map(when_utc).unwrap_or_default()
+        ),
+        "skipped" => format!("Không gửi: {}", m.last_error.clone().unwrap_or_default()),
+        "dead" => format!(
+            "Lỗi sau {} lần thử: {}",
+            m.attempts,
+            m.last_error.clone().unwrap_or_default()
+        ),
+        "dropped" => "Đã hủy".into(),
+        _ if m.attempts > 0 => format!(
+            "Đang chờ gửi lại (đã thử {} lần: {})",
+            m.attempts,
+            m.last_error.clone().unwrap_or_default()
+        ),
+        _ => "Đang chờ gửi".into(),
+    };
+    SentLine {
+        queued: when_utc(&m.created_at),
+        channel: crate::pages::integrations::connector_label(m.channel),
+        subject: m.subject.clone(),
+        outcome,
+    }
 }
 
 /// The applicant as the read model lets this reader see them (masked for administrators
@@ -203,7 +241,20 @@ pub(super) async fn dossier_page(
     let detail =
         motcua_app::dossiers::read::detail_of(&state.app, &user.principal(), record).await?;
     let actions = action_forms(state, &detail).await?;
-    let applicant = applicant_lines(&detail.applicant);
+    let mut applicant = applicant_lines(&detail.applicant);
+    let chosen = &detail.record.applicant.notify;
+    applicant.push(Line {
+        label: "Nhận thông báo qua".into(),
+        value: if chosen.is_empty() {
+            "Không đăng ký".into()
+        } else {
+            chosen
+                .iter()
+                .map(|c| c.label_vi())
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+    });
     let holidays = motcua_app::calendar::holidays(&state.app).await?;
     let d = &detail.record.dossier;
     let hours_of =
@@ -414,7 +465,17 @@ pub(super) async fn dossier_page(
                 && d.state.result_stage().accepts_results()
         })
         .map(|t| t.title.clone());
+    let sent = motcua_app::connectors::notices::sent_for(
+        &state.app,
+        &user.principal(),
+        detail.record.code(),
+    )
+    .await?
+    .iter()
+    .map(sent_line)
+    .collect();
     let page = DossierPage {
+        sent,
         result_from_form,
         declaration,
         forms: forms_available(&detail),
