@@ -70,6 +70,8 @@ pub struct AppConfig {
     pub mail_configured: bool,
     /// Which channels applicants may choose to be told on, and the portal's public address.
     pub notices: connectors::notices::NoticeSettings,
+    /// Where the national catalogue's procedure list for the province is fetched from.
+    pub national_catalogue: Option<connectors::catalogue::NationalCatalogueConfig>,
 }
 
 /// The province an instance serves: the whole of its statistics.
@@ -102,6 +104,7 @@ impl Default for AppConfig {
             national_sync: false,
             mail_configured: false,
             notices: Default::default(),
+            national_catalogue: None,
         }
     }
 }
@@ -140,6 +143,7 @@ pub struct App {
     pub(crate) mail_configured: bool,
     /// The applicant channels delivered, and the public address their messages link to.
     pub(crate) notices: connectors::notices::NoticeSettings,
+    pub(crate) national_catalogue: Option<connectors::catalogue::NationalCatalogueConfig>,
 }
 
 /// Below this much free space on the data folder's file system the server reports itself
@@ -194,6 +198,7 @@ impl App {
             )),
             mail_configured: config.mail_configured,
             notices: config.notices.clone(),
+            national_catalogue: config.national_catalogue.clone(),
         }
     }
 

@@ -34,7 +34,8 @@ pub fn national_channel(channel: Channel) -> u8 {
 }
 
 /// Whether a change from `before` to `after` is news for the national portal: a new dossier,
-/// another national status, or a new appointment date (an apology's).
+/// another national status, a new appointment date (an apology's), or another receiving or
+/// handling agency (a transfer, or the move to a successor when units merge).
 pub fn national_news(before: Option<&Dossier>, after: &Dossier) -> bool {
     match before {
         None => true,
@@ -42,6 +43,8 @@ pub fn national_news(before: Option<&Dossier>, after: &Dossier) -> bool {
             before.state.national_status() != after.state.national_status()
                 || before.due_at != after.due_at
                 || before.apology != after.apology
+                || before.receiving_agency != after.receiving_agency
+                || before.handling_agency != after.handling_agency
         }
     }
 }

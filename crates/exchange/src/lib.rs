@@ -30,6 +30,9 @@ mod table;
 mod write;
 
 pub use check::{Known, check};
+pub use read::national::{
+    NationalMapping, default_fields as national_fields, name_national_fields, parse_national,
+};
 pub use read::parse;
 pub use table::table;
 pub use write::{ExportError, export};

@@ -44,6 +44,8 @@ pub struct WebConfig {
     /// Whether this node runs the connectors' delivery loops (off on nodes that only serve;
     /// another node, or a test driving rounds on its own clock, delivers).
     pub deliver_outbox: bool,
+    /// Where the national catalogue's procedure list is fetched from; None: the import is off.
+    pub national_catalogue: Option<motcua_app::connectors::catalogue::NationalCatalogueConfig>,
     /// Systems allowed to send dossiers in (the national portal); none: the route is off.
     pub national_inbound: Vec<motcua_app::connectors::inbound::InboundClient>,
 }
@@ -91,6 +93,7 @@ impl Default for WebConfig {
             audit_checkpoint_every: Some(std::time::Duration::from_secs(300)),
             national_portal: None,
             messengers: Default::default(),
+            national_catalogue: None,
             deliver_outbox: true,
             national_inbound: Vec::new(),
         }
@@ -116,6 +119,7 @@ impl WebConfig {
                 channels: self.messengers.channels(),
                 public_url: self.public_url.clone(),
             },
+            national_catalogue: self.national_catalogue.clone(),
         }
     }
 }

@@ -57,6 +57,18 @@ pub async fn import(
     today: NaiveDate,
 ) -> Result<ImportReport, ImportError> {
     let parsed = motcua_exchange::parse(bytes)?;
+    import_parsed(store, parsed, options, now, today).await
+}
+
+/// Checks what a file or a connector read against the catalogue's rules and references,
+/// and loads all of it or nothing.
+pub async fn import_parsed(
+    store: &Store,
+    parsed: motcua_exchange::Parsed,
+    options: &ImportOptions,
+    now: chrono::DateTime<chrono::Utc>,
+    today: NaiveDate,
+) -> Result<ImportReport, ImportError> {
     let sectors: BTreeSet<String> = store.sectors().await?.into_iter().map(|s| s.code).collect();
     let agencies: BTreeSet<String> = store
         .agencies(None)

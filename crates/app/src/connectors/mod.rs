@@ -7,6 +7,7 @@
 //! number of tries, or when the receiver refuses for good, the message is a dead letter,
 //! which holds back its dossier's later messages until an administrator retries or drops it.
 
+pub mod catalogue;
 pub mod inbound;
 pub mod mail;
 pub mod messaging;

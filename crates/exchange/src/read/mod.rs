@@ -2,6 +2,7 @@
 
 mod cells;
 mod forms;
+pub(crate) mod national;
 mod package;
 
 use crate::{
@@ -153,20 +154,25 @@ fn parse_csv(text: &str) -> Result<Parsed, FileError> {
             "không phải danh mục thủ tục: không có cột nào như ma_thu_tuc, ten_thu_tuc".into(),
         ));
     }
+    Ok(main_table(&table, Format::Csv))
+}
+
+/// One row per procedure with the main sheet's columns and the CSV's JSON columns.
+fn main_table(table: &Table, format: Format) -> Parsed {
     let mut parsed = Parsed {
-        format: Format::Csv,
+        format,
         rows: Vec::new(),
         issues: Vec::new(),
     };
     let required: Vec<&str> = MAIN_COLUMNS.iter().filter(|c| c.1).map(|c| c.0).collect();
     if table.missing(&required, &mut parsed.issues) {
-        return Ok(parsed);
+        return parsed;
     }
     for (row, cells) in &table.rows {
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let mut cell = Cells::new(&table, *row, cells, &mut parsed.issues);
+        let mut cell = Cells::new(table, *row, cells, &mut parsed.issues);
         let Some(mut entry) = main_entry(&mut cell) else {
             continue;
         };
@@ -180,7 +186,7 @@ fn parse_csv(text: &str) -> Result<Parsed, FileError> {
                 .push(ParsedRow::new(table.sheet.clone(), *row, entry));
         }
     }
-    Ok(parsed)
+    parsed
 }
 
 fn cell_text(data: &calamine::Data) -> String {

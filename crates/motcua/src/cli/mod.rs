@@ -40,8 +40,7 @@ fn app_for(
                     .as_deref(),
             )?,
             audit_checkpoints: checkpoints.map(std::path::Path::to_path_buf),
-            // Changes made here are told to the national portal as the server's are.
-            national_sync: std::env::var("MOTCUA_NATIONAL_PORTAL_URL").is_ok_and(|u| !u.is_empty()),
+            national_sync: national_sync(),
             ..motcua_app::AppConfig::default()
         },
     ))
@@ -89,12 +88,19 @@ pub async fn with_app_at<T>(
     result
 }
 
+/// Changes made here are told to the national portal as the server's are, when its
+/// connector is set up.
+fn national_sync() -> bool {
+    std::env::var("MOTCUA_NATIONAL_PORTAL_URL").is_ok_and(|u| !u.is_empty())
+}
+
 /// Opens and migrates the store, runs `command` on it, and closes it whatever the outcome.
 pub async fn with_store<T>(
     location: &DataLocation,
     command: impl AsyncFnOnce(&Store) -> anyhow::Result<T>,
 ) -> anyhow::Result<T> {
     let (store, _) = location.open_and_migrate().await?;
+    let store = store.with_national_sync(national_sync());
     let result = command(&store).await;
     store.close().await;
     result

@@ -126,6 +126,14 @@ pub struct ServeArgs {
     /// without it, the names in docs/design/connectors.md.
     #[arg(long, env = "MOTCUA_NATIONAL_PORTAL_MAPPING")]
     national_portal_mapping: Option<PathBuf>,
+    /// Where the national catalogue's procedure list for this province is fetched (GET, signed
+    /// with the portal's client id and secret); with it, administrators can import it.
+    #[arg(long, env = "MOTCUA_NATIONAL_CATALOGUE_URL")]
+    national_catalogue_url: Option<String>,
+    /// A JSON file `{"fields": {national name: our column}, "sectors": {national code: ours}}`
+    /// adjusting how the list is read (docs/design/connectors.md).
+    #[arg(long, env = "MOTCUA_NATIONAL_CATALOGUE_MAPPING")]
+    national_catalogue_mapping: Option<PathBuf>,
     /// The client id the national portal signs its inbound dossiers with.
     #[arg(
         long,
@@ -212,6 +220,12 @@ impl Default for ServeArgs {
             national_portal_secret: std::env::var("MOTCUA_NATIONAL_PORTAL_SECRET")
                 .unwrap_or_default(),
             national_portal_mapping: std::env::var_os("MOTCUA_NATIONAL_PORTAL_MAPPING")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            national_catalogue_url: std::env::var("MOTCUA_NATIONAL_CATALOGUE_URL")
+                .ok()
+                .filter(|u| !u.is_empty()),
+            national_catalogue_mapping: std::env::var_os("MOTCUA_NATIONAL_CATALOGUE_MAPPING")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
             national_inbound_client_id: std::env::var("MOTCUA_NATIONAL_INBOUND_CLIENT_ID")
@@ -348,6 +362,7 @@ pub async fn run(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> 
         audit_checkpoint_every: (args.audit_checkpoint_minutes > 0)
             .then(|| Duration::from_secs(args.audit_checkpoint_minutes * 60)),
         national_portal: national_portal_config(&args)?,
+        national_catalogue: national_catalogue_config(&args)?,
         national_inbound: if args.national_inbound_secret.is_empty() {
             Vec::new()
         } else {
@@ -410,6 +425,43 @@ fn national_portal_config(
         timeout: Duration::from_secs(20),
         mapping,
     }))
+}
+
+fn national_catalogue_config(
+    args: &ServeArgs,
+) -> anyhow::Result<Option<motcua_app::connectors::catalogue::NationalCatalogueConfig>> {
+    let Some(url) = args
+        .national_catalogue_url
+        .as_deref()
+        .filter(|u| !u.is_empty())
+    else {
+        return Ok(None);
+    };
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        anyhow::bail!("--national-catalogue-url {url}: expected an http(s) address");
+    }
+    let mapping = match &args.national_catalogue_mapping {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            serde_json::from_str(&text).with_context(|| {
+                format!(
+                    "{}: expected {{\"fields\": {{…}}, \"sectors\": {{…}}}}",
+                    path.display()
+                )
+            })?
+        }
+        None => motcua_exchange::NationalMapping::default(),
+    };
+    Ok(Some(
+        motcua_app::connectors::catalogue::NationalCatalogueConfig {
+            url: url.to_owned(),
+            client_id: args.national_portal_client_id.clone(),
+            secret: args.national_portal_secret.clone(),
+            timeout: Duration::from_secs(60),
+            mapping,
+        },
+    ))
 }
 
 fn reminder_settings(args: &ServeArgs, messengers: &Messengers) -> Option<ReminderSettings> {

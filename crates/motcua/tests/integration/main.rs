@@ -21,6 +21,8 @@ mod form_designer;
 mod forms;
 mod forms_once;
 mod generate;
+mod national_catalogue;
+mod national_inbound;
 mod news;
 mod notifications;
 mod programme;

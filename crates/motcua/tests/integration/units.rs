@@ -1203,8 +1203,13 @@ async fn transition_moves_dossiers_in_flight(backend: Backend) {
         history.push(serde_json::to_value(events).unwrap());
     }
 
+    // With the national portal's connector set up, the command line queues what it changes
+    // for the portal as the server does.
     let transition_json = |command: &str| {
-        let out = app.cli(&["transition", command, "--effective", "2025-07-01", "--json"]);
+        let out = app.cli_with_env(
+            &["transition", command, "--effective", "2025-07-01", "--json"],
+            &[("MOTCUA_NATIONAL_PORTAL_URL", "http://127.0.0.1:9/hoso")],
+        );
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{stderr}");
         serde_json::from_slice::<Value>(&out.stdout).unwrap()
@@ -1270,9 +1275,31 @@ async fn transition_moves_dossiers_in_flight(backend: Backend) {
     assert!(open_codes.iter().all(|c| html.contains(c.as_str())));
     assert!(!html.contains(&code(&refused)) && !html.contains("Nguyễn Văn An"));
 
-    // Apply: moved, deadlines and history unchanged, one `moved` event each.
+    // Apply: moved, deadlines and history unchanged, one `moved` event each, and the
+    // portal told of each one's new agency.
     let doc = transition_json("apply");
     assert_eq!(doc["report"]["dossiers_moved"], 3);
+    let told: Vec<Value> = app
+        .store
+        .outbox_messages(50)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.kind == "national.moved")
+        .map(|m| serde_json::from_str(m.payload.as_deref().unwrap()).unwrap())
+        .collect();
+    let mut told_codes: Vec<&str> = told
+        .iter()
+        .map(|p| p["dossier_code"].as_str().unwrap())
+        .collect();
+    told_codes.sort();
+    let mut expected_codes: Vec<&str> = open_codes.iter().map(String::as_str).collect();
+    expected_codes.sort();
+    assert_eq!(told_codes, expected_codes);
+    assert!(
+        told.iter()
+            .all(|p| p["receiving_agency"] == new_ward.as_str())
+    );
     let dongkinh = api_token(&app, "motcua.dongkinh").await;
     for (d, history) in open.iter().zip(&history) {
         let now: Value = client

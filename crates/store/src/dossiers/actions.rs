@@ -37,6 +37,17 @@ impl Store {
     ) -> Result<DossierRecord, StoreError> {
         let code = before.code();
         let desk = after.desk_agency(&before.steps).to_string();
+        let record = DossierRecord {
+            dossier: after.clone(),
+            desk_agency: desk.clone(),
+            updated_at: at,
+            ..before.clone()
+        };
+        // What leaves (the portal's message, the applicant's notices) is built before the
+        // write lock is taken, and inserted in one statement.
+        let news = [(Some(&before.dossier), &record, action.kind().as_str())];
+        let mut outgoing = self.national_news(&news, at);
+        outgoing.extend_from_slice(messages);
         let mut tx = self.begin_write().await?;
         if !update_dossier(&mut tx, after, &desk, before.dossier.version, at).await? {
             return Err(stale(code));
@@ -61,15 +72,7 @@ impl Store {
             data,
         );
         append(&mut tx, entry).await?;
-        let record = DossierRecord {
-            dossier: after.clone(),
-            desk_agency: desk,
-            updated_at: at,
-            ..before.clone()
-        };
-        let news = [(Some(&before.dossier), &record, action.kind().as_str())];
-        self.tell_national_portal(&mut tx, &news, at).await?;
-        crate::outbox::insert_messages(&mut tx, messages, at).await?;
+        crate::outbox::insert_messages(&mut tx, &outgoing, at).await?;
         tx.commit().await?;
         Ok(record)
     }

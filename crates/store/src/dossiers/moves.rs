@@ -117,10 +117,19 @@ impl Store {
         );
         entry.detail = {
             let mut d: serde_json::Value = serde_json::from_str(&entry.detail).unwrap_or_default();
-            d["desk_agency"] = serde_json::Value::String(desk);
+            d["desk_agency"] = serde_json::Value::String(desk.clone());
             d.to_string()
         };
         append(tx, entry).await?;
+        // The portal holds the receiving and handling agencies: a move is news for it.
+        let moved = super::row::DossierRecord {
+            dossier: after.clone(),
+            desk_agency: desk,
+            updated_at: at,
+            ..record.clone()
+        };
+        self.tell_national_portal(tx, &[(Some(before), &moved, "moved")], at)
+            .await?;
         Ok(true)
     }
 

@@ -472,28 +472,45 @@ pub(crate) async fn insert_messages(
     messages: &[NewMessage],
     at: DateTime<Utc>,
 ) -> Result<u64, StoreError> {
-    let sql = "INSERT INTO outbox (id, kind, channel, dedup_key, recipient_user_id, \
-        recipient_email, subject, body, link, created_at, status, attempts, ordering_key, payload) \
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $12) \
-        ON CONFLICT (dedup_key) DO NOTHING";
+    // One statement per 64 messages: a dossier action's messages (the portal's and the
+    // applicant's) cost one round trip, not one each. 12 parameters a row keeps a statement
+    // under SQLite's 999.
     let mut inserted = 0;
-    for m in messages {
-        inserted += on_tx!(tx, |conn| sqlx::query(sql)
-            .bind(Uuid::now_v7())
-            .bind(&m.kind)
-            .bind(m.channel.as_str())
-            .bind(&m.dedup_key)
-            .bind(m.recipient_user_id)
-            .bind(&m.recipient_email)
-            .bind(&m.subject)
-            .bind(&m.body)
-            .bind(&m.link)
-            .bind(at)
-            .bind(&m.ordering_key)
-            .bind(&m.payload)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected());
+    for chunk in messages.chunks(64) {
+        let rows = (0..chunk.len())
+            .map(|i| {
+                let p: Vec<String> = (1..=12).map(|k| format!("${}", i * 12 + k)).collect();
+                format!(
+                    "({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 'pending', 0, {}, {})",
+                    p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11]
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO outbox (id, kind, channel, dedup_key, recipient_user_id, \
+             recipient_email, subject, body, link, created_at, status, attempts, ordering_key, \
+             payload) VALUES {rows} ON CONFLICT (dedup_key) DO NOTHING"
+        );
+        inserted += on_tx!(tx, |conn| {
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for m in chunk {
+                query = query
+                    .bind(Uuid::now_v7())
+                    .bind(&m.kind)
+                    .bind(m.channel.as_str())
+                    .bind(&m.dedup_key)
+                    .bind(m.recipient_user_id)
+                    .bind(&m.recipient_email)
+                    .bind(&m.subject)
+                    .bind(&m.body)
+                    .bind(&m.link)
+                    .bind(at)
+                    .bind(&m.ordering_key)
+                    .bind(&m.payload);
+            }
+            query.execute(&mut *conn).await?.rows_affected()
+        });
     }
     Ok(inserted)
 }

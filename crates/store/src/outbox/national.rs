@@ -29,16 +29,27 @@ impl Store {
         changes: &[(Option<&Dossier>, &DossierRecord, &str)],
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let messages = self.national_news(changes, at);
+        super::insert_messages(tx, &messages, at).await?;
+        Ok(())
+    }
+
+    /// The portal's messages for `changes` (none when its connector is off), built outside
+    /// any transaction.
+    pub(crate) fn national_news(
+        &self,
+        changes: &[(Option<&Dossier>, &DossierRecord, &str)],
+        at: DateTime<Utc>,
+    ) -> Vec<NewMessage> {
         if !self.national_sync {
-            return Ok(());
+            return Vec::new();
         }
         let news: Vec<(&DossierRecord, &str)> = changes
             .iter()
             .filter(|(before, after, _)| national_news(*before, &after.dossier))
             .map(|(_, record, event)| (*record, *event))
             .collect();
-        super::insert_messages(tx, &national_messages(&news, at, ""), at).await?;
-        Ok(())
+        national_messages(&news, at, "")
     }
 
     /// Queues the dossiers submitted in `[from, to)` that the portal does not know as they

@@ -263,8 +263,124 @@ pub(crate) async fn national_reconciliation(
     }))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct CatalogueImportQuery {
+    /// Check the list only; write nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// One procedure of the list and what became of it.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ImportedRowView {
+    /// The item's place in the list, from 1.
+    pub row: usize,
+    pub code: String,
+    pub name: String,
+    /// `created`, `updated`, or `valid` on a dry run.
+    pub outcome: String,
+}
+
+/// One bad item: where, which national field, and why (in Vietnamese).
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ImportIssueView {
+    pub row: usize,
+    pub field: Option<String>,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CatalogueImportView {
+    /// Whether the catalogue now holds the list (false on a dry run or when any item is bad).
+    pub imported: bool,
+    pub dry_run: bool,
+    /// The decision the procedures are published under.
+    pub decision: Option<String>,
+    pub rows: Vec<ImportedRowView>,
+    /// Every bad item; when there is any, nothing is written.
+    pub issues: Vec<ImportIssueView>,
+}
+
+pub(crate) fn catalogue_import_view(
+    report: motcua_app::catalogue::files::ImportReport,
+) -> CatalogueImportView {
+    use motcua_app::catalogue::files::ImportReport;
+    match report {
+        ImportReport::Rejected { issues, .. } => CatalogueImportView {
+            imported: false,
+            dry_run: false,
+            decision: None,
+            rows: Vec::new(),
+            issues: issues
+                .into_iter()
+                .map(|i| ImportIssueView {
+                    row: i.row,
+                    field: i.column,
+                    code: i.code.to_owned(),
+                    message: i.message,
+                })
+                .collect(),
+        },
+        ImportReport::Imported {
+            decision,
+            rows,
+            dry_run,
+            ..
+        } => CatalogueImportView {
+            imported: !dry_run,
+            dry_run,
+            decision: (!dry_run).then_some(decision),
+            rows: rows
+                .into_iter()
+                .map(|r| ImportedRowView {
+                    row: r.row,
+                    code: r.code,
+                    name: r.name,
+                    outcome: r.outcome.to_owned(),
+                })
+                .collect(),
+            issues: Vec::new(),
+        },
+    }
+}
+
+/// Fetches the procedure list the national catalogue publishes for the province and imports
+/// it through the catalogue's all-or-nothing import (`dry_run`: checks only). Province
+/// administrators. A list with any bad item imports nothing; the answer names each one by its
+/// place and national field.
+#[utoipa::path(
+    post, path = "/api/v1/integrations/national/catalogue-import", tag = "integrations",
+    params(CatalogueImportQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The report: imported, or every bad item", body = CatalogueImportView),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a province administrator", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`national_catalogue_off`: no source is configured", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`national_catalogue_too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`national_catalogue_unreadable`: not a list", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`national_catalogue_unreachable`: the portal is down or refused", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn national_catalogue_import(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiQuery(q): ApiQuery<CatalogueImportQuery>,
+) -> ApiResult<Json<CatalogueImportView>> {
+    let report = motcua_app::connectors::catalogue::import_national_catalogue(
+        &state.app,
+        &user.principal(),
+        q.dry_run,
+    )
+    .await?;
+    Ok(Json(catalogue_import_view(report)))
+}
+
 pub(super) fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(national_catalogue_import))
         .routes(routes!(national_reconciliation))
         .routes(routes!(list_integrations))
         .routes(routes!(list_dead_letters))

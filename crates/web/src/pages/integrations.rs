@@ -8,6 +8,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use motcua_app::catalogue::files::ImportReport;
 use motcua_app::connectors::{self, ConnectorView};
 use motcua_store::Channel;
 use uuid::Uuid;
@@ -63,6 +64,42 @@ struct IntegrationsPage {
     rows: Vec<Row>,
     dead: Vec<Dead>,
     may_act: bool,
+    /// The national catalogue's list can be imported here.
+    catalogue: bool,
+    /// What the last import from it did: a summary and each bad item.
+    imported: Option<(String, Vec<String>)>,
+}
+
+/// A report in words, for the page.
+fn import_summary(report: ImportReport) -> (String, Vec<String>) {
+    match report {
+        ImportReport::Rejected { issues, rows } => (
+            format!(
+                "Không nhập gì: {} lỗi trong danh mục ({rows} thủ tục đọc được). Sửa ở nguồn rồi nhập lại.",
+                issues.len()
+            ),
+            issues.iter().map(ToString::to_string).collect(),
+        ),
+        ImportReport::Imported {
+            rows,
+            dry_run: true,
+            ..
+        } => (
+            format!("Danh mục hợp lệ: {} thủ tục; chưa ghi gì.", rows.len()),
+            Vec::new(),
+        ),
+        ImportReport::Imported { decision, rows, .. } => {
+            let created = rows.iter().filter(|r| r.outcome == "created").count();
+            (
+                format!(
+                    "Đã nhập {} thủ tục ({created} mới, {} cập nhật), công bố theo {decision}.",
+                    rows.len(),
+                    rows.len() - created
+                ),
+                Vec::new(),
+            )
+        }
+    }
 }
 
 fn row(view: ConnectorView) -> Row {
@@ -85,6 +122,37 @@ pub(super) async fn page(
     State(state): State<AppState>,
     PageUser(user): PageUser,
     chrome: Chrome,
+) -> Result<Response, PageError> {
+    integrations_page(&state, &user, chrome, None).await
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct CatalogueForm {
+    #[serde(default)]
+    dry_run: Option<String>,
+}
+
+/// Imports the national catalogue's list (the same use case as the API) and shows the report.
+pub(super) async fn import_catalogue(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    chrome: Chrome,
+    axum::Form(form): axum::Form<CatalogueForm>,
+) -> Result<Response, PageError> {
+    let report = connectors::catalogue::import_national_catalogue(
+        &state.app,
+        &user.principal(),
+        form.dry_run.is_some(),
+    )
+    .await?;
+    integrations_page(&state, &user, chrome, Some(import_summary(report))).await
+}
+
+async fn integrations_page(
+    state: &AppState,
+    user: &crate::auth::AuthUser,
+    chrome: Chrome,
+    imported: Option<(String, Vec<String>)>,
 ) -> Result<Response, PageError> {
     let who = user.principal();
     let views = connectors::overview(&state.app, &who).await?;
@@ -109,6 +177,8 @@ pub(super) async fn page(
         chrome,
         rows: views.into_iter().map(row).collect(),
         dead,
+        catalogue: connectors::catalogue::configured(&state.app),
+        imported,
     };
     Ok(render(StatusCode::OK, &page))
 }

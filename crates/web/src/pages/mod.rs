@@ -99,6 +99,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/users/{username}", post(accounts::change))
         .route("/admin/integrations", get(integrations::page))
         .route(
+            "/admin/integrations/national-catalogue",
+            post(integrations::import_catalogue),
+        )
+        .route(
             "/admin/integrations/messages/{id}/retry",
             post(integrations::retry),
         )

@@ -31,6 +31,7 @@ pub fn demo_password(username: &str) -> String {
     format!("{username}-Mat-Khau-Thu")
 }
 
+#[derive(Clone)]
 pub struct Options {
     pub demo: bool,
     pub cookie_secure: bool,
@@ -52,6 +53,8 @@ pub struct Options {
     pub messengers: motcua_app::connectors::Messengers,
     /// The portal's public address (links in messages).
     pub public_url: Option<String>,
+    /// Where the national catalogue's list is fetched from.
+    pub national_catalogue: Option<motcua_app::connectors::catalogue::NationalCatalogueConfig>,
 }
 
 impl Default for Options {
@@ -68,6 +71,7 @@ impl Default for Options {
             national_inbound: Vec::new(),
             messengers: Default::default(),
             public_url: None,
+            national_catalogue: None,
         }
     }
 }
@@ -133,6 +137,7 @@ impl TestApp {
             public_url: options.public_url.clone(),
             national_portal: options.national_portal.clone(),
             national_inbound: options.national_inbound.clone(),
+            national_catalogue: options.national_catalogue.clone(),
             ..WebConfig::default()
         };
         let running = server::start(
@@ -155,7 +160,13 @@ impl TestApp {
 
     /// Runs the `motcua` binary on this app's database.
     pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        self.cli_with_env(args, &[])
+    }
+
+    /// The same, with more environment variables.
+    pub fn cli_with_env(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"));
+        cmd.envs(env.iter().copied());
         cmd.arg("--data-dir").arg(self.data_dir.path());
         if let Some(url) = &self.database_url {
             cmd.arg("--database-url").arg(url);
@@ -183,6 +194,46 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap()
+    }
+
+    /// A second app node on the same PostgreSQL database (None on SQLite), with its own
+    /// data folder and the first node's master key, serving beside the first. Its outbox
+    /// rounds are the test's to drive, under another node name.
+    pub async fn second_node(&self, options: &Options) -> Option<TestApp> {
+        let url = self.database_url.clone()?;
+        let data_dir = tempfile::tempdir().unwrap();
+        let key = self.data_dir.path().join("master.key");
+        if key.exists() {
+            std::fs::copy(&key, data_dir.path().join("master.key")).unwrap();
+        }
+        let store = open(data_dir.path(), Some(url.clone())).await;
+        let config = WebConfig {
+            cookie_secure: false,
+            data_dir: data_dir.path().to_path_buf(),
+            deliver_outbox: false,
+            national_portal: options.national_portal.clone(),
+            national_inbound: options.national_inbound.clone(),
+            messengers: options.messengers.clone(),
+            public_url: options.public_url.clone(),
+            ..WebConfig::default()
+        };
+        let accounts = demo::accounts_for_login_page(&store).await.unwrap();
+        let running = server::start(
+            store.clone(),
+            "127.0.0.1:0".parse().unwrap(),
+            config,
+            accounts,
+        )
+        .await
+        .unwrap();
+        Some(TestApp {
+            base: format!("http://{}", running.addr),
+            store,
+            passwords: self.passwords.clone(),
+            data_dir,
+            database_url: Some(url),
+            server: Some(running),
+        })
     }
 
     /// Stops the server and starts another on the same data folder and database (default
