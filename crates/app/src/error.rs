@@ -215,6 +215,7 @@ impl From<DossierError> for AppError {
         match err {
             DossierError::ReasonRequired
             | DossierError::NothingMissing
+            | DossierError::SupplementByPast
             | DossierError::InvalidAmount
             | DossierError::NewDateNotLater => AppError::invalid(err.code(), err.to_string()),
             _ => AppError::conflict(err.code(), err.to_string()),

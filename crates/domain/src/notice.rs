@@ -182,7 +182,14 @@ pub fn applicant_notice(
                 ),
             )
         }
-        (NoticeKind::SupplementRequested, Action::RequestSupplement { missing, note }) => {
+        (
+            NoticeKind::SupplementRequested,
+            Action::RequestSupplement {
+                missing,
+                note,
+                supplement_by,
+            },
+        ) => {
             let items: Vec<&str> = missing
                 .iter()
                 .map(|m| m.trim())
@@ -197,6 +204,11 @@ pub fn applicant_notice(
             if let Some(note) = note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
                 lines.push(format!("Hướng dẫn: {note}"));
             }
+            if let Some(by) = supplement_by {
+                let by = by.format("%d/%m/%Y").to_string();
+                fields.insert("date", by.clone());
+                lines.push(format!("Hạn bổ sung: ngày {by}."));
+            }
             lines.push(if after.received_at.is_some() {
                 "Thời hạn giải quyết tạm dừng từ hôm nay và tính tiếp khi cơ quan nhận đủ phần bổ sung. \
                  Ông/bà bổ sung càng sớm, hồ sơ được giải quyết càng sớm."
@@ -208,8 +220,11 @@ pub fn applicant_notice(
                 format!("Hồ sơ {code} cần bổ sung giấy tờ"),
                 lines,
                 format!(
-                    "Ho so {code} can bo sung: {}.",
-                    unaccented(&items.join("; "))
+                    "Ho so {code} can bo sung: {}.{}",
+                    unaccented(&items.join("; ")),
+                    supplement_by
+                        .map(|by| by.format(" Han: %d/%m/%Y.").to_string())
+                        .unwrap_or_default()
                 ),
             )
         }
@@ -375,11 +390,18 @@ mod tests {
         let action = Action::RequestSupplement {
             missing: vec!["Bản sao giấy chứng sinh".into(), " ".into()],
             note: Some("Nộp bản sao có chứng thực".into()),
+            supplement_by: chrono::NaiveDate::from_ymd_opt(2025, 7, 15),
         };
         let notice = applicant_notice(&action, &before, &after, &facts()).unwrap();
         assert!(notice.body.contains("- Bản sao giấy chứng sinh\n"));
         assert!(notice.body.contains("Hướng dẫn: Nộp bản sao có chứng thực"));
         assert!(notice.body.contains("tạm dừng"));
+        assert!(notice.body.contains("Hạn bổ sung: ngày 15/07/2025."));
+        assert!(
+            notice.short.contains("Han: 15/07/2025. Tra cuu:"),
+            "{}",
+            notice.short
+        );
         assert_eq!(notice.fields["missing"], "Bản sao giấy chứng sinh");
     }
 

@@ -28,6 +28,10 @@ pub struct ActionInput {
     pub reason: Option<String>,
     /// For `request_supplement`: everything missing.
     pub missing: Option<Vec<String>>,
+    /// For `request_supplement`, optional: the date (YYYY-MM-DD) the supplement is asked by.
+    #[cfg_attr(feature = "openapi", schema(example = "2026-03-20", format = "date"))]
+    #[serde(default)]
+    pub supplement_by: Option<String>,
     /// For `assign`: a username at the step's agency.
     pub assignee: Option<String>,
     /// For `transfer`.
@@ -128,6 +132,18 @@ impl ActionInput {
                     .missing
                     .clone()
                     .ok_or_else(|| missing_field("missing"))?,
+                supplement_by: match self.supplement_by.as_deref().map(str::trim) {
+                    None | Some("") => None,
+                    Some(day) => Some(chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").map_err(
+                        |_| {
+                            AppError::invalid_field(
+                                "supplement_by",
+                                "invalid_date",
+                                "Hạn bổ sung phải là ngày dạng YYYY-MM-DD.",
+                            )
+                        },
+                    )?),
+                },
             },
             "supplement_received" => Action::SupplementReceived,
             "refuse_at_receipt" => Action::RefuseAtReceipt { reason: reason()? },

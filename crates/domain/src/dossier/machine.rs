@@ -103,6 +103,9 @@ pub enum Action {
         /// Why, and how to supply it: shown to the applicant and printed on form 02.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
+        /// The date the agency asks the supplement by, when it sets one (told to the applicant).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        supplement_by: Option<chrono::NaiveDate>,
     },
     SupplementReceived,
     RefuseAtReceipt {
@@ -281,6 +284,8 @@ pub enum DossierError {
     SupplementWindowPassed,
     #[error("phải nêu ít nhất một thành phần cần bổ sung")]
     NothingMissing,
+    #[error("hạn bổ sung phải sau ngày hôm nay")]
+    SupplementByPast,
     #[error("đây là bước cuối của quy trình; hãy phê duyệt hoặc từ chối")]
     NoNextStep,
     #[error("đây là bước đầu của quy trình")]
@@ -314,6 +319,7 @@ impl DossierError {
             DossierError::SupplementAlreadyRequested => "supplement_already_requested",
             DossierError::SupplementWindowPassed => "supplement_window_passed",
             DossierError::NothingMissing => "nothing_missing",
+            DossierError::SupplementByPast => "supplement_by_past",
             DossierError::NoNextStep => "no_next_step",
             DossierError::NoPreviousStep => "no_previous_step",
             DossierError::NotAtLastStep => "not_at_last_step",
@@ -444,6 +450,13 @@ impl Dossier {
                 next.received_at = Some(now);
                 next.state = S::Received;
                 next.step = 0;
+            }
+            // A date to supplement by is the applicant's to meet: a day still to come.
+            (
+                Action::RequestSupplement { supplement_by, .. },
+                S::Submitted | S::Received | S::Processing,
+            ) if supplement_by.is_some_and(|d| d <= now.date()) => {
+                return Err(DossierError::SupplementByPast);
             }
             (Action::RequestSupplement { missing, .. }, S::Submitted) => {
                 if missing.iter().all(|m| m.trim().is_empty()) {

@@ -372,6 +372,7 @@ mod tests {
             Action::RequestSupplement {
                 note: None,
                 missing: vec!["Bản sao giấy chứng sinh".into()],
+                supplement_by: None,
             },
             at(2, 10, 0),
         );
@@ -396,6 +397,7 @@ mod tests {
             Action::RequestSupplement {
                 note: None,
                 missing: vec!["Tờ khai".into()],
+                supplement_by: None,
             },
             at(2, 8, 0),
         );
@@ -406,6 +408,7 @@ mod tests {
             Action::RequestSupplement {
                 note: None,
                 missing: vec!["Bản sao".into()],
+                supplement_by: None,
             },
             at(2, 10, 0),
         );
@@ -555,6 +558,7 @@ mod tests {
             Action::RequestSupplement {
                 note: None,
                 missing: vec!["Tờ khai".into()],
+                supplement_by: None,
             },
             at(2, 10, 0),
         );

@@ -146,6 +146,7 @@ fn a_supplement_at_receipt_is_asked_once() {
         &Action::RequestSupplement {
             note: None,
             missing: vec![" ".into()],
+            supplement_by: None,
         },
         &w.ctx(now),
     );
@@ -155,6 +156,7 @@ fn a_supplement_at_receipt_is_asked_once() {
             &Action::RequestSupplement {
                 note: None,
                 missing: vec!["Tờ khai".into()],
+                supplement_by: None,
             },
             &w.ctx(now),
         )
@@ -168,6 +170,7 @@ fn a_supplement_at_receipt_is_asked_once() {
         &Action::RequestSupplement {
             note: None,
             missing: vec!["CCCD".into()],
+            supplement_by: None,
         },
         &w.ctx(now),
     );
@@ -183,6 +186,7 @@ fn a_supplement_after_appraisal_must_come_within_three_working_days_and_restarts
     let ask = Action::RequestSupplement {
         note: None,
         missing: vec!["Bản vẽ".into()],
+        supplement_by: None,
     };
     // Friday is past 3 working days from Monday 09:00.
     assert_eq!(
@@ -485,7 +489,8 @@ fn any_action() -> impl Strategy<Value = Action> {
         Just(Action::Accept),
         Just(Action::RequestSupplement {
             note: None,
-            missing: vec!["Tờ khai".into()]
+            missing: vec!["Tờ khai".into()],
+            supplement_by: None,
         }),
         Just(Action::SupplementReceived),
         Just(Action::RefuseAtReceipt {

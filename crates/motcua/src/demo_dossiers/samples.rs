@@ -283,6 +283,7 @@ fn plans() -> Vec<Plan> {
                             "Bản sao hợp đồng thuê địa điểm kinh doanh".into(),
                             "Văn bản ủy quyền cho người nộp hồ sơ".into(),
                         ],
+                        supplement_by: None,
                     },
                 ),
             ],
@@ -301,6 +302,7 @@ fn plans() -> Vec<Plan> {
                     Action::RequestSupplement {
                         note: None,
                         missing: vec!["Bản sao giấy tờ tùy thân của cha, mẹ".into()],
+                        supplement_by: None,
                     },
                 ),
                 act(RECEIVER, 10.0, Action::SupplementReceived),

@@ -314,11 +314,23 @@ async fn applicants_are_told(backend: Backend) {
 
     // A supplement request lists what is missing; Zalo has no template for apologies, so an
     // apology would be skipped there, not failed.
+    // A date to supplement by must be still to come; given, the applicant is told it.
+    let d = receiver.json(&format!("/api/v1/dossiers/{told}")).await;
+    let past = receiver
+        .act(
+            &told,
+            json!({ "action": "request_supplement", "version": d["version"],
+                    "missing": ["Tờ khai"], "supplement_by": "2020-01-01" }),
+        )
+        .await;
+    problem(past, 422, "supplement_by_past").await;
+    let by = (chrono::Utc::now() + chrono::Duration::days(10)).date_naive();
     receiver
         .act_ok(
             &told,
             "request_supplement",
-            json!({ "missing": ["Bản sao giấy chứng nhận kết hôn"] }),
+            json!({ "missing": ["Bản sao giấy chứng nhận kết hôn"],
+                    "supplement_by": by.format("%Y-%m-%d").to_string() }),
         )
         .await;
     drain(&app, &senders, &s, Utc::now()).await;
@@ -328,6 +340,11 @@ async fn applicants_are_told(backend: Backend) {
         .find(|m| subject(m).contains("cần bổ sung"))
         .expect("the supplement mail");
     assert!(body_text(asked).contains("- Bản sao giấy chứng nhận kết hôn"));
+    assert!(
+        body_text(asked).contains(&format!("Hạn bổ sung: ngày {}.", by.format("%d/%m/%Y"))),
+        "{}",
+        body_text(asked)
+    );
     assert_eq!(provider.taken("zns")[1]["template_id"], "302");
 
     // The submission page offers the channels set up here; a choice made there is kept.
@@ -391,6 +408,21 @@ async fn applicants_are_told(backend: Backend) {
         .await
         .unwrap();
     assert!(page.contains("Tin đã gửi"), "{page}");
+    let form_02 = client
+        .get(app.url(&format!("/work/dossiers/{told}/forms/02")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        form_02.contains(&format!(
+            "Đề nghị bổ sung trước ngày {}.",
+            by.format("%d/%m/%Y")
+        )),
+        "the date is on form 02 too"
+    );
     assert_eq!(
         page.matches("Đã gửi lúc").count(),
         6,

@@ -710,6 +710,7 @@ async fn transition(store: Store) {
         Action::RequestSupplement {
             note: None,
             missing,
+            supplement_by: None,
         },
         before,
         receiver.clone(),

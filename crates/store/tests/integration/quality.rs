@@ -168,6 +168,7 @@ fn pick_action(rng: &mut Rng, record: &DossierRecord) -> Option<Action> {
         ActionKind::RequestSupplement => Action::RequestSupplement {
             note: None,
             missing: vec!["Bản sao giấy tờ".into()],
+            supplement_by: None,
         },
         ActionKind::SupplementReceived => Action::SupplementReceived,
         ActionKind::RefuseAtReceipt => Action::RefuseAtReceipt { reason: reason() },

@@ -229,6 +229,7 @@ fn action_body(pairs: &[(String, String)]) -> Result<ActionBody, AppError> {
         version,
         reason: get("reason"),
         missing: Some(missing),
+        supplement_by: get("supplement_by"),
         assignee: get("assignee"),
         to_agency: get("to_agency"),
         amount_vnd,

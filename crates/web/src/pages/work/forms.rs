@@ -54,6 +54,8 @@ pub(super) struct PrintPage {
     pub(super) documents: Vec<String>,
     pub(super) missing: Vec<String>,
     pub(super) reason: String,
+    /// Form 02: the date the supplement is asked by, when one was set ("dd/mm/yyyy").
+    pub(super) supplement_by: String,
     pub(super) previous_due: String,
     pub(super) new_due: String,
     pub(super) sheet: Vec<SheetLine>,
@@ -181,6 +183,7 @@ pub(crate) async fn form_page(
     };
     let mut missing = Vec::new();
     let mut reason = String::new();
+    let mut supplement_by = String::new();
     let mut previous_due = String::new();
     let mut new_due = String::new();
     let mut officer_event = None;
@@ -208,6 +211,10 @@ pub(crate) async fn form_page(
                 })
                 .unwrap_or_default();
             reason = data_text(e, "note").trim_end_matches('.').to_owned();
+            supplement_by =
+                chrono::NaiveDate::parse_from_str(&data_text(e, "supplement_by"), "%Y-%m-%d")
+                    .map(|d| d.format("%d/%m/%Y").to_string())
+                    .unwrap_or_default();
             officer_event = Some(e);
             ("PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ", vn(&e.at))
         }
@@ -346,6 +353,7 @@ pub(crate) async fn form_page(
         documents,
         missing,
         reason,
+        supplement_by,
         previous_due,
         new_due,
         sheet,

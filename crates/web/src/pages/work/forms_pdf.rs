@@ -90,6 +90,12 @@ fn sheet(p: &PrintPage) -> Result<Sheet, motcua_app::pdf::PdfUnavailable> {
                     "Lý do: {reason}. Mọi nội dung cần bổ sung đã được nêu đủ trong phiếu này."
                 ),
             );
+            if !p.supplement_by.is_empty() {
+                plain(
+                    &mut s,
+                    &format!("Đề nghị bổ sung trước ngày {}.", p.supplement_by),
+                );
+            }
             plain(
                 &mut s,
                 "Trong quá trình hoàn thiện hồ sơ, nếu có vướng mắc, xin liên hệ Bộ phận một \
