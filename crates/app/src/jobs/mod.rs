@@ -19,6 +19,10 @@ pub const IDEMPOTENCY_RETENTION_DAYS: u32 = 7;
 /// Keys deleted per transaction, so the purge never holds the write lock for long.
 pub const IDEMPOTENCY_PURGE_BATCH: i64 = 500;
 
+/// How long a delivered outbox message is kept (the dossier page's "Tin đã gửi" shows it
+/// until then; what the national portal holds is kept apart, in `national_sync`).
+pub const DELIVERED_RETENTION_DAYS: i64 = 90;
+
 /// Which of the optional jobs run.
 #[derive(Clone, Default)]
 pub struct JobSettings {
@@ -51,7 +55,10 @@ pub async fn recover_at_start(app: &App) {
 /// Starts every background job; abort the handles to stop them.
 pub fn spawn(app: &App, settings: JobSettings) -> Vec<JoinHandle<()>> {
     let store = &app.store;
-    let mut jobs = vec![tokio::spawn(purge_expired_periodically(store.clone()))];
+    let mut jobs = vec![
+        tokio::spawn(purge_expired_periodically(store.clone())),
+        tokio::spawn(purge_outbox_periodically(store.clone())),
+    ];
     if let Some(retention) = settings.idempotency_retention {
         jobs.push(tokio::spawn(purge_idempotency_periodically(
             store.clone(),
@@ -118,6 +125,42 @@ async fn purge_expired_periodically(store: Store) {
             Ok(n) => tracing::info!(rows = n, "purged expired form drafts"),
             Err(err) => tracing::warn!(error = %err, "purging expired form drafts failed"),
         }
+    }
+}
+
+/// Delivered outbox messages past their retention go once an hour, the first time an hour
+/// after start (a start is no reason to purge, and a test's messages on an earlier clock are
+/// done with by then).
+async fn purge_outbox_periodically(store: Store) {
+    let hour = std::time::Duration::from_secs(3600);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + hour, hour);
+    loop {
+        tick.tick().await;
+        match purge_delivered_messages(&store, crate::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "purged delivered outbox messages"),
+            Err(err) => tracing::warn!(error = %err, "purging the outbox failed"),
+        }
+    }
+}
+
+/// Deletes the outbox messages delivered more than [`DELIVERED_RETENTION_DAYS`] before `now`,
+/// one small transaction after another; returns how many went.
+pub async fn purge_delivered_messages(
+    store: &Store,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<u64, motcua_store::StoreError> {
+    let before = now - chrono::Duration::days(DELIVERED_RETENTION_DAYS);
+    let mut total = 0;
+    loop {
+        let n = store
+            .purge_delivered_messages(before, IDEMPOTENCY_PURGE_BATCH)
+            .await?;
+        total += n;
+        if n < IDEMPOTENCY_PURGE_BATCH as u64 {
+            return Ok(total);
+        }
+        tokio::task::yield_now().await;
     }
 }
 

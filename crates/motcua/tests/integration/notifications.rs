@@ -602,6 +602,15 @@ async fn an_hour_without_mail_or_sms(backend: Backend) {
             .iter()
             .any(|m| m["Content"].as_str().unwrap().contains(late.as_str()))
     );
+
+    // Delivered messages are kept 90 days, then purged; anything undelivered stays.
+    let kept = app.store.outbox_messages(10_000).await.unwrap().len();
+    let purge = motcua_app::jobs::purge_delivered_messages;
+    assert_eq!(purge(&app.store, Utc::now()).await.unwrap(), 0, "not yet");
+    let later = Utc::now() + Duration::days(motcua_app::jobs::DELIVERED_RETENTION_DAYS + 1);
+    let gone = purge(&app.store, later).await.unwrap() as usize;
+    assert_eq!(gone, kept, "every message here was delivered");
+    assert!(app.store.outbox_messages(10).await.unwrap().is_empty());
     app.stop().await;
 }
 

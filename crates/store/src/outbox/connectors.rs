@@ -152,6 +152,27 @@ impl Store {
         rows.into_iter().map(message_from_row).collect()
     }
 
+    /// Deletes up to `limit` messages delivered, skipped or dropped before `before` (their
+    /// in-app notifications stay); returns how many went. Pending and dead ones are kept.
+    pub async fn purge_delivered_messages(
+        &self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<u64, StoreError> {
+        let sql = "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox \
+            WHERE status IN ('sent', 'skipped', 'dropped') \
+            AND COALESCE(sent_at, last_attempt_at, created_at) < $1 LIMIT $2)";
+        let mut tx = self.begin_write().await?;
+        let n = on_tx!(&mut tx, |conn| sqlx::query(sql)
+            .bind(before)
+            .bind(limit)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected());
+        tx.commit().await?;
+        Ok(n)
+    }
+
     /// The messages of some ordering keys (a dossier's, on each connector), oldest first.
     pub async fn messages_by_ordering_keys(
         &self,
