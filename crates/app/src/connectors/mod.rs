@@ -140,32 +140,53 @@ where
     Ok(report)
 }
 
-/// Runs the national portal's loop until the task is aborted: rounds back to back while
-/// there is work, one per `idle` when there is none.
+/// Runs one connector's loop until the task is aborted: rounds back to back while there is
+/// work, one per `idle` when there is none. `name` is for the logs.
+pub fn spawn_delivery<F, Fut>(
+    store: Store,
+    channels: &'static [Channel],
+    settings: DeliverySettings,
+    name: &'static str,
+    send: F,
+) -> tokio::task::JoinHandle<()>
+where
+    F: Fn(OutboxMessage) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = SendOutcome> + Send,
+{
+    tokio::spawn(async move {
+        loop {
+            match deliver_round(&store, channels, &settings, now(), &send).await {
+                Ok(r) if r.claimed > 0 => {
+                    if r.failed + r.dead > 0 {
+                        tracing::warn!(connector = name, ?r, "some messages failed");
+                    }
+                    continue;
+                }
+                Ok(_) => {}
+                Err(err) => tracing::warn!(connector = name, error = format!("{err:#}"), "round"),
+            }
+            tokio::time::sleep(settings.idle).await;
+        }
+    })
+}
+
+/// The national portal's loop.
 pub fn spawn_national(
     store: Store,
     portal: NationalPortal,
     settings: DeliverySettings,
 ) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            let round = deliver_round(&store, &[Channel::NationalPortal], &settings, now(), |m| {
-                portal.send(m)
-            })
-            .await;
-            match round {
-                Ok(r) if r.claimed > 0 => {
-                    if r.failed + r.dead > 0 {
-                        tracing::warn!(?r, "national portal: some messages failed");
-                    }
-                    continue;
-                }
-                Ok(_) => {}
-                Err(err) => tracing::warn!(error = format!("{err:#}"), "national portal round"),
-            }
-            tokio::time::sleep(settings.idle).await;
-        }
-    })
+    let portal = std::sync::Arc::new(portal);
+    spawn_delivery(
+        store,
+        &[Channel::NationalPortal],
+        settings,
+        "national_portal",
+        move |m| {
+            let portal = portal.clone();
+            async move { portal.send(m).await }
+        },
+    )
 }
 
 /// The people-facing channels' senders this node has: in the app (always), e-mail, SMS
@@ -226,31 +247,23 @@ impl Messengers {
     }
 }
 
-/// Delivers the people-facing channels until the task is aborted (as [`spawn_national`]).
+/// The people-facing channels' loop.
 pub fn spawn_messengers(
     store: Store,
     messengers: Messengers,
     settings: DeliverySettings,
 ) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            let round = deliver_round(&store, &Messengers::CHANNELS, &settings, now(), |m| {
-                messengers.send(m)
-            })
-            .await;
-            match round {
-                Ok(r) if r.claimed > 0 => {
-                    if r.failed + r.dead > 0 {
-                        tracing::warn!(?r, "notifications: some messages failed");
-                    }
-                    continue;
-                }
-                Ok(_) => {}
-                Err(err) => tracing::warn!(error = format!("{err:#}"), "notification round"),
-            }
-            tokio::time::sleep(settings.idle).await;
-        }
-    })
+    let messengers = std::sync::Arc::new(messengers);
+    spawn_delivery(
+        store,
+        &Messengers::CHANNELS,
+        settings,
+        "notifications",
+        move |m| {
+            let messengers = messengers.clone();
+            async move { messengers.send(m).await }
+        },
+    )
 }
 
 /// Who may watch the connectors, and who may act on their dead letters.

@@ -151,11 +151,19 @@ pub async fn purge_delivered_messages(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<u64, motcua_store::StoreError> {
     let before = now - chrono::Duration::days(DELIVERED_RETENTION_DAYS);
+    in_batches(|| store.purge_delivered_messages(before, IDEMPOTENCY_PURGE_BATCH)).await
+}
+
+/// Runs `purge` (one small transaction deleting at most a batch) until a batch comes back
+/// short, letting other work in between; returns how many rows went.
+async fn in_batches<F, Fut>(purge: F) -> Result<u64, motcua_store::StoreError>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<u64, motcua_store::StoreError>>,
+{
     let mut total = 0;
     loop {
-        let n = store
-            .purge_delivered_messages(before, IDEMPOTENCY_PURGE_BATCH)
-            .await?;
+        let n = purge().await?;
         total += n;
         if n < IDEMPOTENCY_PURGE_BATCH as u64 {
             return Ok(total);
@@ -184,17 +192,7 @@ pub async fn purge_idempotency_keys(
     now: chrono::DateTime<chrono::Utc>,
     retention: chrono::Duration,
 ) -> Result<u64, motcua_store::StoreError> {
-    let mut total = 0;
-    loop {
-        let n = store
-            .purge_idempotency_keys(now - retention, IDEMPOTENCY_PURGE_BATCH)
-            .await?;
-        total += n;
-        if n < IDEMPOTENCY_PURGE_BATCH as u64 {
-            return Ok(total);
-        }
-        tokio::task::yield_now().await;
-    }
+    in_batches(|| store.purge_idempotency_keys(now - retention, IDEMPOTENCY_PURGE_BATCH)).await
 }
 
 /// Hourly after the pass at start: clears what the grace period spared and retries a

@@ -1,6 +1,7 @@
 //! Dossiers (hồ sơ): identifiers, the state machine, access rules and ratings.
 
 pub mod access;
+pub mod action;
 pub mod applicant;
 pub mod events;
 pub mod identity;
