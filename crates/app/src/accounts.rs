@@ -308,7 +308,7 @@ impl AccountChange {
 /// Who administers accounts: an operator at the command line (None), a province
 /// administrator (any account), or a unit administrator (the officers of their own agency,
 /// among the officer roles, without moving them elsewhere).
-fn may_administer(
+pub(crate) fn may_administer(
     by: Option<&Principal>,
     target: &UserRecord,
     change: &AccountChange,

@@ -17,6 +17,7 @@ pub mod dossiers;
 pub mod error;
 pub mod forms;
 mod fresh;
+pub mod identity;
 pub mod jobs;
 pub mod news;
 pub mod notifications;
@@ -72,6 +73,8 @@ pub struct AppConfig {
     pub notices: connectors::notices::NoticeSettings,
     /// Where the national catalogue's procedure list for the province is fetched from.
     pub national_catalogue: Option<connectors::catalogue::NationalCatalogueConfig>,
+    /// The OpenID providers people may sign in through.
+    pub identity: identity::Providers,
 }
 
 /// The province an instance serves: the whole of its statistics.
@@ -105,6 +108,7 @@ impl Default for AppConfig {
             mail_configured: false,
             notices: Default::default(),
             national_catalogue: None,
+            identity: identity::Providers::default(),
         }
     }
 }
@@ -144,6 +148,7 @@ pub struct App {
     /// The applicant channels delivered, and the public address their messages link to.
     pub(crate) notices: connectors::notices::NoticeSettings,
     pub(crate) national_catalogue: Option<connectors::catalogue::NationalCatalogueConfig>,
+    pub(crate) identity: identity::Providers,
 }
 
 /// Below this much free space on the data folder's file system the server reports itself
@@ -199,6 +204,7 @@ impl App {
             mail_configured: config.mail_configured,
             notices: config.notices.clone(),
             national_catalogue: config.national_catalogue.clone(),
+            identity: config.identity.clone(),
         }
     }
 
@@ -237,6 +243,11 @@ impl App {
     /// The largest document accepted, or None when the document store is off.
     pub fn max_document_bytes(&self) -> Option<u64> {
         self.documents.as_ref().map(|d| d.max_bytes())
+    }
+
+    /// The OpenID providers people may sign in through.
+    pub fn identity_providers(&self) -> &identity::Providers {
+        &self.identity
     }
 
     /// The connection pools' use, for the metrics.

@@ -22,3 +22,4 @@ pub mod quality;
 pub mod text;
 pub mod transition;
 pub mod unit;
+pub mod verified;

@@ -48,6 +48,7 @@ fn applicant() -> Applicant {
         address_unit: None,
         address: None,
         notify: vec![NoticeChannel::Email, NoticeChannel::Sms],
+        verified: None,
     }
 }
 

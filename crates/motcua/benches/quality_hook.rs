@@ -41,6 +41,7 @@ fn applicant() -> Applicant {
         address_unit: None,
         address: None,
         notify: Vec::new(),
+        verified: None,
     }
 }
 

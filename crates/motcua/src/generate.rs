@@ -92,6 +92,7 @@ fn applicant(rng: &mut StdRng) -> Applicant {
         address_unit: None,
         address: None,
         notify: Vec::new(),
+        verified: None,
     }
 }
 

@@ -34,7 +34,7 @@ pub struct NewUser {
     pub agency_code: Option<String>,
 }
 
-type UserRow = (
+pub(crate) type UserRow = (
     Uuid,
     String,
     String,
@@ -45,10 +45,10 @@ type UserRow = (
     DateTime<Utc>,
 );
 
-const SELECT_USER: &str = "SELECT u.id, u.username, u.display_name, u.password_hash, u.role, \
+pub(crate) const SELECT_USER: &str = "SELECT u.id, u.username, u.display_name, u.password_hash, u.role, \
      u.agency_code, u.active, u.created_at FROM users u";
 
-fn user_from_row(r: UserRow) -> Result<UserRecord, StoreError> {
+pub(crate) fn user_from_row(r: UserRow) -> Result<UserRecord, StoreError> {
     let role =
         r.4.parse::<Role>()
             .map_err(|e| StoreError::Config(e.to_string()))?;
@@ -115,6 +115,63 @@ pub struct UserChange {
     pub revoke_secrets: bool,
 }
 
+/// Inserts an account inside a transaction: its agency must exist, its username be free.
+pub(crate) async fn insert_user(
+    tx: &mut crate::tx::Tx,
+    user: &NewUser,
+    id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<UserRecord, StoreError> {
+    if let Some(agency) = &user.agency_code {
+        let exists: Option<i32> = on_tx!(tx, |conn| {
+            sqlx::query_scalar("SELECT 1 FROM agencies WHERE code = $1")
+                .bind(agency)
+                .fetch_optional(&mut *conn)
+                .await?
+        });
+        if exists.is_none() {
+            return Err(StoreError::NotFound(format!("cơ quan {agency}")));
+        }
+    }
+    let sql = "INSERT INTO users \
+            (id, username, display_name, password_hash, role, agency_code, active, created_at) \
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    let inserted = on_tx!(tx, |conn| {
+        sqlx::query(sql)
+            .bind(id)
+            .bind(user.username.as_str())
+            .bind(&user.display_name)
+            .bind(&user.password_hash)
+            .bind(user.role.as_str())
+            .bind(&user.agency_code)
+            .bind(true)
+            .bind(at)
+            .execute(&mut *conn)
+            .await
+            .map(|r| r.rows_affected())
+    });
+    if let Err(err) = inserted {
+        return Err(if StoreError::is_unique_violation(&err) {
+            StoreError::Conflict {
+                code: "username_taken",
+                detail: format!("tên đăng nhập {} đã được dùng", user.username),
+            }
+        } else {
+            err.into()
+        });
+    }
+    Ok(UserRecord {
+        id,
+        username: user.username.as_str().to_owned(),
+        display_name: user.display_name.clone(),
+        password_hash: user.password_hash.clone(),
+        role: user.role,
+        agency_code: user.agency_code.clone(),
+        active: true,
+        created_at: at,
+    })
+}
+
 /// Ends every session and API token of an account; returns how many there were.
 pub(crate) async fn revoke_user_secrets(
     tx: &mut crate::tx::Tx,
@@ -142,58 +199,11 @@ impl Store {
         at: DateTime<Utc>,
         audit: AuditEntry,
     ) -> Result<UserRecord, StoreError> {
-        let id = Uuid::now_v7();
         let mut tx = self.begin_write().await?;
-        if let Some(agency) = &user.agency_code {
-            let exists: Option<i32> = on_tx!(&mut tx, |conn| {
-                sqlx::query_scalar("SELECT 1 FROM agencies WHERE code = $1")
-                    .bind(agency)
-                    .fetch_optional(&mut *conn)
-                    .await?
-            });
-            if exists.is_none() {
-                return Err(StoreError::NotFound(format!("cơ quan {agency}")));
-            }
-        }
-        let sql = "INSERT INTO users \
-            (id, username, display_name, password_hash, role, agency_code, active, created_at) \
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-        let inserted = on_tx!(&mut tx, |conn| {
-            sqlx::query(sql)
-                .bind(id)
-                .bind(user.username.as_str())
-                .bind(&user.display_name)
-                .bind(&user.password_hash)
-                .bind(user.role.as_str())
-                .bind(&user.agency_code)
-                .bind(true)
-                .bind(at)
-                .execute(&mut *conn)
-                .await
-                .map(|r| r.rows_affected())
-        });
-        if let Err(err) = inserted {
-            return Err(if StoreError::is_unique_violation(&err) {
-                StoreError::Conflict {
-                    code: "username_taken",
-                    detail: format!("tên đăng nhập {} đã được dùng", user.username),
-                }
-            } else {
-                err.into()
-            });
-        }
+        let record = insert_user(&mut tx, user, Uuid::now_v7(), at).await?;
         append(&mut tx, audit).await?;
         tx.commit().await?;
-        Ok(UserRecord {
-            id,
-            username: user.username.as_str().to_owned(),
-            display_name: user.display_name.clone(),
-            password_hash: user.password_hash.clone(),
-            role: user.role,
-            agency_code: user.agency_code.clone(),
-            active: true,
-            created_at: at,
-        })
+        Ok(record)
     }
 
     pub async fn find_user_by_username(
@@ -418,7 +428,18 @@ impl Store {
             .execute(&mut *conn)
             .await?
             .rows_affected();
-            a + b + c
+            // Sign-ins that never came back, and links never proved.
+            let d = sqlx::query("DELETE FROM oidc_logins WHERE expires_at <= $1")
+                .bind(now)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            let e = sqlx::query("DELETE FROM pending_links WHERE expires_at <= $1")
+                .bind(now)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            a + b + c + d + e
         });
         tx.commit().await?;
         Ok(n)

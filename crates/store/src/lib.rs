@@ -15,6 +15,7 @@ mod dossiers;
 mod error;
 mod form_drafts;
 mod forms;
+mod identity;
 mod import;
 mod lookup;
 mod national;
@@ -56,6 +57,7 @@ pub use dossiers::{
 pub use error::{StoreError, is_disk_full};
 pub use form_drafts::FormDraftRecord;
 pub use forms::{CodeEntry, CodeListRecord, DeclaredForm};
+pub use identity::{ExternalSignIn, PendingLink, PendingLogin, SignInAccount};
 pub use import::{
     ImportOutcome, ImportRun, ImportSource, LinkImportSummary, Progress, UnitImportSummary,
 };

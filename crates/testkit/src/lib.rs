@@ -1,13 +1,15 @@
 //! Test support shared by the crates' test suites.
 //!
 //! Tests that need PostgreSQL, a browser or an SMTP server skip, loudly, when the service is
-//! absent, and fail instead when `MOTCUA_REQUIRE_POSTGRES=1`, `MOTCUA_REQUIRE_BROWSER=1` or
-//! `MOTCUA_REQUIRE_SMTP=1`.
+//! absent, and fail instead when `MOTCUA_REQUIRE_POSTGRES=1`, `MOTCUA_REQUIRE_BROWSER=1`,
+//! `MOTCUA_REQUIRE_SMTP=1` or `MOTCUA_REQUIRE_OIDC=1`.
 
+mod oidc;
 mod outage;
 mod postgres;
 mod smtp;
 
+pub use oidc::{OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, OidcProvider};
 pub use outage::OutageProxy;
 pub use postgres::{PostgresTemplate, fresh_postgres_url};
 pub use smtp::{SmtpServer, TestCertificates};

@@ -13,6 +13,16 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
     style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
     form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// The policy of a page whose form may end on another origin: signing out redirects to the
+/// identity provider's logout, and browsers hold a form's redirects to `form-action` too.
+pub(crate) fn policy_allowing_form_to(origin: &str) -> Option<HeaderValue> {
+    let policy = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {origin}"),
+    );
+    HeaderValue::from_str(&policy).ok()
+}
+
 /// For bytes someone uploaded: never run as a page of ours, even if opened in the browser.
 pub(crate) const DOWNLOAD_POLICY: &str = "sandbox; default-src 'none'";
 

@@ -48,6 +48,8 @@ pub struct WebConfig {
     pub national_catalogue: Option<motcua_app::connectors::catalogue::NationalCatalogueConfig>,
     /// Systems allowed to send dossiers in (the national portal); none: the route is off.
     pub national_inbound: Vec<motcua_app::connectors::inbound::InboundClient>,
+    /// The OpenID providers people may sign in through (none by default).
+    pub identity: motcua_app::identity::Providers,
 }
 
 /// Limits on slow clients, so that neither a stalled request nor shutdown waits for ever.
@@ -96,6 +98,7 @@ impl Default for WebConfig {
             national_catalogue: None,
             deliver_outbox: true,
             national_inbound: Vec::new(),
+            identity: Default::default(),
         }
     }
 }
@@ -120,6 +123,7 @@ impl WebConfig {
                 public_url: self.public_url.clone(),
             },
             national_catalogue: self.national_catalogue.clone(),
+            identity: self.identity.clone(),
         }
     }
 }

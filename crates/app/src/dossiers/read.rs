@@ -242,6 +242,7 @@ mod tests {
             address_unit: Some("06628".into()),
             address: Some("12 Lê Lợi".into()),
             notify: Vec::new(),
+            verified: None,
         };
         for role in [Role::ProvinceAdmin, Role::UnitAdmin, Role::Auditor] {
             let seen = ApplicantDetails::for_reader(&a, role);

@@ -152,6 +152,7 @@ impl ApplicantInput {
             address_unit: self.address_unit.clone(),
             address: self.address.as_deref().map(nfc),
             notify,
+            verified: None,
         };
         match applicant.validated() {
             Ok(a) if errors.is_empty() => Ok(a),
@@ -232,11 +233,14 @@ pub(crate) async fn submit_from(
     app: &App,
     who: Option<&Principal>,
     relayed: Option<Relayed>,
-    body: SubmitRequest,
+    mut body: SubmitRequest,
 ) -> AppResult<Submitted> {
     let role = who.map_or(Role::Citizen, |u| u.role);
     if !matches!(role, Role::Citizen | Role::Receiver) {
         return Err(AppError::forbidden());
+    }
+    if let Some(citizen) = who.filter(|u| u.role == Role::Citizen) {
+        body.applicant.verified = verified_facts(app, citizen, &body.applicant).await?;
     }
     let channel = match body.channel.as_deref() {
         Some(c) => {
@@ -406,4 +410,45 @@ async fn declared(
         declared.reused = known.reused(form, &clean);
     }
     Ok(declared)
+}
+
+/// A citizen who signed in with their electronic identity applies as the person it verified:
+/// the name and number are theirs, not typed (Decree 69/2024 art. 13), and are recorded as
+/// verified. Applying for an organisation, the verified person is not the applicant.
+async fn verified_facts(
+    app: &App,
+    citizen: &Principal,
+    applicant: &Applicant,
+) -> AppResult<Option<motcua_domain::verified::VerifiedFacts>> {
+    use motcua_domain::dossier::ApplicantKind;
+    if applicant.kind != ApplicantKind::Person {
+        return Ok(None);
+    }
+    let Some((_, key, identity)) = crate::identity::verified_profile_of(app, citizen).await? else {
+        return Ok(None);
+    };
+    let same = |a: &str, b: &str| {
+        let fold = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+        fold(&motcua_domain::text::nfc(a)) == fold(&motcua_domain::text::nfc(b))
+    };
+    let name_ok = identity
+        .full_name
+        .as_deref()
+        .is_none_or(|n| same(n, &applicant.name));
+    let id_ok = identity.citizen_id.is_none() || identity.citizen_id == applicant.citizen_id;
+    if !name_ok || !id_ok {
+        return Err(AppError::invalid(
+            "verified_identity_changed",
+            "Họ tên và số định danh đã được xác thực qua tài khoản định danh điện tử, không sửa \
+             được. Nộp thay cho người khác thì ghi thông tin người đó trong tờ khai.",
+        ));
+    }
+    let mut fields = vec!["name".to_owned()];
+    if identity.citizen_id.is_some() {
+        fields.push("citizen_id".to_owned());
+    }
+    Ok(Some(motcua_domain::verified::VerifiedFacts {
+        provider: key,
+        fields,
+    }))
 }

@@ -14,6 +14,8 @@ const DOSSIERS_READ: i64 = 10;
 /// Where a known value was read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
+    /// What the identity provider vouched for at the citizen's last sign-in (its label, key).
+    Verified(String, String),
     /// The account and the identity bound to it.
     Account,
     /// An earlier dossier of the citizen: what they declared on it, or its applicant.
@@ -26,6 +28,7 @@ impl Source {
     /// In words, after "điền sẵn từ".
     pub fn said(&self) -> String {
         match self {
+            Source::Verified(label, _) => label.clone(),
             Source::Account => "tài khoản của bạn".to_owned(),
             Source::Dossier(code) => format!("hồ sơ {code} bạn đã nộp"),
             Source::Result(code) => format!("kết quả của hồ sơ {code} trong kho dữ liệu của bạn"),
@@ -34,6 +37,7 @@ impl Source {
 
     fn tag(&self) -> String {
         match self {
+            Source::Verified(_, key) => format!("verified:{key}"),
             Source::Account => "account".to_owned(),
             Source::Dossier(code) => format!("dossier:{code}"),
             Source::Result(code) => format!("result:{code}"),
@@ -140,6 +144,25 @@ pub async fn known(app: &App, who: Option<&Principal>) -> AppResult<Known> {
     let Some(who) = who.filter(|w| w.role == Role::Citizen) else {
         return Ok(known);
     };
+    // What the electronic identity vouched for comes first: offers keep the first value.
+    if let Some((label, key, id)) = crate::identity::verified_profile_of(app, who).await? {
+        let verified = Source::Verified(label, key);
+        let facts = [
+            (Prefill::Name, id.full_name),
+            (
+                Prefill::CitizenId,
+                id.citizen_id.map(|c| c.as_str().to_owned()),
+            ),
+            (Prefill::BirthDate, id.birth_date.map(|d| d.to_string())),
+            (Prefill::Phone, id.phone),
+            (Prefill::Email, id.email),
+        ];
+        for (fact, value) in facts {
+            if let Some(value) = value {
+                known.offer(fact, Value::String(value), &verified);
+            }
+        }
+    }
     let account = Source::Account;
     if let Some(user) = app.store.find_user_by_username(&who.username).await? {
         known.offer(Prefill::Name, Value::String(user.display_name), &account);

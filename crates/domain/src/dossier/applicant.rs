@@ -54,6 +54,10 @@ pub struct Applicant {
     /// The channels the applicant chose to hear about the dossier on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notify: Vec<NoticeChannel>,
+    /// The facts an identity provider vouched for when the dossier was submitted (the
+    /// applicant signed in with their electronic identity and could not edit them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified: Option<crate::verified::VerifiedFacts>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -227,6 +231,7 @@ mod tests {
             address_unit: None,
             address: None,
             notify: Vec::new(),
+            verified: None,
         }
     }
 

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod calendar;
 pub mod dev;
 pub mod export;
+pub mod identity;
 pub mod import;
 pub mod quality;
 pub mod serve;

@@ -145,6 +145,8 @@ pub struct ServeArgs {
     /// answers 404.
     #[arg(skip = std::env::var("MOTCUA_NATIONAL_INBOUND_SECRET").unwrap_or_default())]
     national_inbound_secret: String,
+    #[command(flatten)]
+    identity: super::identity::IdentityArgs,
 }
 
 /// A number from the environment, or the default.
@@ -225,6 +227,7 @@ impl Default for ServeArgs {
             national_catalogue_url: std::env::var("MOTCUA_NATIONAL_CATALOGUE_URL")
                 .ok()
                 .filter(|u| !u.is_empty()),
+            identity: Default::default(),
             national_catalogue_mapping: std::env::var_os("MOTCUA_NATIONAL_CATALOGUE_MAPPING")
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
@@ -372,6 +375,7 @@ pub async fn run(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> 
             }]
         },
         messengers: messengers.clone(),
+        identity: args.identity.providers()?,
         ..WebConfig::default()
     };
     let reminders = reminder_settings(&args, &messengers);

@@ -34,6 +34,25 @@ pub enum UserCommand {
         #[arg(long)]
         identity: String,
     },
+    /// Bind an officer's account to their subject (`sub`) at the organisation's OpenID
+    /// provider, so they can sign in through it when their agency allows; `--remove` unbinds.
+    /// Ends the account's sessions either way.
+    BindSso {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        subject: String,
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Let an agency's staff sign in through the organisation's OpenID provider (`--stop`
+    /// ends it).
+    AllowSso {
+        #[arg(long)]
+        agency: String,
+        #[arg(long)]
+        stop: bool,
+    },
     /// Stop an account from signing in, and end its sessions and API tokens.
     Disable {
         #[arg(long)]
@@ -98,6 +117,40 @@ pub async fn run(command: UserCommand, location: &DataLocation) -> anyhow::Resul
         UserCommand::LinkIdentity { username, identity } => {
             super::with_app(location, async |app| {
                 link_identity(app, &username, &identity).await
+            })
+            .await
+        }
+        UserCommand::BindSso {
+            username,
+            subject,
+            remove,
+        } => {
+            super::with_app(location, async |app| {
+                let changed = motcua_app::identity::admin::bind_staff_subject(
+                    app, None, &username, &subject, !remove,
+                )
+                .await?;
+                let what = match (remove, changed) {
+                    (false, true) => "đã gắn / bound",
+                    (true, true) => "đã gỡ / unbound",
+                    (_, false) => "không đổi / unchanged",
+                };
+                println!("{username} ↔ {subject}: {what}");
+                Ok(())
+            })
+            .await
+        }
+        UserCommand::AllowSso { agency, stop } => {
+            super::with_app(location, async |app| {
+                let changed =
+                    motcua_app::identity::admin::set_agency_sso(app, None, &agency, !stop).await?;
+                let what = match (stop, changed) {
+                    (false, true) => "cho phép đăng nhập một lần / single sign-on allowed",
+                    (true, true) => "dừng đăng nhập một lần / single sign-on stopped",
+                    (_, false) => "không đổi / unchanged",
+                };
+                println!("{agency}: {what}");
+                Ok(())
             })
             .await
         }

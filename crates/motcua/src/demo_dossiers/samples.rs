@@ -32,6 +32,7 @@ fn applicants() -> anyhow::Result<Vec<Applicant>> {
             address_unit: None,
             address: Some("Phường Đông Kinh, tỉnh Lạng Sơn".into()),
             notify: Vec::new(),
+            verified: None,
         })
     };
     let business = |name: &str, tax: &str, phone: &str| -> anyhow::Result<Applicant> {
@@ -45,6 +46,7 @@ fn applicants() -> anyhow::Result<Vec<Applicant>> {
             address_unit: None,
             address: Some("Thành phố Lạng Sơn cũ, tỉnh Lạng Sơn".into()),
             notify: Vec::new(),
+            verified: None,
         })
     };
     Ok(vec![

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 const REQUIRE: &str = "MOTCUA_REQUIRE_BROWSER";
 
-struct Driver {
+pub(crate) struct Driver {
     process: Child,
     port: u16,
     _profile: tempfile::TempDir,
@@ -29,7 +29,7 @@ fn find(binary: &str) -> Option<std::path::PathBuf> {
 }
 
 /// The driver, or None after saying loudly why not (a failure when a browser is required).
-fn driver_or_skip() -> Option<Driver> {
+pub(crate) fn driver_or_skip() -> Option<Driver> {
     start_driver()
         .map_err(|why| motcua_testkit::skip_or_fail("a browser", REQUIRE, &why))
         .ok()
@@ -64,7 +64,7 @@ fn start_driver() -> Result<Driver, String> {
     })
 }
 
-async fn connect(driver: &Driver) -> Client {
+pub(crate) async fn connect(driver: &Driver) -> Client {
     connect_as(driver, None).await
 }
 
@@ -121,7 +121,7 @@ async fn html_class(browser: &Client) -> Result<String, String> {
         .unwrap_or_default())
 }
 
-async fn click(browser: &Client, css: &str) -> Result<(), String> {
+pub(crate) async fn click(browser: &Client, css: &str) -> Result<(), String> {
     browser
         .find(Locator::Css(css))
         .await
@@ -132,7 +132,7 @@ async fn click(browser: &Client, css: &str) -> Result<(), String> {
 }
 
 /// Waits for the page to satisfy `check`, since a click's navigation finishes asynchronously.
-async fn wait_for(
+pub(crate) async fn wait_for(
     browser: &Client,
     what: &str,
     check: impl Fn(&str) -> bool,
@@ -171,7 +171,7 @@ async fn sign_in(app: &TestApp, browser: &Client, username: &str) -> Result<(), 
 }
 
 /// Ends a browser scenario: on failure, a screenshot named `failure` and the panic.
-async fn finish(browser: Client, outcome: Result<(), String>, failure: &str) {
+pub(crate) async fn finish(browser: Client, outcome: Result<(), String>, failure: &str) {
     if let Err(why) = &outcome {
         let path = artefact(failure);
         if let Ok(png) = browser.screenshot().await {
@@ -306,7 +306,11 @@ async fn axe_violations(browser: &Client, axe: &str) -> Result<Vec<String>, Stri
 /// Every page in `paths` fits the phone's width (nothing scrolls sideways but a wide
 /// table inside its own box) and has no WCAG 2.1 A or AA violation that axe-core finds.
 /// A few are kept as screenshots for people to look at.
-async fn check_pages(app: &TestApp, browser: &Client, paths: &[String]) -> Result<(), String> {
+pub(crate) async fn check_pages(
+    app: &TestApp,
+    browser: &Client,
+    paths: &[String],
+) -> Result<(), String> {
     let axe = axe_script();
     if let Err(why) = &axe {
         motcua_testkit::skip_or_fail("axe-core", REQUIRE, why);

@@ -120,6 +120,7 @@ fn submission(at: DateTime<Utc>, attachments: Vec<WalletAttachment>, holder: &st
             address_unit: None,
             address: None,
             notify: Vec::new(),
+            verified: None,
         },
         owner: None,
         idempotency: None,

@@ -116,6 +116,7 @@ fn applicant(name: &str) -> Applicant {
         address_unit: None,
         address: None,
         notify: Vec::new(),
+        verified: None,
     }
 }
 

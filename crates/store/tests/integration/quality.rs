@@ -126,6 +126,7 @@ fn applicant(i: u64) -> Applicant {
         address_unit: None,
         address: None,
         notify: Vec::new(),
+        verified: None,
     }
 }
 

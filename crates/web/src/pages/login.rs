@@ -14,6 +14,7 @@ use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use chrono::Duration;
 use motcua_app::accounts::{self, BAD_CREDENTIALS, LOCKED, LoginCheck, check_credentials};
+use motcua_app::identity::oidc::Audience;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -25,6 +26,16 @@ struct LoginPage {
     next: String,
     error: Option<String>,
     demo_accounts: Vec<DemoAccount>,
+    /// Where the citizens' provider's sign-in starts.
+    citizen_sign_in: Option<String>,
+    /// The officers' provider: its label and where its sign-in starts.
+    staff_sign_in: Option<(String, String)>,
+}
+
+/// Where a sign-in through a provider starts, coming back to `next`.
+pub(crate) fn identity_start(key: &str, next: &str) -> String {
+    let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+    format!("/auth/oidc/{key}/start?{query}")
 }
 
 #[derive(Deserialize)]
@@ -39,9 +50,17 @@ fn login_page(
     next: String,
     error: Option<&str>,
 ) -> LoginPage {
+    let providers = state.app.identity_providers();
+    let start = |key: &str| identity_start(key, &next);
+    let staff = providers
+        .offered()
+        .into_iter()
+        .find(|p| p.2 == Audience::Staff);
     LoginPage {
         chrome,
         username,
+        citizen_sign_in: providers.citizen_key().map(start),
+        staff_sign_in: staff.map(|(key, label, _)| (label, start(&key))),
         next,
         error: error.map(str::to_owned),
         demo_accounts: state.demo_accounts.to_vec(),
@@ -107,17 +126,21 @@ pub(super) async fn submit(
     )
     .await?
     .secret;
+    Ok((with_session(&state, jar, session), Redirect::to(&next)).into_response())
+}
+
+/// The cookies of a new session: the session's, and a new CSRF token, so that one planted
+/// before signing in is worthless after.
+pub(crate) fn with_session(state: &AppState, jar: CookieJar, secret: String) -> CookieJar {
     let secure = state.config.cookie_secure;
-    let cookie = Cookie::build((SESSION_COOKIE, session))
+    let cookie = Cookie::build((SESSION_COOKIE, secret))
         .path("/")
         .http_only(true)
         .secure(secure)
         .same_site(SameSite::Lax)
         .max_age(cookie::time::Duration::hours(state.config.session_hours))
         .build();
-    // A new CSRF token at login, so one planted before it is worthless after.
-    let jar = jar.add(cookie).add(csrf_cookie(random_token(), secure));
-    Ok((jar, Redirect::to(&next)).into_response())
+    jar.add(cookie).add(csrf_cookie(random_token(), secure))
 }
 
 #[derive(Template)]
@@ -126,22 +149,46 @@ struct LogoutPage {
     chrome: Chrome,
 }
 
-pub(super) async fn logout_form(chrome: Chrome) -> Response {
+pub(super) async fn logout_form(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    jar: CookieJar,
+) -> Result<Response, super::PageError> {
     if chrome.user.is_none() {
-        return Redirect::to("/").into_response();
+        return Ok(Redirect::to("/").into_response());
     }
-    render(StatusCode::OK, &LogoutPage { chrome })
+    let origin = match jar.get(SESSION_COOKIE) {
+        Some(cookie) => motcua_app::identity::sign_out_origin(&state.app, cookie.value()).await?,
+        None => None,
+    };
+    let mut page = render(StatusCode::OK, &LogoutPage { chrome });
+    if let Some(policy) = origin
+        .as_deref()
+        .and_then(crate::headers::policy_allowing_form_to)
+    {
+        page.headers_mut()
+            .insert(axum::http::header::CONTENT_SECURITY_POLICY, policy);
+    }
+    Ok(page)
 }
 
 pub(super) async fn logout(
     State(state): State<AppState>,
     chrome: Chrome,
     jar: CookieJar,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, super::PageError> {
+    let mut to = "/".to_owned();
     if let Some(cookie) = jar.get(SESSION_COOKIE) {
         let who = chrome.user.as_ref().map(|u| u.principal());
-        accounts::close_session(&state.app, cookie.value(), who.as_ref()).await?;
+        let home = format!("{}/", crate::links::public_base(&state, &headers));
+        // Signed in through a provider: signed out there too, and back home.
+        if let Some(there) =
+            motcua_app::identity::sign_out(&state.app, cookie.value(), who.as_ref(), &home).await?
+        {
+            to = there;
+        }
     }
     let removal = Cookie::build((SESSION_COOKIE, "")).path("/").build();
-    Ok((jar.remove(removal), Redirect::to("/")).into_response())
+    Ok((jar.remove(removal), Redirect::to(&to)).into_response())
 }

@@ -11,6 +11,7 @@ mod home;
 mod integrations;
 pub(crate) mod login;
 mod news;
+mod oidc;
 pub(crate) use integrations::connector_label;
 mod notifications;
 mod processes;
@@ -40,6 +41,12 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/", get(home::home))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", get(login::logout_form).post(login::logout))
+        .route("/auth/oidc/{provider}/start", get(oidc::start))
+        .route("/auth/oidc/callback", get(oidc::callback))
+        .route(
+            "/auth/oidc/link",
+            get(oidc::link_form).post(oidc::link_submit),
+        )
         .route("/preferences", post(preferences))
         .route("/calendar", get(calendar::year_view))
         .route(
@@ -97,6 +104,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/wallet", get(documents::wallet))
         .route("/admin/users", get(accounts::list))
         .route("/admin/users/{username}", post(accounts::change))
+        .route("/admin/sso/{agency}", post(accounts::agency_sso))
         .route("/admin/integrations", get(integrations::page))
         .route(
             "/admin/integrations/national-catalogue",

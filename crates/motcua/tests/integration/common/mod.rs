@@ -55,6 +55,8 @@ pub struct Options {
     pub public_url: Option<String>,
     /// Where the national catalogue's list is fetched from.
     pub national_catalogue: Option<motcua_app::connectors::catalogue::NationalCatalogueConfig>,
+    /// OpenID providers to sign in through.
+    pub identity: motcua_app::identity::Providers,
 }
 
 impl Default for Options {
@@ -72,6 +74,7 @@ impl Default for Options {
             messengers: Default::default(),
             public_url: None,
             national_catalogue: None,
+            identity: Default::default(),
         }
     }
 }
@@ -138,6 +141,7 @@ impl TestApp {
             national_portal: options.national_portal.clone(),
             national_inbound: options.national_inbound.clone(),
             national_catalogue: options.national_catalogue.clone(),
+            identity: options.identity.clone(),
             ..WebConfig::default()
         };
         let running = server::start(

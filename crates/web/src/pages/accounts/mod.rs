@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use motcua_app::AppError;
 use motcua_app::accounts::{self, AccountChange};
+use motcua_app::identity::admin;
 use motcua_domain::account::Role;
 use motcua_store::UserFilter;
 use serde::Deserialize;
@@ -37,6 +38,8 @@ struct Row {
     agency: String,
     agency_code: String,
     active: bool,
+    /// The subject bound at the organisation's provider (single sign-on), if any.
+    sso_subject: String,
 }
 
 struct RoleOption {
@@ -56,6 +59,10 @@ struct AccountsPage {
     filter_status: String,
     notice: Option<String>,
     error: Option<String>,
+    /// Whether officers may sign in through an organisation's provider here.
+    sso: bool,
+    /// The agency shown, and whether its staff may use single sign-on.
+    sso_agency: Option<(String, bool)>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -132,9 +139,30 @@ async fn page(
         .await
         .map_err(|e| fail(&chrome, e))?;
     let names = agency_names(state).await.map_err(|e| fail(&chrome, e))?;
+    let sso = state.app.identity_providers().staff_key().is_some();
+    let mut subjects = match sso {
+        true => admin::staff_subjects(&state.app)
+            .await
+            .map_err(|e| fail(&chrome, e))?,
+        false => Default::default(),
+    };
+    let shown_agency = match user.role {
+        Role::UnitAdmin => user.agency_code.clone(),
+        _ => (!filter_agency.is_empty()).then(|| filter_agency.clone()),
+    };
+    let sso_agency = match shown_agency.filter(|_| sso) {
+        Some(code) => {
+            let allowed = admin::agency_sso_allowed(&state.app, &code)
+                .await
+                .map_err(|e| fail(&chrome, e))?;
+            Some((code, allowed))
+        }
+        None => None,
+    };
     let rows = users
         .into_iter()
         .map(|u| Row {
+            sso_subject: subjects.remove(&u.id).unwrap_or_default(),
             agency: u
                 .agency_code
                 .as_deref()
@@ -167,16 +195,20 @@ async fn page(
         filter_status,
         notice,
         error,
+        sso,
+        sso_agency,
     };
     Ok(render(status, &page))
 }
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct ChangeForm {
-    /// `disable`, `enable`, `revoke`, `role` or `agency`.
+    /// `disable`, `enable`, `revoke`, `role`, `agency`, `sso_bind` or `sso_unbind`.
     action: String,
     role: Option<String>,
     agency: Option<String>,
+    /// The subject at the organisation's provider (`sso_bind`, `sso_unbind`).
+    subject: Option<String>,
 }
 
 /// `POST /admin/users/{username}`: one change, then back to the list.
@@ -207,13 +239,24 @@ pub(crate) async fn change(
         "agency" => agency.map(|agency| AccountChange::SetAgency { agency }),
         _ => None,
     };
-    let result = match what {
-        Some(what) => {
+    let who = user.principal();
+    let subject = form.subject.as_deref().unwrap_or_default();
+    let result = match (form.action.as_str(), what) {
+        (bind @ ("sso_bind" | "sso_unbind"), _) => admin::bind_staff_subject(
+            &state.app,
+            Some(&who),
+            &username,
+            subject,
+            bind == "sso_bind",
+        )
+        .await
+        .map(|_| ()),
+        (_, Some(what)) => {
             accounts::change_account(&state.app, Some(&user.principal()), &username, what)
                 .await
                 .map(|_| ())
         }
-        None => Err(AppError::invalid(
+        (_, None) => Err(AppError::invalid(
             "invalid_change",
             "Chọn một thao tác, và cơ quan khi chuyển cơ quan.",
         )),
@@ -240,4 +283,30 @@ pub(crate) async fn change(
             .await
         }
     }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct SsoForm {
+    /// `1` allows, anything else stops.
+    allowed: String,
+}
+
+/// `POST /admin/sso/{agency}`: lets the agency's staff sign in through the organisation's
+/// provider, or stops it.
+pub(crate) async fn agency_sso(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    PageUser(user): PageUser,
+    Path(agency): Path<String>,
+    Form(form): Form<SsoForm>,
+) -> Result<Response, PageError> {
+    if !administers(user.role) {
+        return Ok(forbidden(chrome));
+    }
+    let allowed = form.allowed == "1";
+    admin::set_agency_sso(&state.app, Some(&user.principal()), &agency, allowed)
+        .await
+        .map_err(|e| PageError::app(chrome, e))?;
+    let query = serde_urlencoded::to_string([("agency", agency.as_str())]).unwrap_or_default();
+    Ok(Redirect::to(&format!("/admin/users?{query}")).into_response())
 }

@@ -75,6 +75,8 @@ pub(crate) struct FieldBlock {
     pub street_name: String,
     pub street_value: String,
     pub max_length: u32,
+    /// Filled from the verified electronic identity: shown, not editable.
+    pub verified: bool,
 }
 
 impl FormBlock {
@@ -394,7 +396,15 @@ fn field_block(
         ),
         _ => field.hint.clone(),
     };
+    let verified = known.as_ref().is_some_and(|k| {
+        matches!(k.source, motcua_app::forms::known::Source::Verified(..))
+            && matches!(control, "text" | "date")
+    });
     let hint = match &known {
+        Some(k) if verified => Some(format!(
+            "Đã xác thực qua {}; không sửa được.",
+            k.source.said()
+        )),
         Some(k) => Some(format!(
             "{}Đã điền sẵn từ {}; sửa nếu đã thay đổi.",
             hint.map(|h| format!("{} ", h.trim_end_matches('.').to_owned() + "."))
@@ -419,6 +429,7 @@ fn field_block(
             .unwrap_or_default()
             .to_owned(),
         street_name,
+        verified,
         max_length: match field.kind {
             FieldKind::LongText => motcua_domain::form::LONG_TEXT_MAX,
             _ => motcua_domain::form::TEXT_MAX,

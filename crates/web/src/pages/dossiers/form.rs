@@ -117,6 +117,11 @@ pub(super) struct SubmitPage {
     draft_days: i64,
     /// The draft this page was filled from, or just saved.
     pub(super) draft: Option<DraftNotice>,
+    /// The citizen signed in with their electronic identity: its label (the name and
+    /// number then come from it and cannot be edited).
+    verified: Option<String>,
+    /// Without an account: where signing in with the electronic identity starts.
+    identity_sign_in: Option<String>,
 }
 
 /// What the page says about a draft.
@@ -201,6 +206,22 @@ impl SubmitPage {
         inputs: &HashMap<String, String>,
         step: usize,
     ) -> Result<(), PageError> {
+        if let Some(citizen) = user.filter(|u| u.role == Role::Citizen) {
+            let profile =
+                motcua_app::identity::verified_profile_of(&state.app, &citizen.principal()).await?;
+            if let Some((label, _, identity)) = profile.filter(|_| !self.fields.is_business()) {
+                if let Some(name) = identity.full_name {
+                    self.fields.name = name;
+                }
+                if let Some(number) = identity.citizen_id {
+                    self.fields.citizen_id = number.as_str().to_owned();
+                }
+                if self.fields.address.is_empty() {
+                    self.fields.address = identity.address.unwrap_or_default();
+                }
+                self.verified = Some(label);
+            }
+        }
         let Some(prepared) = self.prepared.clone() else {
             return Ok(());
         };
@@ -372,6 +393,8 @@ pub(super) fn submit_page(
         can_save_draft: user.is_some_and(|u| u.role == Role::Citizen),
         draft_days: motcua_app::forms::drafts::DRAFT_DAYS,
         draft: None,
+        verified: None,
+        identity_sign_in: None,
         chrome,
     }
 }
@@ -420,6 +443,12 @@ pub(crate) async fn submit_form(
         None,
     );
     page.draft = (draft.as_ref()).map(|d| DraftNotice::of(d, q.draft.as_deref() == Some("saved")));
+    if user.is_none()
+        && let Some(key) = state.app.identity_providers().citizen_key()
+    {
+        let back = format!("/procedures/{code}/submit");
+        page.identity_sign_in = Some(crate::pages::login::identity_start(key, &back));
+    }
     offer_wallet(&state, user.as_ref(), &mut page.documents, &HashMap::new()).await?;
     let step = inputs.get("step").and_then(|s| s.parse().ok()).unwrap_or(0);
     page.fill_eform(&state, user.as_ref(), &inputs, step)
