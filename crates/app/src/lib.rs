@@ -22,6 +22,7 @@ pub mod jobs;
 pub mod news;
 pub mod notifications;
 pub mod password;
+pub mod payments;
 pub mod pdf;
 pub mod principal;
 pub mod processes;

@@ -23,3 +23,4 @@ pub mod text;
 pub mod transition;
 pub mod unit;
 pub mod verified;
+pub mod vietqr;

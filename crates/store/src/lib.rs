@@ -21,6 +21,7 @@ mod lookup;
 mod national;
 mod news;
 mod outbox;
+mod payments;
 mod processes;
 mod programme;
 mod quality;

@@ -24,7 +24,8 @@ pub struct ActionInput {
     #[cfg_attr(feature = "openapi", schema(example = "accept"))]
     pub action: String,
     pub version: i64,
-    /// For refusals, send back, withdraw, stop and apologise.
+    /// For refusals, send back, withdraw, stop and apologise; for `request_payment`, why the
+    /// amount differs from the procedure's fees.
     pub reason: Option<String>,
     /// For `request_supplement`: everything missing.
     pub missing: Option<Vec<String>>,
@@ -36,7 +37,7 @@ pub struct ActionInput {
     pub assignee: Option<String>,
     /// For `transfer`.
     pub to_agency: Option<String>,
-    /// For `request_payment` and `record_payment`.
+    /// For `record_payment`; for `request_payment`, optional: the procedure's fees by default.
     pub amount_vnd: Option<i64>,
     /// For `finish`: the result's name.
     pub result: Option<String>,
@@ -165,6 +166,7 @@ impl ActionInput {
             },
             "request_payment" => Action::RequestPayment {
                 amount_vnd: amount()?,
+                reason: self.reason.clone(),
             },
             "record_payment" => Action::RecordPayment {
                 amount_vnd: amount()?,
@@ -243,7 +245,10 @@ pub async fn act(
     input: &ActionInput,
 ) -> AppResult<DossierRecord> {
     let record = load_visible(app, who, code).await?;
-    let action = input.parse()?;
+    let action = match input.action.as_str() {
+        "request_payment" => payment_request(app, &record, input).await?,
+        _ => input.parse()?,
+    };
     if input.version != record.dossier.version {
         return Err(AppError::Stale {
             detail: format!(
@@ -256,6 +261,35 @@ pub async fn act(
     let actor = actor_of(who, agency.as_ref(), &record);
     let audit = who.audit("dossier.action", "dossier", serde_json::json!({}));
     perform(app, &record, &action, actor, audit).await
+}
+
+/// A fee request: the catalogue's fees for the dossier's procedure version unless the officer
+/// gives another amount, which then needs its reason (Decree 45/2020 art. 9: fees as
+/// published).
+async fn payment_request(
+    app: &App,
+    record: &DossierRecord,
+    input: &ActionInput,
+) -> AppResult<Action> {
+    let catalogue = crate::payments::catalogue_total(app, record).await?;
+    let amount = input.amount_vnd.unwrap_or(catalogue);
+    let reason = (input.reason.as_deref())
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned);
+    if amount != catalogue && reason.is_none() {
+        return Err(AppError::invalid_field(
+            "reason",
+            "adjustment_reason_required",
+            format!(
+                "Số tiền khác mức phí, lệ phí của thủ tục ({catalogue} đồng): phải ghi lý do điều chỉnh."
+            ),
+        ));
+    }
+    Ok(Action::RequestPayment {
+        amount_vnd: amount,
+        reason,
+    })
 }
 
 /// Applies an action for an actor and commits it; shared by officers, citizens and the

@@ -2,7 +2,7 @@
 //! public lookup and rating. The group-commit submitter and the due-soon bound are here;
 //! the content-addressed document store is in [`crate::documents`].
 
-mod access;
+pub(crate) mod access;
 pub mod act;
 pub mod applicant;
 pub mod attach;

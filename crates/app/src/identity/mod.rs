@@ -314,7 +314,8 @@ async fn citizen_sign_in(
         SignInAccount::New(n) => vec![created_audit(n, key)],
         SignInAccount::Existing(_) => vec![],
     };
-    let (user, session, claimed) = write_sign_in(
+    let made_now = matches!(account, SignInAccount::New(_));
+    let written = write_sign_in(
         app,
         provider,
         &identity,
@@ -322,7 +323,18 @@ async fn citizen_sign_in(
         audits,
         (cb.client, cb.session_lifetime),
     )
-    .await?;
+    .await;
+    let (user, session, claimed) = match written {
+        // The same person's first sign-in in another tab got there first: theirs is the account.
+        Err(AppError::Conflict { .. }) if made_now => {
+            let user = (app.store.external_account(key, &identity.subject).await?)
+                .ok_or_else(|| refused("account conflict"))?;
+            let lifetime = (cb.client, cb.session_lifetime);
+            let existing = SignInAccount::Existing(user);
+            write_sign_in(app, provider, &identity, existing, vec![], lifetime).await?
+        }
+        other => other?,
+    };
     Ok(Finished::SignedIn {
         user,
         session,

@@ -37,6 +37,9 @@ pub enum Action {
     },
     RequestPayment {
         amount_vnd: i64,
+        /// Why the amount differs from the catalogue's fees (required then).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     RecordPayment {
         amount_vnd: i64,

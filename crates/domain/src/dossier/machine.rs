@@ -294,7 +294,7 @@ impl Dossier {
                 next.assignee = None;
                 next.state = S::Processing;
             }
-            (Action::RequestPayment { amount_vnd }, S::Received | S::Processing) => {
+            (Action::RequestPayment { amount_vnd, .. }, S::Received | S::Processing) => {
                 if *amount_vnd <= 0 {
                     return Err(DossierError::InvalidAmount);
                 }

@@ -219,7 +219,10 @@ fn waiting_for_payment_stops_the_clock() {
         .unwrap();
     let waiting = d
         .apply(
-            &Action::RequestPayment { amount_vnd: 50_000 },
+            &Action::RequestPayment {
+                amount_vnd: 50_000,
+                reason: None,
+            },
             &w.ctx(at(2026, 3, 2, 10, 0)),
         )
         .unwrap();
@@ -244,7 +247,10 @@ fn waiting_for_payment_stops_the_clock() {
     assert_eq!(paid.paid_vnd, 50_000);
     assert_eq!(
         d.apply(
-            &Action::RequestPayment { amount_vnd: 0 },
+            &Action::RequestPayment {
+                amount_vnd: 0,
+                reason: None
+            },
             &w.ctx(at(2026, 3, 2, 10, 0))
         )
         .unwrap_err()
@@ -504,7 +510,10 @@ fn any_action() -> impl Strategy<Value = Action> {
             reason: "Bổ sung ý kiến".into()
         }),
         Just(Action::Transfer { to_agency: other }),
-        (1i64..100_000).prop_map(|amount_vnd| Action::RequestPayment { amount_vnd }),
+        (1i64..100_000).prop_map(|amount_vnd| Action::RequestPayment {
+            amount_vnd,
+            reason: None
+        }),
         (1i64..100_000).prop_map(|amount_vnd| Action::RecordPayment { amount_vnd }),
         Just(Action::Approve),
         Just(Action::RefuseAfterAppraisal {

@@ -28,6 +28,7 @@ mod national_catalogue;
 mod national_inbound;
 mod news;
 mod notifications;
+mod payments;
 mod programme;
 mod units;
 mod web;

@@ -185,7 +185,10 @@ fn pick_action(rng: &mut Rng, record: &DossierRecord) -> Option<Action> {
                 ac(JUSTICE)
             },
         },
-        ActionKind::RequestPayment => Action::RequestPayment { amount_vnd: 50_000 },
+        ActionKind::RequestPayment => Action::RequestPayment {
+            amount_vnd: 50_000,
+            reason: None,
+        },
         ActionKind::RecordPayment => Action::RecordPayment {
             amount_vnd: if rng.chance(80) { 50_000 } else { 20_000 },
         },

@@ -63,6 +63,10 @@ pub(crate) fn router() -> Router<AppState> {
             "/admin/agencies/{code}",
             get(units::edit_agency).post(units::save_agency),
         )
+        .route(
+            "/admin/agencies/{code}/payment-account",
+            post(units::save_payment_account),
+        )
         .route("/transition", get(units::transition))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/dashboard/dossiers", get(dashboard::dossiers))

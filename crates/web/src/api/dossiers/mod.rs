@@ -31,6 +31,7 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(queue::counts))
         .routes(routes!(one::one))
         .routes(routes!(one::events))
+        .routes(routes!(one::payment))
         .routes(routes!(one::act))
         .routes(routes!(public::public_lookup))
         .routes(routes!(public::public_rating))

@@ -85,3 +85,23 @@ pub(crate) async fn act(
     let after = app_dossiers::act::act(&state.app, &user.principal(), &code, &body).await?;
     Ok(Json(build_view(&state, &user, after).await?))
 }
+
+/// `GET /api/v1/dossiers/{code}/payment`: what is owed and paid, and how to pay.
+#[utoipa::path(
+    get, path = "/api/v1/dossiers/{code}/payment", tag = "dossiers",
+    params(("code" = String, Path, description = "The dossier code")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Fees, what was asked for and paid, the agency's account and the VietQR payload for what is outstanding", body = motcua_app::payments::PaymentSummary),
+        (status = 404, description = "`dossier_not_found`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub(crate) async fn payment(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<motcua_app::payments::PaymentSummary>> {
+    Ok(Json(
+        motcua_app::payments::summary(&state.app, &user.principal(), &code).await?,
+    ))
+}

@@ -112,6 +112,19 @@ pub(crate) struct LookupResult {
     pub apology: Option<ApologyBox>,
     pub forms: Vec<FormLink>,
     pub max_size: String,
+    /// A fee asked for and not yet paid: how to pay it.
+    pub payment: Option<PaymentBox>,
+}
+
+/// What the applicant is asked to pay, and the transfer that pays it.
+pub(crate) struct PaymentBox {
+    pub outstanding: String,
+    pub fees: Vec<(String, String)>,
+    /// The agency's account: bank BIN, number, holder.
+    pub account: Option<(String, String, String)>,
+    /// The VietQR code as inline SVG, and its text.
+    pub qr_svg: String,
+    pub payload: String,
 }
 
 #[derive(Template)]
@@ -203,7 +216,33 @@ pub(crate) async fn lookup_result(
             })
             .collect(),
     });
+    let summary = motcua_app::payments::summary_of(&state.app, &view.record).await?;
+    let payment = (summary.outstanding_vnd > 0).then(|| {
+        let payload = summary.vietqr.clone().unwrap_or_default();
+        PaymentBox {
+            outstanding: crate::pages::catalogue::vnd(summary.outstanding_vnd),
+            fees: (summary.fees.iter())
+                .map(|f| (f.name.clone(), crate::pages::catalogue::vnd(f.amount_vnd)))
+                .collect(),
+            account: (summary.account.as_ref()).map(|a| {
+                (
+                    a.bank_bin.clone(),
+                    a.account_no.clone(),
+                    a.account_name.clone(),
+                )
+            }),
+            qr_svg: match &summary.vietqr {
+                Some(p) => crate::pages::dossier_common::qr_svg(
+                    p,
+                    "Mã VietQR để chuyển khoản nộp phí, lệ phí",
+                ),
+                None => String::new(),
+            },
+            payload,
+        }
+    });
     Ok(LookupResult {
+        payment,
         receipt: applicant.receipt().map(link),
         results: applicant.results().map(link).collect(),
         components: applicant

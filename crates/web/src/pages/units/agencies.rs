@@ -217,6 +217,36 @@ struct AgencyEditPage {
     only_name: bool,
     error: Option<String>,
     successor_code: String,
+    /// The account fees are transferred to: BIN, number, holder (as entered, or as typed
+    /// when refused).
+    account: (String, String, String),
+    account_error: Option<String>,
+    account_saved: bool,
+}
+
+impl AgencyEditPage {
+    /// The page for an agency as stored, with its receiving account.
+    fn of(
+        chrome: Chrome,
+        agency: &Agency,
+        only_name: bool,
+        account: (String, String, String),
+    ) -> Self {
+        AgencyEditPage {
+            chrome,
+            code: agency.code.to_string(),
+            form: AgencyForm::of(agency),
+            kinds: kind_options(),
+            only_name,
+            error: None,
+            successor_code: (agency.successor_code.as_ref())
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            account,
+            account_error: None,
+            account_saved: false,
+        }
+    }
 }
 
 /// The agency to edit, or the status and message that refuse it.
@@ -243,25 +273,63 @@ pub(crate) async fn edit_agency(
     chrome: Chrome,
     PageUser(user): PageUser,
     Path(code): Path<String>,
+    Query(q): Query<EditQuery>,
 ) -> Result<Response, PageError> {
     let agency = match load_editable(&state, &chrome, &user, &code).await? {
         Ok(a) => a,
         Err((status, message)) => return Ok(error_page_with(chrome, status, message)),
     };
-    let page = AgencyEditPage {
-        chrome,
-        code: agency.code.to_string(),
-        form: AgencyForm::of(&agency),
-        kinds: kind_options(),
-        only_name: user.role != Role::ProvinceAdmin,
-        error: None,
-        successor_code: agency
-            .successor_code
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default(),
-    };
+    let account = motcua_app::payments::account(&state.app, &user.principal(), &code)
+        .await
+        .map_err(|e| PageError::app(chrome.clone(), e))?
+        .map(|a| (a.bank_bin, a.account_no, a.account_name))
+        .unwrap_or_default();
+    let mut page = AgencyEditPage::of(chrome, &agency, user.role != Role::ProvinceAdmin, account);
+    page.account_saved = q.account.as_deref() == Some("saved");
     Ok(render(StatusCode::OK, &page))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct EditQuery {
+    /// `saved` after the payment account was saved.
+    account: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct AccountForm {
+    bank_bin: String,
+    account_no: String,
+    account_name: String,
+}
+
+/// `POST /admin/agencies/{code}/payment-account`: the account fees are transferred to.
+pub(crate) async fn save_payment_account(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    PageUser(user): PageUser,
+    Path(code): Path<String>,
+    Form(form): Form<AccountForm>,
+) -> Result<Response, PageError> {
+    let typed = (
+        form.bank_bin.as_str(),
+        form.account_no.as_str(),
+        form.account_name.as_str(),
+    );
+    match motcua_app::payments::set_account(&state.app, &user.principal(), &code, typed).await {
+        Ok(_) => Ok(Redirect::to(&format!("/admin/agencies/{code}?account=saved")).into_response()),
+        Err(err @ AppError::Invalid { .. }) => {
+            let agency = match load_editable(&state, &chrome, &user, &code).await? {
+                Ok(a) => a,
+                Err((status, message)) => return Ok(error_page_with(chrome, status, message)),
+            };
+            let typed = (form.bank_bin, form.account_no, form.account_name);
+            let mut page =
+                AgencyEditPage::of(chrome, &agency, user.role != Role::ProvinceAdmin, typed);
+            page.account_error = Some(err.detail().into_owned());
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(err) => Err(PageError::app(chrome, err)),
+    }
 }
 
 pub(crate) async fn save_agency(
@@ -295,6 +363,12 @@ pub(crate) async fn save_agency(
             Ok(Redirect::to(&format!("/admin/agencies?saved={}", agency.code)).into_response())
         }
         Err(message) => {
+            let account = motcua_app::payments::account(&state.app, &user.principal(), &code)
+                .await
+                .ok()
+                .flatten()
+                .map(|a| (a.bank_bin, a.account_no, a.account_name))
+                .unwrap_or_default();
             let page = AgencyEditPage {
                 chrome: chrome.clone(),
                 code: current.code.to_string(),
@@ -307,6 +381,9 @@ pub(crate) async fn save_agency(
                     .as_ref()
                     .map(ToString::to_string)
                     .unwrap_or_default(),
+                account,
+                account_error: None,
+                account_saved: false,
             };
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }

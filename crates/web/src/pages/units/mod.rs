@@ -4,7 +4,9 @@ mod agencies;
 mod browse;
 mod transition;
 
-pub(super) use agencies::{agencies, create_agency, edit_agency, save_agency};
+pub(super) use agencies::{
+    agencies, create_agency, edit_agency, save_agency, save_payment_account,
+};
 pub(super) use browse::{unit, units};
 pub(super) use transition::transition;
 

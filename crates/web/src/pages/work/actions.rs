@@ -33,6 +33,8 @@ pub(crate) struct ActionForm {
     /// Where a dossier may be transferred: live agencies by level.
     pub agencies: Vec<OptGroup>,
     pub amount: bool,
+    /// A fee request: the catalogue's fees, prefilled; another amount needs a reason.
+    pub catalogue_amount: Option<i64>,
     pub result: Option<String>,
     pub new_due: Option<String>,
     pub danger: bool,
@@ -65,6 +67,7 @@ pub(super) async fn action_forms(
             assignees: Vec::new(),
             agencies: Vec::new(),
             amount: false,
+            catalogue_amount: None,
             result: None,
             new_due: None,
             danger: false,
@@ -130,7 +133,13 @@ pub(super) async fn action_forms(
                     .filter(|g| !g.options.is_empty())
                     .collect();
             }
-            ActionKind::RequestPayment | ActionKind::RecordPayment => form.amount = true,
+            ActionKind::RequestPayment => {
+                form.amount = true;
+                form.catalogue_amount =
+                    Some(motcua_app::payments::catalogue_total(&state.app, record).await?);
+                form.hint = "Số tiền theo mức phí, lệ phí của thủ tục; nếu điều chỉnh, ghi lý do.";
+            }
+            ActionKind::RecordPayment => form.amount = true,
             ActionKind::Finish => {
                 form.result = Some(
                     detail
