@@ -76,6 +76,8 @@ pub struct AppConfig {
     pub national_catalogue: Option<connectors::catalogue::NationalCatalogueConfig>,
     /// The OpenID providers people may sign in through.
     pub identity: identity::Providers,
+    /// The online payment platform, when connected.
+    pub payment_platform: Option<payments::platform::PlatformConfig>,
 }
 
 /// The province an instance serves: the whole of its statistics.
@@ -110,6 +112,7 @@ impl Default for AppConfig {
             notices: Default::default(),
             national_catalogue: None,
             identity: identity::Providers::default(),
+            payment_platform: None,
         }
     }
 }
@@ -150,6 +153,7 @@ pub struct App {
     pub(crate) notices: connectors::notices::NoticeSettings,
     pub(crate) national_catalogue: Option<connectors::catalogue::NationalCatalogueConfig>,
     pub(crate) identity: identity::Providers,
+    pub(crate) payment_platform: Option<payments::platform::PlatformConfig>,
 }
 
 /// Below this much free space on the data folder's file system the server reports itself
@@ -206,6 +210,7 @@ impl App {
             notices: config.notices.clone(),
             national_catalogue: config.national_catalogue.clone(),
             identity: config.identity.clone(),
+            payment_platform: config.payment_platform.clone(),
         }
     }
 

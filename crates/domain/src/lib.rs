@@ -16,6 +16,7 @@ pub mod multipart;
 pub mod news;
 pub mod notice;
 pub mod paging;
+pub mod payment;
 pub mod procedure;
 pub mod programme;
 pub mod quality;

@@ -69,6 +69,7 @@ pub use outbox::{
     Channel, ConnectorStats, Delivery, NewMessage, NotificationRecord, OUTBOX_MAX_ATTEMPTS,
     OutboxMessage, Recipient,
 };
+pub use payments::{PaymentOrder, PaymentSettlement};
 pub use processes::{MissingProcess, ProcessDraft, ProcessRecord, level_of_kind};
 pub use programme::{
     NewProgramme, NewTask, NewTaskGroup, ProgrammeRecord, ReviewRecord, TaskGroupRecord,

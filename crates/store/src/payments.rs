@@ -56,3 +56,211 @@ impl Store {
         tx.commit().await
     }
 }
+
+/// An order sent to the payment platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentOrder {
+    pub id: String,
+    pub dossier_code: String,
+    pub amount_vnd: i64,
+    /// `pending`, `paid`, `failed` or `expired` (pending past its time reads as expired).
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+type OrderRow = (String, String, i64, String, DateTime<Utc>, DateTime<Utc>);
+
+fn order_from(r: OrderRow) -> PaymentOrder {
+    PaymentOrder {
+        id: r.0,
+        dossier_code: r.1,
+        amount_vnd: r.2,
+        status: r.3,
+        created_at: r.4,
+        expires_at: r.5,
+    }
+}
+
+const SELECT_ORDER: &str =
+    "SELECT id, dossier_code, amount_vnd, status, created_at, expires_at FROM payment_orders";
+
+/// A confirmed payment to write with its effects, in one transaction.
+pub struct PaymentSettlement<'a> {
+    pub transaction_id: &'a str,
+    pub order_id: &'a str,
+    pub dossier_code: &'a str,
+    pub amount_vnd: i64,
+    pub paid_at: DateTime<Utc>,
+    pub at: DateTime<Utc>,
+    /// Money for a dossier that no longer owed it: kept, and marked for a refund.
+    pub refund_due: bool,
+    /// The order's new status.
+    pub status: &'static str,
+    /// The dossier's transition the payment brings (RecordPayment), when it owed it.
+    pub transition: Option<(
+        &'a crate::DossierRecord,
+        &'a motcua_domain::dossier::Action,
+        &'a motcua_domain::dossier::Dossier,
+    )>,
+    pub audit: AuditEntry,
+}
+
+impl Store {
+    /// Records an order before the citizen is sent to the platform, with its audit event.
+    pub async fn create_payment_order(
+        &self,
+        order: &PaymentOrder,
+        audit: AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        on_tx!(&mut tx, |conn| {
+            sqlx::query(
+                "INSERT INTO payment_orders (id, dossier_code, amount_vnd, status, created_at, \
+                 expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&order.id)
+            .bind(&order.dossier_code)
+            .bind(order.amount_vnd)
+            .bind(&order.status)
+            .bind(order.created_at)
+            .bind(order.expires_at)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+        });
+        append(&mut tx, audit).await?;
+        tx.commit().await
+    }
+
+    pub async fn payment_order(&self, id: &str) -> Result<Option<PaymentOrder>, StoreError> {
+        let sql = format!("{SELECT_ORDER} WHERE id = $1");
+        let row: Option<OrderRow> = on_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(order_from))
+    }
+
+    /// A pending order for this dossier and amount still valid at `now`, to send the citizen
+    /// back to rather than making another.
+    pub async fn live_payment_order(
+        &self,
+        dossier_code: &str,
+        amount_vnd: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Option<PaymentOrder>, StoreError> {
+        let sql = format!(
+            "{SELECT_ORDER} WHERE dossier_code = $1 AND amount_vnd = $2 AND status = 'pending' \
+             AND expires_at > $3 ORDER BY created_at DESC LIMIT 1"
+        );
+        let row: Option<OrderRow> = on_pool!(self, |pool| {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(dossier_code)
+                .bind(amount_vnd)
+                .bind(now)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.map(order_from))
+    }
+
+    /// The payments confirmed for a dossier: (transaction, amount, refund due).
+    pub async fn payment_transactions(
+        &self,
+        dossier_code: &str,
+    ) -> Result<Vec<(String, i64, bool)>, StoreError> {
+        Ok(on_pool!(self, |pool| sqlx::query_as(
+            "SELECT transaction_id, amount_vnd, refund_due FROM payment_transactions \
+             WHERE dossier_code = $1 ORDER BY recorded_at"
+        )
+        .bind(dossier_code)
+        .fetch_all(pool)
+        .await?))
+    }
+
+    /// Writes a confirmed payment: the transaction (once: a repeat returns false and writes
+    /// nothing), the order's status, the dossier's transition and the audit event.
+    pub async fn settle_payment(&self, s: &PaymentSettlement<'_>) -> Result<bool, StoreError> {
+        let outgoing = match s.transition {
+            Some((before, action, after)) => self.action_outgoing(before, action, after, s.at, &[]),
+            None => Vec::new(),
+        };
+        let mut tx = self.begin_write().await?;
+        let inserted = on_tx!(&mut tx, |conn| {
+            sqlx::query(
+                "INSERT INTO payment_transactions (transaction_id, order_id, dossier_code, \
+                 amount_vnd, paid_at, recorded_at, refund_due) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (transaction_id) DO NOTHING",
+            )
+            .bind(s.transaction_id)
+            .bind(s.order_id)
+            .bind(s.dossier_code)
+            .bind(s.amount_vnd)
+            .bind(s.paid_at)
+            .bind(s.at)
+            .bind(s.refund_due)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+        });
+        if inserted == 0 {
+            return Ok(false);
+        }
+        self.set_order_status_in_tx(&mut tx, s.order_id, s.status, s.at)
+            .await?;
+        if let Some((before, action, after)) = s.transition {
+            self.write_action_in_tx(
+                &mut tx,
+                before,
+                action,
+                after,
+                s.at,
+                s.audit.clone(),
+                &outgoing,
+            )
+            .await?;
+        }
+        append(&mut tx, s.audit.clone()).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Marks an order failed (the platform said the payment did not go through).
+    pub async fn fail_payment_order(
+        &self,
+        id: &str,
+        at: DateTime<Utc>,
+        audit: AuditEntry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        self.set_order_status_in_tx(&mut tx, id, "failed", at)
+            .await?;
+        append(&mut tx, audit).await?;
+        tx.commit().await
+    }
+
+    async fn set_order_status_in_tx(
+        &self,
+        tx: &mut crate::tx::Tx,
+        id: &str,
+        status: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        on_tx!(tx, |conn| {
+            sqlx::query(
+                "UPDATE payment_orders SET status = $1, settled_at = $2 \
+                 WHERE id = $3 AND status = 'pending'",
+            )
+            .bind(status)
+            .bind(at)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+}

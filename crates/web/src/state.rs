@@ -50,6 +50,8 @@ pub struct WebConfig {
     pub national_inbound: Vec<motcua_app::connectors::inbound::InboundClient>,
     /// The OpenID providers people may sign in through (none by default).
     pub identity: motcua_app::identity::Providers,
+    /// The online payment platform, when connected.
+    pub payment_platform: Option<motcua_app::payments::platform::PlatformConfig>,
 }
 
 /// Limits on slow clients, so that neither a stalled request nor shutdown waits for ever.
@@ -99,6 +101,7 @@ impl Default for WebConfig {
             deliver_outbox: true,
             national_inbound: Vec::new(),
             identity: Default::default(),
+            payment_platform: None,
         }
     }
 }
@@ -124,6 +127,7 @@ impl WebConfig {
             },
             national_catalogue: self.national_catalogue.clone(),
             identity: self.identity.clone(),
+            payment_platform: self.payment_platform.clone(),
         }
     }
 }

@@ -263,6 +263,27 @@ pub async fn act(
     perform(app, &record, &action, actor, audit).await
 }
 
+/// The dossier after `action` at `now`, by the rules (who may take it is not checked here).
+pub(crate) async fn next_state(
+    app: &App,
+    record: &DossierRecord,
+    action: &Action,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<motcua_domain::dossier::Dossier> {
+    let hours = crate::calendar::agency_hours(&app.store, record.dossier.handling_agency.as_str())
+        .await?
+        .unwrap_or_else(WorkingHours::default);
+    let holidays: Arc<_> = app.calendar.holidays(&app.store).await?;
+    let ctx = Context {
+        now: to_vn_local(&now),
+        hours: &hours,
+        holidays: &holidays,
+        steps: &record.steps,
+        budget_minutes: record.budget_minutes.max(0) as u32,
+    };
+    Ok(record.dossier.apply(action, &ctx)?)
+}
+
 /// A fee request: the catalogue's fees for the dossier's procedure version unless the officer
 /// gives another amount, which then needs its reason (Decree 45/2020 art. 9: fees as
 /// published).
@@ -302,18 +323,7 @@ pub(crate) async fn perform(
     audit: AuditEntry,
 ) -> AppResult<DossierRecord> {
     let now = crate::now();
-    let hours = crate::calendar::agency_hours(&app.store, record.dossier.handling_agency.as_str())
-        .await?
-        .unwrap_or_else(WorkingHours::default);
-    let holidays: Arc<_> = app.calendar.holidays(&app.store).await?;
-    let ctx = Context {
-        now: to_vn_local(&now),
-        hours: &hours,
-        holidays: &holidays,
-        steps: &record.steps,
-        budget_minutes: record.budget_minutes.max(0) as u32,
-    };
-    let after = record.dossier.apply(action, &ctx)?;
+    let after = next_state(app, record, action, now).await?;
     // The state machine first (a conflict for an action out of order), then who may take it.
     can_act(actor, &record.dossier, &record.steps, action.kind())?;
     match action {

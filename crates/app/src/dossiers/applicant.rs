@@ -66,7 +66,7 @@ impl ApplicantAccess {
         self.owner.is_some()
     }
 
-    fn audit(&self, action: &str, detail: serde_json::Value) -> AuditEntry {
+    pub(crate) fn audit(&self, action: &str, detail: serde_json::Value) -> AuditEntry {
         let subject = format!("dossier:{}", self.record.code());
         match &self.owner {
             Some(who) => who.audit(action, subject, detail),

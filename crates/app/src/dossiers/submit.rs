@@ -402,6 +402,24 @@ async fn declared(
     };
     let data = body.form_data.as_ref().unwrap_or(&serde_json::Value::Null);
     let mut declared = crate::forms::declare(app, &version, data, None).await?;
+    if let (Some(form), Some(d), Some(citizen)) = (
+        &version.procedure.form,
+        &declared,
+        who.filter(|w| w.role == Role::Citizen),
+    ) {
+        let known = crate::forms::known::known(app, Some(citizen)).await?;
+        let clean: serde_json::Value = serde_json::from_str(&d.data).unwrap_or_default();
+        let changed = known.verified_changed(form, &clean);
+        if !changed.is_empty() {
+            return Err(AppError::invalid(
+                "verified_identity_changed",
+                format!(
+                    "{} đã được xác thực qua tài khoản định danh điện tử, không sửa được.",
+                    changed.join(", ")
+                ),
+            ));
+        }
+    }
     if let (Some(form), Some(declared), true) =
         (&version.procedure.form, &mut declared, body.offered_known)
     {

@@ -111,6 +111,30 @@ impl Known {
         }
     }
 
+    /// The fields whose declared value differs from what the electronic identity verified
+    /// (name, number, date of birth): their labels. Those are not the applicant's to change.
+    pub fn verified_changed(&self, form: &FormDefinition, data: &Value) -> Vec<String> {
+        let fold = |v: &Value| {
+            v.as_str()
+                .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        };
+        (form.fields())
+            .filter(|(section, _)| section.repeat.is_none())
+            .filter(|(_, f)| {
+                matches!(
+                    f.prefill,
+                    Some(Prefill::Name | Prefill::CitizenId | Prefill::BirthDate)
+                )
+            })
+            .filter_map(|(_, field)| {
+                let known = self.for_field(field)?;
+                let given = data.get(&field.key).filter(|v| !v.is_null())?;
+                let verified = matches!(known.source, Source::Verified(..));
+                (verified && fold(given) != fold(&known.value)).then(|| field.label.clone())
+            })
+            .collect()
+    }
+
     /// The fields of the declaration that hold what was known, with where each came from:
     /// recorded with the dossier, as a reused document is.
     pub fn reused(&self, form: &FormDefinition, data: &Value) -> Vec<Value> {
@@ -223,4 +247,41 @@ pub async fn known(app: &App, who: Option<&Principal>) -> AppResult<Known> {
         }
     }
     Ok(known)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use motcua_domain::form::FormDefinition;
+
+    fn form() -> FormDefinition {
+        serde_json::from_value(json!({ "title": "Tờ khai", "sections": [{ "key": "s", "title": "Chủ hộ", "fields": [
+            { "key": "ho_ten", "label": "Họ tên", "kind": "text", "prefill": "name" },
+            { "key": "so_dinh_danh", "label": "Số định danh", "kind": "citizen_id", "prefill": "citizen_id" },
+            { "key": "dien_thoai", "label": "Điện thoại", "kind": "phone", "prefill": "phone" }
+        ]}]}))
+        .unwrap()
+    }
+
+    #[test]
+    fn only_verified_facts_are_held_to_their_values() {
+        let verified = Source::Verified("VNeID".into(), "vneid".into());
+        let mut known = Known::default();
+        known.offer(Prefill::Name, json!("Hoàng Thị An"), &verified);
+        known.offer(Prefill::CitizenId, json!("020090001357"), &verified);
+        known.offer(Prefill::Phone, json!("0912000111"), &verified);
+        let form = form();
+        let same = json!({ "ho_ten": "Hoàng  Thị An", "so_dinh_danh": "020090001357",
+                           "dien_thoai": "0988000222" });
+        assert!(
+            known.verified_changed(&form, &same).is_empty(),
+            "a phone may change"
+        );
+        let changed = json!({ "ho_ten": "Người Khác", "so_dinh_danh": "020090001357" });
+        assert_eq!(known.verified_changed(&form, &changed), vec!["Họ tên"]);
+        // What the account (not the identity provider) knows may be corrected.
+        let mut from_account = Known::default();
+        from_account.offer(Prefill::Name, json!("Hoàng Thị An"), &Source::Account);
+        assert!(from_account.verified_changed(&form, &changed).is_empty());
+    }
 }

@@ -2,7 +2,7 @@
 //! identity for citizens and an organisation's provider for officers (README, "Sign-in with
 //! the national electronic identity").
 
-use clap::{Args, CommandFactory, FromArgMatches, Parser, ValueEnum};
+use clap::{Args, ValueEnum};
 use motcua_app::identity::Providers;
 use motcua_app::identity::oidc::{Audience, MAX_CLOCK_SKEW, OidcConfig, TokenAuth};
 use motcua_domain::verified::ClaimNames;
@@ -67,21 +67,10 @@ pub struct IdentityArgs {
     staff_oidc_label: String,
 }
 
-#[derive(Parser)]
-struct FromEnvironment {
-    #[command(flatten)]
-    identity: IdentityArgs,
-}
-
 impl Default for IdentityArgs {
     /// The settings from the environment alone (`motcua` run without a subcommand).
     fn default() -> Self {
-        let matches = FromEnvironment::command()
-            .no_binary_name(true)
-            .get_matches_from(Vec::<String>::new());
-        FromEnvironment::from_arg_matches(&matches)
-            .expect("settings from the environment")
-            .identity
+        super::from_environment()
     }
 }
 

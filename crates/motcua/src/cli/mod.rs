@@ -8,6 +8,7 @@ pub mod dev;
 pub mod export;
 pub mod identity;
 pub mod import;
+pub mod payments;
 pub mod quality;
 pub mod serve;
 pub mod transition;
@@ -105,4 +106,12 @@ pub async fn with_store<T>(
     let result = command(&store).await;
     store.close().await;
     result
+}
+
+/// Flattened settings as the environment alone gives them (`motcua` run without a
+/// subcommand): clap reads each `env` with no arguments.
+pub(crate) fn from_environment<T: clap::Args + clap::FromArgMatches>() -> T {
+    let command = T::augment_args(clap::Command::new("motcua").no_binary_name(true));
+    let matches = command.get_matches_from(Vec::<String>::new());
+    T::from_arg_matches(&matches).expect("settings from the environment")
 }

@@ -20,7 +20,8 @@ pub struct ServeArgs {
     #[arg(long, env = "MOTCUA_ADDR", default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
     /// Do not seed the demo into an empty database, and do not list demo accounts.
-    #[arg(long, env = "MOTCUA_NO_DEMO")]
+    /// (The environment variable takes 1, true, yes or on.)
+    #[arg(long, env = "MOTCUA_NO_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
     no_demo: bool,
     /// Log format.
     #[arg(long, env = "MOTCUA_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
@@ -147,95 +148,15 @@ pub struct ServeArgs {
     national_inbound_secret: String,
     #[command(flatten)]
     identity: super::identity::IdentityArgs,
-}
-
-/// A number from the environment, or the default.
-fn secs_from_env(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    #[command(flatten)]
+    payment: super::payments::PaymentArgs,
 }
 
 impl Default for ServeArgs {
+    /// `motcua` without a subcommand: every setting from the environment, as `serve` reads
+    /// them.
     fn default() -> Self {
-        ServeArgs {
-            addr: "127.0.0.1:8080".parse().expect("valid address"),
-            no_demo: std::env::var("MOTCUA_NO_DEMO").is_ok_and(|v| v == "1" || v == "true"),
-            log_format: match std::env::var("MOTCUA_LOG_FORMAT").as_deref() {
-                Ok("json") => LogFormat::Json,
-                _ => LogFormat::Text,
-            },
-            cookie_secure: CookieSecure::Auto,
-            smtp_url: std::env::var("MOTCUA_SMTP_URL")
-                .ok()
-                .filter(|u| !u.is_empty()),
-            smtp_ca_file: std::env::var_os("MOTCUA_SMTP_CA_FILE")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from),
-            sms_url: std::env::var("MOTCUA_SMS_URL").unwrap_or_else(|_| {
-                "https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/".into()
-            }),
-            sms_api_key: std::env::var("MOTCUA_SMS_API_KEY").unwrap_or_default(),
-            sms_secret_key: std::env::var("MOTCUA_SMS_SECRET_KEY").unwrap_or_default(),
-            sms_brandname: std::env::var("MOTCUA_SMS_BRANDNAME").unwrap_or_default(),
-            zalo_url: std::env::var("MOTCUA_ZALO_URL")
-                .unwrap_or_else(|_| "https://business.openapi.zalo.me/message/template".into()),
-            zalo_access_token: std::env::var("MOTCUA_ZALO_ACCESS_TOKEN").unwrap_or_default(),
-            zalo_templates: std::env::var("MOTCUA_ZALO_TEMPLATES").unwrap_or_default(),
-            smtp_from: std::env::var("MOTCUA_SMTP_FROM")
-                .unwrap_or_else(|_| "motcua <noreply@localhost>".into()),
-            reminder_interval_minutes: std::env::var("MOTCUA_REMINDER_INTERVAL_MINUTES")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(60),
-            reminder_due_within_days: std::env::var("MOTCUA_REMINDER_DUE_WITHIN_DAYS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(3),
-            public_url: std::env::var("MOTCUA_PUBLIC_URL")
-                .ok()
-                .filter(|u| !u.is_empty()),
-            max_document_mib: std::env::var("MOTCUA_MAX_DOCUMENT_MIB")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(20),
-            idempotency_retention_days: std::env::var("MOTCUA_IDEMPOTENCY_RETENTION_DAYS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(motcua_app::jobs::IDEMPOTENCY_RETENTION_DAYS),
-            master_key_file: std::env::var_os("MOTCUA_MASTER_KEY_FILE")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from),
-            header_timeout_secs: secs_from_env("MOTCUA_HEADER_TIMEOUT_SECS", 30),
-            upload_idle_secs: secs_from_env("MOTCUA_UPLOAD_IDLE_SECS", 60),
-            shutdown_deadline_secs: secs_from_env("MOTCUA_SHUTDOWN_DEADLINE_SECS", 30),
-            audit_checkpoint_dir: std::env::var_os("MOTCUA_AUDIT_CHECKPOINT_DIR")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from),
-            audit_checkpoint_minutes: secs_from_env("MOTCUA_AUDIT_CHECKPOINT_MINUTES", 5),
-            national_portal_url: std::env::var("MOTCUA_NATIONAL_PORTAL_URL")
-                .ok()
-                .filter(|u| !u.is_empty()),
-            national_portal_client_id: std::env::var("MOTCUA_NATIONAL_PORTAL_CLIENT_ID")
-                .unwrap_or_default(),
-            national_portal_secret: std::env::var("MOTCUA_NATIONAL_PORTAL_SECRET")
-                .unwrap_or_default(),
-            national_portal_mapping: std::env::var_os("MOTCUA_NATIONAL_PORTAL_MAPPING")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from),
-            national_catalogue_url: std::env::var("MOTCUA_NATIONAL_CATALOGUE_URL")
-                .ok()
-                .filter(|u| !u.is_empty()),
-            identity: Default::default(),
-            national_catalogue_mapping: std::env::var_os("MOTCUA_NATIONAL_CATALOGUE_MAPPING")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from),
-            national_inbound_client_id: std::env::var("MOTCUA_NATIONAL_INBOUND_CLIENT_ID")
-                .unwrap_or_else(|_| "dvcqg".into()),
-            national_inbound_secret: std::env::var("MOTCUA_NATIONAL_INBOUND_SECRET")
-                .unwrap_or_default(),
-        }
+        super::from_environment()
     }
 }
 
@@ -376,6 +297,7 @@ pub async fn run(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> 
         },
         messengers: messengers.clone(),
         identity: args.identity.providers()?,
+        payment_platform: args.payment.platform()?,
         ..WebConfig::default()
     };
     let reminders = reminder_settings(&args, &messengers);

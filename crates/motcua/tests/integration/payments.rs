@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 /// A dossier received at Đông Kinh's counter, and a specialist there who may ask a fee for it.
-async fn payable(app: &TestApp) -> (Api<'_>, String) {
+pub(crate) async fn payable(app: &TestApp) -> (Api<'_>, String) {
     motcua::samples::load(&app.store).await.unwrap();
     let citizen = Api::new(app, "congdan").await;
     let receiver = Api::new(app, "motcua.dongkinh").await;

@@ -11,6 +11,7 @@ pub(crate) mod forms;
 mod integrations;
 mod national;
 pub(crate) mod news;
+mod payments;
 pub(crate) mod processes;
 pub(crate) mod programme;
 pub(crate) mod stats;
@@ -87,6 +88,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(news::routes())
         .merge(integrations::routes())
         .merge(national::routes())
+        .merge(payments::routes())
         .merge(stats::routes())
 }
 

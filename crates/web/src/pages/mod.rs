@@ -145,6 +145,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/lookup/{code}", get(dossiers::applicant_dossier))
         .route("/lookup/{code}/submitted", get(dossiers::submitted))
         .route("/lookup/{code}/rating", post(dossiers::rate))
+        .route("/lookup/{code}/pay", post(dossiers::pay))
+        .route("/payments/return", get(dossiers::payment_return))
         .route(
             "/lookup/{code}/documents/{id}",
             get(dossiers::applicant_document),

@@ -57,6 +57,8 @@ pub struct Options {
     pub national_catalogue: Option<motcua_app::connectors::catalogue::NationalCatalogueConfig>,
     /// OpenID providers to sign in through.
     pub identity: motcua_app::identity::Providers,
+    /// The online payment platform.
+    pub payment_platform: Option<motcua_app::payments::platform::PlatformConfig>,
 }
 
 impl Default for Options {
@@ -75,6 +77,7 @@ impl Default for Options {
             public_url: None,
             national_catalogue: None,
             identity: Default::default(),
+            payment_platform: None,
         }
     }
 }
@@ -142,6 +145,7 @@ impl TestApp {
             national_inbound: options.national_inbound.clone(),
             national_catalogue: options.national_catalogue.clone(),
             identity: options.identity.clone(),
+            payment_platform: options.payment_platform.clone(),
             ..WebConfig::default()
         };
         let running = server::start(

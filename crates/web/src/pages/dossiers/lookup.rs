@@ -125,6 +125,8 @@ pub(crate) struct PaymentBox {
     /// The VietQR code as inline SVG, and its text.
     pub qr_svg: String,
     pub payload: String,
+    /// The payment platform is connected: the page offers paying online.
+    pub online: bool,
 }
 
 #[derive(Template)]
@@ -239,6 +241,7 @@ pub(crate) async fn lookup_result(
                 None => String::new(),
             },
             payload,
+            online: summary.payment_url.is_some(),
         }
     });
     Ok(LookupResult {

@@ -8,6 +8,7 @@ pub(super) mod eform;
 mod form;
 mod lookup;
 mod mine;
+mod pay;
 mod submit;
 
 pub(super) use applicant::{
@@ -19,6 +20,7 @@ pub(super) use drafts::delete as delete_draft;
 pub(super) use form::submit_form;
 pub(super) use lookup::{lookup, rate};
 pub(super) use mine::{my_dossier, my_dossiers};
+pub(super) use pay::{came_back as payment_return, pay};
 pub(super) use submit::{submit, submitted};
 
 use motcua_app::dossiers::submit::{ApplicantInput, FieldError};

@@ -3,6 +3,8 @@
 //! VietQR code to the agency's account. Amounts are whole đồng and come from the catalogue and
 //! the officer's request, never from the applicant.
 
+pub mod platform;
+
 use crate::{App, AppError, AppResult, Principal};
 use motcua_domain::dossier::DossierState;
 use motcua_domain::vietqr::Beneficiary;
@@ -45,7 +47,8 @@ pub struct PaymentSummary {
     pub account: Option<PaymentAccount>,
     /// The VietQR payload for the outstanding amount, with the dossier code as the purpose.
     pub vietqr: Option<String>,
-    /// Where to pay online through the payment platform (none while it is not connected).
+    /// The applicant's page that starts paying online through the payment platform (a form
+    /// posts there), when it is connected and something is outstanding.
     pub payment_url: Option<String>,
 }
 
@@ -110,7 +113,8 @@ pub async fn summary_of(app: &App, record: &DossierRecord) -> AppResult<PaymentS
             account_name: a.account_name,
         }),
         vietqr,
-        payment_url: None,
+        payment_url: (app.payment_platform.is_some() && outstanding > 0)
+            .then(|| format!("/lookup/{}/pay", record.code())),
     })
 }
 
