@@ -170,6 +170,7 @@ impl ActionInput {
             },
             "record_payment" => Action::RecordPayment {
                 amount_vnd: amount()?,
+                online: false,
             },
             "approve" => Action::Approve,
             "refuse_after_appraisal" => Action::RefuseAfterAppraisal { reason: reason()? },

@@ -216,6 +216,7 @@ pub async fn notify(app: &App, raw: BTreeMap<String, String>) -> AppResult<Notif
         && d.fee_requested_vnd - d.paid_vnd >= notice.amount_vnd;
     let action = Action::RecordPayment {
         amount_vnd: notice.amount_vnd,
+        online: true,
     };
     let after = match owes {
         true => Some(crate::dossiers::act::next_state(app, &record, &action, now).await?),

@@ -136,6 +136,7 @@ pub(super) fn catalogue_inputs(
     handles: Option<&[String]>,
     used: &Used,
     announced: &BTreeMap<String, bool>,
+    payable_online: bool,
 ) -> CatalogueInputs {
     let mut c = CatalogueInputs::default();
     let in_scope =
@@ -163,10 +164,11 @@ pub(super) fn catalogue_inputs(
         }
         c.full_online += i64::from(p.online == OnlineLevel::Full);
         c.full_online_eligible += i64::from(p.full_online_eligible);
-        // `payable_online` stays 0: no procedure takes online payment until a payment
-        // platform is connected, a known zero.
+        // With the payment platform connected every fee-bearing procedure can be paid online
+        // (the applicant's page offers it whenever a fee is asked).
         if p.with_fees {
             c.with_fees += 1;
+            c.payable_online += i64::from(payable_online);
             c.paid_online += i64::from(used.paid_online.contains(&p.code));
         }
     }

@@ -231,7 +231,13 @@ async fn quality_with(
     }
     let inputs = Inputs {
         counters: counters.read_with_within_time(within),
-        catalogue: catalogue_inputs(&facts, scope.handles.as_deref(), &used, &reads.announced),
+        catalogue: catalogue_inputs(
+            &facts,
+            scope.handles.as_deref(),
+            &used,
+            &reads.announced,
+            app.payment_platform.is_some(),
+        ),
         documents: reads.documents(scope.agencies.as_deref()),
     };
     Ok(Quality {
@@ -318,6 +324,7 @@ async fn agency_cards_with(app: &App, period: Period, reads: &Reads) -> AppResul
                     Some(&handles),
                     used.get(&code).unwrap_or(&empty),
                     &reads.announced,
+                    app.payment_platform.is_some(),
                 ),
                 documents: reads.documents_of_agency(&code),
             };

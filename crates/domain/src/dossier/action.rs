@@ -43,6 +43,10 @@ pub enum Action {
     },
     RecordPayment {
         amount_vnd: i64,
+        /// Through the online payment platform (confirmed by its notification), not at the
+        /// counter.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        online: bool,
     },
     Approve,
     RefuseAfterAppraisal {

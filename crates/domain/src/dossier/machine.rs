@@ -78,6 +78,10 @@ pub struct Dossier {
     pub supplements_after_appraisal: u8,
     pub fee_requested_vnd: i64,
     pub paid_vnd: i64,
+    /// Of what was paid, what came through the online payment platform (Decision 766's
+    /// "paid online").
+    #[serde(default)]
+    pub paid_online_vnd: i64,
     pub result: Option<DossierResult>,
     pub rating: Option<Rating>,
     /// Optimistic concurrency: every applied action adds one.
@@ -132,6 +136,7 @@ impl Dossier {
             supplements_after_appraisal: 0,
             fee_requested_vnd: 0,
             paid_vnd: 0,
+            paid_online_vnd: 0,
             result: None,
             rating: None,
             version: 1,
@@ -302,11 +307,14 @@ impl Dossier {
                 next.pause_clock(now);
                 next.state = S::AwaitingPayment;
             }
-            (Action::RecordPayment { amount_vnd }, S::AwaitingPayment) => {
+            (Action::RecordPayment { amount_vnd, online }, S::AwaitingPayment) => {
                 if *amount_vnd <= 0 {
                     return Err(DossierError::InvalidAmount);
                 }
                 next.paid_vnd += amount_vnd;
+                if *online {
+                    next.paid_online_vnd += amount_vnd;
+                }
                 if next.paid_vnd >= next.fee_requested_vnd {
                     if let Some(clock) = next.clock.as_mut() {
                         clock.resume_at(now);

@@ -72,7 +72,7 @@ counters!(
     fee_requested,
     /// Of those, paid in full.
     paid,
-    /// Of those, paid online. motcua does not record how a payment was made yet: always 0.
+    /// Of those, paid in full through the online payment platform.
     paid_online,
     /// Received, counted for the index's timeliness: under the handling agency, in the month
     /// of receipt, each dossier once ([`timeliness`]).

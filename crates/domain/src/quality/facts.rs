@@ -110,6 +110,11 @@ pub fn facts_of(d: &Dossier) -> Option<DossierFacts> {
             flags |= flag::FEE_REQUESTED;
             if d.paid_vnd >= d.fee_requested_vnd {
                 flags |= flag::PAID;
+                // Decision 766 counts a dossier paid online when all of it went through the
+                // online payment platform.
+                if d.paid_online_vnd >= d.fee_requested_vnd {
+                    flags |= flag::PAID_ONLINE;
+                }
             }
         }
     }

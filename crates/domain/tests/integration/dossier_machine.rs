@@ -129,7 +129,10 @@ fn actions_out_of_order_are_refused_with_a_stable_code_and_change_nothing() {
         Action::Approve,
         Action::ReturnResult,
         Action::Forward,
-        Action::RecordPayment { amount_vnd: 1 },
+        Action::RecordPayment {
+            amount_vnd: 1,
+            online: false,
+        },
     ] {
         let err = d.apply(&action, &w.ctx(at(2026, 3, 2, 9, 0))).unwrap_err();
         assert_eq!(err.code(), "action_not_allowed", "{action:?}");
@@ -230,14 +233,20 @@ fn waiting_for_payment_stops_the_clock() {
     assert_eq!(waiting.state.national_status() as u8, 6);
     let part = waiting
         .apply(
-            &Action::RecordPayment { amount_vnd: 20_000 },
+            &Action::RecordPayment {
+                amount_vnd: 20_000,
+                online: false,
+            },
             &w.ctx(at(2026, 3, 3, 10, 0)),
         )
         .unwrap();
     assert_eq!(part.state, DossierState::AwaitingPayment, "partly paid");
     let paid = part
         .apply(
-            &Action::RecordPayment { amount_vnd: 30_000 },
+            &Action::RecordPayment {
+                amount_vnd: 30_000,
+                online: false,
+            },
             &w.ctx(at(2026, 3, 4, 10, 0)),
         )
         .unwrap();
@@ -514,7 +523,10 @@ fn any_action() -> impl Strategy<Value = Action> {
             amount_vnd,
             reason: None
         }),
-        (1i64..100_000).prop_map(|amount_vnd| Action::RecordPayment { amount_vnd }),
+        (1i64..100_000).prop_map(|amount_vnd| Action::RecordPayment {
+            amount_vnd,
+            online: false
+        }),
         Just(Action::Approve),
         Just(Action::RefuseAfterAppraisal {
             reason: "Không đủ điều kiện".into()

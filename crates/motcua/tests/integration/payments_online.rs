@@ -239,6 +239,19 @@ async fn online_payment_is_believed_only_from_a_signed_notification() {
         .unwrap();
     assert!(page.contains("đã xác nhận khoản nộp"), "{page}");
 
+    // Decision 766 counts it: fee-bearing procedures are payable online while the platform
+    // is connected, and this dossier was paid online.
+    let admin = crate::common::Api::new(&app, "quantri.tinh").await;
+    let quality = admin.json("/api/v1/stats/quality").await;
+    let payable = crate::common::indicator(&quality, "fees_payable_online");
+    assert!(payable["denominator"].as_i64().unwrap() > 0, "{payable}");
+    assert_eq!(payable["numerator"], payable["denominator"], "{payable}");
+    let paid_online = crate::common::indicator(&quality, "paid_online");
+    assert!(
+        paid_online["numerator"].as_i64().unwrap() >= 1,
+        "{paid_online}"
+    );
+
     // A second payment is refused before anyone is sent to pay; one arriving anyway is kept
     // and marked for a refund.
     let html = text(&applicant, &lookup).await;

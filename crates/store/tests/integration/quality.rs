@@ -191,6 +191,7 @@ fn pick_action(rng: &mut Rng, record: &DossierRecord) -> Option<Action> {
         },
         ActionKind::RecordPayment => Action::RecordPayment {
             amount_vnd: if rng.chance(80) { 50_000 } else { 20_000 },
+            online: rng.chance(50),
         },
         ActionKind::Approve => Action::Approve,
         ActionKind::RefuseAfterAppraisal => Action::RefuseAfterAppraisal { reason: reason() },
