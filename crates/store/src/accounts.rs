@@ -429,17 +429,16 @@ impl Store {
             .await?
             .rows_affected();
             // Sign-ins that never came back, and links never proved.
-            let d = sqlx::query("DELETE FROM oidc_logins WHERE expires_at <= $1")
-                .bind(now)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
-            let e = sqlx::query("DELETE FROM pending_links WHERE expires_at <= $1")
-                .bind(now)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected();
-            a + b + c + d + e
+            let mut d = 0;
+            for table in ["oidc_logins", "pending_links"] {
+                let sql = format!("DELETE FROM {table} WHERE expires_at <= $1");
+                d += sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(now)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+            }
+            a + b + c + d
         });
         tx.commit().await?;
         Ok(n)

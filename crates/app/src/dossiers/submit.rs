@@ -239,8 +239,14 @@ pub(crate) async fn submit_from(
     if !matches!(role, Role::Citizen | Role::Receiver) {
         return Err(AppError::forbidden());
     }
-    if let Some(citizen) = who.filter(|u| u.role == Role::Citizen) {
-        body.applicant.verified = verified_facts(app, citizen, &body.applicant).await?;
+    // What the citizen's electronic identity vouched for, read once for the applicant and
+    // the declaration.
+    let verified = match who.filter(|u| u.role == Role::Citizen) {
+        Some(citizen) => crate::identity::verified_profile_of(app, citizen).await?,
+        None => None,
+    };
+    if let Some(profile) = &verified {
+        body.applicant.verified = verified_facts(profile, &body.applicant)?;
     }
     let channel = match body.channel.as_deref() {
         Some(c) => {
@@ -342,7 +348,7 @@ pub(crate) async fn submit_from(
     // the dossier if another was published meanwhile, and then it is read again once.
     let mut fresh = false;
     let submitted = loop {
-        let form = declared(app, who, &body, channel, fresh).await?;
+        let form = declared(app, who, verified.clone(), &body, channel, fresh).await?;
         let submission = Submission {
             procedure_code: body.procedure_code.trim().to_owned(),
             agency: agency.clone(),
@@ -389,6 +395,7 @@ pub(crate) async fn submit_from(
 async fn declared(
     app: &App,
     who: Option<&Principal>,
+    verified: Option<(String, String, motcua_domain::verified::VerifiedIdentity)>,
     body: &SubmitRequest,
     channel: Channel,
     fresh: bool,
@@ -402,12 +409,8 @@ async fn declared(
     };
     let data = body.form_data.as_ref().unwrap_or(&serde_json::Value::Null);
     let mut declared = crate::forms::declare(app, &version, data, None).await?;
-    if let (Some(form), Some(d), Some(citizen)) = (
-        &version.procedure.form,
-        &declared,
-        who.filter(|w| w.role == Role::Citizen),
-    ) {
-        let known = crate::forms::known::known(app, Some(citizen)).await?;
+    if let (Some(form), Some(d), Some(profile)) = (&version.procedure.form, &declared, verified) {
+        let known = crate::forms::known::Known::of_verified(profile);
         let clean: serde_json::Value = serde_json::from_str(&d.data).unwrap_or_default();
         let changed = known.verified_changed(form, &clean);
         if !changed.is_empty() {
@@ -433,18 +436,14 @@ async fn declared(
 /// A citizen who signed in with their electronic identity applies as the person it verified:
 /// the name and number are theirs, not typed (Decree 69/2024 art. 13), and are recorded as
 /// verified. Applying for an organisation, the verified person is not the applicant.
-async fn verified_facts(
-    app: &App,
-    citizen: &Principal,
+fn verified_facts(
+    (_, key, identity): &(String, String, motcua_domain::verified::VerifiedIdentity),
     applicant: &Applicant,
 ) -> AppResult<Option<motcua_domain::verified::VerifiedFacts>> {
     use motcua_domain::dossier::ApplicantKind;
     if applicant.kind != ApplicantKind::Person {
         return Ok(None);
     }
-    let Some((_, key, identity)) = crate::identity::verified_profile_of(app, citizen).await? else {
-        return Ok(None);
-    };
     let same = |a: &str, b: &str| {
         let fold = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
         fold(&motcua_domain::text::nfc(a)) == fold(&motcua_domain::text::nfc(b))
@@ -466,7 +465,7 @@ async fn verified_facts(
         fields.push("citizen_id".to_owned());
     }
     Ok(Some(motcua_domain::verified::VerifiedFacts {
-        provider: key,
+        provider: key.clone(),
         fields,
     }))
 }

@@ -5,6 +5,7 @@
 use crate::{App, AppResult, Principal};
 use motcua_domain::account::Role;
 use motcua_domain::form::{Field, FieldKind, FormDefinition, Prefill};
+use motcua_domain::verified::VerifiedIdentity;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -111,6 +112,32 @@ impl Known {
         }
     }
 
+    /// What the electronic identity vouched for alone (its label, key and identity).
+    pub fn of_verified(profile: (String, String, VerifiedIdentity)) -> Known {
+        let mut known = Known::default();
+        known.offer_verified(profile);
+        known
+    }
+
+    fn offer_verified(&mut self, (label, key, id): (String, String, VerifiedIdentity)) {
+        let verified = Source::Verified(label, key);
+        let facts = [
+            (Prefill::Name, id.full_name),
+            (
+                Prefill::CitizenId,
+                id.citizen_id.map(|c| c.as_str().to_owned()),
+            ),
+            (Prefill::BirthDate, id.birth_date.map(|d| d.to_string())),
+            (Prefill::Phone, id.phone),
+            (Prefill::Email, id.email),
+        ];
+        for (fact, value) in facts {
+            if let Some(value) = value {
+                self.offer(fact, Value::String(value), &verified);
+            }
+        }
+    }
+
     /// The fields whose declared value differs from what the electronic identity verified
     /// (name, number, date of birth): their labels. Those are not the applicant's to change.
     pub fn verified_changed(&self, form: &FormDefinition, data: &Value) -> Vec<String> {
@@ -169,23 +196,8 @@ pub async fn known(app: &App, who: Option<&Principal>) -> AppResult<Known> {
         return Ok(known);
     };
     // What the electronic identity vouched for comes first: offers keep the first value.
-    if let Some((label, key, id)) = crate::identity::verified_profile_of(app, who).await? {
-        let verified = Source::Verified(label, key);
-        let facts = [
-            (Prefill::Name, id.full_name),
-            (
-                Prefill::CitizenId,
-                id.citizen_id.map(|c| c.as_str().to_owned()),
-            ),
-            (Prefill::BirthDate, id.birth_date.map(|d| d.to_string())),
-            (Prefill::Phone, id.phone),
-            (Prefill::Email, id.email),
-        ];
-        for (fact, value) in facts {
-            if let Some(value) = value {
-                known.offer(fact, Value::String(value), &verified);
-            }
-        }
+    if let Some(profile) = crate::identity::verified_profile_of(app, who).await? {
+        known.offer_verified(profile);
     }
     let account = Source::Account;
     if let Some(user) = app.store.find_user_by_username(&who.username).await? {

@@ -103,6 +103,14 @@ async fn lookup_of(app: &TestApp, code: &str) -> String {
     ))
 }
 
+/// No payment was recorded for the dossier, which still waits for one.
+async fn nothing_recorded(app: &TestApp, officer: &crate::common::Api<'_>, code: &str) {
+    let txns = app.store.payment_transactions(code).await.unwrap();
+    assert!(txns.is_empty(), "{txns:?}");
+    let d = officer.json(&format!("/api/v1/dossiers/{code}")).await;
+    assert_eq!(d["state"], "awaiting_payment");
+}
+
 async fn text(client: &reqwest::Client, url: &str) -> String {
     client.get(url).send().await.unwrap().text().await.unwrap()
 }
@@ -199,15 +207,7 @@ async fn online_payment_is_believed_only_from_a_signed_notification() {
         (Utc::now(), Utc::now() - Duration::hours(1)),
     );
     problem(notify(stale).await.unwrap(), 401, "payment_notice_replayed").await;
-    assert!(
-        app.store
-            .payment_transactions(&code)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    let d = officer.json(&format!("/api/v1/dossiers/{code}")).await;
-    assert_eq!(d["state"], "awaiting_payment");
+    nothing_recorded(&app, &officer, &code).await;
     let refused = app
         .store
         .audit_events_for("payment:khong-co")
@@ -334,15 +334,7 @@ async fn a_failed_payment_closes_the_order_and_records_nothing() {
         .await
         .unwrap();
     assert!(page.contains("Giao dịch không thành công"), "{page}");
-    assert!(
-        app.store
-            .payment_transactions(&code)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    let d = officer.json(&format!("/api/v1/dossiers/{code}")).await;
-    assert_eq!(d["state"], "awaiting_payment");
+    nothing_recorded(&app, &officer, &code).await;
     // Paying again makes a new order.
     let r = applicant
         .post(app.url(&format!("/lookup/{code}/pay")))
