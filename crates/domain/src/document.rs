@@ -20,13 +20,16 @@ pub enum DocumentKind {
     Result,
     /// The receipt slip (form 01, giấy tiếp nhận hồ sơ và hẹn trả kết quả).
     Receipt,
+    /// The electronic receipt for fees and charges paid (biên lai điện tử).
+    FeeReceipt,
 }
 
 impl DocumentKind {
-    pub const ALL: [DocumentKind; 3] = [
+    pub const ALL: [DocumentKind; 4] = [
         DocumentKind::Component,
         DocumentKind::Result,
         DocumentKind::Receipt,
+        DocumentKind::FeeReceipt,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -34,6 +37,7 @@ impl DocumentKind {
             DocumentKind::Component => "component",
             DocumentKind::Result => "result",
             DocumentKind::Receipt => "receipt",
+            DocumentKind::FeeReceipt => "fee_receipt",
         }
     }
 
@@ -46,6 +50,7 @@ impl DocumentKind {
             DocumentKind::Component => "Thành phần hồ sơ",
             DocumentKind::Result => "Kết quả giải quyết",
             DocumentKind::Receipt => "Giấy tiếp nhận hồ sơ (mẫu 01)",
+            DocumentKind::FeeReceipt => "Biên lai thu phí, lệ phí",
         }
     }
 

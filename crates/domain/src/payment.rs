@@ -1,7 +1,8 @@
 //! Paying fees online through a payment platform (Decision 31/2021/QĐ-TTg art. 33; Circular
 //! 21/2023): the signed order the citizen is sent with, and the checks a platform's
-//! notification must pass before a payment is believed. Signatures are HMAC-SHA256 over the
-//! fields sorted by name, `name=value` joined by `&`, the signature itself left out.
+//! notification must pass before a payment is believed. Signatures cover the fields sorted by
+//! name, `name=value` joined by `&`, the signature itself left out: HMAC-SHA256 here, or RSA
+//! where the platform asks for it (the app holds the keys).
 
 use chrono::{DateTime, Duration, Utc};
 use hmac::{Hmac, Mac};
@@ -112,16 +113,19 @@ fn time(
 }
 
 /// Reads a notification after checking its signature over the fields as sent (`signed`, the
-/// platform's names) and that it was sent within the window around `now`; the values are read
-/// from `fields` (the same, renamed to ours).
+/// platform's names) with `verifies` (fields, signature) and that it was sent within the
+/// window around `now`; the values are read from `fields` (the same, renamed to ours).
 pub fn read_notice(
     signed: &BTreeMap<String, String>,
     fields: &BTreeMap<String, String>,
-    secret: &[u8],
+    verifies: impl Fn(&BTreeMap<String, String>, &str) -> bool,
     now: DateTime<Utc>,
 ) -> Result<Notice, NoticeRefusal> {
-    let signature = field(signed, "signature").map_err(|_| NoticeRefusal::Signature)?;
-    if !verify(signed, signature, secret) {
+    // An RSA signature in base64 is longer than any other field (4096 bits: 684 characters).
+    let signature = (signed.get("signature").map(|v| v.trim()))
+        .filter(|v| !v.is_empty() && v.len() <= 1024)
+        .ok_or(NoticeRefusal::Signature)?;
+    if !verifies(signed, signature) {
         return Err(NoticeRefusal::Signature);
     }
     let sent_at = time(fields, "sent_at")?;
@@ -164,6 +168,10 @@ pub fn check_against(notice: &Notice, order: &OrderFacts) -> Result<(), NoticeRe
 mod tests {
     use super::*;
 
+    fn hmac(secret: &'static [u8]) -> impl Fn(&BTreeMap<String, String>, &str) -> bool {
+        move |fields, signature| verify(fields, signature, secret)
+    }
+
     fn fields(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs
             .iter()
@@ -203,21 +211,21 @@ mod tests {
     fn a_signed_fresh_notice_is_read_and_anything_else_refused() {
         let now = Utc::now();
         let good = notice_fields(now, "50000");
-        let n = read_notice(&good, &good, b"k", now).unwrap();
+        let n = read_notice(&good, &good, hmac(b"k"), now).unwrap();
         assert_eq!((n.amount_vnd, n.paid), (50_000, true));
         assert_eq!(
-            read_notice(&good, &good, b"other", now),
+            read_notice(&good, &good, hmac(b"other"), now),
             Err(NoticeRefusal::Signature)
         );
         let mut forged = good.clone();
         forged.insert("amount".into(), "5000".into());
         assert_eq!(
-            read_notice(&forged, &forged, b"k", now),
+            read_notice(&forged, &forged, hmac(b"k"), now),
             Err(NoticeRefusal::Signature)
         );
         let later = now + Duration::minutes(NOTIFICATION_WINDOW_MINUTES + 1);
         assert_eq!(
-            read_notice(&good, &good, b"k", later),
+            read_notice(&good, &good, hmac(b"k"), later),
             Err(NoticeRefusal::Replayed)
         );
     }
@@ -226,7 +234,7 @@ mod tests {
     fn a_notice_must_fit_its_order() {
         let now = Utc::now();
         let f = notice_fields(now, "50000");
-        let n = read_notice(&f, &f, b"k", now).unwrap();
+        let n = read_notice(&f, &f, hmac(b"k"), now).unwrap();
         let order = OrderFacts {
             order_id: "O1".into(),
             amount_vnd: 50_000,

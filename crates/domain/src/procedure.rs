@@ -201,10 +201,27 @@ impl fmt::Display for ProcessingTime {
 }
 
 /// One fee or charge (phí, lệ phí), in đồng. Zero is allowed: some procedures are free.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What is owed for a dossier is assessed from these ([`crate::fee::assess`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fee {
     pub name: String,
+    /// A fixed amount, or the amount per unit when `per` is given.
     pub amount_vnd: i64,
+    /// The unit charged for, e.g. "bản", "trang", "bộ"; None: a fixed amount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per: Option<String>,
+    /// Who is exempt and the text that says so.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exemptions: Vec<FeeExemption>,
+}
+
+/// An exemption from a fee (miễn, giảm), as the fee's legal text grants it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeeExemption {
+    /// Who, e.g. "Người thuộc hộ nghèo".
+    pub who: String,
+    /// The article granting it, e.g. "Điều 5 Nghị quyết 12/2020/NQ-HĐND".
+    pub legal_basis: String,
 }
 
 /// A document the applicant must supply (thành phần hồ sơ).
@@ -318,6 +335,12 @@ pub enum ProcedureError {
     },
     #[error("phí, lệ phí \"{name}\" không hợp lệ: {amount_vnd} đồng (phải từ 0 trở lên, có tên)")]
     InvalidFee { name: String, amount_vnd: i64 },
+    #[error("phí, lệ phí thứ {index} có đơn vị tính để trống (bỏ đơn vị nếu là số tiền cố định)")]
+    InvalidFeeUnit { index: usize },
+    #[error(
+        "miễn, giảm thứ {exemption} của phí, lệ phí thứ {index} thiếu đối tượng hoặc căn cứ pháp lý"
+    )]
+    InvalidFeeExemption { index: usize, exemption: usize },
     #[error("thủ tục chưa trực tuyến toàn trình phải nêu lý do được công khai")]
     OnlineReasonRequired,
     #[error("thủ tục có dịch vụ trực tuyến phải có cách thức nộp trực tuyến")]
@@ -350,6 +373,8 @@ impl ProcedureError {
             ProcedureError::InvalidProcessingTime { .. } => "invalid_processing_time",
             ProcedureError::ServiceNormExceedsLegalTime { .. } => "service_norm_exceeds_legal_time",
             ProcedureError::InvalidFee { .. } => "invalid_fee",
+            ProcedureError::InvalidFeeUnit { .. } => "invalid_fee_unit",
+            ProcedureError::InvalidFeeExemption { .. } => "invalid_fee_exemption",
             ProcedureError::OnlineReasonRequired => "online_reason_required",
             ProcedureError::OnlineChannelRequired => "online_channel_required",
             ProcedureError::InvalidDocument { .. } => "invalid_document",
@@ -369,7 +394,9 @@ impl ProcedureError {
             ProcedureError::Missing { field, .. } => field,
             ProcedureError::InvalidProcessingTime { field } => field,
             ProcedureError::ServiceNormExceedsLegalTime { .. } => "service_norm",
-            ProcedureError::InvalidFee { .. } => "fees",
+            ProcedureError::InvalidFee { .. }
+            | ProcedureError::InvalidFeeUnit { .. }
+            | ProcedureError::InvalidFeeExemption { .. } => "fees",
             ProcedureError::OnlineReasonRequired => "online_reason",
             ProcedureError::OnlineChannelRequired => "channels",
             ProcedureError::InvalidDocument { .. } => "documents",
@@ -413,6 +440,12 @@ impl Procedure {
         self.online_reason = clean_opt(self.online_reason);
         for fee in &mut self.fees {
             fee.name = clean(&fee.name);
+            // Trimmed but kept: an empty unit is reported, not read as a fixed amount.
+            fee.per = fee.per.as_deref().map(clean);
+            for e in &mut fee.exemptions {
+                e.who = clean(&e.who);
+                e.legal_basis = clean(&e.legal_basis);
+            }
         }
         for doc in &mut self.documents {
             doc.name = clean(&doc.name);
@@ -469,12 +502,23 @@ impl Procedure {
                 });
             }
         }
-        for fee in &self.fees {
+        for (i, fee) in self.fees.iter().enumerate() {
             if fee.amount_vnd < 0 || fee.name.trim().is_empty() {
                 problems.push(ProcedureError::InvalidFee {
                     name: fee.name.clone(),
                     amount_vnd: fee.amount_vnd,
                 });
+            }
+            if fee.per.as_deref().is_some_and(|u| u.trim().is_empty()) {
+                problems.push(ProcedureError::InvalidFeeUnit { index: i + 1 });
+            }
+            for (j, e) in fee.exemptions.iter().enumerate() {
+                if e.who.trim().is_empty() || e.legal_basis.trim().is_empty() {
+                    problems.push(ProcedureError::InvalidFeeExemption {
+                        index: i + 1,
+                        exemption: j + 1,
+                    });
+                }
             }
         }
         let reason_given = self
@@ -577,6 +621,8 @@ impl Procedure {
         problems
     }
 
+    /// The sum for one of each fee, no one exempt: what the catalogue shows. What a dossier
+    /// owes is [`crate::fee::assess`]ed.
     pub fn total_fees(&self) -> i64 {
         self.fees.iter().map(|f| f.amount_vnd).sum()
     }
@@ -665,218 +711,5 @@ pub fn cut_at(existing: &Assignment, from: NaiveDate) -> Option<Cut> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
-
-    pub(crate) fn birth_registration() -> Procedure {
-        Procedure {
-            code: ProcedureCode::parse("1.001193").unwrap(),
-            name: "Đăng ký khai sinh".into(),
-            sector: "ho_tich".into(),
-            levels: vec![Level::Commune],
-            agency_code: None,
-            agency_kind: Some(AgencyKind::CommuneCommittee),
-            applicants: vec![Applicant::Citizen],
-            processing_time: ProcessingTime::days(1),
-            service_norm: Some(ProcessingTime::hours(4)),
-            fees: vec![Fee {
-                name: "Lệ phí đăng ký khai sinh đúng hạn".into(),
-                amount_vnd: 0,
-            }],
-            documents: vec![RequiredDocument {
-                name: "Tờ khai đăng ký khai sinh".into(),
-                originals: 1,
-                copies: 0,
-                form_template: Some("Mẫu TK khai sinh".into()),
-                digitisation_required: true,
-                reusable: false,
-            }],
-            steps: "Nộp hồ sơ; nhận kết quả.".into(),
-            channels: vec![SubmissionChannel::Online, SubmissionChannel::InPerson],
-            online_level: OnlineLevel::Full,
-            online_reason: None,
-            results: vec![ProcedureResult {
-                name: "Giấy khai sinh".into(),
-                form: ResultForm::Electronic,
-                retention: Retention::Permanent,
-            }],
-            legal_bases: vec!["Luật Hộ tịch số 60/2014/QH13".into()],
-            valid_from: Some(date(2025, 7, 1)),
-            valid_to: None,
-            form: None,
-        }
-    }
-
-    #[test]
-    fn codes_are_opaque_but_well_formed() {
-        for ok in ["1.001193", "1.000494.000.00.00.H37", "2.002_A-1"] {
-            assert_eq!(ProcedureCode::parse(ok).unwrap().as_str(), ok);
-        }
-        assert_eq!(ProcedureCode::parse(" 1.2 ").unwrap().as_str(), "1.2");
-        for bad in ["", "   ", "1 2", "mã", "...", &"1".repeat(65), "1/2"] {
-            assert!(ProcedureCode::parse(bad).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn a_good_procedure_validates_and_normalises() {
-        let mut p = birth_registration();
-        p.name = "  Đăng ky\u{0301} khai sinh ".into();
-        p.channels = vec![
-            SubmissionChannel::Online,
-            SubmissionChannel::InPerson,
-            SubmissionChannel::Online,
-        ];
-        let p = p.validated().unwrap();
-        assert_eq!(p.name, "Đăng ký khai sinh");
-        assert_eq!(
-            p.channels,
-            [SubmissionChannel::InPerson, SubmissionChannel::Online]
-        );
-    }
-
-    #[test]
-    fn the_service_norm_cannot_exceed_the_legal_time() {
-        let mut p = birth_registration();
-        p.service_norm = Some(ProcessingTime::hours(9));
-        let problems = p.clone().validated().unwrap_err();
-        assert_eq!(problems[0].code(), "service_norm_exceeds_legal_time");
-        p.service_norm = Some(ProcessingTime::hours(8));
-        assert!(p.validated().is_ok(), "equal to the legal time is fine");
-        assert_eq!(ProcessingTime::days(3).minutes(), 1440);
-        assert_eq!(ProcessingTime::hours(3).minutes(), 180);
-    }
-
-    #[test]
-    fn every_problem_is_reported_at_once() {
-        let mut p = birth_registration();
-        p.name = " ".into();
-        p.levels.clear();
-        p.fees.push(Fee {
-            name: "Phí".into(),
-            amount_vnd: -1,
-        });
-        p.online_level = OnlineLevel::Partial;
-        p.channels = vec![SubmissionChannel::InPerson];
-        p.valid_to = Some(date(2025, 1, 1));
-        p.processing_time = ProcessingTime::days(0);
-        let codes: Vec<_> = p.problems().iter().map(ProcedureError::code).collect();
-        assert_eq!(
-            codes,
-            [
-                "missing_field",
-                "missing_field",
-                "invalid_processing_time",
-                "service_norm_exceeds_legal_time",
-                "invalid_fee",
-                "online_reason_required",
-                "online_channel_required",
-                "invalid_validity"
-            ]
-        );
-        p.online_reason = Some("Phải đối chiếu bản chính".into());
-        assert!(
-            !p.problems()
-                .iter()
-                .any(|e| e.code() == "online_reason_required")
-        );
-    }
-
-    #[test]
-    fn zero_fees_are_allowed_and_fees_add_up() {
-        let mut p = birth_registration();
-        p.fees.push(Fee {
-            name: "Phí cấp bản sao".into(),
-            amount_vnd: 8000,
-        });
-        assert!(p.problems().is_empty());
-        assert_eq!(p.total_fees(), 8000);
-    }
-
-    #[test]
-    fn references_are_checked_against_the_catalogues() {
-        let mut p = birth_registration();
-        p.agency_code = Some(AgencyCode::parse("000.00.99.H37").unwrap());
-        p.sector = "khong_co".into();
-        let codes: Vec<_> = p
-            .reference_problems(|s| s == "ho_tich", |a| a.as_str() == "000.00.02.H37")
-            .iter()
-            .map(ProcedureError::code)
-            .collect();
-        assert_eq!(codes, ["unknown_sector", "unknown_agency"]);
-    }
-
-    #[test]
-    fn version_states_move_one_way() {
-        use VersionState::*;
-        assert!(check_transition(Draft, Published).is_ok());
-        assert!(check_transition(Published, Superseded).is_ok());
-        assert!(check_transition(Published, Withdrawn).is_ok());
-        for (from, to) in [
-            (Draft, Withdrawn),
-            (Draft, Superseded),
-            (Withdrawn, Published),
-            (Superseded, Published),
-            (Published, Draft),
-            (Published, Published),
-        ] {
-            let err = check_transition(from, to).unwrap_err();
-            assert_eq!(err.code(), "invalid_state_transition");
-        }
-    }
-
-    #[test]
-    fn assignments_follow_the_levels() {
-        let mut p = birth_registration();
-        let a = p.assignments_from(date(2025, 7, 1));
-        assert_eq!(a.len(), 1);
-        assert_eq!(
-            (a[0].level, a[0].agency_kind),
-            (Level::Commune, Some(AgencyKind::CommuneCommittee))
-        );
-        p.levels = vec![Level::Province, Level::Commune];
-        p.agency_code = Some(AgencyCode::parse("000.00.02.H37").unwrap());
-        p.agency_kind = Some(AgencyKind::Department);
-        let a = p.assignments_from(date(2025, 7, 1));
-        assert_eq!(a[0].agency_code.as_ref().unwrap().as_str(), "000.00.02.H37");
-        assert_eq!(a[1].agency_code, None);
-        assert_eq!(a[1].agency_kind, Some(AgencyKind::CommuneCommittee));
-        assert!(a[0].in_force(date(2025, 7, 1)) && !a[0].in_force(date(2025, 6, 30)));
-    }
-
-    #[test]
-    fn cutting_assignments_for_a_new_arrangement() {
-        let a = Assignment {
-            level: Level::Province,
-            agency_code: None,
-            agency_kind: Some(AgencyKind::Department),
-            effective_from: date(2025, 7, 1),
-            effective_to: None,
-        };
-        assert_eq!(
-            cut_at(&a, date(2026, 1, 1)),
-            Some(Cut::CloseOn(date(2025, 12, 31)))
-        );
-        assert_eq!(cut_at(&a, date(2025, 7, 1)), Some(Cut::Drop));
-        let ended = Assignment {
-            effective_to: Some(date(2025, 9, 30)),
-            ..a
-        };
-        assert_eq!(cut_at(&ended, date(2026, 1, 1)), None);
-    }
-
-    #[test]
-    fn json_round_trips_and_validates_codes() {
-        let p = birth_registration();
-        let json = serde_json::to_string(&p).unwrap();
-        assert!(json.contains("\"retention\":\"permanent\""), "{json}");
-        let back: Procedure = serde_json::from_str(&json).unwrap();
-        assert_eq!(back, p);
-        let bad = json.replace("1.001193", "mã sai");
-        assert!(serde_json::from_str::<Procedure>(&bad).is_err());
-    }
-}
+#[path = "procedure_tests.rs"]
+mod tests;

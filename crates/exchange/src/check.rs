@@ -93,6 +93,12 @@ pub fn check(parsed: &Parsed, known: &Known) -> Vec<RowIssue> {
                     .position(|f| &f.name == name && f.amount_vnd == *amount_vnd)
                     .and_then(|i| row.fee_rows.get(i).copied())
                     .map(|r| (FEES_SHEET, r, "so_tien_vnd")),
+                ProcedureError::InvalidFeeUnit { index } => {
+                    sub(&row.fee_rows, *index).map(|r| (FEES_SHEET, r, "don_vi_tinh"))
+                }
+                ProcedureError::InvalidFeeExemption { index, .. } => {
+                    sub(&row.fee_rows, *index).map(|r| (FEES_SHEET, r, "mien_giam"))
+                }
                 ProcedureError::InvalidForm(p) => {
                     form_place(row, &p.path, p.code).map(|(at, column)| (FORMS_SHEET, at, column))
                 }

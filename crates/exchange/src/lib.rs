@@ -3,7 +3,8 @@
 //!
 //! - **xlsx**: a main sheet `Thủ tục`, one row per procedure, and sub-sheets
 //!   `Thành phần hồ sơ`, `Phí, lệ phí` and `Kết quả`, one row per item, and `Biểu mẫu`,
-//!   one row per field of the electronic form, keyed by `ma_thu_tuc`.
+//!   one row per field of the electronic form, keyed by `ma_thu_tuc`. Optional columns
+//!   may be left out: files written before they existed still read.
 //! - **CSV**: UTF-8 (with a byte-order mark so Excel reads the diacritics), one row per
 //!   procedure with the main sheet's columns plus `thanh_phan_ho_so`, `phi_le_phi` and
 //!   `ket_qua` holding JSON arrays and `bieu_mau` the form as a JSON object (empty: none).
@@ -22,10 +23,13 @@ use std::fmt;
 use std::str::FromStr;
 
 mod check;
+#[cfg(test)]
+mod fee_tests;
 #[doc(hidden)]
 pub mod fuzzing;
 mod read;
 pub mod registers;
+pub mod statement;
 mod table;
 mod write;
 
@@ -235,7 +239,15 @@ pub const DOCUMENT_COLUMNS: [&str; 7] = [
     "so_hoa",
     "tai_su_dung",
 ];
-pub const FEE_COLUMNS: [&str; 3] = ["ma_thu_tuc", "ten_khoan", "so_tien_vnd"];
+/// The first three are required. `don_vi_tinh` is the unit an amount is charged per (empty:
+/// a fixed amount); `mien_giam` the exemptions, one a line, each `đối tượng | căn cứ pháp lý`.
+pub const FEE_COLUMNS: [&str; 5] = [
+    "ma_thu_tuc",
+    "ten_khoan",
+    "so_tien_vnd",
+    "don_vi_tinh",
+    "mien_giam",
+];
 pub const RESULT_COLUMNS: [&str; 4] = ["ma_thu_tuc", "ten_ket_qua", "hinh_thuc", "luu_tru"];
 /// One row per field. The form's and the section's columns repeat on each of their rows
 /// (readable when filtered) and must agree. A condition is `field` (when filled) or

@@ -217,7 +217,8 @@ fn export_xlsx(entries: &[Entry]) -> Result<Vec<u8>, ExportError> {
             ws.set_name(name)?;
             for (c, column) in columns.iter().enumerate() {
                 ws.write_string_with_format(0, c as u16, *column, &bold)?;
-                ws.set_column_width(c as u16, if column.starts_with("ten") { 48 } else { 18 })?;
+                let wide = column.starts_with("ten") || *column == "mien_giam";
+                ws.set_column_width(c as u16, if wide { 48 } else { 18 })?;
             }
             ws.set_freeze_panes(1, 0)?;
             for (r, row) in rows.iter().enumerate() {
@@ -260,7 +261,16 @@ fn export_xlsx(entries: &[Entry]) -> Result<Vec<u8>, ExportError> {
             ]);
         }
         for f in &e.procedure.fees {
-            fees.push(vec![code.clone(), f.name.clone(), f.amount_vnd.to_string()]);
+            let exemptions: Vec<String> = (f.exemptions.iter())
+                .map(|x| format!("{} | {}", x.who, x.legal_basis))
+                .collect();
+            fees.push(vec![
+                code.clone(),
+                f.name.clone(),
+                f.amount_vnd.to_string(),
+                f.per.clone().unwrap_or_default(),
+                exemptions.join("\n"),
+            ]);
         }
         for r in &e.procedure.results {
             results.push(vec![

@@ -12,30 +12,21 @@
 //! `cargo bench -p motcua --bench outbox`. Settings: `DOSSIERS` (default 1000), `RATE`, `BATCH`
 //! (default 100), `BACKEND`.
 
+mod support;
+
 use axum::http::StatusCode;
 use motcua_app::connectors::messaging::{SmsConfig, SmsGateway};
 use motcua_app::connectors::{
     DeliverySettings, NationalPortal, NationalPortalConfig, SendOutcome, deliver_round,
 };
 use motcua_domain::audit::AuditEntry;
-use motcua_domain::calendar::{Channel as Route, HolidayCalendar, WorkingHours, to_vn_local};
-use motcua_domain::dossier::{Action, Applicant, ApplicantKind, CitizenId, Context, PhoneNumber};
+use motcua_domain::calendar::Channel as Route;
+use motcua_domain::dossier::{Action, Applicant, ApplicantKind, CitizenId, PhoneNumber};
 use motcua_domain::notice::{NoticeChannel, NoticeFacts, applicant_notice};
 use motcua_store::{Channel, DossierRecord, NewMessage, Store, Submission};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn median(list: &mut [Duration]) -> Duration {
-    list.sort();
-    list.get(list.len() / 2).copied().unwrap_or_default()
-}
+use support::{env_or, median};
 
 fn applicant() -> Applicant {
     Applicant {
@@ -116,15 +107,7 @@ async fn act(
     tell: bool,
 ) -> anyhow::Result<(DossierRecord, Duration)> {
     let at = motcua_app::now();
-    let (hours, holidays) = (WorkingHours::default(), HolidayCalendar::default());
-    let ctx = Context {
-        now: to_vn_local(&at),
-        hours: &hours,
-        holidays: &holidays,
-        steps: &record.steps,
-        budget_minutes: record.budget_minutes as u32,
-    };
-    let after = record.dossier.apply(action, &ctx)?;
+    let after = support::next(&record, action)?;
     let messages = if tell {
         notices(&record, action, &after)
     } else {
@@ -194,30 +177,7 @@ async fn main() -> anyhow::Result<()> {
     let rate: f64 = env_or("RATE", 2.0);
     let batch: i64 = env_or("BATCH", 100);
     let dir = tempfile::tempdir()?;
-    let database_url = match std::env::var("BACKEND").as_deref() {
-        Ok("postgres") => Some(
-            motcua_testkit::fresh_postgres_url()
-                .await
-                .ok_or_else(|| anyhow::anyhow!("no PostgreSQL available"))?,
-        ),
-        _ => None,
-    };
-    let location = motcua::DataLocation {
-        data_dir: dir.path().to_path_buf(),
-        database_url,
-        documents_url: None,
-        database_wait: motcua::DATABASE_WAIT,
-    };
-    let (store, _) = location.open_and_migrate().await?;
-    let (seed, _) = motcua::demo::build(|u| format!("{u}-bench-password"))?;
-    let audit = AuditEntry::system(
-        motcua_app::now(),
-        "demo.seeded",
-        "demo",
-        serde_json::json!({}),
-    );
-    store.load_seed(&seed, motcua_app::now(), audit).await?;
-    motcua::samples::load(&store).await?;
+    let store = support::seeded_store(dir.path()).await?;
     let agency = store
         .find_user_by_username("motcua.dongkinh")
         .await?

@@ -8,19 +8,15 @@
 //! synchronous FULL). With `PREFILL=N` the database first gets N generated dossiers
 //! (counted by the hook), so the aggregate table is not empty.
 
+mod support;
+
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::calendar::{Channel, HolidayCalendar, WorkingHours, to_vn_local};
 use motcua_domain::dossier::{Action, Applicant, ApplicantKind, Context, Rating, RatingCriterion};
 use motcua_store::{DossierRecord, Store, Submission};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use support::env_or;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
@@ -145,31 +141,7 @@ async fn main() -> anyhow::Result<()> {
     let dossiers: usize = env_or("DOSSIERS", 2000);
     let prefill: u64 = env_or("PREFILL", 0);
     let dir = tempfile::tempdir()?;
-    let backend = std::env::var("BACKEND").unwrap_or_default();
-    let database_url = match backend.as_str() {
-        "postgres" => Some(
-            motcua_testkit::fresh_postgres_url()
-                .await
-                .ok_or_else(|| anyhow::anyhow!("no PostgreSQL available"))?,
-        ),
-        _ => None,
-    };
-    let location = motcua::DataLocation {
-        data_dir: dir.path().to_path_buf(),
-        database_url,
-        documents_url: None,
-        database_wait: motcua::DATABASE_WAIT,
-    };
-    let (store, _) = location.open_and_migrate().await?;
-    let (seed, _) = motcua::demo::build(|u| format!("{u}-bench-password"))?;
-    let audit = AuditEntry::system(
-        motcua_app::now(),
-        "demo.seeded",
-        "demo",
-        serde_json::json!({}),
-    );
-    store.load_seed(&seed, motcua_app::now(), audit).await?;
-    motcua::samples::load(&store).await?;
+    let store = support::seeded_store(dir.path()).await?;
     if prefill > 0 {
         let started = Instant::now();
         motcua::generate::dossiers(

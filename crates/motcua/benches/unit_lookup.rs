@@ -8,15 +8,11 @@
 //! Settings: `RATE` (requests/s, default 1000), `SECONDS` (default 10), `BACKEND`
 //! (`postgres` for a throwaway PostgreSQL from the test kit; SQLite otherwise).
 
+mod support;
+
 use motcua_store::Store;
 use std::time::{Duration, Instant};
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use support::env_or;
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
@@ -32,21 +28,7 @@ async fn main() -> anyhow::Result<()> {
     let rate: u64 = env_or("RATE", 1000);
     let seconds: u64 = env_or("SECONDS", 10);
     let dir = tempfile::tempdir()?;
-    let database_url = match std::env::var("BACKEND").as_deref() {
-        Ok("postgres") => Some(
-            motcua_testkit::fresh_postgres_url()
-                .await
-                .ok_or_else(|| anyhow::anyhow!("no PostgreSQL available"))?,
-        ),
-        _ => None,
-    };
-    let location = motcua::DataLocation {
-        data_dir: dir.path().to_path_buf(),
-        database_url,
-        documents_url: None,
-        database_wait: motcua::DATABASE_WAIT,
-    };
-    let (store, _) = location.open_and_migrate().await?;
+    let store = support::open_store(dir.path()).await?;
     let reform = chrono::NaiveDate::from_ymd_opt(2025, 7, 1).unwrap();
     let data = motcua_testkit::shared_data;
     let national = data("units/thanglequoc-v3.0.2-20250701/full_json_generated_data_vn_units.json");
@@ -87,7 +69,7 @@ async fn main() -> anyhow::Result<()> {
             );
         }
     } else {
-        motcua::demo::seed_or_resume(&store, &location.data_dir).await?;
+        motcua::demo::seed_or_resume(&store, dir.path()).await?;
         println!("national list not found: using the Lạng Sơn demo");
     }
     let codes = unit_codes(&store, reform).await?;

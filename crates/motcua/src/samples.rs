@@ -24,6 +24,9 @@ pub const BIRTH: &str = "1.001193";
 /// never replaces a demo procedure) and outside the dossier generator's mix.
 pub const FORM_30: &str = "MAU.HKD30";
 pub const JUSTICE_DEPARTMENT: &str = "000.00.02.H37";
+/// A copy of a civil-status extract, charged per copy with an exemption, for the fee and
+/// receipt tests ([`load_fees`]): outside the demo catalogue (whose 2.000635 has a form).
+pub const COPY_EXTRACT: &str = "MAU.BANSAO";
 
 fn procedure(code: &str, name: &str, sector: &str, level: Level, days: u32) -> Procedure {
     let (agency_code, agency_kind) = match level {
@@ -46,6 +49,7 @@ fn procedure(code: &str, name: &str, sector: &str, level: Level, days: u32) -> P
         fees: vec![Fee {
             name: "Lệ phí".into(),
             amount_vnd: 0,
+            ..Default::default()
         }],
         documents: vec![],
         steps: "Nộp hồ sơ trực tuyến hoặc tại Bộ phận một cửa.".into(),
@@ -183,6 +187,29 @@ pub fn form_procedure() -> Procedure {
     }
 }
 
+/// The per-copy fee sample: 8.000 đ a copy (Circular 281/2016/TT-BTC), waived for the poor
+/// and those with merit to the revolution.
+pub fn fee_procedure() -> Procedure {
+    Procedure {
+        fees: vec![Fee {
+            name: "Phí cấp bản sao trích lục hộ tịch".into(),
+            amount_vnd: 8_000,
+            per: Some("bản".into()),
+            exemptions: vec![motcua_domain::procedure::FeeExemption {
+                who: "Người thuộc hộ nghèo, người có công với cách mạng".into(),
+                legal_basis: "Thông tư 281/2016/TT-BTC".into(),
+            }],
+        }],
+        ..procedure(
+            COPY_EXTRACT,
+            "Cấp bản sao trích lục hộ tịch",
+            "ho_tich",
+            Level::Commune,
+            1,
+        )
+    }
+}
+
 fn step(name: &str, role: Role, agency: Option<&str>, hours: u32) -> ProcessStep {
     ProcessStep {
         name: name.into(),
@@ -258,6 +285,28 @@ pub async fn load_form(store: &Store) -> anyhow::Result<()> {
         "MAU-02/QĐ-UBND",
         vec![form_procedure()],
         vec![form_process()],
+    )
+    .await
+}
+
+/// Publishes the per-copy fee sample ([`COPY_EXTRACT`]) with the commune's process.
+pub async fn load_fees(store: &Store) -> anyhow::Result<()> {
+    let process = ProcessDraft {
+        procedure_code: COPY_EXTRACT.into(),
+        agency_code: None,
+        level: Level::Commune,
+        steps: vec![
+            step("Tiếp nhận hồ sơ", Role::Receiver, None, 2),
+            step("Kiểm tra, in bản sao", Role::Specialist, None, 4),
+            step("Ký bản sao", Role::Leader, None, 2),
+        ],
+        note: "Quy trình chung cấp xã.".into(),
+    };
+    publish(
+        store,
+        "MAU-03/QĐ-UBND",
+        vec![fee_procedure()],
+        vec![process],
     )
     .await
 }

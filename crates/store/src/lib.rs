@@ -17,6 +17,7 @@ mod form_drafts;
 mod forms;
 mod identity;
 mod import;
+mod ledger;
 mod lookup;
 mod national;
 mod news;
@@ -25,6 +26,7 @@ mod payments;
 mod processes;
 mod programme;
 mod quality;
+mod refunds;
 mod schema;
 mod settings;
 mod submit;
@@ -62,6 +64,9 @@ pub use identity::{ExternalSignIn, PendingLink, PendingLogin, SignInAccount};
 pub use import::{
     ImportOutcome, ImportRun, ImportSource, LinkImportSummary, Progress, UnitImportSummary,
 };
+pub use ledger::{
+    LedgerEntry, NewReceipt, PaymentSettlement, ReceiptDetail, ReceiptRecord, StatementImport,
+};
 pub use lookup::DossierParts;
 pub use national::{Reconciliation, UnsyncedDossier};
 pub use news::{ArticleFilter, ArticleRecord};
@@ -69,7 +74,7 @@ pub use outbox::{
     Channel, ConnectorStats, Delivery, NewMessage, NotificationRecord, OUTBOX_MAX_ATTEMPTS,
     OutboxMessage, Recipient,
 };
-pub use payments::{PaymentOrder, PaymentSettlement};
+pub use payments::PaymentOrder;
 pub use processes::{MissingProcess, ProcessDraft, ProcessRecord, level_of_kind};
 pub use programme::{
     NewProgramme, NewTask, NewTaskGroup, ProgrammeRecord, ReviewRecord, TaskGroupRecord,
@@ -79,6 +84,7 @@ pub use quality::{
     BUILT_SETTING as QUALITY_BUILT_SETTING, Drill, DrillRow, FactsRow, QualityQuery, QualityRow,
     QualitySum, RecountReport,
 };
+pub use refunds::{RefundDue, RefundRecord};
 pub use submit::{IdempotencyKey, ReceiveNow, Submission, Submitted};
 pub use throttle::ThrottleState;
 pub use transition::{

@@ -1,4 +1,5 @@
-//! What online payment keeps: each agency's receiving account.
+//! What online payment keeps: each agency's receiving account and the orders sent to the
+//! payment platform.
 
 use crate::audit::append;
 use crate::tx::on_tx;
@@ -85,27 +86,6 @@ fn order_from(r: OrderRow) -> PaymentOrder {
 const SELECT_ORDER: &str =
     "SELECT id, dossier_code, amount_vnd, status, created_at, expires_at FROM payment_orders";
 
-/// A confirmed payment to write with its effects, in one transaction.
-pub struct PaymentSettlement<'a> {
-    pub transaction_id: &'a str,
-    pub order_id: &'a str,
-    pub dossier_code: &'a str,
-    pub amount_vnd: i64,
-    pub paid_at: DateTime<Utc>,
-    pub at: DateTime<Utc>,
-    /// Money for a dossier that no longer owed it: kept, and marked for a refund.
-    pub refund_due: bool,
-    /// The order's new status.
-    pub status: &'static str,
-    /// The dossier's transition the payment brings (RecordPayment), when it owed it.
-    pub transition: Option<(
-        &'a crate::DossierRecord,
-        &'a motcua_domain::dossier::Action,
-        &'a motcua_domain::dossier::Dossier,
-    )>,
-    pub audit: AuditEntry,
-}
-
 impl Store {
     /// Records an order before the citizen is sent to the platform, with its audit event.
     pub async fn create_payment_order(
@@ -167,67 +147,6 @@ impl Store {
         Ok(row.map(order_from))
     }
 
-    /// The payments confirmed for a dossier: (transaction, amount, refund due).
-    pub async fn payment_transactions(
-        &self,
-        dossier_code: &str,
-    ) -> Result<Vec<(String, i64, bool)>, StoreError> {
-        Ok(on_pool!(self, |pool| sqlx::query_as(
-            "SELECT transaction_id, amount_vnd, refund_due FROM payment_transactions \
-             WHERE dossier_code = $1 ORDER BY recorded_at"
-        )
-        .bind(dossier_code)
-        .fetch_all(pool)
-        .await?))
-    }
-
-    /// Writes a confirmed payment: the transaction (once: a repeat returns false and writes
-    /// nothing), the order's status, the dossier's transition and the audit event.
-    pub async fn settle_payment(&self, s: &PaymentSettlement<'_>) -> Result<bool, StoreError> {
-        let outgoing = match s.transition {
-            Some((before, action, after)) => self.action_outgoing(before, action, after, s.at, &[]),
-            None => Vec::new(),
-        };
-        let mut tx = self.begin_write().await?;
-        let inserted = on_tx!(&mut tx, |conn| {
-            sqlx::query(
-                "INSERT INTO payment_transactions (transaction_id, order_id, dossier_code, \
-                 amount_vnd, paid_at, recorded_at, refund_due) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                 ON CONFLICT (transaction_id) DO NOTHING",
-            )
-            .bind(s.transaction_id)
-            .bind(s.order_id)
-            .bind(s.dossier_code)
-            .bind(s.amount_vnd)
-            .bind(s.paid_at)
-            .bind(s.at)
-            .bind(s.refund_due)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected()
-        });
-        if inserted == 0 {
-            return Ok(false);
-        }
-        self.set_order_status_in_tx(&mut tx, s.order_id, s.status, s.at)
-            .await?;
-        if let Some((before, action, after)) = s.transition {
-            self.write_action_in_tx(
-                &mut tx,
-                before,
-                action,
-                after,
-                s.at,
-                s.audit.clone(),
-                &outgoing,
-            )
-            .await?;
-        }
-        append(&mut tx, s.audit.clone()).await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
     /// Marks an order failed (the platform said the payment did not go through).
     pub async fn fail_payment_order(
         &self,
@@ -242,7 +161,7 @@ impl Store {
         tx.commit().await
     }
 
-    async fn set_order_status_in_tx(
+    pub(crate) async fn set_order_status_in_tx(
         &self,
         tx: &mut crate::tx::Tx,
         id: &str,

@@ -37,8 +37,14 @@ pub struct ActionInput {
     pub assignee: Option<String>,
     /// For `transfer`.
     pub to_agency: Option<String>,
-    /// For `record_payment`; for `request_payment`, optional: the procedure's fees by default.
+    /// For `record_payment`; for `request_payment`, optional: the procedure's fees as
+    /// assessed by default.
     pub amount_vnd: Option<i64>,
+    /// For `request_payment`, optional: per fee of the procedure, in its order, the quantity
+    /// (copies, pages… for a fee charged per unit; 0 or 1 for a fixed one) and the exemption
+    /// applied (its place in the fee's list, from 0). By default one of each, none exempt.
+    #[serde(default)]
+    pub fees: Option<Vec<FeeChoiceInput>>,
     /// For `finish`: the result's name.
     pub result: Option<String>,
     /// For `finish`: the result is electronic.
@@ -48,6 +54,26 @@ pub struct ActionInput {
     pub new_due: Option<String>,
     /// For `rate`.
     pub rating: Option<RatingInput>,
+}
+
+/// One fee's choice on a fee request.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FeeChoiceInput {
+    /// Copies, pages… for a fee charged per unit; 0 (not charged) or 1 for a fixed one.
+    pub quantity: u32,
+    /// The exemption applied: its place in the fee's list, from 0.
+    #[serde(default)]
+    pub exemption: Option<usize>,
+}
+
+impl From<FeeChoiceInput> for motcua_domain::fee::FeeChoice {
+    fn from(c: FeeChoiceInput) -> Self {
+        motcua_domain::fee::FeeChoice {
+            quantity: c.quantity,
+            exemption: c.exemption,
+        }
+    }
 }
 
 // A rating as typed (the API's `DossierRatingBody`).
@@ -167,6 +193,7 @@ impl ActionInput {
             "request_payment" => Action::RequestPayment {
                 amount_vnd: amount()?,
                 reason: self.reason.clone(),
+                items: Vec::new(),
             },
             "record_payment" => Action::RecordPayment {
                 amount_vnd: amount()?,
@@ -285,32 +312,41 @@ pub(crate) async fn next_state(
     Ok(record.dossier.apply(action, &ctx)?)
 }
 
-/// A fee request: the catalogue's fees for the dossier's procedure version unless the officer
-/// gives another amount, which then needs its reason (Decree 45/2020 art. 9: fees as
-/// published).
+/// A fee request: the catalogue's fees for the dossier's procedure version, assessed with the
+/// officer's quantities and exemptions, unless the officer gives another amount, which then
+/// needs its reason (Decree 45/2020 art. 9: fees as published).
 async fn payment_request(
     app: &App,
     record: &DossierRecord,
     input: &ActionInput,
 ) -> AppResult<Action> {
-    let catalogue = crate::payments::catalogue_total(app, record).await?;
-    let amount = input.amount_vnd.unwrap_or(catalogue);
+    let fees = crate::payments::catalogue_fees(app, record).await?;
+    let choices = match &input.fees {
+        Some(choices) => choices.iter().map(|&c| c.into()).collect(),
+        None => motcua_domain::fee::default_choices(&fees),
+    };
+    let assessment = motcua_domain::fee::assess(&fees, &choices).map_err(|e| {
+        AppError::invalid_field("fees", e.code(), crate::capitalise(&e.to_string()) + ".")
+    })?;
+    let assessed = assessment.total_vnd;
+    let amount = input.amount_vnd.unwrap_or(assessed);
     let reason = (input.reason.as_deref())
         .map(str::trim)
         .filter(|r| !r.is_empty())
         .map(str::to_owned);
-    if amount != catalogue && reason.is_none() {
+    if amount != assessed && reason.is_none() {
         return Err(AppError::invalid_field(
             "reason",
             "adjustment_reason_required",
             format!(
-                "Số tiền khác mức phí, lệ phí của thủ tục ({catalogue} đồng): phải ghi lý do điều chỉnh."
+                "Số tiền khác mức phí, lệ phí tính theo thủ tục ({assessed} đồng): phải ghi lý do điều chỉnh."
             ),
         ));
     }
     Ok(Action::RequestPayment {
         amount_vnd: amount,
         reason,
+        items: assessment.lines,
     })
 }
 
@@ -353,6 +389,14 @@ pub(crate) async fn perform(
             ));
         }
         _ => {}
+    }
+    // Cash at the counter goes through the payment ledger, which numbers its e-receipt.
+    if let Action::RecordPayment {
+        amount_vnd,
+        online: false,
+    } = action
+    {
+        return crate::payments::ledger::record_at_counter(app, record, *amount_vnd, audit).await;
     }
     let notices =
         crate::connectors::notices::applicant_messages(app, record, action, &after).await?;

@@ -305,7 +305,7 @@ async fn assemble(app: &App, access: &ApplicantAccess) -> AppResult<ApplicantVie
         .filter(|doc| doc.destroyed_at.is_none())
         .filter(|doc| match DocumentKind::parse(&doc.kind) {
             Some(DocumentKind::Component) => true,
-            Some(DocumentKind::Receipt) => signed.contains(&doc.id),
+            Some(DocumentKind::Receipt | DocumentKind::FeeReceipt) => signed.contains(&doc.id),
             Some(DocumentKind::Result) => result_out && signed.contains(&doc.id),
             None => false,
         })

@@ -3,7 +3,12 @@
 //! VietQR code to the agency's account. Amounts are whole đồng and come from the catalogue and
 //! the officer's request, never from the applicant.
 
+pub mod keys;
+pub mod ledger;
 pub mod platform;
+pub mod receipts;
+pub mod refunds;
+pub mod statements;
 
 use crate::{App, AppError, AppResult, Principal};
 use motcua_domain::dossier::DossierState;
@@ -16,7 +21,10 @@ use serde::Serialize;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FeeItem {
     pub name: String,
+    /// For one, or per unit when `per` is set.
     pub amount_vnd: i64,
+    /// The unit a fee is charged per (`bản`, `trang`…); none for a fixed amount.
+    pub per: Option<String>,
 }
 
 /// The account to transfer to.
@@ -50,6 +58,8 @@ pub struct PaymentSummary {
     /// The applicant's page that starts paying online through the payment platform (a form
     /// posts there), when it is connected and something is outstanding.
     pub payment_url: Option<String>,
+    /// The e-receipts of what was paid, in number order.
+    pub receipts: Vec<receipts::ReceiptView>,
 }
 
 /// The agency that collects a dossier's fees: the handling agency when it has an account,
@@ -64,13 +74,16 @@ async fn collecting_account(app: &App, record: &DossierRecord) -> AppResult<Opti
     Ok(None)
 }
 
-/// The catalogue's fees for the dossier's procedure version, in đồng.
-pub async fn catalogue_total(app: &App, record: &DossierRecord) -> AppResult<i64> {
+/// The catalogue's fees for the dossier's procedure version.
+pub async fn catalogue_fees(
+    app: &App,
+    record: &DossierRecord,
+) -> AppResult<Vec<motcua_domain::procedure::Fee>> {
     let version = app
         .store
         .procedure_version(&record.procedure_code, record.procedure_version_no)
         .await?;
-    Ok(version.map_or(0, |v| v.procedure.total_fees()))
+    Ok(version.map(|v| v.procedure.fees).unwrap_or_default())
 }
 
 /// The summary of a dossier the caller may already see.
@@ -86,6 +99,7 @@ pub async fn summary_of(app: &App, record: &DossierRecord) -> AppResult<PaymentS
         .map(|f| FeeItem {
             name: f.name,
             amount_vnd: f.amount_vnd,
+            per: f.per,
         })
         .collect();
     let d = &record.dossier;
@@ -115,6 +129,7 @@ pub async fn summary_of(app: &App, record: &DossierRecord) -> AppResult<PaymentS
         vietqr,
         payment_url: (app.payment_platform.is_some() && outstanding > 0)
             .then(|| format!("/lookup/{}/pay", record.code())),
+        receipts: receipts::of_dossier(app, record).await?,
     })
 }
 

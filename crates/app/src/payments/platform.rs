@@ -7,9 +7,9 @@
 use crate::dossiers::applicant::ApplicantAccess;
 use crate::{App, AppError, AppResult};
 use motcua_domain::audit::AuditEntry;
-use motcua_domain::dossier::{Action, DossierState};
+use motcua_domain::dossier::DossierState;
 use motcua_domain::payment::{self, NoticeRefusal, OrderFacts};
-use motcua_store::{PaymentOrder, PaymentSettlement};
+use motcua_store::PaymentOrder;
 use std::collections::BTreeMap;
 
 /// How motcua reaches the payment platform.
@@ -19,8 +19,8 @@ pub struct PlatformConfig {
     pub pay_url: String,
     /// This province's merchant id at the platform.
     pub merchant_id: String,
-    /// The shared secret orders and notifications are signed with (HMAC-SHA256).
-    pub secret: String,
+    /// How orders and notifications are signed.
+    pub keys: super::keys::PlatformKeys,
     /// Our field name → the platform's, where they differ.
     pub mapping: BTreeMap<String, String>,
     /// How long an order may be paid.
@@ -79,7 +79,7 @@ impl PlatformConfig {
         let mut fields: BTreeMap<String, String> = (fields.into_iter())
             .map(|(k, v)| (self.theirs(&k).to_owned(), v))
             .collect();
-        let signature = payment::sign(&fields, self.secret.as_bytes());
+        let signature = self.keys.sign(&fields);
         fields.insert(self.theirs("signature").to_owned(), signature);
         // The address was checked at start (`--payment-url`).
         let mut url = reqwest::Url::parse(&self.pay_url).expect("a checked payment URL");
@@ -130,7 +130,7 @@ pub async fn start(app: &App, access: &ApplicantAccess, base: &str) -> AppResult
 pub enum Notified {
     /// The payment was recorded (and the dossier moved on when it owed it).
     Recorded,
-    /// Recorded, but the dossier no longer owed it: marked for a refund.
+    /// Recorded, but the dossier no longer owed (all of) it: the rest is marked for a refund.
     RefundDue,
     /// The same transaction told again: nothing changed.
     Repeated,
@@ -183,7 +183,8 @@ pub async fn notify(app: &App, raw: BTreeMap<String, String>) -> AppResult<Notif
         signed.remove(config.theirs("signature"));
         signed.insert("signature".into(), sig.clone());
     }
-    let notice = match payment::read_notice(&signed, &fields, config.secret.as_bytes(), now) {
+    let verifies = |f: &BTreeMap<String, String>, sig: &str| config.keys.verify(f, sig);
+    let notice = match payment::read_notice(&signed, &fields, verifies, now) {
         Ok(n) => n,
         Err(why) => return Err(refuse(app, why, order_id.as_deref()).await),
     };
@@ -211,46 +212,28 @@ pub async fn notify(app: &App, raw: BTreeMap<String, String>) -> AppResult<Notif
     }
     let record = (app.store.dossier(&order.dossier_code).await?)
         .ok_or_else(|| AppError::internal("an order's dossier is gone"))?;
-    let d = &record.dossier;
-    let owes = d.state == DossierState::AwaitingPayment
-        && d.fee_requested_vnd - d.paid_vnd >= notice.amount_vnd;
-    let action = Action::RecordPayment {
-        amount_vnd: notice.amount_vnd,
-        online: true,
-    };
-    let after = match owes {
-        true => Some(crate::dossiers::act::next_state(app, &record, &action, now).await?),
-        false => None,
-    };
-    let mut audit = system_audit(
-        if owes {
-            "payment.received"
-        } else {
-            "payment.refund_due"
-        },
-        subject,
-        serde_json::json!({
-            "order": order.id, "transaction": notice.transaction_id,
-            "amount_vnd": notice.amount_vnd,
-        }),
-    );
-    audit.agency_code = Some(d.receiving_agency.to_string());
-    let settlement = PaymentSettlement {
-        transaction_id: &notice.transaction_id,
-        order_id: &order.id,
-        dossier_code: &order.dossier_code,
+    let payment = super::ledger::Incoming {
+        transaction_id: notice.transaction_id.clone(),
+        order_id: Some(order.id.clone()),
+        channel: "platform",
+        reference: Some(notice.transaction_id.clone()),
         amount_vnd: notice.amount_vnd,
         paid_at: notice.paid_at,
-        at: now,
-        refund_due: !owes,
-        status: "paid",
-        transition: after.as_ref().map(|a| (&record, &action, a)),
-        audit,
     };
+    let audit = system_audit("payment.received", String::new(), serde_json::Value::Null);
+    let (mut settlement, applied) =
+        super::ledger::settlement(app, &record, payment, audit.clone()).await?;
+    settlement.order_status = Some("paid");
+    let code = settlement.dossier_code.clone();
     Ok(match app.store.settle_payment(&settlement).await? {
         false => Notified::Repeated,
-        true if owes => Notified::Recorded,
-        true => Notified::RefundDue,
+        true => {
+            super::receipts::issue_logged(app, &code, &audit).await;
+            match applied.refund_due_vnd {
+                0 => Notified::Recorded,
+                _ => Notified::RefundDue,
+            }
+        }
     })
 }
 

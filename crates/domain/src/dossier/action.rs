@@ -40,6 +40,9 @@ pub enum Action {
         /// Why the amount differs from the catalogue's fees (required then).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// The catalogue's fees as assessed for this dossier (quantities, exemptions).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        items: Vec<crate::fee::AssessedFee>,
     },
     RecordPayment {
         amount_vnd: i64,

@@ -225,6 +225,7 @@ fn waiting_for_payment_stops_the_clock() {
             &Action::RequestPayment {
                 amount_vnd: 50_000,
                 reason: None,
+                items: Vec::new(),
             },
             &w.ctx(at(2026, 3, 2, 10, 0)),
         )
@@ -258,7 +259,8 @@ fn waiting_for_payment_stops_the_clock() {
         d.apply(
             &Action::RequestPayment {
                 amount_vnd: 0,
-                reason: None
+                reason: None,
+                items: Vec::new(),
             },
             &w.ctx(at(2026, 3, 2, 10, 0))
         )
@@ -521,7 +523,8 @@ fn any_action() -> impl Strategy<Value = Action> {
         Just(Action::Transfer { to_agency: other }),
         (1i64..100_000).prop_map(|amount_vnd| Action::RequestPayment {
             amount_vnd,
-            reason: None
+            reason: None,
+            items: Vec::new(),
         }),
         (1i64..100_000).prop_map(|amount_vnd| Action::RecordPayment {
             amount_vnd,

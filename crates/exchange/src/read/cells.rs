@@ -5,8 +5,8 @@ use crate::{Entry, RowIssue};
 use chrono::NaiveDate;
 use motcua_domain::agency::{AgencyCode, AgencyKind};
 use motcua_domain::procedure::{
-    Applicant, Level, OnlineLevel, Procedure, ProcedureCode, ProcessingTime, Retention,
-    SubmissionChannel, TimeUnit,
+    Applicant, FeeExemption, Level, OnlineLevel, Procedure, ProcedureCode, ProcessingTime,
+    Retention, SubmissionChannel, TimeUnit,
 };
 use motcua_domain::text::fold;
 use serde::Deserialize;
@@ -189,6 +189,32 @@ impl<'a> Cells<'a> {
                 None
             }
         }
+    }
+
+    /// Exemptions, one a line, each `who | legal basis`, split at the first `|`.
+    pub(super) fn exemptions(&mut self, column: &str) -> Vec<FeeExemption> {
+        let raw = self.text(column);
+        let mut items = Vec::new();
+        for (i, line) in raw.lines().map(str::trim).enumerate() {
+            if line.is_empty() {
+                continue;
+            }
+            match line.split_once('|') {
+                Some((who, basis)) => items.push(FeeExemption {
+                    who: who.trim().to_owned(),
+                    legal_basis: basis.trim().to_owned(),
+                }),
+                None => self.problem(
+                    column,
+                    "invalid_value",
+                    format!(
+                        "dòng thứ {} trong ô: ghi \"đối tượng | căn cứ pháp lý\", không phải {line:?}",
+                        i + 1
+                    ),
+                ),
+            }
+        }
+        items
     }
 
     /// A JSON value; an empty cell is the default (no items, no form).

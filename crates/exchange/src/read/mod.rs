@@ -3,7 +3,7 @@
 mod cells;
 mod forms;
 pub(crate) mod national;
-mod package;
+pub(crate) mod package;
 
 use crate::{
     DOCUMENT_COLUMNS, DOCUMENTS_SHEET, Entry, FEE_COLUMNS, FEES_SHEET, FORMS_SHEET, FileError,
@@ -318,7 +318,7 @@ fn parse_xlsx(bytes: &[u8]) -> Result<Parsed, FileError> {
     let mut broken = main.missing(&required, &mut parsed.issues);
     for (table, columns) in [
         (&documents, &DOCUMENT_COLUMNS[..3]),
-        (&fees, &FEE_COLUMNS[..]),
+        (&fees, &FEE_COLUMNS[..3]),
         (&results, &RESULT_COLUMNS[..]),
         (&form_sheet, &forms::REQUIRED[..]),
     ] {
@@ -405,8 +405,15 @@ fn parse_xlsx(bytes: &[u8]) -> Result<Parsed, FileError> {
         &|cell, target, row| {
             let name = cell.text("ten_khoan");
             let amount = cell.integer("so_tien_vnd");
+            let per = cell.optional("don_vi_tinh");
+            let exemptions = cell.exemptions("mien_giam");
             if let (true, Some(amount_vnd)) = (cell.ok, amount) {
-                target.entry.procedure.fees.push(Fee { name, amount_vnd });
+                target.entry.procedure.fees.push(Fee {
+                    name,
+                    amount_vnd,
+                    per,
+                    exemptions,
+                });
                 target.fee_rows.push(row);
             }
         },

@@ -23,7 +23,7 @@ const MAX_SHARED_STRINGS: u64 = 4 * super::MAX_ROWS as u64 * 32;
 
 /// Refuses a package with a reference or a count that calamine cannot read safely. A package
 /// that is not a readable zip passes: calamine names that problem itself.
-pub(super) fn check(bytes: &[u8]) -> Result<(), FileError> {
+pub(crate) fn check(bytes: &[u8]) -> Result<(), FileError> {
     let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
         return Ok(());
     };

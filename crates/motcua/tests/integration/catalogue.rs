@@ -1022,6 +1022,7 @@ async fn the_command_line_imports_and_exports() {
     bad[0].procedure.fees = vec![motcua_domain::procedure::Fee {
         name: "Lệ phí".into(),
         amount_vnd: -1,
+        ..Default::default()
     }];
     bad[0].procedure.name = "Đã sửa".into();
     let bad_file = dir.path().join("sai.csv");

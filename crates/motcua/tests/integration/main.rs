@@ -29,6 +29,7 @@ mod national_inbound;
 mod news;
 mod notifications;
 mod payments;
+mod payments_ledger;
 mod payments_online;
 mod programme;
 mod units;

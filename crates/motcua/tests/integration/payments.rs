@@ -64,7 +64,7 @@ fn rasterise(svg: &str, scale: usize) -> (usize, usize, Vec<u8>) {
     (w * scale, h * scale, pixels)
 }
 
-fn decode_qr(svg: &str) -> String {
+pub(crate) fn decode_qr(svg: &str) -> String {
     let (width, height, pixels) = rasterise(svg, 4);
     let mut image =
         rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| pixels[y * width + x]);

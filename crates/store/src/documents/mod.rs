@@ -8,8 +8,8 @@
 
 mod blobs;
 mod indicators;
-mod signing;
-mod wallet;
+pub(crate) mod signing;
+pub(crate) mod wallet;
 
 pub use blobs::BlobRecord;
 use blobs::upsert_blob;
@@ -161,7 +161,7 @@ async fn lock_dossier(
         .await?))
 }
 
-pub(super) async fn insert_document(
+pub(crate) async fn insert_document(
     tx: &mut Tx,
     doc: &NewDocument,
     by: &str,
@@ -191,7 +191,10 @@ pub(super) async fn insert_document(
     upsert_blob(tx, &doc.sha256, doc.size_bytes, &doc.content_type, doc.at).await
 }
 
-async fn document_in_tx(tx: &mut Tx, id: Uuid) -> Result<Option<DocumentRecord>, StoreError> {
+pub(crate) async fn document_in_tx(
+    tx: &mut Tx,
+    id: Uuid,
+) -> Result<Option<DocumentRecord>, StoreError> {
     let sql = format!("SELECT {DOCUMENT_COLUMNS} FROM dossier_documents WHERE id = $1");
     Ok(on_tx!(tx, |conn| sqlx::query_as(sqlx::AssertSqlSafe(
         sql.clone()

@@ -51,7 +51,7 @@ pub struct SignatureRecord {
 const SIGNATURE_COLUMNS: &str =
     "id, sha256, kind, dossier_code, document_id, agency_code, signed_at, statement, signature";
 
-pub(super) async fn insert_signature(tx: &mut Tx, s: &NewSignature) -> Result<bool, StoreError> {
+pub(crate) async fn insert_signature(tx: &mut Tx, s: &NewSignature) -> Result<bool, StoreError> {
     let sql = "INSERT INTO document_signatures (id, sha256, kind, dossier_code, document_id, \
         agency_code, signed_at, statement, signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
         ON CONFLICT (document_id) DO NOTHING";

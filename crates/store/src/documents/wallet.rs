@@ -47,16 +47,16 @@ pub struct WalletAttachment {
 }
 
 /// Puts a document into the holder's store; nothing if the same content is there already.
-pub(super) async fn add_to_wallet(
+pub(crate) async fn add_to_wallet(
     tx: &mut Tx,
     holder: &str,
     doc: &DocumentRecord,
     at: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let kind = if doc.kind == DocumentKind::Result.as_str() {
-        "result"
-    } else {
-        "component"
+    let kind = match DocumentKind::parse(&doc.kind) {
+        Some(DocumentKind::Result) => "result",
+        Some(DocumentKind::FeeReceipt) => "fee_receipt",
+        _ => "component",
     };
     let sql = "INSERT INTO wallet_items (id, holder_id, sha256, kind, name, content_type, \
         size_bytes, source_dossier, source_document, added_at) \

@@ -188,6 +188,7 @@ fn pick_action(rng: &mut Rng, record: &DossierRecord) -> Option<Action> {
         ActionKind::RequestPayment => Action::RequestPayment {
             amount_vnd: 50_000,
             reason: None,
+            items: Vec::new(),
         },
         ActionKind::RecordPayment => Action::RecordPayment {
             amount_vnd: if rng.chance(80) { 50_000 } else { 20_000 },

@@ -9,6 +9,7 @@ pub(crate) mod dossiers;
 mod extract;
 pub(crate) mod forms;
 mod integrations;
+mod ledger;
 mod national;
 pub(crate) mod news;
 mod payments;
@@ -18,6 +19,7 @@ pub(crate) mod stats;
 pub(crate) mod units;
 
 pub use extract::{ApiJson, ApiQuery};
+pub(crate) use ledger::STATEMENT_LIMIT;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -49,6 +51,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
         (name = "catalogue", description = "The procedure catalogue: search, details, statistics, drafts, publication, devolution, exports"),
         (name = "programme", description = "The transformation programme: tasks, reports, the review"),
         (name = "news", description = "Portal news and readers' ratings"),
+        (name = "payments", description = "Fees: bank statements reconciled, refunds proposed and decided"),
         (name = "integrations", description = "Connectors to outside systems (the national portal, e-mail, SMS): their queues and dead letters"),
         (name = "stats", description = "Open data: the service-quality index (Decision 766/QĐ-TTg), its trend, the scorecard per agency, readiness; JSON or CSV"),
         (name = "meta", description = "This document"),
@@ -89,6 +92,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(integrations::routes())
         .merge(national::routes())
         .merge(payments::routes())
+        .merge(ledger::routes())
         .merge(stats::routes())
 }
 

@@ -12,6 +12,7 @@ mod integrations;
 pub(crate) mod login;
 mod news;
 mod oidc;
+mod payments;
 pub(crate) use integrations::connector_label;
 mod notifications;
 mod processes;
@@ -147,6 +148,33 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/lookup/{code}/rating", post(dossiers::rate))
         .route("/lookup/{code}/pay", post(dossiers::pay))
         .route("/payments/return", get(dossiers::payment_return))
+        .route(
+            "/payments/statements",
+            get(payments::statements_form)
+                .post(payments::statements_import)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::api::STATEMENT_LIMIT,
+                )),
+        )
+        .route("/payments/refunds", get(payments::refunds_list))
+        .route("/payments/refunds/propose", post(payments::refunds_propose))
+        .route("/payments/refunds/decide", post(payments::refunds_decide))
+        .route(
+            "/lookup/{code}/receipts/{id}",
+            get(dossiers::applicant_receipt),
+        )
+        .route(
+            "/lookup/{code}/payment-request",
+            get(dossiers::applicant_payment_request),
+        )
+        .route(
+            "/work/dossiers/{code}/receipts/{id}",
+            get(dossiers::officer_receipt),
+        )
+        .route(
+            "/work/dossiers/{code}/payment-request",
+            get(dossiers::officer_payment_request),
+        )
         .route(
             "/lookup/{code}/documents/{id}",
             get(dossiers::applicant_document),
@@ -286,6 +314,26 @@ impl Chrome {
     /// Staff: the dossier queue (officers act; administrators and auditors read).
     pub fn is_officer(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.role.is_staff())
+    }
+
+    /// Those who propose or decide refunds.
+    pub fn handles_fees(&self) -> bool {
+        use motcua_domain::account::Role;
+        self.user.as_ref().is_some_and(|u| {
+            matches!(
+                u.role,
+                Role::Receiver | Role::Leader | Role::UnitAdmin | Role::ProvinceAdmin
+            )
+        })
+    }
+
+    /// Those who reconcile bank statements.
+    pub fn reconciles(&self) -> bool {
+        self.handles_fees()
+            && self
+                .user
+                .as_ref()
+                .is_some_and(|u| u.role != motcua_domain::account::Role::Leader)
     }
 
     /// Those who draft or approve internal processes (and auditors, who read them).

@@ -1,6 +1,6 @@
 //! A printable page per procedure.
 
-use super::{AssignmentLine, day, is_admin, list_label, not_published, vnd};
+use super::{AssignmentLine, day, fee_amount, is_admin, list_label, not_published};
 use crate::AppState;
 use crate::pages::{Chrome, PageError, render};
 use askama::Template;
@@ -19,6 +19,13 @@ pub(crate) struct DocumentLine {
     pub template: String,
     pub digitise: &'static str,
     pub reusable: &'static str,
+}
+
+/// A fee as citizens read it: "8.000 đ / bản", and who is exempt on what basis.
+pub(crate) struct FeeLine {
+    pub name: String,
+    pub amount: String,
+    pub exemptions: Vec<String>,
 }
 
 pub(crate) struct VersionLine {
@@ -50,7 +57,9 @@ struct ProcedurePage {
     validity: String,
     steps: String,
     documents: Vec<DocumentLine>,
-    fees: Vec<(String, String)>,
+    fees: Vec<FeeLine>,
+    /// Whether any fee has exemptions: the table then has a column for them.
+    fee_exemptions: bool,
     results: Vec<(String, String, String)>,
     legal_bases: Vec<String>,
     decision: Option<String>,
@@ -154,8 +163,17 @@ pub(crate) async fn detail(
         fees: p
             .fees
             .iter()
-            .map(|f| (f.name.clone(), vnd(f.amount_vnd)))
+            .map(|f| FeeLine {
+                name: f.name.clone(),
+                amount: fee_amount(f.amount_vnd, f.per.as_deref()),
+                exemptions: f
+                    .exemptions
+                    .iter()
+                    .map(|e| format!("Miễn cho: {} (căn cứ: {})", e.who, e.legal_basis))
+                    .collect(),
+            })
             .collect(),
+        fee_exemptions: p.fees.iter().any(|f| !f.exemptions.is_empty()),
         results: p
             .results
             .iter()

@@ -2,9 +2,11 @@
 
 use motcua_domain::agency::{AgencyCode, AgencyKind};
 use motcua_domain::procedure::{
-    Applicant, Fee, Level, OnlineLevel, Procedure, ProcedureCode, ProcedureResult, ProcessingTime,
+    Applicant, Level, OnlineLevel, Procedure, ProcedureCode, ProcedureResult, ProcessingTime,
     RequiredDocument, ResultForm, Retention, SubmissionChannel, TimeUnit,
 };
+
+mod fees;
 
 /// The drafting form's fields as text, so a rejected form comes back as typed.
 #[derive(Default)]
@@ -118,12 +120,7 @@ impl FormValues {
                 })
                 .collect::<Vec<_>>()
                 .join("\n"),
-            fees: p
-                .fees
-                .iter()
-                .map(|f| format!("{} | {}", f.name, f.amount_vnd))
-                .collect::<Vec<_>>()
-                .join("\n"),
+            fees: fees::format(&p.fees),
             results: p
                 .results
                 .iter()
@@ -240,20 +237,8 @@ impl FormValues {
                 }
             }
         }
-        let mut fees = Vec::new();
-        for (i, line) in lines(&self.fees).enumerate() {
-            let (name, amount) = line.rsplit_once('|').unwrap_or(("", line));
-            match amount.trim().replace('.', "").parse::<i64>() {
-                Ok(amount_vnd) => fees.push(Fee {
-                    name: name.trim().to_owned(),
-                    amount_vnd,
-                }),
-                Err(_) => errors.push(format!(
-                    "Phí, lệ phí, dòng {}: ghi \"Tên khoản | số tiền\"",
-                    i + 1
-                )),
-            }
-        }
+        let (fees, fee_errors) = fees::parse(&self.fees);
+        errors.extend(fee_errors);
         let mut results = Vec::new();
         for (i, line) in lines(&self.results).enumerate() {
             let parts: Vec<&str> = line.split('|').map(str::trim).collect();
@@ -343,6 +328,42 @@ mod tests {
             let back = FormValues::from_procedure(&p).to_procedure().unwrap();
             assert_eq!(back, p, "{}", p.code);
         }
+    }
+
+    #[test]
+    fn saving_the_form_unchanged_keeps_fee_units_and_exemptions() {
+        use motcua_domain::procedure::{Fee, FeeExemption};
+        let json = include_str!("../../../../motcua/demo/lang_son_procedures.json");
+        let file: serde_json::Value = serde_json::from_str(json).unwrap();
+        let mut p: Procedure = serde_json::from_value(file["procedures"][0].clone()).unwrap();
+        p.fees = vec![
+            Fee {
+                name: "Phí cấp bản sao".into(),
+                amount_vnd: 8_000,
+                per: Some("bản".into()),
+                exemptions: vec![FeeExemption {
+                    who: "Người thuộc hộ nghèo".into(),
+                    legal_basis: "Điều 5 Nghị quyết 12/2020/NQ-HĐND".into(),
+                }],
+            },
+            Fee {
+                name: "Lệ phí".into(),
+                amount_vnd: 50_000,
+                ..Default::default()
+            },
+        ];
+        let p = p.normalised();
+        let v = FormValues::from_procedure(&p);
+        assert!(
+            v.fees
+                .contains("8.000 | bản\n- Người thuộc hộ nghèo | Điều 5")
+        );
+        // What the browser posts back: the same fields, the text area's lines as CRLF.
+        let v = FormValues {
+            fees: v.fees.replace('\n', "\r\n"),
+            ..v
+        };
+        assert_eq!(v.to_procedure().unwrap(), p);
     }
 
     #[test]

@@ -63,6 +63,14 @@ pub(crate) fn vnd(amount: i64) -> String {
     format!("{} đ", motcua_domain::text::group_thousands(amount))
 }
 
+/// A fee's amount: "50.000 đ" when fixed, "8.000 đ / bản" when charged per unit.
+pub(crate) fn fee_amount(amount_vnd: i64, per: Option<&str>) -> String {
+    match per {
+        Some(per) => format!("{} / {per}", vnd(amount_vnd)),
+        None => vnd(amount_vnd),
+    }
+}
+
 fn day(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
@@ -145,5 +153,11 @@ mod tests {
         assert_eq!(vnd(8000), "8.000 đ");
         assert_eq!(vnd(10_000_000), "10.000.000 đ");
         assert_eq!(vnd(-5), "-5 đ");
+    }
+
+    #[test]
+    fn a_fee_per_unit_reads_with_its_unit() {
+        assert_eq!(fee_amount(50_000, None), "50.000 đ");
+        assert_eq!(fee_amount(8_000, Some("bản")), "8.000 đ / bản");
     }
 }

@@ -12,6 +12,7 @@ pub(super) use dossier::{
     dossier_digitise, dossier_documents, dossier_upload, dossier_withdraw_draft, result_print,
     result_sheets,
 };
+pub(crate) use verify::verify_url;
 pub(super) use verify::{verify, verify_upload};
 pub(super) use wallet::wallet;
 

@@ -57,7 +57,7 @@ pub(crate) async fn access(
 }
 
 /// Back to the lookup form with the code filled in, when the pass ran out.
-fn ask_again(code: &str) -> Response {
+pub(super) fn ask_again(code: &str) -> Response {
     let query = serde_urlencoded::to_string([("code", code), ("again", "1")]).unwrap_or_default();
     Redirect::to(&format!("/lookup?{query}")).into_response()
 }

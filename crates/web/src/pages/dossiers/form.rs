@@ -302,7 +302,10 @@ pub(super) async fn procedure_form(
         fees: p
             .fees
             .iter()
-            .map(|f| format!("{}: {}", f.name, crate::pages::catalogue::vnd(f.amount_vnd)))
+            .map(|f| {
+                let amount = crate::pages::catalogue::fee_amount(f.amount_vnd, f.per.as_deref());
+                format!("{}: {amount}", f.name)
+            })
             .collect(),
         // The paper declaration an electronic form replaces is filled in, not uploaded.
         documents: p

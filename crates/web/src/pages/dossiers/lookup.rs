@@ -114,6 +114,8 @@ pub(crate) struct LookupResult {
     pub max_size: String,
     /// A fee asked for and not yet paid: how to pay it.
     pub payment: Option<PaymentBox>,
+    /// The e-receipts of what was paid: (link, "BL-2026 số 0000012 · 50.000 đ").
+    pub receipts: Vec<(String, String)>,
 }
 
 /// What the applicant is asked to pay, and the transfer that pays it.
@@ -218,34 +220,10 @@ pub(crate) async fn lookup_result(
             })
             .collect(),
     });
-    let summary = motcua_app::payments::summary_of(&state.app, &view.record).await?;
-    let payment = (summary.outstanding_vnd > 0).then(|| {
-        let payload = summary.vietqr.clone().unwrap_or_default();
-        PaymentBox {
-            outstanding: crate::pages::catalogue::vnd(summary.outstanding_vnd),
-            fees: (summary.fees.iter())
-                .map(|f| (f.name.clone(), crate::pages::catalogue::vnd(f.amount_vnd)))
-                .collect(),
-            account: (summary.account.as_ref()).map(|a| {
-                (
-                    a.bank_bin.clone(),
-                    a.account_no.clone(),
-                    a.account_name.clone(),
-                )
-            }),
-            qr_svg: match &summary.vietqr {
-                Some(p) => crate::pages::dossier_common::qr_svg(
-                    p,
-                    "Mã VietQR để chuyển khoản nộp phí, lệ phí",
-                ),
-                None => String::new(),
-            },
-            payload,
-            online: summary.payment_url.is_some(),
-        }
-    });
+    let (payment, receipts) = super::fees::lookup_parts(state, &view.record).await?;
     Ok(LookupResult {
         payment,
+        receipts,
         receipt: applicant.receipt().map(link),
         results: applicant.results().map(link).collect(),
         components: applicant

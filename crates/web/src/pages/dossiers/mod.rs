@@ -5,6 +5,7 @@
 mod applicant;
 mod drafts;
 pub(super) mod eform;
+mod fees;
 mod form;
 mod lookup;
 mod mine;
@@ -17,6 +18,9 @@ pub(super) use applicant::{
     supplement as applicant_supplement,
 };
 pub(super) use drafts::delete as delete_draft;
+pub(super) use fees::{
+    applicant_payment_request, applicant_receipt, officer_payment_request, officer_receipt,
+};
 pub(super) use form::submit_form;
 pub(super) use lookup::{lookup, rate};
 pub(super) use mine::{my_dossier, my_dossiers};

@@ -11,9 +11,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::dossier::dossier_page;
 use super::staff_only;
+use crate::pages::catalogue::vnd;
 use crate::pages::view::SelectOpt;
 use motcua_app::AppError;
 use motcua_app::dossiers::act::ActionInput as ActionBody;
+use motcua_app::dossiers::act::FeeChoiceInput as FeeChoice;
 use motcua_app::dossiers::load_visible;
 use motcua_app::dossiers::read::Detail;
 use motcua_domain::dossier::ActionKind;
@@ -33,7 +35,9 @@ pub(crate) struct ActionForm {
     /// Where a dossier may be transferred: live agencies by level.
     pub agencies: Vec<OptGroup>,
     pub amount: bool,
-    /// A fee request: the catalogue's fees, prefilled; another amount needs a reason.
+    /// A fee request: the catalogue's fees to assess (quantities, exemptions) and their sum
+    /// for one of each; another amount needs a reason.
+    pub fees: Vec<FeeLine>,
     pub catalogue_amount: Option<i64>,
     pub result: Option<String>,
     pub new_due: Option<String>,
@@ -42,6 +46,18 @@ pub(crate) struct ActionForm {
     pub blocked: Option<String>,
     /// Approval: the draft results it will sign (id, name).
     pub drafts: Vec<(String, String)>,
+}
+
+/// One fee of the procedure on the request form.
+pub(crate) struct FeeLine {
+    pub index: usize,
+    pub name: String,
+    /// "8.000 đ / bản", or the fixed amount.
+    pub price: String,
+    /// The unit for a fee charged per unit (a quantity field), None for a fixed one.
+    pub per: Option<String>,
+    /// Each exemption as "who (legal basis)".
+    pub exemptions: Vec<String>,
 }
 
 impl ActionForm {
@@ -67,6 +83,7 @@ pub(super) async fn action_forms(
             assignees: Vec::new(),
             agencies: Vec::new(),
             amount: false,
+            fees: Vec::new(),
             catalogue_amount: None,
             result: None,
             new_due: None,
@@ -135,9 +152,23 @@ pub(super) async fn action_forms(
             }
             ActionKind::RequestPayment => {
                 form.amount = true;
-                form.catalogue_amount =
-                    Some(motcua_app::payments::catalogue_total(&state.app, record).await?);
-                form.hint = "Số tiền theo mức phí, lệ phí của thủ tục; nếu điều chỉnh, ghi lý do.";
+                let fees = motcua_app::payments::catalogue_fees(&state.app, record).await?;
+                form.catalogue_amount = Some(fees.iter().map(|f| f.amount_vnd).sum());
+                form.fees = (fees.into_iter().enumerate())
+                    .map(|(index, f)| FeeLine {
+                        index,
+                        price: match &f.per {
+                            Some(per) => format!("{} / {per}", vnd(f.amount_vnd)),
+                            None => vnd(f.amount_vnd),
+                        },
+                        per: f.per,
+                        exemptions: (f.exemptions.iter())
+                            .map(|e| format!("{} ({})", e.who, e.legal_basis))
+                            .collect(),
+                        name: f.name,
+                    })
+                    .collect();
+                form.hint = "Số tiền tính theo mức phí, lệ phí của thủ tục với số lượng và miễn, giảm đã chọn; để trống ô số tiền để thu đúng mức đó, nếu điều chỉnh thì ghi lý do.";
             }
             ActionKind::RecordPayment => form.amount = true,
             ActionKind::Finish => {
@@ -225,6 +256,7 @@ fn action_body(pairs: &[(String, String)]) -> Result<ActionBody, AppError> {
         ),
         None => None,
     };
+    let fees = fee_choices(pairs).map_err(|e| bad(&e))?;
     let new_due = match get("new_due") {
         Some(day) => {
             let date = crate::calendar::parse_date(&day).map_err(|e| bad(&e.detail))?;
@@ -242,6 +274,7 @@ fn action_body(pairs: &[(String, String)]) -> Result<ActionBody, AppError> {
         assignee: get("assignee"),
         to_agency: get("to_agency"),
         amount_vnd,
+        fees,
         result: get("result"),
         electronic: Some(get("electronic").is_some()),
         new_due,
@@ -304,4 +337,41 @@ pub(crate) async fn act(
             .map_err(|e| PageError::app(chrome.clone(), e))
         }
     }
+}
+
+/// The request form's fee choices: `fee_qty_{i}` (a number, or a ticked fixed fee) and
+/// `fee_exempt_{i}` (an exemption's place) for each fee `fee_{i}` listed; None when the form
+/// lists no fees.
+fn fee_choices(pairs: &[(String, String)]) -> Result<Option<Vec<FeeChoice>>, String> {
+    let value = |k: String| {
+        (pairs.iter())
+            .find(|(key, _)| *key == k)
+            .map(|(_, v)| v.trim().to_owned())
+    };
+    let listed = pairs.iter().filter(|(k, _)| k == "fee").count();
+    if listed == 0 {
+        return Ok(None);
+    }
+    let mut choices = Vec::with_capacity(listed);
+    for i in 0..listed {
+        let quantity = match value(format!("fee_qty_{i}")) {
+            None => 0,
+            Some(q) if q.is_empty() => 0,
+            Some(q) => q
+                .parse::<u32>()
+                .map_err(|_| format!("Số lượng của khoản phí thứ {} phải là số nguyên.", i + 1))?,
+        };
+        let exemption = match value(format!("fee_exempt_{i}")).as_deref() {
+            None | Some("") => None,
+            Some(e) => Some(
+                e.parse::<usize>()
+                    .map_err(|_| "Miễn, giảm không hợp lệ.".to_owned())?,
+            ),
+        };
+        choices.push(FeeChoice {
+            quantity,
+            exemption,
+        });
+    }
+    Ok(Some(choices))
 }

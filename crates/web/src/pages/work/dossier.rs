@@ -80,6 +80,7 @@ struct DossierPage {
     documents: Vec<DocLine>,
     /// A signed result to print with its QR code.
     printable_result: bool,
+    fees: Option<super::fees::FeeBox>,
     events: Vec<EventLine>,
     /// What the applicant and the national portal were sent about the dossier.
     sent: Vec<SentLine>,
@@ -178,6 +179,9 @@ fn event_detail(data: &Value, names: &HashMap<String, String>) -> String {
     if let Some(n) = data.get("amount_vnd").and_then(Value::as_i64) {
         parts.push(format!("Số tiền: {}", crate::pages::catalogue::vnd(n)));
     }
+    if let Some(items) = data.get("items").and_then(Value::as_array) {
+        parts.extend(items.iter().filter_map(fee_line));
+    }
     if let Some(r) = text("result") {
         parts.push(format!("Kết quả: {r}"));
     }
@@ -241,6 +245,7 @@ pub(super) async fn dossier_page(
     let detail =
         motcua_app::dossiers::read::detail_of(&state.app, &user.principal(), record).await?;
     let actions = action_forms(state, &detail).await?;
+    let fees = super::fees::fee_box(state, &detail.record).await?;
     let mut applicant = applicant_lines(&detail.applicant);
     let chosen = &detail.record.applicant.notify;
     applicant.push(Line {
@@ -412,6 +417,7 @@ pub(super) async fn dossier_page(
                 Some(DocumentKind::Result) if detail.signed.contains(&doc.id) => "kết quả đã ký số",
                 Some(DocumentKind::Result) => "dự thảo kết quả",
                 Some(DocumentKind::Receipt) => "giấy tiếp nhận",
+                Some(DocumentKind::FeeReceipt) => "biên lai thu phí",
                 _ => "thành phần",
             },
             size: crate::pages::documents::human_size(doc.size_bytes),
@@ -496,6 +502,7 @@ pub(super) async fn dossier_page(
         steps,
         budget,
         printable_result,
+        fees,
         documents,
         events,
         actions,
@@ -566,4 +573,19 @@ pub(crate) async fn document(
     Ok(response
         .await
         .unwrap_or_else(|err| PageError::app(chrome, err).into_response()))
+}
+
+/// An assessed fee of a request, as the history shows it: "Phí bản sao × 3 bản: 24.000 đ".
+fn fee_line(item: &Value) -> Option<String> {
+    let name = item.get("name")?.as_str()?;
+    let amount = crate::pages::catalogue::vnd(item.get("amount_vnd")?.as_i64()?);
+    let quantity = match item.get("per").and_then(Value::as_str) {
+        Some(per) => format!(" × {} {per}", item.get("quantity")?.as_u64()?),
+        None => String::new(),
+    };
+    let exempt = match item.get("exemption").and_then(|e| e.get("who")?.as_str()) {
+        Some(who) => format!(" (miễn: {who})"),
+        None => String::new(),
+    };
+    Some(format!("{name}{quantity}: {amount}{exempt}"))
 }

@@ -5,6 +5,7 @@
 mod actions;
 mod counter;
 mod dossier;
+mod fees;
 mod forms;
 mod forms_pdf;
 mod queue;
