@@ -165,15 +165,29 @@ fn report_percentiles() {
     for q in queries.iter().take(100) {
         black_box(index.search(q).unwrap());
     }
+    let mut by_text: std::collections::BTreeMap<&str, Vec<Duration>> = Default::default();
     let mut times: Vec<Duration> = queries
         .iter()
         .map(|q| {
             let start = Instant::now();
             black_box(index.search(q).unwrap());
-            start.elapsed()
+            let took = start.elapsed();
+            by_text.entry(q.text.as_str()).or_default().push(took);
+            took
         })
         .collect();
     times.sort();
+    // Which kinds of query make the tail.
+    for (text, list) in &mut by_text {
+        list.sort();
+        println!(
+            "  {:<28} {:>4} queries  p50 {:.3} ms  max {:.3} ms",
+            format!("{text:?}"),
+            list.len(),
+            percentile(list, 50.0).as_secs_f64() * 1e3,
+            list[list.len() - 1].as_secs_f64() * 1e3,
+        );
+    }
     println!(
         "catalogue search over {PROCEDURES} procedures: index build median {:.1} ms (min {:.1} ms, 5 runs); \
          {TIMED_QUERIES} queries p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms",

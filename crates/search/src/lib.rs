@@ -7,7 +7,8 @@
 //! match the folded text (the name, or the code, sector and legal bases); each word
 //! typed with diacritics that also matches the exact name adds a constant larger than
 //! any text score, so exact-diacritic matches come before folded ones; then the text
-//! score and a phrase bonus order the rest. A word of five letters or more may carry one
+//! score and a phrase bonus order the rest. The last word, while it is still being typed, also
+//! matches the longer name words it begins. A word of five letters or more may carry one
 //! typo (an edit or a swap), scored below a true match. When nothing matches,
 //! [`CatalogueIndex::suggest`] offers the procedures nearest any of the words. Filters
 //! (level, sector, agency, online level) are term fields.
@@ -16,14 +17,12 @@ use motcua_domain::procedure::{Level, OnlineLevel};
 use motcua_domain::text::{fold, has_diacritics, nfc};
 use serde::Serialize;
 use tantivy::collector::{Count, TopDocs};
+use tantivy::columnar::Column;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query,
-    RegexQuery, TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
 };
-use tantivy::schema::{
-    Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TEXT, TantivyDocument, Value,
-};
-use tantivy::{Index, Searcher, Term};
+use tantivy::schema::{FAST, Field, IndexRecordOption, STRING, Schema, TEXT, TantivyDocument};
+use tantivy::{DocAddress, Index, Searcher, Term};
 
 /// One published procedure as the index and result lists see it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -121,9 +120,18 @@ struct Fields {
 pub struct CatalogueIndex {
     searcher: Searcher,
     fields: Fields,
+    /// Each segment's `ord` column: a hit's place in `docs` without reading a stored
+    /// document (which decodes its whole block).
+    ords: Vec<Column<u64>>,
     /// Sorted by folded name: the order of a search without text.
     docs: Vec<CatalogueDoc>,
+    /// Every word of the folded names, sorted: the last word typed is completed from it
+    /// (a regular expression over the term dictionary cost ten times the rest of a search).
+    vocabulary: Vec<String>,
 }
+
+/// At most this many completions of a word being typed take part in a search.
+const MAX_COMPLETIONS: usize = 256;
 
 /// The words of a text, as the index's tokenizer splits them: NFC, lowercase, split
 /// on anything that is not a letter or digit.
@@ -141,7 +149,7 @@ impl CatalogueIndex {
         docs.sort_by_cached_key(|d| (fold(&d.name), d.code.clone()));
         let mut schema = Schema::builder();
         let fields = Fields {
-            ord: schema.add_u64_field("ord", STORED | INDEXED),
+            ord: schema.add_u64_field("ord", FAST),
             code: schema.add_text_field("code", STRING),
             name_folded: schema.add_text_field("name_folded", TEXT),
             name_exact: schema.add_text_field("name_exact", TEXT),
@@ -153,11 +161,19 @@ impl CatalogueIndex {
         };
         let index = Index::create_in_ram(schema.build());
         let mut writer = index.writer_with_num_threads(1, 64 * 1024 * 1024)?;
+        let mut vocabulary: Vec<String> = Vec::new();
         for (ord, d) in docs.iter().enumerate() {
+            let name_key = key(&d.name);
+            // Folded keys are lower case already; split as the tokenizer does.
+            vocabulary.extend(
+                (name_key.split(|c: char| !c.is_alphanumeric()))
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_owned),
+            );
             let mut doc = TantivyDocument::default();
             doc.add_u64(fields.ord, ord as u64);
             doc.add_text(fields.code, &d.code);
-            doc.add_text(fields.name_folded, key(&d.name));
+            doc.add_text(fields.name_folded, name_key);
             doc.add_text(fields.name_exact, nfc(&d.name));
             doc.add_text(
                 fields.extra_folded,
@@ -175,12 +191,26 @@ impl CatalogueIndex {
         }
         writer.commit()?;
         writer.wait_merging_threads()?;
-        let reader = index.reader()?;
+        vocabulary.sort_unstable();
+        vocabulary.dedup();
+        let searcher = index.reader()?.searcher();
+        let ords = (searcher.segment_readers().iter())
+            .map(|segment| segment.fast_fields().u64("ord"))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(CatalogueIndex {
-            searcher: reader.searcher(),
+            searcher,
             fields,
+            ords,
             docs,
+            vocabulary,
         })
+    }
+
+    /// The procedure a hit names.
+    fn doc_at(&self, address: DocAddress) -> Option<&CatalogueDoc> {
+        let column = self.ords.get(address.segment_ord as usize)?;
+        let ord = column.first(address.doc_id)?;
+        self.docs.get(ord as usize)
     }
 
     /// Every document, sorted by name.
@@ -268,16 +298,20 @@ impl CatalogueIndex {
                 any.push((Occur::Should, self.typo(f_word)));
             }
             // The last word may still be being typed: accept it as a prefix too.
-            if i + 1 == typed.len()
-                && partial_last
-                && f_word.chars().count() >= 2
-                && f_word.chars().all(|c| c.is_ascii_alphanumeric())
-                && let Ok(prefix) = RegexQuery::from_pattern(&format!("{f_word}.+"), f.name_folded)
-            {
-                any.push((
-                    Occur::Should,
-                    Box::new(ConstScoreQuery::new(Box::new(prefix), 0.5)),
-                ));
+            if i + 1 == typed.len() && partial_last && f_word.chars().count() >= 2 {
+                let longer: Vec<(Occur, Box<dyn Query>)> = (self.completions(f_word))
+                    .map(|w| -> (Occur, Box<dyn Query>) {
+                        let term = Term::from_field_text(f.name_folded, w);
+                        (
+                            Occur::Should,
+                            Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                        )
+                    })
+                    .collect();
+                if !longer.is_empty() {
+                    let prefix = Box::new(BooleanQuery::new(longer));
+                    any.push((Occur::Should, Box::new(ConstScoreQuery::new(prefix, 0.5))));
+                }
             }
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
             if has_diacritics(word) {
@@ -322,6 +356,15 @@ impl CatalogueIndex {
         Some(clauses)
     }
 
+    /// The name words that begin with `prefix` and are longer, at most [`MAX_COMPLETIONS`].
+    fn completions<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = &'a String> + 'a {
+        let from = self.vocabulary.partition_point(|w| w.as_str() <= prefix);
+        self.vocabulary[from..]
+            .iter()
+            .take_while(move |w| w.starts_with(prefix))
+            .take(MAX_COMPLETIONS)
+    }
+
     /// A name word within one typo of `word` (a folded key), scored below a true match.
     fn typo(&self, word: &str) -> Box<dyn Query> {
         let term = Term::from_field_text(self.fields.name_folded, word);
@@ -358,16 +401,9 @@ impl CatalogueIndex {
             &BooleanQuery::new(any),
             &TopDocs::with_limit(limit).order_by_score(),
         )?;
-        let mut docs = Vec::with_capacity(top.len());
-        for (_, address) in top {
-            let stored: TantivyDocument = self.searcher.doc(address)?;
-            let ord = stored
-                .get_first(f.ord)
-                .and_then(|v| v.as_u64())
-                .unwrap_or(0) as usize;
-            docs.extend(self.docs.get(ord).cloned());
-        }
-        Ok(docs)
+        Ok((top.into_iter())
+            .filter_map(|(_, address)| self.doc_at(address).cloned())
+            .collect())
     }
 
     pub fn search(&self, q: &SearchQuery) -> Result<SearchPage, SearchError> {
@@ -419,20 +455,14 @@ impl CatalogueIndex {
                     .order_by_score(),
             ),
         )?;
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let stored: TantivyDocument = self.searcher.doc(address)?;
-            let ord = stored
-                .get_first(self.fields.ord)
-                .and_then(|v| v.as_u64())
-                .unwrap_or(0) as usize;
-            if let Some(doc) = self.docs.get(ord) {
-                hits.push(Hit {
+        let hits = (top.into_iter())
+            .filter_map(|(score, address)| {
+                self.doc_at(address).map(|doc| Hit {
                     doc: doc.clone(),
                     score: Some(score),
-                });
-            }
-        }
+                })
+            })
+            .collect();
         Ok(SearchPage {
             total,
             page,

@@ -162,6 +162,8 @@ fn codes_prefixes_and_other_text_are_found() {
         codes(&idx.search(&text("ly lich tu ph")).unwrap()),
         ["2.000488"]
     );
+    // A word followed by a space is finished: no longer a prefix.
+    assert_eq!(idx.search(&text("ly lich tu ph ")).unwrap().total, 0);
     assert_eq!(idx.search(&text("luat ho tich")).unwrap().total, 8);
     assert_eq!(idx.search(&text("khong co gi")).unwrap().total, 0);
 }
