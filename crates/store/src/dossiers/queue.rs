@@ -120,7 +120,10 @@ fn queue_where(f: &DossierFilter) -> (String, Vec<Bind>) {
     if let Some(agency) = &f.agency {
         clauses.push(agency_clause(agency, &mut binds));
     }
-    if !f.states.is_empty() {
+    if all_open(&f.states) {
+        // Worded as the open-dossier indexes' condition, so that they apply.
+        clauses.push(format!("d.state NOT IN {CLOSED}"));
+    } else if !f.states.is_empty() {
         let list: Vec<String> = f
             .states
             .iter()
@@ -190,6 +193,31 @@ fn queue_where(f: &DossierFilter) -> (String, Vec<Bind>) {
     (sql, binds)
 }
 
+/// Whether `states` are exactly the open ones (the staff's default queue).
+fn all_open(states: &[DossierState]) -> bool {
+    let open = DossierState::ALL.into_iter().filter(|s| !s.is_closed());
+    open.clone().count() == states.len() && open.into_iter().all(|s| states.contains(&s))
+}
+
+/// The default queue of a desk: its open dossiers, nothing else asked. Its total is kept as
+/// dossiers change (`desk_open_counts`), so it is never counted.
+fn plain_desk(f: &DossierFilter) -> Option<&str> {
+    match &f.visibility {
+        Visibility::Desk(code)
+            if all_open(&f.states)
+                && f.agency.is_none()
+                && f.due.is_none()
+                && f.q.is_none()
+                && f.step.is_none()
+                && f.assignee.is_none()
+                && f.procedure_code.is_none() =>
+        {
+            Some(code)
+        }
+        _ => None,
+    }
+}
+
 fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('%', "\\%")
@@ -230,22 +258,32 @@ impl Store {
         let page = f.page.max(1);
         let cap = cap.max(0);
         let (clause, binds) = queue_where(f);
-        // A full count costs O(backlog) on a desk with hundreds of thousands of dossiers;
-        // counting one row past the cap tells "exactly n" from "more than cap".
+        // A full count costs O(backlog) on a desk with hundreds of thousands of dossiers:
+        // a desk's default queue reads its kept total; other questions count one row past the
+        // cap, which tells "exactly n" from "more than cap".
         let count_sql = format!(
             "SELECT COUNT(*) FROM (SELECT 1 FROM dossiers d{clause} LIMIT {}) t",
             cap + 1
         );
-        let counted: i64 = on_pool!(self, |pool| {
-            bind_all!(
-                sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.clone())),
-                &binds
-            )
-            .fetch_one(pool)
-            .await?
-        });
-        // The page's codes come from the covering indexes alone (state, due date,
-        // submission, code); only those rows are then read whole.
+        let counted: i64 = match plain_desk(f) {
+            Some(desk) => on_pool!(self, |pool| {
+                sqlx::query_scalar("SELECT open FROM desk_open_counts WHERE agency_code = $1")
+                    .bind(desk)
+                    .fetch_optional(pool)
+                    .await?
+                    .unwrap_or(0)
+            }),
+            None => on_pool!(self, |pool| {
+                bind_all!(
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.clone())),
+                    &binds
+                )
+                .fetch_one(pool)
+                .await?
+            }),
+        };
+        // The page's codes come from the indexes alone (for the default queue, a desk's open
+        // dossiers already in this order); only those rows are then read whole.
         let order = "ORDER BY d.due_at IS NULL, d.due_at, d.submitted_at, d.code";
         let sql = format!(
             "SELECT d.code, d.procedure_code, v.name AS procedure_name, d.applicant_name, d.state, \
@@ -261,10 +299,11 @@ impl Store {
                 .fetch_all(pool)
                 .await?
         });
+        let kept = plain_desk(f).is_some();
         Ok(DossierPage {
             items,
-            total: counted.min(cap),
-            total_exact: counted <= cap,
+            total: if kept { counted } else { counted.min(cap) },
+            total_exact: kept || counted <= cap,
             page,
             per_page,
         })

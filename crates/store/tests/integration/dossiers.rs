@@ -465,6 +465,46 @@ async fn scenario(store: Store) {
         .await
         .unwrap();
     assert_eq!(counts.iter().map(|c| c.open).sum::<i64>(), 51);
+    // A desk's default queue (every open state, nothing else asked) reads the total kept by
+    // the triggers; it follows a dossier closed and agrees with counting.
+    let open_states: Vec<DossierState> = DossierState::ALL
+        .into_iter()
+        .filter(|s| !s.is_closed())
+        .collect();
+    let desk_total = |store: Store| async move {
+        let mut desk = filter(Visibility::Desk(COMMUNE_A.into()));
+        desk.states = DossierState::ALL
+            .into_iter()
+            .filter(|s| !s.is_closed())
+            .collect();
+        let kept = store.dossier_queue(&desk).await.unwrap();
+        let counted = store
+            .dossier_counts(&Visibility::Desk(COMMUNE_A.into()), now, soon)
+            .await
+            .unwrap();
+        (kept.total, kept.total_exact, counted[0].open, kept.items)
+    };
+    let (kept, exact, counted, items) = desk_total(store.clone()).await;
+    assert_eq!((kept, exact), (counted, true));
+    assert!(kept > 10, "{kept}");
+    let mut listed = filter(Visibility::Desk(COMMUNE_A.into()));
+    listed.states = open_states[1..].to_vec();
+    listed.states.push(open_states[0]);
+    let same_order = store.dossier_queue(&listed).await.unwrap().items;
+    assert_eq!(
+        items.iter().map(|i| &i.code).collect::<Vec<_>>(),
+        same_order.iter().map(|i| &i.code).collect::<Vec<_>>(),
+        "the open-dossier index gives the queue's order"
+    );
+    let latest = store.dossier(one.code()).await.unwrap().unwrap();
+    let withdraw = Action::Withdraw {
+        reason: "Người nộp rút hồ sơ".into(),
+    };
+    act(&store, &latest, withdraw, t0(), receiver.clone())
+        .await
+        .unwrap();
+    let (after, _, counted_after, _) = desk_total(store.clone()).await;
+    assert_eq!((after, counted_after), (kept - 1, counted - 1));
 
     // Events and the control sheet.
     let events = store.dossier_events(one.code()).await.unwrap();
@@ -481,7 +521,7 @@ async fn scenario(store: Store) {
         .move_in_flight_dossiers(&ac(COMMUNE_A), &ac(COMMUNE_B), admin.clone())
         .await
         .unwrap();
-    assert_eq!(moved, 45);
+    assert_eq!(moved, 44, "45 less the one withdrawn above");
     let after = store.dossier(received.code()).await.unwrap().unwrap();
     assert_eq!(after.dossier.receiving_agency.as_str(), COMMUNE_B);
     assert_eq!(after.dossier.handling_agency.as_str(), COMMUNE_B);
@@ -496,7 +536,8 @@ async fn scenario(store: Store) {
             .await
             .unwrap()
             .total,
-        0
+        1,
+        "only the withdrawn one stays"
     );
     let err = store
         .move_in_flight_dossiers(&ac(COMMUNE_B), &ac("000.09.40.H37"), admin.clone())
