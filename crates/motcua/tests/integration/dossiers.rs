@@ -168,6 +168,24 @@ async fn end_to_end(backend: Backend) {
     assert_eq!(mine["total"], 1);
     let counts: Value = admin.json("/api/v1/dossiers/counts").await;
     assert_eq!(counts[0]["agency_code"], samples::JUSTICE_DEPARTMENT);
+    // The receiving commune sees where the dossiers it received are now, its own desk aside.
+    let theirs: Value = receiver.json("/api/v1/dossiers/counts").await;
+    let at = |desk: &str| {
+        (theirs.as_array().unwrap().iter())
+            .find(|c| c["agency_code"] == desk)
+            .map(|c| c["open"].clone())
+    };
+    let justice = counts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["agency_code"] == samples::JUSTICE_DEPARTMENT)
+        .unwrap();
+    assert_eq!(
+        at(samples::JUSTICE_DEPARTMENT),
+        Some(justice["open"].clone()),
+        "{theirs}"
+    );
 
     // The leader assigns, the specialist forwards, the leader approves and finishes.
     let leader = Api::new(&app, "lanhdao.tuphap").await;
