@@ -62,6 +62,8 @@ pub struct AppConfig {
     pub master_key: Option<signing::MasterKey>,
     /// How far the dossier queue counts before it reports "more than this".
     pub queue_count_cap: i64,
+    /// How many wrong check digits lock the public lookup for a client address or a code.
+    pub lookup_throttle: motcua_domain::account::ThrottlePolicy,
     /// The province this instance serves.
     pub province: Province,
     /// Where the audit chain's signed checkpoints are written; None: `DATA_DIR/audit-checkpoints`.
@@ -105,6 +107,7 @@ impl Default for AppConfig {
             documents: documents::DocumentsConfig::default(),
             master_key: None,
             queue_count_cap: motcua_store::QUEUE_COUNT_CAP,
+            lookup_throttle: motcua_domain::account::LOOKUP_THROTTLE,
             province: Province::default(),
             audit_checkpoints: None,
             national_sync: false,
@@ -138,6 +141,7 @@ pub struct App {
     /// Each procedure's assignments, by the catalogue revision they were read at.
     pub(crate) assignments: Arc<fresh::ByRevision<Vec<motcua_store::AssignmentRecord>>>,
     pub(crate) queue_count_cap: i64,
+    pub(crate) lookup_throttle: motcua_domain::account::ThrottlePolicy,
     pub(crate) province: Province,
     /// The catalogue facts the quality index needs, rebuilt with the catalogue.
     pub(crate) stats: Arc<stats::StatsCache>,
@@ -196,6 +200,7 @@ impl App {
             agencies: Arc::default(),
             assignments: Arc::default(),
             queue_count_cap: config.queue_count_cap,
+            lookup_throttle: config.lookup_throttle,
             province: config.province.clone(),
             stats: Arc::default(),
             writer_checked: Arc::default(),

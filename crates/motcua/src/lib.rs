@@ -2,6 +2,7 @@
 //! server, shared by `main.rs` and the integration tests.
 
 pub mod archive;
+pub mod ceiling;
 pub mod demo;
 pub mod demo_dossiers;
 pub mod demo_forms;

@@ -23,8 +23,18 @@ pub enum Scenario {
     Lookup,
     /// GET /api/v1/dossiers (the officer's queue, first page, most urgent first).
     Queue,
-    /// GET /api/v1/public/dossiers/{code}?check=… is not benchmarked (it is rate-limited).
+    /// GET /work: the same queue as a page, with the counts per desk, plus `--query`.
+    WorkPage,
+    /// GET /api/v1/public/dossiers/{code}?check=… without signing in, for random existing
+    /// codes with the last 4 digits of their applicant's ID; one in twenty carries wrong
+    /// digits (a typo) and must answer 404. Wrong digits count against the client address,
+    /// so serve with `--lookup-max-failures` raised above the count, or the address locks.
+    PublicLookup,
+    /// GET /api/v1/dossiers/counts (open dossiers per desk).
     Counts,
+    /// No server: what `submit` writes, straight into the store at --data-dir, 64 to a
+    /// transaction, as fast as it goes (the storage ceiling; stop the server first).
+    Ceiling,
     /// GET /dashboard (the whole page: scorecard, trend, every agency, readiness), plus `--query`.
     Dashboard,
     /// GET /api/v1/stats/quality, plus `--query` (e.g. `level=agency&code=…&period=month`).
@@ -42,6 +52,7 @@ impl Scenario {
     fn query_path(self) -> Option<&'static str> {
         Some(match self {
             Scenario::Queue => "/api/v1/dossiers",
+            Scenario::WorkPage => "/work",
             Scenario::Dashboard => "/dashboard",
             Scenario::Quality => "/api/v1/stats/quality",
             Scenario::QualityAgencies => "/api/v1/stats/quality/agencies",
@@ -51,7 +62,9 @@ impl Scenario {
             | Scenario::SubmitForm
             | Scenario::FormPage
             | Scenario::Lookup
-            | Scenario::Counts => return None,
+            | Scenario::PublicLookup
+            | Scenario::Counts
+            | Scenario::Ceiling => return None,
         })
     }
 
@@ -127,6 +140,14 @@ pub fn form_30_data(i: u64, unit: &str) -> serde_json::Value {
     })
 }
 
+/// Four digits that differ from `digits` in every place.
+fn mistyped(digits: &str) -> String {
+    digits
+        .bytes()
+        .map(|b| char::from(b'0' + (b.wrapping_sub(b'0') + 1) % 10))
+        .collect()
+}
+
 pub struct Options {
     pub base: String,
     pub scenario: Scenario,
@@ -144,6 +165,8 @@ pub struct Options {
     pub unit: String,
     /// Codes for lookups.
     pub codes: Vec<String>,
+    /// Codes with their applicant's check digits, for public lookups.
+    pub checks: Vec<(String, String)>,
     /// Extra query for the queue, e.g. `status=processing`.
     pub query: String,
 }
@@ -223,7 +246,9 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         Some(answer["token"].as_str().unwrap_or_default().to_owned())
     };
     let token = Arc::new(token);
-    if options.scenario == Scenario::Lookup && options.codes.is_empty() {
+    if options.scenario == Scenario::Lookup && options.codes.is_empty()
+        || options.scenario == Scenario::PublicLookup && options.checks.is_empty()
+    {
         bail!("no dossier codes to look up");
     }
     let options = Arc::new(options);
@@ -253,6 +278,9 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         );
         let key = format!("{run_id}-{i}");
         let code = options.codes.choose(&mut rand::rng()).cloned();
+        let check = options.checks.choose(&mut rand::rng()).cloned();
+        // Every twentieth public lookup mistypes the digits: the answer must be 404.
+        let typo = options.scenario == Scenario::PublicLookup && i % 20 == 19;
         sent += 1;
         tasks.push(tokio::spawn(async move {
             let request = match options.scenario {
@@ -284,6 +312,14 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
                     options.base,
                     code.unwrap_or_default()
                 )),
+                Scenario::PublicLookup => {
+                    let (code, digits) = check.unwrap_or_default();
+                    let digits = if typo { mistyped(&digits) } else { digits };
+                    client.get(format!(
+                        "{}/api/v1/public/dossiers/{code}?check={digits}",
+                        options.base
+                    ))
+                }
                 Scenario::Counts => client.get(format!("{}/api/v1/dossiers/counts", options.base)),
                 other => client.get(format!(
                     "{}{}?{}",
@@ -299,7 +335,11 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
             let result = request.send().await;
             let ok = match result {
                 Ok(r) => {
-                    let good = r.status().is_success();
+                    let good = if typo {
+                        r.status() == reqwest::StatusCode::NOT_FOUND
+                    } else {
+                        r.status().is_success()
+                    };
                     let _ = r.bytes().await;
                     good
                 }
@@ -334,6 +374,20 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_typo_changes_every_digit() {
+        for digits in ["0000", "1234", "9999", "5090"] {
+            let typo = mistyped(digits);
+            assert_eq!(typo.len(), 4);
+            assert!(typo.bytes().all(|b| b.is_ascii_digit()), "{typo}");
+            assert!(
+                typo.bytes().zip(digits.bytes()).all(|(a, b)| a != b),
+                "{typo}"
+            );
+        }
+        assert_eq!(mistyped("1239"), "2340");
+    }
     use motcua_domain::form::{FormContext, FormLookup, PreparedForm, validate};
 
     /// The lists the demo seeds that the sample form chooses from.

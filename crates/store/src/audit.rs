@@ -74,21 +74,27 @@ pub(crate) async fn append_after(
                 .await?;
         }
         Tx::Sqlite(t) => {
-            // In-process: a prepared insert per event costs no round trip.
-            for e in &events {
-                sqlx::query(INSERT_EVENT)
-                    .bind(e.seq)
-                    .bind(e.entry.at)
-                    .bind(&e.entry.actor)
-                    .bind(&e.entry.actor_role)
-                    .bind(&e.entry.agency_code)
-                    .bind(&e.entry.action)
-                    .bind(&e.entry.subject)
-                    .bind(&e.entry.detail)
-                    .bind(&e.prev_hash)
-                    .bind(&e.hash)
-                    .execute(&mut **t)
-                    .await?;
+            // Several events per statement: each statement is a hop to SQLite's thread.
+            for chunk in events.chunks(crate::dossiers::SQLITE_ROWS_PER_STATEMENT) {
+                let sql = format!(
+                    "INSERT INTO audit_events ({EVENT_COLUMNS}) VALUES {}",
+                    crate::units::values_placeholders(chunk.len(), 10)
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for e in chunk {
+                    query = query
+                        .bind(e.seq)
+                        .bind(e.entry.at)
+                        .bind(&e.entry.actor)
+                        .bind(&e.entry.actor_role)
+                        .bind(&e.entry.agency_code)
+                        .bind(&e.entry.action)
+                        .bind(&e.entry.subject)
+                        .bind(&e.entry.detail)
+                        .bind(&e.prev_hash)
+                        .bind(&e.hash);
+                }
+                query.execute(&mut **t).await?;
             }
         }
     }
@@ -101,9 +107,8 @@ pub(crate) async fn append_after(
     Ok(events)
 }
 
-const INSERT_EVENT: &str = "INSERT INTO audit_events \
-    (seq, at, actor, actor_role, agency_code, action, subject, detail, prev_hash, hash) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+const EVENT_COLUMNS: &str =
+    "seq, at, actor, actor_role, agency_code, action, subject, detail, prev_hash, hash";
 const UPDATE_HEAD: &str = "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1";
 
 pub(crate) type EventRow = (

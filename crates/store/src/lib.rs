@@ -55,7 +55,8 @@ pub use documents::{
 };
 pub use dossiers::{
     AgencyCount, ControlSheetRow, DOSSIER_KIND, DossierEvent, DossierFilter, DossierPage,
-    DossierRecord, DossierSummary, QUEUE_COUNT_CAP, Visibility, control_sheet, utc,
+    DossierRecord, DossierSummary, Keyset, QUEUE_COUNT_CAP, QueueCursor, Visibility, control_sheet,
+    utc,
 };
 pub use error::{StoreError, is_disk_full};
 pub use form_drafts::FormDraftRecord;

@@ -31,6 +31,36 @@ impl Store {
         })
     }
 
+    /// Whether any of `keys` is locked, in one query (the latest lock among them).
+    pub async fn throttle_state_any(
+        &self,
+        keys: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<ThrottleState, StoreError> {
+        if keys.is_empty() {
+            return Ok(ThrottleState::Open);
+        }
+        let list = (1..=keys.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT locked_until FROM login_throttle WHERE throttle_key IN ({list}) \
+             AND locked_until IS NOT NULL ORDER BY locked_until DESC LIMIT 1"
+        );
+        let locked: Option<DateTime<Utc>> = on_pool!(self, |pool| {
+            let mut query = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()));
+            for key in keys {
+                query = query.bind(key.clone());
+            }
+            query.fetch_optional(pool).await?
+        });
+        Ok(match locked {
+            Some(until) if until > now => ThrottleState::LockedUntil(until),
+            _ => ThrottleState::Open,
+        })
+    }
+
     /// Counts a failure against each key; a key locks for the policy's window after its
     /// number of failures inside the window. One transaction, so parallel guesses all count.
     pub async fn record_failure(

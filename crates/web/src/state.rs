@@ -31,6 +31,8 @@ pub struct WebConfig {
     /// How far the dossier queue counts before it reports "more than this" (lowered in
     /// tests so the cap is reached with a few dossiers).
     pub queue_count_cap: i64,
+    /// How many wrong check digits lock the public lookup, and for how long.
+    pub lookup_throttle: motcua_domain::account::ThrottlePolicy,
     /// How long slow or silent clients are waited for.
     pub timeouts: Timeouts,
     /// Where the audit chain's checkpoints go (None: `DATA_DIR/audit-checkpoints`), and how
@@ -92,6 +94,7 @@ impl Default for WebConfig {
             documents: app.documents,
             master_key: app.master_key,
             queue_count_cap: app.queue_count_cap,
+            lookup_throttle: app.lookup_throttle,
             timeouts: Timeouts::default(),
             audit_checkpoints: None,
             audit_checkpoint_every: Some(std::time::Duration::from_secs(300)),
@@ -114,6 +117,7 @@ impl WebConfig {
             documents: self.documents.clone(),
             master_key: self.master_key.clone(),
             queue_count_cap: self.queue_count_cap,
+            lookup_throttle: self.lookup_throttle,
             province: motcua_app::Province {
                 code: self.province_code.clone(),
                 name: self.province_name.clone(),

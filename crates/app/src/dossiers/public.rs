@@ -5,7 +5,7 @@
 use super::access::not_found;
 use super::act::RatingInput;
 use crate::{App, AppError, AppResult};
-use motcua_domain::account::{LOOKUP_THROTTLE, Role};
+use motcua_domain::account::{Role, ThrottlePolicy};
 use motcua_domain::audit::AuditEntry;
 use motcua_domain::dossier::lookup_secret;
 use motcua_domain::dossier::{DossierCode, DossierState, MaskedApplicant};
@@ -13,11 +13,19 @@ use motcua_store::{DossierRecord, ThrottleState};
 use std::net::IpAddr;
 use subtle::ConstantTimeEq;
 
-fn too_many() -> AppError {
+fn too_many(app: &App) -> AppError {
     AppError::TooManyAttempts {
         code: "too_many_attempts",
-        detail: "Tra cứu sai quá nhiều lần. Vui lòng thử lại sau 15 phút.".into(),
+        detail: format!(
+            "Tra cứu sai quá nhiều lần. Vui lòng thử lại sau {} phút.",
+            app.lookup_throttle.window_minutes
+        ),
     }
+}
+
+/// How many wrong check digits lock the lookup, and for how long (the server's setting).
+pub fn throttle(app: &App) -> ThrottlePolicy {
+    app.lookup_throttle
 }
 
 /// The lookup secret printed on a dossier's receipt (see [`lookup`]).
@@ -50,10 +58,8 @@ pub async fn lookup(
         format!("dossier-check:ip:{client}"),
         format!("dossier-check:code:{normal}"),
     ];
-    for key in &keys {
-        if let ThrottleState::LockedUntil(_) = app.store.throttle_state(key, now).await? {
-            return Err(too_many());
-        }
+    if let ThrottleState::LockedUntil(_) = app.store.throttle_state_any(&keys, now).await? {
+        return Err(too_many(app));
     }
     let record = match DossierCode::parse(code) {
         Ok(c) => app.store.dossier(c.as_str()).await?,
@@ -64,10 +70,10 @@ pub async fn lookup(
         _ => {
             let after = app
                 .store
-                .record_failure(&keys, now, LOOKUP_THROTTLE)
+                .record_failure(&keys, now, app.lookup_throttle)
                 .await?;
             if matches!(after, ThrottleState::LockedUntil(_)) {
-                return Err(too_many());
+                return Err(too_many(app));
             }
             Err(not_found())
         }
@@ -83,7 +89,7 @@ async fn lookup_by_secret(
     let now = crate::now();
     let key = format!("dossier-secret:ip:{client}");
     if let ThrottleState::LockedUntil(_) = app.store.throttle_state(&key, now).await? {
-        return Err(too_many());
+        return Err(too_many(app));
     }
     let code = DossierCode::parse(code).ok();
     let expected = match &code {
@@ -102,10 +108,10 @@ async fn lookup_by_secret(
         None => {
             let after = app
                 .store
-                .record_failure(&[key], now, LOOKUP_THROTTLE)
+                .record_failure(&[key], now, app.lookup_throttle)
                 .await?;
             if matches!(after, ThrottleState::LockedUntil(_)) {
-                return Err(too_many());
+                return Err(too_many(app));
             }
             Err(not_found())
         }
@@ -186,11 +192,12 @@ pub struct PublicDetail {
 /// The public read model of a dossier the caller has already proved they may see.
 pub async fn public_detail(app: &App, record: DossierRecord) -> AppResult<PublicDetail> {
     let d = &record.dossier;
-    let receiving_agency_name = app
-        .store
-        .agency(d.receiving_agency.as_str())
+    // Agencies as this node last read them (within a minute): a lookup reads no more.
+    let receiving_agency_name = crate::register::all_agencies(app)
         .await?
-        .map(|a| a.name);
+        .iter()
+        .find(|a| a.code.as_str() == d.receiving_agency.as_str())
+        .map(|a| a.name.clone());
     let steps = record
         .steps
         .iter()

@@ -3,12 +3,14 @@
 
 use super::due_soon_bound;
 use crate::{App, AppError, AppResult, Principal};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use motcua_domain::account::Role;
-use motcua_domain::dossier::{DossierState, DueState};
+use motcua_domain::dossier::{DossierCode, DossierState, DueState};
 use motcua_domain::paging::{PageSize, Paging};
 use motcua_domain::text::search_text;
-use motcua_store::{AgencyCount, DossierFilter, DossierSummary, Visibility};
+use motcua_store::{AgencyCount, DossierFilter, DossierSummary, Keyset, QueueCursor, Visibility};
 
 /// Which dossiers an officer's queue holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -93,9 +95,15 @@ pub struct QueueQuestion {
         )
     )]
     pub procedure: Option<String>,
-    /// From 1.
+    /// From 1. Deep pages are better read with `after` or `before`.
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1_000_000))]
     pub page: Option<i64>,
+    /// The page after this place: a page's `next_cursor`. Costs the same however deep.
+    #[cfg_attr(feature = "openapi", param(pattern = "^[A-Za-z0-9_-]{1,200}$"))]
+    pub after: Option<String>,
+    /// The page before this place: a page's `prev_cursor`.
+    #[cfg_attr(feature = "openapi", param(pattern = "^[A-Za-z0-9_-]{1,200}$"))]
+    pub before: Option<String>,
     /// 1 to 200 (default 50).
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub per_page: Option<i64>,
@@ -124,8 +132,64 @@ pub struct QueuePage {
     /// Counted up to the cap: when `total_exact` is false, more match.
     pub total: i64,
     pub total_exact: bool,
-    pub page: i64,
+    /// None when the page was read from a place (`after` or `before`).
+    pub page: Option<i64>,
     pub per_page: i64,
+    /// Where the next page starts, when one follows.
+    pub next_cursor: Option<String>,
+    /// Where the previous page ends, when one comes before.
+    pub prev_cursor: Option<String>,
+}
+
+/// A place in the queue as a link carries it: opaque to clients, URL-safe.
+pub fn encode_cursor(c: &QueueCursor) -> String {
+    let nanos = |t: DateTime<Utc>| t.timestamp_nanos_opt().unwrap_or_default().to_string();
+    let due = c.due_at.map(nanos).unwrap_or_else(|| "-".into());
+    let raw = format!("{due}~{}~{}", nanos(c.submitted_at), c.code);
+    URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// The place a link's cursor names, or `invalid_query`.
+pub fn parse_cursor(raw: &str) -> AppResult<QueueCursor> {
+    let bad = || AppError::malformed("invalid_query", "Con trỏ trang không hợp lệ.");
+    let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let mut parts = text.splitn(3, '~');
+    let (due, submitted, code) = match (parts.next(), parts.next(), parts.next()) {
+        (Some(d), Some(s), Some(c)) => (d, s, c),
+        _ => return Err(bad()),
+    };
+    let time = |s: &str| {
+        s.parse::<i64>()
+            .ok()
+            .map(DateTime::from_timestamp_nanos)
+            .ok_or_else(bad)
+    };
+    Ok(QueueCursor {
+        due_at: if due == "-" { None } else { Some(time(due)?) },
+        submitted_at: time(submitted)?,
+        code: DossierCode::parse(code).map_err(|_| bad())?.to_string(),
+    })
+}
+
+/// How a question reads its page: by number, or from a place.
+fn keyset_of(q: &QueueQuestion) -> AppResult<Option<Keyset>> {
+    fn given(v: &Option<String>) -> Option<&str> {
+        v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+    }
+    match (given(&q.after), given(&q.before)) {
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => Err(AppError::malformed(
+            "invalid_query",
+            "Chỉ dùng một trong hai tham số after và before.",
+        )),
+        _ if q.page.is_some() => Err(AppError::malformed(
+            "invalid_query",
+            "Không dùng tham số page cùng với after hoặc before.",
+        )),
+        (Some(after), None) => Ok(Some(Keyset::After(parse_cursor(after)?))),
+        (None, Some(before)) => Ok(Some(Keyset::Before(parse_cursor(before)?))),
+    }
 }
 
 /// One page of the queue as the principal may see it.
@@ -154,6 +218,7 @@ pub async fn queue(app: &App, who: &Principal, q: QueueQuestion) -> AppResult<Qu
         None => None,
     };
     let paging = Paging::new(q.page, q.per_page, QUEUE_PAGES)?;
+    let keyset = keyset_of(&q)?;
     let now = crate::now();
     let holidays = app.calendar.holidays(&app.store).await?;
     let soon = due_soon_bound(now, &holidays);
@@ -175,6 +240,7 @@ pub async fn queue(app: &App, who: &Principal, q: QueueQuestion) -> AppResult<Qu
         procedure_code: q.procedure,
         page: paging.page,
         per_page: paging.per_page,
+        keyset,
     };
     let page = app
         .store
@@ -199,8 +265,10 @@ pub async fn queue(app: &App, who: &Principal, q: QueueQuestion) -> AppResult<Qu
             .collect(),
         total: page.total,
         total_exact: page.total_exact,
-        page: page.page,
+        page: filter.keyset.is_none().then_some(page.page),
         per_page: page.per_page,
+        next_cursor: page.next.as_ref().map(encode_cursor),
+        prev_cursor: page.prev.as_ref().map(encode_cursor),
     })
 }
 

@@ -46,6 +46,7 @@ pub async fn enqueue_due_soon(app: &App, now: DateTime<Utc>) -> anyhow::Result<u
             procedure_code: None,
             page: 1,
             per_page: CODES_LISTED,
+            keyset: None,
         };
         let page = store
             .dossier_queue_counting_to(&filter, CODES_LISTED)

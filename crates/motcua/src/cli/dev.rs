@@ -74,9 +74,35 @@ fn demo_password_from_file(location: &DataLocation, username: &str) -> Option<St
     })
 }
 
+/// The receiving agency for submissions: as given, or that of `motcua.dongkinh`.
+async fn bench_agency(
+    store: &motcua_store::Store,
+    given: Option<String>,
+) -> anyhow::Result<String> {
+    Ok(match given {
+        Some(a) => a,
+        None => store
+            .find_user_by_username("motcua.dongkinh")
+            .await?
+            .and_then(|u| u.agency_code)
+            .unwrap_or_default(),
+    })
+}
+
 pub async fn bench(location: &DataLocation, args: BenchArgs) -> anyhow::Result<()> {
     use motcua::loadgen::Scenario;
     let (store, _) = location.open_and_migrate().await?;
+    if args.scenario == Scenario::Ceiling {
+        let agency = bench_agency(&store, args.agency.clone()).await?;
+        let procedure = args
+            .procedure
+            .unwrap_or_else(|| args.scenario.default_procedure().to_owned());
+        let citizen = args.user.unwrap_or_else(|| "congdan".into());
+        let report = motcua::ceiling::run(&store, &agency, &procedure, &citizen, args.count).await;
+        store.close().await;
+        report?.print();
+        return Ok(());
+    }
     let user = match (&args.user, args.anonymous) {
         (_, true) => String::new(),
         (Some(u), false) => u.clone(),
@@ -91,14 +117,7 @@ pub async fn bench(location: &DataLocation, args: BenchArgs) -> anyhow::Result<(
         None => demo_password_from_file(location, &user)
             .with_context(|| format!("no password for {user}: give --password"))?,
     };
-    let agency = match args.agency.clone() {
-        Some(a) => a,
-        None => store
-            .find_user_by_username("motcua.dongkinh")
-            .await?
-            .and_then(|u| u.agency_code)
-            .unwrap_or_default(),
-    };
+    let agency = bench_agency(&store, args.agency.clone()).await?;
     // The form's addresses are in the receiving agency's commune.
     let unit = match args.scenario {
         Scenario::SubmitForm => store
@@ -110,6 +129,11 @@ pub async fn bench(location: &DataLocation, args: BenchArgs) -> anyhow::Result<(
     };
     let codes = if args.scenario == Scenario::Lookup {
         store.sample_dossier_codes(5_000).await?
+    } else {
+        Vec::new()
+    };
+    let checks = if args.scenario == Scenario::PublicLookup {
+        store.sample_dossier_checks(5_000).await?
     } else {
         Vec::new()
     };
@@ -129,6 +153,7 @@ pub async fn bench(location: &DataLocation, args: BenchArgs) -> anyhow::Result<(
             .unwrap_or_else(|| args.scenario.default_procedure().to_owned()),
         unit,
         codes,
+        checks,
         query: args.query,
     })
     .await?;

@@ -85,6 +85,13 @@ pub struct ServeArgs {
     /// printed on paper (the QR code of the dossier forms). Without it, the request's Host.
     #[arg(long, env = "MOTCUA_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Wrong check digits that lock the public dossier lookup for a client address or a
+    /// dossier code (right answers never count). Raise it only to load-test the lookup.
+    #[arg(long, env = "MOTCUA_LOOKUP_MAX_FAILURES", default_value_t = motcua_domain::account::LOOKUP_THROTTLE.max_failures, value_parser = clap::value_parser!(i64).range(1..))]
+    lookup_max_failures: i64,
+    /// Minutes over which they count, and for which the lookup then stays locked.
+    #[arg(long, env = "MOTCUA_LOOKUP_WINDOW_MINUTES", default_value_t = motcua_domain::account::LOOKUP_THROTTLE.window_minutes, value_parser = clap::value_parser!(i64).range(1..=1440))]
+    lookup_window_minutes: i64,
     /// Largest document accepted, in MiB.
     #[arg(long, env = "MOTCUA_MAX_DOCUMENT_MIB", default_value_t = 20)]
     max_document_mib: u64,
@@ -298,6 +305,10 @@ pub async fn run(location: DataLocation, args: ServeArgs) -> anyhow::Result<()> 
         messengers: messengers.clone(),
         identity: args.identity.providers()?,
         payment_platform: args.payment.platform()?,
+        lookup_throttle: motcua_domain::account::ThrottlePolicy {
+            max_failures: args.lookup_max_failures,
+            window_minutes: args.lookup_window_minutes,
+        },
         ..WebConfig::default()
     };
     let reminders = reminder_settings(&args, &messengers);

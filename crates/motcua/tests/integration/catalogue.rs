@@ -16,14 +16,7 @@ async fn get_json(app: &TestApp, path: &str) -> Value {
     response.json().await.unwrap()
 }
 
-fn codes(list: &Value) -> Vec<String> {
-    list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["code"].as_str().unwrap().to_owned())
-        .collect()
-}
+use crate::common::item_codes as codes;
 
 fn names(list: &Value) -> Vec<String> {
     list["items"]

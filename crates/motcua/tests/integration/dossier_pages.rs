@@ -975,6 +975,7 @@ async fn demo_seeding(backend: Backend) {
             procedure_code: None,
             page: 1,
             per_page: 200,
+            keyset: None,
         };
         let store = app.store.clone();
         async move { store.dossier_queue(&filter).await.unwrap().total }
@@ -1010,6 +1011,7 @@ async fn demo_seeding(backend: Backend) {
             procedure_code: None,
             page: 1,
             per_page: 50,
+            keyset: None,
         })
         .await
         .unwrap();
@@ -1060,6 +1062,7 @@ async fn demo_seeding(backend: Backend) {
             procedure_code: None,
             page: 1,
             per_page: 200,
+            keyset: None,
         })
         .await
         .unwrap();

@@ -32,5 +32,7 @@ mod payments;
 mod payments_ledger;
 mod payments_online;
 mod programme;
+mod public_lookup;
+mod queue_paging;
 mod units;
 mod web;

@@ -81,6 +81,26 @@ impl Store {
         Ok(rows.into_iter().map(|(a, d, l)| ((a, d), l)).collect())
     }
 
+    /// Up to `n` random dossier codes with the last 4 digits of their applicant's ID number
+    /// (what the public lookup asks for), for load tests.
+    pub async fn sample_dossier_checks(&self, n: i64) -> Result<Vec<(String, String)>, StoreError> {
+        let rows: Vec<(String, String)> = on_pool!(self, |pool| sqlx::query_as(
+            "SELECT code, applicant_id FROM dossiers WHERE applicant_id IS NOT NULL \
+             ORDER BY random() LIMIT $1"
+        )
+        .bind(n)
+        .fetch_all(pool)
+        .await?);
+        Ok(rows
+            .into_iter()
+            .filter_map(|(code, id)| {
+                let digits: String = id.chars().filter(char::is_ascii_digit).collect();
+                let last4 = digits.get(digits.len().checked_sub(4)?..)?.to_owned();
+                Some((code, last4))
+            })
+            .collect())
+    }
+
     /// Up to `n` dossier codes picked at random (benchmarks).
     pub async fn sample_dossier_codes(&self, n: i64) -> Result<Vec<String>, StoreError> {
         Ok(on_pool!(self, |pool| sqlx::query_scalar(

@@ -9,8 +9,10 @@ mod queue;
 pub(crate) mod row;
 
 pub use queue::{
-    AgencyCount, DossierFilter, DossierPage, DossierSummary, QUEUE_COUNT_CAP, Visibility,
+    AgencyCount, DossierFilter, DossierPage, DossierSummary, Keyset, QUEUE_COUNT_CAP, QueueCursor,
+    Visibility,
 };
+pub(crate) use row::SQLITE_ROWS_PER_STATEMENT;
 pub use row::{DOSSIER_KIND, DossierEvent, DossierRecord, utc};
 
 use crate::{Store, StoreError, on_pool};

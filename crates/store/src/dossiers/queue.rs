@@ -17,6 +17,38 @@ pub struct DossierPage {
     pub total_exact: bool,
     pub page: i64,
     pub per_page: i64,
+    /// Where the next page starts, when more dossiers follow this page.
+    pub next: Option<QueueCursor>,
+    /// Where the previous page ends, when dossiers come before this page.
+    pub prev: Option<QueueCursor>,
+}
+
+/// A place in the queue's order: the sort key of one dossier (due date, dated ones first;
+/// submission; code). A page read from a place costs the same however deep it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueueCursor {
+    pub due_at: Option<DateTime<Utc>>,
+    pub submitted_at: DateTime<Utc>,
+    pub code: String,
+}
+
+impl QueueCursor {
+    pub fn of(s: &DossierSummary) -> QueueCursor {
+        QueueCursor {
+            due_at: s.due_at,
+            submitted_at: s.submitted_at,
+            code: s.code.clone(),
+        }
+    }
+}
+
+/// A page read from a place in the queue rather than by its number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Keyset {
+    /// The dossiers just after this place.
+    After(QueueCursor),
+    /// The dossiers just before it.
+    Before(QueueCursor),
 }
 
 /// One line of a queue.
@@ -69,9 +101,11 @@ pub struct DossierFilter {
     pub step: Option<i64>,
     pub assignee: Option<String>,
     pub procedure_code: Option<String>,
-    /// From 1.
+    /// From 1; ignored when `keyset` is given.
     pub page: i64,
     pub per_page: i64,
+    /// Read from a place instead of by page number: deep pages cost no more than the first.
+    pub keyset: Option<Keyset>,
 }
 
 /// Open dossiers at an agency's desk.
@@ -83,10 +117,12 @@ pub struct AgencyCount {
     pub overdue: i64,
 }
 
+#[derive(Clone)]
 enum Bind {
     Text(String),
     Int(i64),
     Time(DateTime<Utc>),
+    Bool(bool),
 }
 
 const IN_FLIGHT: &str =
@@ -97,10 +133,7 @@ const CLOSED: &str = "('refused_at_receipt','returned','withdrawn','stopped')";
 fn queue_where(f: &DossierFilter) -> (String, Vec<Bind>) {
     let mut clauses: Vec<String> = Vec::new();
     let mut binds: Vec<Bind> = Vec::new();
-    let bind = |b: Bind, binds: &mut Vec<Bind>| {
-        binds.push(b);
-        format!("${}", binds.len())
-    };
+    let bind = |b: Bind, binds: &mut Vec<Bind>| push_bind(binds, b);
     let agency_clause = |code: &str, binds: &mut Vec<Bind>| {
         let p = bind(Bind::Text(code.to_owned()), binds);
         format!("(d.desk_agency = {p} OR d.receiving_agency = {p} OR d.handling_agency = {p})")
@@ -218,6 +251,60 @@ fn plain_desk(f: &DossierFilter) -> Option<&str> {
     }
 }
 
+/// The queue's order: most urgent first, undated last.
+const ORDER: &str = "ORDER BY d.due_at IS NULL, d.due_at, d.submitted_at, d.code";
+/// The order within the dated or the undated dossiers, either way. Without the `IS NULL`
+/// term, which each part fixes, SQLite reads the index in order instead of sorting the part.
+const PART_ORDER: &str = "ORDER BY d.due_at, d.submitted_at, d.code";
+const PART_ORDER_BACKWARDS: &str = "ORDER BY d.due_at DESC, d.submitted_at DESC, d.code DESC";
+
+fn push_bind(binds: &mut Vec<Bind>, b: Bind) -> String {
+    binds.push(b);
+    format!("${}", binds.len())
+}
+
+/// The conditions of the dossiers on one side of a place, as one or two ranges of the
+/// open-dossier index (dated dossiers, then undated ones), and whether they are read
+/// backwards. Each is worded so that SQLite and PostgreSQL seek to the place rather than
+/// skip the dossiers before it.
+fn keyset_parts(keyset: &Keyset, binds: &mut Vec<Bind>) -> (Vec<String>, bool) {
+    let (cursor, backwards) = match keyset {
+        Keyset::After(c) => (c, false),
+        Keyset::Before(c) => (c, true),
+    };
+    let cmp = if backwards { "<" } else { ">" };
+    let submitted = push_bind(binds, Bind::Time(cursor.submitted_at));
+    let code = push_bind(binds, Bind::Text(cursor.code.clone()));
+    let dated = push_bind(binds, Bind::Bool(false));
+    let undated = push_bind(binds, Bind::Bool(true));
+    let all_dated = format!("(d.due_at IS NULL) = {dated}");
+    let all_undated = format!("(d.due_at IS NULL) = {undated} AND d.due_at IS NULL");
+    match cursor.due_at {
+        Some(due) => {
+            let due = push_bind(binds, Bind::Time(due));
+            let near = format!(
+                "{all_dated} AND (d.due_at, d.submitted_at, d.code) {cmp} ({due}, {submitted}, {code})"
+            );
+            let parts = if backwards {
+                vec![near]
+            } else {
+                vec![near, all_undated]
+            };
+            (parts, backwards)
+        }
+        None => {
+            let near =
+                format!("{all_undated} AND (d.submitted_at, d.code) {cmp} ({submitted}, {code})");
+            let parts = if backwards {
+                vec![near, all_dated]
+            } else {
+                vec![near]
+            };
+            (parts, backwards)
+        }
+    }
+}
+
 fn like_escape(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('%', "\\%")
@@ -232,6 +319,7 @@ macro_rules! bind_all {
                 Bind::Text(s) => q.bind(s.clone()),
                 Bind::Int(i) => q.bind(*i),
                 Bind::Time(t) => q.bind(*t),
+                Bind::Bool(b) => q.bind(*b),
             };
         }
         q
@@ -283,29 +371,100 @@ impl Store {
             }),
         };
         // The page's codes come from the indexes alone (for the default queue, a desk's open
-        // dossiers already in this order); only those rows are then read whole.
-        let order = "ORDER BY d.due_at IS NULL, d.due_at, d.submitted_at, d.code";
+        // dossiers already in this order); only those rows are then read whole. One row more
+        // than the page tells whether another page follows.
+        let wanted = per_page + 1;
+        let (codes, binds) = match &f.keyset {
+            None => {
+                let offset = (page - 1).saturating_mul(per_page);
+                let codes = format!(
+                    "SELECT d.code FROM dossiers d{clause} {ORDER} LIMIT {wanted} OFFSET {offset}"
+                );
+                (codes, binds)
+            }
+            Some(keyset) => {
+                let mut binds = binds;
+                let (parts, backwards) = keyset_parts(keyset, &mut binds);
+                let order = if backwards {
+                    PART_ORDER_BACKWARDS
+                } else {
+                    PART_ORDER
+                };
+                let joined = if clause.is_empty() { " WHERE" } else { " AND" };
+                let selects: Vec<String> = parts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, part)| {
+                        format!(
+                            "SELECT code FROM (SELECT d.code FROM dossiers d{clause}{joined} \
+                             {part} {order} LIMIT {wanted}) AS part{i}"
+                        )
+                    })
+                    .collect();
+                (selects.join(" UNION ALL "), binds)
+            }
+        };
+        self.queue_page(f, codes, binds, counted, cap).await
+    }
+
+    /// Reads the dossiers `codes` selects (at most a page and one) in the queue's order and
+    /// makes them a page, with the places before and after it.
+    async fn queue_page(
+        &self,
+        f: &DossierFilter,
+        codes: String,
+        binds: Vec<Bind>,
+        counted: i64,
+        cap: i64,
+    ) -> Result<DossierPage, StoreError> {
+        let per_page = f.per_page.clamp(1, 200) as usize;
+        let page = f.page.max(1);
         let sql = format!(
             "SELECT d.code, d.procedure_code, v.name AS procedure_name, d.applicant_name, d.state, \
              d.national_status, d.channel, d.receiving_agency, d.handling_agency, d.desk_agency, \
              d.step_no, d.assignee, d.submitted_at, d.received_at, d.due_at, d.finished_at, d.version \
              FROM dossiers d JOIN procedure_versions v ON v.id = d.procedure_version_id \
-             WHERE d.code IN (SELECT d.code FROM dossiers d{clause} {order} LIMIT {per_page} OFFSET {}) \
-             {order}",
-            (page - 1).saturating_mul(per_page)
+             WHERE d.code IN ({codes}) {ORDER}"
         );
-        let items: Vec<DossierSummary> = on_pool!(self, |pool| {
+        let mut items: Vec<DossierSummary> = on_pool!(self, |pool| {
             bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &binds)
                 .fetch_all(pool)
                 .await?
         });
+        let (more_after, more_before) = match &f.keyset {
+            None => {
+                items.truncate(per_page + 1);
+                (items.len() > per_page, page > 1)
+            }
+            Some(Keyset::After(_)) => {
+                items.truncate(per_page + 1);
+                (items.len() > per_page, true)
+            }
+            Some(Keyset::Before(_)) => {
+                // Each part brought the dossiers nearest the place: the last ones in order.
+                let extra = items.len().saturating_sub(per_page + 1);
+                items.drain(..extra);
+                let more_before = items.len() > per_page;
+                if more_before {
+                    items.remove(0);
+                }
+                (true, more_before)
+            }
+        };
+        items.truncate(per_page);
         let kept = plain_desk(f).is_some();
         Ok(DossierPage {
+            next: more_after
+                .then(|| items.last().map(QueueCursor::of))
+                .flatten(),
+            prev: more_before
+                .then(|| items.first().map(QueueCursor::of))
+                .flatten(),
             items,
             total: if kept { counted } else { counted.min(cap) },
             total_exact: kept || counted <= cap,
             page,
-            per_page,
+            per_page: per_page as i64,
         })
     }
 

@@ -305,8 +305,13 @@ impl DossierRow {
     }
 }
 
-/// Inserts new dossier rows: one statement on PostgreSQL, a prepared insert per row on
-/// SQLite (in-process, so no round trips to save).
+/// Rows per multi-row statement on SQLite in a submission batch: every statement is a hop
+/// to and from SQLite's own thread, which cost more than the insert itself when each row had
+/// its own.
+pub(crate) const SQLITE_ROWS_PER_STATEMENT: usize = 16;
+
+/// Inserts new dossier rows: one statement on PostgreSQL, one per
+/// [`SQLITE_ROWS_PER_STATEMENT`] rows on SQLite.
 pub(crate) async fn insert_dossiers(
     tx: &mut Tx,
     records: &[(&DossierRecord, DateTime<Utc>)],
@@ -362,41 +367,43 @@ pub(crate) async fn insert_dossiers(
         }
         Tx::Postgres(_) => {}
         Tx::Sqlite(t) => {
-            let sql = format!(
-                "INSERT INTO dossiers ({DOSSIER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-                 $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, \
-                 $24, $25, $26)"
-            );
-            for r in rows {
-                sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                    .bind(r.code)
-                    .bind(r.procedure_code)
-                    .bind(r.procedure_version_id)
-                    .bind(r.process_id)
-                    .bind(r.receiving_agency)
-                    .bind(r.handling_agency)
-                    .bind(r.desk_agency)
-                    .bind(r.state)
-                    .bind(r.national_status)
-                    .bind(r.channel)
-                    .bind(r.step_no)
-                    .bind(r.assignee)
-                    .bind(r.applicant_kind)
-                    .bind(r.applicant_name)
-                    .bind(r.applicant_name_folded)
-                    .bind(r.applicant_id)
-                    .bind(r.applicant)
-                    .bind(r.owner)
-                    .bind(r.submitted_at)
-                    .bind(r.received_at)
-                    .bind(r.due_at)
-                    .bind(r.finished_at)
-                    .bind(r.returned_at)
-                    .bind(r.version)
-                    .bind(r.body)
-                    .bind(r.updated_at)
-                    .execute(&mut **t)
-                    .await?;
+            // Several rows per statement: each statement is a hop to SQLite's thread.
+            for chunk in rows.chunks(SQLITE_ROWS_PER_STATEMENT) {
+                let sql = format!(
+                    "INSERT INTO dossiers ({DOSSIER_COLUMNS}) VALUES {}",
+                    crate::units::values_placeholders(chunk.len(), 26)
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for r in chunk {
+                    query = query
+                        .bind(&r.code)
+                        .bind(&r.procedure_code)
+                        .bind(r.procedure_version_id)
+                        .bind(r.process_id)
+                        .bind(&r.receiving_agency)
+                        .bind(&r.handling_agency)
+                        .bind(&r.desk_agency)
+                        .bind(&r.state)
+                        .bind(r.national_status)
+                        .bind(&r.channel)
+                        .bind(r.step_no)
+                        .bind(&r.assignee)
+                        .bind(&r.applicant_kind)
+                        .bind(&r.applicant_name)
+                        .bind(&r.applicant_name_folded)
+                        .bind(&r.applicant_id)
+                        .bind(&r.applicant)
+                        .bind(&r.owner)
+                        .bind(r.submitted_at)
+                        .bind(r.received_at)
+                        .bind(r.due_at)
+                        .bind(r.finished_at)
+                        .bind(r.returned_at)
+                        .bind(r.version)
+                        .bind(&r.body)
+                        .bind(r.updated_at);
+                }
+                query.execute(&mut **t).await?;
             }
         }
     }

@@ -2,8 +2,10 @@
 //! another body, a refusal. Claimed and settled in the batch's transaction, purged later.
 
 use super::Submitted;
+use crate::dossiers::SQLITE_ROWS_PER_STATEMENT;
 use crate::dossiers::row::{corrupt, record_in_tx};
 use crate::tx::{Tx, on_tx};
+use crate::units::values_placeholders;
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use motcua_domain::dossier::SubmissionRefused;
@@ -53,19 +55,23 @@ pub(super) async fn claim_keys(
             claimed.extend(rows);
         }
         Tx::Sqlite(t) => {
-            let sql = "INSERT INTO idempotency_keys \
-                (principal, idem_key, request_hash, dossier_code, created_at) \
-                VALUES ($1, $2, $3, NULL, $4) \
-                ON CONFLICT (principal, idem_key) DO NOTHING RETURNING principal, idem_key";
-            for (k, at) in keys {
-                let row: Option<(String, String)> = sqlx::query_as(sql)
-                    .bind(&k.principal)
-                    .bind(&k.key)
-                    .bind(&k.request_hash)
-                    .bind(*at)
-                    .fetch_optional(&mut **t)
-                    .await?;
-                claimed.extend(row);
+            for chunk in keys.chunks(SQLITE_ROWS_PER_STATEMENT) {
+                let sql = format!(
+                    "INSERT INTO idempotency_keys \
+                     (principal, idem_key, request_hash, created_at) VALUES {} \
+                     ON CONFLICT (principal, idem_key) DO NOTHING RETURNING principal, idem_key",
+                    values_placeholders(chunk.len(), 4)
+                );
+                let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+                for (k, at) in chunk {
+                    query = query
+                        .bind(&k.principal)
+                        .bind(&k.key)
+                        .bind(&k.request_hash)
+                        .bind(*at);
+                }
+                let rows: Vec<(String, String)> = query.fetch_all(&mut **t).await?;
+                claimed.extend(rows);
             }
         }
     }
@@ -95,15 +101,17 @@ pub(super) async fn settle_keys(
         }
         Tx::Postgres(_) => {}
         Tx::Sqlite(t) => {
-            let sql = "UPDATE idempotency_keys SET dossier_code = $3 \
-                WHERE principal = $1 AND idem_key = $2";
-            for (k, code) in keys {
-                sqlx::query(sql)
-                    .bind(&k.principal)
-                    .bind(&k.key)
-                    .bind(*code)
-                    .execute(&mut **t)
-                    .await?;
+            for chunk in keys.chunks(SQLITE_ROWS_PER_STATEMENT) {
+                let sql = format!(
+                    "UPDATE idempotency_keys SET dossier_code = v.column3 FROM (VALUES {}) AS v \
+                     WHERE principal = v.column1 AND idem_key = v.column2",
+                    values_placeholders(chunk.len(), 3)
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (k, code) in chunk {
+                    query = query.bind(&k.principal).bind(&k.key).bind(*code);
+                }
+                query.execute(&mut **t).await?;
             }
         }
     }

@@ -407,6 +407,7 @@ async fn scenario(store: Store) {
         procedure_code: None,
         page: 1,
         per_page: 10,
+        keyset: None,
     };
     let a_queue = store
         .dossier_queue(&filter(Visibility::Agency(COMMUNE_A.into())))
@@ -457,6 +458,10 @@ async fn scenario(store: Store) {
         .await
         .unwrap();
     assert_eq!((one_more.total, one_more.total_exact), (1, false));
+    // Deep pages read from a place give the numbered pages, whichever way they are walked.
+    let (walked, undated) = crate::queue_pages::walk_both_ways(&store, &a).await;
+    assert_eq!(walked, 45);
+    assert!((1..45).contains(&undated), "dated and undated: {undated}");
     let mut mine = filter(Visibility::Owner("congdan".into()));
     mine.per_page = 100;
     assert_eq!(store.dossier_queue(&mine).await.unwrap().total, 50);
@@ -639,6 +644,51 @@ async fn scenario(store: Store) {
         .await
         .unwrap();
     assert!(matches!(&anew, Submitted::Created(r) if r.code() != created.record().code()));
+
+    // A batch larger than one statement holds (SQLite writes 16 rows per statement), with
+    // keys seen before among new ones: each new dossier has its own code and key, each seen
+    // key its first dossier, and the chain stays whole.
+    let big: Vec<Submission> = (0..40)
+        .map(|i| {
+            keyed_as(
+                &format!("Lô Lớn {i}"),
+                &format!("big-{}", i % 30),
+                "h",
+                later,
+            )
+        })
+        .collect();
+    let first = store.submit_dossiers(&big[..30]).await.unwrap();
+    let results = store.submit_dossiers(&big).await.unwrap();
+    let codes: Vec<&str> = results
+        .iter()
+        .map(|r| r.as_ref().unwrap().record().code())
+        .collect();
+    for (i, r) in results.iter().enumerate() {
+        let earlier = first[i % 30].as_ref().unwrap().record().code();
+        assert!(matches!(r, Ok(Submitted::Replayed(_))), "{i}: seen before");
+        assert_eq!(codes[i], earlier, "{i}");
+    }
+    let mut distinct: Vec<&str> = first
+        .iter()
+        .map(|r| r.as_ref().unwrap().record().code())
+        .collect();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 30, "thirty dossiers, thirty codes");
+    let fresh_batch: Vec<Submission> = (0..37)
+        .map(|i| keyed_as(&format!("Lô Mới {i}"), &format!("new-{i}"), "h", later))
+        .collect();
+    let made = store.submit_dossiers(&fresh_batch).await.unwrap();
+    assert!(made.iter().all(|r| matches!(r, Ok(Submitted::Created(_)))));
+    let again = store.submit_dossiers(&fresh_batch).await.unwrap();
+    for (a, b) in made.iter().zip(&again) {
+        assert_eq!(
+            a.as_ref().unwrap().record().code(),
+            b.as_ref().unwrap().record().code(),
+            "a key names the dossier it made"
+        );
+    }
 
     assert!(store.verify_audit_chain().await.unwrap().is_intact());
     store.close().await;

@@ -9,4 +9,5 @@ mod documents;
 mod dossiers;
 mod programme_news;
 mod quality;
+mod queue_pages;
 mod units;

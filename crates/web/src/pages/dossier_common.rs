@@ -35,22 +35,6 @@ pub(crate) fn queue_total(total: i64, exact: bool) -> String {
     if exact { n } else { format!("hơn {n}") }
 }
 
-/// Whether a queue has a page after `page`: past the count's cap the last page is
-/// unknown, so there is one while pages come back full.
-pub(crate) fn queue_has_next(
-    total: i64,
-    exact: bool,
-    page: i64,
-    per_page: i64,
-    shown: usize,
-) -> bool {
-    if exact {
-        page * per_page.max(1) < total
-    } else {
-        shown as i64 >= per_page
-    }
-}
-
 /// A due state in words: colour is never the only signal.
 pub(crate) fn due_label(due_state: &str) -> &'static str {
     match due_state {

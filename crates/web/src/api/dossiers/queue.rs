@@ -52,8 +52,13 @@ pub(crate) struct QueueView {
     pub total: i64,
     /// Whether `total` is the exact count rather than the cap.
     pub total_exact: bool,
-    pub page: i64,
+    /// The page's number, or null when it was read with `after` or `before`.
+    pub page: Option<i64>,
     pub per_page: i64,
+    /// Pass as `after` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// Pass as `before` for the previous page; null on the first page.
+    pub prev_cursor: Option<String>,
 }
 
 pub(crate) fn summary_view(item: QueueItem) -> SummaryView {
@@ -94,6 +99,8 @@ fn queue_view(page: QueuePage) -> QueueView {
         total_exact: page.total_exact,
         page: page.page,
         per_page: page.per_page,
+        next_cursor: page.next_cursor,
+        prev_cursor: page.prev_cursor,
     }
 }
 

@@ -303,17 +303,18 @@ pub(crate) struct LookupQuery {
 }
 
 /// What a failed lookup tells the person, without saying which part was wrong.
-fn lookup_error(err: &AppError) -> String {
+fn lookup_error(state: &AppState, err: &AppError) -> String {
+    let throttle = motcua_app::dossiers::public::throttle(&state.app);
     match err {
-        AppError::TooManyAttempts { .. } => {
-            "Bạn đã tra cứu sai quá nhiều lần. Để bảo vệ thông tin của người \
-            nộp, việc tra cứu hồ sơ này tạm khóa; vui lòng thử lại sau 15 phút."
-                .into()
-        }
+        AppError::TooManyAttempts { .. } => format!(
+            "Bạn đã tra cứu sai quá nhiều lần. Để bảo vệ thông tin của người nộp, việc tra cứu \
+             hồ sơ này tạm khóa; vui lòng thử lại sau {} phút.",
+            throttle.window_minutes
+        ),
         AppError::NotFound { .. } => format!(
             "Không tìm thấy hồ sơ: mã hồ sơ hoặc 4 chữ số kiểm tra chưa đúng. Hãy kiểm tra lại \
-             (sau {} lần sai, việc tra cứu tạm khóa 15 phút).",
-            motcua_domain::account::LOOKUP_THROTTLE.max_failures
+             (sau {} lần sai, việc tra cứu tạm khóa {} phút).",
+            throttle.max_failures, throttle.window_minutes
         ),
         other => other.detail().into_owned(),
     }
@@ -365,7 +366,7 @@ pub(crate) async fn lookup(
         }
         Err(err) => {
             let err = crate::error::logged(err);
-            page.error = Some(lookup_error(&err));
+            page.error = Some(lookup_error(&state, &err));
             Ok(render(status_of(&err), &page))
         }
     }
@@ -420,7 +421,7 @@ pub(crate) async fn rate(
                 chrome,
                 code,
                 check,
-                error: Some(lookup_error(&err)),
+                error: Some(lookup_error(&state, &err)),
                 notice: None,
                 result: None,
                 criteria: criteria(),

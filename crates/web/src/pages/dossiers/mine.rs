@@ -4,7 +4,7 @@ use super::applicant::render_applicant;
 use crate::AppState;
 use crate::auth::{AuthUser, PageUser};
 use crate::pages::dossier_common::{
-    agency_names, api_error_page, name_of, queue_has_next, queue_total, when_utc, working_time,
+    agency_names, api_error_page, name_of, queue_total, when_utc, working_time,
 };
 use crate::pages::{Chrome, PageError, error_page_with, render};
 use motcua_app::dossiers::queue::QueueQuestion;
@@ -138,20 +138,15 @@ pub(crate) async fn my_dossiers(
             procedure_name: d.procedure_name,
         })
         .collect();
-    let has_next = queue_has_next(
-        queue.total,
-        queue.total_exact,
-        queue.page,
-        queue.per_page,
-        lines.len(),
-    );
+    let has_next = queue.next_cursor.is_some();
+    let number = queue.page.unwrap_or(1);
     let page = MyDossiersPage {
         chrome,
         total: queue_total(queue.total, queue.total_exact),
         lines,
-        page: queue.page,
-        prev: (queue.page > 1).then(|| format!("/my/dossiers?page={}", queue.page - 1)),
-        next: has_next.then(|| format!("/my/dossiers?page={}", queue.page + 1)),
+        page: number,
+        prev: (number > 1).then(|| format!("/my/dossiers?page={}", number - 1)),
+        next: has_next.then(|| format!("/my/dossiers?page={}", number + 1)),
         drafts,
         draft_days: motcua_app::forms::drafts::DRAFT_DAYS,
         draft_deleted: q.notice.as_deref() == Some("draft_deleted"),

@@ -4,8 +4,7 @@ use crate::AppState;
 use crate::auth::PageUser;
 use crate::error::status_of;
 use crate::pages::dossier_common::{
-    agency_names, channel_label, due_label, due_mark, name_of, queue_has_next, queue_total,
-    when_utc,
+    agency_names, channel_label, due_label, due_mark, name_of, queue_total, when_utc,
 };
 use crate::pages::{Chrome, PageError, render};
 use askama::Template;
@@ -30,6 +29,8 @@ pub(crate) struct WorkQuery {
     scope: Option<String>,
     agency: Option<String>,
     page: Option<String>,
+    after: Option<String>,
+    before: Option<String>,
 }
 
 impl WorkQuery {
@@ -40,8 +41,9 @@ impl WorkQuery {
             .map(str::to_owned)
     }
 
-    /// The link to this filter on another page.
-    fn link(&self, page: Option<i64>) -> String {
+    /// The link to this filter's page `number`, read from a place in the queue (`after` or
+    /// `before` a cursor) so that deep pages cost no more than the first; page 1 is plain.
+    fn link(&self, number: i64, place: Option<(&str, &str)>) -> String {
         let mut pairs: Vec<(&str, String)> = Vec::new();
         for (k, v) in [
             ("status", &self.status),
@@ -55,8 +57,9 @@ impl WorkQuery {
                 pairs.push((k, v));
             }
         }
-        if let Some(p) = page {
-            pairs.push(("page", p.to_string()));
+        if let Some((side, cursor)) = place.filter(|_| number > 1) {
+            pairs.push((side, cursor.to_owned()));
+            pairs.push(("page", number.to_string()));
         }
         format!(
             "/work?{}",
@@ -144,6 +147,7 @@ pub(crate) async fn queue(
     };
     let step = WorkQuery::get(&q.step).and_then(|s| s.parse::<i64>().ok());
     let officer = user.agency_code.is_some();
+    let by_place = WorkQuery::get(&q.after).is_some() || WorkQuery::get(&q.before).is_some();
     let query = QueueQuestion {
         status: states,
         agency: WorkQuery::get(&q.agency),
@@ -157,21 +161,33 @@ pub(crate) async fn queue(
         step: step.map(|s| (s - 1).max(0)),
         assignee: None,
         procedure: None,
-        // Not a number: 0, which the queue refuses with the paging rule's message.
-        page: WorkQuery::get(&q.page).map(|p| p.parse().unwrap_or(0)),
+        // Read from a place, the page's number is only shown. Not a number: 0, which the
+        // queue refuses with the paging rule's message.
+        page: if by_place {
+            None
+        } else {
+            WorkQuery::get(&q.page).map(|p| p.parse().unwrap_or(0))
+        },
         per_page: Some(25),
+        after: WorkQuery::get(&q.after),
+        before: WorkQuery::get(&q.before),
     };
     let names = agency_names(&state)
         .await
         .map_err(|e| PageError::api(chrome.clone(), e))?;
     let who = user.principal();
-    let (items, (total, exact), page, per_page, error, status_code) =
+    let shown_number = WorkQuery::get(&q.page)
+        .and_then(|p| p.parse::<i64>().ok())
+        .filter(|p| (1..=motcua_domain::paging::MAX_PAGE).contains(p))
+        .unwrap_or(1);
+    let (items, (total, exact), page, per_page, cursors, error, status_code) =
         match app_dossiers::queue::queue(&state.app, &who, query).await {
             Ok(view) => (
                 view.items,
                 (view.total, view.total_exact),
-                view.page,
+                view.page.unwrap_or(shown_number),
                 view.per_page,
+                (view.prev_cursor, view.next_cursor),
                 None,
                 StatusCode::OK,
             ),
@@ -183,6 +199,7 @@ pub(crate) async fn queue(
                     (0, true),
                     1,
                     25,
+                    (None, None),
                     Some(err.detail().into_owned()),
                     status,
                 )
@@ -200,7 +217,6 @@ pub(crate) async fn queue(
             overdue: c.overdue,
         })
         .collect();
-    let has_next = queue_has_next(total, exact, page, per_page, items.len());
     // People by their names, not their usernames.
     let assignees: Vec<String> = items
         .iter()
@@ -298,8 +314,11 @@ pub(crate) async fn queue(
         q: WorkQuery::get(&q.q).unwrap_or_default(),
         page,
         pages,
-        prev: (page > 1).then(|| q.link(Some(page - 1))),
-        next: has_next.then(|| q.link(Some(page + 1))),
+        prev: (page > 1).then(|| q.link(page - 1, cursors.0.as_deref().map(|c| ("before", c)))),
+        next: cursors
+            .1
+            .as_deref()
+            .map(|c| q.link(page + 1, Some(("after", c)))),
         is_receiver: user.role == Role::Receiver,
         error,
         filtered,
