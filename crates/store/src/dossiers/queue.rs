@@ -1,7 +1,7 @@
 //! The officers' queue: filters turned into SQL, one page with a capped count, and the
 //! open dossiers per desk.
 
-use crate::{Store, StoreError, on_pool};
+use crate::{Backend, Store, StoreError, on_pool};
 use chrono::{DateTime, Utc};
 use motcua_domain::dossier::{DossierCode, DossierState, DueState};
 use motcua_domain::text::fold;
@@ -253,6 +253,8 @@ fn plain_desk(f: &DossierFilter) -> Option<&str> {
 
 /// The queue's order: most urgent first, undated last.
 const ORDER: &str = "ORDER BY d.due_at IS NULL, d.due_at, d.submitted_at, d.code";
+const ORDER_BACKWARDS: &str =
+    "ORDER BY d.due_at IS NULL DESC, d.due_at DESC, d.submitted_at DESC, d.code DESC";
 /// The order within the dated or the undated dossiers, either way. Without the `IS NULL`
 /// term, which each part fixes, SQLite reads the index in order instead of sorting the part.
 const PART_ORDER: &str = "ORDER BY d.due_at, d.submitted_at, d.code";
@@ -264,43 +266,68 @@ fn push_bind(binds: &mut Vec<Bind>, b: Bind) -> String {
 }
 
 /// The conditions of the dossiers on one side of a place, as one or two ranges of the
-/// open-dossier index (dated dossiers, then undated ones), and whether they are read
-/// backwards. Each is worded so that SQLite and PostgreSQL seek to the place rather than
-/// skip the dossiers before it.
-fn keyset_parts(keyset: &Keyset, binds: &mut Vec<Bind>) -> (Vec<String>, bool) {
+/// open-dossier index (dated dossiers, then undated ones), each with the order it is read in.
+/// Each is worded so that the backend seeks to the place rather than skip the dossiers before
+/// it: SQLite fixes the `due_at IS NULL` column by equality and compares the rest; PostgreSQL
+/// turns `(due_at IS NULL) = false` into `due_at IS NOT NULL`, which its index cannot use, so
+/// there a dated place is one comparison of the whole key, that column included.
+fn keyset_parts(
+    keyset: &Keyset,
+    backend: Backend,
+    binds: &mut Vec<Bind>,
+) -> Vec<(String, &'static str)> {
     let (cursor, backwards) = match keyset {
         Keyset::After(c) => (c, false),
         Keyset::Before(c) => (c, true),
     };
     let cmp = if backwards { "<" } else { ">" };
+    let (part_order, whole_order) = if backwards {
+        (PART_ORDER_BACKWARDS, ORDER_BACKWARDS)
+    } else {
+        (PART_ORDER, ORDER)
+    };
     let submitted = push_bind(binds, Bind::Time(cursor.submitted_at));
     let code = push_bind(binds, Bind::Text(cursor.code.clone()));
     let dated = push_bind(binds, Bind::Bool(false));
     let undated = push_bind(binds, Bind::Bool(true));
-    let all_dated = format!("(d.due_at IS NULL) = {dated}");
+    let all_dated = match backend {
+        Backend::Sqlite => (format!("(d.due_at IS NULL) = {dated}"), part_order),
+        Backend::Postgres => (format!("(d.due_at IS NULL) < {undated}"), whole_order),
+    };
     let all_undated = format!("(d.due_at IS NULL) = {undated} AND d.due_at IS NULL");
-    match cursor.due_at {
-        Some(due) => {
+    match (cursor.due_at, backend) {
+        (Some(due), Backend::Postgres) => {
+            let due = push_bind(binds, Bind::Time(due));
+            vec![(
+                format!(
+                    "((d.due_at IS NULL), d.due_at, d.submitted_at, d.code) {cmp} \
+                     ({dated}, {due}, {submitted}, {code})"
+                ),
+                whole_order,
+            )]
+        }
+        (Some(due), Backend::Sqlite) => {
             let due = push_bind(binds, Bind::Time(due));
             let near = format!(
-                "{all_dated} AND (d.due_at, d.submitted_at, d.code) {cmp} ({due}, {submitted}, {code})"
+                "(d.due_at IS NULL) = {dated} AND (d.due_at, d.submitted_at, d.code) {cmp} \
+                 ({due}, {submitted}, {code})"
             );
-            let parts = if backwards {
-                vec![near]
+            if backwards {
+                vec![(near, part_order)]
             } else {
-                vec![near, all_undated]
-            };
-            (parts, backwards)
+                vec![(near, part_order), (all_undated, part_order)]
+            }
         }
-        None => {
-            let near =
-                format!("{all_undated} AND (d.submitted_at, d.code) {cmp} ({submitted}, {code})");
-            let parts = if backwards {
+        (None, _) => {
+            let near = (
+                format!("{all_undated} AND (d.submitted_at, d.code) {cmp} ({submitted}, {code})"),
+                part_order,
+            );
+            if backwards {
                 vec![near, all_dated]
             } else {
                 vec![near]
-            };
-            (parts, backwards)
+            }
         }
     }
 }
@@ -384,17 +411,12 @@ impl Store {
             }
             Some(keyset) => {
                 let mut binds = binds;
-                let (parts, backwards) = keyset_parts(keyset, &mut binds);
-                let order = if backwards {
-                    PART_ORDER_BACKWARDS
-                } else {
-                    PART_ORDER
-                };
+                let parts = keyset_parts(keyset, self.backend(), &mut binds);
                 let joined = if clause.is_empty() { " WHERE" } else { " AND" };
                 let selects: Vec<String> = parts
                     .iter()
                     .enumerate()
-                    .map(|(i, part)| {
+                    .map(|(i, (part, order))| {
                         format!(
                             "SELECT code FROM (SELECT d.code FROM dossiers d{clause}{joined} \
                              {part} {order} LIMIT {wanted}) AS part{i}"
