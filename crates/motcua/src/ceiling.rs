@@ -38,7 +38,8 @@ fn submission(agency: &AgencyCode, procedure: &str, citizen: &str, key: String) 
         owner: Some(citizen.to_owned()),
         idempotency: Some(IdempotencyKey {
             principal: citizen.to_owned(),
-            request_hash: format!("{:064x}", key.len()),
+            // Any text that stays the same for the key: each key is used once.
+            request_hash: key.clone(),
             key,
         }),
         at: now,

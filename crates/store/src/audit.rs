@@ -75,10 +75,10 @@ pub(crate) async fn append_after(
         }
         Tx::Sqlite(t) => {
             // Several events per statement: each statement is a hop to SQLite's thread.
-            for chunk in events.chunks(crate::dossiers::SQLITE_ROWS_PER_STATEMENT) {
+            for chunk in events.chunks(crate::rows::SQLITE_ROWS_PER_STATEMENT) {
                 let sql = format!(
                     "INSERT INTO audit_events ({EVENT_COLUMNS}) VALUES {}",
-                    crate::units::values_placeholders(chunk.len(), 10)
+                    crate::rows::values_placeholders(chunk.len(), 10)
                 );
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for e in chunk {

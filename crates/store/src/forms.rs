@@ -53,12 +53,9 @@ pub(crate) async fn insert_forms_in_tx(
 ) -> Result<(), StoreError> {
     // One statement per 300 rows: the batch's writer pays one round trip, not one per dossier.
     for chunk in rows.chunks(300) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|n| format!("(${}, ${}, ${})", 3 * n + 1, 3 * n + 2, 3 * n + 3))
-            .collect();
         let sql = format!(
             "INSERT INTO dossier_forms (dossier_code, data, search_folded) VALUES {}",
-            values.join(", ")
+            crate::rows::values_placeholders(chunk.len(), 3)
         );
         on_tx!(tx, |conn| {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));

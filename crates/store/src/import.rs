@@ -7,10 +7,10 @@
 
 use crate::agencies::{agency_in_tx, insert_agency, update_agency_row};
 use crate::audit::append;
+use crate::rows::INSERT_CHUNK;
 use crate::tx::{Tx, on_tx};
 use crate::units::{
-    INSERT_CHUNK, UNIT_COLUMNS, UnitRow, insert_successions, insert_units, search_name,
-    unit_from_row,
+    UNIT_COLUMNS, UnitRow, insert_successions, insert_units, search_name, unit_from_row,
 };
 use crate::{Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};

@@ -27,6 +27,7 @@ mod processes;
 mod programme;
 mod quality;
 mod refunds;
+mod rows;
 mod schema;
 mod settings;
 mod submit;

@@ -20,15 +20,7 @@ impl Store {
         key: &str,
         now: DateTime<Utc>,
     ) -> Result<ThrottleState, StoreError> {
-        let sql = "SELECT locked_until FROM login_throttle WHERE throttle_key = $1";
-        let locked: Option<Option<DateTime<Utc>>> = on_pool!(self, |pool| sqlx::query_scalar(sql)
-            .bind(key)
-            .fetch_optional(pool)
-            .await?);
-        Ok(match locked.flatten() {
-            Some(until) if until > now => ThrottleState::LockedUntil(until),
-            _ => ThrottleState::Open,
-        })
+        self.throttle_state_any(&[key.to_owned()], now).await
     }
 
     /// Whether any of `keys` is locked, in one query (the latest lock among them).

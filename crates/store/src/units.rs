@@ -4,6 +4,7 @@
 use crate::accounts::NewUser;
 use crate::agencies::insert_agency;
 use crate::audit::append;
+use crate::rows::{INSERT_CHUNK, values_placeholders};
 use crate::tx::{Tx, on_tx};
 use crate::{Store, StoreError, on_pool};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -104,28 +105,6 @@ pub(crate) fn unit_from_row(r: UnitRow) -> Result<AdminUnit, StoreError> {
 pub(crate) fn search_name(u: &AdminUnit) -> String {
     fold(&u.full_name)
 }
-
-/// `($1, $2, …), (…)` for `rows` rows of `cols` columns.
-pub(crate) fn values_placeholders(rows: usize, cols: usize) -> String {
-    let mut out = String::with_capacity(rows * cols * 5);
-    for r in 0..rows {
-        if r > 0 {
-            out.push_str(", ");
-        }
-        out.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                out.push_str(", ");
-            }
-            out.push_str(&format!("${}", r * cols + c + 1));
-        }
-        out.push(')');
-    }
-    out
-}
-
-/// Rows per multi-row INSERT: well under both backends' limits on bound parameters.
-pub(crate) const INSERT_CHUNK: usize = 500;
 
 /// Inserts unit intervals, many rows per statement.
 pub(crate) async fn insert_units(tx: &mut Tx, units: &[AdminUnit]) -> Result<(), StoreError> {

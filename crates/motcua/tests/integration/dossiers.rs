@@ -18,6 +18,22 @@ fn actions(d: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The samples loaded and one dossier submitted at Đông Kinh by the demo citizen: the
+/// citizen's client and the dossier's code.
+pub(crate) async fn one_submitted(app: &TestApp) -> (Api<'_>, String) {
+    samples::load(&app.store).await.unwrap();
+    let dongkinh = agency_of(app, "motcua.dongkinh").await;
+    let citizen = Api::new(app, "congdan").await;
+    let d: Value = citizen
+        .post("/api/v1/dossiers", &submission(&dongkinh))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let code = d["code"].as_str().unwrap().to_owned();
+    (citizen, code)
+}
+
 pub(crate) fn submission(agency: &str) -> Value {
     json!({
         "procedure_code": samples::CRIMINAL_RECORD,
@@ -523,16 +539,8 @@ async fn concurrent_actions_on_postgres() {
 #[tokio::test]
 async fn documents_are_stored_by_content_with_limits() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    samples::load(&app.store).await.unwrap();
-    let dongkinh = agency_of(&app, "motcua.dongkinh").await;
-    let citizen = Api::new(&app, "congdan").await;
-    let d: Value = citizen
-        .post("/api/v1/dossiers", &submission(&dongkinh))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let code = d["code"].as_str().unwrap();
+    let (citizen, code) = one_submitted(&app).await;
+    let code = code.as_str();
     let upload = |bytes: Vec<u8>| {
         citizen
             .client

@@ -1,26 +1,15 @@
 //! The public lookup's throttle: wrong check digits lock a client address and a code, right
 //! ones never count, and a province (or a load test) sets the limit.
 
-use crate::common::{Api, Backend, Options, TestApp, agency_of, problem};
-use crate::dossiers::submission;
-use motcua::samples;
+use crate::common::{Backend, Options, TestApp, problem};
+use crate::dossiers::one_submitted;
 use motcua_domain::account::{LOOKUP_THROTTLE, ThrottlePolicy};
-use serde_json::Value;
 
 /// Wrong check digits lock the public lookup after `throttle.max_failures`, even for the
 /// right digits, and the answer says for how long.
 async fn lookups_lock_after(throttle: ThrottlePolicy, options: Options) {
     let app = TestApp::spawn_with(Backend::Sqlite, options).await.unwrap();
-    samples::load(&app.store).await.unwrap();
-    let dongkinh = agency_of(&app, "motcua.dongkinh").await;
-    let citizen = Api::new(&app, "congdan").await;
-    let d: Value = citizen
-        .post("/api/v1/dossiers", &submission(&dongkinh))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let code = d["code"].as_str().unwrap();
+    let (_citizen, code) = one_submitted(&app).await;
     let client = reqwest::Client::new();
     let lookup = |check: String| {
         let url = app.url(&format!("/api/v1/public/dossiers/{code}?check={check}"));

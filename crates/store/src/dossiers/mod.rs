@@ -4,15 +4,15 @@
 
 mod actions;
 mod bulk;
+mod counts;
 mod moves;
 mod queue;
 pub(crate) mod row;
 
+pub use counts::AgencyCount;
 pub use queue::{
-    AgencyCount, DossierFilter, DossierPage, DossierSummary, Keyset, QUEUE_COUNT_CAP, QueueCursor,
-    Visibility,
+    DossierFilter, DossierPage, DossierSummary, Keyset, QUEUE_COUNT_CAP, QueueCursor, Visibility,
 };
-pub(crate) use row::SQLITE_ROWS_PER_STATEMENT;
 pub use row::{DOSSIER_KIND, DossierEvent, DossierRecord, utc};
 
 use crate::{Store, StoreError, on_pool};

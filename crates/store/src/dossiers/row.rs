@@ -3,6 +3,7 @@
 //! load, the quality hook and the public lookup build on this; it depends on none of them.
 
 use crate::StoreError;
+use crate::rows::{SQLITE_ROWS_PER_STATEMENT, values_placeholders};
 use crate::tx::{Tx, on_tx};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use motcua_domain::audit::{AuditEntry, AuditEvent};
@@ -305,11 +306,6 @@ impl DossierRow {
     }
 }
 
-/// Rows per multi-row statement on SQLite in a submission batch: every statement is a hop
-/// to and from SQLite's own thread, which cost more than the insert itself when each row had
-/// its own.
-pub(crate) const SQLITE_ROWS_PER_STATEMENT: usize = 16;
-
 /// Inserts new dossier rows: one statement on PostgreSQL, one per
 /// [`SQLITE_ROWS_PER_STATEMENT`] rows on SQLite.
 pub(crate) async fn insert_dossiers(
@@ -371,7 +367,7 @@ pub(crate) async fn insert_dossiers(
             for chunk in rows.chunks(SQLITE_ROWS_PER_STATEMENT) {
                 let sql = format!(
                     "INSERT INTO dossiers ({DOSSIER_COLUMNS}) VALUES {}",
-                    crate::units::values_placeholders(chunk.len(), 26)
+                    values_placeholders(chunk.len(), 26)
                 );
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for r in chunk {

@@ -2,10 +2,9 @@
 //! another body, a refusal. Claimed and settled in the batch's transaction, purged later.
 
 use super::Submitted;
-use crate::dossiers::SQLITE_ROWS_PER_STATEMENT;
 use crate::dossiers::row::{corrupt, record_in_tx};
+use crate::rows::{SQLITE_ROWS_PER_STATEMENT, values_placeholders};
 use crate::tx::{Tx, on_tx};
-use crate::units::values_placeholders;
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use motcua_domain::dossier::SubmissionRefused;
