@@ -47,10 +47,18 @@ pub fn unaccented(text: &str) -> String {
 /// The same text in Unicode NFC, so that "ế" typed as one code point or as
 /// "e" + two combining marks compares equal.
 pub fn nfc(text: &str) -> String {
-    // Most text arrives composed already; the quick check spares rebuilding it.
+    nfc_if_needed(text).unwrap_or_else(|| text.to_owned())
+}
+
+/// [`nfc`], or `None` when the text is composed already (most is: the quick check spares
+/// copying it).
+pub fn nfc_if_needed(text: &str) -> Option<String> {
     match unicode_normalization::is_nfc_quick(text.chars()) {
-        unicode_normalization::IsNormalized::Yes => text.to_owned(),
-        _ => text.nfc().collect(),
+        unicode_normalization::IsNormalized::Yes => None,
+        _ => {
+            let composed: String = text.nfc().collect();
+            (composed != text).then_some(composed)
+        }
     }
 }
 

@@ -101,5 +101,6 @@ pub async fn run(
         errors: refused,
         seconds,
         latencies_ms: latencies,
+        mistyped_ms: Vec::new(),
     })
 }

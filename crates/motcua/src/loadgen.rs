@@ -192,19 +192,38 @@ pub struct Report {
     pub ok: u64,
     pub errors: u64,
     pub seconds: f64,
+    /// Every answered request's latency, sorted.
     pub latencies_ms: Vec<f64>,
+    /// Of those, the mistyped public lookups' (each records a failure: a write), sorted.
+    pub mistyped_ms: Vec<f64>,
+}
+
+/// The `p`th percentile of sorted latencies.
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((p / 100.0) * (sorted.len() - 1) as f64).round() as usize]
 }
 
 impl Report {
     fn percentile(&self, p: f64) -> f64 {
-        if self.latencies_ms.is_empty() {
-            return f64::NAN;
-        }
-        let i = ((p / 100.0) * (self.latencies_ms.len() - 1) as f64).round() as usize;
-        self.latencies_ms[i]
+        percentile(&self.latencies_ms, p)
     }
 
     pub fn print(&self) {
+        // The mistyped lookups' own figures come first, in words the scripts do not read as
+        // the whole run's.
+        if !self.mistyped_ms.is_empty() {
+            let m = &self.mistyped_ms;
+            println!(
+                "of which {} mistyped (refused, each a recorded failure): median {:.2} ms, 99th percentile {:.2} ms, max {:.2} ms",
+                m.len(),
+                percentile(m, 50.0),
+                percentile(m, 99.0),
+                m.last().copied().unwrap_or(f64::NAN),
+            );
+        }
         println!(
             "{:?}: sent {} ok {} errors {} in {:.1}s → {:.0} ok/s; latency ms p50 {:.2} p90 {:.2} p95 {:.2} p99 {:.2} p99.9 {:.2} max {:.2}",
             self.scenario,
@@ -254,6 +273,7 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
     let options = Arc::new(options);
     let gate = Arc::new(Semaphore::new(options.max_in_flight));
     let latencies = Arc::new(Mutex::new(Vec::with_capacity(options.count as usize)));
+    let mistyped_latencies = Arc::new(Mutex::new(Vec::new()));
     let errors = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let interval = Duration::from_secs_f64(1.0 / options.rate);
     let started = Instant::now();
@@ -269,11 +289,12 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         }
         tokio::time::sleep_until(due.into()).await;
         let permit = gate.clone().acquire_owned().await?;
-        let (client, token, options, latencies, errors) = (
+        let (client, token, options, latencies, mistyped_latencies, errors) = (
             client.clone(),
             token.clone(),
             options.clone(),
             latencies.clone(),
+            mistyped_latencies.clone(),
             errors.clone(),
         );
         let key = format!("{run_id}-{i}");
@@ -349,6 +370,9 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
             let ms = due.elapsed().as_secs_f64() * 1000.0;
             if ok {
                 latencies.lock().await.push(ms);
+                if typo {
+                    mistyped_latencies.lock().await.push(ms);
+                }
             } else {
                 errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
@@ -361,6 +385,8 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
     let seconds = started.elapsed().as_secs_f64();
     let mut latencies = std::mem::take(&mut *latencies.lock().await);
     latencies.sort_by(f64::total_cmp);
+    let mut mistyped = std::mem::take(&mut *mistyped_latencies.lock().await);
+    mistyped.sort_by(f64::total_cmp);
     Ok(Report {
         scenario: options.scenario,
         sent,
@@ -368,6 +394,7 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
         errors: errors.load(std::sync::atomic::Ordering::Relaxed),
         seconds,
         latencies_ms: latencies,
+        mistyped_ms: mistyped,
     })
 }
 

@@ -21,6 +21,17 @@ pub struct DeclaredForm {
     pub reused: Vec<serde_json::Value>,
 }
 
+/// What an owner declared on one of their dossiers, and the applicant it named (JSON).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Declared {
+    pub code: String,
+    pub procedure_code: String,
+    pub version_no: i64,
+    pub version_id: Uuid,
+    pub applicant: String,
+    pub data: Option<String>,
+}
+
 /// A code list and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeListRecord {
@@ -128,15 +139,14 @@ impl Store {
             .await?))
     }
 
-    /// What an account's latest dossiers declared, newest first: each dossier's code, its
-    /// procedure code and version number, its applicant (JSON) and its data (JSON, if it
-    /// had a form).
+    /// What an account's latest dossiers declared, newest first.
     pub async fn declared_by_owner(
         &self,
         owner: &str,
         limit: i64,
-    ) -> Result<Vec<(String, String, i64, String, Option<String>)>, StoreError> {
-        let sql = "SELECT d.code, d.procedure_code, v.version_no, d.applicant, f.data FROM dossiers d \
+    ) -> Result<Vec<Declared>, StoreError> {
+        let sql = "SELECT d.code, d.procedure_code, v.version_no, v.id AS version_id, \
+            d.applicant, f.data FROM dossiers d \
             JOIN procedure_versions v ON v.id = d.procedure_version_id \
             LEFT JOIN dossier_forms f ON f.dossier_code = d.code \
             WHERE d.owner = $1 ORDER BY d.submitted_at DESC, d.code DESC LIMIT $2";

@@ -61,7 +61,7 @@ pub use dossiers::{
 };
 pub use error::{StoreError, is_disk_full};
 pub use form_drafts::FormDraftRecord;
-pub use forms::{CodeEntry, CodeListRecord, DeclaredForm};
+pub use forms::{CodeEntry, CodeListRecord, Declared, DeclaredForm};
 pub use identity::{ExternalSignIn, PendingLink, PendingLogin, SignInAccount};
 pub use import::{
     ImportOutcome, ImportRun, ImportSource, LinkImportSummary, Progress, UnitImportSummary,

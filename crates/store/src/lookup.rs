@@ -8,7 +8,7 @@ use crate::dossiers::row::{RecordRow, SELECT_RECORD, corrupt, dossier_event};
 use crate::{DocumentRecord, DossierEvent, DossierRecord, Store, StoreError, on_pool};
 use motcua_domain::procedure::Procedure;
 use std::collections::HashSet;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use uuid::Uuid;
 
 /// What goes with a dossier when it is shown.
@@ -19,7 +19,7 @@ pub struct DossierParts {
     /// The documents that carry a signature.
     pub signed: HashSet<Uuid>,
     /// The procedure version the dossier follows.
-    pub procedure: Procedure,
+    pub procedure: Arc<Procedure>,
     /// The holiday calendar's version when read (to check a cached calendar against).
     pub calendar_version: i64,
     /// What the applicant declared on the electronic form, if the version has one.
@@ -84,7 +84,7 @@ static HEAD_KNOWN_SQL: LazyLock<String> = LazyLock::new(|| {
 
 fn parts(
     head: HeadRow,
-    known: Option<Procedure>,
+    known: Option<Arc<Procedure>>,
     events: Vec<EventRow>,
     documents: Vec<DocumentRow>,
 ) -> Result<DossierParts, StoreError> {
@@ -102,7 +102,7 @@ fn parts(
         signed,
         procedure: match (known, head.procedure_body) {
             (Some(procedure), _) => procedure,
-            (None, Some(body)) => serde_json::from_str(&body).map_err(corrupt)?,
+            (None, Some(body)) => Arc::new(serde_json::from_str(&body).map_err(corrupt)?),
             (None, None) => return Err(corrupt("the procedure version has no body")),
         },
         calendar_version: head.calendar_version,
@@ -168,7 +168,7 @@ impl Store {
     pub async fn dossier_parts(
         &self,
         record: &DossierRecord,
-        known: Option<Procedure>,
+        known: Option<Arc<Procedure>>,
     ) -> Result<DossierParts, StoreError> {
         let code = record.code();
         let knows = known.is_some();

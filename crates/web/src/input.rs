@@ -10,7 +10,7 @@ use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use motcua_domain::text::{ForbiddenChar, check_text, nfc};
+use motcua_domain::text::{ForbiddenChar, check_text, nfc, nfc_if_needed};
 
 fn refuse(api: bool, e: &ForbiddenChar) -> Response {
     if api {
@@ -18,6 +18,22 @@ fn refuse(api: bool, e: &ForbiddenChar) -> Response {
     } else {
         crate::pages::error_page(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string())
     }
+}
+
+/// Whether a JSON text could carry a refused character in a key or string: written as
+/// it is, or as an escape that makes a control or formatting character (`\u…`, `\b`, `\f`).
+/// The escapes `\"`, `\\`, `\/`, `\n`, `\r` and `\t` cannot.
+fn may_hide_forbidden_char(text: &str) -> bool {
+    if motcua_domain::text::forbidden_char(text).is_some() {
+        return true;
+    }
+    let mut bytes = text.bytes();
+    while let Some(b) = bytes.next() {
+        if b == b'\\' && !matches!(bytes.next(), Some(b'"' | b'\\' | b'/' | b'n' | b'r' | b't')) {
+            return true;
+        }
+    }
+    false
 }
 
 /// Every key and string of a JSON document, with its path for the message.
@@ -90,20 +106,18 @@ pub(crate) async fn guard(req: Request, next: Next) -> Response {
     };
     let body = match std::str::from_utf8(&bytes) {
         Ok(text) if json => {
-            if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
-                if let Err(e) = check_json("", &value) {
-                    return refuse(api, &e);
-                }
-                // Whole-text NFC keeps the document as written (key order, duplicates):
-                // JSON's own characters are ASCII and nothing composes with them.
-                let normal = nfc(text);
-                if normal != text {
-                    Body::from(normal)
-                } else {
-                    Body::from(bytes)
-                }
-            } else {
-                Body::from(bytes)
+            // Only a document that could hide a refused character is parsed to find where.
+            if may_hide_forbidden_char(text)
+                && let Ok(value) = serde_json::from_str::<serde_json::Value>(text)
+                && let Err(e) = check_json("", &value)
+            {
+                return refuse(api, &e);
+            }
+            // Whole-text NFC keeps the document as written (key order, duplicates):
+            // JSON's own characters are ASCII and nothing composes with them.
+            match nfc_if_needed(text) {
+                Some(normal) => Body::from(normal),
+                None => Body::from(bytes),
             }
         }
         Ok(_) => match serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes) {
@@ -146,5 +160,26 @@ mod tests {
             "documents[0].component"
         );
         assert!(check_json("", &serde_json::json!({"body": "dòng 1\ndòng 2"})).is_ok());
+    }
+
+    #[test]
+    fn only_documents_that_could_hide_a_refused_character_are_parsed() {
+        for plain in [
+            r#"{"name": "Nguyễn Văn An", "note": "dòng 1\ndòng 2\t\"trích\" a\\b c\/d"}"#,
+            r#"{"path": "C:\\u202E"}"#,
+        ] {
+            assert!(!may_hide_forbidden_char(plain), "{plain}");
+        }
+        for hiding in [
+            r#"{"name": "An\u202E"}"#,
+            r#"{"name": "An\u0041"}"#,
+            r#"{"name": "An\b"}"#,
+            r#"{"name": "An\f"}"#,
+            "{\"name\": \"An\u{202E}\"}",
+            "{\"name\": \"An\u{0}\"}",
+            r#"{"name": "An\"#,
+        ] {
+            assert!(may_hide_forbidden_char(hiding), "{hiding}");
+        }
     }
 }

@@ -33,8 +33,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::middleware;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 
 /// Largest request body accepted by default; routes that take uploads raise it for themselves.
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
@@ -95,12 +95,16 @@ pub fn router(state: AppState) -> Router {
         // Stored documents go out byte for byte, with their length and hash (a signed
         // JSON receipt once came out gzip-encoded and empty); the rest is compressed.
         .layer(
-            CompressionLayer::new().compress_when(
-                DefaultPredicate::new()
-                    .and(NotForContentType::const_new("application/pdf"))
-                    .and(NotForContentType::const_new("application/octet-stream"))
-                    .and(download::NotStoredDocument),
-            ),
+            // The fastest level, as nginx's default: the default level took 5 % of the form
+            // page's CPU in a profile, to make it a tenth smaller (3.5 against 3.9 kB).
+            CompressionLayer::new()
+                .quality(CompressionLevel::Fastest)
+                .compress_when(
+                    DefaultPredicate::new()
+                        .and(NotForContentType::const_new("application/pdf"))
+                        .and(NotForContentType::const_new("application/octet-stream"))
+                        .and(download::NotStoredDocument),
+                ),
         )
         .layer(middleware::from_fn_with_state(state.clone(), timeout))
         .layer(middleware::from_fn(edge::guard))

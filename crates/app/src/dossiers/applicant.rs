@@ -560,7 +560,7 @@ where
 pub struct FormMaterial {
     pub events: Vec<DossierEvent>,
     pub control_sheet: Vec<motcua_store::ControlSheetRow>,
-    pub procedure: motcua_domain::procedure::Procedure,
+    pub procedure: std::sync::Arc<motcua_domain::procedure::Procedure>,
 }
 
 /// The material of a form the agency issued to this applicant; `form_not_issued` when

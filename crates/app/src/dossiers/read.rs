@@ -15,6 +15,7 @@ use motcua_store::{
     ControlSheetRow, DocumentRecord, DossierEvent, DossierParts, DossierRecord, control_sheet,
 };
 use std::collections::HashSet;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// The applicant as this reader may see them: in full for the applicant and the officers
@@ -95,7 +96,7 @@ pub struct Detail {
     /// The documents that carry a signature.
     pub signed: HashSet<Uuid>,
     /// The procedure version the dossier follows.
-    pub procedure: Procedure,
+    pub procedure: Arc<Procedure>,
     /// On time, due soon or overdue, while in flight.
     pub due_state: Option<DueState>,
     pub current_step: Option<CurrentStep>,
@@ -111,9 +112,34 @@ pub struct Detail {
 /// may not see the applicant in full.
 #[derive(Debug, Clone)]
 pub struct Declaration {
-    pub form: motcua_domain::form::FormDefinition,
+    /// The version's procedure, which has a form.
+    procedure: Arc<Procedure>,
     pub data: serde_json::Value,
     pub masked: bool,
+}
+
+impl Declaration {
+    /// The declaration on `procedure`'s form, masked unless the reader may see it `full`;
+    /// `None` when the version has no form or nothing was declared.
+    pub fn of(
+        procedure: Arc<Procedure>,
+        data: Option<serde_json::Value>,
+        full: bool,
+    ) -> Option<Declaration> {
+        let data = crate::forms::shown(procedure.form.as_ref()?, data?, full);
+        Some(Declaration {
+            procedure,
+            data,
+            masked: !full,
+        })
+    }
+
+    pub fn form(&self) -> &motcua_domain::form::FormDefinition {
+        self.procedure
+            .form
+            .as_ref()
+            .expect("a declaration is made only on a procedure with a form")
+    }
 }
 
 impl Detail {
@@ -188,14 +214,7 @@ async fn detail_from(
         .flatten();
     let late = d.is_late(to_vn_local(&now));
     let full = sees_applicant_in_full(who.role);
-    let declaration = match (&parts.procedure.form, parts.form_data) {
-        (Some(form), Some(data)) => Some(Declaration {
-            data: crate::forms::shown(form, data, full),
-            form: form.clone(),
-            masked: !full,
-        }),
-        _ => None,
-    };
+    let declaration = Declaration::of(parts.procedure.clone(), parts.form_data, full);
     Ok(Detail {
         declaration,
         applicant: ApplicantDetails::for_reader(&record.applicant, who.role),

@@ -122,7 +122,7 @@ pub async fn of_procedure(
     else {
         return Ok(None);
     };
-    let Some(version) = app.store.published_version(&record.procedure_code).await? else {
+    let Some(version) = super::published_version(app, &record.procedure_code, false).await? else {
         return Ok(None); // withdrawn: nothing to submit it to
     };
     let changed = version.id != record.version_id;
@@ -144,9 +144,12 @@ pub async fn mine(app: &App, who: &Principal) -> AppResult<Vec<FormDraft>> {
     let mut drafts = Vec::new();
     for record in app.store.form_drafts(who.id, crate::now()).await? {
         // A citizen keeps a handful of drafts at most; each names its procedure as published.
-        let version = app.store.published_version(&record.procedure_code).await?;
+        let version = super::published_version(app, &record.procedure_code, false).await?;
         let changed = version.as_ref().is_some_and(|v| v.id != record.version_id);
-        let name = version.map_or_else(|| record.procedure_code.clone(), |v| v.procedure.name);
+        let name = version.map_or_else(
+            || record.procedure_code.clone(),
+            |v| v.procedure.name.clone(),
+        );
         drafts.push(draft_of(record, name, changed));
     }
     Ok(drafts)

@@ -69,6 +69,9 @@ pub struct Known {
     facts: HashMap<Prefill, KnownValue>,
     /// Results in the store, newest first.
     results: Vec<HeldResult>,
+    /// What the electronic identity vouched for at the last sign-in (its label, key and
+    /// identity), when read.
+    verified: Option<(String, String, VerifiedIdentity)>,
 }
 
 /// A result made from data in the citizen's store: the procedure that issued it, its
@@ -93,6 +96,11 @@ impl Known {
 
     pub fn get(&self, fact: Prefill) -> Option<&KnownValue> {
         self.facts.get(&fact)
+    }
+
+    /// The verified profile [`known`] read (its label, key and identity).
+    pub fn verified(&self) -> Option<&(String, String, VerifiedIdentity)> {
+        self.verified.as_ref()
     }
 
     fn offer(&mut self, fact: Prefill, value: Value, source: &Source) {
@@ -195,16 +203,28 @@ pub async fn known(app: &App, who: Option<&Principal>) -> AppResult<Known> {
     let Some(who) = who.filter(|w| w.role == Role::Citizen) else {
         return Ok(known);
     };
+    // Read side by side: a page waits for the slowest read, not for their sum.
+    let (profile, user, identities, declared) = tokio::try_join!(
+        crate::identity::verified_profile_of(app, who),
+        async { Ok(app.store.find_user_by_username(&who.username).await?) },
+        async { Ok(app.store.identities_of(who.id).await?) },
+        async {
+            Ok(app
+                .store
+                .declared_by_owner(&who.username, DOSSIERS_READ)
+                .await?)
+        },
+    )?;
     // What the electronic identity vouched for comes first: offers keep the first value.
-    if let Some(profile) = crate::identity::verified_profile_of(app, who).await? {
+    if let Some(profile) = profile {
+        known.verified = Some(profile.clone());
         known.offer_verified(profile);
     }
     let account = Source::Account;
-    if let Some(user) = app.store.find_user_by_username(&who.username).await? {
+    if let Some(user) = user {
         known.offer(Prefill::Name, Value::String(user.display_name), &account);
     }
     // A person's identity is their 12-digit number; a tax code is a business's.
-    let identities = app.store.identities_of(who.id).await?;
     if let Some(id) = identities.iter().find(|h| h.len() == 12) {
         known.offer(Prefill::CitizenId, Value::String(id.clone()), &account);
     }
@@ -215,20 +235,14 @@ pub async fn known(app: &App, who: Option<&Principal>) -> AppResult<Known> {
             }
         }
     }
-    let declared = app
-        .store
-        .declared_by_owner(&who.username, DOSSIERS_READ)
-        .await?;
-    let mut forms: HashMap<(String, i64), Option<FormDefinition>> = HashMap::new();
-    for (code, procedure, version_no, applicant, data) in declared {
-        let source = Source::Dossier(code);
-        if let Some(data) = data.and_then(|d| serde_json::from_str::<Value>(&d).ok()) {
-            let key = (procedure, version_no);
-            if !forms.contains_key(&key) {
-                let version = app.store.procedure_version(&key.0, key.1).await?;
-                forms.insert(key.clone(), version.and_then(|v| v.procedure.form));
-            }
-            for (_, field) in (forms[&key].iter())
+    for d in declared {
+        let source = Source::Dossier(d.code);
+        if let Some(data) = d.data.and_then(|d| serde_json::from_str::<Value>(&d).ok()) {
+            let procedure =
+                super::procedure_of_version(app, &d.procedure_code, d.version_no, d.version_id)
+                    .await?;
+            for (_, field) in (procedure.iter())
+                .flat_map(|p| p.form.iter())
                 .flat_map(|f| f.fields())
                 .filter(|(section, _)| section.repeat.is_none())
             {
@@ -237,7 +251,7 @@ pub async fn known(app: &App, who: Option<&Principal>) -> AppResult<Known> {
                 }
             }
         }
-        if let Ok(a) = serde_json::from_str::<motcua_domain::dossier::Applicant>(&applicant) {
+        if let Ok(a) = serde_json::from_str::<motcua_domain::dossier::Applicant>(&d.applicant) {
             if let Some(phone) = a.phone {
                 known.offer(
                     Prefill::Phone,

@@ -14,6 +14,7 @@ use crate::fresh::{ByRevision, Fresh};
 use crate::{App, AppError, AppResult};
 use chrono::NaiveDate;
 use motcua_domain::form::{FieldKind, FieldProblem, FormContext, FormLookup, PreparedForm};
+use motcua_domain::procedure::Procedure;
 use motcua_store::{CodeEntry, DeclaredForm, VersionRecord};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -25,6 +26,9 @@ use uuid::Uuid;
 #[derive(Default)]
 pub struct FormCache {
     prepared: Mutex<HashMap<Uuid, Arc<PreparedForm>>>,
+    /// Procedures by published version (immutable too), shared by every read of a dossier
+    /// on one; at most [`PROCEDURES_HELD`].
+    procedures: Mutex<HashMap<Uuid, Arc<Procedure>>>,
     /// The published version of each procedure submitted to, with the catalogue revision it
     /// was read at: any catalogue write moves the revision, so one cheap query tells whether
     /// it still holds (and the store refuses a form checked against another version).
@@ -32,6 +36,10 @@ pub struct FormCache {
     lists: Fresh<Lists>,
     units: Fresh<Communes>,
 }
+
+/// Past this many procedure versions held, the oldest reads start again (a province has a
+/// few thousand procedures; this bounds what an unusual mix of old versions can hold).
+const PROCEDURES_HELD: usize = 4000;
 
 /// Code lists by key, each sorted by code.
 pub type Lists = HashMap<String, Vec<CodeEntry>>;
@@ -55,11 +63,30 @@ impl FormCache {
         &self,
         procedure_code: &str,
         version_id: Uuid,
-    ) -> Option<motcua_domain::procedure::Procedure> {
-        self.published
+    ) -> Option<Arc<Procedure>> {
+        if let Some(procedure) = self.held_version(version_id) {
+            return Some(procedure);
+        }
+        let version = self
+            .published
             .held(procedure_code)
-            .filter(|v| v.id == version_id)
-            .map(|v| v.procedure.clone())
+            .filter(|v| v.id == version_id)?;
+        Some(self.hold_version(version_id, version.procedure.clone()))
+    }
+
+    fn held_version(&self, version_id: Uuid) -> Option<Arc<Procedure>> {
+        let held = self.procedures.lock().unwrap_or_else(|e| e.into_inner());
+        held.get(&version_id).cloned()
+    }
+
+    fn hold_version(&self, version_id: Uuid, procedure: Procedure) -> Arc<Procedure> {
+        let mut held = self.procedures.lock().unwrap_or_else(|e| e.into_inner());
+        if held.len() >= PROCEDURES_HELD {
+            held.clear();
+        }
+        held.entry(version_id)
+            .or_insert_with(|| Arc::new(procedure))
+            .clone()
     }
 
     pub(crate) fn forget_lists(&self) {
@@ -69,6 +96,28 @@ impl FormCache {
     pub(crate) fn forget_published(&self, procedure_code: &str) {
         self.published.forget(procedure_code);
     }
+}
+
+/// The procedure of a version a dossier was submitted on (so published once, and never
+/// changed since), read once per node.
+pub(crate) async fn procedure_of_version(
+    app: &App,
+    procedure_code: &str,
+    version_no: i64,
+    version_id: Uuid,
+) -> AppResult<Option<Arc<Procedure>>> {
+    if let Some(procedure) = app.forms.held_version(version_id) {
+        return Ok(Some(procedure));
+    }
+    let Some(version) = app
+        .store
+        .procedure_version(procedure_code, version_no)
+        .await?
+        .filter(|v| v.id == version_id)
+    else {
+        return Ok(None);
+    };
+    Ok(Some(app.forms.hold_version(version_id, version.procedure)))
 }
 
 /// The published version of a procedure: as this node last read it while the catalogue's
@@ -356,12 +405,9 @@ pub async fn of_applicant(
 ) -> AppResult<Option<crate::dossiers::read::Declaration>> {
     let parts = crate::dossiers::read::parts_of(app, access.record()).await?;
     let full = access.signed_in();
-    Ok(match (parts.procedure.form, parts.form_data) {
-        (Some(form), Some(data)) => Some(crate::dossiers::read::Declaration {
-            data: shown(&form, data, full),
-            form,
-            masked: !full,
-        }),
-        _ => None,
-    })
+    Ok(crate::dossiers::read::Declaration::of(
+        parts.procedure,
+        parts.form_data,
+        full,
+    ))
 }

@@ -47,7 +47,7 @@ fn sheet(
     submitted: &str,
     lookup_url: &str,
 ) -> Result<Sheet, crate::pdf::PdfUnavailable> {
-    let form = &declaration.form;
+    let form = declaration.form();
     let code = record.code();
     let mut s = Sheet::new(&format!("{} · {code}", form.title))?;
     if let Some(no) = &form.template_no {

@@ -26,7 +26,7 @@ pub struct ReadableRow {
 pub fn readable(declaration: &Declaration, choices: &Choices) -> Vec<ReadableSection> {
     let data = &declaration.data;
     let mut out = Vec::new();
-    for section in &declaration.form.sections {
+    for section in &declaration.form().sections {
         let mut rows = Vec::new();
         match section.repeat {
             None => rows.extend(section.fields.iter().filter_map(|f| row(f, data, choices))),

@@ -41,7 +41,7 @@ pub async fn issue(
             "Hồ sơ không có tờ khai điện tử để lập kết quả.",
         ));
     };
-    let Some(template) = declaration.form.result.as_ref() else {
+    let Some(template) = declaration.form().result.as_ref() else {
         return Err(AppError::conflict(
             "no_result_template",
             "Thủ tục này không có mẫu kết quả lập từ tờ khai.",
@@ -77,7 +77,7 @@ pub async fn issue(
             return Some(v.clone());
         }
         let (_, field) = declaration
-            .form
+            .form()
             .fields()
             .find(|(s, f)| s.repeat.is_none() && f.key == name)?;
         declaration.data.get(name).map(|v| said(field, v, &choices))
@@ -92,7 +92,7 @@ pub async fn issue(
         &agency_name,
         code,
         lookup_url,
-        &declaration.form,
+        declaration.form(),
     )
     .and_then(Sheet::finish)
     .map_err(|e| AppError::unavailable("pdf_unavailable", e.to_string()))?;

@@ -103,13 +103,13 @@ pub(crate) fn channel_label(channel: &str) -> &'static str {
 pub(crate) async fn agency_names(
     state: &AppState,
 ) -> motcua_app::AppResult<HashMap<String, String>> {
-    Ok(
-        motcua_app::register::agencies(&state.app, &Default::default())
-            .await?
-            .into_iter()
-            .map(|a| (a.code.to_string(), a.name))
-            .collect(),
-    )
+    // Every agency as this node read them within the minute: reading all of them on each
+    // page was most of what `/work` cost beyond its API calls.
+    Ok(motcua_app::register::all_agencies(&state.app)
+        .await?
+        .iter()
+        .map(|a| (a.code.to_string(), a.name.clone()))
+        .collect())
 }
 
 pub(crate) fn name_of(names: &HashMap<String, String>, code: &str) -> String {

@@ -40,6 +40,26 @@ pub(crate) struct SubmitBody {
     pub form_data: Option<serde_json::Value>,
 }
 
+impl SubmitBody {
+    /// The SHA-256 of the body in canonical form (every object's keys in order, absent
+    /// fields as null), so the same request in another layout replays. The declaration is
+    /// moved into the canonical tree and back rather than copied.
+    fn canonical_hash(&mut self) -> ApiResult<String> {
+        let form_data = self.form_data.take();
+        let mut canonical = serde_json::to_value(&*self).map_err(|_| ApiError::internal())?;
+        if let Some(data) = form_data {
+            canonical["form_data"] = data;
+        }
+        let mut hasher = Sha256::new();
+        serde_json::to_writer(&mut hasher, &canonical).map_err(|_| ApiError::internal())?;
+        self.form_data = canonical
+            .as_object_mut()
+            .and_then(|fields| fields.remove("form_data"))
+            .filter(|data| !data.is_null());
+        Ok(hex::encode(hasher.finalize()))
+    }
+}
+
 /// A component taken from the applicant's store.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub(crate) struct AttachBody {
@@ -83,14 +103,12 @@ pub(crate) async fn submit(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     headers: HeaderMap,
-    ApiJson(body): ApiJson<SubmitBody>,
+    ApiJson(mut body): ApiJson<SubmitBody>,
 ) -> ApiResult<Response> {
     user.require(&[Role::Citizen, Role::Receiver])?;
     let key = idempotency_key(&headers)?;
-    // Parsed first, so a duplicate key is refused as on every other route; hashed in
-    // canonical form (fields in order), so the same request in another layout replays.
-    let canonical = serde_json::to_value(&body).map_err(|_| ApiError::internal())?;
-    let request_hash = hex::encode(Sha256::digest(canonical.to_string().as_bytes()));
+    // Parsed first, so a duplicate key is refused as on every other route.
+    let request_hash = body.canonical_hash()?;
     let request = SubmitRequest {
         procedure_code: body.procedure_code,
         agency_code: body.agency_code,
@@ -137,4 +155,42 @@ pub(crate) async fn submit_as(
 ) -> ApiResult<Submitted> {
     let who = user.map(AuthUser::principal);
     Ok(app_dossiers::submit::submit(&state.app, who.as_ref(), body).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_canonical_hash_keeps_the_declaration_and_ignores_the_layout() {
+        let written = r#"{"procedure_code": "1.001193", "form_data":
+            {"owner": {"name": "Nguyễn Văn An"}, "capital": 500000000, "members": [{"name": "Bình"}]},
+            "applicant": {"name": "Nguyễn Văn An", "kind": "person"}}"#;
+        let reordered = r#"{"applicant": {"kind": "person", "name": "Nguyễn Văn An"},
+            "form_data": {"members": [{"name": "Bình"}], "capital": 500000000,
+            "owner": {"name": "Nguyễn Văn An"}}, "procedure_code": "1.001193"}"#;
+        let mut body: SubmitBody = serde_json::from_str(written).unwrap();
+        let before = body.form_data.clone();
+        // The hash of the whole body as one canonical tree, as replays stored earlier have it.
+        let tree = serde_json::to_value(&body).unwrap().to_string();
+        let hash = body.canonical_hash().unwrap();
+        assert_eq!(hash, hex::encode(Sha256::digest(tree.as_bytes())));
+        assert_eq!(body.form_data, before);
+        let mut other: SubmitBody = serde_json::from_str(reordered).unwrap();
+        assert_eq!(other.canonical_hash().unwrap(), hash);
+
+        let mut changed: SubmitBody =
+            serde_json::from_str(&written.replace("500000000", "500000001")).unwrap();
+        assert_ne!(changed.canonical_hash().unwrap(), hash);
+        let mut without: SubmitBody = serde_json::from_str(
+            r#"{"procedure_code": "1.001193", "applicant": {"kind": "person", "name": "An"}}"#,
+        )
+        .unwrap();
+        let tree = serde_json::to_value(&without).unwrap().to_string();
+        assert_eq!(
+            without.canonical_hash().unwrap(),
+            hex::encode(Sha256::digest(tree.as_bytes()))
+        );
+        assert_eq!(without.form_data, None);
+    }
 }

@@ -206,9 +206,20 @@ impl SubmitPage {
         inputs: &HashMap<String, String>,
         step: usize,
     ) -> Result<(), PageError> {
+        let who = user.map(AuthUser::principal);
+        // What is known holds the verified profile too: read once.
+        let known = match &self.prepared {
+            Some(_) => motcua_app::forms::known::known(&state.app, who.as_ref()).await?,
+            None => Default::default(),
+        };
         if let Some(citizen) = user.filter(|u| u.role == Role::Citizen) {
-            let profile =
-                motcua_app::identity::verified_profile_of(&state.app, &citizen.principal()).await?;
+            let profile = match &self.prepared {
+                Some(_) => known.verified().cloned(),
+                None => {
+                    motcua_app::identity::verified_profile_of(&state.app, &citizen.principal())
+                        .await?
+                }
+            };
             if let Some((label, _, identity)) = profile.filter(|_| !self.fields.is_business()) {
                 if let Some(name) = identity.full_name {
                     self.fields.name = name;
@@ -240,8 +251,6 @@ impl SubmitPage {
                 .collect();
         }
         let choices = motcua_app::forms::choices(&state.app).await?;
-        let who = user.map(AuthUser::principal);
-        let known = motcua_app::forms::known::known(&state.app, who.as_ref()).await?;
         self.eform = Some(super::eform::form_block(
             &prepared,
             &steps[self.step],

@@ -464,7 +464,7 @@ pub(super) async fn dossier_page(
         .declaration
         .as_ref()
         .filter(|d| !d.masked && d.data.is_object())
-        .and_then(|d| d.form.result.as_ref())
+        .and_then(|d| d.form().result.as_ref())
         .filter(|_| {
             use motcua_domain::account::Role;
             matches!(user.role, Role::Receiver | Role::Specialist | Role::Leader)
