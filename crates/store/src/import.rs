@@ -62,13 +62,6 @@ fn problem(source: &str, code: &str, reason: String) -> ImportProblem {
     ImportProblem::new(source, code, reason)
 }
 
-fn in_list(n: usize, first: usize) -> String {
-    (first..first + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 async fn record_run(
     tx: &mut Tx,
     kind: &str,
@@ -273,7 +266,7 @@ impl Store {
             let sql = format!(
                 "UPDATE admin_units SET valid_to = $1 \
                  WHERE valid_to IS NULL AND valid_from < $2 AND code IN ({})",
-                in_list(chunk.len(), 3)
+                crate::rows::in_list(chunk.len(), 3)
             );
             on_tx!(&mut tx, |conn| {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
@@ -290,7 +283,7 @@ impl Store {
         for chunk in to_delete.chunks(INSERT_CHUNK) {
             let sql = format!(
                 "DELETE FROM admin_units WHERE valid_from = $1 AND code IN ({})",
-                in_list(chunk.len(), 2)
+                crate::rows::in_list(chunk.len(), 2)
             );
             on_tx!(&mut tx, |conn| {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(valid_from);

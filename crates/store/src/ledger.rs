@@ -324,10 +324,7 @@ impl Store {
     pub async fn ledger_has(&self, ids: &[String]) -> Result<Vec<String>, StoreError> {
         let mut found = Vec::new();
         for chunk in ids.chunks(500) {
-            let marks = (1..=chunk.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let marks = crate::rows::in_list(chunk.len(), 1);
             let sql = format!(
                 "SELECT transaction_id FROM payment_ledger WHERE transaction_id IN ({marks})"
             );

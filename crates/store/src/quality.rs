@@ -249,13 +249,6 @@ pub struct DrillRow {
     pub flags: i64,
 }
 
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("dữ liệu chỉ số chất lượng hỏng: {what}"))
 }
@@ -293,7 +286,7 @@ impl Store {
             .map(|c| format!("CAST(COALESCE(SUM({c}), 0) AS BIGINT)"))
             .collect();
         let months: Vec<String> = q.months.iter().map(ToString::to_string).collect();
-        let mut clause = format!("month IN ({})", placeholders(1, months.len()));
+        let mut clause = format!("month IN ({})", crate::rows::in_list(months.len(), 1));
         let agencies = q.agencies.clone().unwrap_or_default();
         if q.agencies.is_some() {
             if agencies.is_empty() {
@@ -301,7 +294,7 @@ impl Store {
             }
             clause.push_str(&format!(
                 " AND agency_code IN ({})",
-                placeholders(months.len() + 1, agencies.len())
+                crate::rows::in_list(agencies.len(), months.len() + 1)
             ));
         }
         let select_keys = if keys.is_empty() {
@@ -503,7 +496,7 @@ impl Store {
             "SELECT received_month, handling_agency, COUNT(*) FROM quality_facts \
              WHERE received_month IN ({}) AND late_after >= ${} \
              GROUP BY received_month, handling_agency",
-            placeholders(1, m),
+            crate::rows::in_list(m, 1),
             m + 1
         );
         let rows: Vec<(String, String, i64)> = on_pool!(self, |pool| {
@@ -558,7 +551,7 @@ impl Store {
         let mut clause = format!(
             "{month_col} IN ({}) AND ((f.flags & ${}) <> 0 \
              OR ((f.flags & ${}) <> 0 AND f.late_after < ${}))",
-            placeholders(1, m),
+            crate::rows::in_list(m, 1),
             m + 1,
             m + 2,
             m + 3
@@ -566,7 +559,7 @@ impl Store {
         if !agencies.is_empty() {
             clause.push_str(&format!(
                 " AND {agency_col} IN ({})",
-                placeholders(m + 4, agencies.len())
+                crate::rows::in_list(agencies.len(), m + 4)
             ));
         }
         let per_page = drill.per_page.clamp(1, 200);

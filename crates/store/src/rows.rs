@@ -19,6 +19,14 @@ pub(crate) fn values_placeholders(rows: usize, cols: usize) -> String {
     out
 }
 
+/// `$first, $first+1, …`: `n` placeholders for an `IN (…)` list.
+pub(crate) fn in_list(n: usize, first: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Rows per multi-row INSERT: well under both backends' limits on bound parameters.
 pub(crate) const INSERT_CHUNK: usize = 500;
 

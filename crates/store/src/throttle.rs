@@ -32,10 +32,7 @@ impl Store {
         if keys.is_empty() {
             return Ok(ThrottleState::Open);
         }
-        let list = (1..=keys.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = crate::rows::in_list(keys.len(), 1);
         let sql = format!(
             "SELECT locked_until FROM login_throttle WHERE throttle_key IN ({list}) \
              AND locked_until IS NOT NULL ORDER BY locked_until DESC LIMIT 1"

@@ -125,12 +125,15 @@ pub(crate) async fn guard(req: Request, next: Next) -> Response {
                 if let Err(e) = check_pairs(&pairs) {
                     return refuse(api, &e);
                 }
-                let normal: Vec<(String, String)> =
-                    pairs.iter().map(|(k, v)| (nfc(k), nfc(v))).collect();
-                if normal != pairs {
-                    Body::from(serde_urlencoded::to_string(&normal).unwrap_or_default())
-                } else {
+                // Rebuilt only when some text was not composed, as a JSON body is.
+                let composed = (pairs.iter())
+                    .all(|(k, v)| nfc_if_needed(k).is_none() && nfc_if_needed(v).is_none());
+                if composed {
                     Body::from(bytes)
+                } else {
+                    let normal: Vec<(String, String)> =
+                        pairs.iter().map(|(k, v)| (nfc(k), nfc(v))).collect();
+                    Body::from(serde_urlencoded::to_string(&normal).unwrap_or_default())
                 }
             }
             Err(_) => Body::from(bytes),

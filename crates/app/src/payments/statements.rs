@@ -84,6 +84,10 @@ fn may_import(who: &Principal, agency: &str) -> AppResult<()> {
     }
 }
 
+/// The largest statement file accepted, whichever way it arrives (a month of a busy
+/// agency's account is far smaller).
+pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+
 const UNMATCHED: &str = "unmatched";
 const ALREADY: &str = "already_recorded";
 
@@ -94,6 +98,12 @@ pub async fn import(
     input: &StatementInput<'_>,
 ) -> AppResult<StatementOutcome> {
     may_import(who, input.agency)?;
+    if input.bytes.len() > MAX_BYTES {
+        return Err(AppError::TooLarge {
+            code: "statement_too_large",
+            detail: format!("Bảng kê quá lớn (tối đa {MAX_BYTES} byte)."),
+        });
+    }
     let agency = (app.store.agency(input.agency).await?).ok_or_else(|| {
         AppError::not_found(
             "agency_not_found",

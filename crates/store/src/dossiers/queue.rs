@@ -490,10 +490,7 @@ impl Store {
         if codes.is_empty() {
             return Ok(Default::default());
         }
-        let list = (1..=codes.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let list = crate::rows::in_list(codes.len(), 1);
         let sql = format!(
             "SELECT d.code FROM dossiers d WHERE d.code IN ({list}) \
              AND d.state IN ('awaiting_supplement', 'awaiting_supplement_at_receipt') \

@@ -182,10 +182,7 @@ impl Store {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        let slots = (0..keys.len())
-            .map(|i| format!("${}", i + 2))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let slots = crate::rows::in_list(keys.len(), 2);
         let sql = format!(
             "SELECT {MESSAGE_COLUMNS} FROM outbox WHERE ordering_key IN ({slots}) \
              ORDER BY created_at, id LIMIT $1"

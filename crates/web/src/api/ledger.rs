@@ -17,8 +17,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-/// The largest statement accepted.
-pub(crate) const STATEMENT_LIMIT: usize = 10 * 1024 * 1024;
+use statements::MAX_BYTES as STATEMENT_LIMIT;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

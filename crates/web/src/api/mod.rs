@@ -19,7 +19,6 @@ pub(crate) mod stats;
 pub(crate) mod units;
 
 pub use extract::{ApiJson, ApiQuery};
-pub(crate) use ledger::STATEMENT_LIMIT;
 
 use crate::AppState;
 use crate::error::ApiError;

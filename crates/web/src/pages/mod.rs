@@ -153,7 +153,7 @@ pub(crate) fn router() -> Router<AppState> {
             get(payments::statements_form)
                 .post(payments::statements_import)
                 .layer(axum::extract::DefaultBodyLimit::max(
-                    crate::api::STATEMENT_LIMIT,
+                    motcua_app::payments::statements::MAX_BYTES,
                 )),
         )
         .route("/payments/refunds", get(payments::refunds_list))
