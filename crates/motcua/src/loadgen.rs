@@ -242,6 +242,31 @@ impl Report {
     }
 }
 
+/// The request numbers as they fall due, from a thread of their own: Tokio's timer rounds
+/// every deadline up to the next millisecond, which at 500/s put up to a millisecond of the
+/// harness's own lateness into every latency (measured from when a request was due).
+fn paced(
+    started: Instant,
+    interval: Duration,
+    count: u64,
+    deadline: Instant,
+) -> tokio::sync::mpsc::UnboundedReceiver<(u64, Instant)> {
+    let (due_now, schedule) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for i in 0..count {
+            let due = started + interval.mul_f64(i as f64);
+            if due > deadline {
+                break;
+            }
+            std::thread::sleep(due.saturating_duration_since(Instant::now()));
+            if due_now.send((i, due)).is_err() {
+                break;
+            }
+        }
+    });
+    schedule
+}
+
 pub async fn run(options: Options) -> anyhow::Result<Report> {
     check_loopback(&options.base)?;
     let client = reqwest::Client::builder()
@@ -281,13 +306,12 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
     let run_id = uuid::Uuid::now_v7().simple().to_string();
     let mut tasks = Vec::new();
     let mut sent = 0;
-    for i in 0..options.count {
-        let due = started + interval.mul_f64(i as f64);
+    let mut schedule = paced(started, interval, options.count, deadline);
+    while let Some((i, due)) = schedule.recv().await {
         // The clock too: an overloaded server holds the sender at the gate, behind schedule.
-        if due > deadline || Instant::now() > deadline {
+        if Instant::now() > deadline {
             break;
         }
-        tokio::time::sleep_until(due.into()).await;
         let permit = gate.clone().acquire_owned().await?;
         let (client, token, options, latencies, mistyped_latencies, errors) = (
             client.clone(),

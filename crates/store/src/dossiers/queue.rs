@@ -242,10 +242,15 @@ fn plain_desk(f: &DossierFilter) -> Option<&str> {
     }
 }
 
-/// The queue's order: most urgent first, undated last.
-const ORDER: &str = "ORDER BY d.due_at IS NULL, d.due_at, d.submitted_at, d.code";
-const ORDER_BACKWARDS: &str =
-    "ORDER BY d.due_at IS NULL DESC, d.due_at DESC, d.submitted_at DESC, d.code DESC";
+/// The queue's order: most urgent first, undated last. PostgreSQL sorts NULLs last by
+/// default and its desk index is in exactly that order (migration 0023); SQLite sorts them
+/// first, so its index leads with the expression `due_at IS NULL`.
+fn order(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "ORDER BY d.due_at IS NULL, d.due_at, d.submitted_at, d.code",
+        Backend::Postgres => PART_ORDER,
+    }
+}
 /// The order within the dated or the undated dossiers, either way. Without the `IS NULL`
 /// term, which each part fixes, SQLite reads the index in order instead of sorting the part.
 const PART_ORDER: &str = "ORDER BY d.due_at, d.submitted_at, d.code";
@@ -259,9 +264,9 @@ fn push_bind(binds: &mut Vec<Bind>, b: Bind) -> String {
 /// The conditions of the dossiers on one side of a place, as one or two ranges of the
 /// open-dossier index (dated dossiers, then undated ones), each with the order it is read in.
 /// Each is worded so that the backend seeks to the place rather than skip the dossiers before
-/// it: SQLite fixes the `due_at IS NULL` column by equality and compares the rest; PostgreSQL
-/// turns `(due_at IS NULL) = false` into `due_at IS NOT NULL`, which its index cannot use, so
-/// there a dated place is one comparison of the whole key, that column included.
+/// it: SQLite fixes its index's `due_at IS NULL` column by equality; PostgreSQL, whose index
+/// has no such column, takes `due_at IS NULL` / `IS NOT NULL` as written (a bound boolean
+/// would leave a generic plan filtering instead of seeking).
 fn keyset_parts(
     keyset: &Keyset,
     backend: Backend,
@@ -272,52 +277,47 @@ fn keyset_parts(
         Keyset::Before(c) => (c, true),
     };
     let cmp = if backwards { "<" } else { ">" };
-    let (part_order, whole_order) = if backwards {
-        (PART_ORDER_BACKWARDS, ORDER_BACKWARDS)
+    let order = if backwards {
+        PART_ORDER_BACKWARDS
     } else {
-        (PART_ORDER, ORDER)
+        PART_ORDER
     };
     let submitted = push_bind(binds, Bind::Time(cursor.submitted_at));
     let code = push_bind(binds, Bind::Text(cursor.code.clone()));
-    let dated = push_bind(binds, Bind::Bool(false));
-    let undated = push_bind(binds, Bind::Bool(true));
-    let all_dated = match backend {
-        Backend::Sqlite => (format!("(d.due_at IS NULL) = {dated}"), part_order),
-        Backend::Postgres => (format!("(d.due_at IS NULL) < {undated}"), whole_order),
-    };
-    let all_undated = format!("(d.due_at IS NULL) = {undated} AND d.due_at IS NULL");
-    match (cursor.due_at, backend) {
-        (Some(due), Backend::Postgres) => {
-            let due = push_bind(binds, Bind::Time(due));
-            vec![(
-                format!(
-                    "((d.due_at IS NULL), d.due_at, d.submitted_at, d.code) {cmp} \
-                     ({dated}, {due}, {submitted}, {code})"
-                ),
-                whole_order,
-            )]
+    let (all_dated, all_undated) = match backend {
+        Backend::Sqlite => {
+            let dated = push_bind(binds, Bind::Bool(false));
+            let undated = push_bind(binds, Bind::Bool(true));
+            (
+                format!("(d.due_at IS NULL) = {dated}"),
+                format!("(d.due_at IS NULL) = {undated} AND d.due_at IS NULL"),
+            )
         }
-        (Some(due), Backend::Sqlite) => {
+        Backend::Postgres => (
+            "d.due_at IS NOT NULL".to_owned(),
+            "d.due_at IS NULL".to_owned(),
+        ),
+    };
+    match cursor.due_at {
+        Some(due) => {
             let due = push_bind(binds, Bind::Time(due));
             let near = format!(
-                "(d.due_at IS NULL) = {dated} AND (d.due_at, d.submitted_at, d.code) {cmp} \
+                "{all_dated} AND (d.due_at, d.submitted_at, d.code) {cmp} \
                  ({due}, {submitted}, {code})"
             );
             if backwards {
-                vec![(near, part_order)]
+                vec![(near, order)]
             } else {
-                vec![(near, part_order), (all_undated, part_order)]
+                vec![(near, order), (all_undated, order)]
             }
         }
-        (None, _) => {
-            let near = (
-                format!("{all_undated} AND (d.submitted_at, d.code) {cmp} ({submitted}, {code})"),
-                part_order,
-            );
+        None => {
+            let near =
+                format!("{all_undated} AND (d.submitted_at, d.code) {cmp} ({submitted}, {code})");
             if backwards {
-                vec![near, all_dated]
+                vec![(near, order), (all_dated, order)]
             } else {
-                vec![near]
+                vec![(near, order)]
             }
         }
     }
@@ -395,8 +395,9 @@ impl Store {
         let (codes, binds) = match &f.keyset {
             None => {
                 let offset = (page - 1).saturating_mul(per_page);
+                let order = order(self.backend());
                 let codes = format!(
-                    "SELECT d.code FROM dossiers d{clause} {ORDER} LIMIT {wanted} OFFSET {offset}"
+                    "SELECT d.code FROM dossiers d{clause} {order} LIMIT {wanted} OFFSET {offset}"
                 );
                 (codes, binds)
             }
@@ -432,12 +433,13 @@ impl Store {
     ) -> Result<DossierPage, StoreError> {
         let per_page = f.per_page.clamp(1, 200) as usize;
         let page = f.page.max(1);
+        let order = order(self.backend());
         let sql = format!(
             "SELECT d.code, d.procedure_code, v.name AS procedure_name, d.applicant_name, d.state, \
              d.national_status, d.channel, d.receiving_agency, d.handling_agency, d.desk_agency, \
              d.step_no, d.assignee, d.submitted_at, d.received_at, d.due_at, d.finished_at, d.version \
              FROM dossiers d JOIN procedure_versions v ON v.id = d.procedure_version_id \
-             WHERE d.code IN ({codes}) {ORDER}"
+             WHERE d.code IN ({codes}) {order}"
         );
         let mut items: Vec<DossierSummary> = on_pool!(self, |pool| {
             bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())), &binds)
