@@ -20,8 +20,9 @@ pub struct DossierParts {
     pub signed: HashSet<Uuid>,
     /// The procedure version the dossier follows.
     pub procedure: Arc<Procedure>,
-    /// The holiday calendar's version when read (to check a cached calendar against).
-    pub calendar_version: i64,
+    /// The holiday calendar's version when read (to check a cached calendar against); None
+    /// when the parts were not read (a dossier just submitted, answered from what it wrote).
+    pub calendar_version: Option<i64>,
     /// What the applicant declared on the electronic form, if the version has one.
     pub form_data: Option<serde_json::Value>,
 }
@@ -105,7 +106,7 @@ fn parts(
             (None, Some(body)) => Arc::new(serde_json::from_str(&body).map_err(corrupt)?),
             (None, None) => return Err(corrupt("the procedure version has no body")),
         },
-        calendar_version: head.calendar_version,
+        calendar_version: Some(head.calendar_version),
         form_data: match head.form_data {
             Some(text) => Some(serde_json::from_str(&text).map_err(corrupt)?),
             None => None,

@@ -197,9 +197,9 @@ pub async fn receive(
         actor: relayed_audit(client_id, &national_id, "dossier.submitted"),
         principal: PRINCIPAL.to_owned(),
     };
-    let submitted = submit_from(app, None, Some(relayed), request).await?;
+    let (submitted, _) = submit_from(app, None, Some(relayed), request).await?;
     let (record, replayed) = match submitted {
-        Submitted::Created(r) => (r, false),
+        Submitted::Created(r, _) => (r, false),
         Submitted::Replayed(r) => (r, true),
     };
     app.store

@@ -3,7 +3,7 @@
 
 use super::access::{may_see, not_found};
 use super::{allowed_actions, due_soon_bound};
-use crate::{App, AppResult, Principal};
+use crate::{App, AppError, AppResult, Principal};
 use chrono::{DateTime, Utc};
 use motcua_domain::account::Role;
 use motcua_domain::calendar::to_vn_local;
@@ -173,6 +173,40 @@ pub async fn detail_of(app: &App, who: &Principal, record: DossierRecord) -> App
     detail_from(app, who, record, parts).await
 }
 
+/// The detail of a dossier its submission just wrote (not received, no documents yet),
+/// from what the submission wrote instead of read back: `history` is every event it has,
+/// `form_data` its declaration as stored. Read back when this node does not hold the
+/// procedure version.
+pub(crate) async fn detail_of_new(
+    app: &App,
+    who: &Principal,
+    record: DossierRecord,
+    history: Vec<motcua_store::DossierEvent>,
+    form_data: Option<String>,
+) -> AppResult<Detail> {
+    let Some(procedure) = app
+        .forms
+        .held_procedure(&record.procedure_code, record.procedure_version_id)
+    else {
+        return detail_of(app, who, record).await;
+    };
+    let form_data = match form_data {
+        Some(text) => {
+            Some(serde_json::from_str(&text).map_err(|e| AppError::internal(e.to_string()))?)
+        }
+        None => None,
+    };
+    let parts = DossierParts {
+        events: history,
+        documents: Vec::new(),
+        signed: Default::default(),
+        procedure,
+        calendar_version: None,
+        form_data,
+    };
+    detail_from(app, who, record, parts).await
+}
+
 /// What goes with a dossier already read, its procedure version taken from this node's
 /// cache when it holds it.
 pub(crate) async fn parts_of(
@@ -192,16 +226,18 @@ async fn detail_from(
     parts: DossierParts,
 ) -> AppResult<Detail> {
     let now = crate::now();
-    let holidays = app
-        .calendar
-        .holidays_at(&app.store, parts.calendar_version)
-        .await?;
-    let soon = due_soon_bound(now, &holidays);
     let d = &record.dossier;
     let in_flight = d.state.is_in_flight();
-    let due_state = in_flight
-        .then(|| DueState::of(d.due_at.map(motcua_store::utc).as_ref(), &now, &soon))
-        .flatten();
+    let due_state = if in_flight {
+        let holidays = match parts.calendar_version {
+            Some(version) => app.calendar.holidays_at(&app.store, version).await?,
+            None => app.calendar.holidays(&app.store).await?,
+        };
+        let soon = due_soon_bound(now, &holidays);
+        DueState::of(d.due_at.map(motcua_store::utc).as_ref(), &now, &soon)
+    } else {
+        None
+    };
     let current_step = in_flight
         .then(|| {
             record.steps.get(d.step).map(|s| CurrentStep {

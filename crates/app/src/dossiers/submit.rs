@@ -218,7 +218,37 @@ pub async fn submit(
     who: Option<&Principal>,
     body: SubmitRequest,
 ) -> AppResult<Submitted> {
-    submit_from(app, who, None, body).await
+    Ok(submit_from(app, who, None, body).await?.0)
+}
+
+/// What a submission came to, with the dossier as its submitter now sees it.
+pub struct Answered {
+    pub detail: super::read::Detail,
+    /// The idempotency key had been used with the same body: the first answer again.
+    pub replayed: bool,
+}
+
+/// [`submit`], answered with the dossier's detail (the API's 201). A new dossier neither
+/// received at once (its receipt is signed after the commit) nor given documents is answered
+/// from what its submission wrote instead of read back.
+pub async fn submit_and_show(
+    app: &App,
+    who: &Principal,
+    body: SubmitRequest,
+) -> AppResult<Answered> {
+    let (submitted, form_data) = submit_from(app, Some(who), None, body).await?;
+    Ok(match submitted {
+        Submitted::Created(record, Some(history)) if record.dossier.received_at.is_none() => {
+            Answered {
+                detail: super::read::detail_of_new(app, who, record, history, form_data).await?,
+                replayed: false,
+            }
+        }
+        other => Answered {
+            replayed: matches!(other, Submitted::Replayed(_)),
+            detail: super::read::detail_of(app, who, other.into_record()).await?,
+        },
+    })
 }
 
 /// Who registers a dossier that another system received (the national portal): the audit
@@ -228,13 +258,14 @@ pub(crate) struct Relayed {
     pub principal: String,
 }
 
-/// [`submit`], for an applicant without an account whose dossier another system relays.
+/// [`submit`], also for an applicant without an account whose dossier another system
+/// relays; with the declaration as stored (JSON), if there was one.
 pub(crate) async fn submit_from(
     app: &App,
     who: Option<&Principal>,
     relayed: Option<Relayed>,
     mut body: SubmitRequest,
-) -> AppResult<Submitted> {
+) -> AppResult<(Submitted, Option<String>)> {
     let role = who.map_or(Role::Citizen, |u| u.role);
     if !matches!(role, Role::Citizen | Role::Receiver) {
         return Err(AppError::forbidden());
@@ -347,8 +378,9 @@ pub(crate) async fn submit_from(
     // The form is checked against the published version this node holds; the store refuses
     // the dossier if another was published meanwhile, and then it is read again once.
     let mut fresh = false;
-    let submitted = loop {
+    let (submitted, declared_data) = loop {
         let form = declared(app, who, verified.clone(), &body, channel, fresh).await?;
+        let data = form.as_ref().map(|f| f.data.clone());
         let submission = Submission {
             procedure_code: body.procedure_code.trim().to_owned(),
             agency: agency.clone(),
@@ -375,17 +407,17 @@ pub(crate) async fn submit_from(
                 app.forms.forget_published(body.procedure_code.trim());
                 fresh = true;
             }
-            other => break other?,
+            other => break (other?, data),
         }
     };
     // A dossier received at once gets its signed receipt (form 01) right away.
     let record = match &submitted {
-        Submitted::Created(r) | Submitted::Replayed(r) => r,
+        Submitted::Created(r, _) | Submitted::Replayed(r) => r,
     };
     if !matches!(submitted, Submitted::Replayed(_)) && record.dossier.received_at.is_some() {
         crate::signing::settle_logged(app, record.code(), &actor).await;
     }
-    Ok(submitted)
+    Ok((submitted, declared_data))
 }
 
 /// The declaration checked against the procedure's published form (read from the store when

@@ -217,6 +217,12 @@ async fn declaration_round_trip(backend: Backend) {
     let dossier: Value = r.json().await.unwrap();
     let code = dossier["code"].as_str().unwrap().to_owned();
     assert_eq!(dossier["form_data"]["ks_ho_ten"], "Nguyễn Thị Mai");
+    // Answered from what the submission wrote, not read back: exactly what a read gives.
+    assert_eq!(
+        dossier,
+        citizen.json(&format!("/api/v1/dossiers/{code}")).await
+    );
+    assert_eq!(dossier["events"].as_array().unwrap().len(), 1, "{dossier}");
     assert_eq!(dossier["form_data"]["so_ban_sao"], 2);
     // Hidden by its condition (no father): nothing of the father is kept.
     assert!(dossier["form_data"].get("cha_ho_ten").is_none());

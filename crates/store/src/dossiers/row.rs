@@ -186,7 +186,7 @@ pub(crate) fn stale(code: &str) -> StoreError {
 pub const DOSSIER_KIND: &str = "dossier";
 
 /// A dossier's event, as the history and the processing control sheet (form 05) need it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DossierEvent {
     pub seq: i64,
     pub at: DateTime<Utc>,

@@ -3,7 +3,9 @@
 //! batch costs about ten round trips whatever its size.
 
 use crate::audit::{append_after, lock_head};
-use crate::dossiers::row::{DossierRecord, corrupt, event_entry, insert_dossiers};
+use crate::dossiers::row::{
+    DossierEvent, DossierRecord, corrupt, dossier_event, event_entry, insert_dossiers,
+};
 use crate::processes::{ProcessRecord, agency_kind_in_tx, approved_for_in_tx, published_ref_in_tx};
 use crate::quality::Change;
 use crate::tx::{Tx, on_tx};
@@ -57,7 +59,9 @@ pub struct Submission {
 /// What a submission came to.
 #[derive(Debug, Clone)]
 pub enum Submitted {
-    Created(DossierRecord),
+    /// A new dossier, with the events its submission wrote when they are its whole history
+    /// (None when documents came with it), so an answer need not read it back.
+    Created(DossierRecord, Option<Vec<DossierEvent>>),
     /// The idempotency key was seen before with the same body: the first answer again.
     Replayed(DossierRecord),
 }
@@ -65,12 +69,12 @@ pub enum Submitted {
 impl Submitted {
     pub fn record(&self) -> &DossierRecord {
         match self {
-            Submitted::Created(r) | Submitted::Replayed(r) => r,
+            Submitted::Created(r, _) | Submitted::Replayed(r) => r,
         }
     }
     pub fn into_record(self) -> DossierRecord {
         match self {
-            Submitted::Created(r) | Submitted::Replayed(r) => r,
+            Submitted::Created(r, _) | Submitted::Replayed(r) => r,
         }
     }
 }
@@ -313,7 +317,7 @@ async fn submit_alone(
         &s.actor,
     )
     .await?;
-    Ok(Ok(Submitted::Created(record)))
+    Ok(Ok(Submitted::Created(record, None)))
 }
 
 /// A submission that breaks a rule but repeats a key already answered gets that answer.
@@ -470,9 +474,16 @@ impl Store {
             .filter_map(|(i, r)| batch[*i].idempotency.as_ref().map(|k| (k, r.code())))
             .collect();
         settle_keys(&mut tx, &settled).await?;
-        append_after(&mut tx, head, entries).await?;
+        let mut histories: HashMap<String, Vec<DossierEvent>> = HashMap::new();
+        for event in append_after(&mut tx, head, entries).await? {
+            histories
+                .entry(event.entry.subject.clone())
+                .or_default()
+                .push(dossier_event(event));
+        }
         for (i, record) in records {
-            results[i] = Some(Ok(Submitted::Created(record)));
+            let history = histories.remove(&format!("dossier:{}", record.code()));
+            results[i] = Some(Ok(Submitted::Created(record, history)));
         }
         for i in alone {
             results[i] = Some(submit_alone(&mut tx, &batch[i]).await?);
@@ -484,7 +495,7 @@ impl Store {
         let created: Vec<Change<'_>> = results
             .iter()
             .filter_map(|r| match r {
-                Ok(Submitted::Created(record)) => Some(Change {
+                Ok(Submitted::Created(record, _)) => Some(Change {
                     procedure_code: &record.procedure_code,
                     before: None,
                     after: &record.dossier,
@@ -496,7 +507,7 @@ impl Store {
         let news: Vec<(Option<&Dossier>, &DossierRecord, &str)> = results
             .iter()
             .filter_map(|r| match r {
-                Ok(Submitted::Created(record)) => Some((None, record, "submitted")),
+                Ok(Submitted::Created(record, _)) => Some((None, record, "submitted")),
                 _ => None,
             })
             .collect();

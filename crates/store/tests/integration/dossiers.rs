@@ -324,7 +324,7 @@ async fn scenario(store: Store) {
         request_hash: "h-1".into(),
     });
     let created = store.submit_dossier(&keyed).await.unwrap();
-    assert!(matches!(created, Submitted::Created(_)));
+    assert!(matches!(created, Submitted::Created(..)));
     let replayed = store.submit_dossier(&keyed).await.unwrap();
     assert!(matches!(replayed, Submitted::Replayed(_)));
     assert_eq!(created.record().code(), replayed.record().code());
@@ -590,7 +590,7 @@ async fn scenario(store: Store) {
         ])
         .await
         .unwrap();
-    assert!(matches!(results[0], Ok(Submitted::Created(_))));
+    assert!(matches!(results[0], Ok(Submitted::Created(..))));
     assert!(
         matches!(&results[1], Ok(Submitted::Replayed(r)) if r.code() == created.record().code())
     );
@@ -610,7 +610,7 @@ async fn scenario(store: Store) {
     let fixed = keyed_as("Không Rõ", "k-4", "h", t0());
     assert!(matches!(
         store.submit_dossier(&fixed).await.unwrap(),
-        Submitted::Created(_)
+        Submitted::Created(..)
     ));
 
     // Idempotency keys expire: those made before the cut go, a few per transaction;
@@ -643,7 +643,7 @@ async fn scenario(store: Store) {
         .submit_dossier(&keyed_as("Đinh Thị Hoa", "k-1", "h-1", later))
         .await
         .unwrap();
-    assert!(matches!(&anew, Submitted::Created(r) if r.code() != created.record().code()));
+    assert!(matches!(&anew, Submitted::Created(r, _) if r.code() != created.record().code()));
 
     // A batch larger than one statement holds (SQLite writes 16 rows per statement), with
     // keys seen before among new ones: each new dossier has its own code and key, each seen
@@ -680,7 +680,16 @@ async fn scenario(store: Store) {
         .map(|i| keyed_as(&format!("Lô Mới {i}"), &format!("new-{i}"), "h", later))
         .collect();
     let made = store.submit_dossiers(&fresh_batch).await.unwrap();
-    assert!(made.iter().all(|r| matches!(r, Ok(Submitted::Created(_)))));
+    for r in &made {
+        let Ok(Submitted::Created(record, Some(history))) = r else {
+            panic!("a new dossier, with the history its submission wrote: {r:?}")
+        };
+        assert_eq!(
+            history,
+            &store.dossier_events(record.code()).await.unwrap(),
+            "the history answered is the history stored"
+        );
+    }
     let again = store.submit_dossiers(&fresh_batch).await.unwrap();
     for (a, b) in made.iter().zip(&again) {
         assert_eq!(

@@ -1,10 +1,10 @@
 //! Submission: online by a citizen (idempotent) or at the counter by a receiver.
 
-use super::views::{DossierView, build_view};
+use super::views::{DossierView, dossier_view};
 use super::{ApplicantBody, SubmitRequest};
 use crate::AppState;
 use crate::api::ApiJson;
-use crate::auth::{ApiUser, AuthUser};
+use crate::auth::ApiUser;
 
 use crate::error::{ApiError, ApiResult, Problem};
 use axum::Json;
@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use motcua_app::dossiers as app_dossiers;
 use motcua_domain::account::Role;
-use motcua_store::{Submitted, WalletAttachment};
+use motcua_store::WalletAttachment;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -131,9 +131,10 @@ pub(crate) async fn submit(
         form_data: body.form_data,
         offered_known: false,
     };
-    let submitted = submit_as(&state, Some(&user), request).await?;
-    let replayed = matches!(submitted, Submitted::Replayed(_));
-    let view = build_view(&state, &user, submitted.into_record()).await?;
+    let answered =
+        app_dossiers::submit::submit_and_show(&state.app, &user.principal(), request).await?;
+    let replayed = answered.replayed;
+    let view = dossier_view(answered.detail);
     let location = format!("/api/v1/dossiers/{}", view.code);
     let mut response = (StatusCode::CREATED, Json(view)).into_response();
     if let Ok(loc) = HeaderValue::from_str(&location) {
@@ -145,16 +146,6 @@ pub(crate) async fn submit(
             .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
     Ok(response)
-}
-
-/// Registers a dossier for `user` (None: an applicant without an account, online).
-pub(crate) async fn submit_as(
-    state: &AppState,
-    user: Option<&AuthUser>,
-    body: SubmitRequest,
-) -> ApiResult<Submitted> {
-    let who = user.map(AuthUser::principal);
-    Ok(app_dossiers::submit::submit(&state.app, who.as_ref(), body).await?)
 }
 
 #[cfg(test)]
