@@ -19,6 +19,14 @@ pub(crate) fn values_placeholders(rows: usize, cols: usize) -> String {
     out
 }
 
+/// [`values_placeholders`] for SQLite alone, with anonymous `?` placeholders bound in
+/// order: SQLite looks a numbered one up by a linear scan of the statement's names for each
+/// value bound, which for the batches' 400-value statements was 2 % of a submission's CPU.
+pub(crate) fn sqlite_values_placeholders(rows: usize, cols: usize) -> String {
+    let row = format!("({})", vec!["?"; cols].join(", "));
+    vec![row; rows].join(", ")
+}
+
 /// `$first, $first+1, …`: `n` placeholders for an `IN (…)` list.
 pub(crate) fn in_list(n: usize, first: usize) -> String {
     (first..first + n)

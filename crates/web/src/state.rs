@@ -144,13 +144,24 @@ pub struct DemoAccount {
     pub agency_name: Option<String>,
 }
 
+/// What every handler gets, behind one `Arc`: the router clones it for each middleware of
+/// each request, and the application's own fields (strings, settings) are not cheap to copy.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<WebState>);
+
+pub struct WebState {
     /// Every use case goes through it.
     pub app: App,
-    pub config: Arc<WebConfig>,
-    pub(crate) metrics: Arc<Metrics>,
-    pub(crate) demo_accounts: Arc<Vec<DemoAccount>>,
+    pub config: WebConfig,
+    pub(crate) metrics: Metrics,
+    pub(crate) demo_accounts: Vec<DemoAccount>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = WebState;
+    fn deref(&self) -> &WebState {
+        &self.0
+    }
 }
 
 impl AppState {
@@ -160,11 +171,11 @@ impl AppState {
 
     /// Needs a Tokio runtime: it starts the submission writer.
     pub fn new(store: Store, config: WebConfig, demo_accounts: Vec<DemoAccount>) -> AppState {
-        AppState {
+        AppState(Arc::new(WebState {
             app: App::new(store, &config.app_config()),
-            config: Arc::new(config),
-            metrics: Arc::new(Metrics::new()),
-            demo_accounts: Arc::new(demo_accounts),
-        }
+            config,
+            metrics: Metrics::new(),
+            demo_accounts,
+        }))
     }
 }
