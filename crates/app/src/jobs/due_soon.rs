@@ -21,11 +21,10 @@ pub async fn enqueue_due_soon(app: &App, now: DateTime<Utc>) -> anyhow::Result<u
     let holidays = app.calendar.holidays(store).await?;
     let soon = due_soon_bound(now, &holidays);
     let today = to_vn_local(&now).date();
-    let counts = store.dossier_counts(&Visibility::All, now, soon).await?;
+    let due = store.due_soon_by_desk(now, soon).await?;
     let agencies = crate::register::all_agencies(app).await?;
     let mut messages = Vec::new();
-    for count in counts.iter().filter(|c| c.due_soon > 0) {
-        let agency = &count.agency_code;
+    for (agency, due_soon) in &due {
         let staff = store.agency_staff(agency).await?;
         if staff.is_empty() {
             continue;
@@ -57,7 +56,7 @@ pub async fn enqueue_due_soon(app: &App, now: DateTime<Utc>) -> anyhow::Result<u
             .map_or(agency.as_str(), |a| a.name.as_str());
         let mut body = format!(
             "{} hồ sơ tại {name} đến hạn trong 1 ngày làm việc tới:\n",
-            count.due_soon
+            due_soon
         );
         for item in &page.items {
             let due = item
@@ -69,11 +68,11 @@ pub async fn enqueue_due_soon(app: &App, now: DateTime<Utc>) -> anyhow::Result<u
                 item.code, item.procedure_name
             ));
         }
-        let rest = count.due_soon - page.items.len() as i64;
+        let rest = due_soon - page.items.len() as i64;
         if rest > 0 {
             body.push_str(&format!("và {rest} hồ sơ khác.\n"));
         }
-        let subject = format!("{} hồ sơ sắp đến hạn tại {name}", count.due_soon);
+        let subject = format!("{due_soon} hồ sơ sắp đến hạn tại {name}");
         let link = format!("/work?due=due_soon&scope=involved&agency={agency}");
         for user in staff {
             messages.push(NewMessage {

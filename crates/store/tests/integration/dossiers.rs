@@ -489,6 +489,15 @@ async fn scenario(store: Store) {
             .await
             .unwrap();
         let at_a = counted.iter().find(|c| c.agency_code == COMMUNE_A).unwrap();
+        let due: Vec<(String, i64)> = (counted.iter())
+            .filter(|c| c.due_soon > 0)
+            .map(|c| (c.agency_code.clone(), c.due_soon))
+            .collect();
+        assert_eq!(
+            store.due_soon_by_desk(now, soon).await.unwrap(),
+            due,
+            "the daily digest's numbers are the counts'"
+        );
         // An agency's counts read its kept total and its indexes: the same numbers.
         let mine = store
             .dossier_counts(&Visibility::Agency(COMMUNE_A.into()), now, soon)
