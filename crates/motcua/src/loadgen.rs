@@ -426,6 +426,27 @@ pub async fn run(options: Options) -> anyhow::Result<Report> {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn requests_are_handed_out_in_order_and_never_before_they_are_due() {
+        let started = Instant::now();
+        let interval = Duration::from_micros(500);
+        let mut schedule = paced(started, interval, 40, started + Duration::from_secs(60));
+        let mut seen = Vec::new();
+        while let Some((i, due)) = schedule.recv().await {
+            assert!(Instant::now() >= due, "request {i} handed out early");
+            assert_eq!(due, started + interval.mul_f64(i as f64));
+            seen.push(i);
+        }
+        assert_eq!(seen, (0..40).collect::<Vec<_>>());
+        // The deadline ends the schedule.
+        let mut cut = paced(started, interval, 40, started + interval * 9);
+        let mut handed = 0;
+        while cut.recv().await.is_some() {
+            handed += 1;
+        }
+        assert_eq!(handed, 10, "0 to 9 fall due by the deadline");
+    }
+
     #[test]
     fn a_typo_changes_every_digit() {
         for digits in ["0000", "1234", "9999", "5090"] {
