@@ -78,7 +78,7 @@ pub(crate) async fn append_after(
             for chunk in events.chunks(crate::rows::SQLITE_ROWS_PER_STATEMENT) {
                 let sql = format!(
                     "INSERT INTO audit_events ({EVENT_COLUMNS}) VALUES {}",
-                    crate::rows::sqlite_values_placeholders(chunk.len(), 10)
+                    crate::rows::values_placeholders(crate::Backend::Sqlite, chunk.len(), 10)
                 );
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for e in chunk {

@@ -66,7 +66,7 @@ pub(crate) async fn insert_forms_in_tx(
     for chunk in rows.chunks(300) {
         let sql = format!(
             "INSERT INTO dossier_forms (dossier_code, data, search_folded) VALUES {}",
-            crate::rows::values_placeholders(chunk.len(), 3)
+            crate::rows::values_placeholders(tx.backend(), chunk.len(), 3)
         );
         on_tx!(tx, |conn| {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));

@@ -37,6 +37,13 @@ impl Store {
 }
 
 impl Tx {
+    pub(crate) fn backend(&self) -> crate::Backend {
+        match self {
+            Tx::Sqlite(_) => crate::Backend::Sqlite,
+            Tx::Postgres(_) => crate::Backend::Postgres,
+        }
+    }
+
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
         match self {
             Tx::Sqlite(t) => t.commit().await?,

@@ -112,7 +112,7 @@ pub(crate) async fn insert_units(tx: &mut Tx, units: &[AdminUnit]) -> Result<(),
         let sql = format!(
             "INSERT INTO admin_units \
              (code, valid_from, valid_to, name, full_name, kind, parent_code, search_name) VALUES {}",
-            values_placeholders(chunk.len(), 8)
+            values_placeholders(tx.backend(), chunk.len(), 8)
         );
         on_tx!(tx, |conn| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
@@ -140,7 +140,7 @@ pub(crate) async fn insert_successions(
     for chunk in successions.chunks(INSERT_CHUNK) {
         let sql = format!(
             "INSERT INTO unit_successions (old_code, new_code, link, effective, legal_basis) VALUES {}",
-            values_placeholders(chunk.len(), 5)
+            values_placeholders(tx.backend(), chunk.len(), 5)
         );
         on_tx!(tx, |conn| {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));

@@ -2,8 +2,9 @@
 //! inserts and updates every dossier write shares. Submission, actions, moves, the bulk
 //! load, the quality hook and the public lookup build on this; it depends on none of them.
 
+use crate::Backend;
 use crate::StoreError;
-use crate::rows::{SQLITE_ROWS_PER_STATEMENT, sqlite_values_placeholders};
+use crate::rows::{SQLITE_ROWS_PER_STATEMENT, values_placeholders};
 use crate::tx::{Tx, on_tx};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use motcua_domain::audit::{AuditEntry, AuditEvent};
@@ -367,7 +368,7 @@ pub(crate) async fn insert_dossiers(
             for chunk in rows.chunks(SQLITE_ROWS_PER_STATEMENT) {
                 let sql = format!(
                     "INSERT INTO dossiers ({DOSSIER_COLUMNS}) VALUES {}",
-                    sqlite_values_placeholders(chunk.len(), 26)
+                    values_placeholders(Backend::Sqlite, chunk.len(), 26)
                 );
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for r in chunk {

@@ -2,8 +2,9 @@
 //! another body, a refusal. Claimed and settled in the batch's transaction, purged later.
 
 use super::Submitted;
+use crate::Backend;
 use crate::dossiers::row::{corrupt, record_in_tx};
-use crate::rows::{SQLITE_ROWS_PER_STATEMENT, sqlite_values_placeholders};
+use crate::rows::{SQLITE_ROWS_PER_STATEMENT, values_placeholders};
 use crate::tx::{Tx, on_tx};
 use crate::{Store, StoreError};
 use chrono::{DateTime, Utc};
@@ -59,7 +60,7 @@ pub(super) async fn claim_keys(
                     "INSERT INTO idempotency_keys \
                      (principal, idem_key, request_hash, created_at) VALUES {} \
                      ON CONFLICT (principal, idem_key) DO NOTHING RETURNING principal, idem_key",
-                    sqlite_values_placeholders(chunk.len(), 4)
+                    values_placeholders(Backend::Sqlite, chunk.len(), 4)
                 );
                 let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql));
                 for (k, at) in chunk {
@@ -104,7 +105,7 @@ pub(super) async fn settle_keys(
                 let sql = format!(
                     "UPDATE idempotency_keys SET dossier_code = v.column3 FROM (VALUES {}) AS v \
                      WHERE principal = v.column1 AND idem_key = v.column2",
-                    sqlite_values_placeholders(chunk.len(), 3)
+                    values_placeholders(Backend::Sqlite, chunk.len(), 3)
                 );
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for (k, code) in chunk {
